@@ -1,0 +1,23 @@
+// JSON Schema validation of records against the schemas in schemas/ (compiled in).
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/json/fwd.hpp>
+
+#include "portal/util/error.hpp"
+
+namespace portal::records {
+
+// The schemas of schemas/*.schema.json by name ("registration", "profile", ...).
+const std::map<std::string, std::string_view>& embedded_schemas();
+
+// Validates `record` against the named schema, then the domain rules that JSON Schema cannot
+// express (NPI check digit, real calendar dates). Returns every problem with its field name;
+// empty means valid. An unknown schema name is a programming error (throws std::logic_error).
+std::vector<FieldError> validate_record(std::string_view schema_name, const boost::json::value& record);
+
+}  // namespace portal::records
