@@ -1,0 +1,251 @@
+// provportal-sandbox: the reference portal server (serve) and its administration (admin).
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <boost/json.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "portal/util/clock.hpp"
+#include "sandbox/api.hpp"
+#include "sandbox/portal.hpp"
+#include "sandbox/server.hpp"
+#include "sandbox/tls_certs.hpp"
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+using namespace portal;
+using namespace portal::sandbox;
+
+namespace {
+
+fs::path default_data_dir() {
+  if (const char* x = std::getenv("XDG_DATA_HOME"); x && *x) return fs::path(x) / "provportal-sandbox";
+  const char* home = std::getenv("HOME");
+  return fs::path(home ? home : ".") / ".local/share/provportal-sandbox";
+}
+
+bool parse_on_off(const std::string& s) { return s == "on" || s == "true" || s == "yes" || s == "1"; }
+
+// Splits "HOST:PORT", "[::1]:PORT".
+bool split_listen(const std::string& listen, std::string& host, std::uint16_t& port) {
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos) return false;
+  host = listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  try {
+    int p = std::stoi(listen.substr(colon + 1));
+    if (p < 0 || p > 65535) return false;
+    port = static_cast<std::uint16_t>(p);
+  } catch (...) {
+    return false;
+  }
+  return !host.empty();
+}
+
+void write_atomically(const fs::path& file, const std::string& content) {
+  auto tmp = file;
+  tmp += ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << content;
+  }
+  fs::rename(tmp, file);
+}
+
+void print_json(const json::value& v) { std::cout << json::serialize(v) << "\n"; }
+
+int fail_with(const std::string& message, int code) {
+  std::cerr << "provportal-sandbox: error: " << message << "\n";
+  return code;
+}
+
+int print_api(const ApiResult<json::object>& r) {
+  if (!r) {
+    std::cerr << "provportal-sandbox: error: " << r.error().message << " (" << r.error().code << ")\n";
+    return r.error().status == 404 ? 6 : (r.error().status == 409 ? 6 : 3);
+  }
+  print_json(*r);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"provportal-sandbox: the reference provider portal server (HTTPS + SQLite).\n"};
+  app.footer(
+      "Examples:\n"
+      "  provportal-sandbox serve --data-dir ./sandbox --listen 127.0.0.1:0 --maintenance-window off\n"
+      "  provportal-sandbox admin --data-dir ./sandbox approve jane@clinic.example\n"
+      "  provportal-sandbox admin --data-dir ./sandbox clock advance 16m\n");
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("provportal-sandbox ") + PORTAL_VERSION);
+
+  std::string data_dir = default_data_dir().string();
+  auto* serve = app.add_subcommand("serve", "Serve the portal API over HTTPS until interrupted");
+  std::string listen = "127.0.0.1:8443";
+  std::string seed_dir = PORTAL_DEFAULT_SEED_DIR;
+  std::string maintenance;
+  int max_age = -1;
+  std::vector<std::string> cert_hosts;
+  std::string client_ca;
+  unsigned threads = 0;
+  std::string log_level = "info";
+  serve->add_option("--data-dir", data_dir, "Directory of the database, certificates and outbox")
+      ->capture_default_str();
+  serve->add_option("--listen", listen, "HOST:PORT to listen on (port 0 picks a free port)")->capture_default_str();
+  serve->add_option("--seed-dir", seed_dir, "Directory of the seed YAML files")->capture_default_str();
+  serve->add_option("--maintenance-window", maintenance,
+                    "on|off: the Sunday 12:30-18:00 America/Chicago window (stored; default on)")
+      ->check(CLI::IsMember({"on", "off"}));
+  serve->add_option("--password-max-age-days", max_age, "Password lifetime in days, 0 = never expires (stored)");
+  serve->add_option("--cert-hosts", cert_hosts, "Names in the server certificate (default: localhost,127.0.0.1,::1)")
+      ->delimiter(',');
+  serve->add_option("--client-ca", client_ca, "Require client certificates signed by this CA (mutual TLS)");
+  serve->add_option("--threads", threads, "Worker threads (default: one per core, at least 2)");
+  serve->add_option("--log-level", log_level, "trace|debug|info|warn|error|off")->capture_default_str();
+  serve->footer("Example:\n  provportal-sandbox serve --data-dir ./sandbox --listen 127.0.0.1:0\n");
+
+  auto* admin = app.add_subcommand("admin", "Administer accounts, the clock and settings of a sandbox");
+  admin->require_subcommand(1);
+  admin->add_option("--data-dir", data_dir, "The sandbox's data directory")->capture_default_str();
+  admin->footer(
+      "Examples:\n"
+      "  provportal-sandbox admin --data-dir D approve jane@clinic.example\n"
+      "  provportal-sandbox admin --data-dir D clock set 2026-03-08T18:29:00Z\n"
+      "  provportal-sandbox admin --data-dir D settings --maintenance-window off\n");
+  std::string email;
+  std::string chosen_action;
+  for (const char* action : {"approve", "reject", "disable", "unlock", "reset-password"}) {
+    std::string help = std::string(action) == "approve"          ? "Approve a pending registration (sends the verification email)"
+                       : std::string(action) == "reject"         ? "Reject a pending registration"
+                       : std::string(action) == "disable"        ? "Disable an account (only a new registration helps)"
+                       : std::string(action) == "unlock"         ? "Clear a lockout and reactivate an inactive account"
+                                                                 : "Email a password reset code";
+    auto* sub = admin->add_subcommand(action, help);
+    sub->add_option("email", email, "The account's email address")->required();
+    sub->callback([&chosen_action, action] { chosen_action = action; });
+  }
+  auto* regs = admin->add_subcommand("registrations", "List registrations");
+  std::string reg_status;
+  regs->add_option("--status", reg_status, "pending_review|email_unverified|active|rejected|disabled");
+  auto* clock = admin->add_subcommand("clock", "Show or move the sandbox clock (a running server follows at once)");
+  clock->require_subcommand(1);
+  std::string clock_value;
+  auto* clock_show = clock->add_subcommand("show", "Print the sandbox time");
+  auto* clock_set = clock->add_subcommand("set", "Set the time (ISO 8601)");
+  clock_set->add_option("time", clock_value, "e.g. 2026-03-08T18:29:00Z")->required();
+  auto* clock_adv = clock->add_subcommand("advance", "Move the time forward (or back with -)");
+  clock_adv->add_option("duration", clock_value, "e.g. 16m, 46d, 1d12h, -5m")->required()->allow_extra_args(false);
+  auto* clock_reset = clock->add_subcommand("reset", "Follow the machine's clock again");
+  auto* settings = admin->add_subcommand("settings", "Show or change settings");
+  std::string set_maint;
+  int set_age = -1;
+  std::string set_phone;
+  settings->add_option("--maintenance-window", set_maint, "on|off")->check(CLI::IsMember({"on", "off"}));
+  settings->add_option("--password-max-age-days", set_age, "0 = never expires");
+  settings->add_option("--support-phone", set_phone, "Phone number quoted during maintenance");
+  auto* token = admin->add_subcommand("token", "Print the path of the administrator API token file");
+  auto* client_cert = admin->add_subcommand("issue-client-cert", "Issue a client certificate for mutual TLS");
+  std::string cn = "provportal-client", cert_out, key_out;
+  client_cert->add_option("--cn", cn, "Common name")->capture_default_str();
+  client_cert->add_option("--cert", cert_out, "Certificate output (PEM)")->required();
+  client_cert->add_option("--key", key_out, "Key output (PEM, 0600)")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+
+  try {
+    if (serve->parsed()) {
+      auto level = spdlog::level::from_str(log_level);
+      auto logger = spdlog::stderr_color_mt("sandbox");
+      spdlog::set_default_logger(logger);
+      spdlog::set_level(level);
+      std::string host;
+      std::uint16_t port = 0;
+      if (!split_listen(listen, host, port)) return fail_with("--listen must be HOST:PORT, got " + listen, 2);
+      if (cert_hosts.empty()) cert_hosts = {"localhost", "127.0.0.1", "::1"};
+      auto certs = ensure_certificates(data_dir, cert_hosts);
+      if (!certs) return fail_with(certs.error().message, 5);
+      Portal portal(data_dir);
+      portal.load_seed(seed_dir);
+      json::object changes;
+      if (!maintenance.empty()) changes["maintenance_window"] = parse_on_off(maintenance);
+      if (max_age >= 0) changes["password_max_age_days"] = max_age;
+      if (!changes.empty()) {
+        if (auto r = portal.update_settings(changes); !r) return fail_with(r.error().message, 2);
+      }
+      ServerOptions opts;
+      opts.host = host;
+      opts.port = port;
+      opts.cert_file = certs->server_cert.string();
+      opts.key_file = certs->server_key.string();
+      opts.client_ca_file = client_ca;
+      opts.threads = threads;
+      auto server = Server::create(opts, make_api_handler(portal));
+      if (!server) return fail_with(server.error().message, 5);
+      std::string shown_host = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+      std::string address = shown_host + ":" + std::to_string((*server)->port());
+      write_atomically(fs::path(data_dir) / "address", address + "\n");
+      auto s = portal.settings();
+      std::cout << "provportal-sandbox listening on https://" << address << " (data " << data_dir
+                << ", CA " << certs->ca_cert.string() << ", maintenance window "
+                << (s.maintenance_window ? "on" : "off") << ")" << std::endl;
+      (*server)->run();
+      fs::remove(fs::path(data_dir) / "address");
+      return 0;
+    }
+
+    if (!fs::exists(fs::path(data_dir) / "portal.db")) {
+      return fail_with("no sandbox database in " + data_dir + "; start one with `provportal-sandbox serve --data-dir " +
+                           data_dir + "`",
+                       3);
+    }
+    Portal portal(data_dir);
+    if (!chosen_action.empty()) return print_api(portal.admin_action(chosen_action, email));
+    if (regs->parsed()) return print_api(portal.admin_registrations(reg_status));
+    if (clock->parsed()) {
+      if (clock_show->parsed()) print_json(portal.clock_show());
+      if (clock_reset->parsed()) print_json(portal.clock_reset());
+      if (clock_set->parsed()) {
+        auto t = parse_iso8601(clock_value);
+        if (!t) return fail_with("not an ISO 8601 time: " + clock_value + " (e.g. 2026-03-08T18:29:00Z)", 2);
+        print_json(portal.clock_set(*t));
+      }
+      if (clock_adv->parsed()) {
+        auto d = parse_duration(clock_value);
+        if (!d) return fail_with("not a duration: " + clock_value + " (e.g. 16m, 46d, 1d12h)", 2);
+        print_json(portal.clock_advance(*d));
+      }
+      return 0;
+    }
+    if (settings->parsed()) {
+      json::object changes;
+      if (!set_maint.empty()) changes["maintenance_window"] = parse_on_off(set_maint);
+      if (set_age >= 0) changes["password_max_age_days"] = set_age;
+      if (!set_phone.empty()) changes["support_phone"] = set_phone;
+      return print_api(portal.update_settings(changes));
+    }
+    if (token->parsed()) {
+      std::cout << portal.admin_token_file().string() << "\n";
+      return 0;
+    }
+    if (client_cert->parsed()) {
+      auto r = issue_client_certificate(data_dir, cn, cert_out, key_out);
+      if (!r) return fail_with(r.error().message, 5);
+      return 0;
+    }
+  } catch (const std::exception& e) {
+    return fail_with(e.what(), 70);
+  }
+  return 0;
+}

@@ -1,0 +1,69 @@
+#include "portal/util/crypto.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <stdexcept>
+#include <vector>
+
+namespace portal {
+
+namespace {
+void random_bytes(unsigned char* out, int n) {
+  if (RAND_bytes(out, n) != 1) throw std::runtime_error("the system's random generator failed");
+}
+}  // namespace
+
+std::string sha256_hex(std::string_view data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr) != 1) {
+    throw std::runtime_error("SHA-256 failed");
+  }
+  static const char k_hex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(len * 2);
+  for (unsigned i = 0; i < len; ++i) {
+    out += k_hex[md[i] >> 4];
+    out += k_hex[md[i] & 15];
+  }
+  return out;
+}
+
+std::string random_token(int bytes) {
+  std::vector<unsigned char> buf(static_cast<std::size_t>(bytes));
+  random_bytes(buf.data(), bytes);
+  static const char k_alphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out;
+  std::uint32_t acc = 0;
+  int bits = 0;
+  for (auto b : buf) {
+    acc = (acc << 8) | b;
+    bits += 8;
+    while (bits >= 6) {
+      out += k_alphabet[(acc >> (bits - 6)) & 63];
+      bits -= 6;
+    }
+  }
+  if (bits > 0) out += k_alphabet[(acc << (6 - bits)) & 63];
+  return out;
+}
+
+std::string random_digits(int digits) {
+  std::string out;
+  while (static_cast<int>(out.size()) < digits) {
+    unsigned char b;
+    random_bytes(&b, 1);
+    if (b < 250) out += static_cast<char>('0' + b % 10);  // rejection sampling keeps it uniform
+  }
+  return out;
+}
+
+bool constant_time_equal(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+}  // namespace portal

@@ -1,0 +1,245 @@
+#include "sandbox/api.hpp"
+
+#include <atomic>
+#include <functional>
+#include <vector>
+
+#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "portal/util/clock.hpp"
+#include "portal/util/crypto.hpp"
+#include "portal/util/maintenance.hpp"
+
+namespace portal::sandbox {
+
+namespace json = boost::json;
+
+namespace {
+
+HttpResponse json_response(int status, const json::value& body) {
+  HttpResponse r;
+  r.status = status;
+  r.body = json::serialize(body);
+  return r;
+}
+
+HttpResponse error_response(const ApiError& e) {
+  json::object err = e.extra;
+  err["code"] = e.code;
+  err["message"] = e.message;
+  return json_response(e.status, json::object{{"error", std::move(err)}});
+}
+
+HttpResponse from_result(const ApiResult<json::object>& r, int ok_status = 200) {
+  if (!r) return error_response(r.error());
+  if (ok_status == 204) {
+    HttpResponse resp;
+    resp.status = 204;
+    return resp;
+  }
+  return json_response(ok_status, *r);
+}
+
+std::string bearer(const HttpRequest& req) {
+  std::string h = req.header("authorization");
+  constexpr std::string_view k_prefix = "Bearer ";
+  if (h.size() > k_prefix.size() && h.compare(0, k_prefix.size(), k_prefix) == 0) {
+    return h.substr(k_prefix.size());
+  }
+  return {};
+}
+
+struct Route {
+  std::string method;
+  std::string path;
+  enum class Auth { none, session, admin } auth;
+  std::function<HttpResponse(Portal&, const HttpRequest&, const json::object& body, const std::string& user)> run;
+};
+
+std::vector<Route> routes() {
+  using A = Route::Auth;
+  return {
+      {"GET", "/v1/health", A::none,
+       [](Portal& p, const HttpRequest&, const json::object&, const std::string&) {
+         auto now = p.now();
+         auto s = p.settings();
+         json::object m{{"enabled", s.maintenance_window}};
+         auto end = maintenance_window_end(now);
+         m["active"] = s.maintenance_window && end.has_value();
+         if (s.maintenance_window && end) m["window_end"] = format_iso8601(*end);
+         m["next_window_start"] = format_iso8601(next_maintenance_start(now));
+         return json_response(200, json::object{{"status", "ok"}, {"time", format_iso8601(now)},
+                                                {"maintenance", std::move(m)}});
+       }},
+      {"GET", "/v1/organizations", A::none,
+       [](Portal& p, const HttpRequest& r, const json::object&, const std::string&) {
+         auto it = r.query.find("npi");
+         return from_result(p.organizations(it == r.query.end() ? "" : it->second));
+       }},
+      {"POST", "/v1/registrations", A::none,
+       [](Portal& p, const HttpRequest&, const json::object& b, const std::string&) {
+         return from_result(p.register_account(b), 201);
+       }},
+      {"POST", "/v1/email-verifications", A::none,
+       [](Portal& p, const HttpRequest&, const json::object& b, const std::string&) {
+         return from_result(p.verify_email(b));
+       }},
+      {"POST", "/v1/auth/login", A::none,
+       [](Portal& p, const HttpRequest&, const json::object& b, const std::string&) { return from_result(p.login(b)); }},
+      {"POST", "/v1/auth/mfa/email", A::none,
+       [](Portal& p, const HttpRequest&, const json::object& b, const std::string&) {
+         return from_result(p.mfa_email(b), 202);
+       }},
+      {"POST", "/v1/auth/mfa/verify", A::none,
+       [](Portal& p, const HttpRequest&, const json::object& b, const std::string&) { return from_result(p.mfa_verify(b)); }},
+      {"POST", "/v1/auth/password/expired", A::none,
+       [](Portal& p, const HttpRequest&, const json::object& b, const std::string&) {
+         return from_result(p.expired_password_change(b));
+       }},
+      {"POST", "/v1/password-resets", A::none,
+       [](Portal& p, const HttpRequest&, const json::object& b, const std::string&) {
+         return from_result(p.password_reset(b));
+       }},
+      {"POST", "/v1/auth/refresh", A::none,
+       [](Portal& p, const HttpRequest& r, const json::object&, const std::string&) {
+         return from_result(p.refresh(bearer(r)));
+       }},
+      {"POST", "/v1/auth/logout", A::none,
+       [](Portal& p, const HttpRequest& r, const json::object&, const std::string&) {
+         return from_result(p.logout(bearer(r)), 204);
+       }},
+      {"GET", "/v1/profile", A::session,
+       [](Portal& p, const HttpRequest&, const json::object&, const std::string& u) { return from_result(p.profile(u)); }},
+      {"PATCH", "/v1/profile", A::session,
+       [](Portal& p, const HttpRequest&, const json::object& b, const std::string& u) {
+         return from_result(p.update_profile(u, b));
+       }},
+      {"POST", "/v1/profile/password", A::session,
+       [](Portal& p, const HttpRequest&, const json::object& b, const std::string& u) {
+         return from_result(p.change_password(u, b));
+       }},
+      {"POST", "/v1/profile/mfa/totp", A::session,
+       [](Portal& p, const HttpRequest&, const json::object&, const std::string& u) {
+         return from_result(p.totp_begin(u));
+       }},
+      {"POST", "/v1/profile/mfa/totp/confirm", A::session,
+       [](Portal& p, const HttpRequest&, const json::object& b, const std::string& u) {
+         return from_result(p.totp_confirm(u, b));
+       }},
+      {"POST", "/v1/profile/mfa/totp/disable", A::session,
+       [](Portal& p, const HttpRequest&, const json::object& b, const std::string& u) {
+         return from_result(p.totp_disable(u, b));
+       }},
+      {"GET", "/v1/admin/registrations", A::admin,
+       [](Portal& p, const HttpRequest& r, const json::object&, const std::string&) {
+         auto it = r.query.find("status");
+         return from_result(p.admin_registrations(it == r.query.end() ? "" : it->second));
+       }},
+      {"GET", "/v1/admin/clock", A::admin,
+       [](Portal& p, const HttpRequest&, const json::object&, const std::string&) {
+         return json_response(200, p.clock_show());
+       }},
+      {"POST", "/v1/admin/clock", A::admin,
+       [](Portal& p, const HttpRequest&, const json::object& b, const std::string&) {
+         if (const auto* v = b.if_contains("set"); v && v->is_string()) {
+           auto t = parse_iso8601(v->as_string());
+           if (!t) return error_response({400, "validation_failed", "set must be an ISO 8601 time", {}});
+           return json_response(200, p.clock_set(*t));
+         }
+         if (const auto* v = b.if_contains("advance"); v && v->is_string()) {
+           auto d = parse_duration(v->as_string());
+           if (!d) return error_response({400, "validation_failed", "advance must be a duration such as 16m or 46d", {}});
+           return json_response(200, p.clock_advance(*d));
+         }
+         if (b.contains("reset")) return json_response(200, p.clock_reset());
+         return error_response({400, "validation_failed", "give one of set, advance or reset", {}});
+       }},
+      {"GET", "/v1/admin/settings", A::admin,
+       [](Portal& p, const HttpRequest&, const json::object&, const std::string&) {
+         return from_result(p.update_settings(json::object{}));
+       }},
+      {"POST", "/v1/admin/settings", A::admin,
+       [](Portal& p, const HttpRequest&, const json::object& b, const std::string&) {
+         return from_result(p.update_settings(b));
+       }},
+  };
+}
+
+constexpr std::string_view k_admin_accounts_prefix = "/v1/admin/accounts/";
+
+}  // namespace
+
+Handler make_api_handler(Portal& portal) {
+  auto table = std::make_shared<std::vector<Route>>(routes());
+  return [&portal, table](const HttpRequest& req) -> HttpResponse {
+    std::string request_id = req.header("x-request-id");
+    if (request_id.empty() || request_id.size() > 128) request_id = "req_" + random_token(12);
+    auto finish = [&](HttpResponse r) {
+      r.headers.emplace_back("X-Request-Id", request_id);
+      spdlog::info("{} {} {} {}", req.method, req.path, r.status, request_id);
+      return r;
+    };
+    bool admin_path = req.path.rfind("/v1/admin/", 0) == 0;
+    if (!admin_path && req.path != "/v1/health") {
+      auto s = portal.settings();
+      if (s.maintenance_window) {
+        auto now = portal.now();
+        if (auto end = maintenance_window_end(now)) {
+          auto retry = (*end - now).count();
+          auto r = error_response({503, "maintenance",
+                                   "the portal is down for scheduled maintenance until " + describe_chicago_time(*end) +
+                                       "; urgent requests: call the health plan at " + s.support_phone,
+                                   json::object{{"window_end", format_iso8601(*end)},
+                                                {"retry_after", retry},
+                                                {"support_phone", s.support_phone}}});
+          r.headers.emplace_back("Retry-After", std::to_string(retry));
+          return finish(std::move(r));
+        }
+      }
+    }
+    json::object body;
+    if (!req.body.empty()) {
+      boost::system::error_code ec;
+      json::parse_options opts;
+      opts.max_depth = 32;
+      auto v = json::parse(req.body, ec, {}, opts);
+      if (ec || !v.is_object()) {
+        return finish(error_response({400, "bad_json", "the request body must be a JSON object", {}}));
+      }
+      body = std::move(v.as_object());
+    }
+    if (admin_path && req.path.rfind(k_admin_accounts_prefix, 0) == 0) {
+      if (!portal.admin_token_matches(bearer(req))) {
+        return finish(error_response({401, "admin_required", "an administrator token is required", {}}));
+      }
+      if (req.method != "POST") return finish(error_response({405, "method_not_allowed", "use POST", {}}));
+      std::string action = req.path.substr(k_admin_accounts_prefix.size());
+      const auto* email = body.if_contains("email");
+      if (!email || !email->is_string()) {
+        return finish(error_response({400, "validation_failed", "email is required", {}}));
+      }
+      return finish(from_result(portal.admin_action(action, email->as_string())));
+    }
+    bool path_known = false;
+    for (const auto& route : *table) {
+      if (route.path != req.path) continue;
+      path_known = true;
+      if (route.method != req.method) continue;
+      std::string user;
+      if (route.auth == Route::Auth::admin && !portal.admin_token_matches(bearer(req))) {
+        return finish(error_response({401, "admin_required", "an administrator token is required", {}}));
+      }
+      if (route.auth == Route::Auth::session) {
+        auto id = portal.authenticate(bearer(req));
+        if (!id) return finish(error_response(id.error()));
+        user = *id;
+      }
+      return finish(route.run(portal, req, body, user));
+    }
+    if (path_known) return finish(error_response({405, "method_not_allowed", "method not allowed on " + req.path, {}}));
+    return finish(error_response({404, "not_found", "no such endpoint: " + req.path, {}}));
+  };
+}
+
+}  // namespace portal::sandbox
