@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# The main job, end to end, on the files in examples/: installs what is missing, builds, starts a
+# sandbox portal, and walks an office user through the account lifecycle, printing each step.
+# Usage: scripts/demo.sh            (state is kept in .demo/, recreated on every run)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+scripts/setup.sh
+scripts/build.sh
+bin=$root/${PROVPORTAL_BUILD_DIR:-build}/bin
+
+demo=$root/.demo
+rm -rf "$demo"
+mkdir -p "$demo"
+export XDG_CONFIG_HOME=$demo/config XDG_STATE_HOME=$demo/state XDG_DATA_HOME=$demo/data
+data=$demo/sandbox
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+show() { printf '$ %s\n' "$*"; "$@"; }
+
+step "Start the sandbox portal (port 0: a free port; maintenance window off for the demo)"
+"$bin/provportal-sandbox" serve --data-dir "$data" --listen 127.0.0.1:0 --maintenance-window off \
+  --log-level warn > "$demo/sandbox.log" 2>&1 &
+sandbox_pid=$!
+trap 'kill $sandbox_pid 2>/dev/null || true' EXIT
+for _ in $(seq 100); do [[ -s $data/address ]] && break; sleep 0.1; done
+[[ -s $data/address ]] || { cat "$demo/sandbox.log"; exit 1; }
+address=$(cat "$data/address")
+echo "sandbox at https://$address (CA $data/ca.pem, outbox $data/outbox)"
+export PROVPORTAL_BASE_URL=https://$address PROVPORTAL_CA_FILE=$data/ca.pem
+admin() { "$bin/provportal-sandbox" admin --data-dir "$data" "$@"; }
+pp() { "$bin/provportal" "$@"; }
+
+email=$(sed -n 's/^email: *//p' examples/registration.yaml)
+# A passphrase generated for this run; it only ever travels through files and stdin.
+password_file=$demo/password
+umask 077
+printf 'demo %s harbor lantern\n' "$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')" > "$password_file"
+umask 022
+
+step "Register the office user from examples/registration.yaml"
+show pp register --file examples/registration.yaml --password-file "$password_file"
+
+step "Logging in before review is refused (exit 4)"
+set +e; pp login --email "$email" --password-file "$password_file" --otp-code 000000; rc=$?; set -e
+echo "exit code $rc"
+
+step "The health plan's administrator approves the registration"
+show admin approve "$email"
+echo "verification email: $(ls "$data/outbox" | grep verify-email | tail -1)"
+
+step "Verify the email address with the code from the email"
+code=$(sh examples/otp-from-outbox.sh "$data" "$email" verify-email)
+pp verify-email --email "$email" --code "$code"
+
+step "Log in: password from a file, the emailed one-time passcode fetched by --otp-command"
+show pp login --email "$email" --password-file "$password_file" \
+  --otp-command "sh examples/otp-from-outbox.sh $data $email"
+
+step "Who am I"
+show pp whoami
+
+step "Enrol an authenticator app (TOTP); the secret goes to a 0600 file"
+show pp update-profile --enroll-totp --totp-secret-out "$demo/totp.secret"
+
+step "Log out, then log in unattended with the TOTP secret file (as cron would)"
+show pp logout
+show pp login --email "$email" --password-file "$password_file" --totp-secret-file "$demo/totp.secret"
+show pp whoami -o json
+
+step "Done: the sandbox's outbox"
+ls "$data/outbox"
