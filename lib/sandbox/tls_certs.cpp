@@ -96,16 +96,15 @@ std::string normalize_host(std::string host) {
 // The subjectAltName entries of a certificate, normalized as normalize_host() does.
 std::set<std::string> san_set(X509* cert) {
   std::set<std::string> out;
-  std::unique_ptr<GENERAL_NAMES, GeneralNamesFree> names(static_cast<GENERAL_NAMES*>(
-      X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr)));
+  std::unique_ptr<GENERAL_NAMES, GeneralNamesFree> names(
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr)));
   if (!names) return out;
   for (int i = 0; i < sk_GENERAL_NAME_num(names.get()); ++i) {
     const GENERAL_NAME* name = sk_GENERAL_NAME_value(names.get(), i);
     if (name->type == GEN_DNS) {
       const ASN1_IA5STRING* s = name->d.dNSName;
-      out.insert(normalize_host(
-          std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
-                      static_cast<std::size_t>(ASN1_STRING_length(s)))));
+      out.insert(normalize_host(std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
+                                            static_cast<std::size_t>(ASN1_STRING_length(s)))));
     } else if (name->type == GEN_IPADD) {
       const ASN1_OCTET_STRING* s = name->d.iPAddress;
       int len = ASN1_STRING_length(s);
@@ -304,8 +303,8 @@ Expected<KeyAndCert> load_or_create_ca(const fs::path& data_dir, bool create) {
   }
   auto key = generate_key();
   if (!key) return fail(key.error());
-  auto cert = make_certificate(CertRole::ca, key->get(), "provportal sandbox CA", {}, nullptr,
-                               nullptr);
+  auto cert =
+      make_certificate(CertRole::ca, key->get(), "provportal sandbox CA", {}, nullptr, nullptr);
   if (!cert) return fail(cert.error());
   auto kp = key_pem(key->get());
   if (!kp) return fail(kp.error());
@@ -365,15 +364,13 @@ Expected<CertificatePaths> ensure_certificates(const std::filesystem::path& data
   if (ec) {
     return fail(ErrorKind::input, "cannot create " + data_dir.string() + ": " + ec.message());
   }
-  CertificatePaths paths{data_dir / "ca.pem", data_dir / "server.pem",
-                         data_dir / "server-key.pem"};
+  CertificatePaths paths{data_dir / "ca.pem", data_dir / "server.pem", data_dir / "server-key.pem"};
   auto ca = load_or_create_ca(data_dir, true);
   if (!ca) return fail(ca.error());
 
   std::set<std::string> wanted = host_set(hosts);
   if (!server_cert_current(paths.server_cert, paths.server_key, *ca, wanted)) {
-    std::string cn = hosts.front();
-    if (auto r = issue_leaf(CertRole::server, *ca, cn, wanted, paths.server_cert,
+    if (auto r = issue_leaf(CertRole::server, *ca, hosts.front(), wanted, paths.server_cert,
                             paths.server_key);
         !r) {
       return fail(r.error());
