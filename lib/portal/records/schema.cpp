@@ -61,66 +61,128 @@ std::string field_of(const std::vector<std::string>& context) {
   return out;
 }
 
-// The sub-schema that describes a top-level property, or nullptr.
-const boost::json::object* property_schema(const boost::json::value& doc, const std::string& field) {
-  auto top = field.substr(0, field.find_first_of(".["));
-  const auto* props = doc.as_object().if_contains("properties");
-  if (!props || !props->is_object()) return nullptr;
-  const auto* p = props->as_object().if_contains(top);
-  return p && p->is_object() ? &p->as_object() : nullptr;
+// The sub-schema that describes a field path such as "procedures[0].code", or nullptr.
+const boost::json::object* field_schema(const boost::json::value& doc, const std::string& field) {
+  const boost::json::object* node = &doc.as_object();
+  std::size_t pos = 0;
+  while (node && pos < field.size()) {
+    if (field[pos] == '[') {
+      auto close = field.find(']', pos);
+      const auto* items = node->if_contains("items");
+      node = items && items->is_object() ? &items->as_object() : nullptr;
+      pos = close == std::string::npos ? field.size() : close + 1;
+      continue;
+    }
+    if (field[pos] == '.') ++pos;
+    auto stop = field.find_first_of(".[", pos);
+    std::string name = field.substr(pos, stop == std::string::npos ? std::string::npos : stop - pos);
+    const auto* props = node->if_contains("properties");
+    const auto* p = props && props->is_object() ? props->as_object().if_contains(name) : nullptr;
+    node = p && p->is_object() ? &p->as_object() : nullptr;
+    pos = stop == std::string::npos ? field.size() : stop;
+  }
+  return node;
 }
 
 std::string quoted_name(const std::string& description) {
   auto last = description.rfind('\'');
-  auto first = last == std::string::npos ? last : description.rfind('\'', last - 1);
+  auto first = last == std::string::npos || last == 0 ? std::string::npos : description.rfind('\'', last - 1);
   if (first == std::string::npos || last == std::string::npos) return {};
   return description.substr(first + 1, last - first - 1);
 }
+
+// The first sentence of a schema description: enough to say what the field should look like.
+std::string first_sentence(const std::string& text) {
+  auto end = text.find(". ");
+  return end == std::string::npos ? text : text.substr(0, end + 1);
+}
+
+std::string number_of(const boost::json::object* ps, const char* key) {
+  const auto* v = ps ? ps->if_contains(key) : nullptr;
+  if (!v) return {};
+  if (v->is_string()) return std::string(v->as_string());
+  return boost::json::serialize(*v);
+}
+
+bool has(const std::string& text, std::string_view what) { return text.find(what) != std::string::npos; }
 
 // Turns valijson's wording into what a person fixing a CSV row needs to read.
 FieldError explain(const boost::json::value& doc, const valijson::ValidationResults::Error& e) {
   std::string field = field_of(e.context);
   const std::string& d = e.description;
-  if (d.find("Missing required property") != std::string::npos) {
+  if (has(d, "Missing required property")) {
     std::string name = quoted_name(d);
     return {field.empty() ? name : field + "." + name, "is required"};
   }
-  if (d.find("could not be validated using 'properties'") != std::string::npos ||
-      d.find("additionalProperties") != std::string::npos) {
+  if (has(d, "could not be validated using 'properties'")) {
     std::string name = quoted_name(d);
     return {field.empty() ? name : field + "." + name, "is not a field of this record"};
   }
-  const auto* ps = property_schema(doc, field);
+  const auto* ps = field_schema(doc, field);
   std::string described;
-  if (ps) {
-    if (const auto* desc = ps->if_contains("description"); desc && desc->is_string()) {
-      described = std::string(desc->as_string());
-    }
+  if (const auto* desc = ps ? ps->if_contains("description") : nullptr; desc && desc->is_string()) {
+    described = first_sentence(std::string(desc->as_string()));
   }
-  if (d.find("'pattern'") != std::string::npos || d.find("regex") != std::string::npos) {
+  if (has(d, "'pattern'") || has(d, "valid date")) {
     return {field, described.empty() ? "has the wrong format" : "has the wrong format: " + described};
   }
-  if (d.find("enumerated values") != std::string::npos && ps) {
-    if (const auto* en = ps->if_contains("enum"); en && en->is_array()) {
+  if (has(d, "enum values") || has(d, "'const'")) {
+    const auto* en = ps ? ps->if_contains("enum") : nullptr;
+    if (en && en->is_array()) {
       std::string list;
       for (const auto& v : en->as_array()) {
-        list += (list.empty() ? "" : ", ") + (v.is_string() ? std::string(v.as_string()) : boost::json::serialize(v));
+        list += (list.empty() ? "" : ", ") +
+                (v.is_string() ? std::string(v.as_string()) : boost::json::serialize(v));
       }
       return {field, "must be one of: " + list};
     }
+    const auto* c = ps ? ps->if_contains("const") : nullptr;
+    if (c) return {field, "must be " + boost::json::serialize(*c)};
+    return {field, described.empty() ? "is not an allowed value" : "is not an allowed value: " + described};
   }
-  if (d.find("maxLength") != std::string::npos || d.find("longer than") != std::string::npos) {
-    if (const auto* m = ps ? ps->if_contains("maxLength") : nullptr; m && m->is_int64()) {
-      return {field, "is too long: at most " + std::to_string(m->as_int64()) + " characters"};
-    }
+  if (has(d, "String should be no more than")) {
+    return {field, "is too long: at most " + number_of(ps, "maxLength") + " characters"};
   }
-  if (d.find("minLength") != std::string::npos || d.find("shorter than") != std::string::npos) {
-    return {field, "must not be empty"};
+  if (has(d, "String should be no fewer than")) {
+    auto min = number_of(ps, "minLength");
+    if (min == "1" || min.empty()) return {field, "must not be empty"};
+    return {field, "is too short: at least " + min + " characters"};
   }
-  if (d.find("type") != std::string::npos && d.find("constraint") != std::string::npos) {
-    return {field, "has the wrong type: " + d};
+  if (has(d, "Expected number greater than")) {
+    auto min = number_of(ps, "minimum");
+    if (min.empty()) min = number_of(ps, "exclusiveMinimum");
+    return {field, "is too small: the least allowed is " + min};
   }
+  if (has(d, "Expected number less than")) {
+    auto max = number_of(ps, "maximum");
+    if (max.empty()) max = number_of(ps, "exclusiveMaximum");
+    return {field, "is too large: the most allowed is " + max};
+  }
+  if (has(d, "Array should contain no more than")) {
+    return {field, "has too many entries: at most " + number_of(ps, "maxItems")};
+  }
+  if (has(d, "Array should contain no fewer than")) {
+    return {field, "needs at least " + number_of(ps, "minItems") + " entr" +
+                       (number_of(ps, "minItems") == "1" ? "y" : "ies")};
+  }
+  if (has(d, "Object should have no fewer than")) return {field, "must not be empty"};
+  if (has(d, "Object should have no more than")) return {field, "has too many entries"};
+  if (has(d, "'type' constraint")) {
+    std::string want = number_of(ps, "type");
+    if (!want.empty() && want.front() == '"') want = want.substr(1, want.size() - 2);
+    return {field, want.empty() ? "has the wrong type" : "has the wrong type: expected " + want};
+  }
+  if (has(d, "multiple of")) return {field, "must be a whole number"};
   return {field, d};
+}
+
+// valijson reports a failure and then every enclosing schema that failed because of it.
+bool is_enclosing(const std::string& d) {
+  return has(d, "Failed to validate against schema associated with property") ||
+         has(d, "Failed to validate item") || has(d, "Failed to validate against child schema") ||
+         has(d, "Failed to validate against any") || has(d, "Failed to validate against exactly one") ||
+         has(d, "conditional schema") || has(d, "additional properties schema") ||
+         has(d, "Cannot validate item");
 }
 
 bool is_npi_field(std::string_view name) {
@@ -147,14 +209,11 @@ std::vector<FieldError> validate_record(std::string_view schema_name, const boos
     valijson::ValidationResults::Error e;
     std::vector<FieldError> all;
     while (results.popError(e)) {
-      if (e.description.find("Failed to validate against schema associated with property") !=
-              std::string::npos ||
-          e.description.find("Failed to validate item") != std::string::npos ||
-          e.description.find("Failed to validate against child schema") != std::string::npos ||
-          e.description.find("Failed to validate against") == 0) {
-        continue;
-      }
-      all.push_back(explain(cs.document, e));
+      if (!is_enclosing(e.description)) all.push_back(explain(cs.document, e));
+    }
+    if (all.empty()) {
+      // Only an enclosing rule failed (an if/then or oneOf with nothing more specific to say).
+      all.push_back({"", "the record as a whole does not meet its schema's rules (check the fields that depend on each other)"});
     }
     for (auto& fe : all) {
       if (flagged.insert(fe.field).second) problems.push_back(std::move(fe));
