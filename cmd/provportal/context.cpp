@@ -1,0 +1,258 @@
+#include "context.hpp"
+
+#include <csignal>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
+#include <boost/json.hpp>
+
+#include "portal/util/clock.hpp"
+
+namespace portal::cli {
+
+namespace {
+
+// The terminal state to restore if SIGINT arrives while echo is off.
+struct termios g_saved_termios;
+volatile std::sig_atomic_t g_echo_off = 0;
+
+std::map<const CLI::Option*, std::vector<std::string>>& choices_registry() {
+  static std::map<const CLI::Option*, std::vector<std::string>> registry;
+  return registry;
+}
+
+std::string strip_newline(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+  return s;
+}
+
+}  // namespace
+
+void restore_terminal_from_signal() {
+  if (g_echo_off) {
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &g_saved_termios);
+    g_echo_off = 0;
+  }
+}
+
+Context::Context(Streams streams, config::EnvLookup env)
+    : m_streams(streams), m_env(std::move(env)) {}
+
+Expected<void> Context::init() {
+  log::Options lo;
+  lo.verbosity = global.verbosity;
+  lo.quiet = global.quiet;
+  lo.format = global.log_format == "json" ? log::Format::json : log::Format::text;
+  log::setup(lo);
+  if (global.output.empty()) {
+    m_format = m_streams.out_tty ? output::Format::table : output::Format::json;
+  } else {
+    auto f = output::parse_format(global.output);
+    if (!f) return fail(ErrorKind::usage, "unknown output format " + global.output);
+    m_format = *f;
+  }
+  m_render.color = m_streams.out_tty && !global.no_color && !m_env("NO_COLOR").has_value();
+  return {};
+}
+
+Expected<config::ConfigFile*> Context::config_file() {
+  if (!m_config) {
+    auto c = config::load_config(config::config_path(m_env));
+    if (!c) return fail(c.error());
+    m_config = std::move(*c);
+  }
+  return &*m_config;
+}
+
+Expected<const config::Resolved*> Context::settings() {
+  if (!m_settings) {
+    auto file = config_file();
+    if (!file) return fail(file.error());
+    auto r = config::resolve(**file, global.overrides, m_env);
+    if (!r) return fail(r.error());
+    m_settings = std::move(*r);
+    spdlog::debug("profile {}, portal {}", m_settings->profile_name, m_settings->profile.base_url);
+  }
+  return &*m_settings;
+}
+
+Expected<api::PortalApi*> Context::api() {
+  if (m_api) return m_api.get();
+  auto s = settings();
+  if (!s) return fail(s.error());
+  const auto& p = (*s)->profile;
+  if (!p.ca_file.empty()) {
+    std::error_code ec;
+    if (!std::filesystem::exists(p.ca_file, ec)) {
+      std::string hint = (*s)->base_url_is_default
+                             ? "start the sandbox with `provportal-sandbox serve`, or pass "
+                               "--base-url and --ca-file"
+                             : "check --ca-file / PROVPORTAL_CA_FILE / the profile's ca_file";
+      return fail((*s)->base_url_is_default ? ErrorKind::unavailable : ErrorKind::usage,
+                  "CA file " + p.ca_file + " does not exist", hint);
+    }
+  }
+  http::ClientOptions o;
+  o.base_url = p.base_url;
+  o.tls.ca_file = p.ca_file;
+  o.tls.client_cert_file = p.client_cert;
+  o.tls.client_key_file = p.client_key;
+  o.user_agent = std::string("provportal/") + PORTAL_VERSION;
+  auto client = http::Client::create(std::move(o));
+  if (!client) return fail(client.error());
+  m_api = std::make_unique<api::PortalApi>(std::move(*client));
+  return m_api.get();
+}
+
+Expected<auth::SessionStore> Context::session_store() {
+  auto s = settings();
+  if (!s) return fail(s.error());
+  return auth::SessionStore(config::sessions_dir(m_env), (*s)->profile_name);
+}
+
+Expected<api::PortalApi*> Context::api_with_session() {
+  auto a = api();
+  if (!a) return fail(a.error());
+  if (m_session_loaded) return *a;
+  auto store = session_store();
+  if (!store) return fail(store.error());
+  SystemClock clock;
+  auto session = auth::use_session(*store, **a, clock);
+  if (!session) return fail(session.error());
+  m_session_loaded = true;
+  return *a;
+}
+
+void Context::print(const boost::json::value& value) {
+  output::render(m_streams.out, value, m_format, m_render);
+}
+
+void Context::notice(std::string_view text) {
+  if (global.quiet) return;
+  m_streams.err << log::redact(text) << '\n';
+  m_streams.err.flush();
+}
+
+Expected<std::string> Context::prompt_line(const std::string& question) {
+  if (!can_prompt()) {
+    return fail(ErrorKind::usage, "cannot ask \"" + question + "\" without a terminal");
+  }
+  m_streams.err << question << std::flush;
+  std::string line;
+  if (!std::getline(m_streams.in, line)) return fail(ErrorKind::interrupted, "input closed");
+  return strip_newline(line);
+}
+
+Expected<std::string> Context::prompt_secret(const std::string& question) {
+  if (!can_prompt()) {
+    return fail(ErrorKind::usage, "cannot ask \"" + question + "\" without a terminal");
+  }
+  m_streams.err << question << std::flush;
+  struct termios t;
+  bool hidden = ::tcgetattr(STDIN_FILENO, &t) == 0;
+  if (hidden) {
+    g_saved_termios = t;
+    t.c_lflag &= static_cast<tcflag_t>(~ECHO);
+    t.c_lflag |= ECHONL;
+    g_echo_off = 1;
+    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &t);
+  }
+  std::string line;
+  bool ok = static_cast<bool>(std::getline(m_streams.in, line));
+  if (hidden) {
+    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &g_saved_termios);
+    g_echo_off = 0;
+  }
+  if (!ok) return fail(ErrorKind::interrupted, "input closed");
+  line = strip_newline(line);
+  log::register_secret(line);
+  return line;
+}
+
+Expected<std::string> Context::stdin_line(const std::string& what) {
+  std::string line;
+  if (!std::getline(m_streams.in, line)) {
+    return fail(ErrorKind::input, "stdin ended before the " + what);
+  }
+  line = strip_newline(line);
+  log::register_secret(line);
+  return line;
+}
+
+Expected<std::string> Context::read_secret_file(const std::string& path, const std::string& what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return fail(ErrorKind::input, "cannot read the " + what + " file " + path);
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
+    spdlog::warn("{} is readable by other users; chmod 600 it", path);
+  }
+  std::string line;
+  std::getline(in, line);
+  line = strip_newline(line);
+  if (line.empty()) return fail(ErrorKind::input, "the " + what + " file " + path + " is empty");
+  log::register_secret(line);
+  return line;
+}
+
+Expected<std::string> Context::password(const PasswordFlags& flags, const std::string& question,
+                                        const std::string& fallback_file) {
+  if (flags.from_stdin) return stdin_line("password");
+  if (!flags.file.empty()) return read_secret_file(flags.file, "password");
+  if (!fallback_file.empty()) return read_secret_file(fallback_file, "password");
+  if (can_prompt()) return prompt_secret(question);
+  return fail(
+      ErrorKind::usage,
+      std::string("a password is needed and ") +
+          (global.no_input ? "--no-input forbids asking" : "stdin is not a terminal"),
+      "pass --password-stdin (password on the first line of stdin) or --password-file FILE");
+}
+
+Expected<std::string> Context::new_password(const std::string& file, bool from_stdin,
+                                            const std::string& flag_hint) {
+  if (!file.empty()) return read_secret_file(file, "new password");
+  if (from_stdin) return stdin_line("new password");
+  if (!can_prompt()) {
+    return fail(ErrorKind::usage,
+                std::string("a new password is needed and ") +
+                    (global.no_input ? "--no-input forbids asking" : "stdin is not a terminal"),
+                flag_hint);
+  }
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    auto first = prompt_secret("New password: ");
+    if (!first) return first;
+    auto second = prompt_secret("New password again: ");
+    if (!second) return second;
+    if (*first == *second) return first;
+    m_streams.err << "The passwords differ; try again.\n";
+  }
+  return fail(ErrorKind::input, "the new passwords did not match");
+}
+
+void add_password_flags(CLI::App& cmd, PasswordFlags& flags) {
+  auto* s = cmd.add_flag("--password-stdin", flags.from_stdin,
+                         "Read the password from the first line of stdin");
+  auto* f = cmd.add_option("--password-file", flags.file, "Read the password from FILE (chmod 600)")
+                ->type_name("FILE");
+  s->excludes(f);
+}
+
+CLI::Option* with_choices(CLI::Option* option, std::vector<std::string> choices, bool enforce) {
+  if (enforce) option->check(CLI::IsMember(choices));
+  choices_registry()[option] = std::move(choices);
+  return option;
+}
+
+const std::vector<std::string>& choices_of(const CLI::Option* option) {
+  static const std::vector<std::string> k_none;
+  auto it = choices_registry().find(option);
+  return it == choices_registry().end() ? k_none : it->second;
+}
+
+}  // namespace portal::cli

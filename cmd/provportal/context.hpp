@@ -1,0 +1,134 @@
+// The per-run context every subcommand gets: global flags, resolved settings, streams and
+// terminals, the lazily created API client and the session cache.
+#pragma once
+
+#include <functional>
+#include <iosfwd>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/json/fwd.hpp>
+
+#include "portal/api/portal_api.hpp"
+#include "portal/auth/session.hpp"
+#include "portal/config/config.hpp"
+#include "portal/log/log.hpp"
+#include "portal/output/output.hpp"
+#include "portal/util/error.hpp"
+
+namespace CLI {
+class App;
+class Option;
+}  // namespace CLI
+
+namespace portal::cli {
+
+// The flags that apply to every subcommand.
+struct GlobalOptions {
+  config::FlagOverrides overrides;
+  std::string output;  // empty: table on a terminal, json otherwise
+  int verbosity = 0;
+  bool quiet = false;
+  std::string log_format = "text";
+  bool no_input = false;
+  bool no_color = false;
+};
+
+// How a command may obtain a password without putting it in argv.
+struct PasswordFlags {
+  bool from_stdin = false;  // --password-stdin
+  std::string file;         // --password-file
+};
+
+class Context {
+ public:
+  struct Streams {
+    std::istream& in;
+    std::ostream& out;
+    std::ostream& err;
+    bool in_tty = false;
+    bool out_tty = false;
+    bool err_tty = false;
+  };
+
+  Context(Streams streams, config::EnvLookup env);
+
+  GlobalOptions global;
+  // The work of the chosen subcommand, set by its parse callback and run by main after parsing.
+  std::function<Expected<void>()> action;
+
+  // Applies the global flags that need no configuration: logging, output format, colour.
+  Expected<void> init();
+
+  // The settings of this run (flags > env > config > defaults), resolved on first use.
+  Expected<const config::Resolved*> settings();
+  // The config file as read (empty when there is none).
+  Expected<config::ConfigFile*> config_file();
+  const config::EnvLookup& env() const { return m_env; }
+
+  // The API client for the resolved base URL, created on first use.
+  Expected<api::PortalApi*> api();
+  // The session cache of the resolved profile.
+  Expected<auth::SessionStore> session_store();
+  // The API with this profile's session (refreshed when near expiry); auth error otherwise.
+  Expected<api::PortalApi*> api_with_session();
+
+  // Writes a result to stdout in the chosen format.
+  void print(const boost::json::value& value);
+  // A message for the person (stderr), unless --quiet.
+  void notice(std::string_view text);
+  std::ostream& out() { return m_streams.out; }
+  std::ostream& err() { return m_streams.err; }
+  bool stdout_is_tty() const { return m_streams.out_tty; }
+  bool stderr_is_tty() const { return m_streams.err_tty; }
+  output::Format format() const { return m_format; }
+
+  // True when questions may be asked: stdin is a terminal and --no-input was not given.
+  bool can_prompt() const { return m_streams.in_tty && !global.no_input; }
+  // Asks for a line on the terminal (echoed).
+  Expected<std::string> prompt_line(const std::string& question);
+  // Asks for a secret on the terminal without echo; registers it for redaction.
+  Expected<std::string> prompt_secret(const std::string& question);
+  // The next line of stdin (for --password-stdin); ErrorKind::input at end of input.
+  Expected<std::string> stdin_line(const std::string& what);
+  // The first line of a secret file (warns when others may read it); registers it.
+  Expected<std::string> read_secret_file(const std::string& path, const std::string& what);
+
+  // The account password from --password-stdin, --password-file, `fallback_file` or a prompt;
+  // ErrorKind::usage naming the flags when none is possible.
+  Expected<std::string> password(const PasswordFlags& flags, const std::string& question,
+                                 const std::string& fallback_file = {});
+  // A new password from `file`, the next stdin line (when `from_stdin`) or two matching prompts.
+  Expected<std::string> new_password(const std::string& file, bool from_stdin,
+                                     const std::string& flag_hint);
+
+ private:
+  Streams m_streams;
+  config::EnvLookup m_env;
+  output::Format m_format = output::Format::json;
+  output::RenderOptions m_render;
+  std::optional<config::ConfigFile> m_config;
+  std::optional<config::Resolved> m_settings;
+  std::unique_ptr<api::PortalApi> m_api;
+  bool m_session_loaded = false;
+};
+
+// Adds --password-stdin and --password-file to `cmd` (mutually exclusive).
+void add_password_flags(CLI::App& cmd, PasswordFlags& flags);
+
+// Records the values an option accepts: offered by shell completion and, when `enforce`,
+// checked by the parser.
+CLI::Option* with_choices(CLI::Option* option, std::vector<std::string> choices,
+                          bool enforce = true);
+
+// The values registered with with_choices() for an option (empty when free-form).
+const std::vector<std::string>& choices_of(const CLI::Option* option);
+
+// Restores the terminal if a hidden prompt is active (called from the SIGINT handler).
+void restore_terminal_from_signal();
+
+}  // namespace portal::cli

@@ -1,0 +1,172 @@
+// provportal: the command-line tool of the provider portal. Errors become exit codes here only.
+#include <csignal>
+#include <iostream>
+
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <boost/json.hpp>
+
+#include "commands.hpp"
+#include "context.hpp"
+#include "portal/log/log.hpp"
+#include "portal/util/clock.hpp"
+
+namespace {
+
+using portal::cli::Context;
+
+constexpr const char* k_exit_codes =
+    "Exit status:\n"
+    "  0    everything asked for succeeded\n"
+    "  1    a batch finished but some rows were rejected or invalid\n"
+    "  2    usage error: bad flags or arguments, or a needed input cannot be asked for\n"
+    "  3    input error: a record or file cannot be used (nothing was sent)\n"
+    "  4    authentication: not logged in, session expired, MFA failed, account locked,\n"
+    "       inactive, disabled, pending review or email not verified\n"
+    "  5    unavailable: network or TLS failure, server errors after retries, maintenance\n"
+    "  6    the portal refused the operation (not found, duplicate, conflict, forbidden)\n"
+    "  130  interrupted\n"
+    "\n"
+    "Environment: PROVPORTAL_PROFILE, PROVPORTAL_BASE_URL, PROVPORTAL_CA_FILE,\n"
+    "PROVPORTAL_CLIENT_CERT, PROVPORTAL_CLIENT_KEY, NO_COLOR, XDG_CONFIG_HOME.\n"
+    "\n"
+    "Examples:\n"
+    "  provportal register --provider-type physician --npi 1234567893 --tax-id 36-1234567 \\\n"
+    "      --first-name Maria --last-name Lopez --email maria@clinic.example \\\n"
+    "      --phone 312-555-0142 --fax 312-555-0143 --accept-terms\n"
+    "  provportal verify-email --email maria@clinic.example --code 123456\n"
+    "  provportal login --email maria@clinic.example\n"
+    "  provportal whoami -o json\n";
+
+extern "C" void on_interrupt(int) {
+  portal::cli::restore_terminal_from_signal();
+  static const char k_msg[] = "\ninterrupted\n";
+  (void)!::write(STDERR_FILENO, k_msg, sizeof k_msg - 1);
+  ::_exit(130);
+}
+
+void setup_globals(CLI::App& app, Context& ctx) {
+  auto& g = ctx.global;
+  const char* k_group = "Global options";
+  app.add_option("--profile", g.overrides.profile, "Configuration profile to use")
+      ->type_name("NAME")
+      ->group(k_group);
+  app.add_option("--base-url", g.overrides.base_url, "Portal URL, e.g. https://portal.example")
+      ->type_name("URL")
+      ->group(k_group);
+  app.add_option("--ca-file", g.overrides.ca_file, "PEM CA bundle to trust instead of the system's")
+      ->type_name("FILE")
+      ->group(k_group);
+  app.add_option("--client-cert", g.overrides.client_cert, "PEM client certificate (mutual TLS)")
+      ->type_name("FILE")
+      ->group(k_group);
+  app.add_option("--client-key", g.overrides.client_key, "PEM key of the client certificate")
+      ->type_name("FILE")
+      ->group(k_group);
+  portal::cli::with_choices(
+      app.add_option("-o,--output", g.output,
+                     "Output format: table|json|jsonl|csv|yaml (default: table on a terminal, "
+                     "json otherwise)")
+          ->type_name("FORMAT")
+          ->group(k_group),
+      {"table", "json", "jsonl", "csv", "yaml"});
+  app.add_flag("-v,--verbose", g.verbosity, "More log output on stderr (-v info, -vv debug)")
+      ->group(k_group);
+  app.add_flag("-q,--quiet", g.quiet, "Only errors on stderr")->group(k_group);
+  portal::cli::with_choices(
+      app.add_option("--log-format", g.log_format, "Log and error format on stderr: text|json")
+          ->type_name("FORMAT")
+          ->group(k_group),
+      {"text", "json"});
+  app.add_flag("--no-input", g.no_input, "Never prompt; fail naming the flag to use instead")
+      ->group(k_group);
+  app.add_flag("--no-color", g.no_color, "No colour in output (also NO_COLOR)")->group(k_group);
+}
+
+void report(Context& ctx, const portal::Error& e) {
+  using portal::log::redact;
+  if (portal::log::current_format() == portal::log::Format::json) {
+    boost::json::object o{{"ts", portal::format_iso8601(portal::SystemClock().now())},
+                          {"level", "error"},
+                          {"kind", portal::kind_name(e.kind)},
+                          {"msg", redact(e.message)}};
+    if (!e.hint.empty()) o["hint"] = redact(e.hint);
+    if (!e.code.empty()) o["code"] = e.code;
+    if (e.http_status != 0) o["http_status"] = e.http_status;
+    if (!e.fields.empty()) {
+      boost::json::array fields;
+      for (const auto& f : e.fields) {
+        fields.push_back(boost::json::object{{"field", f.field}, {"message", redact(f.message)}});
+      }
+      o["fields"] = std::move(fields);
+    }
+    ctx.err() << boost::json::serialize(o) << std::endl;
+    return;
+  }
+  ctx.err() << "error: " << redact(e.message) << '\n';
+  for (const auto& f : e.fields) ctx.err() << "  " << f.field << ": " << redact(f.message) << '\n';
+  if (!e.hint.empty()) ctx.err() << "hint: " << redact(e.hint) << '\n';
+  ctx.err().flush();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  struct sigaction sa {};
+  sa.sa_handler = on_interrupt;
+  sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+
+  Context ctx({std::cin, std::cout, std::cerr, ::isatty(STDIN_FILENO) == 1,
+               ::isatty(STDOUT_FILENO) == 1, ::isatty(STDERR_FILENO) == 1},
+              portal::config::process_env());
+
+  CLI::App app{
+      "provportal: the provider portal from the command line (register, log in with "
+      "MFA, keep your profile current)",
+      "provportal"};
+  app.set_version_flag("--version", std::string("provportal ") + PORTAL_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough();
+  app.footer(k_exit_codes);
+  app.get_formatter()->column_width(34);
+  setup_globals(app, ctx);
+
+  portal::cli::setup_register(app, ctx);
+  portal::cli::setup_verify_email(app, ctx);
+  portal::cli::setup_login(app, ctx);
+  portal::cli::setup_logout(app, ctx);
+  portal::cli::setup_whoami(app, ctx);
+  portal::cli::setup_update_profile(app, ctx);
+  portal::cli::setup_reset_password(app, ctx);
+  portal::cli::setup_config(app, ctx);
+  portal::cli::setup_completion(app, ctx);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // CLI11 says only "A subcommand is required" for a mistyped one; name it.
+    if (dynamic_cast<const CLI::RequiredError*>(&e) && app.get_subcommands().empty()) {
+      for (const auto& extra : app.remaining()) {
+        if (!extra.empty() && extra.front() != '-') {
+          std::cerr << "error: unknown subcommand \"" << extra << "\"\n"
+                    << "hint: run `provportal --help` for the list of subcommands\n";
+          return 2;
+        }
+      }
+    }
+    int rc = app.exit(e, std::cout, std::cerr);
+    return rc == 0 ? 0 : 2;
+  }
+
+  auto result = ctx.init();
+  if (result && ctx.action) result = ctx.action();
+  if (!result) {
+    report(ctx, result.error());
+    return portal::exit_code(result.error().kind);
+  }
+  return 0;
+}

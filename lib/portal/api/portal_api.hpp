@@ -1,0 +1,129 @@
+// Typed calls for each operation of the portal's HTTP API (docs/api.md), with retries and the
+// mapping of the portal's JSON errors to portal::Error. Commands use this; they never build
+// requests or bodies themselves.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+#include "portal/http/client.hpp"
+#include "portal/util/clock.hpp"
+#include "portal/util/error.hpp"
+
+namespace portal::api {
+
+// How often and how patiently to retry a request that may be repeated safely.
+struct RetryPolicy {
+  int max_attempts = 4;                         // including the first
+  std::chrono::milliseconds base_delay{300};    // doubled per attempt, with full jitter
+  std::chrono::milliseconds max_delay{10'000};  // cap of one wait (Retry-After included)
+};
+
+// The answer to POST /v1/auth/login: the first step succeeded, a second factor is due.
+struct LoginChallenge {
+  std::string mfa_token;
+  std::vector<std::string> factors;  // "totp" and/or "email"
+  bool password_expired = false;
+  std::optional<SysTime> server_time;
+  std::chrono::steady_clock::time_point received_at;  // when the answer arrived (for server time)
+  int expires_in = 0;
+
+  bool offers(std::string_view factor) const;
+  // The portal's clock now: server_time plus the time elapsed since the answer (or the local
+  // clock when the portal sent no time).
+  SysTime server_now() const;
+};
+
+// A session the portal granted.
+struct SessionGrant {
+  std::string token;
+  std::string expires_at;  // RFC 3339, as the portal sent it
+  boost::json::object user;
+};
+
+// The answer to POST /v1/auth/mfa/verify.
+struct MfaResult {
+  std::optional<SessionGrant> session;  // set unless a password change is required
+  std::string password_change_token;    // set when the password expired
+};
+
+// A pending TOTP enrolment.
+struct TotpEnrolment {
+  std::string secret;
+  std::string otpauth_uri;
+};
+
+// Maps one non-2xx answer of the portal to an Error (kind, message, hint, fields, status, code).
+Error map_error(const http::Response& response);
+
+// The client of the portal API. Not thread-safe (one per thread, like http::Client).
+class PortalApi {
+ public:
+  explicit PortalApi(std::unique_ptr<http::Client> client, RetryPolicy retry = {});
+
+  // The session token sent as "Authorization: Bearer" from now on (empty: none).
+  void set_token(std::string token);
+  // Replaces the wait between retries (tests use a no-op).
+  void set_sleep(std::function<void(std::chrono::milliseconds)> sleep);
+  const std::string& base_url() const;
+
+  // GET /v1/health: {status, time, maintenance}.
+  Expected<boost::json::object> health();
+  // GET /v1/organizations?npi=N: the organisations with that NPI.
+  Expected<boost::json::array> organizations(std::string_view npi);
+  // POST /v1/registrations with the record and the password: {id, email, status, organization}.
+  Expected<boost::json::object> register_account(const boost::json::object& record,
+                                                 std::string_view password);
+  // POST /v1/email-verifications.
+  Expected<boost::json::object> verify_email(std::string_view email, std::string_view code);
+  // POST /v1/auth/login: the first factor.
+  Expected<LoginChallenge> login(std::string_view email, std::string_view password);
+  // POST /v1/auth/mfa/email: mails a one-time passcode; {sent_to, expires_at}.
+  Expected<boost::json::object> send_email_code(std::string_view mfa_token);
+  // POST /v1/auth/mfa/verify with factor "email" or "totp".
+  Expected<MfaResult> verify_mfa(std::string_view mfa_token, std::string_view factor,
+                                 std::string_view code);
+  // POST /v1/auth/password/expired: sets the new password and opens a session.
+  Expected<SessionGrant> change_expired_password(std::string_view change_token,
+                                                 std::string_view new_password);
+  // POST /v1/auth/refresh (session): a new token replacing the current one.
+  Expected<SessionGrant> refresh();
+  // POST /v1/auth/logout (session).
+  Expected<void> logout();
+  // POST /v1/password-resets: completes an administrator's reset.
+  Expected<boost::json::object> reset_password(std::string_view email, std::string_view code,
+                                               std::string_view new_password);
+  // GET /v1/profile (session).
+  Expected<boost::json::object> profile();
+  // PATCH /v1/profile (session) with the fields to change; the updated profile.
+  Expected<boost::json::object> update_profile(const boost::json::object& changes);
+  // POST /v1/profile/password (session).
+  Expected<void> change_password(std::string_view current_password, std::string_view new_password);
+  // POST /v1/profile/mfa/totp (session): a pending enrolment.
+  Expected<TotpEnrolment> enrol_totp();
+  // POST /v1/profile/mfa/totp/confirm (session).
+  Expected<boost::json::object> confirm_totp(std::string_view code);
+  // POST /v1/profile/mfa/totp/disable (session).
+  Expected<boost::json::object> disable_totp(std::string_view password);
+
+ private:
+  // One exchange with retries as the method allows; 2xx answers are returned, others mapped.
+  Expected<http::Response> call(std::string method, std::string target,
+                                const boost::json::object* body, bool with_session);
+  Expected<boost::json::object> call_json(std::string method, std::string target,
+                                          const boost::json::object* body, bool with_session);
+
+  std::unique_ptr<http::Client> m_client;
+  RetryPolicy m_retry;
+  std::string m_token;
+  std::function<void(std::chrono::milliseconds)> m_sleep;
+};
+
+}  // namespace portal::api

@@ -1,0 +1,102 @@
+// Profiles in $XDG_CONFIG_HOME/provportal/config.yaml and how flags, environment, the file and
+// the defaults combine into the settings of one run (precedence: flags > env > config > defaults).
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "portal/util/error.hpp"
+
+namespace portal::config {
+
+namespace fs = std::filesystem;
+
+inline constexpr std::string_view k_default_profile = "default";
+inline constexpr std::string_view k_default_base_url = "https://localhost:8443";
+
+// The settings one profile can hold; an empty string means "not set".
+struct Profile {
+  std::string base_url;
+  std::string ca_file;
+  std::string client_cert;
+  std::string client_key;
+  std::string email;
+  std::string totp_secret_file;
+  std::string password_file;
+};
+
+// The whole config file.
+struct ConfigFile {
+  std::string current_profile;
+  std::map<std::string, Profile> profiles;
+};
+
+// Looks up an environment variable; nullopt when unset or empty. Injected so tests need no setenv.
+using EnvLookup = std::function<std::optional<std::string>(std::string_view name)>;
+
+// The lookup over the process environment.
+EnvLookup process_env();
+
+// $XDG_CONFIG_HOME/provportal (default ~/.config/provportal).
+fs::path config_dir(const EnvLookup& env);
+
+// config_dir()/config.yaml.
+fs::path config_path(const EnvLookup& env);
+
+// config_dir()/sessions.
+fs::path sessions_dir(const EnvLookup& env);
+
+// $XDG_DATA_HOME/provportal-sandbox/ca.pem (default ~/.local/share/...): the CA of a sandbox
+// started with its default data directory.
+fs::path default_sandbox_ca(const EnvLookup& env);
+
+// Reads the config file; a missing file is an empty config. Errors: ErrorKind::input with the
+// path and the YAML parser's line and column.
+Expected<ConfigFile> load_config(const fs::path& path);
+
+// Writes the config atomically (a 0600 temporary file in the same directory, then rename),
+// creating the directory (0700) when needed.
+Expected<void> save_config(const fs::path& path, const ConfigFile& config);
+
+// The keys a profile accepts, in display order (snake_case; kebab-case is accepted on input).
+const std::vector<std::string>& profile_keys();
+
+// The value of `key` in `profile` (empty when unset); ErrorKind::usage for an unknown key.
+Expected<std::string> get_key(const Profile& profile, std::string_view key);
+
+// Sets `key` in `profile`; an empty value unsets it. ErrorKind::usage for an unknown key.
+Expected<void> set_key(Profile& profile, std::string_view key, std::string value);
+
+// True when `name` can name a profile (letters, digits, '.', '_' and '-'; no leading '.').
+bool valid_profile_name(std::string_view name);
+
+// What the flags of this run said (an empty string means "not given").
+struct FlagOverrides {
+  std::string profile;
+  std::string base_url;
+  std::string ca_file;
+  std::string client_cert;
+  std::string client_key;
+};
+
+// The settings of this run and the name of the profile they came from.
+struct Resolved {
+  std::string profile_name;
+  Profile profile;
+  bool base_url_is_default = false;  // nothing configured it: the local sandbox
+};
+
+// Applies flags > PROVPORTAL_* env > the profile in `file` > defaults. The profile is --profile,
+// else PROVPORTAL_PROFILE, else current_profile, else "default". A profile named explicitly
+// that the file lacks is an error (ErrorKind::usage) unless it is "default" or the base URL
+// comes from a flag or the environment (a throw-away profile). The sandbox CA
+// default applies only when the base URL is the default one. "~/" in paths is expanded.
+Expected<Resolved> resolve(const ConfigFile& file, const FlagOverrides& flags,
+                           const EnvLookup& env);
+
+}  // namespace portal::config
