@@ -13,6 +13,7 @@ void setup_logout(CLI::App& app, Context& ctx);
 void setup_whoami(CLI::App& app, Context& ctx);
 void setup_update_profile(CLI::App& app, Context& ctx);
 void setup_reset_password(CLI::App& app, Context& ctx);
+void setup_check_eligibility(CLI::App& app, Context& ctx);
 void setup_config(CLI::App& app, Context& ctx);
 void setup_completion(CLI::App& app, Context& ctx);
 

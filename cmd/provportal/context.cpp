@@ -83,8 +83,7 @@ Expected<const config::Resolved*> Context::settings() {
   return &*m_settings;
 }
 
-Expected<api::PortalApi*> Context::api() {
-  if (m_api) return m_api.get();
+Expected<http::ClientOptions> Context::client_options() {
   auto s = settings();
   if (!s) return fail(s.error());
   const auto& p = (*s)->profile;
@@ -105,7 +104,14 @@ Expected<api::PortalApi*> Context::api() {
   o.tls.client_cert_file = p.client_cert;
   o.tls.client_key_file = p.client_key;
   o.user_agent = std::string("provportal/") + PORTAL_VERSION;
-  auto client = http::Client::create(std::move(o));
+  return o;
+}
+
+Expected<api::PortalApi*> Context::api() {
+  if (m_api) return m_api.get();
+  auto o = client_options();
+  if (!o) return fail(o.error());
+  auto client = http::Client::create(std::move(*o));
   if (!client) return fail(client.error());
   m_api = std::make_unique<api::PortalApi>(std::move(*client));
   return m_api.get();

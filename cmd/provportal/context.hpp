@@ -60,6 +60,8 @@ class Context {
   GlobalOptions global;
   // The work of the chosen subcommand, set by its parse callback and run by main after parsing.
   std::function<Expected<void>()> action;
+  // The exit code of a run whose action succeeded (a batch with rejected rows sets 1).
+  int exit_code = 0;
 
   // Applies the global flags that need no configuration: logging, output format, colour.
   Expected<void> init();
@@ -70,6 +72,8 @@ class Context {
   Expected<config::ConfigFile*> config_file();
   const config::EnvLookup& env() const { return m_env; }
 
+  // How to reach the resolved portal (base URL, TLS files, user agent).
+  Expected<http::ClientOptions> client_options();
   // The API client for the resolved base URL, created on first use.
   Expected<api::PortalApi*> api();
   // The session cache of the resolved profile.

@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 
 #include "commands.hpp"
+#include "batch_cmd.hpp"
 #include "context.hpp"
 #include "portal/log/log.hpp"
 #include "portal/util/clock.hpp"
@@ -41,6 +42,13 @@ constexpr const char* k_exit_codes =
 
 extern "C" void on_interrupt(int) {
   portal::cli::restore_terminal_from_signal();
+  // A running batch stops sending, saves its journal and exits 130 by itself; a second
+  // interrupt (or any outside a batch) ends the process at once.
+  if (portal::cli::batch_running().load() && !portal::batch::stop_flag().exchange(true)) {
+    static const char k_stopping[] = "\ninterrupted: saving the journal (interrupt again to quit at once)\n";
+    (void)!::write(STDERR_FILENO, k_stopping, sizeof k_stopping - 1);
+    return;
+  }
   static const char k_msg[] = "\ninterrupted\n";
   (void)!::write(STDERR_FILENO, k_msg, sizeof k_msg - 1);
   ::_exit(130);
@@ -142,6 +150,7 @@ int main(int argc, char** argv) {
   portal::cli::setup_whoami(app, ctx);
   portal::cli::setup_update_profile(app, ctx);
   portal::cli::setup_reset_password(app, ctx);
+  portal::cli::setup_check_eligibility(app, ctx);
   portal::cli::setup_config(app, ctx);
   portal::cli::setup_completion(app, ctx);
 
@@ -168,5 +177,5 @@ int main(int argc, char** argv) {
     report(ctx, result.error());
     return portal::exit_code(result.error().kind);
   }
-  return 0;
+  return ctx.exit_code;
 }

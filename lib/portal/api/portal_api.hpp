@@ -70,6 +70,8 @@ class PortalApi {
 
   // The session token sent as "Authorization: Bearer" from now on (empty: none).
   void set_token(std::string token);
+  // The session token in use (empty: none); batch runners send it on their own connections.
+  const std::string& token() const { return m_token; }
   // Replaces the wait between retries (tests use a no-op).
   void set_sleep(std::function<void(std::chrono::milliseconds)> sleep);
   const std::string& base_url() const;

@@ -1,0 +1,211 @@
+#include "batch_cmd.hpp"
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <CLI/CLI.hpp>
+#include <boost/json.hpp>
+
+#include "portal/batch/reader.hpp"
+#include "portal/records/schema.hpp"
+
+namespace portal::cli {
+
+namespace json = boost::json;
+
+std::atomic<bool>& batch_running() {
+  static std::atomic<bool> running{false};
+  return running;
+}
+
+void add_batch_flags(CLI::App& cmd, BatchFlags& f) {
+  const char* g = "Batch options";
+  cmd.add_option("--batch", f.file, "Read the records from FILE (CSV with a header, YAML list, JSON Lines; - for stdin)")
+      ->type_name("FILE")
+      ->group(g);
+  with_choices(cmd.add_option("--batch-format", f.format, "Format of --batch when its extension does not say: csv|yaml|jsonl")
+                   ->type_name("FORMAT")
+                   ->group(g),
+               {"csv", "yaml", "jsonl"});
+  cmd.add_option("--concurrency", f.concurrency, "Requests in flight at once (default 8)")
+      ->type_name("N")
+      ->check(CLI::Range(1, 256))
+      ->group(g);
+  cmd.add_option("--rate", f.rate, "At most N requests per second (default: no limit)")
+      ->type_name("N")
+      ->check(CLI::Range(0.0, 1e6))
+      ->group(g);
+  cmd.add_option("--max-attempts", f.max_attempts, "Attempts per row on 429, 5xx and connection faults (default 5)")
+      ->type_name("N")
+      ->check(CLI::Range(1, 20))
+      ->group(g);
+  cmd.add_flag("--dry-run", f.dry_run, "Validate every row and send nothing")->group(g);
+  cmd.add_flag("--fail-fast", f.fail_fast, "Stop at the first row that is not ok")->group(g);
+  cmd.add_option("--shard", f.shard, "Process only shard K of N (K from 0), e.g. $JOB_COMPLETION_INDEX/4")
+      ->type_name("K/N")
+      ->group(g);
+  cmd.add_flag("--resume", f.resume, "Finish an interrupted run of the same batch from its journal")->group(g);
+  cmd.add_flag("--restart", f.restart, "Discard an interrupted run's journal and start over")
+      ->excludes("--resume")
+      ->group(g);
+  cmd.add_option("--journal", f.journal, "Journal file (default: under $XDG_STATE_HOME/provportal/journals/)")
+      ->type_name("FILE")
+      ->group(g);
+  cmd.add_option("--results", f.results, "Write one result per row to FILE (.csv or .jsonl); default: stdout")
+      ->type_name("FILE")
+      ->group(g);
+}
+
+namespace {
+
+// The session and connections a batch uses; checked before any row is read.
+Expected<batch::Transport> make_transport(Context& ctx) {
+  auto api = ctx.api_with_session();
+  if (!api) return fail(api.error());
+  auto options = ctx.client_options();
+  if (!options) return fail(options.error());
+  batch::Transport t;
+  t.token = (*api)->token();
+  t.connect = [o = *options]() { return http::Client::create(o); };
+  return t;
+}
+
+}  // namespace
+
+Expected<void> run_batch_command(Context& ctx, const batch::Operation& op, const BatchFlags& f) {
+  batch::Format format;
+  if (!f.format.empty()) {
+    format = *batch::parse_format(f.format);
+  } else if (f.file == "-") {
+    return fail(ErrorKind::usage, "--batch - reads stdin, whose format cannot be told from a name",
+                "add --batch-format csv|yaml|jsonl");
+  } else {
+    auto by_name = batch::format_of(f.file);
+    if (!by_name) return fail(by_name.error());
+    format = *by_name;
+  }
+  batch::RunOptions o;
+  o.concurrency = f.concurrency;
+  o.rate = f.rate;
+  o.max_attempts = f.max_attempts;
+  o.dry_run = f.dry_run;
+  o.fail_fast = f.fail_fast;
+  o.resume = f.resume;
+  o.restart = f.restart;
+  o.journal = f.journal;
+  o.results = f.results;
+  o.results_csv = ctx.format() == output::Format::csv;
+  o.progress = ctx.stderr_is_tty() && !ctx.global.quiet;
+  o.quiet = ctx.global.quiet;
+  o.input_name = f.file;
+  if (!f.shard.empty()) {
+    auto shard = batch::parse_shard(f.shard);
+    if (!shard) return fail(shard.error());
+    o.shard = *shard;
+  }
+  if (f.resume && f.file == "-" && f.journal.empty()) {
+    return fail(ErrorKind::usage, "--resume of a batch read from stdin needs the --journal FILE of that run");
+  }
+
+  std::ifstream file;
+  std::istream* in = &std::cin;
+  if (f.file != "-") {
+    file.open(f.file, std::ios::binary);
+    if (!file) {
+      return fail(ErrorKind::input, "cannot open the batch file " + f.file,
+                  "check the path; --batch - reads stdin");
+    }
+    in = &file;
+  }
+  batch::Transport transport;
+  if (!f.dry_run) {
+    auto t = make_transport(ctx);
+    if (!t) return fail(t.error());
+    transport = std::move(*t);
+    auto s = ctx.settings();
+    if (s) o.scope = (*s)->profile.base_url + "\n" + (*s)->profile_name;
+  }
+  auto reader = batch::make_reader(format, *in, f.file == "-" ? "stdin" : f.file);
+
+  batch_running() = true;
+  auto summary = batch::run_batch(op, *reader, transport, o, ctx.out(), ctx.err());
+  batch_running() = false;
+  if (!summary) return fail(summary.error());
+  ctx.notice(summary->line());
+  if (summary->fatal) {
+    Error e = *summary->fatal;
+    if (!summary->journal.empty() && !f.dry_run) {
+      e.hint += (e.hint.empty() ? "" : "; ") + std::string("the journal keeps what was done: ") +
+                summary->journal.string();
+    }
+    return fail(std::move(e));
+  }
+  if (summary->interrupted || summary->stopped_early) {
+    if (!f.dry_run) {
+      ctx.notice("The journal keeps what was done (" + summary->journal.string() +
+                 "); run the same command with --resume to finish the batch.");
+    }
+  }
+  ctx.exit_code = batch::exit_code_of(*summary);
+  return {};
+}
+
+namespace {
+
+// A reader over one record already in memory.
+class OneRecord : public batch::RecordReader {
+ public:
+  explicit OneRecord(json::object record) : m_record(std::move(record)) {}
+  Expected<std::optional<batch::Record>> next() override {
+    if (m_given) return std::optional<batch::Record>();
+    m_given = true;
+    batch::Record r;
+    r.line = 1;
+    r.fields = std::move(m_record);
+    return std::optional<batch::Record>(std::move(r));
+  }
+
+ private:
+  json::object m_record;
+  bool m_given = false;
+};
+
+}  // namespace
+
+Expected<batch::RowResult> run_single(Context& ctx, const batch::Operation& op, json::object record) {
+  if (op.prepare) op.prepare(record);
+  auto problems = records::validate_record(op.schema, record);
+  if (!problems.empty()) {
+    Error e(ErrorKind::input, "the " + op.schema + " record is not valid; nothing was sent",
+            "correct the fields named above");
+    e.fields = std::move(problems);
+    return fail(std::move(e));
+  }
+  auto transport = make_transport(ctx);
+  if (!transport) return fail(transport.error());
+  batch::RunOptions o;
+  o.concurrency = 1;
+  o.dry_run = false;
+  o.input_name = "-";
+  o.use_journal = false;
+  OneRecord reader(std::move(record));
+  std::ostringstream results;
+  auto summary = batch::run_batch(op, reader, *transport, o, results, ctx.err());
+  if (!summary) return fail(summary.error());
+  if (summary->fatal) return fail(*summary->fatal);
+  if (summary->interrupted) return fail(ErrorKind::interrupted, "interrupted");
+  json::error_code jec;
+  auto line = json::parse(results.str(), jec);
+  if (jec || !line.is_object()) return fail(ErrorKind::internal, "the result of the request was lost");
+  const auto& r = line.get_object();
+  batch::RowResult out;
+  out.outcome = json::value_to<std::string>(r.at("outcome"));
+  if (auto* s = r.if_contains("http_status")) out.http_status = static_cast<int>(s->to_number<int>());
+  if (auto* c = r.if_contains("code")) out.code = json::value_to<std::string>(*c);
+  if (auto* m = r.if_contains("message")) out.message = json::value_to<std::string>(*m);
+  if (auto* a = r.if_contains("answer"); a && a->is_object()) out.answer = a->get_object();
+  return out;
+}
+
+}  // namespace portal::cli

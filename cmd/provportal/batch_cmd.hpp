@@ -1,0 +1,42 @@
+// The flags and the driver every batch subcommand shares: --batch FILE and its format, the
+// runner's knobs, the journal and the results file (SPEC.md section 3, "Batch behaviour").
+#pragma once
+#include <atomic>
+#include <cstddef>
+#include <string>
+
+#include "context.hpp"
+#include "portal/batch/runner.hpp"
+
+namespace portal::cli {
+
+struct BatchFlags {
+  std::string file;    // --batch FILE ("-" for stdin)
+  std::string format;  // --batch-format csv|yaml|jsonl (default: by extension)
+  std::size_t concurrency = 8;
+  double rate = 0;
+  int max_attempts = 5;
+  bool dry_run = false;
+  bool fail_fast = false;
+  std::string shard;
+  bool resume = false;
+  bool restart = false;
+  std::string journal;
+  std::string results;
+};
+
+// Adds the batch flags to `cmd` in their own help group.
+void add_batch_flags(CLI::App& cmd, BatchFlags& flags);
+
+// True while a batch runs: the SIGINT handler then lets it stop cleanly.
+std::atomic<bool>& batch_running();
+
+// Reads, validates and sends the batch; prints the summary on stderr and sets ctx.exit_code.
+Expected<void> run_batch_command(Context& ctx, const batch::Operation& op, const BatchFlags& flags);
+
+// Sends one record (built from flags or a file) through the same validation, idempotency and
+// retries as a batch row, and returns its result.
+Expected<batch::RowResult> run_single(Context& ctx, const batch::Operation& op,
+                                      boost::json::object record);
+
+}  // namespace portal::cli

@@ -1,0 +1,145 @@
+// provportal check-eligibility: is a member covered on the date of service? One member from
+// flags, or a batch of them.
+#include <chrono>
+#include <ctime>
+#include <memory>
+
+#include <CLI/CLI.hpp>
+#include <boost/json.hpp>
+
+#include "batch_cmd.hpp"
+#include "commands.hpp"
+
+namespace portal::cli {
+
+namespace json = boost::json;
+
+namespace {
+
+struct EligibilityOptions {
+  std::string ref, member_id, first_name, last_name, date_of_birth, health_plan, provider_npi,
+      service_date;
+  BatchFlags batch;
+};
+
+std::string local_today() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  ::localtime_r(&now, &tm);
+  char buf[16];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+  return buf;
+}
+
+batch::Operation eligibility_operation() {
+  batch::Operation op;
+  op.name = "eligibility";
+  op.schema = "eligibility";
+  op.target = "/v1/eligibility";
+  // The date of service is fixed when the row is read, so a re-run tomorrow is a new check
+  // (a new idempotency key), while a resumed run today is the same one.
+  op.prepare = [](json::object& record) {
+    if (!record.contains("service_date")) record["service_date"] = local_today();
+  };
+  op.interpret = [](const http::Response& r) {
+    auto result = batch::interpret_answer(r);
+    if (const auto* reason = result.answer.if_contains("reject_reason"); reason && reason->is_object()) {
+      if (const auto* code = reason->get_object().if_contains("code"); code && code->is_string()) {
+        result.code = std::string(code->get_string());
+      }
+      if (const auto* m = reason->get_object().if_contains("message"); m && m->is_string()) {
+        result.message = std::string(m->get_string());
+      }
+    }
+    return result;
+  };
+  op.result_columns = {"status",        "active",         "member.member_id",   "plan.id",
+                       "plan.name",     "coverage.start", "coverage.end",       "service_date",
+                       "reason",        "reject_reason.code", "reject_reason.x12_aaa"};
+  return op;
+}
+
+Expected<void> run_single_check(const EligibilityOptions& opt, Context& ctx) {
+  json::object record;
+  auto put = [&](const char* key, const std::string& value) {
+    if (!value.empty()) record[key] = value;
+  };
+  put("ref", opt.ref);
+  put("member_id", opt.member_id);
+  put("first_name", opt.first_name);
+  put("last_name", opt.last_name);
+  put("date_of_birth", opt.date_of_birth);
+  put("health_plan", opt.health_plan);
+  put("provider_npi", opt.provider_npi);
+  put("service_date", opt.service_date);
+  auto op = eligibility_operation();
+  auto result = run_single(ctx, op, std::move(record));
+  if (!result) return fail(result.error());
+  if (result->outcome == "ok") {
+    ctx.print(result->answer);
+    return {};
+  }
+  Error e(result->outcome == "rejected" ? ErrorKind::refused : ErrorKind::unavailable,
+          "eligibility check " + result->outcome + ": " + result->message);
+  e.code = result->code;
+  e.http_status = result->http_status;
+  if (result->code == "subscriber_not_found" || result->code == "invalid_member_id") {
+    e.hint = "check the member ID and health plan on the member's ID card";
+  } else if (result->code == "name_mismatch") {
+    e.hint = "use the names exactly as printed on the member's ID card";
+  } else if (result->code == "invalid_date_of_birth") {
+    e.hint = "check the member's date of birth";
+  } else if (result->code == "plan_not_found") {
+    e.hint = "use a health plan id the portal lists";
+  }
+  return fail(std::move(e));
+}
+
+Expected<void> run_check(const EligibilityOptions& opt, Context& ctx) {
+  if (!opt.batch.file.empty()) {
+    bool single_flags = !opt.member_id.empty() || !opt.first_name.empty() || !opt.last_name.empty() ||
+                        !opt.date_of_birth.empty() || !opt.ref.empty();
+    if (single_flags) {
+      return fail(ErrorKind::usage, "--batch and the flags of one member cannot be combined",
+                  "put the member in the batch file, or leave out --batch");
+    }
+    auto op = eligibility_operation();
+    return run_batch_command(ctx, op, opt.batch);
+  }
+  return run_single_check(opt, ctx);
+}
+
+}  // namespace
+
+void setup_check_eligibility(CLI::App& app, Context& ctx) {
+  auto opt = std::make_shared<EligibilityOptions>();
+  auto* cmd = app.add_subcommand("check-eligibility",
+                                 "Check members' coverage on a date of service (one, or a batch)");
+  cmd->add_option("--member-id", opt->member_id, "Member ID as on the ID card")->type_name("ID");
+  cmd->add_option("--first-name", opt->first_name, "Member's first name")->type_name("NAME");
+  cmd->add_option("--last-name", opt->last_name, "Member's last name")->type_name("NAME");
+  cmd->add_option("--date-of-birth,--dob", opt->date_of_birth, "Member's date of birth (YYYY-MM-DD)")
+      ->type_name("DATE");
+  cmd->add_option("--health-plan", opt->health_plan, "Health plan id, e.g. acme-commercial")
+      ->type_name("PLAN");
+  cmd->add_option("--provider-npi", opt->provider_npi, "NPI of the provider who will see the member")
+      ->type_name("NPI");
+  cmd->add_option("--service-date", opt->service_date, "Date of service (YYYY-MM-DD; default today)")
+      ->type_name("DATE");
+  cmd->add_option("--ref", opt->ref, "Your reference, echoed in the result")->type_name("REF");
+  add_batch_flags(*cmd, opt->batch);
+  cmd->footer(
+      "Examples:\n"
+      "  provportal check-eligibility --member-id ACM100234 --first-name James --last-name Whitaker \\\n"
+      "      --dob 1958-03-14 --health-plan acme-commercial --provider-npi 1234567893\n"
+      "  provportal check-eligibility --batch examples/eligibility.csv --results results.csv\n"
+      "  provportal check-eligibility --batch members.yaml --dry-run\n"
+      "  provportal check-eligibility --batch big.csv --concurrency 32 --shard 0/4 --results part0.jsonl\n"
+      "  provportal check-eligibility --batch big.csv --resume      # after a crash or Ctrl-C\n\n"
+      "Columns (CSV) and keys (YAML, JSON Lines) are the fields of schemas/eligibility.schema.json:\n"
+      "ref, member_id, first_name, last_name, date_of_birth, health_plan, provider_npi, service_date.\n"
+      "Exit 0 when every row is ok, 1 when some were rejected or invalid (see --results).");
+  cmd->callback([opt, &ctx] { ctx.action = [opt, &ctx] { return run_check(*opt, ctx); }; });
+}
+
+}  // namespace portal::cli

@@ -1,0 +1,40 @@
+// What every batch row needs besides its fields: an idempotency key, its shard, and the
+// conversion of text cells to the types the record's schema declares.
+#pragma once
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <boost/json/object.hpp>
+
+#include "portal/util/error.hpp"
+
+namespace portal::batch {
+
+// --shard K/N: this run handles the rows whose index i has i % N == K (K counts from 0, as
+// Kubernetes' JOB_COMPLETION_INDEX does). N runs with K = 0..N-1 cover every row exactly once.
+struct Shard {
+  std::size_t index = 0;
+  std::size_t count = 1;
+  bool contains(std::size_t row_index) const { return row_index % count == index; }
+  std::string to_string() const;
+};
+// "K/N" -> Shard; ErrorKind::usage naming the problem otherwise.
+Expected<Shard> parse_shard(std::string_view text);
+
+// JSON with object keys sorted at every level and no whitespace: equal records, equal text.
+std::string canonical_json(const boost::json::value& value);
+
+// The idempotency key of a row: from its `ref` when it has one (a re-run row with the same ref
+// is never applied twice, even when other fields were corrected), otherwise from its content.
+// Keys are scoped by `operation` ("eligibility", "case", ...), so the same ref in two kinds of
+// batch never collides. 64 hex characters.
+std::string idempotency_key(std::string_view operation, const boost::json::object& record);
+
+// Converts the string cells of a CSV row to the types the schema `schema_name` declares for
+// top-level properties (integer, number, boolean). A cell that does not convert is left as it
+// is, so validation names it.
+void coerce_to_schema(std::string_view schema_name, boost::json::object& record);
+
+}  // namespace portal::batch

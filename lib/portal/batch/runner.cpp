@@ -1,0 +1,676 @@
+#include "portal/batch/runner.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <condition_variable>
+#include <cstdio>
+#include <deque>
+#include <fstream>
+#include <mutex>
+#include <ostream>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "portal/api/portal_api.hpp"
+#include "portal/batch/journal.hpp"
+#include "portal/output/output.hpp"
+#include "portal/records/schema.hpp"
+
+namespace portal::batch {
+
+namespace json = boost::json;
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+std::atomic<bool>& stop_flag() {
+  static std::atomic<bool> flag{false};
+  return flag;
+}
+
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// One row on its way through the run. The main thread owns the window of rows; a worker fills
+// in the result of the row it was given and marks it done.
+struct Slot {
+  std::size_t index = 0;
+  std::size_t line = 0;
+  std::string ref;
+  std::string key;
+  json::object record;
+  RowResult result;
+  std::string result_json;  // set for rows taken from the journal
+  bool done = false;
+  bool journal = false;  // a final answer that goes into the journal
+};
+
+std::string ref_of(const json::object& record) {
+  if (const auto* r = record.if_contains("ref"); r && r->is_string()) return std::string(r->get_string());
+  return {};
+}
+
+const json::value* at_path(const json::object& object, std::string_view path) {
+  const json::object* node = &object;
+  while (true) {
+    auto dot = path.find('.');
+    const json::value* v = node->if_contains(path.substr(0, dot));
+    if (!v || dot == std::string_view::npos) return v;
+    if (!v->is_object()) return nullptr;
+    node = &v->get_object();
+    path = path.substr(dot + 1);
+  }
+}
+
+std::string cell_text(const json::value* v) {
+  if (!v || v->is_null()) return {};
+  if (v->is_string()) return std::string(v->get_string());
+  if (v->is_bool()) return v->get_bool() ? "true" : "false";
+  if (v->is_array()) {
+    std::string out;
+    for (const auto& e : v->get_array()) out += (out.empty() ? "" : ";") + cell_text(&e);
+    return out;
+  }
+  return json::serialize(*v);
+}
+
+json::object result_object(const Slot& s) {
+  json::object r;
+  r["line"] = s.line;
+  r["ref"] = s.ref.empty() ? json::value(nullptr) : json::value(s.ref);
+  r["outcome"] = s.result.outcome;
+  if (s.result.http_status) r["http_status"] = s.result.http_status;
+  if (!s.result.code.empty()) r["code"] = s.result.code;
+  if (!s.result.message.empty()) r["message"] = s.result.message;
+  if (!s.result.errors.empty()) {
+    json::array errors;
+    for (const auto& e : s.result.errors) errors.push_back({{"field", e.field}, {"message", e.message}});
+    r["errors"] = std::move(errors);
+  }
+  if (!s.result.answer.empty()) r["answer"] = s.result.answer;
+  if (s.result.replayed) r["replayed"] = true;
+  return r;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Results: one line per row, in input order, to a file written aside and renamed at the end
+// (so the next system never reads half a file) or to stdout.
+class ResultsSink {
+ public:
+  ResultsSink(const Operation& op, const RunOptions& options, std::ostream& fallback)
+      : m_columns(op.result_columns), m_path(options.results), m_out(&fallback) {
+    m_csv = m_path.empty() ? options.results_csv : m_path.extension() == ".csv";
+  }
+
+  Expected<void> open() {
+    if (!m_path.empty()) {
+      auto ext = m_path.extension().string();
+      if (ext != ".csv" && ext != ".jsonl" && ext != ".ndjson") {
+        return fail(ErrorKind::usage, "--results " + m_path.string() + ": the name must end in .csv or .jsonl",
+                    "the extension chooses the format of the results");
+      }
+      m_part = m_path;
+      m_part += ".part";
+      m_file.open(m_part, std::ios::binary | std::ios::trunc);
+      if (!m_file) {
+        return fail(ErrorKind::usage, "cannot write the results file " + m_part.string(),
+                    "check that its directory exists and is writable");
+      }
+      m_out = &m_file;
+    }
+    if (m_csv) {
+      std::string header = "line,ref,outcome,http_status,code,message,errors";
+      for (const auto& c : m_columns) header += "," + output::csv_cell(c);
+      *m_out << header << '\n';
+    }
+    return {};
+  }
+
+  void write(const json::object& r) {
+    if (!m_csv) {
+      *m_out << json::serialize(r) << '\n';
+      return;
+    }
+    std::string line;
+    auto add = [&](std::string_view text) {
+      if (!line.empty() || m_first_added) line += ',';
+      m_first_added = true;
+      line += output::csv_cell(text);
+    };
+    m_first_added = false;
+    for (const char* k : {"line", "ref", "outcome", "http_status", "code", "message"}) add(cell_text(r.if_contains(k)));
+    std::string errors;
+    if (const auto* e = r.if_contains("errors"); e && e->is_array()) {
+      for (const auto& fe : e->get_array()) {
+        errors += (errors.empty() ? "" : "; ") + cell_text(fe.get_object().if_contains("field")) + ": " +
+                  cell_text(fe.get_object().if_contains("message"));
+      }
+    }
+    add(errors);
+    const auto* answer = r.if_contains("answer");
+    for (const auto& c : m_columns) {
+      add(answer && answer->is_object() ? cell_text(at_path(answer->get_object(), c)) : std::string());
+    }
+    *m_out << line << '\n';
+  }
+
+  // Makes the results file visible under its name (only when the run wrote every row).
+  Expected<void> commit() {
+    m_out->flush();
+    if (m_path.empty()) return {};
+    m_file.close();
+    std::error_code ec;
+    fs::rename(m_part, m_path, ec);
+    if (ec) return fail(ErrorKind::internal, "cannot rename " + m_part.string() + ": " + ec.message());
+    return {};
+  }
+
+  // A run that stopped early leaves no results file: --resume writes the whole one.
+  void abandon() {
+    if (m_path.empty()) {
+      m_out->flush();
+      return;
+    }
+    m_file.close();
+    std::error_code ec;
+    fs::remove(m_part, ec);
+  }
+
+ private:
+  std::vector<std::string> m_columns;
+  fs::path m_path;
+  fs::path m_part;
+  std::ofstream m_file;
+  std::ostream* m_out;
+  bool m_csv = false;
+  bool m_first_added = false;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Spaces requests evenly at `rate` per second across every worker.
+class RateLimiter {
+ public:
+  explicit RateLimiter(double rate) : m_interval(rate > 0 ? 1.0 / rate : 0.0) {}
+  void acquire() {
+    if (m_interval <= 0) return;
+    Clock::time_point slot;
+    {
+      std::lock_guard lock(m_mutex);
+      auto now = Clock::now();
+      if (m_next < now) m_next = now;
+      slot = m_next;
+      m_next += std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(m_interval));
+    }
+    std::this_thread::sleep_until(slot);
+  }
+
+ private:
+  double m_interval;
+  std::mutex m_mutex;
+  Clock::time_point m_next{};
+};
+
+// Sleeps up to `d`, waking early when the run is asked to stop.
+void interruptible_sleep(std::chrono::milliseconds d) {
+  auto until = Clock::now() + d;
+  while (!stop_flag().load() && Clock::now() < until) {
+    std::this_thread::sleep_for(std::min<Clock::duration>(50ms, until - Clock::now()));
+  }
+}
+
+std::optional<std::chrono::milliseconds> retry_after(const http::Response& r) {
+  auto text = r.header("retry-after");
+  if (text.empty()) return std::nullopt;
+  long seconds = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+  if (ec != std::errc() || end != text.data() + text.size() || seconds < 0) return std::nullopt;
+  return std::chrono::milliseconds(seconds * 1000);
+}
+
+bool retryable_status(int status) {
+  return status == 429 || status == 500 || status == 502 || status == 503 || status == 504;
+}
+
+}  // namespace
+
+RowResult interpret_answer(const http::Response& r) {
+  RowResult out;
+  out.http_status = r.status;
+  json::error_code ec;
+  auto body = json::parse(r.body, ec);
+  if (r.status >= 200 && r.status < 300) {
+    out.outcome = "ok";
+    if (!ec && body.is_object()) out.answer = std::move(body.get_object());
+    return out;
+  }
+  Error e = api::map_error(r);
+  out.outcome = "rejected";
+  out.code = e.code;
+  out.message = e.message;
+  out.errors = e.fields;
+  if (!ec && body.is_object()) {
+    if (auto* err = body.get_object().if_contains("error"); err && err->is_object()) {
+      out.answer = err->get_object();
+    }
+  }
+  return out;
+}
+
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+class Run {
+ public:
+  Run(const Operation& op, const Transport& transport, const RunOptions& options, std::ostream& err)
+      : m_op(op), m_transport(transport), m_options(options), m_err(err), m_rate(options.rate) {}
+
+  Expected<Summary> execute(RecordReader& reader, std::ostream& results_out);
+
+ private:
+  void worker();
+  void send(Slot& slot, std::unique_ptr<http::Client>& client);
+  void finish(Slot& slot);
+  void set_fatal(Error e);
+  Expected<void> open_journal();
+  void draw_progress(bool final);
+
+  const Operation& m_op;
+  const Transport& m_transport;
+  const RunOptions& m_options;
+  std::ostream& m_err;
+  RateLimiter m_rate;
+  std::unique_ptr<Journal> m_journal;
+
+  std::mutex m_mutex;
+  std::condition_variable m_work_cv;  // workers wait for rows
+  std::condition_variable m_done_cv;  // the main thread waits for results
+  std::deque<Slot*> m_queue;
+  bool m_closing = false;
+  std::atomic<bool> m_halt{false};  // stop sending: fatal answer, --fail-fast or a signal
+  std::optional<Error> m_fatal;
+  std::atomic<std::size_t> m_retried{0};
+  Summary m_summary;
+  Clock::time_point m_started;
+  Clock::time_point m_last_progress{};
+};
+
+void Run::set_fatal(Error e) {
+  std::lock_guard lock(m_mutex);
+  if (!m_fatal) m_fatal = std::move(e);
+  m_halt = true;
+}
+
+void Run::worker() {
+  std::unique_ptr<http::Client> client;
+  while (true) {
+    Slot* slot = nullptr;
+    {
+      std::unique_lock lock(m_mutex);
+      m_work_cv.wait(lock, [&] { return !m_queue.empty() || m_closing; });
+      if (m_queue.empty()) return;
+      slot = m_queue.front();
+      m_queue.pop_front();
+    }
+    if (!m_halt.load() && !stop_flag().load()) send(*slot, client);
+    {
+      std::lock_guard lock(m_mutex);
+      slot->done = true;
+    }
+    m_done_cv.notify_one();
+  }
+}
+
+// Sends one row until it has a final answer, the attempts run out, or the run must stop. A row
+// left without an outcome was not finished: it is neither written nor journaled, and --resume
+// sends it again under the same idempotency key.
+void Run::send(Slot& slot, std::unique_ptr<http::Client>& client) {
+  http::Request request;
+  request.method = m_op.method;
+  request.target = m_op.target;
+  request.body = json::serialize(slot.record);
+  request.headers = {{"Authorization", "Bearer " + m_transport.token}, {"Idempotency-Key", slot.key}};
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  std::string last_problem;
+  for (int attempt = 1; attempt <= m_options.max_attempts; ++attempt) {
+    if (m_halt.load() || stop_flag().load()) return;
+    if (attempt > 1) ++m_retried;
+    m_rate.acquire();
+    if (!client) {
+      auto made = m_transport.connect();
+      if (!made) {
+        set_fatal(made.error());
+        return;
+      }
+      client = std::move(*made);
+    }
+    std::optional<std::chrono::milliseconds> wait_hint;
+    auto response = client->send(request);
+    if (!response) {
+      // A connection fault: the row may or may not have reached the portal. Sending it again
+      // is safe because the idempotency key makes the portal replay an answer it already gave.
+      last_problem = response.error().message;
+      client.reset();
+    } else if (response->status == 401) {
+      Error e = api::map_error(*response);
+      e.hint = "log in again (provportal login), then run the same command with --resume";
+      set_fatal(std::move(e));
+      return;
+    } else if (retryable_status(response->status) ||
+               (response->status == 409 && api::map_error(*response).code == "idempotency_in_progress")) {
+      Error e = api::map_error(*response);
+      last_problem = e.message;
+      wait_hint = retry_after(*response);
+      if (wait_hint && *wait_hint > m_options.max_delay) {
+        // A long Retry-After (the maintenance window) will not pass by retrying: stop the run.
+        e.kind = ErrorKind::unavailable;
+        if (e.hint.empty()) e.hint = "run the same command with --resume once the portal is back";
+        set_fatal(std::move(e));
+        return;
+      }
+    } else {
+      slot.result = m_op.interpret ? m_op.interpret(*response) : interpret_answer(*response);
+      slot.result.replayed = response->header("idempotent-replayed") == "true";
+      slot.journal = true;
+      return;
+    }
+    if (attempt == m_options.max_attempts) break;
+    auto cap = std::min<std::int64_t>(m_options.max_delay.count(),
+                                      m_options.base_delay.count() << std::min(attempt - 1, 20));
+    std::uniform_int_distribution<std::int64_t> jitter(0, std::max<std::int64_t>(cap, 1));
+    auto delay = std::chrono::milliseconds(jitter(rng));  // full jitter
+    if (wait_hint) delay = std::max(delay, *wait_hint);
+    spdlog::debug("line {}: attempt {} failed ({}); retrying in {} ms", slot.line, attempt,
+                  last_problem, delay.count());
+    interruptible_sleep(delay);
+  }
+  slot.result.outcome = "failed";
+  slot.result.message = "no answer after " + std::to_string(m_options.max_attempts) +
+                        " attempts: " + last_problem;
+}
+
+Expected<void> Run::open_journal() {
+  std::string input_id = m_options.input_name == "-"
+                             ? std::string("stdin")
+                             : fs::absolute(m_options.input_name).lexically_normal().string();
+  std::string fingerprint = m_op.name + "\n" + input_id + "\n" + m_options.shard.to_string() +
+                            "\n" + m_options.scope;
+  fs::path path = m_options.journal.empty() ? default_journal_path(m_op.name, fingerprint)
+                                            : m_options.journal;
+  auto journal = Journal::open(path);
+  if (!journal) return fail(journal.error());
+  m_journal = std::move(*journal);
+  m_summary.journal = path;
+  auto info = m_journal->info();
+  bool same = info.fingerprint == fingerprint;
+  if (m_options.resume) {
+    if (!info.fingerprint.empty() && !same && m_options.journal.empty()) {
+      return fail(ErrorKind::usage, "the journal " + path.string() + " belongs to another batch");
+    }
+    if (info.fingerprint.empty()) {
+      spdlog::info("nothing to resume in {}: starting the batch", path.string());
+      m_journal->start(fingerprint);
+    } else if (!same) {
+      return fail(ErrorKind::usage,
+                  "the journal " + path.string() + " belongs to another batch (another file, shard or portal)",
+                  "give the journal of this batch, or leave out --resume to start over");
+    }
+    return {};
+  }
+  if (same && !info.complete && info.rows_done > 0 && !m_options.restart) {
+    return fail(ErrorKind::usage,
+                "an interrupted run of this batch left a journal with " + std::to_string(info.rows_done) +
+                    " rows answered (" + path.string() + ")",
+                "add --resume to finish it without sending those rows again, or --restart to start over");
+  }
+  m_journal->start(fingerprint);
+  return {};
+}
+
+void Run::draw_progress(bool final) {
+  if (!m_options.progress) return;
+  auto now = Clock::now();
+  if (!final && now - m_last_progress < 200ms) return;
+  m_last_progress = now;
+  double secs = std::chrono::duration<double>(now - m_started).count();
+  std::size_t done = m_summary.ok + m_summary.rejected + m_summary.invalid + m_summary.failed;
+  char line[200];
+  std::snprintf(line, sizeof line,
+                "\r\033[K%zu rows  %.0f/s  ok %zu  rejected %zu  invalid %zu  failed %zu  retried %zu",
+                done, secs > 0 ? done / secs : 0.0, m_summary.ok, m_summary.rejected,
+                m_summary.invalid, m_summary.failed, m_retried.load());
+  m_err << line << (final ? "\r\033[K" : "") << std::flush;
+}
+
+void Run::finish(Slot& slot) {
+  const std::string& o = slot.result.outcome;
+  if (o == "ok") ++m_summary.ok;
+  else if (o == "rejected") ++m_summary.rejected;
+  else if (o == "invalid") ++m_summary.invalid;
+  else ++m_summary.failed;
+  if (slot.result.replayed) ++m_summary.replayed;
+  if (o == "invalid" && !m_options.quiet) {
+    // Each bad row on stderr with its line and fields (never their values: they may be PHI).
+    std::string where = (m_options.input_name == "-" ? std::string("stdin") : m_options.input_name) +
+                        ":" + std::to_string(slot.line) + ": ";
+    if (slot.result.errors.empty()) {
+      m_err << where << slot.result.message << '\n';
+    }
+    for (const auto& e : slot.result.errors) {
+      m_err << where << (e.field.empty() ? std::string("the row") : e.field) << ": " << e.message << '\n';
+    }
+  }
+  if (m_options.fail_fast && o != "ok") m_halt = true;
+}
+
+Expected<Summary> Run::execute(RecordReader& reader, std::ostream& results_out) {
+  m_started = Clock::now();
+  if (!m_options.dry_run && m_options.use_journal) {
+    if (auto j = open_journal(); !j) return fail(j.error());
+  }
+  ResultsSink sink(m_op, m_options, results_out);
+  if (auto r = sink.open(); !r) return fail(r.error());
+
+  std::vector<std::thread> workers;
+  std::size_t n_workers = m_options.dry_run ? 0 : std::max<std::size_t>(1, m_options.concurrency);
+  for (std::size_t i = 0; i < n_workers; ++i) workers.emplace_back([this] { worker(); });
+
+  // The window bounds memory: rows wait in it until every row before them is finished.
+  const std::size_t window = std::max<std::size_t>(256, n_workers * 32);
+  std::deque<Slot> pending;
+  auto last_flush = Clock::now();
+  std::size_t unflushed = 0;
+  std::optional<Error> input_error;
+
+  auto drain = [&](bool block_until_room, bool all) {
+    std::unique_lock lock(m_mutex);
+    while (!pending.empty()) {
+      Slot& head = pending.front();
+      if (!head.done) {
+        bool must_wait = all || (block_until_room && pending.size() >= window);
+        if (!must_wait) break;
+        m_done_cv.wait_for(lock, 200ms);
+        lock.unlock();
+        draw_progress(false);
+        lock.lock();
+        continue;
+      }
+      lock.unlock();
+      if (head.result.outcome.empty()) {
+        // Not finished (the run is stopping): it and every later row stay unwritten.
+        m_summary.stopped_early = true;
+      } else {
+        finish(head);
+        std::string text;
+        if (!head.result_json.empty()) {
+          json::error_code ec;
+          auto v = json::parse(head.result_json, ec);
+          if (!ec && v.is_object()) sink.write(v.get_object());
+        } else {
+          auto r = result_object(head);
+          sink.write(r);
+          if (head.journal && m_journal) {
+            m_journal->record(head.index, {head.key, head.result.outcome, json::serialize(r)});
+            ++unflushed;
+          }
+        }
+      }
+      lock.lock();
+      bool unfinished = head.result.outcome.empty();
+      pending.pop_front();
+      if (unfinished) {
+        // Drop the rest of the window too; their results would be out of order.
+        while (!pending.empty()) {
+          Slot& later = pending.front();
+          if (!later.done) {
+            m_done_cv.wait_for(lock, 200ms);
+            continue;
+          }
+          // Answered but not written: journal it, so --resume does not ask again.
+          if (later.journal && m_journal && !later.result.outcome.empty()) {
+            m_journal->record(later.index, {later.key, later.result.outcome,
+                                            json::serialize(result_object(later))});
+          }
+          pending.pop_front();
+        }
+        break;
+      }
+    }
+    if (m_journal && (unflushed >= 500 || Clock::now() - last_flush > 250ms)) {
+      m_journal->flush();
+      unflushed = 0;
+      last_flush = Clock::now();
+    }
+  };
+
+  while (!m_halt.load() && !stop_flag().load()) {
+    auto next = reader.next();
+    if (!next) {
+      input_error = next.error();
+      break;
+    }
+    if (!*next) break;
+    Record& rec = **next;
+    if (!m_options.shard.contains(rec.index)) continue;
+    ++m_summary.total;
+    drain(true, false);
+    pending.emplace_back();
+    Slot& slot = pending.back();
+    slot.index = rec.index;
+    slot.line = rec.line;
+    slot.record = std::move(rec.fields);
+    slot.ref = ref_of(slot.record);
+    if (rec.problem) {
+      slot.result.outcome = "invalid";
+      slot.result.message = *rec.problem;
+      slot.done = true;
+      continue;
+    }
+    coerce_to_schema(m_op.schema, slot.record);
+    if (m_op.prepare) m_op.prepare(slot.record);
+    slot.result.errors = records::validate_record(m_op.schema, slot.record);
+    if (!slot.result.errors.empty()) {
+      slot.result.outcome = "invalid";
+      slot.result.message = "the row does not meet the " + m_op.schema + " schema";
+      slot.done = true;
+      continue;
+    }
+    slot.key = idempotency_key(m_op.name, slot.record);
+    if (m_options.dry_run) {
+      slot.result.outcome = "ok";
+      slot.result.message = "valid (dry run: not sent)";
+      slot.done = true;
+      continue;
+    }
+    if (auto prior = m_journal ? m_journal->find(slot.index) : std::nullopt) {
+      if (prior->key != slot.key) {
+        input_error = Error(ErrorKind::input,
+                            m_options.input_name + ": line " + std::to_string(slot.line) +
+                                " is not the row the interrupted run sent; the file changed since",
+                            "run without --resume (add --restart) to send the batch as it is now");
+        pending.pop_back();
+        --m_summary.total;
+        break;
+      }
+      slot.result.outcome = prior->outcome;
+      slot.result_json = prior->result;
+      slot.done = true;
+      ++m_summary.resumed;
+      continue;
+    }
+    {
+      std::lock_guard lock(m_mutex);
+      m_queue.push_back(&slot);
+    }
+    m_work_cv.notify_one();
+  }
+  if (stop_flag().load()) m_summary.interrupted = true;
+  drain(false, true);
+  {
+    std::lock_guard lock(m_mutex);
+    m_closing = true;
+  }
+  m_work_cv.notify_all();
+  for (auto& t : workers) t.join();
+  drain(false, true);
+  if (stop_flag().load()) m_summary.interrupted = true;
+  if (m_journal) m_journal->flush();
+  draw_progress(true);
+
+  m_summary.retried = m_retried.load();
+  m_summary.fatal = m_fatal;
+  if (m_fatal || m_summary.interrupted || (input_error && m_summary.total > 0)) m_summary.stopped_early = true;
+  m_summary.elapsed = Clock::now() - m_started;
+
+  if (input_error && !m_summary.stopped_early && m_summary.total == 0) {
+    sink.abandon();
+    return fail(*input_error);
+  }
+  if (input_error) {
+    if (!m_summary.fatal) m_summary.fatal = *input_error;
+    m_summary.stopped_early = true;
+  }
+  if (m_summary.stopped_early) {
+    sink.abandon();
+  } else {
+    if (auto r = sink.commit(); !r) return fail(r.error());
+    if (m_journal) m_journal->mark_complete();
+  }
+  return m_summary;
+}
+
+}  // namespace
+
+std::string Summary::line() const {
+  char buf[400];
+  std::snprintf(buf, sizeof buf,
+                "%s%zu rows: %zu ok, %zu rejected, %zu invalid, %zu failed; %zu retried%s%s in %.1f s (%.0f rows/s)",
+                interrupted ? "interrupted after " : (stopped_early ? "stopped after " : ""),
+                ok + rejected + invalid + failed, ok, rejected, invalid, failed, retried,
+                resumed ? (", " + std::to_string(resumed) + " from the journal").c_str() : "",
+                replayed ? (", " + std::to_string(replayed) + " replayed by the portal").c_str() : "",
+                elapsed.count(), elapsed.count() > 0 ? (ok + rejected + invalid + failed) / elapsed.count() : 0.0);
+  return buf;
+}
+
+int exit_code_of(const Summary& s) {
+  if (s.interrupted) return 130;
+  if (s.fatal) return portal::exit_code(s.fatal->kind);
+  if (s.failed > 0) return 5;
+  if (s.rejected > 0 || s.invalid > 0) return 1;
+  if (s.stopped_early) return 1;
+  return 0;
+}
+
+Expected<Summary> run_batch(const Operation& op, RecordReader& reader, const Transport& transport,
+                            const RunOptions& options, std::ostream& results_out, std::ostream& err) {
+  Run run(op, transport, options, err);
+  return run.execute(reader, results_out);
+}
+
+}  // namespace portal::batch

@@ -1,0 +1,112 @@
+// The batch runner every record-taking subcommand uses: reads and validates rows as a stream,
+// sends the good ones with bounded concurrency over keep-alive connections, retries what may be
+// retried, journals every final answer, and writes one result per row in input order.
+#pragma once
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <functional>
+#include <iosfwd>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+#include "portal/batch/reader.hpp"
+#include "portal/batch/rows.hpp"
+#include "portal/http/client.hpp"
+#include "portal/util/error.hpp"
+
+namespace portal::batch {
+
+// What one row came to. "ok": the portal accepted it; "rejected": the portal answered with a
+// final refusal (its reason is in code/message); "invalid": the row failed validation and was
+// not sent; "failed": no final answer after every retry (safe to send again with --resume).
+struct RowResult {
+  std::string outcome;
+  int http_status = 0;
+  std::string code;
+  std::string message;
+  std::vector<FieldError> errors;
+  boost::json::object answer;
+  bool replayed = false;  // the portal had this idempotency key and replayed its answer
+};
+
+// What a subcommand plugs into the runner.
+struct Operation {
+  std::string name;    // names the idempotency scope and the journal ("eligibility")
+  std::string schema;  // the record's schema in schemas/ ("eligibility")
+  std::string method = "POST";
+  std::string target;  // "/v1/eligibility"
+  // Fills defaults before validation and hashing (e.g. today's service date). Optional.
+  std::function<void(boost::json::object&)> prepare;
+  // Turns a final answer of the portal (2xx or a 4xx that is not retried) into a result.
+  // Optional: by default 2xx is ok and anything else rejected with the portal's reason.
+  std::function<RowResult(const http::Response&)> interpret;
+  // Columns of the answer (dotted paths) that a CSV results file shows after the fixed ones.
+  std::vector<std::string> result_columns;
+};
+
+struct RunOptions {
+  std::size_t concurrency = 8;
+  double rate = 0;  // requests per second across all connections; 0: unlimited
+  int max_attempts = 5;
+  std::chrono::milliseconds base_delay{250};
+  std::chrono::milliseconds max_delay{30'000};  // a longer Retry-After fails the row and stops
+  bool dry_run = false;
+  bool fail_fast = false;
+  Shard shard;
+  bool use_journal = true;  // false for a single record sent from flags
+  bool resume = false;
+  bool restart = false;
+  std::filesystem::path journal;  // empty: default_journal_path()
+  std::filesystem::path results;  // empty: results go to `results_out` in `results_format`
+  bool results_csv = false;       // the format for results_out ("jsonl" otherwise)
+  bool progress = false;          // draw a progress line on stderr (a terminal)
+  bool quiet = false;             // no per-row messages on stderr
+  std::string input_name;         // the batch file as given ("-" for stdin)
+  std::string scope;              // the portal and profile; part of the journal's fingerprint
+};
+
+// Where the runner sends requests: a fresh client for each connection, and the session token.
+struct Transport {
+  std::function<Expected<std::unique_ptr<http::Client>>()> connect;
+  std::string token;
+};
+
+struct Summary {
+  std::size_t total = 0;  // rows of this shard
+  std::size_t ok = 0, rejected = 0, invalid = 0, failed = 0;
+  std::size_t resumed = 0;  // taken from the journal of an interrupted run
+  std::size_t retried = 0;  // requests sent again after a retryable answer or fault
+  std::size_t replayed = 0;
+  std::chrono::duration<double> elapsed{};
+  bool interrupted = false;
+  bool stopped_early = false;  // --fail-fast, or a fatal answer
+  std::optional<Error> fatal;  // why the run stopped before the end (auth, maintenance, ...)
+  std::filesystem::path journal;
+  std::string line() const;  // the one-line summary
+};
+
+// The default reading of a final answer: 2xx is ok with the body as the answer; anything else
+// is rejected with the portal's error code, message and field errors, and its error object as
+// the answer.
+RowResult interpret_answer(const http::Response& response);
+
+// Set from a signal handler: the runner stops sending, saves the journal and returns.
+std::atomic<bool>& stop_flag();
+
+// Runs the batch. Errors (exit codes 2/3) are for problems found before anything was sent: an
+// unreadable input, a journal that belongs to another batch, a bad results path.
+Expected<Summary> run_batch(const Operation& op, RecordReader& reader, const Transport& transport,
+                            const RunOptions& options, std::ostream& results_out,
+                            std::ostream& err);
+
+// The outcome counts of a summary as the exit code of SPEC.md: 0 all ok, 1 some rejected or
+// invalid, 5 failed rows, 130 interrupted, or the fatal error's code.
+int exit_code_of(const Summary& summary);
+
+}  // namespace portal::batch

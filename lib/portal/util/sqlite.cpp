@@ -1,0 +1,122 @@
+#include "portal/util/sqlite.hpp"
+
+#include <sqlite3.h>
+
+#include <stdexcept>
+
+namespace portal::sqlite {
+
+namespace {
+[[noreturn]] void throw_sqlite(sqlite3* db, std::string_view what) {
+  throw std::runtime_error(std::string(what) + ": " + sqlite3_errmsg(db));
+}
+}  // namespace
+
+Statement::Statement(sqlite3* db, std::string_view sql) : m_db(db) {
+  if (sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &m_stmt, nullptr) != SQLITE_OK) {
+    throw_sqlite(db, "prepare");
+  }
+}
+
+Statement::~Statement() { sqlite3_finalize(m_stmt); }
+
+Statement& Statement::bind(int index, const DbValue& value) {
+  int rc = SQLITE_OK;
+  if (std::holds_alternative<std::nullptr_t>(value)) {
+    rc = sqlite3_bind_null(m_stmt, index);
+  } else if (const auto* i = std::get_if<std::int64_t>(&value)) {
+    rc = sqlite3_bind_int64(m_stmt, index, *i);
+  } else {
+    const auto& s = std::get<std::string>(value);
+    rc = sqlite3_bind_text(m_stmt, index, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
+  }
+  if (rc != SQLITE_OK) throw_sqlite(m_db, "bind");
+  return *this;
+}
+
+bool Statement::step() {
+  int rc = sqlite3_step(m_stmt);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  throw_sqlite(m_db, "step");
+}
+
+std::int64_t Statement::integer(int column) const { return sqlite3_column_int64(m_stmt, column); }
+
+std::optional<std::int64_t> Statement::optional_integer(int column) const {
+  if (is_null(column)) return std::nullopt;
+  return integer(column);
+}
+
+std::string Statement::text(int column) const {
+  const auto* p = sqlite3_column_text(m_stmt, column);
+  return p ? std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(m_stmt, column))
+           : std::string();
+}
+
+bool Statement::is_null(int column) const {
+  return sqlite3_column_type(m_stmt, column) == SQLITE_NULL;
+}
+
+void Statement::reset() {
+  sqlite3_reset(m_stmt);
+  sqlite3_clear_bindings(m_stmt);
+}
+
+Database::Database(const std::filesystem::path& file) {
+  if (sqlite3_open_v2(file.c_str(), &m_db,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                      nullptr) != SQLITE_OK) {
+    std::string msg = m_db ? sqlite3_errmsg(m_db) : "out of memory";
+    sqlite3_close(m_db);
+    throw std::runtime_error("cannot open database " + file.string() + ": " + msg);
+  }
+  sqlite3_busy_timeout(m_db, 10'000);
+  exec("PRAGMA journal_mode=WAL");
+  exec("PRAGMA synchronous=NORMAL");
+  exec("PRAGMA foreign_keys=ON");
+}
+
+Database::~Database() { sqlite3_close(m_db); }
+
+void Database::exec(std::string_view sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(m_db, std::string(sql).c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : "unknown error";
+    sqlite3_free(err);
+    throw std::runtime_error("sql: " + msg);
+  }
+}
+
+Statement Database::query(std::string_view sql, const std::vector<DbValue>& params) {
+  Statement st(m_db, sql);
+  for (std::size_t i = 0; i < params.size(); ++i) st.bind(static_cast<int>(i + 1), params[i]);
+  return st;
+}
+
+int Database::run(std::string_view sql, const std::vector<DbValue>& params) {
+  auto st = query(sql, params);
+  while (st.step()) {
+  }
+  return sqlite3_changes(m_db);
+}
+
+std::int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(m_db); }
+
+Transaction::Transaction(Database& db) : m_db(db) { m_db.exec("BEGIN IMMEDIATE"); }
+
+Transaction::~Transaction() {
+  if (!m_done) {
+    try {
+      m_db.exec("ROLLBACK");
+    } catch (...) {
+    }
+  }
+}
+
+void Transaction::commit() {
+  m_db.exec("COMMIT");
+  m_done = true;
+}
+
+}  // namespace portal::sqlite
