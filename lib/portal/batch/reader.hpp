@@ -35,7 +35,10 @@ struct ReaderLimits {
 // plain (unquoted) true/false/null/integers/floats keep their YAML 1.2 core-schema types; JSON
 // keeps its types. When the record itself cannot be read (a malformed JSON line, invalid UTF-8,
 // a record over max_record_bytes, a YAML item that is not a mapping) `problem` says why and
-// `fields` is empty: that row is invalid, and the reader goes on with the next one.
+// `fields` is empty: that row is invalid, and the reader goes on with the next one. A problem
+// starts with "line N" (the line at fault, which may come after `line`), names the column or
+// key where there is one, never quotes a value (values are PHI), and leaves the file's name to
+// the caller.
 struct Record {
   std::size_t index = 0;  // 0-based position among the records of the file
   std::size_t line = 0;   // 1-based line of the file where the record starts
@@ -48,7 +51,9 @@ class RecordReader {
   virtual ~RecordReader() = default;
   // The next record; nullopt at the end of the input. An error (ErrorKind::input) means the
   // file as a whole cannot be read from here on: an unreadable or duplicated CSV header, a YAML
-  // document that is not a list, an I/O error. Its message names the file and line.
+  // document that is not a list, a YAML syntax error, a single YAML value over max_record_bytes
+  // or nesting libyaml cannot skip, an I/O error. Its message names the file and line; every
+  // later call returns the same error.
   virtual Expected<std::optional<Record>> next() = 0;
 };
 

@@ -70,7 +70,7 @@ void write_canonical(const json::value& v, std::string& out) {
   }
 }
 
-// The declared top-level types of a schema: property -> "integer" | "number" | "boolean".
+// The declared top-level types of a schema: property -> "string" | "integer" | "number" | ...
 const std::map<std::string, std::string>& declared_types(std::string_view schema_name) {
   static std::mutex mutex;
   static std::map<std::string, std::map<std::string, std::string>, std::less<>> cache;
@@ -83,7 +83,7 @@ const std::map<std::string, std::string>& declared_types(std::string_view schema
     if (const auto* props = doc.as_object().if_contains("properties"); props && props->is_object()) {
       for (const auto& [name, prop] : props->get_object()) {
         const auto* type = prop.is_object() ? prop.get_object().if_contains("type") : nullptr;
-        if (type && type->is_string() && type->get_string() != "string") {
+        if (type && type->is_string()) {
           types[std::string(name)] = std::string(type->get_string());
         }
       }
@@ -114,12 +114,25 @@ std::string idempotency_key(std::string_view operation, const json::object& reco
 }
 
 void coerce_to_schema(std::string_view schema_name, json::object& record) {
+  // A null (YAML's ~ or an empty value) means "not given", as an empty CSV cell does.
+  std::vector<std::string> nulls;
+  for (const auto& [key, value] : record) {
+    if (value.is_null()) nulls.emplace_back(key);
+  }
+  for (const auto& key : nulls) record.erase(key);
   const auto& types = declared_types(schema_name);
   if (types.empty()) return;
   for (auto& [key, value] : record) {
-    if (!value.is_string()) continue;
     auto it = types.find(std::string(key));
     if (it == types.end()) continue;
+    if (it->second == "string") {
+      // YAML and JSON give numbers for unquoted digits (an NPI, a member ID): the schema says text.
+      if (value.is_int64() || value.is_uint64() || value.is_bool()) {
+        value = json::string(json::serialize(value));
+      }
+      continue;
+    }
+    if (!value.is_string()) continue;
     std::string_view text = value.get_string();
     if (it->second == "integer") {
       std::int64_t n = 0;

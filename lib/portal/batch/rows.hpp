@@ -32,9 +32,10 @@ std::string canonical_json(const boost::json::value& value);
 // batch never collides. 64 hex characters.
 std::string idempotency_key(std::string_view operation, const boost::json::object& record);
 
-// Converts the string cells of a CSV row to the types the schema `schema_name` declares for
-// top-level properties (integer, number, boolean). A cell that does not convert is left as it
-// is, so validation names it.
+// Converts the cells of a row to the types the schema `schema_name` declares for its top-level
+// properties: text to integer, number or boolean (CSV cells are all text), and integers or
+// booleans to text where the schema wants text (an unquoted NPI in YAML). A cell that does not
+// convert is left as it is, so validation names it.
 void coerce_to_schema(std::string_view schema_name, boost::json::object& record);
 
 }  // namespace portal::batch
