@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job, end to end, on the files in examples/: installs what is missing, builds, starts a
-# sandbox portal, and walks an office user through the account lifecycle, printing each step.
+# sandbox portal, walks an office user through the account lifecycle, then checks eligibility
+# for one member and for the batches in examples/, printing each step.
 # Usage: scripts/demo.sh            (state is kept in .demo/, recreated on every run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -68,6 +69,25 @@ step "Log out, then log in unattended with the TOTP secret file (as cron would)"
 show pp logout
 show pp login --email "$email" --password-file "$password_file" --totp-secret-file "$demo/totp.secret"
 show pp whoami -o json
+
+step "Check one member's eligibility"
+show pp check-eligibility --member-id ACM100234 --first-name James --last-name Whitaker \
+  --dob 1958-03-14 --health-plan acme-commercial --provider-npi 1234567893 --service-date 2026-11-16 -o yaml
+
+step "Validate the eligibility batch without sending it (--dry-run; bad rows are named with their line)"
+set +e; pp check-eligibility --batch examples/eligibility.csv --dry-run --results "$demo/dry-run.csv"; rc=$?; set -e
+echo "exit code $rc (1: some rows are invalid)"
+
+step "Run the eligibility batch: every row gets one result, in order, in $demo/eligibility-results.csv"
+set +e
+show pp check-eligibility --batch examples/eligibility.csv --concurrency 8 --results "$demo/eligibility-results.csv"
+rc=$?
+set -e
+echo "exit code $rc (1: some rows were rejected or invalid; see the results)"
+cut -d, -f1-5,8-12 "$demo/eligibility-results.csv" | column -s, -t
+
+step "The same batch as YAML, results as JSON Lines on stdout"
+set +e; pp check-eligibility --batch examples/eligibility.yaml -q | head -3; set -e
 
 step "Done: the sandbox's outbox"
 ls "$data/outbox"

@@ -1,5 +1,6 @@
 // provportal check-eligibility: is a member covered on the date of service? One member from
 // flags, or a batch of them.
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <memory>
@@ -79,8 +80,16 @@ Expected<void> run_single_check(const EligibilityOptions& opt, Context& ctx) {
     ctx.print(result->answer);
     return {};
   }
+  std::string reason = result->code;
+  std::replace(reason.begin(), reason.end(), '_', ' ');
+  if (const auto* rr = result->answer.if_contains("reject_reason"); rr && rr->is_object()) {
+    if (const auto* aaa = rr->get_object().if_contains("x12_aaa"); aaa && aaa->is_string()) {
+      reason += ", X12 AAA " + std::string(aaa->get_string());
+    }
+  }
   Error e(result->outcome == "rejected" ? ErrorKind::refused : ErrorKind::unavailable,
-          "eligibility check " + result->outcome + ": " + result->message);
+          "eligibility check " + result->outcome + (reason.empty() ? "" : " (" + reason + ")") +
+              ": " + result->message);
   e.code = result->code;
   e.http_status = result->http_status;
   if (result->code == "subscriber_not_found" || result->code == "invalid_member_id") {
