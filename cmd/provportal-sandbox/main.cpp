@@ -13,6 +13,7 @@
 
 #include "portal/util/clock.hpp"
 #include "sandbox/api.hpp"
+#include "sandbox/faults.hpp"
 #include "sandbox/portal.hpp"
 #include "sandbox/server.hpp"
 #include "sandbox/tls_certs.hpp"
@@ -96,6 +97,7 @@ int main(int argc, char** argv) {
   std::string client_ca;
   unsigned threads = 0;
   std::string log_level = "info";
+  std::string faults;
   serve->add_option("--data-dir", data_dir, "Directory of the database, certificates and outbox")
       ->capture_default_str();
   serve->add_option("--listen", listen, "HOST:PORT to listen on (port 0 picks a free port)")->capture_default_str();
@@ -109,7 +111,31 @@ int main(int argc, char** argv) {
   serve->add_option("--client-ca", client_ca, "Require client certificates signed by this CA (mutual TLS)");
   serve->add_option("--threads", threads, "Worker threads (default: one per core, at least 2)");
   serve->add_option("--log-level", log_level, "trace|debug|info|warn|error|off")->capture_default_str();
-  serve->footer("Example:\n  provportal-sandbox serve --data-dir ./sandbox --listen 127.0.0.1:0\n");
+  serve->add_option("--faults", faults,
+                    "Inject faults into a share of the requests to record endpoints, for testing "
+                    "clients: rate=R[,kinds=K+K...][,seed=N][,paths=/P+/P...] (see below)");
+  serve->footer(
+      "Examples:\n"
+      "  provportal-sandbox serve --data-dir ./sandbox --listen 127.0.0.1:0\n"
+      "  provportal-sandbox serve --data-dir ./sandbox --faults rate=0.1,kinds=429+503+reset+delay,seed=42\n"
+      "  provportal-sandbox serve --faults 'rate=0.3,kinds=reset-after,paths=/v1/eligibility+/v1/cases'\n"
+      "\n"
+      "Fault injection (--faults): settings are separated by commas, list items by '+'.\n"
+      "  rate=R     share of the eligible requests that get a fault, 0 to 1 (required)\n"
+      "  kinds=K+K  chosen among with equal chances (default: all):\n"
+      "               429          answer 429 with Retry-After: 1 (request not applied)\n"
+      "               503          answer 503 with Retry-After: 1 (not applied)\n"
+      "               500          answer 500 (not applied)\n"
+      "               reset        reset the connection before applying the request\n"
+      "               reset-after  apply the request, then reset the connection unanswered\n"
+      "               delay        apply the request and answer after 0.2-1.5 s\n"
+      "               truncate     apply the request, send half the answer, then close\n"
+      "  seed=N     makes the choice of requests and faults repeatable (default: random, logged)\n"
+      "  paths=/P   only requests whose path is /P or below it (default: every path but\n"
+      "             /v1/health, /v1/auth/*, /v1/admin/*, /v1/registrations,\n"
+      "             /v1/email-verifications, /v1/password-resets and /v1/organizations, so\n"
+      "             signing in keeps working)\n"
+      "Each injected fault is logged at debug level (--log-level debug).\n");
 
   auto* admin = app.add_subcommand("admin", "Administer accounts, the clock and settings of a sandbox");
   admin->require_subcommand(1);
@@ -170,6 +196,12 @@ int main(int argc, char** argv) {
       auto logger = spdlog::stderr_color_mt("sandbox");
       spdlog::set_default_logger(logger);
       spdlog::set_level(level);
+      std::shared_ptr<FaultInjector> injector;
+      if (!faults.empty()) {
+        auto spec = parse_fault_spec(faults);
+        if (!spec) return fail_with(spec.error().message + "\n  " + spec.error().hint, 2);
+        injector = std::make_shared<FaultInjector>(*spec);
+      }
       std::string host;
       std::uint16_t port = 0;
       if (!split_listen(listen, host, port)) return fail_with("--listen must be HOST:PORT, got " + listen, 2);
@@ -177,7 +209,11 @@ int main(int argc, char** argv) {
       auto certs = ensure_certificates(data_dir, cert_hosts);
       if (!certs) return fail_with(certs.error().message, 5);
       Portal portal(data_dir);
-      portal.load_seed(seed_dir);
+      try {
+        portal.load_seed(seed_dir);
+      } catch (const std::exception& e) {
+        return fail_with(std::string("bad seed data: ") + e.what(), 3);
+      }
       json::object changes;
       if (!maintenance.empty()) changes["maintenance_window"] = parse_on_off(maintenance);
       if (max_age >= 0) changes["password_max_age_days"] = max_age;
@@ -191,6 +227,7 @@ int main(int argc, char** argv) {
       opts.key_file = certs->server_key.string();
       opts.client_ca_file = client_ca;
       opts.threads = threads;
+      opts.faults = injector;
       auto server = Server::create(opts, make_api_handler(portal));
       if (!server) return fail_with(server.error().message, 5);
       std::string shown_host = host.find(':') != std::string::npos ? "[" + host + "]" : host;
@@ -200,6 +237,7 @@ int main(int argc, char** argv) {
       std::cout << "provportal-sandbox listening on https://" << address << " (data " << data_dir
                 << ", CA " << certs->ca_cert.string() << ", maintenance window "
                 << (s.maintenance_window ? "on" : "off") << ")" << std::endl;
+      if (injector) spdlog::warn("injecting faults: {}", fault_spec_text(injector->spec()));
       (*server)->run();
       fs::remove(fs::path(data_dir) / "address");
       return 0;

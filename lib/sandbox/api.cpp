@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <functional>
+#include <random>
 #include <vector>
 
 #include <boost/json.hpp>
@@ -10,6 +11,7 @@
 #include "portal/util/clock.hpp"
 #include "portal/util/crypto.hpp"
 #include "portal/util/maintenance.hpp"
+#include "sandbox/idempotency.hpp"
 
 namespace portal::sandbox {
 
@@ -41,6 +43,25 @@ HttpResponse from_result(const ApiResult<json::object>& r, int ok_status = 200) 
   return json_response(ok_status, *r);
 }
 
+// "req_" and 16 URL-safe characters, as the client's own would look. Identifiers, not secrets:
+// a per-thread generator seeded from the CSPRNG, so a request costs no system call for it.
+std::string new_request_id() {
+  thread_local std::mt19937_64 generator = [] {
+    std::string seed = random_token(24);
+    std::seed_seq seq(seed.begin(), seed.end());
+    return std::mt19937_64(seq);
+  }();
+  static constexpr char k_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string id = "req_";
+  std::uint64_t bits = generator();
+  std::uint64_t more = generator();
+  for (int i = 0; i < 16; ++i) {
+    id += k_alphabet[bits & 63];
+    bits = i == 9 ? more : bits >> 6;  // 10 characters from the first 60 bits, 6 from the next
+  }
+  return id;
+}
+
 std::string bearer(const HttpRequest& req) {
   std::string h = req.header("authorization");
   constexpr std::string_view k_prefix = "Bearer ";
@@ -55,6 +76,8 @@ struct Route {
   std::string path;
   enum class Auth { none, session, admin } auth;
   std::function<HttpResponse(Portal&, const HttpRequest&, const json::object& body, const std::string& user)> run;
+  // Honours Idempotency-Key (session routes only: the key is scoped to the user).
+  bool idempotent = false;
 };
 
 std::vector<Route> routes() {
@@ -131,6 +154,15 @@ std::vector<Route> routes() {
        [](Portal& p, const HttpRequest&, const json::object& b, const std::string& u) {
          return from_result(p.totp_disable(u, b));
        }},
+      {"POST", "/v1/eligibility", A::session,
+       [](Portal& p, const HttpRequest&, const json::object& b, const std::string&) {
+         return from_result(p.check_eligibility(b));
+       },
+       true},
+      {"GET", "/v1/health-plans", A::session,
+       [](Portal& p, const HttpRequest&, const json::object&, const std::string&) {
+         return json_response(200, p.health_plans());
+       }},
       {"GET", "/v1/admin/registrations", A::admin,
        [](Portal& p, const HttpRequest& r, const json::object&, const std::string&) {
          auto it = r.query.find("status");
@@ -168,23 +200,67 @@ std::vector<Route> routes() {
 
 constexpr std::string_view k_admin_accounts_prefix = "/v1/admin/accounts/";
 
+// Runs an idempotent route under the request's Idempotency-Key (see idempotency.hpp): the first
+// final answer is stored, a retry with the same body gets it again without running the route,
+// and a different body under the same key is refused.
+HttpResponse run_idempotent(IdempotencyStore& store, Portal& portal, const Route& route, const HttpRequest& req,
+                            const json::object& body, const std::string& user, const std::string& key) {
+  // The same key means the same request only for the same user and operation.
+  std::string scope = user + " " + req.method + " " + req.path;
+  std::string hash = sha256_hex(req.body);
+  SysTime now = portal.now();
+  auto begun = store.begin(scope, key, hash, now);
+  switch (begun.outcome) {
+    case IdempotencyStore::Outcome::replay: {
+      HttpResponse r;
+      r.status = begun.status;
+      r.body = std::move(begun.body);
+      r.headers.emplace_back("Idempotent-Replayed", "true");
+      return r;
+    }
+    case IdempotencyStore::Outcome::conflict:
+      return error_response({409, "idempotency_conflict",
+                             "this Idempotency-Key was already used for a different request (another body); "
+                             "send a new key with a new request",
+                             {}});
+    case IdempotencyStore::Outcome::in_progress: {
+      auto r = error_response({409, "idempotency_in_progress",
+                               "a request with this Idempotency-Key is being processed; retry in a second", {}});
+      r.headers.emplace_back("Retry-After", "1");
+      return r;
+    }
+    case IdempotencyStore::Outcome::proceed:
+      break;
+  }
+  HttpResponse r;
+  try {
+    r = route.run(portal, req, body, user);
+  } catch (...) {
+    store.finish(scope, key, hash, 500, {}, now);  // releases the key; a 500 is not stored
+    throw;
+  }
+  store.finish(scope, key, hash, r.status, r.body, now);
+  return r;
+}
+
 }  // namespace
 
 Handler make_api_handler(Portal& portal) {
   auto table = std::make_shared<std::vector<Route>>(routes());
-  return [&portal, table](const HttpRequest& req) -> HttpResponse {
+  auto store = std::make_shared<IdempotencyStore>(portal.database_file());
+  return [&portal, table, store](const HttpRequest& req) -> HttpResponse {
     std::string request_id = req.header("x-request-id");
-    if (request_id.empty() || request_id.size() > 128) request_id = "req_" + random_token(12);
+    if (request_id.empty() || request_id.size() > 128) request_id = new_request_id();
     auto finish = [&](HttpResponse r) {
       r.headers.emplace_back("X-Request-Id", request_id);
-      spdlog::info("{} {} {} {}", req.method, req.path, r.status, request_id);
+      // One line per request is too much at the rates a batch drives: debug level.
+      spdlog::debug("{} {} {} {}", req.method, req.path, r.status, request_id);
       return r;
     };
     bool admin_path = req.path.rfind("/v1/admin/", 0) == 0;
     if (!admin_path && req.path != "/v1/health") {
-      auto s = portal.settings();
+      auto [now, s] = portal.now_and_settings();
       if (s.maintenance_window) {
-        auto now = portal.now();
         if (auto end = maintenance_window_end(now)) {
           auto retry = (*end - now).count();
           auto r = error_response({503, "maintenance",
@@ -234,6 +310,15 @@ Handler make_api_handler(Portal& portal) {
         auto id = portal.authenticate(bearer(req));
         if (!id) return finish(error_response(id.error()));
         user = *id;
+      }
+      if (route.idempotent) {
+        if (const std::string* key = req.find_header("idempotency-key")) {
+          if (!idempotency_key_is_valid(*key)) {
+            return finish(error_response({400, "invalid_idempotency_key",
+                                          "Idempotency-Key must be 1 to 128 printable ASCII characters", {}}));
+          }
+          return finish(run_idempotent(*store, portal, route, req, body, user, *key));
+        }
       }
       return finish(route.run(portal, req, body, user));
     }

@@ -1,76 +1,10 @@
-// A thin RAII layer over SQLite's C API: one connection, prepared statements, transactions.
+// The sandbox's database layer is the project's SQLite wrapper (lib/portal/util/sqlite.hpp).
 #pragma once
-
-#include <cstdint>
-#include <filesystem>
-#include <optional>
-#include <string>
-#include <string_view>
-#include <variant>
-#include <vector>
-
-struct sqlite3;
-struct sqlite3_stmt;
+#include "portal/util/sqlite.hpp"
 
 namespace portal::sandbox {
-
-// A value bound to a statement parameter: NULL, integer or text.
-using DbValue = std::variant<std::nullptr_t, std::int64_t, std::string>;
-
-// One prepared statement. step() returns true while rows remain.
-class Statement {
- public:
-  Statement(sqlite3* db, std::string_view sql);
-  ~Statement();
-  Statement(const Statement&) = delete;
-  Statement& operator=(const Statement&) = delete;
-  Statement(Statement&& other) noexcept : m_db(other.m_db), m_stmt(other.m_stmt) {
-    other.m_stmt = nullptr;
-  }
-
-  Statement& bind(int index, const DbValue& value);  // 1-based
-  bool step();                                       // throws std::runtime_error on failure
-  std::int64_t integer(int column) const;            // 0-based
-  std::optional<std::int64_t> optional_integer(int column) const;
-  std::string text(int column) const;
-  bool is_null(int column) const;
-
- private:
-  sqlite3* m_db;
-  sqlite3_stmt* m_stmt = nullptr;
-};
-
-// The database connection (WAL mode, foreign keys, a busy timeout so the admin command and a
-// running server can share the file). Not thread-safe: callers serialise access.
-class Database {
- public:
-  explicit Database(const std::filesystem::path& file);
-  ~Database();
-  Database(const Database&) = delete;
-  Database& operator=(const Database&) = delete;
-
-  void exec(std::string_view sql);
-  // Prepares, binds `params` in order and returns the statement ready to step().
-  Statement query(std::string_view sql, const std::vector<DbValue>& params = {});
-  // Runs a statement with no result rows; returns the number of rows changed.
-  int run(std::string_view sql, const std::vector<DbValue>& params = {});
-  std::int64_t last_insert_rowid() const;
-  sqlite3* handle() { return m_db; }
-
- private:
-  sqlite3* m_db = nullptr;
-};
-
-// BEGIN IMMEDIATE ... COMMIT, rolled back when destroyed without commit().
-class Transaction {
- public:
-  explicit Transaction(Database& db);
-  ~Transaction();
-  void commit();
-
- private:
-  Database& m_db;
-  bool m_done = false;
-};
-
+using sqlite::Database;
+using sqlite::DbValue;
+using sqlite::Statement;
+using sqlite::Transaction;
 }  // namespace portal::sandbox

@@ -14,6 +14,7 @@
 #include "portal/records/password_policy.hpp"
 #include "portal/records/schema.hpp"
 #include "portal/util/crypto.hpp"
+#include "sandbox/eligibility.hpp"
 #include "sandbox/passwords.hpp"
 
 namespace portal::sandbox {
@@ -36,6 +37,8 @@ constexpr const char* k_user_columns =
     "totp_last_step, last_login_at, activated_at";
 
 constexpr int k_schema_version = 1;
+// More cached sessions than this and the cache starts over (each then reloads from the database).
+constexpr std::size_t k_session_cache_limit = 100'000;
 
 constexpr const char* k_schema_sql = R"sql(
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -109,8 +112,10 @@ std::string code_hash(std::string_view scope, std::string_view code) {
 
 Portal::Portal(const std::filesystem::path& data_dir)
     : m_db((std::filesystem::create_directories(data_dir), data_dir / "portal.db")),
+      m_database_file(data_dir / "portal.db"),
       m_mailer(data_dir / "outbox"),
-      m_admin_token_file(data_dir / "admin-token") {
+      m_admin_token_file(data_dir / "admin-token"),
+      m_roster(std::make_shared<const Roster>()) {
   {
     auto st = m_db.query("PRAGMA user_version");
     st.step();
@@ -139,6 +144,7 @@ Portal::Portal(const std::filesystem::path& data_dir)
 }
 
 void Portal::load_seed(const std::filesystem::path& seed_dir) {
+  m_roster = std::make_shared<const Roster>(Roster::load(seed_dir));
   auto file = seed_dir / "organizations.yaml";
   if (!std::filesystem::exists(file)) return;
   YAML::Node root = YAML::LoadFile(file.string());
@@ -168,12 +174,60 @@ void Portal::set_setting(const std::string& key, const std::string& value) {
   m_db.run("INSERT INTO settings(key, value) VALUES (?, ?) "
            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
            {key, value});
+  m_cached.reset();  // our own commits do not change data_version
 }
 
+void Portal::refresh_locked() {
+  auto checked = std::chrono::steady_clock::now();
+  if (m_cached && checked - m_data_version_checked < k_change_check_interval) return;
+  m_data_version_checked = checked;
+  auto version = [&] {
+    auto st = m_db.query("PRAGMA data_version");
+    st.step();
+    return st.integer(0);
+  }();
+  if (m_cached && version == m_data_version) return;
+  m_data_version = version;
+  Cached fresh;
+  std::optional<std::chrono::milliseconds> offset_ms;
+  std::optional<seconds> offset_s;  // databases from before clock_offset_ms
+  auto st = m_db.query("SELECT key, value FROM settings");
+  while (st.step()) {
+    std::string key = st.text(0);
+    std::string value = st.text(1);
+    if (key == "clock_offset_ms") offset_ms = std::chrono::milliseconds{std::stoll(value)};
+    else if (key == "clock_offset_seconds") offset_s = seconds{std::stoll(value)};
+    else if (key == "maintenance_window") fresh.settings.maintenance_window = value == "on";
+    else if (key == "password_max_age_days") fresh.settings.password_max_age_days = std::stoi(value);
+    else if (key == "support_phone") fresh.settings.support_phone = value;
+    else if (key == "auth_epoch") fresh.auth_epoch = std::stoll(value);
+  }
+  fresh.clock_offset = offset_ms.value_or(offset_s.value_or(seconds{0}));
+  // Another process disabled an account or revoked sessions: cached sessions are re-checked.
+  if (!m_cached || m_cached->auth_epoch != fresh.auth_epoch) m_sessions.clear();
+  m_cached = std::move(fresh);
+}
+
+void Portal::invalidate_sessions_locked() {
+  // Read afresh: m_cached may be up to k_change_check_interval old.
+  auto epoch = std::stoll(setting("auth_epoch", "0")) + 1;
+  set_setting("auth_epoch", std::to_string(epoch));
+  m_sessions.clear();
+}
+
+namespace {
+// The machine's clock to the millisecond: the offset is kept that precisely, so the portal's
+// time is exactly what `clock set` said at that moment and ticks a second a second later.
+std::chrono::milliseconds machine_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::system_clock::now().time_since_epoch());
+}
+}  // namespace
+
 SysTime Portal::now_locked() {
-  // Read on every call so `provportal-sandbox admin clock ...` from another process applies at once.
-  auto offset = std::stoll(setting("clock_offset_seconds", "0"));
-  return SystemClock().now() + seconds{offset};
+  // Follows `provportal-sandbox admin clock ...` from another process at once (see refresh_locked).
+  refresh_locked();
+  return SysTime{std::chrono::floor<seconds>(machine_ms() + m_cached->clock_offset)};
 }
 
 SysTime Portal::now() {
@@ -181,16 +235,28 @@ SysTime Portal::now() {
   return now_locked();
 }
 
+std::pair<SysTime, PortalSettings> Portal::now_and_settings() {
+  std::lock_guard lock(m_mutex);
+  auto now = now_locked();
+  return {now, m_cached->settings};
+}
+
 boost::json::object Portal::clock_show() {
   std::lock_guard lock(m_mutex);
-  auto offset = std::stoll(setting("clock_offset_seconds", "0"));
-  return {{"now", format_iso8601(now_locked())}, {"offset_seconds", offset}};
+  auto now = now_locked();
+  return {{"now", format_iso8601(now)},
+          {"offset_seconds", std::chrono::round<seconds>(m_cached->clock_offset).count()}};
+}
+
+void Portal::set_clock_offset(std::chrono::milliseconds offset) {
+  set_setting("clock_offset_ms", std::to_string(offset.count()));
+  m_db.run("DELETE FROM settings WHERE key = 'clock_offset_seconds'");  // the older, coarser key
 }
 
 boost::json::object Portal::clock_set(SysTime t) {
   {
     std::lock_guard lock(m_mutex);
-    set_setting("clock_offset_seconds", std::to_string((t - SystemClock().now()).count()));
+    set_clock_offset(std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()) - machine_ms());
   }
   return clock_show();
 }
@@ -198,8 +264,9 @@ boost::json::object Portal::clock_set(SysTime t) {
 boost::json::object Portal::clock_advance(std::chrono::seconds d) {
   {
     std::lock_guard lock(m_mutex);
-    auto offset = std::stoll(setting("clock_offset_seconds", "0"));
-    set_setting("clock_offset_seconds", std::to_string(offset + d.count()));
+    m_cached.reset();  // read the offset afresh, not up to k_change_check_interval old
+    refresh_locked();
+    set_clock_offset(m_cached->clock_offset + d);
   }
   return clock_show();
 }
@@ -207,17 +274,14 @@ boost::json::object Portal::clock_advance(std::chrono::seconds d) {
 boost::json::object Portal::clock_reset() {
   {
     std::lock_guard lock(m_mutex);
-    set_setting("clock_offset_seconds", "0");
+    set_clock_offset(std::chrono::milliseconds{0});
   }
   return clock_show();
 }
 
 PortalSettings Portal::settings_locked() {
-  PortalSettings s;
-  s.maintenance_window = setting("maintenance_window", "on") == "on";
-  s.password_max_age_days = std::stoi(setting("password_max_age_days", "90"));
-  s.support_phone = setting("support_phone", s.support_phone);
-  return s;
+  refresh_locked();
+  return m_cached->settings;
 }
 
 PortalSettings Portal::settings() {
@@ -716,6 +780,7 @@ ApiResult<json::object> Portal::password_reset(const json::object& body) {
            {hash, unix_of(now), unix_of(now), user->id});
   m_db.run("UPDATE sessions SET revoked = 1 WHERE user_id = ?", {user->id});
   m_db.run("DELETE FROM login_guards WHERE email = ?", {email});
+  invalidate_sessions_locked();
   tx.commit();
   return json::object{{"email", email}, {"status", "password_reset"}};
 }
@@ -725,17 +790,35 @@ ApiResult<json::object> Portal::password_reset(const json::object& body) {
 ApiResult<std::string> Portal::authenticate(std::string_view token) {
   auto invalid = api_error(401, "session_invalid", "not signed in, or the session has expired; log in again");
   if (token.empty()) return tl::unexpected(invalid);
+  std::string hash = sha256_hex(token);
   std::lock_guard lock(m_mutex);
   SysTime now = now_locked();
+  auto t = unix_of(now);
+  // The hot path: a session seen before in this process, valid, and not revoked since (a
+  // revocation or a disabled account clears the cache, here or through the auth epoch).
+  if (auto it = m_sessions.find(hash); it != m_sessions.end()) {
+    auto& s = it->second;
+    if (s.expires_at > t) {
+      s.expires_at = std::min(unix_of(now + k_session_idle), s.absolute_expires_at);
+      if (s.expires_at - s.stored_expires_at >= k_session_touch_interval.count()) {
+        m_db.run("UPDATE sessions SET expires_at = ? WHERE token_hash = ?", {s.expires_at, hash});
+        s.stored_expires_at = s.expires_at;
+      }
+      return s.user_id;
+    }
+    m_sessions.erase(it);
+  }
   auto st = m_db.query("SELECT s.user_id, s.absolute_expires_at FROM sessions s JOIN users u ON u.id = s.user_id "
                        "WHERE s.token_hash = ? AND s.revoked = 0 AND s.expires_at > ? AND u.status = 'active'",
-                       {sha256_hex(token), unix_of(now)});
+                       {hash, t});
   if (!st.step()) return tl::unexpected(invalid);
-  std::string user_id = st.text(0);
-  auto absolute = st.integer(1);
-  m_db.run("UPDATE sessions SET expires_at = ? WHERE token_hash = ?",
-           {std::min(unix_of(now + k_session_idle), absolute), sha256_hex(token)});
-  return user_id;
+  CachedSession s;
+  s.user_id = st.text(0);
+  s.absolute_expires_at = st.integer(1);
+  s.expires_at = s.stored_expires_at = std::min(unix_of(now + k_session_idle), s.absolute_expires_at);
+  m_db.run("UPDATE sessions SET expires_at = ? WHERE token_hash = ?", {s.expires_at, hash});
+  if (m_sessions.size() >= k_session_cache_limit) m_sessions.clear();
+  return m_sessions.insert_or_assign(hash, std::move(s)).first->second.user_id;
 }
 
 ApiResult<json::object> Portal::refresh(std::string_view token) {
@@ -753,6 +836,7 @@ ApiResult<json::object> Portal::refresh(std::string_view token) {
   m_db.run("INSERT INTO sessions(token_hash, user_id, created_at, expires_at, absolute_expires_at) VALUES (?, ?, ?, ?, ?)",
            {sha256_hex(fresh), *user_id, unix_of(now), expires, absolute});
   tx.commit();
+  m_sessions.erase(sha256_hex(token));
   return json::object{{"token", fresh}, {"expires_at", format_iso8601(time_of(expires))}};
 }
 
@@ -761,6 +845,7 @@ ApiResult<json::object> Portal::logout(std::string_view token) {
   if (!user_id) return tl::unexpected(user_id.error());
   std::lock_guard lock(m_mutex);
   m_db.run("UPDATE sessions SET revoked = 1 WHERE token_hash = ?", {sha256_hex(token)});
+  m_sessions.erase(sha256_hex(token));
   return json::object{};
 }
 
@@ -868,6 +953,16 @@ ApiResult<json::object> Portal::totp_disable(const std::string& user_id, const j
   return json::object{{"totp_enrolled", false}};
 }
 
+// ---- eligibility -------------------------------------------------------------------------------
+
+ApiResult<json::object> Portal::check_eligibility(const json::object& body) {
+  auto problems = records::validate_record("eligibility", body);
+  if (!problems.empty()) return tl::unexpected(validation_error(problems));
+  return sandbox::check_eligibility(*m_roster, body, chicago_today(now()));
+}
+
+json::object Portal::health_plans() const { return health_plans_json(*m_roster); }
+
 // ---- administration ----------------------------------------------------------------------------
 
 bool Portal::admin_token_matches(std::string_view token) {
@@ -930,6 +1025,7 @@ ApiResult<json::object> Portal::admin_action(std::string_view action, std::strin
     status = "disabled";
     m_db.run("UPDATE users SET status = ?, updated_at = ? WHERE id = ?", {status, unix_of(now), user->id});
     m_db.run("UPDATE sessions SET revoked = 1 WHERE user_id = ?", {user->id});
+    invalidate_sessions_locked();
   } else if (action == "unlock") {
     if (user->status != "active") return invalid_state("active");
     m_db.run("DELETE FROM login_guards WHERE email = ?", {email});

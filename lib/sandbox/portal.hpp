@@ -1,36 +1,31 @@
-// The portal's account rules, enforced over the SQLite store: registration, review, email
-// verification, login with a mandatory second factor, lockouts, inactivity, password expiry,
-// profile changes and administration. Transport-free: the HTTP layer (api.cpp) and the
-// `provportal-sandbox admin` command both call it.
+// The portal's rules, enforced over the SQLite store: registration, review, email verification,
+// login with a mandatory second factor, lockouts, inactivity, password expiry, profile changes,
+// administration, and member eligibility over the seeded roster. Transport-free: the HTTP layer
+// (api.cpp) and the `provportal-sandbox admin` command both call it.
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <utility>
 
 #include <boost/json/object.hpp>
 #include <tl/expected.hpp>
 
 #include "portal/util/clock.hpp"
+#include "sandbox/api_error.hpp"
 #include "sandbox/db.hpp"
 #include "sandbox/mailer.hpp"
 
 namespace portal::sandbox {
 
-// A refusal as the API reports it: HTTP status, stable code, message and extra members.
-struct ApiError {
-  int status = 400;
-  std::string code;
-  std::string message;
-  boost::json::object extra;
-};
-
-template <typename T>
-using ApiResult = tl::expected<T, ApiError>;
+class Roster;
 
 inline constexpr auto k_lockout_threshold = 5;
 inline constexpr std::chrono::minutes k_lockout_duration{15};
@@ -38,6 +33,12 @@ inline constexpr std::chrono::days k_inactivity_limit{45};
 inline constexpr std::chrono::minutes k_email_code_ttl{10};
 inline constexpr std::chrono::minutes k_session_idle{30};
 inline constexpr std::chrono::hours k_session_absolute{12};
+// A session's sliding expiry is written to the database at most this often (it is kept in
+// memory between writes), so authenticating a request does not write on every request.
+inline constexpr std::chrono::seconds k_session_touch_interval{5};
+// How often, at most, the portal asks SQLite whether another process (`provportal-sandbox
+// admin`) changed the settings, the clock or the accounts; a change shows within this time.
+inline constexpr std::chrono::milliseconds k_change_check_interval{1};
 
 struct PortalSettings {
   bool maintenance_window = true;
@@ -50,8 +51,13 @@ class Portal {
   // Opens (creating and migrating) DATA_DIR/portal.db and the outbox.
   explicit Portal(const std::filesystem::path& data_dir);
 
-  // Upserts organisations from SEED_DIR/organizations.yaml (no-op when the file is absent).
+  // Upserts organisations from SEED_DIR/organizations.yaml and loads the health plans and member
+  // roster from SEED_DIR/plans.yaml and members.yaml (each a no-op when the file is absent).
+  // Call before serving: the roster is read without a lock afterwards.
   void load_seed(const std::filesystem::path& seed_dir);
+
+  // DATA_DIR/portal.db (the API layer keeps its idempotency keys there, on its own connection).
+  const std::filesystem::path& database_file() const { return m_database_file; }
 
   // The portal's clock: the machine's clock plus the stored offset (see clock_*).
   SysTime now();
@@ -61,6 +67,8 @@ class Portal {
   boost::json::object clock_reset();
 
   PortalSettings settings();
+  // The time and the settings in one call (what every API request looks at first).
+  std::pair<SysTime, PortalSettings> now_and_settings();
   // Applies {maintenance_window: bool, password_max_age_days: int, support_phone: string}.
   ApiResult<boost::json::object> update_settings(const boost::json::object& body);
 
@@ -85,6 +93,13 @@ class Portal {
   ApiResult<boost::json::object> totp_confirm(const std::string& user_id, const boost::json::object& body);
   ApiResult<boost::json::object> totp_disable(const std::string& user_id, const boost::json::object& body);
 
+  // Eligibility (schemas/eligibility.schema.json → docs/api.md), the date of service defaulting
+  // to today in America/Chicago on the portal's clock; and the health plans. Lock-free but for
+  // reading the clock.
+  ApiResult<boost::json::object> check_eligibility(const boost::json::object& body);
+  boost::json::object health_plans() const;
+  const Roster& roster() const { return *m_roster; }
+
   // Administration: approve, reject, disable, unlock (also reactivates an inactive account),
   // reset-password (emails a reset code).
   ApiResult<boost::json::object> admin_action(std::string_view action, std::string_view email);
@@ -101,17 +116,42 @@ class Portal {
   PortalSettings settings_locked();
   std::string setting(const std::string& key, const std::string& fallback);
   void set_setting(const std::string& key, const std::string& value);
+  void refresh_locked();
+  void set_clock_offset(std::chrono::milliseconds offset);
+  void invalidate_sessions_locked();
   ApiError record_failure(const std::string& email, SysTime now, ApiError base);
   std::optional<ApiError> lock_error(const std::string& email, SysTime now);
   ApiResult<boost::json::object> start_session(const User& u, SysTime now);
   void send_mail(const std::string& to, const std::string& subject, const std::string& purpose,
                  const std::string& body, SysTime now);
 
-  std::mutex m_mutex;  // guards m_db
+  // The settings table as last read. Another process (`provportal-sandbox admin`) may change it
+  // at any time: refresh_locked() re-reads it when SQLite's data_version says another
+  // connection committed, asking at most every k_change_check_interval (the pragma takes file
+  // locks, a few µs, and a request would otherwise ask several times).
+  struct Cached {
+    std::chrono::milliseconds clock_offset{0};  // the portal's clock minus the machine's
+    PortalSettings settings;
+    std::int64_t auth_epoch = 0;  // bumped when sessions or accounts are revoked or disabled
+  };
+  // A session seen recently: its sliding expiry lives here and reaches the database at most
+  // every k_session_touch_interval. Dropped when the auth epoch changes.
+  struct CachedSession {
+    std::string user_id;
+    std::int64_t expires_at = 0, stored_expires_at = 0, absolute_expires_at = 0;
+  };
+
+  std::mutex m_mutex;  // guards m_db and the caches below
   Database m_db;
+  std::filesystem::path m_database_file;
   Mailer m_mailer;
   std::filesystem::path m_admin_token_file;
   std::string m_admin_token_hash;
+  std::optional<Cached> m_cached;
+  std::int64_t m_data_version = -1;
+  std::chrono::steady_clock::time_point m_data_version_checked;
+  std::unordered_map<std::string, CachedSession> m_sessions;  // by token hash
+  std::shared_ptr<const Roster> m_roster;  // set by the constructor and load_seed
 };
 
 }  // namespace portal::sandbox

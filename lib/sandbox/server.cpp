@@ -26,8 +26,11 @@
 #include <csignal>
 #include <mutex>
 #include <optional>
+#include <sstream>
 #include <thread>
 #include <unordered_map>
+
+#include "portal/util/crypto.hpp"
 
 namespace portal::sandbox {
 
@@ -101,6 +104,29 @@ HttpResponse error_response(int status, std::string_view code, std::string_view 
   return r;
 }
 
+// The answer of an injected 429, 503 or 500; X-Sandbox-Fault tells it from a real one.
+HttpResponse fault_response(FaultKind kind) {
+  HttpResponse r;
+  switch (kind) {
+    case FaultKind::too_many_requests:
+      r = error_response(429, "rate_limited",
+                         "too many requests; retry after 1 second (injected fault)");
+      r.headers.emplace_back("Retry-After", "1");
+      break;
+    case FaultKind::unavailable:
+      r = error_response(
+          503, "unavailable",
+          "the portal is temporarily unavailable; retry after 1 second (injected fault)");
+      r.headers.emplace_back("Retry-After", "1");
+      break;
+    default:
+      r = error_response(500, "internal_error", "internal server error (injected fault)");
+      break;
+  }
+  r.headers.emplace_back("X-Sandbox-Fault", std::string(fault_kind_name(kind)));
+  return r;
+}
+
 std::string openssl_reason() {
   unsigned long code = ERR_get_error();
   ERR_clear_error();
@@ -147,6 +173,7 @@ class BeastServer final : public Server {
   // Session side: the shared TLS context, the handler, the body limit, stop state.
   ssl::context& ssl_context() { return m_ssl_ctx; }
   const Handler& handler() const { return m_handler; }
+  FaultInjector* faults() const { return m_options.faults.get(); }
   std::size_t body_limit() const { return m_options.body_limit; }
   bool stopping() const { return m_stopping.load(); }
   void add_session(Session* session, std::weak_ptr<Session> weak);
@@ -178,7 +205,9 @@ class BeastServer final : public Server {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket&& socket, BeastServer& server)
-      : m_server(server), m_stream(std::move(socket), server.ssl_context()) {
+      : m_server(server),
+        m_stream(std::move(socket), server.ssl_context()),
+        m_fault_timer(m_stream.get_executor()) {
     boost::system::error_code ec;
     auto ep = beast::get_lowest_layer(m_stream).socket().remote_endpoint(ec);
     if (!ec) m_remote = ep.address().to_string();
@@ -200,11 +229,12 @@ class Session : public std::enable_shared_from_this<Session> {
   // Called on the session's strand when the server stops: ends the session unless a response
   // is being written (that one finishes, then the connection closes).
   void on_server_stop() {
+    m_fault_timer.cancel();
     if (m_state != State::writing) beast::get_lowest_layer(m_stream).close();
   }
 
  private:
-  enum class State { handshaking, reading, writing, closing };
+  enum class State { handshaking, reading, delaying, writing, closing };
 
   void on_start() {
     if (m_server.stopping()) {
@@ -253,13 +283,57 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     if (ec) return;  // timeout, reset, TLS failure: nothing useful can be sent
     ++m_requests;
-    HttpResponse response = handle(m_parser->get());
+    HttpRequest req;
+    if (auto refused = to_request(m_parser->get(), req)) return respond(std::move(*refused));
+    std::optional<FaultDecision> fault;
+    if (FaultInjector* faults = m_server.faults()) fault = faults->next(req.path);
+    if (!fault) return respond(call_handler(req));
+    spdlog::debug("injected fault {} on {} {}", fault_kind_name(fault->kind), req.method, req.path);
+    switch (fault->kind) {
+      case FaultKind::too_many_requests:
+      case FaultKind::unavailable:
+      case FaultKind::internal_error: {
+        // Like every answer, it carries a request id (the API layer, which adds them, is skipped).
+        HttpResponse r = fault_response(fault->kind);
+        std::string id = req.header("x-request-id");
+        r.headers.emplace_back("X-Request-Id",
+                               !id.empty() && id.size() <= 128 ? id : "req_" + random_token(12));
+        return respond(std::move(r));
+      }
+      case FaultKind::reset:
+        return abort_connection();
+      case FaultKind::reset_after:
+        // The request is applied, but the client never learns it: only an idempotency key
+        // saves a retry from applying it twice.
+        call_handler(req);
+        return abort_connection();
+      case FaultKind::delay:
+        m_state = State::delaying;
+        m_delayed = std::move(req);
+        m_fault_timer.expires_after(fault->delay);
+        m_fault_timer.async_wait(beast::bind_front_handler(&Session::on_delay, shared_from_this()));
+        return;
+      case FaultKind::truncate:
+        return write_truncated(call_handler(req));
+    }
+  }
+
+  void on_delay(beast::error_code ec) {
+    if (ec || m_server.stopping()) return beast::get_lowest_layer(m_stream).close();
+    HttpRequest req = std::move(*m_delayed);
+    m_delayed.reset();
+    respond(call_handler(req));
+  }
+
+  // Answers the request just read, keeping the connection when the client asked to.
+  void respond(HttpResponse response) {
     bool keep_alive = m_parser->get().keep_alive() && !m_server.stopping();
     write(std::move(response), m_parser->get().version(), keep_alive);
   }
 
-  HttpResponse handle(const bhttp::request<bhttp::string_body>& msg) {
-    HttpRequest req;
+  // Fills `req` from the parsed message; returns the answer instead when it cannot be served.
+  std::optional<HttpResponse> to_request(const bhttp::request<bhttp::string_body>& msg,
+                                         HttpRequest& req) {
     req.method = std::string(msg.method_string());
     req.target = std::string(msg.target());
     auto url = boost::urls::parse_origin_form(req.target);
@@ -278,6 +352,10 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     req.body = msg.body();
     req.remote_address = m_remote;
+    return std::nullopt;
+  }
+
+  HttpResponse call_handler(const HttpRequest& req) {
     try {
       return m_server.handler()(req);
     } catch (const std::exception& e) {
@@ -289,6 +367,38 @@ class Session : public std::enable_shared_from_this<Session> {
     return error_response(500, "internal_error", "internal server error");
   }
 
+  // Drops the connection with a TCP reset and no answer (an injected fault).
+  void abort_connection() {
+    m_state = State::closing;
+    auto& layer = beast::get_lowest_layer(m_stream);
+    boost::system::error_code ignored;
+    layer.socket().set_option(asio::socket_base::linger(true, 0), ignored);
+    layer.close();
+  }
+
+  // Sends the status line, the headers and half the body, then closes without TLS close_notify
+  // (an injected fault): the client sees an answer cut short.
+  void write_truncated(HttpResponse in) {
+    auto& res = prepare(std::move(in), m_parser->get().version(), false);
+    std::ostringstream wire;
+    wire << res;
+    m_response.reset();
+    std::string full = wire.str();
+    auto header_end = full.find("\r\n\r\n");
+    if (header_end == std::string::npos) header_end = full.size();
+    std::size_t body = full.size() - std::min(full.size(), header_end + 4);
+    m_partial = full.substr(0, body >= 2 ? header_end + 4 + body / 2 : header_end / 2);
+    m_state = State::writing;
+    beast::get_lowest_layer(m_stream).expires_after(k_write_timeout);
+    asio::async_write(m_stream, asio::buffer(m_partial),
+                      beast::bind_front_handler(&Session::on_truncated_write, shared_from_this()));
+  }
+
+  void on_truncated_write(beast::error_code, std::size_t) {
+    m_state = State::closing;
+    beast::get_lowest_layer(m_stream).close();
+  }
+
   // Answers an unreadable request, then closes, draining what the client still sends so that
   // it reads the answer instead of a connection reset.
   void send_error(HttpResponse response) {
@@ -297,8 +407,8 @@ class Session : public std::enable_shared_from_this<Session> {
     write(std::move(response), version, false);
   }
 
-  void write(HttpResponse in, unsigned version, bool keep_alive) {
-    m_state = State::writing;
+  // Builds the wire message of `in` in m_response.
+  bhttp::response<bhttp::string_body>& prepare(HttpResponse in, unsigned version, bool keep_alive) {
     int status = in.status;
     if (status < 100 || status > 599) {
       spdlog::error("handler returned invalid HTTP status {}", status);
@@ -327,6 +437,12 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!no_content) res.body() = std::move(in.body);
     res.keep_alive(keep_alive);
     res.prepare_payload();
+    return res;
+  }
+
+  void write(HttpResponse in, unsigned version, bool keep_alive) {
+    m_state = State::writing;
+    auto& res = prepare(std::move(in), version, keep_alive);
     beast::get_lowest_layer(m_stream).expires_after(k_write_timeout);
     bhttp::async_write(m_stream, res,
                        beast::bind_front_handler(&Session::on_write, shared_from_this()));
@@ -379,6 +495,9 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer m_buffer;
   std::optional<bhttp::request_parser<bhttp::string_body>> m_parser;
   std::optional<bhttp::response<bhttp::string_body>> m_response;
+  asio::steady_timer m_fault_timer;      // an injected delay
+  std::optional<HttpRequest> m_delayed;  // the request it holds back
+  std::string m_partial;                 // an injected cut-short answer
   std::string m_remote;
   State m_state = State::handshaking;
   std::size_t m_requests = 0;
@@ -560,10 +679,15 @@ void BeastServer::remove_session(Session* session) {
 }  // namespace
 
 std::string HttpRequest::header(std::string_view name) const {
+  const std::string* value = find_header(name);
+  return value != nullptr ? *value : std::string();
+}
+
+const std::string* HttpRequest::find_header(std::string_view name) const {
   for (const auto& [key, value] : headers) {
-    if (iequals(key, name)) return value;
+    if (iequals(key, name)) return &value;
   }
-  return {};
+  return nullptr;
 }
 
 Expected<std::unique_ptr<Server>> Server::create(ServerOptions options, Handler handler) {

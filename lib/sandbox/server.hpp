@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "portal/util/error.hpp"
+#include "sandbox/faults.hpp"
 
 namespace portal::sandbox {
 
@@ -26,6 +27,8 @@ struct HttpRequest {
   std::string remote_address;
   // The first value of a header (case-insensitive name), or "" when absent.
   std::string header(std::string_view name) const;
+  // The same, or nullptr when absent (to tell an empty header from a missing one).
+  const std::string* find_header(std::string_view name) const;
 };
 
 struct HttpResponse {
@@ -45,6 +48,9 @@ struct ServerOptions {
   std::string client_ca_file;  // when set, clients must present a certificate signed by it
   std::size_t body_limit = 1u << 20;  // larger bodies get 413 with a JSON error
   unsigned threads = 0;               // 0: one per core, at least 2
+  // When set, requests may get injected faults (see faults.hpp); the server acts them out,
+  // including the ones below HTTP (dropped connections, cut answers).
+  std::shared_ptr<FaultInjector> faults;
 };
 
 // Listens and serves until stop(). The handler runs on a pool thread and must be thread-safe;

@@ -198,7 +198,9 @@ bool is_date_field(std::string_view name) {
 
 std::vector<FieldError> validate_record(std::string_view schema_name, const boost::json::value& record) {
   const CompiledSchema& cs = compiled(schema_name);
-  valijson::Validator validator(valijson::Validator::kStrongTypes);
+  // One validator per thread: it caches the compiled regular expressions of the patterns, which
+  // otherwise dominate the cost of validating a row (~200 µs -> a few µs).
+  thread_local valijson::Validator validator(valijson::Validator::kStrongTypes);
   valijson::ValidationResults results;
   valijson::adapters::BoostJsonAdapter target(record);
   std::vector<FieldError> problems;

@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <mutex>
 #include <stdexcept>
 
 namespace portal::sqlite {
@@ -10,6 +11,9 @@ namespace {
 [[noreturn]] void throw_sqlite(sqlite3* db, std::string_view what) {
   throw std::runtime_error(std::string(what) + ": " + sqlite3_errmsg(db));
 }
+
+// More distinct SQL texts than this are prepared per use instead of cached.
+constexpr std::size_t k_statement_cache_limit = 256;
 }  // namespace
 
 Statement::Statement(sqlite3* db, std::string_view sql) : m_db(db) {
@@ -18,7 +22,17 @@ Statement::Statement(sqlite3* db, std::string_view sql) : m_db(db) {
   }
 }
 
-Statement::~Statement() { sqlite3_finalize(m_stmt); }
+Statement::~Statement() {
+  if (m_in_use != nullptr) {
+    // Back to the cache: reset ends the statement's read transaction; bindings are replaced
+    // on the next use.
+    sqlite3_reset(m_stmt);
+    sqlite3_clear_bindings(m_stmt);
+    *m_in_use = false;
+  } else {
+    sqlite3_finalize(m_stmt);
+  }
+}
 
 Statement& Statement::bind(int index, const DbValue& value) {
   int rc = SQLITE_OK;
@@ -64,6 +78,11 @@ void Statement::reset() {
 }
 
 Database::Database(const std::filesystem::path& file) {
+  // SQLite's memory statistics take one process-wide mutex around every allocation, which the
+  // server's threads and connections would all queue on. Only possible before SQLite starts
+  // (a no-op, SQLITE_MISUSE, if something else in the process used it first).
+  static std::once_flag memstatus_off;
+  std::call_once(memstatus_off, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
   if (sqlite3_open_v2(file.c_str(), &m_db,
                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                       nullptr) != SQLITE_OK) {
@@ -77,7 +96,10 @@ Database::Database(const std::filesystem::path& file) {
   exec("PRAGMA foreign_keys=ON");
 }
 
-Database::~Database() { sqlite3_close(m_db); }
+Database::~Database() {
+  for (auto& [sql, cached] : m_cache) sqlite3_finalize(cached->stmt);
+  sqlite3_close(m_db);
+}
 
 void Database::exec(std::string_view sql) {
   char* err = nullptr;
@@ -88,8 +110,26 @@ void Database::exec(std::string_view sql) {
   }
 }
 
+Statement Database::prepare(std::string_view sql) {
+  auto it = m_cache.find(std::string(sql));
+  if (it == m_cache.end()) {
+    if (m_cache.size() >= k_statement_cache_limit) return Statement(m_db, sql);
+    auto cached = std::make_unique<CachedStatement>();
+    if (sqlite3_prepare_v3(m_db, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                           &cached->stmt, nullptr) != SQLITE_OK) {
+      throw_sqlite(m_db, "prepare");
+    }
+    it = m_cache.emplace(std::string(sql), std::move(cached)).first;
+  }
+  // The same SQL running twice at once (a query inside the loop over its own rows) gets a
+  // statement of its own.
+  if (it->second->in_use) return Statement(m_db, sql);
+  it->second->in_use = true;
+  return Statement(m_db, it->second->stmt, &it->second->in_use);
+}
+
 Statement Database::query(std::string_view sql, const std::vector<DbValue>& params) {
-  Statement st(m_db, sql);
+  Statement st = prepare(sql);
   for (std::size_t i = 0; i < params.size(); ++i) st.bind(static_cast<int>(i + 1), params[i]);
   return st;
 }
