@@ -17,10 +17,10 @@ from conftest import PASSWORD, expect, make_active_user, unique_email
 
 SUBCOMMANDS = [
     "register", "verify-email", "login", "logout", "whoami", "reset-password", "update-profile",
-    "config", "completion",
+    "check-eligibility", "config", "completion",
 ]
-# The batch subcommands join this list as they are built (check-eligibility, submit-case,
-# upload-docs, search-orders, claim-status).
+# The batch subcommands join this list as they are built (submit-case, upload-docs,
+# search-orders, claim-status).
 CONFIG_SUBCOMMANDS = ["set", "get", "list", "use", "path"]
 
 
