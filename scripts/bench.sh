@@ -34,8 +34,8 @@ py=/usr/bin/python3
 pp() { "$bin/provportal" "$@"; }
 
 # One office user, logged in.
-email=bench@lakeshore-fm.example
-printf 'bench harbor lantern %s\n' "$RANDOM$RANDOM" > "$work/password"
+email=ops.batch@lakeshore-fm.example
+printf 'violet harbor lantern %s\n' "$RANDOM$RANDOM" > "$work/password"
 chmod 600 "$work/password"
 pp register --file examples/registration.yaml --email "$email" --password-file "$work/password" -q >/dev/null
 "$bin/provportal-sandbox" admin --data-dir "$data" approve "$email" >/dev/null
@@ -47,8 +47,13 @@ token=$("$py" -c 'import json,sys; print(json.load(open(sys.argv[1]))["token"])'
 # measure LABEL CMD...: wall seconds, CPU seconds (user+sys) and peak RSS (KiB) of CMD.
 measure() {
   local label=$1; shift
-  /usr/bin/time -f "%e %U %S %M" -o "$work/$label.time" "$@" > "$work/$label.out" 2> "$work/$label.err" || true
-  read -r wall user sys rss < "$work/$label.time"
+  local rc=0
+  /usr/bin/time -f "%e %U %S %M" -o "$work/$label.time" "$@" > "$work/$label.out" 2> "$work/$label.err" || rc=$?
+  if ((rc != 0)); then
+    echo "bench: $label exited with $rc:" >&2
+    tail -5 "$work/$label.err" >&2
+  fi
+  read -r wall user sys rss < <(tail -n1 "$work/$label.time")
   cpu=$("$py" -c "print(f'{$user + $sys:.2f}')")
   eval "${label}_wall=$wall ${label}_cpu=$cpu ${label}_rss=$rss"
 }
@@ -59,7 +64,7 @@ echo "provportal benchmark on $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ); $rows
 "$py" scripts/bench/make_rows.py "$rows" pp "$work/pp.csv"
 "$py" scripts/bench/make_rows.py "$rows" py "$work/py.csv"
 
-measure pp pp check-eligibility --batch "$work/pp.csv" --concurrency "$conc" --results "$work/pp.jsonl" -q
+measure pp "$bin/provportal" check-eligibility --batch "$work/pp.csv" --concurrency "$conc" --results "$work/pp.jsonl" -q
 measure py "$py" scripts/bench/aiohttp_client.py "$PROVPORTAL_BASE_URL" "$data/ca.pem" "$token" \
   "$work/py.csv" "$conc" "$work/py.jsonl"
 pp_ok=$(grep -c '"outcome":"ok"' "$work/pp.jsonl" || true)
@@ -71,10 +76,10 @@ wrk_rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.out")
 wrk_non2xx=$(awk '/Non-2xx/ {print $NF}' "$work/wrk.out")
 
 "$py" scripts/bench/make_rows.py 10000 small "$work/small.csv"
-measure small pp check-eligibility --batch "$work/small.csv" --concurrency "$conc" --results "$work/small.jsonl" -q
+measure small "$bin/provportal" check-eligibility --batch "$work/small.csv" --concurrency "$conc" --results "$work/small.jsonl" -q
 "$py" scripts/bench/make_rows.py "$big" big "$work/big.csv"
-measure dry pp check-eligibility --batch "$work/big.csv" --dry-run --results "$work/dry.jsonl" -q
-measure bigrun pp check-eligibility --batch "$work/big.csv" --concurrency "$conc" --results "$work/big.jsonl" -q
+measure dry "$bin/provportal" check-eligibility --batch "$work/big.csv" --dry-run --results "$work/dry.jsonl" -q
+measure bigrun "$bin/provportal" check-eligibility --batch "$work/big.csv" --concurrency "$conc" --results "$work/big.jsonl" -q
 
 version_ms=$("$py" - "$bin/provportal" <<'PY'
 import subprocess, sys, time

@@ -1,13 +1,32 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and runs every test (unit and end to end).
-# This is what CI runs (.ci/run). Usage: scripts/test.sh
+# Installs what is missing, builds, and runs every test: unit and end to end, then the same
+# suites again on a build with AddressSanitizer + UndefinedBehaviorSanitizer, then a short smoke
+# run of every fuzz target. This is what CI runs (.ci/run).
+# Usage: scripts/test.sh        (PROVPORTAL_QUICK=1 skips the sanitizer and fuzz stages)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/build.sh
 build_dir=${PROVPORTAL_BUILD_DIR:-build}
-echo "== unit tests"
-"$build_dir/bin/unit_tests" --gtest_brief=1
-echo "== end-to-end tests"
-PROVPORTAL_BIN_DIR="$PWD/$build_dir/bin" /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/e2e
+
+run_suites() {  # run_suites BIN_DIR LABEL
+  echo "== unit tests ($2)"
+  "$1/unit_tests" --gtest_brief=1
+  echo "== end-to-end tests ($2)"
+  PROVPORTAL_BIN_DIR="$1" /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/e2e
+}
+
+run_suites "$PWD/$build_dir/bin" "release build"
+
+if [[ ${PROVPORTAL_QUICK:-0} != 1 ]]; then
+  echo "== sanitizer build (ASan + UBSan)"
+  PROVPORTAL_BUILD_DIR=build-asan scripts/build.sh -DPORTAL_ENABLE_SANITIZERS=ON
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
+  export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  run_suites "$PWD/build-asan/bin" "ASan + UBSan"
+  if [[ -x scripts/fuzz.sh ]]; then
+    echo "== fuzz smoke runs"
+    scripts/fuzz.sh all "${PROVPORTAL_FUZZ_SECONDS:-20}"
+  fi
+fi
 echo "== all tests passed"

@@ -357,6 +357,10 @@ class Cli:
             "TZ": CHICAGO_TZ,
             "LANG": "C.UTF-8",
         }
+        # A sanitizer build's settings reach the CLI too (scripts/test.sh sets them).
+        for name in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
+            if name in os.environ:
+                env[name] = os.environ[name]
         if self.sandbox is not None:
             env["PROVPORTAL_BASE_URL"] = self.sandbox.url
             env["PROVPORTAL_CA_FILE"] = str(self.sandbox.ca)
