@@ -603,13 +603,17 @@ ApiResult<json::object> Portal::mfa_email(const json::object& body) {
   std::string token = str(body, "mfa_token");
   std::lock_guard lock(m_mutex);
   SysTime now = now_locked();
-  auto st = m_db.query("SELECT user_id FROM mfa_challenges WHERE token_hash = ? AND stage = 'mfa' AND used = 0 "
-                       "AND expires_at > ?",
-                       {sha256_hex(token), unix_of(now)});
-  if (!st.step()) {
-    return tl::unexpected(api_error(401, "mfa_token_invalid", "the sign-in attempt has expired; log in again"));
+  std::string user_id;
+  {
+    auto st = m_db.query("SELECT user_id FROM mfa_challenges WHERE token_hash = ? AND stage = 'mfa' AND used = 0 "
+                         "AND expires_at > ?",
+                         {sha256_hex(token), unix_of(now)});
+    if (!st.step()) {
+      return tl::unexpected(api_error(401, "mfa_token_invalid", "the sign-in attempt has expired; log in again"));
+    }
+    user_id = st.text(0);
   }
-  auto user = find_user_by_id(st.text(0));
+  auto user = find_user_by_id(user_id);
   std::string code = random_digits(6);
   Transaction tx(m_db);
   m_db.run("UPDATE mfa_challenges SET email_code_hash = ?, email_code_expires = ? WHERE token_hash = ?",
@@ -630,16 +634,22 @@ ApiResult<json::object> Portal::mfa_verify(const json::object& body) {
   std::string code = str(body, "code");
   std::lock_guard lock(m_mutex);
   SysTime now = now_locked();
-  auto st = m_db.query("SELECT user_id, password_expired, email_code_hash, email_code_expires "
-                       "FROM mfa_challenges WHERE token_hash = ? AND stage = 'mfa' AND used = 0 AND expires_at > ?",
-                       {sha256_hex(token), unix_of(now)});
-  if (!st.step()) {
-    return tl::unexpected(api_error(401, "mfa_token_invalid", "the sign-in attempt has expired; log in again"));
+  std::string user_id, email_hash;
+  bool password_expired = false;
+  std::int64_t email_expires = 0;
+  {
+    auto st = m_db.query("SELECT user_id, password_expired, email_code_hash, email_code_expires "
+                         "FROM mfa_challenges WHERE token_hash = ? AND stage = 'mfa' AND used = 0 AND expires_at > ?",
+                         {sha256_hex(token), unix_of(now)});
+    if (!st.step()) {
+      return tl::unexpected(api_error(401, "mfa_token_invalid", "the sign-in attempt has expired; log in again"));
+    }
+    user_id = st.text(0);
+    password_expired = st.integer(1) != 0;
+    email_hash = st.text(2);
+    email_expires = st.optional_integer(3).value_or(0);
   }
-  auto user = find_user_by_id(st.text(0));
-  bool password_expired = st.integer(1) != 0;
-  std::string email_hash = st.text(2);
-  std::int64_t email_expires = st.optional_integer(3).value_or(0);
+  auto user = find_user_by_id(user_id);
   if (auto locked = lock_error(user->email, now)) return tl::unexpected(*locked);
 
   Transaction tx(m_db);

@@ -143,7 +143,20 @@ int Database::run(std::string_view sql, const std::vector<DbValue>& params) {
 
 std::int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(m_db); }
 
-Transaction::Transaction(Database& db) : m_db(db) { m_db.exec("BEGIN IMMEDIATE"); }
+Transaction::Transaction(Database& db) : m_db(db) {
+  // A statement still stepping holds a read snapshot; BEGIN IMMEDIATE would then have to upgrade
+  // it, and when another connection wrote meanwhile SQLite answers SQLITE_BUSY at once, without
+  // waiting (the busy handler cannot help a stale snapshot). Read what is needed first and let
+  // the statement go; this check makes the mistake fail every time rather than under load.
+  for (sqlite3_stmt* st = sqlite3_next_stmt(m_db.handle(), nullptr); st != nullptr;
+       st = sqlite3_next_stmt(m_db.handle(), st)) {
+    if (sqlite3_stmt_busy(st) != 0) {
+      throw std::logic_error(std::string("a transaction began while a statement was still open: ") +
+                             sqlite3_sql(st));
+    }
+  }
+  m_db.exec("BEGIN IMMEDIATE");
+}
 
 Transaction::~Transaction() {
   if (!m_done) {
