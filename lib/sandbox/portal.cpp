@@ -818,13 +818,15 @@ ApiResult<std::string> Portal::authenticate(std::string_view token) {
     }
     m_sessions.erase(it);
   }
-  auto st = m_db.query("SELECT s.user_id, s.absolute_expires_at FROM sessions s JOIN users u ON u.id = s.user_id "
-                       "WHERE s.token_hash = ? AND s.revoked = 0 AND s.expires_at > ? AND u.status = 'active'",
-                       {hash, t});
-  if (!st.step()) return tl::unexpected(invalid);
   CachedSession s;
-  s.user_id = st.text(0);
-  s.absolute_expires_at = st.integer(1);
+  {
+    auto st = m_db.query("SELECT s.user_id, s.absolute_expires_at FROM sessions s JOIN users u ON u.id = s.user_id "
+                         "WHERE s.token_hash = ? AND s.revoked = 0 AND s.expires_at > ? AND u.status = 'active'",
+                         {hash, t});
+    if (!st.step()) return tl::unexpected(invalid);
+    s.user_id = st.text(0);
+    s.absolute_expires_at = st.integer(1);
+  }
   s.expires_at = s.stored_expires_at = std::min(unix_of(now + k_session_idle), s.absolute_expires_at);
   m_db.run("UPDATE sessions SET expires_at = ? WHERE token_hash = ?", {s.expires_at, hash});
   if (m_sessions.size() >= k_session_cache_limit) m_sessions.clear();

@@ -134,8 +134,24 @@ Statement Database::query(std::string_view sql, const std::vector<DbValue>& para
   return st;
 }
 
+void Database::check_no_statement_open(std::string_view what) {
+  // A statement still stepping holds a read snapshot; a write (BEGIN IMMEDIATE, or a write in
+  // autocommit mode) must then upgrade it, and when another connection wrote meanwhile SQLite
+  // answers SQLITE_BUSY at once, without waiting: no busy handler helps a stale snapshot. Read
+  // what is needed first and let the statement go; this check makes the mistake fail every
+  // time, not only under load.
+  for (sqlite3_stmt* st = sqlite3_next_stmt(m_db, nullptr); st != nullptr; st = sqlite3_next_stmt(m_db, st)) {
+    if (sqlite3_stmt_busy(st) != 0) {
+      throw std::logic_error(std::string(what) + " began while a statement was still open: " + sqlite3_sql(st));
+    }
+  }
+}
+
 int Database::run(std::string_view sql, const std::vector<DbValue>& params) {
   auto st = query(sql, params);
+  if (sqlite3_get_autocommit(m_db) != 0 && sqlite3_stmt_readonly(st.handle()) == 0) {
+    check_no_statement_open("a write outside a transaction");
+  }
   while (st.step()) {
   }
   return sqlite3_changes(m_db);
@@ -144,17 +160,7 @@ int Database::run(std::string_view sql, const std::vector<DbValue>& params) {
 std::int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(m_db); }
 
 Transaction::Transaction(Database& db) : m_db(db) {
-  // A statement still stepping holds a read snapshot; BEGIN IMMEDIATE would then have to upgrade
-  // it, and when another connection wrote meanwhile SQLite answers SQLITE_BUSY at once, without
-  // waiting (the busy handler cannot help a stale snapshot). Read what is needed first and let
-  // the statement go; this check makes the mistake fail every time rather than under load.
-  for (sqlite3_stmt* st = sqlite3_next_stmt(m_db.handle(), nullptr); st != nullptr;
-       st = sqlite3_next_stmt(m_db.handle(), st)) {
-    if (sqlite3_stmt_busy(st) != 0) {
-      throw std::logic_error(std::string("a transaction began while a statement was still open: ") +
-                             sqlite3_sql(st));
-    }
-  }
+  m_db.check_no_statement_open("a transaction");
   m_db.exec("BEGIN IMMEDIATE");
 }
 

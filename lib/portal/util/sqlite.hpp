@@ -40,6 +40,7 @@ class Statement {
   std::optional<std::int64_t> optional_integer(int column) const;
   std::string text(int column) const;
   bool is_null(int column) const;
+  sqlite3_stmt* handle() const { return m_stmt; }
 
  private:
   friend class Database;
@@ -69,6 +70,9 @@ class Database {
   int run(std::string_view sql, const std::vector<DbValue>& params = {});
   std::int64_t last_insert_rowid() const;
   sqlite3* handle() { return m_db; }
+  // Throws std::logic_error when a statement of this connection is still stepping (see .cpp);
+  // `what` names what was about to begin.
+  void check_no_statement_open(std::string_view what);
 
  private:
   struct CachedStatement {
