@@ -26,24 +26,6 @@ HttpResponse json_response(int status, const json::value& body) {
   return r;
 }
 
-// A path as a message may quote it: printable ASCII as it is, every other byte percent-encoded,
-// so a message is always valid UTF-8 (and JSON) whatever bytes the client sent.
-std::string quotable_path(std::string_view path) {
-  static constexpr char k_hex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(path.size());
-  for (unsigned char c : path) {
-    if (c > 0x20 && c < 0x7f && c != '%') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += k_hex[c >> 4];
-      out += k_hex[c & 15];
-    }
-  }
-  return out;
-}
-
 HttpResponse error_response(const ApiError& e) {
   json::object err = e.extra;
   err["code"] = e.code;
@@ -340,8 +322,8 @@ Handler make_api_handler(Portal& portal) {
       }
       return finish(route.run(portal, req, body, user));
     }
-    if (path_known) return finish(error_response({405, "method_not_allowed", "method not allowed on " + quotable_path(req.path), {}}));
-    return finish(error_response({404, "not_found", "no such endpoint: " + quotable_path(req.path), {}}));
+    if (path_known) return finish(error_response({405, "method_not_allowed", "method not allowed on " + quotable(req.path), {}}));
+    return finish(error_response({404, "not_found", "no such endpoint: " + quotable(req.path), {}}));
   };
 }
 

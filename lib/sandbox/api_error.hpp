@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include <boost/json/object.hpp>
 #include <tl/expected.hpp>
@@ -19,5 +20,24 @@ struct ApiError {
 
 template <typename T>
 using ApiResult = tl::expected<T, ApiError>;
+
+// Client-supplied text (a path, an action name) as a message may quote it: printable ASCII as
+// it is, every other byte (and '%') percent-encoded, so the message is always valid UTF-8 and
+// JSON whatever bytes were sent.
+inline std::string quotable(std::string_view text) {
+  static constexpr char k_hex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size());
+  for (unsigned char c : text) {
+    if (c > 0x20 && c < 0x7f && c != '%') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += k_hex[c >> 4];
+      out += k_hex[c & 15];
+    }
+  }
+  return out;
+}
 
 }  // namespace portal::sandbox

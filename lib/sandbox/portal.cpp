@@ -1055,7 +1055,7 @@ ApiResult<json::object> Portal::admin_action(std::string_view action, std::strin
               "The code expires in 1 hour (at " + format_iso8601(now + std::chrono::hours{1}) + ").\n",
               now);
   } else {
-    return tl::unexpected(api_error(404, "not_found", "unknown administrative action: " + std::string(action)));
+    return tl::unexpected(api_error(404, "not_found", "unknown administrative action: " + quotable(action)));
   }
   tx.commit();
   return json::object{{"email", email}, {"status", status}, {"action", action}};

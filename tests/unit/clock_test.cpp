@@ -32,6 +32,14 @@ TEST(Duration, ParsesUnitsAndSigns) {
   EXPECT_FALSE(parse_duration("5x"));
 }
 
+TEST(Duration, RefusesMoreThanAThousandYearsInsteadOfOverflowing) {
+  EXPECT_EQ(parse_duration("52000w")->count(), 52000LL * 7 * 86400);
+  EXPECT_FALSE(parse_duration("9223372036854775807w"));  // n * unit would overflow
+  EXPECT_FALSE(parse_duration("9000000000000000000s"));  // fits, but not as milliseconds
+  EXPECT_FALSE(parse_duration("366000d1d"));             // the sum goes past the bound
+  EXPECT_FALSE(parse_duration("-9223372036854775807w"));
+}
+
 TEST(Date, ValidatesCalendar) {
   EXPECT_TRUE(parse_date("2024-02-29"));
   EXPECT_FALSE(parse_date("2025-02-29"));

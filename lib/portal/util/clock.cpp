@@ -93,6 +93,10 @@ std::string format_iso8601(SysTime t) {
   return buf;
 }
 
+namespace {
+constexpr long long k_max_duration_seconds = 1000LL * 366 * 86400;
+}  // namespace
+
 std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
   if (text.empty()) return std::nullopt;
   bool negative = false;
@@ -120,7 +124,10 @@ std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
       default: return std::nullopt;
     }
     ++pos;
+    // Bounded, so that no sum or later conversion (to milliseconds, added to a time) overflows.
+    if (n > k_max_duration_seconds / unit) return std::nullopt;
     total += n * unit;
+    if (total > k_max_duration_seconds) return std::nullopt;
   }
   return std::chrono::seconds{negative ? -total : total};
 }

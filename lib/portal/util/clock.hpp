@@ -45,7 +45,8 @@ std::optional<SysTime> parse_iso8601(std::string_view text);
 // Formats as "2026-03-08T18:30:00Z".
 std::string format_iso8601(SysTime t);
 
-// Parses a duration such as "90s", "16m", "2h", "46d", "1d12h", "-5m".
+// Parses a duration such as "90s", "16m", "2h", "46d", "1d12h", "-5m"; at most 1000 years
+// either way (nullopt beyond).
 std::optional<std::chrono::seconds> parse_duration(std::string_view text);
 
 // Parses "YYYY-MM-DD" into a calendar date, validating the day of the month.
