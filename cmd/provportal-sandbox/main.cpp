@@ -176,6 +176,24 @@ int main(int argc, char** argv) {
   settings->add_option("--maintenance-window", set_maint, "on|off")->check(CLI::IsMember({"on", "off"}));
   settings->add_option("--password-max-age-days", set_age, "0 = never expires");
   settings->add_option("--support-phone", set_phone, "Phone number quoted during maintenance");
+  auto* decide = admin->add_subcommand(
+      "decide", "Decide a pended or needs-documents prior-authorization order (writes its letter)");
+  std::string decide_order, decide_decision, decide_note;
+  std::vector<std::string> decide_units;
+  decide->add_option("order_id", decide_order, "The order, e.g. ORD-12345678")->required();
+  decide->add_option("decision", decide_decision, "approve|deny|partial")
+      ->required()
+      ->check(CLI::IsMember({"approve", "deny", "partial"}));
+  decide->add_option("--units", decide_units,
+                     "For partial: approved units per code, CODE=N (default: the solution's share)")
+      ->delimiter(',');
+  decide->add_option("--note", decide_note, "A note printed on the letter");
+  decide->add_option("--seed-dir", seed_dir, "The seed the server was started with (plan and solution names)")
+      ->capture_default_str();
+  decide->footer(
+      "Examples:\n"
+      "  provportal-sandbox admin --data-dir D decide ORD-12345678 approve\n"
+      "  provportal-sandbox admin --data-dir D decide ORD-12345678 partial --units 70551=1 --note 'one study'\n");
   auto* token = admin->add_subcommand("token", "Print the path of the administrator API token file");
   auto* client_cert = admin->add_subcommand("issue-client-cert", "Issue a client certificate for mutual TLS");
   std::string cn = "provportal-client", cert_out, key_out;
@@ -228,6 +246,7 @@ int main(int argc, char** argv) {
       opts.client_ca_file = client_ca;
       opts.threads = threads;
       opts.faults = injector;
+      configure_uploads(opts, portal);
       auto server = Server::create(opts, make_api_handler(portal));
       if (!server) return fail_with(server.error().message, 5);
       std::string shown_host = host.find(':') != std::string::npos ? "[" + host + "]" : host;
@@ -272,6 +291,31 @@ int main(int argc, char** argv) {
       if (set_age >= 0) changes["password_max_age_days"] = set_age;
       if (!set_phone.empty()) changes["support_phone"] = set_phone;
       return print_api(portal.update_settings(changes));
+    }
+    if (decide->parsed()) {
+      json::object body{{"decision", decide_decision}};
+      if (!decide_note.empty()) body["note"] = decide_note;
+      if (!decide_units.empty()) {
+        json::object units;
+        for (const auto& item : decide_units) {
+          auto eq = item.find('=');
+          std::int64_t n = -1;
+          try {
+            if (eq != std::string::npos) n = std::stoll(item.substr(eq + 1));
+          } catch (...) {
+          }
+          if (eq == std::string::npos || n < 0) return fail_with("--units takes CODE=N, got " + item, 2);
+          units[item.substr(0, eq)] = n;
+        }
+        body["approved_units"] = std::move(units);
+      }
+      // The letter names the plan and the solution: the seed is read as `serve` reads it.
+      try {
+        portal.load_seed(seed_dir);
+      } catch (const std::exception& e) {
+        return fail_with(std::string("bad seed data: ") + e.what(), 3);
+      }
+      return print_api(portal.decide_case(decide_order, body));
     }
     if (token->parsed()) {
       std::cout << portal.admin_token_file().string() << "\n";

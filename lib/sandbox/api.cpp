@@ -1,6 +1,7 @@
 #include "sandbox/api.hpp"
 
 #include <atomic>
+#include <cstdio>
 #include <functional>
 #include <random>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "portal/util/clock.hpp"
 #include "portal/util/crypto.hpp"
 #include "portal/util/maintenance.hpp"
+#include "sandbox/documents.hpp"
 #include "sandbox/idempotency.hpp"
 
 namespace portal::sandbox {
@@ -69,6 +71,116 @@ std::string bearer(const HttpRequest& req) {
     return h.substr(k_prefix.size());
   }
   return {};
+}
+
+// The path's segments: "/v1/cases/ORD-1" → {"v1", "cases", "ORD-1"}.
+std::vector<std::string_view> segments(std::string_view path) {
+  std::vector<std::string_view> out;
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    auto slash = path.find('/', start);
+    if (slash == std::string_view::npos) slash = path.size();
+    if (slash > start) out.push_back(path.substr(start, slash - start));
+    start = slash + 1;
+  }
+  return out;
+}
+
+// Whether `path` fits a route pattern whose "{name}" segments stand for any one segment.
+bool path_matches(std::string_view pattern, std::string_view path) {
+  if (pattern.find('{') == std::string_view::npos) return pattern == path;
+  if (path.empty() || path.back() == '/') return false;
+  auto want = segments(pattern), got = segments(path);
+  if (want.size() != got.size()) return false;
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    if (want[i].front() != '{') {
+      if (want[i] != got[i]) return false;
+    } else if (got[i].size() > 64 || got[i].find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                                               "0123456789._-") != std::string_view::npos) {
+      return false;  // not an identifier the portal hands out: no such resource
+    }
+  }
+  return true;
+}
+
+// The path's segment `index` (0: "v1"), or "".
+std::string path_segment(std::string_view path, std::size_t index) {
+  auto all = segments(path);
+  return index < all.size() ? std::string(all[index]) : std::string();
+}
+
+constexpr std::string_view k_upload_pattern = "/v1/cases/{order_id}/documents";
+
+bool is_upload(const HttpRequest& req) { return req.method == "POST" && path_matches(k_upload_pattern, req.path); }
+
+// What an Idempotency-Key stands for: the body, or for an upload (whose body is a file) the
+// target (order, type, description, name) and the file's SHA-256.
+std::string request_hash(const HttpRequest& req) {
+  if (!is_upload(req)) return sha256_hex(req.body);
+  return sha256_hex(req.target + "\n" + (req.body_file.empty() ? sha256_hex(req.body) : req.body_sha256));
+}
+
+std::string query_value(const HttpRequest& req, const std::string& name) {
+  auto it = req.query.find(name);
+  return it == req.query.end() ? std::string() : it->second;
+}
+
+HttpResponse submit_case(Portal& p, const HttpRequest& req, const json::object& body, const std::string& user) {
+  std::string key;
+  if (const std::string* k = req.find_header("idempotency-key")) {
+    if (!idempotency_key_is_valid(*k)) {
+      return error_response({400, "invalid_idempotency_key",
+                             "Idempotency-Key must be 1 to 128 printable ASCII characters", {}});
+    }
+    key = *k;
+  }
+  auto submitted = p.submit_case(user, body, key, sha256_hex(req.body));
+  if (submitted.replay) {
+    HttpResponse r;
+    r.status = submitted.replay->status;
+    r.body = std::move(submitted.replay->body);
+    r.headers.emplace_back("Idempotent-Replayed", "true");
+    return r;
+  }
+  return from_result(submitted.result, 201);
+}
+
+HttpResponse upload_document(Portal& p, const HttpRequest& req, const std::string& user) {
+  DocumentUpload upload{query_value(req, "document_type"), query_value(req, "description"),
+                        query_value(req, "filename"), req.header("x-content-sha256")};
+  UploadedBody body;
+  if (!req.body_file.empty()) {
+    body = {req.body_file, req.body_size, req.body_sha256};
+  } else {
+    // A body that came in memory (a listener not set up to stream) goes the same way.
+    std::filesystem::create_directories(p.upload_dir());
+    body = {p.upload_dir() / ("mem-" + random_token(12)), req.body.size(), sha256_hex(req.body)};
+    std::FILE* f = std::fopen(body.file.c_str(), "wb");
+    if (f == nullptr) throw std::runtime_error("cannot write " + body.file.string());
+    bool ok = std::fwrite(req.body.data(), 1, req.body.size(), f) == req.body.size();
+    ok = std::fclose(f) == 0 && ok;
+    if (!ok) throw std::runtime_error("cannot write " + body.file.string());
+  }
+  auto r = p.upload_document(user, path_segment(req.path, 2), upload, body);
+  if (!r) return error_response(r.error());
+  return json_response(r->at("deduplicated").as_bool() ? 200 : 201, *r);
+}
+
+// The maintenance window's 503, when it is on now.
+std::optional<HttpResponse> maintenance_refusal(Portal& portal) {
+  auto [now, s] = portal.now_and_settings();
+  if (!s.maintenance_window) return std::nullopt;
+  auto end = maintenance_window_end(now);
+  if (!end) return std::nullopt;
+  auto retry = (*end - now).count();
+  auto r = error_response({503, "maintenance",
+                           "the portal is down for scheduled maintenance until " + describe_chicago_time(*end) +
+                               "; urgent requests: call the health plan at " + s.support_phone,
+                           json::object{{"window_end", format_iso8601(*end)},
+                                        {"retry_after", retry},
+                                        {"support_phone", s.support_phone}}});
+  r.headers.emplace_back("Retry-After", std::to_string(retry));
+  return r;
 }
 
 struct Route {
@@ -163,6 +275,44 @@ std::vector<Route> routes() {
        [](Portal& p, const HttpRequest&, const json::object&, const std::string&) {
          return json_response(200, p.health_plans());
        }},
+      {"GET", "/v1/limits", A::none,
+       [](Portal&, const HttpRequest&, const json::object&, const std::string&) {
+         return json_response(200, Portal::limits());
+       }},
+      {"GET", "/v1/solutions", A::session,
+       [](Portal& p, const HttpRequest& r, const json::object&, const std::string&) {
+         return from_result(p.solutions(query_value(r, "health_plan")));
+       }},
+      // Idempotency-Key is honoured by Portal::submit_case itself, in the order's transaction.
+      {"POST", "/v1/cases", A::session, submit_case},
+      {"GET", "/v1/cases/{order_id}", A::session,
+       [](Portal& p, const HttpRequest& r, const json::object&, const std::string& u) {
+         return from_result(p.get_case(u, path_segment(r.path, 2)));
+       }},
+      {"POST", std::string(k_upload_pattern), A::session,
+       [](Portal& p, const HttpRequest& r, const json::object&, const std::string& u) {
+         return upload_document(p, r, u);
+       },
+       true},
+      {"GET", "/v1/orders", A::session,
+       [](Portal& p, const HttpRequest& r, const json::object&, const std::string& u) {
+         return from_result(p.search_orders(u, r.query));
+       }},
+      {"GET", "/v1/letters/{letter_id}", A::session,
+       [](Portal& p, const HttpRequest& r, const json::object&, const std::string& u) {
+         std::string id = path_segment(r.path, 2);
+         auto pdf = p.letter_pdf(u, id);
+         if (!pdf) return error_response(pdf.error());
+         HttpResponse resp;
+         resp.content_type = "application/pdf";
+         resp.body = std::move(*pdf);
+         resp.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + id + ".pdf\"");
+         return resp;
+       }},
+      {"POST", "/v1/admin/cases/{order_id}/decision", A::admin,
+       [](Portal& p, const HttpRequest& r, const json::object& b, const std::string&) {
+         return from_result(p.decide_case(path_segment(r.path, 3), b));
+       }},
       {"GET", "/v1/admin/registrations", A::admin,
        [](Portal& p, const HttpRequest& r, const json::object&, const std::string&) {
          auto it = r.query.find("status");
@@ -207,7 +357,7 @@ HttpResponse run_idempotent(IdempotencyStore& store, Portal& portal, const Route
                             const json::object& body, const std::string& user, const std::string& key) {
   // The same key means the same request only for the same user and operation.
   std::string scope = user + " " + req.method + " " + req.path;
-  std::string hash = sha256_hex(req.body);
+  std::string hash = request_hash(req);
   SysTime now = portal.now();
   auto begun = store.begin(scope, key, hash, now);
   switch (begun.outcome) {
@@ -259,23 +409,10 @@ Handler make_api_handler(Portal& portal) {
     };
     bool admin_path = req.path.rfind("/v1/admin/", 0) == 0;
     if (!admin_path && req.path != "/v1/health") {
-      auto [now, s] = portal.now_and_settings();
-      if (s.maintenance_window) {
-        if (auto end = maintenance_window_end(now)) {
-          auto retry = (*end - now).count();
-          auto r = error_response({503, "maintenance",
-                                   "the portal is down for scheduled maintenance until " + describe_chicago_time(*end) +
-                                       "; urgent requests: call the health plan at " + s.support_phone,
-                                   json::object{{"window_end", format_iso8601(*end)},
-                                                {"retry_after", retry},
-                                                {"support_phone", s.support_phone}}});
-          r.headers.emplace_back("Retry-After", std::to_string(retry));
-          return finish(std::move(r));
-        }
-      }
+      if (auto refusal = maintenance_refusal(portal)) return finish(std::move(*refusal));
     }
     json::object body;
-    if (!req.body.empty()) {
+    if (!req.body.empty() && !is_upload(req)) {
       boost::system::error_code ec;
       json::parse_options opts;
       opts.max_depth = 32;
@@ -299,7 +436,7 @@ Handler make_api_handler(Portal& portal) {
     }
     bool path_known = false;
     for (const auto& route : *table) {
-      if (route.path != req.path) continue;
+      if (!path_matches(route.path, req.path)) continue;
       path_known = true;
       if (route.method != req.method) continue;
       std::string user;
@@ -324,6 +461,31 @@ Handler make_api_handler(Portal& portal) {
     }
     if (path_known) return finish(error_response({405, "method_not_allowed", "method not allowed on " + quotable(req.path), {}}));
     return finish(error_response({404, "not_found", "no such endpoint: " + quotable(req.path), {}}));
+  };
+}
+
+void configure_uploads(ServerOptions& options, Portal& portal) {
+  options.stream_body = [](std::string_view method, std::string_view path) {
+    return method == "POST" && path_matches(k_upload_pattern, path);
+  };
+  options.stream_dir = portal.upload_dir().string();
+  options.streamed_body_limit = k_document_max_bytes;
+  options.precheck = [&portal](const HttpRequest& req) -> std::optional<HttpResponse> {
+    auto refusal = [&]() -> std::optional<HttpResponse> {
+      if (auto closed = maintenance_refusal(portal)) return closed;
+      auto user = portal.authenticate(bearer(req));
+      if (!user) return error_response(user.error());
+      std::string order_id = path_segment(req.path, 2);
+      if (!portal.order_visible(*user, order_id)) {
+        return error_response({404, "not_found", "no order has the ID " + order_id + " in your organisation", {}});
+      }
+      return std::nullopt;
+    }();
+    if (refusal) {
+      std::string id = req.header("x-request-id");
+      refusal->headers.emplace_back("X-Request-Id", id.empty() || id.size() > 128 ? new_request_id() : id);
+    }
+    return refusal;
   };
 }
 

@@ -115,7 +115,9 @@ Portal::Portal(const std::filesystem::path& data_dir)
       m_database_file(data_dir / "portal.db"),
       m_mailer(data_dir / "outbox"),
       m_admin_token_file(data_dir / "admin-token"),
-      m_roster(std::make_shared<const Roster>()) {
+      m_roster(std::make_shared<const Roster>()),
+      m_solutions(std::make_shared<const SolutionCatalog>()),
+      m_data_dir(data_dir) {
   {
     auto st = m_db.query("PRAGMA user_version");
     st.step();
@@ -124,6 +126,7 @@ Portal::Portal(const std::filesystem::path& data_dir)
       m_db.exec("PRAGMA user_version=" + std::to_string(k_schema_version));
     }
   }
+  create_prior_auth_schema(m_db);
   // The administrator's bearer token: created once, readable by the owner only.
   if (!std::filesystem::exists(m_admin_token_file)) {
     std::string token = "adm_" + random_token();
@@ -145,6 +148,21 @@ Portal::Portal(const std::filesystem::path& data_dir)
 
 void Portal::load_seed(const std::filesystem::path& seed_dir) {
   m_roster = std::make_shared<const Roster>(Roster::load(seed_dir));
+  m_solutions = std::make_shared<const SolutionCatalog>(SolutionCatalog::load(seed_dir));
+  // A plan that takes cases for a solution the catalogue lacks would reject every such case.
+  if (!m_solutions->solutions().empty()) {
+    for (const auto& plan : m_roster->plans()) {
+      const auto* listed = plan.benefits.if_contains("prior_authorization");
+      if (listed == nullptr || !listed->is_array()) continue;
+      for (const auto& id : listed->as_array()) {
+        if (id.is_string() && m_solutions->find(id.as_string()) == nullptr) {
+          throw std::runtime_error((seed_dir / "plans.yaml").string() + ": plan " + plan.id +
+                                   " lists prior_authorization solution " + std::string(id.as_string()) +
+                                   ", which solutions.yaml does not define");
+        }
+      }
+    }
+  }
   auto file = seed_dir / "organizations.yaml";
   if (!std::filesystem::exists(file)) return;
   YAML::Node root = YAML::LoadFile(file.string());

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -21,11 +22,14 @@
 #include "portal/util/clock.hpp"
 #include "sandbox/api_error.hpp"
 #include "sandbox/db.hpp"
+#include "sandbox/documents.hpp"
 #include "sandbox/mailer.hpp"
+#include "sandbox/prior_auth.hpp"
 
 namespace portal::sandbox {
 
 class Roster;
+struct LetterContent;
 
 inline constexpr auto k_lockout_threshold = 5;
 inline constexpr std::chrono::minutes k_lockout_duration{15};
@@ -52,8 +56,9 @@ class Portal {
   explicit Portal(const std::filesystem::path& data_dir);
 
   // Upserts organisations from SEED_DIR/organizations.yaml and loads the health plans and member
-  // roster from SEED_DIR/plans.yaml and members.yaml (each a no-op when the file is absent).
-  // Call before serving: the roster is read without a lock afterwards.
+  // roster from SEED_DIR/plans.yaml and members.yaml, and the prior-authorization solutions from
+  // SEED_DIR/solutions.yaml (each a no-op when the file is absent). Call before serving: the
+  // roster and the solutions are read without a lock afterwards.
   void load_seed(const std::filesystem::path& seed_dir);
 
   // DATA_DIR/portal.db (the API layer keeps its idempotency keys there, on its own connection).
@@ -100,6 +105,37 @@ class Portal {
   boost::json::object health_plans() const;
   const Roster& roster() const { return *m_roster; }
 
+  // Prior authorization (prior_auth.cpp; the API in docs/api.md and schemas/openapi.yaml). Every
+  // order, document and letter belongs to the caller's organisation: another's answer 404.
+  // {additional_info_max_chars, document_max_bytes, document_content_types, document_types,
+  // search_page_size_max}.
+  static boost::json::object limits();
+  // {"solutions": [...]}, those `health_plan` offers when given (404 plan_not_found otherwise).
+  ApiResult<boost::json::object> solutions(std::string_view health_plan) const;
+  // Adjudicates a case (case.schema.json without ref and attachments) and creates its order:
+  // 201-style order object, 400 validation_failed, 422 case_rejected with `reasons`. With an
+  // idempotency key, the order and the key are committed in one transaction, so a retry after
+  // a crash is answered from the stored answer; another body under the key is a 409.
+  CaseSubmission submit_case(const std::string& user_id, const boost::json::object& body,
+                             std::string_view idempotency_key = {}, std::string_view request_hash = {});
+  ApiResult<boost::json::object> get_case(const std::string& user_id, std::string_view order_id);
+  // GET /v1/orders: the query parameters as given.
+  ApiResult<boost::json::object> search_orders(const std::string& user_id,
+                                               const std::map<std::string, std::string>& query);
+  // Stores an uploaded document (the body already in `body.file`, which is moved or removed):
+  // the document object plus "deduplicated" (true: the same content was already on the order).
+  ApiResult<boost::json::object> upload_document(const std::string& user_id, std::string_view order_id,
+                                                 const DocumentUpload& upload, const UploadedBody& body);
+  // Whether the caller's organisation has this order (to refuse an upload before its body).
+  bool order_visible(const std::string& user_id, std::string_view order_id);
+  // The PDF bytes of a determination letter.
+  ApiResult<std::string> letter_pdf(const std::string& user_id, std::string_view letter_id);
+  // An administrator's decision on a pended or needs-documents order (409 otherwise):
+  // {"decision": approve|deny|partial, "approved_units"?: {code: n}, "note"?}.
+  ApiResult<boost::json::object> decide_case(std::string_view order_id, const boost::json::object& body);
+  // Where uploads are streamed to before they are checked: DATA_DIR/documents/tmp.
+  std::filesystem::path upload_dir() const { return m_data_dir / "documents" / "tmp"; }
+
   // Administration: approve, reject, disable, unlock (also reactivates an inactive account),
   // reset-password (emails a reset code).
   ApiResult<boost::json::object> admin_action(std::string_view action, std::string_view email);
@@ -124,6 +160,14 @@ class Portal {
   ApiResult<boost::json::object> start_session(const User& u, SysTime now);
   void send_mail(const std::string& to, const std::string& subject, const std::string& purpose,
                  const std::string& body, SysTime now);
+  // Prior authorization (prior_auth.cpp).
+  std::string organization_of_locked(const std::string& user_id);
+  void apply_due_reviews_locked(SysTime now);
+  std::optional<boost::json::object> order_json_locked(const std::string& org_id, std::string_view order_id,
+                                                       SysTime now);
+  void decide_locked(const std::string& order_id, Decision decision,
+                     const std::unordered_map<std::string, std::int64_t>& approved_units,
+                     const std::string& note, SysTime decided_at);
 
   // The settings table as last read. Another process (`provportal-sandbox admin`) may change it
   // at any time: refresh_locked() re-reads it when SQLite's data_version says another
@@ -152,6 +196,8 @@ class Portal {
   std::chrono::steady_clock::time_point m_data_version_checked;
   std::unordered_map<std::string, CachedSession> m_sessions;  // by token hash
   std::shared_ptr<const Roster> m_roster;  // set by the constructor and load_seed
+  std::shared_ptr<const SolutionCatalog> m_solutions;  // likewise
+  std::filesystem::path m_data_dir;
 };
 
 }  // namespace portal::sandbox

@@ -1,6 +1,7 @@
 #include "sandbox/server.hpp"
 
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 
@@ -24,6 +25,8 @@
 #include <cctype>
 #include <chrono>
 #include <csignal>
+#include <cstdio>
+#include <filesystem>
 #include <mutex>
 #include <optional>
 #include <sstream>
@@ -141,6 +144,77 @@ std::string host_port(const std::string& host, std::uint16_t port) {
   return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }
 
+// A request body written to a file as it arrives and hashed (SHA-256) on the way, so an upload of
+// any size costs the server a fixed amount of memory (Beast's Body concept, reader side).
+struct HashedFileBody {
+  class value_type {
+   public:
+    // Creates `path` (which must not exist); false when it cannot.
+    bool open(const std::string& path) {
+      std::FILE* f = std::fopen(path.c_str(), "wbx");
+      if (f == nullptr) return false;
+      m_file.reset(f);
+      m_sha.reset(EVP_MD_CTX_new());
+      return m_sha && EVP_DigestInit_ex(m_sha.get(), EVP_sha256(), nullptr) == 1;
+    }
+    bool write(const void* data, std::size_t n) {
+      m_size += n;
+      return std::fwrite(data, 1, n, m_file.get()) == n && EVP_DigestUpdate(m_sha.get(), data, n) == 1;
+    }
+    // Flushes and closes the file; false when the data did not all reach it.
+    bool close() { return m_file && std::fclose(m_file.release()) == 0; }
+    std::uint64_t size() const { return m_size; }
+    std::string sha256_hex() {
+      unsigned char digest[EVP_MAX_MD_SIZE];
+      unsigned int len = 0;
+      EVP_DigestFinal_ex(m_sha.get(), digest, &len);
+      static constexpr char k_hex[] = "0123456789abcdef";
+      std::string out;
+      for (unsigned int i = 0; i < len; ++i) {
+        out += k_hex[digest[i] >> 4];
+        out += k_hex[digest[i] & 15];
+      }
+      return out;
+    }
+
+   private:
+    struct CloseFile {
+      void operator()(std::FILE* f) const { std::fclose(f); }
+    };
+    struct FreeDigest {
+      void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+    };
+    std::unique_ptr<std::FILE, CloseFile> m_file;
+    std::unique_ptr<EVP_MD_CTX, FreeDigest> m_sha;
+    std::uint64_t m_size = 0;
+  };
+
+  class reader {
+   public:
+    template <bool isRequest, class Fields>
+    reader(bhttp::header<isRequest, Fields>&, value_type& body) : m_body(body) {}
+    void init(const boost::optional<std::uint64_t>&, beast::error_code& ec) { ec = {}; }
+    template <class ConstBufferSequence>
+    std::size_t put(const ConstBufferSequence& buffers, beast::error_code& ec) {
+      std::size_t n = 0;
+      for (auto it = asio::buffer_sequence_begin(buffers); it != asio::buffer_sequence_end(buffers); ++it) {
+        asio::const_buffer b = *it;
+        if (!m_body.write(b.data(), b.size())) {
+          ec = boost::system::errc::make_error_code(boost::system::errc::io_error);
+          return n;
+        }
+        n += b.size();
+      }
+      ec = {};
+      return n;
+    }
+    void finish(beast::error_code& ec) { ec = {}; }
+
+   private:
+    value_type& m_body;
+  };
+};
+
 class Session;
 
 // The listener: one acceptor, a signal set and a registry of live sessions for a graceful stop.
@@ -175,6 +249,11 @@ class BeastServer final : public Server {
   const Handler& handler() const { return m_handler; }
   FaultInjector* faults() const { return m_options.faults.get(); }
   std::size_t body_limit() const { return m_options.body_limit; }
+  // Whether this request's body is streamed to a file (ServerOptions::stream_body).
+  bool streams(const HttpRequest& req) const {
+    return m_options.stream_body && m_options.stream_body(req.method, req.path);
+  }
+  const ServerOptions& options() const { return m_options; }
   bool stopping() const { return m_stopping.load(); }
   void add_session(Session* session, std::weak_ptr<Session> weak);
   void remove_session(Session* session);
@@ -213,7 +292,10 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!ec) m_remote = ep.address().to_string();
   }
 
-  ~Session() { m_server.remove_session(this); }
+  ~Session() {
+    remove_stream_file();
+    m_server.remove_session(this);
+  }
 
   // The session's strand.
   auto get_executor() { return m_stream.get_executor(); }
@@ -257,13 +339,107 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void do_read() {
     m_state = State::reading;
+    remove_stream_file();
+    m_stream_parser.reset();
     m_parser.emplace();
-    m_parser->body_limit(m_server.body_limit());
+    // The body's limit depends on the route, known once the header is in (on_header).
+    m_parser->body_limit(boost::none);
     m_parser->header_limit(k_header_limit);
     beast::get_lowest_layer(m_stream).expires_after(m_requests == 0 ? k_read_timeout
                                                                     : k_idle_timeout);
+    bhttp::async_read_header(m_stream, m_buffer, *m_parser,
+                             beast::bind_front_handler(&Session::on_header, shared_from_this()));
+  }
+
+  void on_header(beast::error_code ec, std::size_t) {
+    if (ec) return on_read(ec, 0);
+    m_version = m_parser->get().version();
+    m_keep_alive = m_parser->get().keep_alive();
+    HttpRequest req;
+    bool streamed = !to_request(m_parser->get(), req) && m_server.streams(req);
+    if (streamed) return start_stream(std::move(req));
+    auto length = m_parser->content_length();
+    if (length && *length > m_server.body_limit()) return on_read(bhttp::error::body_limit, 0);
+    m_parser->body_limit(m_server.body_limit());
     bhttp::async_read(m_stream, m_buffer, *m_parser,
                       beast::bind_front_handler(&Session::on_read, shared_from_this()));
+  }
+
+  // A route whose body goes to a file: refused at once when the announced size or the
+  // precheck says so; otherwise `100 Continue` if asked for, then the body, chunk by chunk.
+  void start_stream(HttpRequest req) {
+    const ServerOptions& opts = m_server.options();
+    auto too_large = [&] {
+      return error_response(413, "document_too_large",
+                            "the body exceeds the limit of " + std::to_string(opts.streamed_body_limit) + " bytes");
+    };
+    auto length = m_parser->content_length();
+    if (length && *length > opts.streamed_body_limit) return send_error(too_large());
+    if (opts.precheck) {
+      std::optional<HttpResponse> refusal;
+      try {
+        refusal = opts.precheck(req);
+      } catch (const std::exception& e) {
+        spdlog::error("precheck failed for {} {}: {}", req.method, req.path, e.what());
+        refusal = error_response(500, "internal_error", "internal server error");
+      }
+      if (refusal) return send_error(std::move(*refusal));
+    }
+    bool expect_continue = iequals(m_parser->get()[bhttp::field::expect], "100-continue");
+    std::error_code fs_ec;
+    std::filesystem::create_directories(opts.stream_dir, fs_ec);
+    m_stream_file = (std::filesystem::path(opts.stream_dir) / ("upload-" + random_token(12))).string();
+    m_stream_parser.emplace(std::move(*m_parser));
+    m_parser.reset();
+    m_stream_parser->body_limit(opts.streamed_body_limit);
+    if (!m_stream_parser->get().body().open(m_stream_file)) {
+      spdlog::error("cannot create upload file in {}", opts.stream_dir);
+      m_stream_file.clear();
+      return send_error(error_response(500, "internal_error", "internal server error"));
+    }
+    m_stream_request = std::move(req);
+    if (!expect_continue) return read_stream_some();
+    static constexpr std::string_view k_continue = "HTTP/1.1 100 Continue\r\n\r\n";
+    beast::get_lowest_layer(m_stream).expires_after(k_write_timeout);
+    asio::async_write(m_stream, asio::buffer(k_continue.data(), k_continue.size()),
+                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                        if (!ec) self->read_stream_some();
+                      });
+  }
+
+  void read_stream_some() {
+    // The timeout is for silence, not for the whole upload: a large file may take minutes.
+    beast::get_lowest_layer(m_stream).expires_after(k_read_timeout);
+    bhttp::async_read_some(m_stream, m_buffer, *m_stream_parser,
+                           beast::bind_front_handler(&Session::on_stream_read, shared_from_this()));
+  }
+
+  void on_stream_read(beast::error_code ec, std::size_t) {
+    if (ec == bhttp::error::body_limit) {
+      return send_error(error_response(413, "document_too_large",
+                                       "the body exceeds the limit of " +
+                                           std::to_string(m_server.options().streamed_body_limit) + " bytes"));
+    }
+    if (ec) return;  // timeout, reset, disk full: the file goes with the session
+    if (!m_stream_parser->is_done()) return read_stream_some();
+    ++m_requests;
+    HttpRequest req = std::move(m_stream_request);
+    auto& body = m_stream_parser->get().body();
+    if (!body.close()) {
+      spdlog::error("cannot write upload file {}", m_stream_file);
+      return respond(error_response(500, "internal_error", "internal server error"));
+    }
+    req.body_file = m_stream_file;
+    req.body_size = body.size();
+    req.body_sha256 = body.sha256_hex();
+    handle(std::move(req));
+  }
+
+  void remove_stream_file() {
+    if (m_stream_file.empty()) return;
+    std::error_code ignored;
+    std::filesystem::remove(m_stream_file, ignored);
+    m_stream_file.clear();
   }
 
   void on_read(beast::error_code ec, std::size_t) {
@@ -285,6 +461,11 @@ class Session : public std::enable_shared_from_this<Session> {
     ++m_requests;
     HttpRequest req;
     if (auto refused = to_request(m_parser->get(), req)) return respond(std::move(*refused));
+    handle(std::move(req));
+  }
+
+  // Serves a request read in full, acting out an injected fault if one is drawn.
+  void handle(HttpRequest req) {
     std::optional<FaultDecision> fault;
     if (FaultInjector* faults = m_server.faults()) fault = faults->next(req.path);
     if (!fault) return respond(call_handler(req));
@@ -327,8 +508,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Answers the request just read, keeping the connection when the client asked to.
   void respond(HttpResponse response) {
-    bool keep_alive = m_parser->get().keep_alive() && !m_server.stopping();
-    write(std::move(response), m_parser->get().version(), keep_alive);
+    bool keep_alive = m_keep_alive && !m_server.stopping();
+    write(std::move(response), m_version, keep_alive);
   }
 
   // Fills `req` from the parsed message; returns the answer instead when it cannot be served.
@@ -379,7 +560,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // Sends the status line, the headers and half the body, then closes without TLS close_notify
   // (an injected fault): the client sees an answer cut short.
   void write_truncated(HttpResponse in) {
-    auto& res = prepare(std::move(in), m_parser->get().version(), false);
+    auto& res = prepare(std::move(in), m_version, false);
     std::ostringstream wire;
     wire << res;
     m_response.reset();
@@ -494,6 +675,13 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::ssl_stream<beast::tcp_stream> m_stream;
   beast::flat_buffer m_buffer;
   std::optional<bhttp::request_parser<bhttp::string_body>> m_parser;
+  // A streamed request (ServerOptions::stream_body): its parser, what its header said, and the
+  // file its body goes to (removed when the next request starts or the session ends).
+  std::optional<bhttp::request_parser<HashedFileBody>> m_stream_parser;
+  HttpRequest m_stream_request;
+  std::string m_stream_file;
+  unsigned m_version = 11;
+  bool m_keep_alive = false;
   std::optional<bhttp::response<bhttp::string_body>> m_response;
   asio::steady_timer m_fault_timer;      // an injected delay
   std::optional<HttpRequest> m_delayed;  // the request it holds back

@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -24,6 +25,12 @@ struct HttpRequest {
   std::map<std::string, std::string> query;  // decoded query parameters
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
   std::string body;
+  // Set when the listener streamed the body to a file instead of `body` (see
+  // ServerOptions::stream_body): the file, which the handler moves or removes (the listener
+  // removes it afterwards if still there), its size and the SHA-256 of its bytes (hex).
+  std::string body_file;
+  std::uint64_t body_size = 0;
+  std::string body_sha256;
   std::string remote_address;
   // The first value of a header (case-insensitive name), or "" when absent.
   std::string header(std::string_view name) const;
@@ -51,6 +58,14 @@ struct ServerOptions {
   // When set, requests may get injected faults (see faults.hpp); the server acts them out,
   // including the ones below HTTP (dropped connections, cut answers).
   std::shared_ptr<FaultInjector> faults;
+  // Requests whose body is streamed to a new file in `stream_dir` rather than held in memory,
+  // up to `streamed_body_limit` bytes (413 beyond): those for which this returns true.
+  std::function<bool(std::string_view method, std::string_view path)> stream_body;
+  std::string stream_dir;
+  std::uint64_t streamed_body_limit = 0;
+  // For a streamed request, called with its headers (no body yet): an answer refuses it before
+  // the body is read (and before `Expect: 100-continue` is answered).
+  std::function<std::optional<HttpResponse>(const HttpRequest&)> precheck;
 };
 
 // Listens and serves until stop(). The handler runs on a pool thread and must be thread-safe;
