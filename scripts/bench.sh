@@ -5,8 +5,12 @@
 #     same rows and concurrency, and the sandbox's ceiling measured by wrk on the same endpoint;
 #   - peak RSS of provportal at 10,000 and at BENCH_BIG_ROWS (1,000,000) rows;
 #   - --dry-run rows/s over 1,000,000 rows;
-#   - the time of `provportal --version`.
-# Usage: scripts/bench.sh   (env: BENCH_ROWS, BENCH_BIG_ROWS, BENCH_CONCURRENCY, BENCH_WRK_SECONDS)
+#   - the time of `provportal --version`;
+#   - a BENCH_UPLOAD_MB (200) MB document uploaded with curl and with `provportal upload-docs`:
+#     MB/s of each, their ratio and provportal's peak RSS;
+#   - peak RSS of `provportal submit-case` over a 10,000-case YAML batch.
+# Usage: scripts/bench.sh   (env: BENCH_ROWS, BENCH_BIG_ROWS, BENCH_CONCURRENCY, BENCH_WRK_SECONDS,
+#        BENCH_UPLOAD_MB)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -20,6 +24,7 @@ rows=${BENCH_ROWS:-100000}
 big=${BENCH_BIG_ROWS:-1000000}
 conc=${BENCH_CONCURRENCY:-16}
 wrk_seconds=${BENCH_WRK_SECONDS:-10}
+upload_mb=${BENCH_UPLOAD_MB:-200}
 
 work=$(mktemp -d /tmp/provportal-bench.XXXXXX)
 export XDG_CONFIG_HOME=$work/config XDG_STATE_HOME=$work/state XDG_DATA_HOME=$work/data
@@ -91,6 +96,50 @@ print(f"{(time.perf_counter() - t) / runs * 1000:.1f}")
 PY
 )
 
+# Uploads: an order that needs documents, then one large "PDF" (a PDF header and random bytes:
+# the portal checks the type by its first bytes) sent by curl and by provportal.
+pp submit-case --health-plan acme-commercial --solution sleep --member-id ACM101296 \
+  --first-name "José Ángel" --last-name "Núñez" --dob 1976-08-19 --ordering-npi 1234567893 \
+  --servicing-npi 1245319599 --procedure 95810:1 --diagnosis G47.33 --service-start 2026-12-01 \
+  --service-end 2026-12-31 --answer q1=14 --answer q2=no -o json -q > "$work/order.json"
+order_id=$("$py" -c 'import json,sys; print(json.load(open(sys.argv[1]))["order_id"])' "$work/order.json")
+{ printf '%%PDF-1.4\n'; head -c $((upload_mb * 1024 * 1024)) /dev/urandom; } > "$work/upload-curl.pdf"
+{ printf '%%PDF-1.4\n'; head -c $((upload_mb * 1024 * 1024)) /dev/urandom; } > "$work/upload-pp.pdf"
+upload_bytes=$(stat -c %s "$work/upload-pp.pdf")
+token=$("$py" -c 'import json,sys; print(json.load(open(sys.argv[1]))["token"])' "$XDG_CONFIG_HOME/provportal/sessions/default.json")
+curl_sha=$(sha256sum "$work/upload-curl.pdf" | cut -d' ' -f1)
+measure curlup curl -sS --fail-with-body -o "$work/curl-upload.json" --cacert "$data/ca.pem" \
+  -H "Authorization: Bearer $token" -H "X-Content-SHA256: $curl_sha" -H "Content-Type: application/pdf" \
+  --data-binary "@$work/upload-curl.pdf" \
+  "$PROVPORTAL_BASE_URL/v1/cases/$order_id/documents?document_type=other&filename=upload-curl.pdf"
+# provportal hashes the file in a first pass and streams it in a second, as a real run does.
+measure ppup "$bin/provportal" upload-docs "$order_id" "$work/upload-pp.pdf" --document-type clinical_notes -o json -q
+rm -f "$work/upload-curl.pdf" "$work/upload-pp.pdf"
+
+# A 10,000-case YAML batch (approved at once; the runner keeps a bounded window of rows).
+"$py" - "$work/cases.yaml" 10000 <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    for i in range(int(sys.argv[2])):
+        f.write(f"""- ref: bench-{i:06d}
+  health_plan: acme-commercial
+  solution: radiology
+  member_id: ACM100234
+  first_name: James
+  last_name: Whitaker
+  date_of_birth: "1958-03-14"
+  ordering_npi: "1234567893"
+  servicing_npi: "1245319599"
+  procedures: [{{code: "70551", units: 1}}]
+  diagnoses: [R51.9]
+  service_start: "2026-12-01"
+  service_end: "2027-02-28"
+  answers: {{q1: "yes", q2: {6 + i % 10}, q3: "no"}}
+""")
+PY
+measure cases "$bin/provportal" submit-case --batch "$work/cases.yaml" --concurrency "$conc" --results "$work/cases.jsonl" -q
+cases_ok=$(grep -c '"outcome":"ok"' "$work/cases.jsonl" || true)
+
 pp_rps=$("$py" -c "print($rows / $pp_wall)")
 py_rps=$("$py" -c "print($rows / $py_wall)")
 printf '\n%-44s %12s %10s %12s\n' "eligibility batch, $rows rows over TLS" "rows/s" "CPU s" "peak RSS"
@@ -103,12 +152,22 @@ printf '%-44s %9s MiB   (%s rows/s)\n' "peak RSS, $big rows" "$((bigrun_rss / 10
 printf '%-44s %12s rows/s\n' "--dry-run over $big rows" "$(rate "$big" "$dry_wall")"
 printf '%-44s %9s ms\n' "provportal --version" "$version_ms"
 echo
-"$py" - "$pp_rps" "$py_rps" "${wrk_rps:-0}" <<'PY'
+curl_mbs=$("$py" -c "print(f'{$upload_bytes / 1e6 / max($curlup_wall, 0.01):.0f}')")
+pp_mbs=$("$py" -c "print(f'{$upload_bytes / 1e6 / max($ppup_wall, 0.01):.0f}')")
+printf '%-44s %9s MB/s  (%s MB, peak RSS %s MiB)\n' "upload with curl --data-binary" "$curl_mbs" "$upload_mb" "$((curlup_rss / 1024))"
+printf '%-44s %9s MB/s  (%s MB, peak RSS %s MiB)\n' "upload with provportal upload-docs" "$pp_mbs" "$upload_mb" "$((ppup_rss / 1024))"
+printf '%-44s %9s MiB   (%s ok, %s cases/s)\n' "peak RSS, submit-case 10,000 cases (YAML)" "$((cases_rss / 1024))" "$cases_ok" "$(rate 10000 "$cases_wall")"
+echo
+"$py" - "$pp_rps" "$py_rps" "${wrk_rps:-0}" "$pp_mbs" "$curl_mbs" "$ppup_rss" "$cases_rss" <<'PY'
 import sys
 pp, py, ceiling = map(float, sys.argv[1:4])
+up, curl, up_rss, cases_rss = map(float, sys.argv[4:8])
 def check(name, ok, detail):
     print(f"{'PASS' if ok else 'MISS'}  {name}: {detail}")
 check("provportal >= 2x the aiohttp client", pp >= 2 * py, f"{pp / py:.2f}x")
 if ceiling > 0:
     check("provportal >= 0.8x the wrk ceiling", pp >= 0.8 * ceiling, f"{pp / ceiling:.2f}x")
+check("upload-docs >= 0.8x curl's throughput", up >= 0.8 * curl, f"{up / curl:.2f}x" if curl else "curl failed")
+check("upload-docs peak RSS < 64 MiB", up_rss < 64 * 1024, f"{up_rss / 1024:.0f} MiB")
+check("submit-case 10,000 cases peak RSS < 64 MiB", cases_rss < 64 * 1024, f"{cases_rss / 1024:.0f} MiB")
 PY

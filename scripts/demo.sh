@@ -32,6 +32,7 @@ echo "sandbox at https://$address (CA $data/ca.pem, outbox $data/outbox)"
 export PROVPORTAL_BASE_URL=https://$address PROVPORTAL_CA_FILE=$data/ca.pem
 admin() { "$bin/provportal-sandbox" admin --data-dir "$data" "$@"; }
 pp() { "$bin/provportal" "$@"; }
+py=/usr/bin/python3
 
 email=$(sed -n 's/^email: *//p' examples/registration.yaml)
 # A passphrase generated for this run; it only ever travels through files and stdin.
@@ -88,6 +89,40 @@ cut -d, -f1-5,8-12 "$demo/eligibility-results.csv" | column -s, -t
 
 step "The same batch as YAML, results as JSON Lines on stdout"
 set +e; pp check-eligibility --batch examples/eligibility.yaml -q | head -3; set -e
+
+step "Submit the prior authorization cases of examples/cases.yaml (attachments go up when documents are needed)"
+set +e
+show pp submit-case --batch examples/cases.yaml --concurrency 4 --results "$demo/cases-results.csv"
+rc=$?
+set -e
+echo "exit code $rc (1: some cases were rejected or invalid, as the file's comments say)"
+"$py" - "$demo/cases-results.csv" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline="", encoding="utf-8")))
+print(f"{'ref':10} {'outcome':9} {'order':13} {'ACMP':14} {'status':16} {'docs':4}  next step / reason")
+for r in rows:
+    why = r["next_step"] if r["outcome"] == "ok" else (r["message"] or r["errors"])
+    print(f"{r['ref']:10} {r['outcome']:9} {r['order_id']:13} {r['acmp_number']:14} {r['status']:16} {r['documents_uploaded'] or '-':4}  {why[:70]}")
+PY
+
+step "Upload the clinical notes that case-0005 still needs (streamed, type checked by content)"
+order5=$("$py" -c 'import csv,sys; print(next(r["order_id"] for r in csv.DictReader(open(sys.argv[1])) if r["ref"] == "case-0005"))' "$demo/cases-results.csv")
+show pp upload-docs "$order5" examples/documents/clinical-notes.pdf --document-type clinical_notes \
+  --description "Sleep history and examination" -o yaml
+echo "A text file named .pdf is refused before anything is sent:"
+set +e; pp upload-docs "$order5" examples/documents/not-really-a.pdf --document-type other; echo "exit code $?"; set -e
+
+step "The health plan's reviewer decides a pended case (sandbox admin), which writes a letter"
+order2=$("$py" -c 'import csv,sys; print(next(r["order_id"] for r in csv.DictReader(open(sys.argv[1])) if r["ref"] == "case-0002"))' "$demo/cases-results.csv")
+show admin decide "$order2" partial
+
+step "Search the orders across every health plan and solution"
+show pp search-orders -o table
+
+step "Download the determination letters (PDF) and look at one"
+show pp search-orders --download-letters "$demo/letters" -o jsonl -q > /dev/null
+ls -l "$demo/letters"
+pdfinfo "$(ls "$demo"/letters/*.pdf | head -1)"
 
 step "Done: the sandbox's outbox"
 ls "$data/outbox"

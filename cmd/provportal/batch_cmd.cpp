@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include "portal/batch/reader.hpp"
 #include "portal/records/schema.hpp"
@@ -153,31 +154,61 @@ Expected<void> run_batch_command(Context& ctx, const batch::Operation& op, const
 
 namespace {
 
-// A reader over one record already in memory.
-class OneRecord : public batch::RecordReader {
+// A reader over records already in memory.
+class InMemoryRecords : public batch::RecordReader {
  public:
-  explicit OneRecord(json::object record) : m_record(std::move(record)) {}
+  explicit InMemoryRecords(std::vector<json::object> records) : m_records(std::move(records)) {}
   Expected<std::optional<batch::Record>> next() override {
-    if (m_given) return std::optional<batch::Record>();
-    m_given = true;
+    if (m_next >= m_records.size()) return std::optional<batch::Record>();
     batch::Record r;
-    r.line = 1;
-    r.fields = std::move(m_record);
+    r.index = m_next;
+    r.line = m_next + 1;
+    r.fields = std::move(m_records[m_next++]);
     return std::optional<batch::Record>(std::move(r));
   }
 
  private:
-  json::object m_record;
-  bool m_given = false;
+  std::vector<json::object> m_records;
+  std::size_t m_next = 0;
 };
+
+batch::RowResult result_of(const json::object& r) {
+  batch::RowResult out;
+  out.outcome = json::value_to<std::string>(r.at("outcome"));
+  if (auto* s = r.if_contains("http_status")) out.http_status = static_cast<int>(s->to_number<int>());
+  if (auto* c = r.if_contains("code")) out.code = json::value_to<std::string>(*c);
+  if (auto* m = r.if_contains("message")) out.message = json::value_to<std::string>(*m);
+  if (auto* a = r.if_contains("answer"); a && a->is_object()) out.answer = a->get_object();
+  if (auto* e = r.if_contains("errors"); e && e->is_array()) {
+    for (const auto& fe : e->get_array()) {
+      out.errors.push_back({json::value_to<std::string>(fe.at("field")),
+                            json::value_to<std::string>(fe.at("message"))});
+    }
+  }
+  if (auto* rp = r.if_contains("replayed"); rp && rp->is_bool()) out.replayed = rp->get_bool();
+  return out;
+}
 
 }  // namespace
 
-Expected<batch::RowResult> run_single(Context& ctx, const batch::Operation& op, json::object record) {
-  if (op.prepare) op.prepare(record);
-  auto problems = records::validate_record(op.schema, record);
+Expected<std::vector<batch::RowResult>> run_records(Context& ctx, const batch::Operation& op,
+                                                    std::vector<json::object> records,
+                                                    const std::vector<std::string>& labels) {
+  std::vector<FieldError> problems;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    batch::coerce_to_schema(op.schema, records[i]);
+    if (op.prepare) op.prepare(records[i]);
+    auto found = records::validate_record(op.schema, records[i]);
+    if (found.empty() && op.check) found = op.check(records[i]);
+    std::string label = i < labels.size() && !labels[i].empty() ? labels[i] + ": " : std::string();
+    for (auto& fe : found) {
+      if (!label.empty()) fe.field = label + fe.field;
+      problems.push_back(std::move(fe));
+    }
+  }
   if (!problems.empty()) {
-    Error e(ErrorKind::input, "the " + op.schema + " record is not valid; nothing was sent",
+    Error e(ErrorKind::input,
+            "the " + op.schema + " record" + (records.size() > 1 ? "s are" : " is") + " not valid; nothing was sent",
             "correct the fields named above");
     e.fields = std::move(problems);
     return fail(std::move(e));
@@ -189,23 +220,48 @@ Expected<batch::RowResult> run_single(Context& ctx, const batch::Operation& op, 
   o.dry_run = false;
   o.input_name = "-";
   o.use_journal = false;
-  OneRecord reader(std::move(record));
+  o.quiet = true;
+  InMemoryRecords reader(std::move(records));
   std::ostringstream results;
   auto summary = batch::run_batch(op, reader, *transport, o, results, ctx.err());
   if (!summary) return fail(summary.error());
   if (summary->fatal) return fail(*summary->fatal);
   if (summary->interrupted) return fail(ErrorKind::interrupted, "interrupted");
-  json::error_code jec;
-  auto line = json::parse(results.str(), jec);
-  if (jec || !line.is_object()) return fail(ErrorKind::internal, "the result of the request was lost");
-  const auto& r = line.get_object();
-  batch::RowResult out;
-  out.outcome = json::value_to<std::string>(r.at("outcome"));
-  if (auto* s = r.if_contains("http_status")) out.http_status = static_cast<int>(s->to_number<int>());
-  if (auto* c = r.if_contains("code")) out.code = json::value_to<std::string>(*c);
-  if (auto* m = r.if_contains("message")) out.message = json::value_to<std::string>(*m);
-  if (auto* a = r.if_contains("answer"); a && a->is_object()) out.answer = a->get_object();
+  std::vector<batch::RowResult> out;
+  std::istringstream lines(results.str());
+  for (std::string line; std::getline(lines, line);) {
+    json::error_code jec;
+    auto v = json::parse(line, jec);
+    if (jec || !v.is_object()) return fail(ErrorKind::internal, "the result of a request was lost");
+    out.push_back(result_of(v.get_object()));
+  }
   return out;
+}
+
+api::PortalLimits portal_limits(Context& ctx, bool dry_run) {
+  if (dry_run) return {};
+  auto api = ctx.api();
+  if (!api) return {};
+  auto limits = (*api)->limits();
+  if (!limits) {
+    spdlog::debug("GET /v1/limits failed ({}); using the documented limits", limits.error().message);
+    return {};
+  }
+  return api::parse_limits(*limits);
+}
+
+std::filesystem::path batch_base_dir(const std::string& batch_file) {
+  if (batch_file.empty() || batch_file == "-") return {};
+  return std::filesystem::path(batch_file).parent_path();
+}
+
+Expected<batch::RowResult> run_single(Context& ctx, const batch::Operation& op, json::object record) {
+  std::vector<json::object> one;
+  one.push_back(std::move(record));
+  auto results = run_records(ctx, op, std::move(one), {});
+  if (!results) return fail(results.error());
+  if (results->size() != 1) return fail(ErrorKind::internal, "the result of the request was lost");
+  return std::move(results->front());
 }
 
 }  // namespace portal::cli

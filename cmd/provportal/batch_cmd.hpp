@@ -3,9 +3,12 @@
 #pragma once
 #include <atomic>
 #include <cstddef>
+#include <filesystem>
 #include <string>
+#include <vector>
 
 #include "context.hpp"
+#include "portal/api/prior_auth.hpp"
 #include "portal/batch/runner.hpp"
 
 namespace portal::cli {
@@ -38,5 +41,19 @@ Expected<void> run_batch_command(Context& ctx, const batch::Operation& op, const
 // retries as a batch row, and returns its result.
 Expected<batch::RowResult> run_single(Context& ctx, const batch::Operation& op,
                                       boost::json::object record);
+
+// What the portal accepts for documents and free text (GET /v1/limits); the documented
+// defaults for --dry-run or when the portal does not say.
+api::PortalLimits portal_limits(Context& ctx, bool dry_run);
+
+// The directory relative paths inside a batch file are read from: the file's own ("-": the
+// current directory).
+std::filesystem::path batch_base_dir(const std::string& batch_file);
+
+// Sends records built from flags (several files to upload, say) the same way, in order, over
+// one connection; ErrorKind::input naming each bad record by its label before any is sent.
+Expected<std::vector<batch::RowResult>> run_records(Context& ctx, const batch::Operation& op,
+                                                    std::vector<boost::json::object> records,
+                                                    const std::vector<std::string>& labels);
 
 }  // namespace portal::cli

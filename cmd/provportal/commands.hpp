@@ -14,6 +14,9 @@ void setup_whoami(CLI::App& app, Context& ctx);
 void setup_update_profile(CLI::App& app, Context& ctx);
 void setup_reset_password(CLI::App& app, Context& ctx);
 void setup_check_eligibility(CLI::App& app, Context& ctx);
+void setup_submit_case(CLI::App& app, Context& ctx);
+void setup_upload_docs(CLI::App& app, Context& ctx);
+void setup_search_orders(CLI::App& app, Context& ctx);
 void setup_config(CLI::App& app, Context& ctx);
 void setup_completion(CLI::App& app, Context& ctx);
 

@@ -1,6 +1,7 @@
 #include "context.hpp"
 
 #include <csignal>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -104,6 +105,23 @@ Expected<http::ClientOptions> Context::client_options() {
   o.tls.client_cert_file = p.client_cert;
   o.tls.client_key_file = p.client_key;
   o.user_agent = std::string("provportal/") + PORTAL_VERSION;
+  // A portal that answers one byte at a time must not hold a cron job for long: one deadline
+  // covers each whole exchange (and each connection), however the bytes trickle in.
+  double seconds = global.timeout;
+  if (seconds <= 0) {
+    if (auto env = m_env("PROVPORTAL_TIMEOUT"); env && !env->empty()) {
+      char* end = nullptr;
+      seconds = std::strtod(env->c_str(), &end);
+      if (end == env->c_str() || *end != '\0' || !(seconds >= 0.1 && seconds <= 86400)) {
+        return fail(ErrorKind::usage, "PROVPORTAL_TIMEOUT must be a number of seconds from 0.1 to 86400",
+                    "e.g. PROVPORTAL_TIMEOUT=30, or pass --timeout 30");
+      }
+    }
+  }
+  if (seconds > 0) {
+    o.request_timeout = std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
+    o.connect_timeout = std::min(o.connect_timeout, o.request_timeout);
+  }
   return o;
 }
 
@@ -132,6 +150,17 @@ Expected<api::PortalApi*> Context::api_with_session() {
   SystemClock clock;
   auto session = auth::use_session(*store, **a, clock);
   if (!session) return fail(session.error());
+  // The cache is a plain file: a damaged or tampered token that is not one printable word would
+  // put a line break (a forged header) next to Authorization. Refuse it before any request.
+  for (unsigned char c : (*a)->token()) {
+    if (c <= 0x20 || c >= 0x7f) {
+      (*a)->set_token({});
+      return fail(ErrorKind::auth,
+                  "not logged in: the cached session token is damaged (it holds a control "
+                  "character or a space); nothing was sent",
+                  "run `provportal login` to replace it");
+    }
+  }
   m_session_loaded = true;
   return *a;
 }

@@ -36,6 +36,7 @@ struct GlobalOptions {
   std::string log_format = "text";
   bool no_input = false;
   bool no_color = false;
+  double timeout = 0;  // --timeout SECONDS (0: PROVPORTAL_TIMEOUT, else the client's defaults)
 };
 
 // How a command may obtain a password without putting it in argv.

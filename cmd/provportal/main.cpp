@@ -30,7 +30,8 @@ constexpr const char* k_exit_codes =
     "  130  interrupted\n"
     "\n"
     "Environment: PROVPORTAL_PROFILE, PROVPORTAL_BASE_URL, PROVPORTAL_CA_FILE,\n"
-    "PROVPORTAL_CLIENT_CERT, PROVPORTAL_CLIENT_KEY, NO_COLOR, XDG_CONFIG_HOME.\n"
+    "PROVPORTAL_CLIENT_CERT, PROVPORTAL_CLIENT_KEY, PROVPORTAL_TIMEOUT, NO_COLOR,\n"
+    "XDG_CONFIG_HOME.\n"
     "\n"
     "Examples:\n"
     "  provportal register --provider-type physician --npi 1234567893 --tax-id 36-1234567 \\\n"
@@ -90,6 +91,12 @@ void setup_globals(CLI::App& app, Context& ctx) {
   app.add_flag("--no-input", g.no_input, "Never prompt; fail naming the flag to use instead")
       ->group(k_group);
   app.add_flag("--no-color", g.no_color, "No colour in output (also NO_COLOR)")->group(k_group);
+  app.add_option("--timeout", g.timeout,
+                 "Seconds to wait for each connection and each answer of the portal (default 60; "
+                 "also PROVPORTAL_TIMEOUT)")
+      ->type_name("SECONDS")
+      ->check(CLI::Range(0.1, 86400.0))
+      ->group(k_group);
 }
 
 void report(Context& ctx, const portal::Error& e) {
@@ -151,6 +158,9 @@ int main(int argc, char** argv) {
   portal::cli::setup_update_profile(app, ctx);
   portal::cli::setup_reset_password(app, ctx);
   portal::cli::setup_check_eligibility(app, ctx);
+  portal::cli::setup_submit_case(app, ctx);
+  portal::cli::setup_upload_docs(app, ctx);
+  portal::cli::setup_search_orders(app, ctx);
   portal::cli::setup_config(app, ctx);
   portal::cli::setup_completion(app, ctx);
 

@@ -26,7 +26,7 @@ std::string str(const json::object& o, std::string_view key) {
   return std::string(it->value().get_string());
 }
 
-std::string url_encode(std::string_view s) {
+std::string url_encode_impl(std::string_view s) {
   static const char* k_hex = "0123456789ABCDEF";
   std::string out;
   for (unsigned char c : s) {
@@ -82,6 +82,8 @@ Expected<SessionGrant> to_grant(const json::object& o) {
 }
 
 }  // namespace
+
+std::string url_encode(std::string_view s) { return url_encode_impl(s); }
 
 bool LoginChallenge::offers(std::string_view factor) const {
   return std::find(factors.begin(), factors.end(), factor) != factors.end();
@@ -493,6 +495,36 @@ Expected<json::object> PortalApi::disable_totp(std::string_view password) {
     return fail(std::move(e));
   }
   return r;
+}
+
+Expected<json::object> PortalApi::limits() {
+  return call_json("GET", "/v1/limits", nullptr, false);
+}
+
+Expected<json::object> PortalApi::solutions(std::string_view health_plan) {
+  return call_json("GET", "/v1/solutions?health_plan=" + url_encode(health_plan), nullptr, true);
+}
+
+Expected<json::object> PortalApi::get_case(std::string_view order_id) {
+  auto r = call_json("GET", "/v1/cases/" + url_encode(order_id), nullptr, true);
+  if (!r && r.error().code == "not_found") {
+    Error e = r.error();
+    e.message = "no order " + std::string(order_id) + " for your organisation";
+    e.hint = "check the order ID (provportal search-orders lists your organisation's orders)";
+    return fail(std::move(e));
+  }
+  return r;
+}
+
+Expected<json::object> PortalApi::search_orders(std::string_view query) {
+  return call_json("GET", "/v1/orders" + (query.empty() ? std::string() : "?" + std::string(query)),
+                   nullptr, true);
+}
+
+Expected<std::string> PortalApi::letter(std::string_view letter_id) {
+  auto r = call("GET", "/v1/letters/" + url_encode(letter_id), nullptr, true);
+  if (!r) return fail(r.error());
+  return std::move(r->body);
 }
 
 }  // namespace portal::api

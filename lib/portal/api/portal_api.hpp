@@ -63,6 +63,9 @@ struct TotpEnrolment {
 // Maps one non-2xx answer of the portal to an Error (kind, message, hint, fields, status, code).
 Error map_error(const http::Response& response);
 
+// `s` percent-encoded for a URL path segment or query value (RFC 3986 unreserved kept).
+std::string url_encode(std::string_view s);
+
 // The client of the portal API. Not thread-safe (one per thread, like http::Client).
 class PortalApi {
  public:
@@ -114,6 +117,18 @@ class PortalApi {
   Expected<boost::json::object> confirm_totp(std::string_view code);
   // POST /v1/profile/mfa/totp/disable (session).
   Expected<boost::json::object> disable_totp(std::string_view password);
+  // GET /v1/limits: additional_info_max_chars, document_max_bytes, document_content_types, ...
+  Expected<boost::json::object> limits();
+  // GET /v1/solutions?health_plan=ID (session): {"solutions": [{id, name, acmp, questions}]}.
+  Expected<boost::json::object> solutions(std::string_view health_plan);
+  // GET /v1/cases/{order_id} (session): the order; ErrorKind::refused (not_found) for an
+  // unknown order or another organisation's.
+  Expected<boost::json::object> get_case(std::string_view order_id);
+  // GET /v1/orders?QUERY (session): one page, {"orders": [...], "next_page_token"}. `query` is
+  // the encoded query string without '?' (see orders_query()).
+  Expected<boost::json::object> search_orders(std::string_view query);
+  // GET /v1/letters/{letter_id} (session): the letter's PDF bytes.
+  Expected<std::string> letter(std::string_view letter_id);
 
  private:
   // One exchange with retries as the method allows; 2xx answers are returned, others mapped.

@@ -70,26 +70,123 @@ void write_canonical(const json::value& v, std::string& out) {
   }
 }
 
-// The declared top-level types of a schema: property -> "string" | "integer" | "number" | ...
-const std::map<std::string, std::string>& declared_types(std::string_view schema_name) {
+// What a schema declares about one property, as far as coercion needs it.
+struct FieldType {
+  std::string type;  // "string", "integer", "array", "object", ... ("" when not one type)
+  std::string item_type;  // for arrays: the items' type
+  // For arrays of objects: the items' properties and their types, in the schema's order
+  // ("code", "string"), ("units", "integer"); for objects: their declared properties.
+  std::vector<std::pair<std::string, std::string>> properties;
+};
+
+std::string type_of(const json::value& schema) {
+  const auto* type = schema.is_object() ? schema.get_object().if_contains("type") : nullptr;
+  return type && type->is_string() ? std::string(type->get_string()) : std::string();
+}
+
+std::vector<std::pair<std::string, std::string>> properties_of(const json::value& schema) {
+  std::vector<std::pair<std::string, std::string>> out;
+  const auto* props = schema.is_object() ? schema.get_object().if_contains("properties") : nullptr;
+  if (!props || !props->is_object()) return out;
+  for (const auto& [name, prop] : props->get_object()) out.emplace_back(std::string(name), type_of(prop));
+  return out;
+}
+
+// The declared top-level properties of a schema, read once per schema.
+const std::map<std::string, FieldType>& declared_types(std::string_view schema_name) {
   static std::mutex mutex;
-  static std::map<std::string, std::map<std::string, std::string>, std::less<>> cache;
+  static std::map<std::string, std::map<std::string, FieldType>, std::less<>> cache;
   std::lock_guard lock(mutex);
   if (auto it = cache.find(schema_name); it != cache.end()) return it->second;
-  std::map<std::string, std::string> types;
+  std::map<std::string, FieldType> types;
   const auto& all = records::embedded_schemas();
   if (auto it = all.find(std::string(schema_name)); it != all.end()) {
     auto doc = json::parse(it->second);
     if (const auto* props = doc.as_object().if_contains("properties"); props && props->is_object()) {
       for (const auto& [name, prop] : props->get_object()) {
-        const auto* type = prop.is_object() ? prop.get_object().if_contains("type") : nullptr;
-        if (type && type->is_string()) {
-          types[std::string(name)] = std::string(type->get_string());
+        FieldType ft;
+        ft.type = type_of(prop);
+        if (ft.type == "array" && prop.is_object()) {
+          if (const auto* items = prop.get_object().if_contains("items")) {
+            ft.item_type = type_of(*items);
+            ft.properties = properties_of(*items);
+          }
+        } else if (ft.type == "object") {
+          ft.properties = properties_of(prop);
         }
+        types[std::string(name)] = std::move(ft);
       }
     }
   }
   return cache.emplace(std::string(schema_name), std::move(types)).first->second;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// Converts one scalar to `type` where it converts; leaves it as it is otherwise.
+void coerce_scalar(json::value& value, std::string_view type) {
+  if (type == "string") {
+    // YAML and JSON give numbers for unquoted digits (an NPI, a member ID): the schema says text.
+    if (value.is_int64() || value.is_uint64() || value.is_bool()) {
+      value = json::string(json::serialize(value));
+    }
+    return;
+  }
+  if (!value.is_string()) return;
+  std::string_view text = value.get_string();
+  if (type == "integer") {
+    std::int64_t n = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec == std::errc() && end == text.data() + text.size()) value = n;
+  } else if (type == "number") {
+    double d = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), d);
+    if (ec == std::errc() && end == text.data() + text.size()) value = d;
+  } else if (type == "boolean") {
+    if (text == "true" || text == "TRUE" || text == "True") value = true;
+    else if (text == "false" || text == "FALSE" || text == "False") value = false;
+  }
+}
+
+// The members of an object to the types of its declared properties.
+void coerce_members(json::object& object, const std::vector<std::pair<std::string, std::string>>& props) {
+  for (const auto& [name, type] : props) {
+    if (auto* v = object.if_contains(name)) coerce_scalar(*v, type);
+  }
+}
+
+// One array item: "70551:1" becomes {"code": "70551", "units": 1} when the items are objects
+// (the parts fill the item schema's properties in its order); scalars get the items' type.
+void coerce_item(json::value& item, const FieldType& ft) {
+  if (ft.item_type == "object") {
+    if (item.is_string() && !ft.properties.empty()) {
+      std::string_view text = item.get_string();
+      std::vector<std::string_view> parts;
+      while (true) {
+        auto colon = text.find(':');
+        parts.push_back(trim(text.substr(0, colon)));
+        if (colon == std::string_view::npos) break;
+        text.remove_prefix(colon + 1);
+      }
+      if (parts.size() > ft.properties.size()) return;  // validation names the item
+      json::object o;
+      for (std::size_t i = 0; i < parts.size(); ++i) {
+        if (parts[i].empty()) continue;
+        json::value v = json::string(parts[i]);
+        coerce_scalar(v, ft.properties[i].second);
+        o[ft.properties[i].first] = std::move(v);
+      }
+      item = std::move(o);
+    } else if (item.is_object()) {
+      coerce_members(item.get_object(), ft.properties);
+    }
+    return;
+  }
+  coerce_scalar(item, ft.item_type);
 }
 
 }  // namespace
@@ -122,29 +219,48 @@ void coerce_to_schema(std::string_view schema_name, json::object& record) {
   for (const auto& key : nulls) record.erase(key);
   const auto& types = declared_types(schema_name);
   if (types.empty()) return;
+  // CSV spells a map as one column per key: answers.q1, answers.q2 -> answers: {q1, q2}.
+  std::vector<std::string> dotted;
+  for (const auto& [key, value] : record) {
+    auto dot = key.find('.');
+    if (dot == std::string_view::npos || dot == 0 || dot + 1 == key.size()) continue;
+    auto it = types.find(std::string(key.substr(0, dot)));
+    if (it != types.end() && it->second.type == "object") dotted.emplace_back(key);
+  }
+  for (const auto& key : dotted) {
+    auto dot = key.find('.');
+    std::string parent = key.substr(0, dot);
+    json::value value = record.at(key);
+    record.erase(key);
+    auto& slot = record[parent];
+    if (slot.is_null()) slot = json::object();
+    if (slot.is_object()) slot.get_object()[key.substr(dot + 1)] = std::move(value);
+  }
   for (auto& [key, value] : record) {
     auto it = types.find(std::string(key));
     if (it == types.end()) continue;
-    if (it->second == "string") {
-      // YAML and JSON give numbers for unquoted digits (an NPI, a member ID): the schema says text.
-      if (value.is_int64() || value.is_uint64() || value.is_bool()) {
-        value = json::string(json::serialize(value));
+    const FieldType& ft = it->second;
+    if (ft.type == "array") {
+      if (value.is_string()) {
+        // CSV spells a list as one cell with ';' between items.
+        json::array items;
+        std::string_view text = value.get_string();
+        while (true) {
+          auto semi = text.find(';');
+          auto part = trim(text.substr(0, semi));
+          if (!part.empty()) items.emplace_back(json::string(part));
+          if (semi == std::string_view::npos) break;
+          text.remove_prefix(semi + 1);
+        }
+        value = std::move(items);
       }
-      continue;
-    }
-    if (!value.is_string()) continue;
-    std::string_view text = value.get_string();
-    if (it->second == "integer") {
-      std::int64_t n = 0;
-      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-      if (ec == std::errc() && end == text.data() + text.size()) value = n;
-    } else if (it->second == "number") {
-      double d = 0;
-      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), d);
-      if (ec == std::errc() && end == text.data() + text.size()) value = d;
-    } else if (it->second == "boolean") {
-      if (text == "true" || text == "TRUE" || text == "True") value = true;
-      else if (text == "false" || text == "FALSE" || text == "False") value = false;
+      if (value.is_array()) {
+        for (auto& item : value.get_array()) coerce_item(item, ft);
+      }
+    } else if (ft.type == "object") {
+      if (value.is_object()) coerce_members(value.get_object(), ft.properties);
+    } else {
+      coerce_scalar(value, ft.type);
     }
   }
 }

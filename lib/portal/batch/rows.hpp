@@ -32,10 +32,14 @@ std::string canonical_json(const boost::json::value& value);
 // batch never collides. 64 hex characters.
 std::string idempotency_key(std::string_view operation, const boost::json::object& record);
 
-// Converts the cells of a row to the types the schema `schema_name` declares for its top-level
-// properties: text to integer, number or boolean (CSV cells are all text), and integers or
-// booleans to text where the schema wants text (an unquoted NPI in YAML). A cell that does not
-// convert is left as it is, so validation names it.
+// Converts the cells of a row to the types the schema `schema_name` declares: text to integer,
+// number or boolean (CSV cells are all text), and integers or booleans to text where the schema
+// wants text (an unquoted NPI in YAML). For CSV's nested fields (SPEC.md section 5): a list is
+// one cell with ';' between items ("M54.16; M51.26"), an item of an object list is its
+// properties' values in the schema's order joined by ':' ("70551:1" -> {code, units}), and a map
+// is one column per key ("answers.q1" -> answers: {q1}); a map's values keep their text unless
+// the schema gives them one type. A cell that does not convert is left as it is, so validation
+// names it.
 void coerce_to_schema(std::string_view schema_name, boost::json::object& record);
 
 }  // namespace portal::batch

@@ -272,6 +272,16 @@ class Run {
 
   Expected<Summary> execute(RecordReader& reader, std::ostream& results_out);
 
+  // What deliver() came to: a final answer, or none (`problem` says why; `stopped` when the
+  // run is stopping and the row must stay unfinished).
+  struct Delivery {
+    std::optional<http::Response> response;
+    std::string problem;
+    bool stopped = false;
+  };
+  Delivery deliver(std::size_t line, std::unique_ptr<http::Client>& client, http::Request request,
+                   const fs::path* file, const std::string& content_type);
+
  private:
   void worker();
   void send(Slot& slot, std::unique_ptr<http::Client>& client);
@@ -326,58 +336,64 @@ void Run::worker() {
   }
 }
 
-// Sends one row until it has a final answer, the attempts run out, or the run must stop. A row
-// left without an outcome was not finished: it is neither written nor journaled, and --resume
-// sends it again under the same idempotency key.
-void Run::send(Slot& slot, std::unique_ptr<http::Client>& client) {
-  http::Request request;
-  request.method = m_op.method;
-  request.target = m_op.target;
-  request.body = json::serialize(slot.record);
-  request.headers = {{"Authorization", "Bearer " + m_transport.token}, {"Idempotency-Key", slot.key}};
+// Sends one request of a row until it has a final answer, the attempts run out, or the run
+// must stop. The caller leaves a row without a final answer unfinished (stopping) or failed.
+Run::Delivery Run::deliver(std::size_t line, std::unique_ptr<http::Client>& client,
+                           http::Request request, const fs::path* file,
+                           const std::string& content_type) {
+  request.headers.emplace_back("Authorization", "Bearer " + m_transport.token);
   static thread_local std::mt19937_64 rng{std::random_device{}()};
-  std::string last_problem;
+  Delivery out;
   for (int attempt = 1; attempt <= m_options.max_attempts; ++attempt) {
-    if (m_halt.load() || stop_flag().load()) return;
+    if (m_halt.load() || stop_flag().load()) {
+      out.stopped = true;
+      return out;
+    }
     if (attempt > 1) ++m_retried;
     m_rate.acquire();
     if (!client) {
       auto made = m_transport.connect();
       if (!made) {
         set_fatal(made.error());
-        return;
+        out.stopped = true;
+        return out;
       }
       client = std::move(*made);
     }
     std::optional<std::chrono::milliseconds> wait_hint;
-    auto response = client->send(request);
+    auto response = file ? client->send_file(request, *file, content_type) : client->send(request);
     if (!response) {
+      if (response.error().kind == ErrorKind::input || response.error().kind == ErrorKind::usage) {
+        // The file to send changed or vanished since the row was checked: not worth retrying.
+        out.problem = response.error().message;
+        return out;
+      }
       // A connection fault: the row may or may not have reached the portal. Sending it again
       // is safe because the idempotency key makes the portal replay an answer it already gave.
-      last_problem = response.error().message;
+      out.problem = response.error().message;
       client.reset();
     } else if (response->status == 401) {
       Error e = api::map_error(*response);
       e.hint = "log in again (provportal login), then run the same command with --resume";
       set_fatal(std::move(e));
-      return;
+      out.stopped = true;
+      return out;
     } else if (retryable_status(response->status) ||
                (response->status == 409 && api::map_error(*response).code == "idempotency_in_progress")) {
       Error e = api::map_error(*response);
-      last_problem = e.message;
+      out.problem = e.message;
       wait_hint = retry_after(*response);
       if (wait_hint && *wait_hint > m_options.max_delay) {
         // A long Retry-After (the maintenance window) will not pass by retrying: stop the run.
         e.kind = ErrorKind::unavailable;
         if (e.hint.empty()) e.hint = "run the same command with --resume once the portal is back";
         set_fatal(std::move(e));
-        return;
+        out.stopped = true;
+        return out;
       }
     } else {
-      slot.result = m_op.interpret ? m_op.interpret(*response) : interpret_answer(*response);
-      slot.result.replayed = response->header("idempotent-replayed") == "true";
-      slot.journal = true;
-      return;
+      out.response = std::move(*response);
+      return out;
     }
     if (attempt == m_options.max_attempts) break;
     auto cap = std::min<std::int64_t>(m_options.max_delay.count(),
@@ -385,13 +401,83 @@ void Run::send(Slot& slot, std::unique_ptr<http::Client>& client) {
     std::uniform_int_distribution<std::int64_t> jitter(0, std::max<std::int64_t>(cap, 1));
     auto delay = std::chrono::milliseconds(jitter(rng));  // full jitter
     if (wait_hint) delay = std::max(delay, *wait_hint);
-    spdlog::debug("line {}: attempt {} failed ({}); retrying in {} ms", slot.line, attempt,
-                  last_problem, delay.count());
+    spdlog::debug("line {}: attempt {} failed ({}); retrying in {} ms", line, attempt,
+                  out.problem, delay.count());
     interruptible_sleep(delay);
   }
-  slot.result.outcome = "failed";
-  slot.result.message = "no answer after " + std::to_string(m_options.max_attempts) +
-                        " attempts: " + last_problem;
+  out.problem = "no answer after " + std::to_string(m_options.max_attempts) +
+                " attempts: " + out.problem;
+  return out;
+}
+
+namespace {
+
+// The context of one row whose operation brings its own action.
+class SlotContext final : public RowContext {
+ public:
+  using Deliver = std::function<Run::Delivery(http::Request, const fs::path*, const std::string&)>;
+  SlotContext(const Slot& slot, Deliver deliver) : m_slot(slot), m_deliver(std::move(deliver)) {}
+
+  const json::object& record() const override { return m_slot.record; }
+  const std::string& key() const override { return m_slot.key; }
+  std::size_t line() const override { return m_slot.line; }
+  std::optional<http::Response> send(http::Request request) override {
+    return take(m_deliver(std::move(request), nullptr, {}));
+  }
+  std::optional<http::Response> send_file(http::Request request, const fs::path& file,
+                                          std::string content_type) override {
+    return take(m_deliver(std::move(request), &file, content_type));
+  }
+  RowResult unanswered() const override {
+    RowResult r;
+    if (m_stopped) return r;
+    r.outcome = "failed";
+    r.message = m_problem;
+    return r;
+  }
+  bool stopped() const { return m_stopped; }
+
+ private:
+  std::optional<http::Response> take(Run::Delivery d) {
+    if (d.stopped) m_stopped = true;
+    if (!d.response) m_problem = d.problem;
+    return std::move(d.response);
+  }
+  const Slot& m_slot;
+  Deliver m_deliver;
+  bool m_stopped = false;
+  std::string m_problem;
+};
+
+}  // namespace
+
+void Run::send(Slot& slot, std::unique_ptr<http::Client>& client) {
+  if (m_op.action) {
+    SlotContext ctx(slot, [&](http::Request r, const fs::path* file, const std::string& type) {
+      return deliver(slot.line, client, std::move(r), file, type);
+    });
+    RowResult result = m_op.action(ctx);
+    // A row cut short by a stopping run stays unfinished whatever the action made of it.
+    if (ctx.stopped()) return;
+    slot.result = std::move(result);
+    slot.journal = slot.result.outcome == "ok" || slot.result.outcome == "rejected";
+    return;
+  }
+  http::Request request;
+  request.method = m_op.method;
+  request.target = m_op.target;
+  request.body = json::serialize(slot.record);
+  request.headers = {{"Idempotency-Key", slot.key}};
+  auto d = deliver(slot.line, client, std::move(request), nullptr, {});
+  if (d.stopped) return;
+  if (!d.response) {
+    slot.result.outcome = "failed";
+    slot.result.message = d.problem;
+    return;
+  }
+  slot.result = m_op.interpret ? m_op.interpret(*d.response) : interpret_answer(*d.response);
+  slot.result.replayed = d.response->header("idempotent-replayed") == "true";
+  slot.journal = true;
 }
 
 Expected<void> Run::open_journal() {
@@ -574,6 +660,7 @@ Expected<Summary> Run::execute(RecordReader& reader, std::ostream& results_out) 
     coerce_to_schema(m_op.schema, slot.record);
     if (m_op.prepare) m_op.prepare(slot.record);
     slot.result.errors = records::validate_record(m_op.schema, slot.record);
+    if (slot.result.errors.empty() && m_op.check) slot.result.errors = m_op.check(slot.record);
     if (!slot.result.errors.empty()) {
       slot.result.outcome = "invalid";
       slot.result.message = "the row does not meet the " + m_op.schema + " schema";

@@ -35,6 +35,8 @@ struct RowResult {
   bool replayed = false;  // the portal had this idempotency key and replayed its answer
 };
 
+class RowContext;
+
 // What a subcommand plugs into the runner.
 struct Operation {
   std::string name;    // names the idempotency scope and the journal ("eligibility")
@@ -48,6 +50,35 @@ struct Operation {
   std::function<RowResult(const http::Response&)> interpret;
   // Columns of the answer (dotted paths) that a CSV results file shows after the fixed ones.
   std::vector<std::string> result_columns;
+  // Checks a row beyond its schema (files on disk, codes, dates that depend on each other) on
+  // the reading thread, after validation; its problems make the row invalid. Optional.
+  std::function<std::vector<FieldError>(const boost::json::object&)> check;
+  // Does the row's work itself, in several requests sent through the context (which retries
+  // each one), instead of one request to `target`. Optional.
+  std::function<RowResult(RowContext&)> action;
+};
+
+// What an Operation::action gets: the row, its idempotency key and a way to send requests with
+// the runner's guarantees (session, rate, retries with backoff on 429/5xx/connection faults,
+// Retry-After, a 401 or a long Retry-After stopping the run).
+class RowContext {
+ public:
+  virtual ~RowContext() = default;
+  virtual const boost::json::object& record() const = 0;
+  // The row's idempotency key; each request of the row derives its own (key() + ":case").
+  virtual const std::string& key() const = 0;
+  virtual std::size_t line() const = 0;
+  // Sends `request` (the session is added) until it gets a final answer: 2xx, or a 4xx that is
+  // not retried. nullopt when there is none (attempts used up, or the run is stopping): the
+  // action then returns unanswered().
+  virtual std::optional<http::Response> send(http::Request request) = 0;
+  // The same with the content of `file` streamed as the body (http::Client::send_file).
+  virtual std::optional<http::Response> send_file(http::Request request,
+                                                  const std::filesystem::path& file,
+                                                  std::string content_type) = 0;
+  // The result of a row whose last send() had no final answer: "failed" with the reason (safe
+  // to send again with --resume), or no outcome at all when the run is stopping.
+  virtual RowResult unanswered() const = 0;
 };
 
 struct RunOptions {

@@ -1,5 +1,6 @@
 #include "portal/http/client.hpp"
 
+#include <fcntl.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -16,7 +17,11 @@
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 #include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <optional>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace portal::http {
 
@@ -37,6 +42,12 @@ constexpr std::uint32_t k_response_header_limit = 64 * 1024;
 constexpr const char* k_tls_hint = "check --ca-file or the server's certificate names";
 constexpr const char* k_connect_hint = "check the base URL and that the server is running";
 constexpr const char* k_slow_hint = "the server did not answer in time; try again later";
+// A file body is read and written in chunks of this size (memory stays flat at any file size).
+constexpr std::size_t k_upload_chunk_bytes = 1u << 20;
+// Bodies from this size on ask for `100 Continue` first, so a refusal costs no upload.
+constexpr std::uint64_t k_expect_continue_bytes = 1u << 20;
+// How long to wait for `100 Continue` before sending the body anyway (a server may ignore it).
+constexpr std::chrono::milliseconds k_continue_wait{1500};
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -63,6 +74,15 @@ bool is_token(std::string_view s) {
     if (std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) == std::string_view::npos) {
       return false;
     }
+  }
+  return true;
+}
+
+// Letters, digits, '-', '_' and '.': what a DNS name (as a URL names it) is made of.
+bool is_dns_name(std::string_view s) {
+  if (s.empty() || s.size() > 253) return false;
+  for (unsigned char c : s) {
+    if (!std::isalnum(c) && c != '-' && c != '_' && c != '.') return false;
   }
   return true;
 }
@@ -201,8 +221,147 @@ class BeastClient final : public Client {
     return response;
   }
 
+  Expected<Response> send_file(const Request& request, const std::filesystem::path& file,
+                               std::string_view content_type) override {
+    if (content_type.empty() || has_line_break_or_nul(content_type)) {
+      return fail(ErrorKind::usage, "invalid content type for " + file.string() + "; nothing was sent");
+    }
+    int fd = ::open(file.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+      int err = errno;
+      return fail(ErrorKind::input,
+                  "cannot open " + file.string() + ": " +
+                      (err == ELOOP ? std::string("it is a symbolic link") : std::strerror(err)),
+                  "give the path of the file itself");
+    }
+    struct FdCloser {
+      int fd;
+      ~FdCloser() { ::close(fd); }
+    } closer{fd};
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+      return fail(ErrorKind::input, file.string() + " is not a regular file");
+    }
+    auto built = build_request(request);
+    if (!built) return fail(built.error());
+    FileRequest head{std::move(built->base())};
+    head.set(bhttp::field::content_type, content_type);
+    head.content_length(static_cast<std::uint64_t>(st.st_size));
+    const bool expect = static_cast<std::uint64_t>(st.st_size) >= k_expect_continue_bytes;
+    if (expect) head.set(bhttp::field::expect, "100-continue");
+    bool reused = m_stream.has_value();
+    if (!reused) {
+      if (auto r = connect(); !r) return fail(r.error());
+    }
+    bool retry = false;
+    auto response = upload(head, fd, static_cast<std::uint64_t>(st.st_size), expect, reused, retry);
+    if (!response && retry) {
+      close_connection();
+      if (auto r = connect(); !r) return fail(r.error());
+      response = upload(head, fd, static_cast<std::uint64_t>(st.st_size), expect, false, retry);
+    }
+    return response;
+  }
+
  private:
   using BeastRequest = bhttp::request<bhttp::string_body>;
+  using FileRequest = bhttp::request<bhttp::empty_body>;
+
+  // Writes the header, waits for `100 Continue` when asked, streams the file from offset 0 and
+  // reads the answer. `retry` as in exchange().
+  Expected<Response> upload(FileRequest& head, int fd, std::uint64_t size, bool expect,
+                            bool reused, bool& retry) {
+    retry = false;
+    const auto limit = m_options.request_timeout;
+    auto& tcp_layer = beast::get_lowest_layer(*m_stream);
+    boost::system::error_code ec;
+    bhttp::request_serializer<bhttp::empty_body> serializer(head);
+    tcp_layer.expires_after(limit);
+    bhttp::async_write_header(*m_stream, serializer,
+                              [&](const boost::system::error_code& e, std::size_t) { ec = e; });
+    run_all();
+    if (ec == beast::error::timeout) return timed_out(limit, "sending the request to", k_slow_hint);
+    if (ec) {
+      retry = reused;
+      return io_failure(ec, "cannot send the request to ");
+    }
+    if (expect) {
+      bhttp::response_parser<bhttp::string_body> interim;
+      interim.body_limit(m_options.max_response_bytes);
+      interim.header_limit(k_response_header_limit);
+      bool waited_out = false;
+      asio::steady_timer timer(m_ioc);
+      timer.expires_after(k_continue_wait);
+      timer.async_wait([&](const boost::system::error_code& e) {
+        if (!e) {
+          waited_out = true;
+          tcp_layer.cancel();
+        }
+      });
+      tcp_layer.expires_after(limit);
+      bhttp::async_read_header(*m_stream, m_buffer, interim,
+                               [&](const boost::system::error_code& e, std::size_t) {
+                                 ec = e;
+                                 timer.cancel();
+                               });
+      run_all();
+      if (waited_out && !interim.got_some()) {
+        ec = {};  // no interim answer: send the body anyway, as RFC 9110 allows
+      } else if (ec == beast::error::timeout) {
+        return timed_out(limit, "waiting for the response from", k_slow_hint);
+      } else if (ec) {
+        retry = reused && !interim.got_some() && is_stale_connection(ec);
+        return io_failure(ec, "cannot read the response from ");
+      } else if (interim.get().result_int() != 100) {
+        // A final answer before the body (too large, unauthorised, unknown order): read it and
+        // drop the connection, which still expects the body it was promised.
+        if (!interim.is_done()) {
+          tcp_layer.expires_after(limit);
+          bhttp::async_read(*m_stream, m_buffer, interim,
+                            [&](const boost::system::error_code& e, std::size_t) { ec = e; });
+          run_all();
+          if (ec) return io_failure(ec, "cannot read the response from ");
+        }
+        Response response = to_response(interim.release());
+        close_connection();
+        return response;
+      }
+    }
+    std::vector<char> chunk(static_cast<std::size_t>(std::min<std::uint64_t>(k_upload_chunk_bytes, std::max<std::uint64_t>(size, 1))));
+    std::uint64_t sent = 0;
+    while (sent < size) {
+      std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), size - sent));
+      ssize_t n = ::pread(fd, chunk.data(), want, static_cast<off_t>(sent));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        std::string why = n < 0 ? std::strerror(errno) : "it became shorter while being sent";
+        close_connection();
+        return fail(ErrorKind::input, "cannot read the file being sent: " + why);
+      }
+      tcp_layer.expires_after(limit);  // a limit on silence, not on the whole upload
+      asio::async_write(*m_stream, asio::buffer(chunk.data(), static_cast<std::size_t>(n)),
+                        [&](const boost::system::error_code& e, std::size_t) { ec = e; });
+      run_all();
+      if (ec == beast::error::timeout) return timed_out(limit, "sending the file to", k_slow_hint);
+      if (ec) return io_failure(ec, "cannot send the file to ");
+      sent += static_cast<std::uint64_t>(n);
+    }
+    // A `100 Continue` that came after we stopped waiting precedes the final answer.
+    for (int interim_answers = 0;; ++interim_answers) {
+      auto response = read_response(limit, false, false, retry);
+      if (!response || response->status != 100 || interim_answers > 0) return response;
+    }
+  }
+
+  Response to_response(bhttp::response<bhttp::string_body>&& msg) {
+    Response response;
+    response.status = static_cast<int>(msg.result_int());
+    for (const auto& field : msg) {
+      response.headers.emplace_back(lower(field.name_string()), std::string(field.value()));
+    }
+    response.body = std::move(msg.body());
+    return response;
+  }
 
   Expected<BeastRequest> build_request(const Request& request) const {
     if (!is_token(request.method)) {
@@ -219,6 +378,10 @@ class BeastClient final : public Client {
 
     BeastRequest req{bhttp::string_to_verb(request.method), target, 11};
     if (req.method() == bhttp::verb::unknown) req.method_string(request.method);
+    if (has_line_break_or_nul(m_host_header) || has_line_break_or_nul(m_options.user_agent)) {
+      return fail(ErrorKind::usage, "the Host or User-Agent header would hold a line break or NUL; "
+                                    "nothing was sent");
+    }
     req.set(bhttp::field::host, m_host_header);
     req.set(bhttp::field::user_agent, m_options.user_agent);
     req.set(bhttp::field::accept, "application/json");
@@ -352,6 +515,15 @@ class BeastClient final : public Client {
       return io_failure(ec, "cannot send the request to ");
     }
 
+    return read_response(limit, head, reused, retry);
+  }
+
+  // Reads one answer on the open connection, each read step within `limit`.
+  Expected<Response> read_response(std::chrono::milliseconds limit, bool head, bool reused,
+                                   bool& retry) {
+    const auto deadline = Clock::now() + limit;
+    auto& tcp_layer = beast::get_lowest_layer(*m_stream);
+    boost::system::error_code ec;
     bhttp::response_parser<bhttp::string_body> parser;
     parser.body_limit(m_options.max_response_bytes);
     parser.header_limit(k_response_header_limit);
@@ -430,7 +602,19 @@ std::string Response::header(std::string_view name) const {
 
 Expected<std::unique_ptr<Client>> Client::create(ClientOptions options) {
   auto bad_url = [&](const std::string& why) {
-    return fail(ErrorKind::usage, "invalid base URL '" + options.base_url + "': " + why,
+    // Control characters are shown escaped: the URL may hold a line break meant to forge lines.
+    std::string shown;
+    for (unsigned char c : options.base_url) {
+      if (c < 0x20 || c == 0x7f) {
+        static constexpr char k_hex[] = "0123456789abcdef";
+        shown += "\\x";
+        shown += k_hex[c >> 4];
+        shown += k_hex[c & 15];
+      } else {
+        shown += static_cast<char>(c);
+      }
+    }
+    return fail(ErrorKind::usage, "invalid base URL '" + shown + "': " + why,
                 "use https://HOST[:PORT][/PATH]");
   };
   auto parsed = boost::urls::parse_uri(options.base_url);
@@ -462,6 +646,11 @@ Expected<std::unique_ptr<Client>> Client::create(ClientOptions options) {
       break;
     case boost::urls::host_type::name:
       host = lower(url.host_name());
+      // The name is percent-decoded: "%00%0d%0a" would end the Host header and start another
+      // (and a NUL would cut the name the resolver and the certificate check see).
+      if (!is_dns_name(host)) {
+        return bad_url("a host name may hold only letters, digits, '-', '_' and '.'");
+      }
       host_header = host;
       break;
     default:

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -55,6 +56,13 @@ class Client {
   static Expected<std::unique_ptr<Client>> create(ClientOptions options);
   virtual ~Client() = default;
   virtual Expected<Response> send(const Request& request) = 0;
+  // Sends `request` with the content of `file` as its body (`request.body` is ignored), read
+  // from disk in chunks so memory does not grow with the file, with Content-Length and
+  // `content_type`. Large files go with `Expect: 100-continue`, so a refusal comes before the
+  // body. The file is opened without following a symlink; ErrorKind::input when it cannot be
+  // read or changes size while being sent. Otherwise as send().
+  virtual Expected<Response> send_file(const Request& request, const std::filesystem::path& file,
+                                       std::string_view content_type) = 0;
   // The base URL as configured, for messages.
   virtual const std::string& base_url() const = 0;
 };

@@ -1,0 +1,310 @@
+// provportal search-orders: the organisation's orders across every health plan and solution, by
+// order ID, ACMP number, member, dates and status, streamed page by page; optionally saves each
+// order's determination letters (PDF).
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include <CLI/CLI.hpp>
+#include <boost/json.hpp>
+
+#include "commands.hpp"
+#include "portal/api/prior_auth.hpp"
+#include "portal/output/output.hpp"
+
+namespace portal::cli {
+
+namespace json = boost::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::size_t k_page_size_max = 100;
+
+struct SearchOptions {
+  api::OrderQuery query;
+  std::size_t limit = 0;  // 0: every page
+  std::string letters_dir;
+};
+
+// The columns a table or CSV shows for an order.
+const std::vector<const char*> k_summary_columns = {
+    "order_id",      "acmp_number", "status",     "health_plan", "solution", "member_id",
+    "service_start", "service_end", "created_at", "decided_at",  "letters",  "next_step"};
+
+json::object summary(const json::object& order) {
+  json::object s;
+  for (const char* key : k_summary_columns) {
+    const auto* v = order.if_contains(key);
+    if (std::string_view(key) == "letters") {
+      json::array ids;
+      if (v && v->is_array()) {
+        for (const auto& l : v->get_array()) {
+          if (const auto* id = l.is_object() ? l.get_object().if_contains("letter_id") : nullptr)
+            ids.push_back(*id);
+        }
+      }
+      s[key] = std::move(ids);
+    } else {
+      s[key] = v ? *v : json::value(nullptr);
+    }
+  }
+  return s;
+}
+
+// A file name part from a portal identifier: anything but letters, digits, '.', '_' and '-'
+// becomes '_', so no identifier can reach outside the directory.
+std::string file_part(std::string_view id) {
+  std::string out;
+  for (char c : id)
+    out += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ? c : '_';
+  return out.empty() ? "_" : out;
+}
+
+// Writes `bytes` to `path` atomically (PATH.part, fsync, rename); false with `why` otherwise.
+bool write_atomically(const fs::path& path, const std::string& bytes, std::string& why) {
+  fs::path part = path;
+  part += ".part";
+  int fd = ::open(part.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (fd < 0) {
+    why = std::strerror(errno);
+    return false;
+  }
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      why = std::strerror(errno);
+      ::close(fd);
+      ::unlink(part.c_str());
+      return false;
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  bool ok = ::fsync(fd) == 0;
+  ::close(fd);
+  std::error_code ec;
+  if (ok) fs::rename(part, path, ec);
+  if (!ok || ec) {
+    why = ok ? ec.message() : std::strerror(errno);
+    ::unlink(part.c_str());
+    return false;
+  }
+  return true;
+}
+
+bool same_content(const fs::path& path, const std::string& bytes) {
+  std::error_code ec;
+  if (!fs::is_regular_file(fs::symlink_status(path, ec)) || fs::file_size(path, ec) != bytes.size())
+    return false;
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream have;
+  have << in.rdbuf();
+  return have.str() == bytes;
+}
+
+// Streams the orders in the chosen format: JSON as one array written as it goes, JSON Lines
+// and YAML one order at a time, table and CSV as the summary columns.
+class OrderPrinter {
+ public:
+  OrderPrinter(Context& ctx) : m_ctx(ctx), m_format(ctx.format()) {}
+
+  void page(const json::array& orders) {
+    std::ostream& out = m_ctx.out();
+    switch (m_format) {
+      case output::Format::json:
+        for (const auto& o : orders) {
+          out << (m_count++ == 0 ? "[\n" : ",\n") << json::serialize(o);
+        }
+        break;
+      case output::Format::jsonl:
+        for (const auto& o : orders) out << json::serialize(o) << '\n';
+        m_count += orders.size();
+        break;
+      case output::Format::yaml:
+        if (!orders.empty()) out << output::to_yaml(orders);
+        m_count += orders.size();
+        break;
+      case output::Format::csv:
+        if (!m_header) {
+          std::string header;
+          for (const char* c : k_summary_columns)
+            header += (header.empty() ? "" : ",") + std::string(c);
+          out << header << '\n';
+          m_header = true;
+        }
+        for (const auto& o : orders) {
+          std::string line;
+          bool first = true;
+          for (const auto& [col, value] : output::flatten(summary(o.as_object()))) {
+            line += (first ? "" : ",") + output::csv_cell(value);
+            first = false;
+          }
+          out << line << '\n';
+        }
+        m_count += orders.size();
+        break;
+      case output::Format::table: {
+        if (orders.empty()) break;
+        json::array rows;
+        for (const auto& o : orders) rows.push_back(summary(o.as_object()));
+        m_ctx.print(rows);
+        m_count += orders.size();
+        break;
+      }
+    }
+    out.flush();
+  }
+
+  void finish() {
+    std::ostream& out = m_ctx.out();
+    if (m_format == output::Format::json) out << (m_count == 0 ? "[]\n" : "\n]\n");
+    if (m_format == output::Format::yaml && m_count == 0) out << "[]\n";
+    if (m_format == output::Format::csv && !m_header) {
+      std::string header;
+      for (const char* c : k_summary_columns)
+        header += (header.empty() ? "" : ",") + std::string(c);
+      out << header << '\n';
+    }
+    out.flush();
+  }
+
+  std::size_t count() const { return m_count; }
+
+ private:
+  Context& m_ctx;
+  output::Format m_format;
+  std::size_t m_count = 0;
+  bool m_header = false;
+};
+
+Expected<void> run_search(const SearchOptions& opt, Context& ctx) {
+  if (opt.query.member_id.empty() != opt.query.date_of_birth.empty()) {
+    return fail(ErrorKind::usage,
+                "a member is searched by --member-id and --date-of-birth together",
+                "give both, e.g. --member-id ACM100234 --date-of-birth 1958-03-14");
+  }
+  auto api = ctx.api_with_session();
+  if (!api) return fail(api.error());
+  fs::path letters_dir;
+  if (!opt.letters_dir.empty()) {
+    letters_dir = opt.letters_dir;
+    std::error_code ec;
+    fs::create_directories(letters_dir, ec);
+    if (ec || !fs::is_directory(letters_dir)) {
+      return fail(ErrorKind::usage,
+                  "cannot create the directory " + opt.letters_dir + " for the letters",
+                  "give a writable directory to --download-letters");
+    }
+  }
+  OrderPrinter printer(ctx);
+  std::size_t saved = 0, unchanged = 0;
+  std::string token;
+  api::OrderQuery query = opt.query;
+  while (true) {
+    if (opt.limit) query.page_size = std::min(k_page_size_max, opt.limit - printer.count());
+    auto page = (*api)->search_orders(api::orders_query(query, token));
+    if (!page) {
+      printer.finish();
+      return fail(page.error());
+    }
+    json::array orders;
+    if (const auto* o = page->if_contains("orders"); o && o->is_array()) orders = o->get_array();
+    if (opt.limit && printer.count() + orders.size() > opt.limit)
+      orders.resize(opt.limit - printer.count());
+    printer.page(orders);
+    for (const auto& order : orders) {
+      if (letters_dir.empty() || !order.is_object()) continue;
+      const auto* letters = order.get_object().if_contains("letters");
+      const auto* order_id = order.get_object().if_contains("order_id");
+      if (!letters || !letters->is_array() || !order_id || !order_id->is_string()) continue;
+      for (const auto& l : letters->get_array()) {
+        const auto* id = l.is_object() ? l.get_object().if_contains("letter_id") : nullptr;
+        if (!id || !id->is_string()) continue;
+        auto pdf = (*api)->letter(id->get_string());
+        if (!pdf) {
+          printer.finish();
+          return fail(pdf.error());
+        }
+        fs::path path = letters_dir / (file_part(order_id->get_string()) + "-" +
+                                       file_part(id->get_string()) + ".pdf");
+        if (same_content(path, *pdf)) {
+          ++unchanged;
+          continue;
+        }
+        std::string why;
+        if (!write_atomically(path, *pdf, why)) {
+          printer.finish();
+          return fail(ErrorKind::input, "cannot write the letter " + path.string() + ": " + why,
+                      "check that --download-letters names a writable directory");
+        }
+        ++saved;
+      }
+    }
+    token.clear();
+    if (const auto* next = page->if_contains("next_page_token"); next && next->is_string())
+      token = next->get_string();
+    if (token.empty() || (opt.limit && printer.count() >= opt.limit)) break;
+  }
+  printer.finish();
+  if (!letters_dir.empty()) {
+    ctx.notice("Letters: " + std::to_string(saved) + " saved to " + letters_dir.string() +
+               (unchanged ? ", " + std::to_string(unchanged) + " already there" : std::string()) +
+               ".");
+  }
+  return {};
+}
+
+}  // namespace
+
+void setup_search_orders(CLI::App& app, Context& ctx) {
+  auto opt = std::make_shared<SearchOptions>();
+  auto* cmd = app.add_subcommand(
+      "search-orders",
+      "Search your organisation's prior authorization orders; download their letters");
+  auto& q = opt->query;
+  cmd->add_option("--order-id", q.order_id, "One order by its ID")->type_name("ID");
+  cmd->add_option("--acmp-number", q.acmp_number, "One order by its ACMP number")
+      ->type_name("ACMP");
+  cmd->add_option("--member-id", q.member_id, "A member's orders (with --date-of-birth)")
+      ->type_name("ID");
+  cmd->add_option("--date-of-birth,--dob", q.date_of_birth,
+                  "The member's date of birth (YYYY-MM-DD)")
+      ->type_name("DATE");
+  cmd->add_option("--from", q.from, "Orders whose service dates reach DATE or later (YYYY-MM-DD)")
+      ->type_name("DATE");
+  cmd->add_option("--to", q.to, "Orders whose service dates start on DATE or earlier (YYYY-MM-DD)")
+      ->type_name("DATE");
+  with_choices(
+      cmd->add_option("--status", q.status, "Only orders with this status")->type_name("STATUS"),
+      {"approved", "pended", "needs-documents", "denied", "partially-approved"});
+  cmd->add_option("--health-plan", q.health_plan, "Only this health plan's orders")
+      ->type_name("PLAN");
+  cmd->add_option("--solution", q.solution, "Only this solution's orders")->type_name("SOLUTION");
+  cmd->add_option("--updated-since", q.updated_since, "Only orders changed since TIME (RFC 3339)")
+      ->type_name("TIME");
+  cmd->add_option("--limit", opt->limit, "At most N orders (default: every page)")
+      ->type_name("N")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option(
+         "--download-letters", opt->letters_dir,
+         "Save each order's letters as DIR/ORDER_ID-LETTER_ID.pdf (files already there are kept)")
+      ->type_name("DIR");
+  cmd->footer(
+      "Examples:\n"
+      "  provportal search-orders --order-id ORD-12345678\n"
+      "  provportal search-orders --member-id ACM100234 --dob 1958-03-14 -o table\n"
+      "  provportal search-orders --status approved --from 2026-11-01 --download-letters letters/\n"
+      "  provportal search-orders --updated-since 2026-11-16T00:00:00Z -o jsonl     # nightly\n\n"
+      "Searches every health plan and solution at once; pages are printed as they arrive (-o json\n"
+      "is still one array). Table and CSV show the main columns; JSON, JSON Lines and YAML the\n"
+      "whole order. Exit 0 even when nothing matches.");
+  cmd->callback([opt, &ctx] { ctx.action = [opt, &ctx] { return run_search(*opt, ctx); }; });
+}
+
+}  // namespace portal::cli
