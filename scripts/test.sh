@@ -17,6 +17,7 @@ run_suites() {  # run_suites BIN_DIR LABEL
 }
 
 run_suites "$PWD/$build_dir/bin" "release build"
+PROVPORTAL_BIN_DIR="$PWD/$build_dir/bin" scripts/chaos.sh --quick
 
 if [[ ${PROVPORTAL_QUICK:-0} != 1 ]]; then
   echo "== sanitizer build (ASan + UBSan)"
