@@ -20,6 +20,7 @@
 #include "portal/batch/runner.hpp"
 #include "sandbox/server.hpp"
 #include "sandbox/tls_certs.hpp"
+#include "temp_dir.hpp"
 
 namespace fs = std::filesystem;
 namespace json = boost::json;
@@ -28,22 +29,7 @@ using namespace portal::batch;
 
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string templ = (fs::temp_directory_path() / "provportal-batch-XXXXXX").string();
-    if (mkdtemp(templ.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    m_path = templ;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(m_path, ec);
-  }
-  const fs::path& path() const { return m_path; }
-
- private:
-  fs::path m_path;
-};
+using portal::test::TempDir;
 
 // A portal stand-in that applies each idempotency key once, replays it afterwards, and answers
 // the first attempt of every third row with 503 + Retry-After: 0.

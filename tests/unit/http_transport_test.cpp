@@ -25,6 +25,7 @@
 #include "portal/http/client.hpp"
 #include "sandbox/server.hpp"
 #include "sandbox/tls_certs.hpp"
+#include "temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using portal::ErrorKind;
@@ -40,22 +41,7 @@ using portal::sandbox::ServerOptions;
 namespace {
 
 // A directory removed with everything in it when the object goes away.
-class TempDir {
- public:
-  TempDir() {
-    std::string templ = (fs::temp_directory_path() / "provportal-transport-XXXXXX").string();
-    if (mkdtemp(templ.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    m_path = templ;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(m_path, ec);
-  }
-  const fs::path& path() const { return m_path; }
-
- private:
-  fs::path m_path;
-};
+using portal::test::TempDir;
 
 // A JSON string's text (or the serialized value), so tests compare std::strings.
 std::string text(const boost::json::value& v) {

@@ -24,6 +24,7 @@
 #include "portal/util/crypto.hpp"
 #include "sandbox/server.hpp"
 #include "sandbox/tls_certs.hpp"
+#include "temp_dir.hpp"
 
 namespace fs = std::filesystem;
 namespace json = boost::json;
@@ -31,22 +32,7 @@ using namespace portal;
 
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string templ = (fs::temp_directory_path() / "provportal-pa-XXXXXX").string();
-    if (mkdtemp(templ.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    m_path = templ;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(m_path, ec);
-  }
-  const fs::path& path() const { return m_path; }
-
- private:
-  fs::path m_path;
-};
+using portal::test::TempDir;
 
 void write_file(const fs::path& p, const std::string& bytes) {
   std::ofstream(p, std::ios::binary) << bytes;

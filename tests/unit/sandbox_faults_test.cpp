@@ -19,6 +19,7 @@
 #include "sandbox/faults.hpp"
 #include "sandbox/server.hpp"
 #include "sandbox/tls_certs.hpp"
+#include "temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using namespace portal::sandbox;
@@ -151,22 +152,7 @@ TEST(FaultDecisions, RateZeroNeverRateOneAlways) {
 
 // ---- against a real server -----------------------------------------------------------------
 
-class TempDir {
- public:
-  TempDir() {
-    std::string templ = (fs::temp_directory_path() / "provportal-faults-XXXXXX").string();
-    if (mkdtemp(templ.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    m_path = templ;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(m_path, ec);
-  }
-  const fs::path& path() const { return m_path; }
-
- private:
-  fs::path m_path;
-};
+using portal::test::TempDir;
 
 struct Exchange {
   std::string answer;             // everything read until the connection ended

@@ -16,6 +16,7 @@
 #include "sandbox/api.hpp"
 #include "sandbox/idempotency.hpp"
 #include "sandbox/portal.hpp"
+#include "temp_dir.hpp"
 
 namespace fs = std::filesystem;
 namespace json = boost::json;
@@ -27,17 +28,7 @@ namespace {
 
 const SysTime k_t0 = *parse_iso8601("2026-11-17T15:00:00Z");
 
-class TempDir {
- public:
-  TempDir() : m_path(fs::temp_directory_path() / ("portal-idempotency-" + random_token(6))) {
-    fs::create_directories(m_path);
-  }
-  ~TempDir() { fs::remove_all(m_path); }
-  const fs::path& path() const { return m_path; }
-
- private:
-  fs::path m_path;
-};
+using portal::test::TempDir;
 
 TEST(IdempotencyKey, OneTo128PrintableAsciiCharacters) {
   EXPECT_TRUE(idempotency_key_is_valid("a"));
