@@ -91,7 +91,7 @@ Expected<void> run_login(LoginOptions opt, Context& ctx) {
   auto store = ctx.session_store();
   if (!store) return fail(store.error());
   auth::Session session{(*api)->base_url(), opt.email, outcome->session.token,
-                        outcome->session.expires_at};
+                        outcome->session.expires_at, outcome->clock_offset.count()};
   {
     auto lock = store->lock();
     if (!lock) return fail(lock.error());

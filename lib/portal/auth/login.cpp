@@ -154,6 +154,7 @@ Expected<LoginOutcome> run_login(api::PortalApi& api, const LoginRequest& reques
 
   LoginOutcome outcome;
   outcome.factor = factor;
+  if (challenge->server_time) outcome.clock_offset = challenge->server_now() - SystemClock().now();
   if (verified->session) {
     outcome.session = std::move(*verified->session);
     return outcome;

@@ -40,6 +40,9 @@ struct LoginOutcome {
   api::SessionGrant session;
   std::string factor;  // "email" or "totp"
   bool password_changed = false;
+  // The portal's clock minus this machine's at login: expiry times the portal sends are on its
+  // clock, so deciding when a session needs refreshing must add this to ours.
+  std::chrono::seconds clock_offset{0};
 };
 
 // Runs the whole login against `api`. Fails before sending anything (ErrorKind::usage) when no

@@ -81,6 +81,10 @@ Expected<std::optional<Session>> SessionStore::load() const {
                : std::string();
   };
   Session s{get("base_url"), get("email"), get("token"), get("expires_at")};
+  if (auto it = v.get_object().find("clock_offset");
+      it != v.get_object().end() && it->value().is_int64()) {
+    s.clock_offset = it->value().get_int64();
+  }
   if (s.token.empty()) return std::optional<Session>{};
   log::register_secret(s.token);
   return std::optional<Session>{std::move(s)};
@@ -91,7 +95,8 @@ Expected<void> SessionStore::save(const Session& session) const {
   std::string text = json::serialize(json::object{{"base_url", session.base_url},
                                                   {"email", session.email},
                                                   {"token", session.token},
-                                                  {"expires_at", session.expires_at}}) +
+                                                  {"expires_at", session.expires_at},
+                                                  {"clock_offset", session.clock_offset}}) +
                      "\n";
   fs::path tmp = m_path;
   tmp += ".tmp." + std::to_string(::getpid());
@@ -138,9 +143,12 @@ Expected<Session> use_session(const SessionStore& store, api::PortalApi& api, co
   }
   api.set_token(s.token);
   auto expires = parse_iso8601(s.expires_at);
-  // The portal slides the idle timeout on every call and its clock may differ from ours, so an
-  // "expired" cache entry is refreshed rather than trusted.
-  if (expires && *expires - clock.now() > k_refresh_margin) return s;
+  // Expiry is on the portal's clock: compare it with ours moved by the offset seen at login.
+  // Refreshing revokes the old token, so a session shared by several machines (the pods of one
+  // job) must not be refreshed early because of a clock difference. The portal slides the idle
+  // timeout on every call, so an "expired" entry is refreshed rather than trusted.
+  auto portal_now = clock.now() + std::chrono::seconds{s.clock_offset};
+  if (expires && *expires - portal_now > k_refresh_margin) return s;
   spdlog::info("refreshing the session (expires at {})", s.expires_at);
   auto grant = api.refresh();
   if (!grant) {

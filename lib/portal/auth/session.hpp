@@ -2,6 +2,7 @@
 // 0600 in a 0700 directory, read-modify-written under an exclusive flock, refreshed near expiry.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -21,7 +22,8 @@ struct Session {
   std::string base_url;
   std::string email;
   std::string token;
-  std::string expires_at;  // RFC 3339, as the portal sent it
+  std::string expires_at;  // RFC 3339, as the portal sent it (on the portal's clock)
+  std::int64_t clock_offset = 0;  // seconds the portal's clock is ahead of ours (at login)
 };
 
 // The session file of one profile.
