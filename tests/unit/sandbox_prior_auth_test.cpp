@@ -611,6 +611,7 @@ TEST_F(PriorAuth, OversizeDocumentsAreRefused) {
 }
 
 TEST_F(PriorAuth, SearchFiltersAndPages) {
+  m_portal->clock_set(k_t0);  // signing in took real time
   std::vector<std::string> ids;
   for (int i = 0; i < 5; ++i) {
     ids.push_back(create(radiology(), "approved"));
@@ -649,7 +650,16 @@ TEST_F(PriorAuth, SearchFiltersAndPages) {
   EXPECT_EQ(ids_of(search("?to=2026-12-15")).size(), 6u);
   auto acmp = str(body_of(call("GET", "/v1/cases/" + ids[2], m_alice)).at("acmp_number"));
   EXPECT_EQ(ids_of(search("?acmp_number=" + acmp)), std::vector<std::string>{ids[2]});
-  EXPECT_EQ(ids_of(search("?updated_since=2026-11-17T15:00:03Z")).size(), 3u);
+  // updated_since lists the orders changed in (updated_since, as_of], as_of trailing the clock
+  // by k_feed_settle: the last three orders were written at 15:00:04 and 15:00:05.
+  m_portal->clock_set(k_t0 + std::chrono::seconds{5} + k_feed_settle);
+  auto since = search("?updated_since=2026-11-17T15:00:03Z");
+  EXPECT_EQ(ids_of(since).size(), 3u);
+  EXPECT_EQ(body_of(since).at("as_of"), "2026-11-17T15:00:05Z");
+  m_portal->clock_set(k_t0 + std::chrono::seconds{5});
+  auto settling = search("?updated_since=2026-11-17T15:00:03Z");
+  EXPECT_TRUE(ids_of(settling).empty()) << settling.body;  // written within the settle time
+  EXPECT_EQ(body_of(settling).at("as_of"), "2026-11-17T15:00:03Z");
 
   auto bad = search("?member_id=AMA200118");
   EXPECT_EQ(bad.status, 400);
