@@ -27,6 +27,7 @@ constexpr std::size_t k_page_size_max = 100;
 struct SearchOptions {
   api::OrderQuery query;
   std::size_t limit = 0;  // 0: every page
+  std::size_t page_size = 0;  // 0: the portal's default
   std::string letters_dir;
   SinceFlags since;
 };
@@ -120,9 +121,12 @@ Expected<void> run_search(const SearchOptions& opt, Context& ctx) {
   std::size_t saved = 0, unchanged = 0;
   std::string token;
   api::OrderQuery query = opt.query;
+  query.page_size = opt.page_size;
   if (!(*pull)->changed_since().empty()) query.updated_since = (*pull)->changed_since();
   while (true) {
-    if (opt.limit) query.page_size = std::min(k_page_size_max, opt.limit - printer.count());
+    if (opt.limit) {
+      query.page_size = std::min(opt.page_size ? opt.page_size : k_page_size_max, opt.limit - printer.count());
+    }
     auto page = (*api)->search_orders(api::orders_query(query, token));
     if (!page) {
       printer.finish();
@@ -209,6 +213,9 @@ void setup_search_orders(CLI::App& app, Context& ctx) {
   cmd->add_option("--limit", opt->limit, "At most N orders (default: every page)")
       ->type_name("N")
       ->check(CLI::PositiveNumber);
+  cmd->add_option("--page-size", opt->page_size, "Orders per request, 1 to 100 (default: the portal's, 50)")
+      ->type_name("N")
+      ->check(CLI::Range(1, 100));
   cmd->add_option(
          "--download-letters", opt->letters_dir,
          "Save each order's letters as DIR/ORDER_ID-LETTER_ID.pdf (files already there are kept)")

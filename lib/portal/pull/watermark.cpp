@@ -34,7 +34,9 @@ Expected<Since> parse_since(std::string_view text) {
     std::time_t t = std::mktime(&tm);
     if (t == static_cast<std::time_t>(-1)) return fail(ErrorKind::usage, "--since " + std::string(text) + " is out of range");
     s.kind = Since::Kind::time;
-    s.time = SysTime{std::chrono::seconds{t}};
+    // The window's lower bound is exclusive: a second before midnight, so that a change made
+    // at midnight (a claim status of that date) is in it.
+    s.time = SysTime{std::chrono::seconds{t}} - std::chrono::seconds{1};
     return s;
   }
   if (auto t = parse_iso8601(text)) {

@@ -24,9 +24,9 @@ struct Since {
   std::chrono::seconds duration{0};  // Kind::duration: counted back from the portal's clock
 };
 
-// "last"; an RFC 3339 time ("2026-11-17T06:00:00Z", "...-06:00"); a date ("2026-11-17": local
-// midnight, in the machine's time zone); or a duration ("24h", "7d", "1d12h"). ErrorKind::usage
-// naming the forms otherwise.
+// "last"; an RFC 3339 time ("2026-11-17T06:00:00Z", "...-06:00": changes after it); a date
+// ("2026-11-17": changes from that day's local midnight on, in the machine's time zone); or a
+// duration ("24h", "7d", "1d12h"). ErrorKind::usage naming the forms otherwise.
 Expected<Since> parse_since(std::string_view text);
 
 // $XDG_STATE_HOME/provportal/watermarks (by the environment lookup the caller resolved).
