@@ -700,6 +700,37 @@ TEST_F(PriorAuth, SearchFiltersAndPages) {
   EXPECT_EQ(search("?page_size=3&page_token=" + first_token).status, 200);
 }
 
+TEST_F(PriorAuth, AnOrdersPullKeepsItsWindowAcrossPages) {
+  m_portal->clock_set(k_t0);
+  std::vector<std::string> first;
+  for (int i = 0; i < 3; ++i) first.push_back(create(radiology(), "approved"));
+  m_portal->clock_set(k_t0 + std::chrono::minutes{10});
+  auto ids_of = [&](const HttpResponse& r) {
+    std::vector<std::string> out;
+    auto body = body_of(r);
+    for (const auto& o : body.at("orders").as_array()) out.push_back(str(o.at("order_id")));
+    return out;
+  };
+  std::string since = "?updated_since=2026-11-17T14:00:00Z&page_size=2";
+  auto page1 = call("GET", "/v1/orders" + since, m_alice);
+  ASSERT_EQ(page1.status, 200) << page1.body;
+  std::string as_of = str(body_of(page1).at("as_of"));
+  EXPECT_EQ(as_of, "2026-11-17T15:09:58Z");
+  // An order created between the pages is after the window: not on page 2, but in the next pull.
+  std::string later = create(radiology(), "approved");
+  m_portal->clock_set(k_t0 + std::chrono::minutes{20});
+  auto page2 = call("GET", "/v1/orders" + since + "&page_token=" + str(body_of(page1).at("next_page_token")), m_alice);
+  ASSERT_EQ(page2.status, 200) << page2.body;
+  EXPECT_EQ(str(body_of(page2).at("as_of")), as_of);
+  auto pulled = ids_of(page1);
+  for (const auto& id : ids_of(page2)) pulled.push_back(id);
+  std::sort(pulled.begin(), pulled.end());
+  std::sort(first.begin(), first.end());
+  EXPECT_EQ(pulled, first);
+  auto next = call("GET", "/v1/orders?updated_since=" + as_of, m_alice);
+  EXPECT_EQ(ids_of(next), std::vector<std::string>{later});
+}
+
 TEST_F(PriorAuth, CaseKeysReplayAcrossARestart) {
   std::string key = "case-row-0001";
   auto first = post_case(m_alice, pended_radiology(), &key);
