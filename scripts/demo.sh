@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job, end to end, on the files in examples/: installs what is missing, builds, starts a
 # sandbox portal, walks an office user through the account lifecycle, then checks eligibility
-# for one member and for the batches in examples/, printing each step.
+# for one member and for the batches in examples/, submits cases, searches orders and pulls
+# claim status as a nightly job would, printing each step.
 # Usage: scripts/demo.sh            (state is kept in .demo/, recreated on every run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -123,6 +124,29 @@ step "Download the determination letters (PDF) and look at one"
 show pp search-orders --download-letters "$demo/letters" -o jsonl -q > /dev/null
 ls -l "$demo/letters"
 pdfinfo "$(ls "$demo"/letters/*.pdf | head -1)"
+
+step "Pull claim status: one claim by number, then a member's claims"
+show pp claim-status --claim-number C71000000102 -o table
+today=$("$py" -c 'import json,sys; print(json.load(sys.stdin)["now"][:10])' < <(admin clock show))
+show pp claim-status --member-id ACM100234 --dob 1958-03-14 --provider-npi 1234567893 \
+  --service-from 2026-01-01 --service-to "$today" -o table
+
+step "The nightly job: --since last writes only what changed since the previous pull, whole, to a file"
+claims=$demo/outgoing/claims.csv
+mkdir -p "$demo/outgoing"
+show pp claim-status --since last -O "$claims"
+echo "$(($(wc -l < "$claims") - 1)) claims in $claims (the first pull of a query returns every claim)"
+echo
+echo "The sandbox's clock moves to tomorrow: the payer's nightly adjudication runs."
+admin clock advance 1d > /dev/null
+pp login --email "$email" --password-file "$password_file" --totp-secret-file "$demo/totp.secret" > /dev/null
+echo "A peek at what changed, which leaves the watermark where it is:"
+show pp claim-status --since last --no-advance -o table
+echo
+show pp claim-status --since last -O "$claims"
+column -s, -t < <(cut -d, -f1-4,10-12 "$claims")
+echo "The watermark: the portal's as_of of the last complete pull (delete the file to start over):"
+cat "$XDG_STATE_HOME"/provportal/watermarks/claim-status-*.json
 
 step "Done: the sandbox's outbox"
 ls "$data/outbox"

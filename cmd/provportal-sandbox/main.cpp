@@ -98,6 +98,7 @@ int main(int argc, char** argv) {
   unsigned threads = 0;
   std::string log_level = "info";
   std::string faults;
+  std::string claims_epoch;
   serve->add_option("--data-dir", data_dir, "Directory of the database, certificates and outbox")
       ->capture_default_str();
   serve->add_option("--listen", listen, "HOST:PORT to listen on (port 0 picks a free port)")->capture_default_str();
@@ -106,6 +107,8 @@ int main(int argc, char** argv) {
                     "on|off: the Sunday 12:30-18:00 America/Chicago window (stored; default on)")
       ->check(CLI::IsMember({"on", "off"}));
   serve->add_option("--password-max-age-days", max_age, "Password lifetime in days, 0 = never expires (stored)");
+  serve->add_option("--claims-epoch", claims_epoch,
+                    "YYYY-MM-DD: day 0 of the seeded claims (stored; default: the date of the first start)");
   serve->add_option("--cert-hosts", cert_hosts, "Names in the server certificate (default: localhost,127.0.0.1,::1)")
       ->delimiter(',');
   serve->add_option("--client-ca", client_ca, "Require client certificates signed by this CA (mutual TLS)");
@@ -119,6 +122,7 @@ int main(int argc, char** argv) {
       "  provportal-sandbox serve --data-dir ./sandbox --listen 127.0.0.1:0\n"
       "  provportal-sandbox serve --data-dir ./sandbox --faults rate=0.1,kinds=429+503+reset+delay,seed=42\n"
       "  provportal-sandbox serve --faults 'rate=0.3,kinds=reset-after,paths=/v1/eligibility+/v1/cases'\n"
+      "  provportal-sandbox serve --data-dir ./sandbox --claims-epoch 2026-11-17   # claims dated from that day\n"
       "\n"
       "Fault injection (--faults): settings are separated by commas, list items by '+'.\n"
       "  rate=R     share of the eligible requests that get a fault, 0 to 1 (required)\n"
@@ -144,7 +148,8 @@ int main(int argc, char** argv) {
       "Examples:\n"
       "  provportal-sandbox admin --data-dir D approve jane@clinic.example\n"
       "  provportal-sandbox admin --data-dir D clock set 2026-03-08T18:29:00Z\n"
-      "  provportal-sandbox admin --data-dir D settings --maintenance-window off\n");
+      "  provportal-sandbox admin --data-dir D settings --maintenance-window off\n"
+      "  provportal-sandbox admin --data-dir D settings --claims-epoch 2026-11-17\n");
   std::string email;
   std::string chosen_action;
   for (const char* action : {"approve", "reject", "disable", "unlock", "reset-password"}) {
@@ -173,7 +178,10 @@ int main(int argc, char** argv) {
   std::string set_maint;
   int set_age = -1;
   std::string set_phone;
+  std::string set_epoch;
   settings->add_option("--maintenance-window", set_maint, "on|off")->check(CLI::IsMember({"on", "off"}));
+  settings->add_option("--claims-epoch", set_epoch,
+                       "YYYY-MM-DD: day 0 of the seeded claims (examples/sandbox/claims.yaml)");
   settings->add_option("--password-max-age-days", set_age, "0 = never expires");
   settings->add_option("--support-phone", set_phone, "Phone number quoted during maintenance");
   auto* decide = admin->add_subcommand(
@@ -235,6 +243,7 @@ int main(int argc, char** argv) {
       json::object changes;
       if (!maintenance.empty()) changes["maintenance_window"] = parse_on_off(maintenance);
       if (max_age >= 0) changes["password_max_age_days"] = max_age;
+      if (!claims_epoch.empty()) changes["claims_epoch"] = claims_epoch;
       if (!changes.empty()) {
         if (auto r = portal.update_settings(changes); !r) return fail_with(r.error().message, 2);
       }
@@ -290,6 +299,7 @@ int main(int argc, char** argv) {
       if (!set_maint.empty()) changes["maintenance_window"] = parse_on_off(set_maint);
       if (set_age >= 0) changes["password_max_age_days"] = set_age;
       if (!set_phone.empty()) changes["support_phone"] = set_phone;
+      if (!set_epoch.empty()) changes["claims_epoch"] = set_epoch;
       return print_api(portal.update_settings(changes));
     }
     if (decide->parsed()) {

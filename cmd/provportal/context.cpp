@@ -52,15 +52,46 @@ Expected<void> Context::init() {
   lo.quiet = global.quiet;
   lo.format = global.log_format == "json" ? log::Format::json : log::Format::text;
   log::setup(lo);
-  if (global.output.empty()) {
+  if (!global.output_file.empty()) {
+    auto file = AtomicFile::create(global.output_file);
+    if (!file) return fail(file.error());
+    m_output_file = std::move(*file);
+  }
+  if (global.output.empty() && m_output_file) {
+    // The file's extension says what it holds; JSON otherwise.
+    auto ext = m_output_file->path().extension().string();
+    m_format = ext == ".csv"                        ? output::Format::csv
+               : ext == ".jsonl" || ext == ".ndjson" ? output::Format::jsonl
+               : ext == ".yaml" || ext == ".yml"     ? output::Format::yaml
+                                                     : output::Format::json;
+  } else if (global.output.empty()) {
     m_format = m_streams.out_tty ? output::Format::table : output::Format::json;
   } else {
     auto f = output::parse_format(global.output);
     if (!f) return fail(ErrorKind::usage, "unknown output format " + global.output);
     m_format = *f;
   }
-  m_render.color = m_streams.out_tty && !global.no_color && !m_env("NO_COLOR").has_value();
+  m_render.color = !m_output_file && m_streams.out_tty && !global.no_color && !m_env("NO_COLOR").has_value();
   return {};
+}
+
+Expected<void> Context::commit_output() {
+  if (!m_output_file) {
+    m_streams.out.flush();
+    if (!m_streams.out) {
+      return fail(ErrorKind::internal, "the output could not be written completely to stdout",
+                  "check the disk space, or the program reading the output");
+    }
+    return {};
+  }
+  if (m_output_file->committed()) return {};
+  return m_output_file->commit();
+}
+
+void Context::abandon_output() {
+  if (!m_output_file || m_output_file->committed()) return;
+  m_output_file->abandon();
+  notice(m_output_file->path().string() + " was left as it was: the output was not complete");
 }
 
 Expected<config::ConfigFile*> Context::config_file() {
@@ -166,7 +197,7 @@ Expected<api::PortalApi*> Context::api_with_session() {
 }
 
 void Context::print(const boost::json::value& value) {
-  output::render(m_streams.out, value, m_format, m_render);
+  output::render(out(), value, m_format, m_render);
 }
 
 void Context::notice(std::string_view text) {

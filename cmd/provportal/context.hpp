@@ -18,6 +18,7 @@
 #include "portal/config/config.hpp"
 #include "portal/log/log.hpp"
 #include "portal/output/output.hpp"
+#include "portal/util/atomic_file.hpp"
 #include "portal/util/error.hpp"
 
 namespace CLI {
@@ -37,6 +38,7 @@ struct GlobalOptions {
   bool no_input = false;
   bool no_color = false;
   double timeout = 0;  // --timeout SECONDS (0: PROVPORTAL_TIMEOUT, else the client's defaults)
+  std::string output_file;  // -O/--output-file FILE: the machine output, written aside and renamed
 };
 
 // How a command may obtain a password without putting it in argv.
@@ -64,7 +66,8 @@ class Context {
   // The exit code of a run whose action succeeded (a batch with rejected rows sets 1).
   int exit_code = 0;
 
-  // Applies the global flags that need no configuration: logging, output format, colour.
+  // Applies the global flags that need no configuration: logging, output format, colour, and
+  // opens --output-file (as FILE.part; the format follows its extension unless -o says).
   Expected<void> init();
 
   // The settings of this run (flags > env > config > defaults), resolved on first use.
@@ -86,7 +89,17 @@ class Context {
   void print(const boost::json::value& value);
   // A message for the person (stderr), unless --quiet.
   void notice(std::string_view text);
-  std::ostream& out() { return m_streams.out; }
+  // The machine output: stdout, or the --output-file being written.
+  std::ostream& out() { return m_output_file ? m_output_file->stream() : m_streams.out; }
+  // Makes the output complete: renames --output-file into place (FILE.part → FILE), or flushes
+  // stdout; an error when it could not be written whole. Commands that must act only after
+  // their output is complete (an incremental pull's watermark) call it themselves; main calls
+  // it after any other successful run.
+  Expected<void> commit_output();
+  // Drops an unfinished --output-file: FILE stays as it was, and the person is told so.
+  void abandon_output();
+  // The --output-file of this run, or nullptr.
+  const AtomicFile* output_file() const { return m_output_file.get(); }
   std::ostream& err() { return m_streams.err; }
   bool stdout_is_tty() const { return m_streams.out_tty; }
   bool stderr_is_tty() const { return m_streams.err_tty; }
@@ -120,6 +133,7 @@ class Context {
   std::optional<config::Resolved> m_settings;
   std::unique_ptr<api::PortalApi> m_api;
   bool m_session_loaded = false;
+  std::unique_ptr<AtomicFile> m_output_file;
 };
 
 // Adds --password-stdin and --password-file to `cmd` (mutually exclusive).

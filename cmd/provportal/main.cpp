@@ -11,6 +11,7 @@
 #include "batch_cmd.hpp"
 #include "context.hpp"
 #include "portal/log/log.hpp"
+#include "portal/util/atomic_file.hpp"
 #include "portal/util/clock.hpp"
 
 namespace {
@@ -39,7 +40,8 @@ constexpr const char* k_exit_codes =
     "      --phone 312-555-0142 --fax 312-555-0143 --accept-terms\n"
     "  provportal verify-email --email maria@clinic.example --code 123456\n"
     "  provportal login --email maria@clinic.example\n"
-    "  provportal whoami -o json\n";
+    "  provportal whoami -o json\n"
+    "  provportal claim-status --since last -O claims.jsonl     # nightly: the claims that changed\n";
 
 extern "C" void on_interrupt(int) {
   portal::cli::restore_terminal_from_signal();
@@ -52,6 +54,7 @@ extern "C" void on_interrupt(int) {
   }
   static const char k_msg[] = "\ninterrupted\n";
   (void)!::write(STDERR_FILENO, k_msg, sizeof k_msg - 1);
+  portal::remove_part_files_from_signal();  // an unfinished --output-file never takes FILE's place
   ::_exit(130);
 }
 
@@ -91,6 +94,11 @@ void setup_globals(CLI::App& app, Context& ctx) {
   app.add_flag("--no-input", g.no_input, "Never prompt; fail naming the flag to use instead")
       ->group(k_group);
   app.add_flag("--no-color", g.no_color, "No colour in output (also NO_COLOR)")->group(k_group);
+  app.add_option("-O,--output-file", g.output_file,
+                 "Write the output to FILE, whole or not at all (FILE.part, then renamed); the "
+                 "format follows the extension (.json .jsonl .csv .yaml) unless -o says")
+      ->type_name("FILE")
+      ->group(k_group);
   app.add_option("--timeout", g.timeout,
                  "Seconds to wait for each connection and each answer of the portal (default 60; "
                  "also PROVPORTAL_TIMEOUT)")
@@ -161,6 +169,7 @@ int main(int argc, char** argv) {
   portal::cli::setup_submit_case(app, ctx);
   portal::cli::setup_upload_docs(app, ctx);
   portal::cli::setup_search_orders(app, ctx);
+  portal::cli::setup_claim_status(app, ctx);
   portal::cli::setup_config(app, ctx);
   portal::cli::setup_completion(app, ctx);
 
@@ -183,6 +192,13 @@ int main(int argc, char** argv) {
 
   auto result = ctx.init();
   if (result && ctx.action) result = ctx.action();
+  // The output counts only when the run finished: a batch with rejected rows did (exit 1); an
+  // interrupted or failed one did not, and its --output-file is dropped.
+  if (result && (ctx.exit_code == 0 || ctx.exit_code == 1)) {
+    result = ctx.commit_output();
+  } else {
+    ctx.abandon_output();
+  }
   if (!result) {
     report(ctx, result.error());
     return portal::exit_code(result.error().kind);

@@ -1,9 +1,6 @@
 // provportal search-orders: the organisation's orders across every health plan and solution, by
 // order ID, ACMP number, member, dates and status, streamed page by page; optionally saves each
 // order's determination letters (PDF).
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -13,8 +10,10 @@
 #include <boost/json.hpp>
 
 #include "commands.hpp"
+#include "incremental.hpp"
 #include "portal/api/prior_auth.hpp"
-#include "portal/output/output.hpp"
+#include "portal/util/atomic_file.hpp"
+#include "stream_printer.hpp"
 
 namespace portal::cli {
 
@@ -28,19 +27,21 @@ constexpr std::size_t k_page_size_max = 100;
 struct SearchOptions {
   api::OrderQuery query;
   std::size_t limit = 0;  // 0: every page
+  std::size_t page_size = 0;  // 0: the portal's default
   std::string letters_dir;
+  SinceFlags since;
 };
 
 // The columns a table or CSV shows for an order.
-const std::vector<const char*> k_summary_columns = {
+const std::vector<std::string> k_summary_columns = {
     "order_id",      "acmp_number", "status",     "health_plan", "solution", "member_id",
     "service_start", "service_end", "created_at", "decided_at",  "letters",  "next_step"};
 
 json::object summary(const json::object& order) {
   json::object s;
-  for (const char* key : k_summary_columns) {
+  for (const auto& key : k_summary_columns) {
     const auto* v = order.if_contains(key);
-    if (std::string_view(key) == "letters") {
+    if (key == "letters") {
       json::array ids;
       if (v && v->is_array()) {
         for (const auto& l : v->get_array()) {
@@ -65,39 +66,6 @@ std::string file_part(std::string_view id) {
   return out.empty() ? "_" : out;
 }
 
-// Writes `bytes` to `path` atomically (PATH.part, fsync, rename); false with `why` otherwise.
-bool write_atomically(const fs::path& path, const std::string& bytes, std::string& why) {
-  fs::path part = path;
-  part += ".part";
-  int fd = ::open(part.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-  if (fd < 0) {
-    why = std::strerror(errno);
-    return false;
-  }
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      why = std::strerror(errno);
-      ::close(fd);
-      ::unlink(part.c_str());
-      return false;
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  bool ok = ::fsync(fd) == 0;
-  ::close(fd);
-  std::error_code ec;
-  if (ok) fs::rename(part, path, ec);
-  if (!ok || ec) {
-    why = ok ? ec.message() : std::strerror(errno);
-    ::unlink(part.c_str());
-    return false;
-  }
-  return true;
-}
-
 bool same_content(const fs::path& path, const std::string& bytes) {
   std::error_code ec;
   if (!fs::is_regular_file(fs::symlink_status(path, ec)) || fs::file_size(path, ec) != bytes.size())
@@ -108,87 +76,34 @@ bool same_content(const fs::path& path, const std::string& bytes) {
   return have.str() == bytes;
 }
 
-// Streams the orders in the chosen format: JSON as one array written as it goes, JSON Lines
-// and YAML one order at a time, table and CSV as the summary columns.
-class OrderPrinter {
- public:
-  OrderPrinter(Context& ctx) : m_ctx(ctx), m_format(ctx.format()) {}
-
-  void page(const json::array& orders) {
-    std::ostream& out = m_ctx.out();
-    switch (m_format) {
-      case output::Format::json:
-        for (const auto& o : orders) {
-          out << (m_count++ == 0 ? "[\n" : ",\n") << json::serialize(o);
-        }
-        break;
-      case output::Format::jsonl:
-        for (const auto& o : orders) out << json::serialize(o) << '\n';
-        m_count += orders.size();
-        break;
-      case output::Format::yaml:
-        if (!orders.empty()) out << output::to_yaml(orders);
-        m_count += orders.size();
-        break;
-      case output::Format::csv:
-        if (!m_header) {
-          std::string header;
-          for (const char* c : k_summary_columns)
-            header += (header.empty() ? "" : ",") + std::string(c);
-          out << header << '\n';
-          m_header = true;
-        }
-        for (const auto& o : orders) {
-          std::string line;
-          bool first = true;
-          for (const auto& [col, value] : output::flatten(summary(o.as_object()))) {
-            line += (first ? "" : ",") + output::csv_cell(value);
-            first = false;
-          }
-          out << line << '\n';
-        }
-        m_count += orders.size();
-        break;
-      case output::Format::table: {
-        if (orders.empty()) break;
-        json::array rows;
-        for (const auto& o : orders) rows.push_back(summary(o.as_object()));
-        m_ctx.print(rows);
-        m_count += orders.size();
-        break;
-      }
-    }
-    out.flush();
-  }
-
-  void finish() {
-    std::ostream& out = m_ctx.out();
-    if (m_format == output::Format::json) out << (m_count == 0 ? "[]\n" : "\n]\n");
-    if (m_format == output::Format::yaml && m_count == 0) out << "[]\n";
-    if (m_format == output::Format::csv && !m_header) {
-      std::string header;
-      for (const char* c : k_summary_columns)
-        header += (header.empty() ? "" : ",") + std::string(c);
-      out << header << '\n';
-    }
-    out.flush();
-  }
-
-  std::size_t count() const { return m_count; }
-
- private:
-  Context& m_ctx;
-  output::Format m_format;
-  std::size_t m_count = 0;
-  bool m_header = false;
-};
-
 Expected<void> run_search(const SearchOptions& opt, Context& ctx) {
   if (opt.query.member_id.empty() != opt.query.date_of_birth.empty()) {
     return fail(ErrorKind::usage,
                 "a member is searched by --member-id and --date-of-birth together",
                 "give both, e.g. --member-id ACM100234 --date-of-birth 1958-03-14");
   }
+  if (!opt.since.since.empty() && !opt.query.updated_since.empty()) {
+    return fail(ErrorKind::usage, "--since and --updated-since say the same thing; give one");
+  }
+  if (opt.since.since == "last" && opt.limit) {
+    return fail(ErrorKind::usage, "--limit cannot go with --since last",
+                "the watermark would pass over the orders the limit left out");
+  }
+  // What makes two pulls the same query: every filter but the window (member fields are PHI,
+  // so they only reach the watermark file's hashed name).
+  const auto& q = opt.query;
+  std::string key = "order_id=" + q.order_id + "\nacmp_number=" + q.acmp_number + "\nmember_id=" + q.member_id +
+                    "\ndate_of_birth=" + q.date_of_birth + "\nfrom=" + q.from + "\nto=" + q.to +
+                    "\nstatus=" + q.status + "\nhealth_plan=" + q.health_plan + "\nsolution=" + q.solution;
+  std::string description = "orders";
+  for (const auto& [name, value] : {std::pair<const char*, const std::string*>{"order", &q.order_id},
+                                    {"ACMP", &q.acmp_number}, {"from", &q.from}, {"to", &q.to},
+                                    {"status", &q.status}, {"plan", &q.health_plan}, {"solution", &q.solution}}) {
+    if (!value->empty()) description += ", " + std::string(name) + " " + *value;
+  }
+  if (!q.member_id.empty()) description += ", one member";
+  auto pull = IncrementalPull::start(ctx, opt.since, "search-orders", key, description);
+  if (!pull) return fail(pull.error());
   auto api = ctx.api_with_session();
   if (!api) return fail(api.error());
   fs::path letters_dir;
@@ -202,17 +117,22 @@ Expected<void> run_search(const SearchOptions& opt, Context& ctx) {
                   "give a writable directory to --download-letters");
     }
   }
-  OrderPrinter printer(ctx);
+  StreamPrinter printer(ctx, k_summary_columns, summary);
   std::size_t saved = 0, unchanged = 0;
   std::string token;
   api::OrderQuery query = opt.query;
+  query.page_size = opt.page_size;
+  if (!(*pull)->changed_since().empty()) query.updated_since = (*pull)->changed_since();
   while (true) {
-    if (opt.limit) query.page_size = std::min(k_page_size_max, opt.limit - printer.count());
+    if (opt.limit) {
+      query.page_size = std::min(opt.page_size ? opt.page_size : k_page_size_max, opt.limit - printer.count());
+    }
     auto page = (*api)->search_orders(api::orders_query(query, token));
     if (!page) {
       printer.finish();
       return fail(page.error());
     }
+    (*pull)->answered(*page);
     json::array orders;
     if (const auto* o = page->if_contains("orders"); o && o->is_array()) orders = o->get_array();
     if (opt.limit && printer.count() + orders.size() > opt.limit)
@@ -237,10 +157,9 @@ Expected<void> run_search(const SearchOptions& opt, Context& ctx) {
           ++unchanged;
           continue;
         }
-        std::string why;
-        if (!write_atomically(path, *pdf, why)) {
+        if (auto written = write_file_atomically(path, *pdf, 0644); !written) {
           printer.finish();
-          return fail(ErrorKind::input, "cannot write the letter " + path.string() + ": " + why,
+          return fail(ErrorKind::input, "cannot write the letter " + path.string() + ": " + written.error().message,
                       "check that --download-letters names a writable directory");
         }
         ++saved;
@@ -257,7 +176,9 @@ Expected<void> run_search(const SearchOptions& opt, Context& ctx) {
                (unchanged ? ", " + std::to_string(unchanged) + " already there" : std::string()) +
                ".");
   }
-  return {};
+  // The watermark moves only once the output is complete.
+  if (auto done = ctx.commit_output(); !done) return fail(done.error());
+  return (*pull)->finish(ctx, printer.count(), "order");
 }
 
 }  // namespace
@@ -286,24 +207,33 @@ void setup_search_orders(CLI::App& app, Context& ctx) {
   cmd->add_option("--health-plan", q.health_plan, "Only this health plan's orders")
       ->type_name("PLAN");
   cmd->add_option("--solution", q.solution, "Only this solution's orders")->type_name("SOLUTION");
-  cmd->add_option("--updated-since", q.updated_since, "Only orders changed since TIME (RFC 3339)")
+  cmd->add_option("--updated-since", q.updated_since,
+                  "Only orders changed since TIME (RFC 3339; the same as --since TIME)")
       ->type_name("TIME");
   cmd->add_option("--limit", opt->limit, "At most N orders (default: every page)")
       ->type_name("N")
       ->check(CLI::PositiveNumber);
+  cmd->add_option("--page-size", opt->page_size, "Orders per request, 1 to 100 (default: the portal's, 50)")
+      ->type_name("N")
+      ->check(CLI::Range(1, 100));
   cmd->add_option(
          "--download-letters", opt->letters_dir,
          "Save each order's letters as DIR/ORDER_ID-LETTER_ID.pdf (files already there are kept)")
       ->type_name("DIR");
+  add_since_flags(*cmd, opt->since, "orders");
   cmd->footer(
       "Examples:\n"
       "  provportal search-orders --order-id ORD-12345678\n"
       "  provportal search-orders --member-id ACM100234 --dob 1958-03-14 -o table\n"
       "  provportal search-orders --status approved --from 2026-11-01 --download-letters letters/\n"
-      "  provportal search-orders --updated-since 2026-11-16T00:00:00Z -o jsonl     # nightly\n\n"
+      "  provportal search-orders --updated-since 2026-11-16T00:00:00Z -o jsonl\n"
+      "  provportal search-orders --since last -O orders.jsonl     # nightly: created, documented or decided\n"
+      "  provportal search-orders --since last --no-advance --page-size 20 -o table     # peek\n\n"
       "Searches every health plan and solution at once; pages are printed as they arrive (-o json\n"
       "is still one array). Table and CSV show the main columns; JSON, JSON Lines and YAML the\n"
-      "whole order. Exit 0 even when nothing matches.");
+      "whole order. --since last pulls the orders changed since the previous pull of the same filters\n"
+      "and moves the watermark ($XDG_STATE_HOME/provportal/watermarks/) once the output is complete.\n"
+      "Exit 0 even when nothing matches.");
   cmd->callback([opt, &ctx] { ctx.action = [opt, &ctx] { return run_search(*opt, ctx); }; });
 }
 

@@ -298,6 +298,19 @@ std::vector<Route> routes() {
        [](Portal& p, const HttpRequest& r, const json::object&, const std::string& u) {
          return from_result(p.search_orders(u, r.query));
        }},
+      // Claim status: an inquiry is a read, answered afresh each time (no Idempotency-Key).
+      {"POST", "/v1/claims/status", A::session,
+       [](Portal& p, const HttpRequest&, const json::object& b, const std::string& u) {
+         return from_result(p.claim_status(u, b));
+       }},
+      {"GET", "/v1/claims", A::session,
+       [](Portal& p, const HttpRequest& r, const json::object&, const std::string& u) {
+         return from_result(p.claims_feed(u, r.query));
+       }},
+      {"GET", "/v1/claims/{claim_number}", A::session,
+       [](Portal& p, const HttpRequest& r, const json::object&, const std::string& u) {
+         return from_result(p.get_claim(u, path_segment(r.path, 2)));
+       }},
       {"GET", "/v1/letters/{letter_id}", A::session,
        [](Portal& p, const HttpRequest& r, const json::object&, const std::string& u) {
          std::string id = path_segment(r.path, 2);

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include <boost/json.hpp>
@@ -117,6 +118,7 @@ Portal::Portal(const std::filesystem::path& data_dir)
       m_admin_token_file(data_dir / "admin-token"),
       m_roster(std::make_shared<const Roster>()),
       m_solutions(std::make_shared<const SolutionCatalog>()),
+      m_claims(std::make_shared<const ClaimCatalog>()),
       m_data_dir(data_dir) {
   {
     auto st = m_db.query("PRAGMA user_version");
@@ -164,21 +166,30 @@ void Portal::load_seed(const std::filesystem::path& seed_dir) {
     }
   }
   auto file = seed_dir / "organizations.yaml";
-  if (!std::filesystem::exists(file)) return;
-  YAML::Node root = YAML::LoadFile(file.string());
   std::lock_guard lock(m_mutex);
-  Transaction tx(m_db);
-  auto now = unix_of(now_locked());
-  for (const auto& org : root["organizations"]) {
-    m_db.run(
-        "INSERT INTO organizations(id, name, npi, tax_id, city, state, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET name=excluded.name, "
-        "npi=excluded.npi, tax_id=excluded.tax_id, city=excluded.city, state=excluded.state",
-        {org["id"].as<std::string>(), org["name"].as<std::string>(), org["npi"].as<std::string>(),
-         org["tax_id"].as<std::string>(""), org["city"].as<std::string>(""),
-         org["state"].as<std::string>(""), now});
+  if (std::filesystem::exists(file)) {
+    YAML::Node root = YAML::LoadFile(file.string());
+    Transaction tx(m_db);
+    auto now = unix_of(now_locked());
+    for (const auto& org : root["organizations"]) {
+      m_db.run(
+          "INSERT INTO organizations(id, name, npi, tax_id, city, state, created_at) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET name=excluded.name, "
+          "npi=excluded.npi, tax_id=excluded.tax_id, city=excluded.city, state=excluded.state",
+          {org["id"].as<std::string>(), org["name"].as<std::string>(), org["npi"].as<std::string>(),
+           org["tax_id"].as<std::string>(""), org["city"].as<std::string>(""),
+           org["state"].as<std::string>(""), now});
+    }
+    tx.commit();
   }
-  tx.commit();
+  std::set<std::string> organizations;
+  {
+    auto st = m_db.query("SELECT id FROM organizations");
+    while (st.step()) organizations.insert(st.text(0));
+  }
+  m_claims = std::make_shared<const ClaimCatalog>(ClaimCatalog::load(seed_dir, *m_roster, organizations));
+  // The claims' day 0 is fixed once, so a restart tomorrow shows the same claims on the same dates.
+  if (setting("claims_epoch", "").empty()) set_setting("claims_epoch", format_date(chicago_today(now_locked())));
 }
 
 // ---- settings and clock ----------------------------------------------------------------------
@@ -218,6 +229,7 @@ void Portal::refresh_locked() {
     else if (key == "maintenance_window") fresh.settings.maintenance_window = value == "on";
     else if (key == "password_max_age_days") fresh.settings.password_max_age_days = std::stoi(value);
     else if (key == "support_phone") fresh.settings.support_phone = value;
+    else if (key == "claims_epoch") fresh.settings.claims_epoch = value;
     else if (key == "auth_epoch") fresh.auth_epoch = std::stoll(value);
   }
   fresh.clock_offset = offset_ms.value_or(offset_s.value_or(seconds{0}));
@@ -323,10 +335,17 @@ ApiResult<json::object> Portal::update_settings(const json::object& body) {
     if (!v->is_string()) return tl::unexpected(api_error(400, "validation_failed", "support_phone must be text"));
     set_setting("support_phone", std::string(v->as_string()));
   }
+  if (const auto* v = body.if_contains("claims_epoch")) {
+    if (!v->is_string() || !parse_date(v->as_string())) {
+      return tl::unexpected(api_error(400, "validation_failed", "claims_epoch must be a date written YYYY-MM-DD"));
+    }
+    set_setting("claims_epoch", std::string(v->as_string()));
+  }
   auto s = settings_locked();
   return json::object{{"maintenance_window", s.maintenance_window},
                       {"password_max_age_days", s.password_max_age_days},
-                      {"support_phone", s.support_phone}};
+                      {"support_phone", s.support_phone},
+                      {"claims_epoch", s.claims_epoch.empty() ? json::value(nullptr) : json::value(s.claims_epoch)}};
 }
 
 // ---- users ---------------------------------------------------------------------------------

@@ -21,6 +21,7 @@
 
 #include "portal/util/clock.hpp"
 #include "sandbox/api_error.hpp"
+#include "sandbox/claims.hpp"
 #include "sandbox/db.hpp"
 #include "sandbox/documents.hpp"
 #include "sandbox/mailer.hpp"
@@ -48,6 +49,9 @@ struct PortalSettings {
   bool maintenance_window = true;
   int password_max_age_days = 90;  // 0: passwords never expire
   std::string support_phone = "1-800-555-0100";
+  // Day 0 of the seeded claims (YYYY-MM-DD): set to the portal's date when the seed is first
+  // loaded, or by `serve --claims-epoch` / `admin settings --claims-epoch`.
+  std::string claims_epoch;
 };
 
 class Portal {
@@ -56,9 +60,10 @@ class Portal {
   explicit Portal(const std::filesystem::path& data_dir);
 
   // Upserts organisations from SEED_DIR/organizations.yaml and loads the health plans and member
-  // roster from SEED_DIR/plans.yaml and members.yaml, and the prior-authorization solutions from
-  // SEED_DIR/solutions.yaml (each a no-op when the file is absent). Call before serving: the
-  // roster and the solutions are read without a lock afterwards.
+  // roster from SEED_DIR/plans.yaml and members.yaml, the prior-authorization solutions from
+  // SEED_DIR/solutions.yaml and the claims from SEED_DIR/claims.yaml (each a no-op when the file
+  // is absent); fixes the claims epoch at today's date when none is stored yet. Call before
+  // serving: the roster, solutions and claims are read without a lock afterwards.
   void load_seed(const std::filesystem::path& seed_dir);
 
   // DATA_DIR/portal.db (the API layer keeps its idempotency keys there, on its own connection).
@@ -74,7 +79,8 @@ class Portal {
   PortalSettings settings();
   // The time and the settings in one call (what every API request looks at first).
   std::pair<SysTime, PortalSettings> now_and_settings();
-  // Applies {maintenance_window: bool, password_max_age_days: int, support_phone: string}.
+  // Applies {maintenance_window: bool, password_max_age_days: int, support_phone: string,
+  // claims_epoch: "YYYY-MM-DD"}.
   ApiResult<boost::json::object> update_settings(const boost::json::object& body);
 
   // Public endpoints (bodies as in docs/api.md).
@@ -136,6 +142,20 @@ class Portal {
   // Where uploads are streamed to before they are checked: DATA_DIR/documents/tmp.
   std::filesystem::path upload_dir() const { return m_data_dir / "documents" / "tmp"; }
 
+  // Claim status (claims.cpp; the API in docs/api.md and schemas/openapi.yaml), derived from the
+  // seeded timelines on the portal's clock. Only the caller's organisation's claims exist for it.
+  // POST /v1/claims/status: a claim_status record plus an optional changed_since →
+  // {ref?, as_of, changed_since, claims}; 422 validation_failed or claim_status_rejected.
+  ApiResult<boost::json::object> claim_status(const std::string& user_id, const boost::json::object& body);
+  // GET /v1/claims: the claims that changed in (changed_since, as_of], paged with tokens that pin
+  // as_of → {as_of, changed_since, claims, next_page_token}; 400 on bad parameters.
+  ApiResult<boost::json::object> claims_feed(const std::string& user_id,
+                                             const std::map<std::string, std::string>& query);
+  // GET /v1/claims/{claim_number}: one claim now; 404 not_found when it is another
+  // organisation's or not received yet.
+  ApiResult<boost::json::object> get_claim(const std::string& user_id, std::string_view claim_number);
+  const ClaimCatalog& claims() const { return *m_claims; }
+
   // Administration: approve, reject, disable, unlock (also reactivates an inactive account),
   // reset-password (emails a reset code).
   ApiResult<boost::json::object> admin_action(std::string_view action, std::string_view email);
@@ -165,6 +185,8 @@ class Portal {
   void apply_due_reviews_locked(SysTime now);
   std::optional<boost::json::object> order_json_locked(const std::string& org_id, std::string_view order_id,
                                                        SysTime now);
+  // Day 0 of the claims (the stored epoch, or today until one is stored).
+  ClaimCalendar claim_calendar_locked();
   void decide_locked(const std::string& order_id, Decision decision,
                      const std::unordered_map<std::string, std::int64_t>& approved_units,
                      const std::string& note, SysTime decided_at);
@@ -197,6 +219,7 @@ class Portal {
   std::unordered_map<std::string, CachedSession> m_sessions;  // by token hash
   std::shared_ptr<const Roster> m_roster;  // set by the constructor and load_seed
   std::shared_ptr<const SolutionCatalog> m_solutions;  // likewise
+  std::shared_ptr<const ClaimCatalog> m_claims;         // likewise
   std::filesystem::path m_data_dir;
 };
 

@@ -5,9 +5,6 @@
 #include <cstdio>
 #include <stdexcept>
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
 #include <yaml-cpp/yaml.h>
 #include <boost/json.hpp>
 
@@ -18,6 +15,7 @@
 #include "sandbox/eligibility.hpp"
 #include "sandbox/idempotency.hpp"
 #include "sandbox/letters.hpp"
+#include "sandbox/page_token.hpp"
 #include "sandbox/portal.hpp"
 
 namespace portal::sandbox {
@@ -533,46 +531,6 @@ std::string date_of(SysTime t) { return format_iso8601(t).substr(0, 10); }
 
 bool is_open(std::string_view status) {
   return status == k_status_pended || status == k_status_needs_documents;
-}
-
-std::string hmac_hex(std::string_view key, std::string_view data) {
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac, &len);
-  static constexpr char k_hex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < len; ++i) {
-    out += k_hex[mac[i] >> 4];
-    out += k_hex[mac[i] & 15];
-  }
-  return out;
-}
-
-std::string hex_encode(std::string_view data) {
-  static constexpr char k_hex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : data) {
-    out += k_hex[c >> 4];
-    out += k_hex[c & 15];
-  }
-  return out;
-}
-
-std::optional<std::string> hex_decode(std::string_view hex) {
-  if (hex.size() % 2 != 0) return std::nullopt;
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-  };
-  std::string out;
-  for (std::size_t i = 0; i < hex.size(); i += 2) {
-    int hi = nibble(hex[i]), lo = nibble(hex[i + 1]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out += static_cast<char>(hi * 16 + lo);
-  }
-  return out;
 }
 
 // One row of `orders` (k_order_columns).
@@ -1211,44 +1169,36 @@ ApiResult<json::object> Portal::search_orders(const std::string& user_id,
   if (!problems.empty()) return tl::unexpected(validation_error(problems));
   DbValue member_id = given("member_id") ? DbValue(upper(value("member_id"))) : DbValue(nullptr);
 
-  // The page token carries the last (created_at, order_id) answered and is bound to the filters
-  // and signed, so it can be neither forged nor reused with another search.
+  // The page token carries the last (created_at, order_id) answered and the first page's
+  // as_of, is bound to the filters and signed, so it can be neither forged nor reused with
+  // another search, and a pull that pages across a clock move sees one consistent window.
   std::string filters;
   for (const auto& name : k_filters) {
     if (given(name)) filters += name + "=" + value(name) + "\n";
   }
   std::string fingerprint = sha256_hex(filters).substr(0, 16);
   DbValue after_created = nullptr, after_id = nullptr;
+  std::optional<std::int64_t> pinned_as_of;
   if (given("page_token")) {
-    std::string token = value("page_token");
-    auto dot = token.find('.');
-    std::optional<std::string> payload;
-    if (dot != std::string::npos) payload = hex_decode(token.substr(0, dot));
-    bool ok = payload &&
-              constant_time_equal(token.substr(dot + 1), hmac_hex(m_admin_token_hash, *payload));
-    std::vector<std::string> parts;
-    if (ok) {
-      std::size_t start = 0;
-      for (std::size_t comma; (comma = payload->find(',', start)) != std::string::npos;
-           start = comma + 1) {
-        parts.push_back(payload->substr(start, comma - start));
-      }
-      parts.push_back(payload->substr(start));
-      ok = parts.size() == 3 && parts[2] == fingerprint && !parts[0].empty() &&
-           parts[0].find_first_not_of("0123456789") == std::string::npos;
-    }
-    if (!ok) {
+    auto parts = open_page_token(m_admin_token_hash, value("page_token"));
+    auto is_number = [](const std::string& t) {
+      return !t.empty() && t.size() < 19 && t.find_first_not_of("0123456789") == std::string::npos;
+    };
+    if (!parts || parts->size() != 4 || (*parts)[2] != fingerprint || !is_number((*parts)[0]) ||
+        !is_number((*parts)[3])) {
       return tl::unexpected(
           api_error(400, "invalid_page_token",
                     "page_token is not one this search returned; start again without it"));
     }
-    after_created = std::stoll(parts[0]);
-    after_id = parts[1];
+    after_created = std::stoll((*parts)[0]);
+    after_id = (*parts)[1];
+    pinned_as_of = std::stoll((*parts)[3]);
   }
 
   std::lock_guard lock(m_mutex);
   SysTime now = now_locked();
   apply_due_reviews_locked(now);
+  std::int64_t as_of = pinned_as_of ? *pinned_as_of : unix_of(now - k_feed_settle);
   std::string org = organization_of_locked(user_id);
   std::vector<std::pair<std::int64_t, std::string>> ids;
   {
@@ -1259,24 +1209,25 @@ ApiResult<json::object> Portal::search_orders(const std::string& user_id,
         "AND (?6 IS NULL OR service_end >= ?6) AND (?7 IS NULL OR service_start <= ?7) "
         "AND (?8 IS NULL OR status = ?8) AND (?9 IS NULL OR health_plan = ?9) AND (?10 IS NULL OR "
         "solution = ?10) "
-        "AND (?11 IS NULL OR updated_at > ?11) "
+        "AND (?11 IS NULL OR (updated_at > ?11 AND updated_at <= ?15)) "
         "AND (?12 IS NULL OR created_at > ?12 OR (created_at = ?12 AND order_id > ?13)) "
         "ORDER BY created_at, order_id LIMIT ?14",
         {org, param("order_id"), param("acmp_number"), member_id, param("date_of_birth"),
          param("from"), param("to"), param("status"), param("health_plan"), param("solution"),
-         updated_since, after_created, after_id, page_size + 1});
+         updated_since, after_created, after_id, page_size + 1, as_of});
     while (st.step()) ids.emplace_back(st.integer(0), st.text(1));
   }
   json::value next = nullptr;
   if (ids.size() > static_cast<std::size_t>(page_size)) {
     ids.pop_back();
-    std::string payload =
-        std::to_string(ids.back().first) + "," + ids.back().second + "," + fingerprint;
-    next = hex_encode(payload) + "." + hmac_hex(m_admin_token_hash, payload);
+    next = seal_page_token(m_admin_token_hash, {std::to_string(ids.back().first), ids.back().second,
+                                                fingerprint, std::to_string(as_of)});
   }
   json::array orders;
   for (const auto& [created, id] : ids) orders.push_back(*order_json_locked(org, id, now));
-  return json::object{{"orders", std::move(orders)}, {"next_page_token", std::move(next)}};
+  return json::object{{"as_of", format_iso8601(time_of(as_of))},
+                      {"orders", std::move(orders)},
+                      {"next_page_token", std::move(next)}};
 }
 
 ApiResult<std::string> Portal::letter_pdf(const std::string& user_id, std::string_view letter_id) {

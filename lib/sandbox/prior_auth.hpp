@@ -25,6 +25,11 @@ namespace portal::sandbox {
 inline constexpr std::size_t k_additional_info_max_chars = 2000;
 inline constexpr std::size_t k_search_page_size_default = 50;
 inline constexpr std::size_t k_search_page_size_max = 100;
+// How far an order search's `as_of` trails the portal's clock. With updated_since, a search lists
+// the orders changed in (updated_since, as_of]; a change written while the page is read (in the
+// same second, or by `provportal-sandbox admin` in another process) carries a later time than
+// as_of, so the next pull from as_of sees it and none is missed.
+inline constexpr std::chrono::seconds k_feed_settle{2};
 
 // The statuses of an order. Open: pended and needs-documents (a decision is still to come).
 inline constexpr std::string_view k_status_approved = "approved";

@@ -9,7 +9,8 @@ PROVPORTAL_BIN_DIR is the directory holding the built `provportal` and `provport
 
 Every sandbox is started with the maintenance window switched off and its clock pinned to a
 Tuesday (PINNED_TIME), so the suite passes on any day at any hour, Sunday afternoon in Chicago
-included; the tests about the window or the real clock move the clock themselves.
+included; the tests about the window or the real clock move the clock themselves. Its seeded
+claims are dated from that Tuesday too (`--claims-epoch`), so they stand where the tests expect.
 """
 
 from __future__ import annotations
@@ -305,6 +306,8 @@ def sandbox_factory(sandbox_bin, tmp_path):
 
     def make(extra_args=(), pin: str | None = PINNED_TIME, log_level="warn", maintenance="off", start=True):
         counter[0] += 1
+        if pin and "--claims-epoch" not in extra_args:
+            extra_args = [*extra_args, "--claims-epoch", pin[:10]]
         sb = Sandbox(sandbox_bin, tmp_path / f"sandbox{counter[0]}", extra_args, log_level, maintenance)
         started.append(sb)
         if start:

@@ -207,7 +207,7 @@ def has_subcommand(cli_bin, name: str) -> bool:
 # Routes with an object id that the sandbox serves; the ones openapi.yaml documents are added to
 # these, so a new documented route is covered as soon as it is written down.
 KNOWN_ID_ROUTES = {("GET", "/v1/cases/{order_id}"), ("POST", "/v1/cases/{order_id}/documents"),
-                   ("GET", "/v1/letters/{letter_id}")}
+                   ("GET", "/v1/letters/{letter_id}"), ("GET", "/v1/claims/{claim_number}")}
 
 
 def test_cases_orders_letters_and_documents_of_another_organisation_are_not_found(sandbox, cli_factory, cli_bin):
@@ -232,6 +232,8 @@ def test_cases_orders_letters_and_documents_of_another_organisation_are_not_foun
             if "document_id" in doc:
                 ids.setdefault("document_id", doc["document_id"])
     assert "order_id" in ids and "letter_id" in ids, f"examples/cases.csv made no approved order:{r.describe()}"
+    # A seeded claim of A's organisation (Lakeshore), received long before the pinned day.
+    ids["claim_number"] = "C71000000102"
 
     failures, checked = [], 0
     for method, path in sorted(id_routes):
@@ -250,11 +252,19 @@ def test_cases_orders_letters_and_documents_of_another_organisation_are_not_foun
             failures.append(f"B {method} {concrete}: {theirs}")
         if method == "GET" and mine.status != 200:
             failures.append(f"the control failed: A {method} {concrete}: {mine}")
-    assert checked >= 2, f"no route was checked: {sorted(id_routes)} with {ids}"
+    assert checked >= 3, f"no route was checked: {sorted(id_routes)} with {ids}"
     # Search: the other organisation's orders are simply not there.
     found = api(sandbox, "GET", f"/v1/orders?order_id={ids['order_id']}", token=b_token)
     if found.status == 200:
         assert ids["order_id"] not in json.dumps(found.body), f"B found A's order: {found}"
     mine = api(sandbox, "GET", f"/v1/orders?order_id={ids['order_id']}", token=a_token)
     assert mine.status == 200 and ids["order_id"] in json.dumps(mine.body), f"the control failed: {mine}"
+    # Claims: an inquiry by number and the change feed do not show A's claims to B either.
+    for who, token, visible in (("A", a_token, True), ("B", b_token, False)):
+        inquiry = api(sandbox, "POST", "/v1/claims/status", body={"claim_number": ids["claim_number"]}, token=token)
+        feed = api(sandbox, "GET", "/v1/claims?page_size=100", token=token)
+        assert inquiry.status == 200 and feed.status == 200, (inquiry, feed)
+        for answer in (inquiry, feed):
+            if (ids["claim_number"] in json.dumps(answer.body)) != visible:
+                failures.append(f"{who} {'does not see' if visible else 'sees'} claim {ids['claim_number']}: {answer}")
     assert not failures, "another organisation's objects must be 404 not_found (not 403):\n" + "\n".join(failures)

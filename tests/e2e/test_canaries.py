@@ -127,6 +127,17 @@ def test_no_canary_in_logs_or_errors(canary_sandbox, cli_factory, tmp_path, log_
     assert m["last_name"] in results.read_text(), "the canary reached the results file (allowed there)"
     expect(cli.run("check-eligibility", "--batch", str(batch), "--dry-run"), 1)
 
+    # claim status by member: the canary (no claims: an empty answer), the ghost (rejected), and
+    # the canary again with --since last, whose watermark file must not name the member
+    claims = ["claim-status", "--member-id", m["member_id"], "--dob", m["date_of_birth"], "--provider-npi",
+              "1234567893", "--service-from", "2026-01-01", "--service-to", "2026-11-30", "-o", "json"]
+    assert expect(cli.run(*claims), 0).json() == []
+    expect(cli.run(*claims, "--since", "last"), 0)
+    ghost_claims = list(claims)
+    ghost_claims[ghost_claims.index(m["member_id"])] = GHOST["member_id"]
+    ghost_claims[ghost_claims.index(m["date_of_birth"])] = GHOST["date_of_birth"]
+    expect(cli.run(*ghost_claims), 6, "subscriber not found")
+
     # change the password; config; log out
     new_pw = cli.home / "new-password"
     new_pw.write_text(NEW_PASSWORD + "\n")

@@ -17,7 +17,7 @@ from conftest import PASSWORD, expect, make_active_user, unique_email
 
 SUBCOMMANDS = [
     "register", "verify-email", "login", "logout", "whoami", "reset-password", "update-profile",
-    "check-eligibility", "config", "completion",
+    "check-eligibility", "claim-status", "config", "completion",
 ]
 # The batch subcommands join this list as they are built (submit-case, upload-docs,
 # search-orders, claim-status).

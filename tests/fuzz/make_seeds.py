@@ -273,6 +273,13 @@ def sandbox_seeds():
         "admin-unlock": req("POST", "/v1/admin/accounts/unlock", admin, json.dumps({"email": "$EMAIL"})),
         "bad-json": req("POST", "/v1/auth/mfa/verify", [], '{"mfa_token": "x", '),
         "route-shorthand": req("#1", "#16", session, record(rows[5])),
+        "claims-status-by-number": req("POST", "/v1/claims/status", session,
+                                       json.dumps({"ref": "clm-1", "claim_number": "C71000000102"})),
+        "claims-status-by-member": req("POST", "/v1/claims/status", session, json.dumps({
+            "member_id": "ACM100234", "date_of_birth": "1958-03-14", "provider_npi": "1234567893",
+            "service_from": "2026-10-01", "service_to": "2026-11-30", "changed_since": "2026-11-16T15:00:00Z"})),
+        "claims-feed": req("GET", "/v1/claims?changed_since=2026-11-16T15:00:00Z&status=pending&page_size=2", session),
+        "claims-one": req("GET", "/v1/claims/C71000000119", session),
     }
     for name, text in seeds.items():
         write(t, name + ".req", text)

@@ -611,6 +611,7 @@ TEST_F(PriorAuth, OversizeDocumentsAreRefused) {
 }
 
 TEST_F(PriorAuth, SearchFiltersAndPages) {
+  m_portal->clock_set(k_t0);  // signing in took real time
   std::vector<std::string> ids;
   for (int i = 0; i < 5; ++i) {
     ids.push_back(create(radiology(), "approved"));
@@ -649,7 +650,16 @@ TEST_F(PriorAuth, SearchFiltersAndPages) {
   EXPECT_EQ(ids_of(search("?to=2026-12-15")).size(), 6u);
   auto acmp = str(body_of(call("GET", "/v1/cases/" + ids[2], m_alice)).at("acmp_number"));
   EXPECT_EQ(ids_of(search("?acmp_number=" + acmp)), std::vector<std::string>{ids[2]});
-  EXPECT_EQ(ids_of(search("?updated_since=2026-11-17T15:00:03Z")).size(), 3u);
+  // updated_since lists the orders changed in (updated_since, as_of], as_of trailing the clock
+  // by k_feed_settle: the last three orders were written at 15:00:04 and 15:00:05.
+  m_portal->clock_set(k_t0 + std::chrono::seconds{5} + k_feed_settle);
+  auto since = search("?updated_since=2026-11-17T15:00:03Z");
+  EXPECT_EQ(ids_of(since).size(), 3u);
+  EXPECT_EQ(body_of(since).at("as_of"), "2026-11-17T15:00:05Z");
+  m_portal->clock_set(k_t0 + std::chrono::seconds{5});
+  auto settling = search("?updated_since=2026-11-17T15:00:03Z");
+  EXPECT_TRUE(ids_of(settling).empty()) << settling.body;  // written within the settle time
+  EXPECT_EQ(body_of(settling).at("as_of"), "2026-11-17T15:00:03Z");
 
   auto bad = search("?member_id=AMA200118");
   EXPECT_EQ(bad.status, 400);
@@ -688,6 +698,37 @@ TEST_F(PriorAuth, SearchFiltersAndPages) {
   EXPECT_EQ(search("?page_size=3&status=approved&page_token=" + first_token).status, 400);
   EXPECT_EQ(search("?page_token=garbage").status, 400);
   EXPECT_EQ(search("?page_size=3&page_token=" + first_token).status, 200);
+}
+
+TEST_F(PriorAuth, AnOrdersPullKeepsItsWindowAcrossPages) {
+  m_portal->clock_set(k_t0);
+  std::vector<std::string> first;
+  for (int i = 0; i < 3; ++i) first.push_back(create(radiology(), "approved"));
+  m_portal->clock_set(k_t0 + std::chrono::minutes{10});
+  auto ids_of = [&](const HttpResponse& r) {
+    std::vector<std::string> out;
+    auto body = body_of(r);
+    for (const auto& o : body.at("orders").as_array()) out.push_back(str(o.at("order_id")));
+    return out;
+  };
+  std::string since = "?updated_since=2026-11-17T14:00:00Z&page_size=2";
+  auto page1 = call("GET", "/v1/orders" + since, m_alice);
+  ASSERT_EQ(page1.status, 200) << page1.body;
+  std::string as_of = str(body_of(page1).at("as_of"));
+  EXPECT_EQ(as_of, "2026-11-17T15:09:58Z");
+  // An order created between the pages is after the window: not on page 2, but in the next pull.
+  std::string later = create(radiology(), "approved");
+  m_portal->clock_set(k_t0 + std::chrono::minutes{20});
+  auto page2 = call("GET", "/v1/orders" + since + "&page_token=" + str(body_of(page1).at("next_page_token")), m_alice);
+  ASSERT_EQ(page2.status, 200) << page2.body;
+  EXPECT_EQ(str(body_of(page2).at("as_of")), as_of);
+  auto pulled = ids_of(page1);
+  for (const auto& id : ids_of(page2)) pulled.push_back(id);
+  std::sort(pulled.begin(), pulled.end());
+  std::sort(first.begin(), first.end());
+  EXPECT_EQ(pulled, first);
+  auto next = call("GET", "/v1/orders?updated_since=" + as_of, m_alice);
+  EXPECT_EQ(ids_of(next), std::vector<std::string>{later});
 }
 
 TEST_F(PriorAuth, CaseKeysReplayAcrossARestart) {

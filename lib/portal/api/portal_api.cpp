@@ -521,6 +521,11 @@ Expected<json::object> PortalApi::search_orders(std::string_view query) {
                    nullptr, true);
 }
 
+Expected<json::object> PortalApi::claims(std::string_view query) {
+  return call_json("GET", "/v1/claims" + (query.empty() ? std::string() : "?" + std::string(query)), nullptr,
+                   true);
+}
+
 Expected<std::string> PortalApi::letter(std::string_view letter_id) {
   auto r = call("GET", "/v1/letters/" + url_encode(letter_id), nullptr, true);
   if (!r) return fail(r.error());

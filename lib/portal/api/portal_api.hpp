@@ -129,6 +129,9 @@ class PortalApi {
   Expected<boost::json::object> search_orders(std::string_view query);
   // GET /v1/letters/{letter_id} (session): the letter's PDF bytes.
   Expected<std::string> letter(std::string_view letter_id);
+  // GET /v1/claims?QUERY (session): one page of the claims change feed, {"as_of",
+  // "changed_since", "claims": [...], "next_page_token"} (see claims_query()).
+  Expected<boost::json::object> claims(std::string_view query);
 
  private:
   // One exchange with retries as the method allows; 2xx answers are returned, others mapped.

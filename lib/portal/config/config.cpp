@@ -79,6 +79,11 @@ fs::path config_path(const EnvLookup& env) { return config_dir(env) / "config.ya
 
 fs::path sessions_dir(const EnvLookup& env) { return config_dir(env) / "sessions"; }
 
+fs::path state_dir(const EnvLookup& env) {
+  if (auto x = env("XDG_STATE_HOME")) return fs::path(*x) / "provportal";
+  return home_dir(env) / ".local" / "state" / "provportal";
+}
+
 fs::path default_sandbox_ca(const EnvLookup& env) {
   fs::path data =
       env("XDG_DATA_HOME") ? fs::path(*env("XDG_DATA_HOME")) : home_dir(env) / ".local" / "share";

@@ -51,6 +51,9 @@ fs::path config_path(const EnvLookup& env);
 // config_dir()/sessions.
 fs::path sessions_dir(const EnvLookup& env);
 
+// $XDG_STATE_HOME/provportal (default ~/.local/state/provportal): journals and watermarks.
+fs::path state_dir(const EnvLookup& env);
+
 // $XDG_DATA_HOME/provportal-sandbox/ca.pem (default ~/.local/share/...): the CA of a sandbox
 // started with its default data directory.
 fs::path default_sandbox_ca(const EnvLookup& env);
