@@ -17,10 +17,12 @@
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "portal/api/outage_wait.hpp"
 #include "portal/api/portal_api.hpp"
 #include "portal/batch/journal.hpp"
 #include "portal/output/output.hpp"
 #include "portal/records/schema.hpp"
+#include "portal/util/crypto.hpp"
 
 namespace portal::batch {
 
@@ -281,6 +283,9 @@ class Run {
   };
   Delivery deliver(std::size_t line, std::unique_ptr<http::Client>& client, http::Request request,
                    const fs::path* file, const std::string& content_type);
+  // deliver(), and the observer told how the request ended.
+  Delivery observed(const Slot& slot, std::unique_ptr<http::Client>& client, http::Request request,
+                    const fs::path* file, const std::string& content_type);
 
  private:
   void worker();
@@ -349,7 +354,11 @@ Run::Delivery Run::deliver(std::size_t line, std::unique_ptr<http::Client>& clie
       out.stopped = true;
       return out;
     }
-    if (attempt > 1) ++m_retried;
+    if (attempt > 1) {
+      ++m_retried;
+      if (m_options.observer) m_options.observer->retried();
+    }
+    if (m_options.outage) m_options.outage->pass();
     m_rate.acquire();
     if (!client) {
       auto made = m_transport.connect();
@@ -361,7 +370,11 @@ Run::Delivery Run::deliver(std::size_t line, std::unique_ptr<http::Client>& clie
       client = std::move(*made);
     }
     std::optional<std::chrono::milliseconds> wait_hint;
+    auto sent_at = Clock::now();
     auto response = file ? client->send_file(request, *file, content_type) : client->send(request);
+    if (m_options.observer) {
+      m_options.observer->exchange({request, response ? &*response : nullptr, Clock::now() - sent_at});
+    }
     if (!response) {
       if (response.error().kind == ErrorKind::input || response.error().kind == ErrorKind::usage) {
         // The file to send changed or vanished since the row was checked: not worth retrying.
@@ -384,9 +397,25 @@ Run::Delivery Run::deliver(std::size_t line, std::unique_ptr<http::Client>& clie
       out.problem = e.message;
       wait_hint = retry_after(*response);
       if (wait_hint && *wait_hint > m_options.max_delay) {
+        if (m_options.outage) {
+          // --wait: every connection pauses until the portal is back; the row goes on as if
+          // nothing happened (waiting uses up no attempt).
+          auto waited = m_options.outage->wait(
+              std::chrono::ceil<std::chrono::seconds>(*wait_hint), e.code == "maintenance", e);
+          if (waited) {
+            --attempt;
+            continue;
+          }
+          if (waited.error().kind == ErrorKind::interrupted) {
+            out.stopped = true;
+            return out;
+          }
+          e = waited.error();
+        }
         // A long Retry-After (the maintenance window) will not pass by retrying: stop the run.
         e.kind = ErrorKind::unavailable;
-        if (e.hint.empty()) e.hint = "run the same command with --resume once the portal is back";
+        e.hint += (e.hint.empty() ? "" : "; ") +
+                  std::string("run the same command with --resume once the portal is back");
         set_fatal(std::move(e));
         out.stopped = true;
         return out;
@@ -408,6 +437,26 @@ Run::Delivery Run::deliver(std::size_t line, std::unique_ptr<http::Client>& clie
   out.problem = "no answer after " + std::to_string(m_options.max_attempts) +
                 " attempts: " + out.problem;
   return out;
+}
+
+Run::Delivery Run::observed(const Slot& slot, std::unique_ptr<http::Client>& client,
+                           http::Request request, const fs::path* file,
+                           const std::string& content_type) {
+  if (!m_options.observer) return deliver(slot.line, client, std::move(request), file, content_type);
+  http::Request sent = request;
+  auto d = deliver(slot.line, client, std::move(request), file, content_type);
+  // A streamed file's hash travels with it (X-Content-SHA256); a JSON body is hashed here.
+  std::string hash;
+  if (!file) hash = sha256_hex(sent.body);
+  for (const auto& [name, value] : sent.headers) {
+    if (file && name == "X-Content-SHA256") hash = value;
+  }
+  http::RequestEvent event{sent, d.response ? &*d.response : nullptr, std::move(hash), d.problem,
+                           d.stopped, slot.line, slot.ref, m_options.input_name};
+  std::string file_text = file ? file->string() : std::string();
+  event.file = file_text;
+  m_options.observer->request_done(event);
+  return d;
 }
 
 namespace {
@@ -454,7 +503,7 @@ class SlotContext final : public RowContext {
 void Run::send(Slot& slot, std::unique_ptr<http::Client>& client) {
   if (m_op.action) {
     SlotContext ctx(slot, [&](http::Request r, const fs::path* file, const std::string& type) {
-      return deliver(slot.line, client, std::move(r), file, type);
+      return observed(slot, client, std::move(r), file, type);
     });
     RowResult result = m_op.action(ctx);
     // A row cut short by a stopping run stays unfinished whatever the action made of it.
@@ -468,7 +517,7 @@ void Run::send(Slot& slot, std::unique_ptr<http::Client>& client) {
   request.target = m_op.target;
   request.body = json::serialize(slot.record);
   request.headers = {{"Idempotency-Key", slot.key}};
-  auto d = deliver(slot.line, client, std::move(request), nullptr, {});
+  auto d = observed(slot, client, std::move(request), nullptr, {});
   if (d.stopped) return;
   if (!d.response) {
     slot.result.outcome = "failed";
@@ -544,11 +593,13 @@ void Run::finish(Slot& slot) {
     // Each bad row on stderr with its line and fields (never their values: they may be PHI).
     std::string where = (m_options.input_name == "-" ? std::string("stdin") : m_options.input_name) +
                         ":" + std::to_string(slot.line) + ": ";
-    if (slot.result.errors.empty()) {
-      m_err << where << slot.result.message << '\n';
-    }
+    auto say = [&](const std::string& text) {
+      if (m_options.say) m_options.say(text);
+      else m_err << text << '\n';
+    };
+    if (slot.result.errors.empty()) say(where + slot.result.message);
     for (const auto& e : slot.result.errors) {
-      m_err << where << (e.field.empty() ? std::string("the row") : e.field) << ": " << e.message << '\n';
+      say(where + (e.field.empty() ? std::string("the row") : e.field) + ": " + e.message);
     }
   }
   if (m_options.fail_fast && o != "ok") m_halt = true;
