@@ -67,9 +67,20 @@ Expected<batch::Transport> make_transport(Context& ctx) {
   if (!api) return fail(api.error());
   auto options = ctx.client_options();
   if (!options) return fail(options.error());
+  auto store = ctx.session_store();
+  if (!store) return fail(store.error());
   batch::Transport t;
   t.token = (*api)->token();
   t.connect = [o = *options]() { return http::Client::create(o); };
+  // A second job of the same profile may refresh the session (which ends the old token) while
+  // this one runs: go on with the token it left in the cache.
+  t.renew = [store = *store, base = (*api)->base_url()](const std::string& rejected) -> std::optional<std::string> {
+    auto lock = store.lock();
+    if (!lock) return std::nullopt;
+    auto cached = store.load();
+    if (!cached || !*cached || (*cached)->base_url != base || (*cached)->token == rejected) return std::nullopt;
+    return (*cached)->token;
+  };
   return t;
 }
 

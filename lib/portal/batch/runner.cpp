@@ -270,7 +270,8 @@ namespace {
 class Run {
  public:
   Run(const Operation& op, const Transport& transport, const RunOptions& options, std::ostream& err)
-      : m_op(op), m_transport(transport), m_options(options), m_err(err), m_rate(options.rate) {}
+      : m_op(op), m_transport(transport), m_options(options), m_err(err), m_rate(options.rate),
+        m_token(transport.token) {}
 
   Expected<Summary> execute(RecordReader& reader, std::ostream& results_out);
 
@@ -292,6 +293,9 @@ class Run {
   void send(Slot& slot, std::unique_ptr<http::Client>& client);
   void finish(Slot& slot);
   void set_fatal(Error e);
+  // The session token requests go with now, and its replacement after a 401 (Transport::renew).
+  std::string current_token();
+  bool renew_token(const std::string& rejected);
   Expected<void> open_journal();
   void draw_progress(bool final);
 
@@ -301,6 +305,8 @@ class Run {
   std::ostream& m_err;
   RateLimiter m_rate;
   std::unique_ptr<Journal> m_journal;
+  std::mutex m_token_mutex;
+  std::string m_token;
 
   std::mutex m_mutex;
   std::condition_variable m_work_cv;  // workers wait for rows
@@ -314,6 +320,22 @@ class Run {
   Clock::time_point m_started;
   Clock::time_point m_last_progress{};
 };
+
+std::string Run::current_token() {
+  std::lock_guard lock(m_token_mutex);
+  return m_token;
+}
+
+bool Run::renew_token(const std::string& rejected) {
+  if (!m_transport.renew) return false;
+  std::lock_guard lock(m_token_mutex);
+  if (m_token != rejected) return true;  // another worker renewed it already
+  auto fresh = m_transport.renew(rejected);
+  if (!fresh || fresh->empty() || *fresh == rejected) return false;
+  spdlog::info("the session was renewed by another provportal process; going on with it");
+  m_token = std::move(*fresh);
+  return true;
+}
 
 void Run::set_fatal(Error e) {
   std::lock_guard lock(m_mutex);
@@ -346,7 +368,7 @@ void Run::worker() {
 Run::Delivery Run::deliver(std::size_t line, std::unique_ptr<http::Client>& client,
                            http::Request request, const fs::path* file,
                            const std::string& content_type) {
-  request.headers.emplace_back("Authorization", "Bearer " + m_transport.token);
+  request.headers.emplace_back("Authorization", std::string());
   static thread_local std::mt19937_64 rng{std::random_device{}()};
   Delivery out;
   for (int attempt = 1; attempt <= m_options.max_attempts; ++attempt) {
@@ -354,6 +376,8 @@ Run::Delivery Run::deliver(std::size_t line, std::unique_ptr<http::Client>& clie
       out.stopped = true;
       return out;
     }
+    const std::string token = current_token();
+    request.headers.back().second = "Bearer " + token;  // Authorization, added last above
     if (attempt > 1) {
       ++m_retried;
       if (m_options.observer) m_options.observer->retried();
@@ -386,6 +410,10 @@ Run::Delivery Run::deliver(std::size_t line, std::unique_ptr<http::Client>& clie
       out.problem = response.error().message;
       client.reset();
     } else if (response->status == 401) {
+      if (renew_token(token)) {
+        --attempt;  // another process renewed the session: the same attempt with its token
+        continue;
+      }
       Error e = api::map_error(*response);
       e.hint = "log in again (provportal login), then run the same command with --resume";
       set_fatal(std::move(e));

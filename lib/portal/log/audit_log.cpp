@@ -38,7 +38,8 @@ Expected<void> AuditLog::open() {
       if (ec) {
         return fail(ErrorKind::input,
                     "cannot create the directory of the audit log " + dir.string() + ": " + ec.message(),
-                    "create it, or move the log with --audit-log FILE (PROVPORTAL_AUDIT_LOG)");
+                    "nothing was sent; create it, or move the log with --audit-log FILE "
+                    "(PROVPORTAL_AUDIT_LOG)");
       }
       ::chmod(dir.c_str(), 0700);
     }
