@@ -371,6 +371,7 @@ Run::Delivery Run::deliver(std::size_t line, std::unique_ptr<http::Client>& clie
   request.headers.emplace_back("Authorization", std::string());
   static thread_local std::mt19937_64 rng{std::random_device{}()};
   Delivery out;
+  bool again = false;  // the same attempt once more, after a wait or with a renewed token
   for (int attempt = 1; attempt <= m_options.max_attempts; ++attempt) {
     if (m_halt.load() || stop_flag().load()) {
       out.stopped = true;
@@ -378,10 +379,11 @@ Run::Delivery Run::deliver(std::size_t line, std::unique_ptr<http::Client>& clie
     }
     const std::string token = current_token();
     request.headers.back().second = "Bearer " + token;  // Authorization, added last above
-    if (attempt > 1) {
+    if (attempt > 1 || again) {
       ++m_retried;
       if (m_options.observer) m_options.observer->retried();
     }
+    again = false;
     if (m_options.outage) m_options.outage->pass();
     m_rate.acquire();
     if (!client) {
@@ -412,6 +414,7 @@ Run::Delivery Run::deliver(std::size_t line, std::unique_ptr<http::Client>& clie
     } else if (response->status == 401) {
       if (renew_token(token)) {
         --attempt;  // another process renewed the session: the same attempt with its token
+        again = true;
         continue;
       }
       Error e = api::map_error(*response);
@@ -432,6 +435,7 @@ Run::Delivery Run::deliver(std::size_t line, std::unique_ptr<http::Client>& clie
               std::chrono::ceil<std::chrono::seconds>(*wait_hint), e.code == "maintenance", e);
           if (waited) {
             --attempt;
+            again = true;
             continue;
           }
           if (waited.error().kind == ErrorKind::interrupted) {
