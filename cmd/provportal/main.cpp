@@ -30,11 +30,12 @@ constexpr const char* k_exit_codes =
     "       inactive, disabled, pending review or email not verified\n"
     "  5    unavailable: network or TLS failure, server errors after retries, maintenance\n"
     "  6    the portal refused the operation (not found, duplicate, conflict, forbidden)\n"
-    "  130  interrupted\n"
+    "  130  interrupted (a batch saves its journal: run it again with --resume)\n"
     "\n"
     "Environment: PROVPORTAL_PROFILE, PROVPORTAL_BASE_URL, PROVPORTAL_CA_FILE,\n"
-    "PROVPORTAL_CLIENT_CERT, PROVPORTAL_CLIENT_KEY, PROVPORTAL_TIMEOUT, NO_COLOR,\n"
-    "XDG_CONFIG_HOME.\n"
+    "PROVPORTAL_CLIENT_CERT, PROVPORTAL_CLIENT_KEY, PROVPORTAL_TIMEOUT, PROVPORTAL_WAIT,\n"
+    "PROVPORTAL_MAX_WAIT, PROVPORTAL_WAIT_POLL, PROVPORTAL_METRICS, PROVPORTAL_AUDIT_LOG,\n"
+    "NO_COLOR, XDG_CONFIG_HOME, XDG_STATE_HOME.\n"
     "\n"
     "Examples:\n"
     "  provportal register --provider-type physician --npi 1234567893 --tax-id 36-1234567 \\\n"
@@ -42,7 +43,14 @@ constexpr const char* k_exit_codes =
     "      --phone 312-555-0142 --fax 312-555-0143 --accept-terms\n"
     "  provportal verify-email --email maria@clinic.example --code 123456\n"
     "  provportal login --email maria@clinic.example\n"
-    "  provportal whoami -o json\n";
+    "  provportal whoami -o json\n"
+    "  # unattended (cron): log in only when needed, wait out the Sunday maintenance window for\n"
+    "  # up to 6 hours, JSON logs, metrics for node-exporter\n"
+    "  provportal login --if-needed --password-file ~/.pw --totp-secret-file ~/.totp\n"
+    "  provportal --wait --max-wait 6h --log-format json \\\n"
+    "      --metrics /var/lib/prometheus/node-exporter/provportal.prom \\\n"
+    "      check-eligibility --batch members.csv --results results.csv\n"
+    "  provportal --audit-log /var/log/provportal/audit.jsonl submit-case --batch cases.csv\n";
 
 // SIGINT and SIGTERM are blocked in every thread and taken here, on a thread of their own, so that
 // an interrupt can do what a signal handler may not: write the metrics file and log in JSON.
