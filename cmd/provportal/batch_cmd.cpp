@@ -93,7 +93,8 @@ Expected<void> add_hooks(Context& ctx, batch::RunOptions& o) {
     if (!wait) return fail(wait.error());
     o.outage = *wait;
   }
-  o.say = [](const std::string& text) { log::message(text, "warn"); };
+  // A bad row's report names its line and fields, never their values (the runner sees to it).
+  o.say = [](const std::string& text) { log::message(text, "warn", nullptr, false); };
   return {};
 }
 
@@ -143,7 +144,8 @@ Expected<void> run_batch_command(Context& ctx, const batch::Operation& op, const
   o.journal = f.journal;
   o.results = f.results;
   o.results_csv = ctx.format() == output::Format::csv;
-  o.progress = ctx.stderr_is_tty() && !ctx.global.quiet;
+  // A progress line redrawn with \r would break JSON logs, one object per line.
+  o.progress = ctx.stderr_is_tty() && !ctx.global.quiet && log::current_format() == log::Format::text;
   o.quiet = ctx.global.quiet;
   o.input_name = f.file;
   if (!f.shard.empty()) {

@@ -60,6 +60,7 @@ Expected<void> Context::init() {
     auto dir = std::filesystem::path(given).parent_path();
     std::error_code ec;
     if (!dir.empty() && !std::filesystem::is_directory(dir, ec)) {
+      m_metrics_unusable = true;  // said here; finish() need not say it again
       return fail(ErrorKind::usage, "--metrics " + given + ": the directory " + dir.string() + " does not exist",
                   "give a file in an existing directory, e.g. the textfile collector's "
                   "/var/lib/prometheus/node-exporter/provportal.prom");
@@ -267,7 +268,7 @@ void Context::finish(int exit_code) {
   m_finished = true;
   if (m_audit) m_audit->sync();
   auto path = metrics_path();
-  if (path.empty()) return;
+  if (path.empty() || m_metrics_unusable) return;
   if (m_outage) m_metrics.waited(m_outage->waited().count());
   auto who = m_telemetry.who();
   metrics::RunInfo run;

@@ -151,6 +151,7 @@ class Context {
   api::Telemetry m_telemetry{&m_metrics, nullptr};
   std::unique_ptr<api::OutageWait> m_outage;
   bool m_outage_resolved = false;
+  bool m_metrics_unusable = false;
   std::mutex m_finish_mutex;
   bool m_finished = false;
 };

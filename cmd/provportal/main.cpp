@@ -61,12 +61,14 @@ void handle_signals(Context* ctx, sigset_t set) {
     portal::cli::restore_terminal_from_signal();
     // A running batch stops sending, saves its journal and exits 130 by itself; a second
     // interrupt (or any outside a batch) ends the process at once.
+    // A new line after the ^C a terminal echoed; JSON logs stay one object per line.
+    const bool text = portal::log::current_format() == portal::log::Format::text;
     if (portal::cli::batch_running().load() && !portal::batch::stop_flag().exchange(true)) {
-      std::fputs("\n", stderr);
+      if (text) std::fputs("\n", stderr);
       portal::log::message("interrupted: saving the journal (interrupt again to quit at once)", "warn");
       continue;
     }
-    std::fputs("\n", stderr);
+    if (text) std::fputs("\n", stderr);
     portal::log::message("interrupted", "warn");
     ctx->finish(130);
     ::_exit(130);

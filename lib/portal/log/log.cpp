@@ -159,19 +159,21 @@ const std::string& run_id() {
   return id;
 }
 
-void message(std::string_view text, std::string_view level, const boost::json::object* fields) {
+void message(std::string_view text, std::string_view level, const boost::json::object* fields,
+             bool redact_text) {
   std::string line;
+  std::string shown = redact_text ? redact(text) : std::string(text);
   if (g_format.load() == Format::json) {
     boost::json::object o{{"ts", format_iso8601(SystemClock().now())},
                           {"level", level},
                           {"run_id", run_id()},
-                          {"msg", redact(text)}};
+                          {"msg", shown}};
     if (fields) {
       for (const auto& kv : *fields) o[kv.key()] = kv.value();
     }
     line = boost::json::serialize(o);
   } else {
-    line = redact(text);
+    line = std::move(shown);
   }
   line += '\n';
   // One write per line, after what the logger buffered, so lines never interleave.

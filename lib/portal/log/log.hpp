@@ -46,8 +46,10 @@ const std::string& run_id();
 
 // A line for the person on stderr whatever the log level (notices, batch summaries, bad rows):
 // the text as it is, or with --log-format json one object {ts, level, run_id, msg, ...fields}.
-// Redacted like every log line.
+// Redacted like every log line, unless `redact_text` is false: for text built only from field
+// names and the project's own words (a bad row's report), which the JSON-member redaction could
+// garble.
 void message(std::string_view text, std::string_view level = "info",
-             const boost::json::object* fields = nullptr);
+             const boost::json::object* fields = nullptr, bool redact_text = true);
 
 }  // namespace portal::log
