@@ -94,7 +94,7 @@ Expected<void> add_hooks(Context& ctx, batch::RunOptions& o) {
     o.outage = *wait;
   }
   // A bad row's report names its line and fields, never their values (the runner sees to it).
-  o.say = [](const std::string& text) { log::message(text, "warn", nullptr, false); };
+  o.say = [](const std::string& text) { log::message(text, "warning", nullptr, false); };
   return {};
 }
 

@@ -65,11 +65,11 @@ void handle_signals(Context* ctx, sigset_t set) {
     const bool text = portal::log::current_format() == portal::log::Format::text;
     if (portal::cli::batch_running().load() && !portal::batch::stop_flag().exchange(true)) {
       if (text) std::fputs("\n", stderr);
-      portal::log::message("interrupted: saving the journal (interrupt again to quit at once)", "warn");
+      portal::log::message("interrupted: saving the journal (interrupt again to quit at once)", "warning");
       continue;
     }
     if (text) std::fputs("\n", stderr);
-    portal::log::message("interrupted", "warn");
+    portal::log::message("interrupted", "warning");
     ctx->finish(130);
     ::_exit(130);
   }

@@ -438,7 +438,7 @@ def test_json_logs_carry_one_run_id_and_end_with_a_summary(sandbox, office, tmp_
     assert len(ids) == 1 and re.fullmatch(r"[0-9a-f]{16}", ids.pop()), lines
     for line in lines:
         assert {"ts", "level", "msg"} <= set(line), line
-    assert any("provider_npi" in line["msg"] and line["level"] == "warn" for line in lines), "bad rows are logged"
+    assert any("provider_npi" in line["msg"] and line["level"] == "warning" for line in lines), "bad rows are logged"
     last = lines[-1]
     assert last["summary"] == {**last["summary"], "total": 7, "ok": 5, "rejected": 0, "invalid": 2, "failed": 0}
     assert last["exit_code"] == 1 and "elapsed_seconds" in last["summary"] and "retried" in last["summary"]
