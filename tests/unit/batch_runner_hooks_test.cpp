@@ -201,7 +201,7 @@ TEST_F(RunnerHooks, WithWaitAnOutageBeyondTheBoundStopsAtOnce) {
   ASSERT_TRUE(s.fatal);
   EXPECT_EQ(exit_code_of(s), 5);
   EXPECT_NE(s.fatal->message.find("--max-wait"), std::string::npos);
-  EXPECT_LT(std::chrono::steady_clock::now() - t, 1500ms);
+  EXPECT_LT(std::chrono::steady_clock::now() - t, 3s);  // not the 60 s the portal announced
 }
 
 TEST_F(RunnerHooks, ATokenRenewedByAnotherJobIsTakenUpAfterA401) {

@@ -52,6 +52,8 @@ void OutageWait::pass() {
 
 Expected<void> OutageWait::wait(std::chrono::seconds retry_after, bool maintenance,
                                 const Error& why) {
+  // A portal that says "again in 0 s" for ever must still spend the bound, not spin.
+  retry_after = std::max(retry_after, std::chrono::seconds{1});
   std::unique_lock lock(m_mutex);
   if (m_waiting.load()) {
     // Another connection met the same outage first: wait with it and share its outcome.
