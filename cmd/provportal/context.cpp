@@ -204,7 +204,8 @@ Expected<api::OutageWait*> Context::outage() {
   auto s = settings();
   if (!s) return fail(s.error());
   const auto& p = (*s)->profile;
-  bool wait = false;
+  // A bound given anywhere (flag, environment, profile) means waiting, unless wait says false.
+  bool wait = !p.max_wait.empty();
   if (!p.wait.empty()) {
     auto b = parse_bool(p.wait);
     if (!b) {

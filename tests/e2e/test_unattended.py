@@ -280,11 +280,16 @@ def test_ctrl_c_during_a_single_command_wait_writes_the_metrics(sandbox, office,
 
 
 def test_wait_from_the_environment_and_bad_values(sandbox, office):
+    window_on(sandbox, office, before_end(10))
+    expect(office.run("whoami", env={"PROVPORTAL_MAX_WAIT": "2m", "PROVPORTAL_WAIT": "false"}), 5, "--wait")
+    expect(office.run("whoami", "--max-wait", "soon"), 2, "--max-wait", "6h")
+    expect(office.run("whoami", env={"PROVPORTAL_WAIT": "maybe"}), 2, "PROVPORTAL_WAIT")
+    # A bound alone means waiting.
+    expect(office.run("whoami", "-o", "json", env={"PROVPORTAL_MAX_WAIT": "2m"}), 0, "waiting (--wait)")
+    sandbox.admin("settings", "--maintenance-window", "off")
     window_on(sandbox, office, before_end(6))
     expect(office.run("whoami", "-o", "json", env={"PROVPORTAL_WAIT": "true", "PROVPORTAL_MAX_WAIT": "5m"}), 0,
            "waiting (--wait)")
-    expect(office.run("whoami", "--max-wait", "soon"), 2, "--max-wait", "6h")
-    expect(office.run("whoami", env={"PROVPORTAL_WAIT": "maybe"}), 2, "PROVPORTAL_WAIT")
 
 
 # ---- login --if-needed -------------------------------------------------------------------------
