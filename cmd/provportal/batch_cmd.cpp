@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "portal/batch/reader.hpp"
+#include "portal/log/log.hpp"
 #include "portal/records/schema.hpp"
 
 namespace portal::cli {
@@ -66,10 +67,56 @@ Expected<batch::Transport> make_transport(Context& ctx) {
   if (!api) return fail(api.error());
   auto options = ctx.client_options();
   if (!options) return fail(options.error());
+  auto store = ctx.session_store();
+  if (!store) return fail(store.error());
   batch::Transport t;
   t.token = (*api)->token();
   t.connect = [o = *options]() { return http::Client::create(o); };
+  // A second job of the same profile may refresh the session (which ends the old token) while
+  // this one runs: go on with the token it left in the cache.
+  t.renew = [store = *store, base = (*api)->base_url()](const std::string& rejected) -> std::optional<std::string> {
+    auto lock = store.lock();
+    if (!lock) return std::nullopt;
+    auto cached = store.load();
+    if (!cached || !*cached || (*cached)->base_url != base || (*cached)->token == rejected) return std::nullopt;
+    return (*cached)->token;
+  };
   return t;
+}
+
+// The unattended-run hooks of a batch: metrics and audit, --wait, per-row messages in the log
+// format.
+Expected<void> add_hooks(Context& ctx, batch::RunOptions& o) {
+  o.observer = &ctx.telemetry();
+  if (!o.dry_run) {
+    auto wait = ctx.outage();
+    if (!wait) return fail(wait.error());
+    o.outage = *wait;
+  }
+  // A bad row's report names its line and fields, never their values (the runner sees to it).
+  o.say = [](const std::string& text) { log::message(text, "warning", nullptr, false); };
+  return {};
+}
+
+void count_rows(Context& ctx, const batch::Summary& s) {
+  ctx.metrics().rows("ok", s.ok);
+  ctx.metrics().rows("rejected", s.rejected);
+  ctx.metrics().rows("invalid", s.invalid);
+  ctx.metrics().rows("failed", s.failed);
+}
+
+json::object summary_json(const batch::Summary& s) {
+  return json::object{{"total", s.total},
+                      {"ok", s.ok},
+                      {"rejected", s.rejected},
+                      {"invalid", s.invalid},
+                      {"failed", s.failed},
+                      {"retried", s.retried},
+                      {"replayed", s.replayed},
+                      {"resumed", s.resumed},
+                      {"elapsed_seconds", s.elapsed.count()},
+                      {"interrupted", s.interrupted},
+                      {"stopped_early", s.stopped_early}};
 }
 
 }  // namespace
@@ -97,7 +144,8 @@ Expected<void> run_batch_command(Context& ctx, const batch::Operation& op, const
   o.journal = f.journal;
   o.results = f.results;
   o.results_csv = ctx.format() == output::Format::csv;
-  o.progress = ctx.stderr_is_tty() && !ctx.global.quiet;
+  // A progress line redrawn with \r would break JSON logs, one object per line.
+  o.progress = ctx.stderr_is_tty() && !ctx.global.quiet && log::current_format() == log::Format::text;
   o.quiet = ctx.global.quiet;
   o.input_name = f.file;
   if (!f.shard.empty()) {
@@ -129,11 +177,20 @@ Expected<void> run_batch_command(Context& ctx, const batch::Operation& op, const
   }
   auto reader = batch::make_reader(format, *in, f.file == "-" ? "stdin" : f.file);
 
+  if (auto hooked = add_hooks(ctx, o); !hooked) return fail(hooked.error());
   batch_running() = true;
   auto summary = batch::run_batch(op, *reader, transport, o, ctx.out(), ctx.err());
   batch_running() = false;
   if (!summary) return fail(summary.error());
-  ctx.notice(summary->line());
+  count_rows(ctx, *summary);
+  if (log::current_format() == log::Format::json) {
+    if (!ctx.global.quiet) {
+      json::object fields{{"summary", summary_json(*summary)}, {"exit_code", batch::exit_code_of(*summary)}};
+      log::message(summary->line(), "info", &fields);
+    }
+  } else {
+    ctx.notice(summary->line());
+  }
   if (summary->fatal) {
     Error e = *summary->fatal;
     if (!summary->journal.empty() && !f.dry_run) {
@@ -218,13 +275,15 @@ Expected<std::vector<batch::RowResult>> run_records(Context& ctx, const batch::O
   batch::RunOptions o;
   o.concurrency = 1;
   o.dry_run = false;
-  o.input_name = "-";
+  o.input_name = "";  // not a file: the audit log names no input
   o.use_journal = false;
   o.quiet = true;
+  if (auto hooked = add_hooks(ctx, o); !hooked) return fail(hooked.error());
   InMemoryRecords reader(std::move(records));
   std::ostringstream results;
   auto summary = batch::run_batch(op, reader, *transport, o, results, ctx.err());
   if (!summary) return fail(summary.error());
+  count_rows(ctx, *summary);
   if (summary->fatal) return fail(*summary->fatal);
   if (summary->interrupted) return fail(ErrorKind::interrupted, "interrupted");
   std::vector<batch::RowResult> out;

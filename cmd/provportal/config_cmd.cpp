@@ -29,7 +29,8 @@ std::string target_profile(Context& ctx, const config::ConfigFile& file) {
 bool is_path_key(std::string_view key) {
   return key == "ca_file" || key == "ca-file" || key == "client_cert" || key == "client-cert" ||
          key == "client_key" || key == "client-key" || key == "totp_secret_file" ||
-         key == "totp-secret-file" || key == "password_file" || key == "password-file";
+         key == "totp-secret-file" || key == "password_file" || key == "password-file" ||
+         key == "metrics_file" || key == "metrics-file" || key == "audit_log" || key == "audit-log";
 }
 
 Expected<void> run_list(Context& ctx) {
@@ -115,13 +116,16 @@ void setup_config(CLI::App& app, Context& ctx) {
   cmd->require_subcommand(1);
   cmd->footer(
       "The file is $XDG_CONFIG_HOME/provportal/config.yaml (~/.config by default). Keys: "
-      "base_url, ca_file, client_cert, client_key, email, totp_secret_file, password_file.\n"
+      "base_url, ca_file, client_cert, client_key, email, totp_secret_file, password_file,\n"
+      "wait (true|false), max_wait (e.g. 6h), metrics_file, audit_log.\n"
       "Precedence: flags > PROVPORTAL_* environment > profile > defaults (the local sandbox).\n\n"
       "Examples:\n"
       "  provportal config list\n"
       "  provportal config set base_url https://portal.healthplan.example --profile prod\n"
       "  provportal config use prod\n"
       "  provportal config get base_url\n"
+      "  provportal config set wait true --profile nightly       # wait out maintenance windows\n"
+      "  provportal config set metrics_file /var/lib/prometheus/node-exporter/provportal.prom\n"
       "  provportal config path");
 
   auto* list = cmd->add_subcommand("list", "List the profiles and their settings");

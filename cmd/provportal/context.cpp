@@ -14,6 +14,7 @@
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
 
+#include "portal/batch/runner.hpp"
 #include "portal/util/clock.hpp"
 
 namespace portal::cli {
@@ -52,6 +53,20 @@ Expected<void> Context::init() {
   lo.quiet = global.quiet;
   lo.format = global.log_format == "json" ? log::Format::json : log::Format::text;
   log::setup(lo);
+  spdlog::info("run {} of provportal {}", log::run_id(), PORTAL_VERSION);
+  // A --metrics file that cannot be written is better said before the work than after it.
+  for (const auto& given : {global.overrides.metrics_file, m_env("PROVPORTAL_METRICS").value_or("")}) {
+    if (given.empty()) continue;
+    auto dir = std::filesystem::path(given).parent_path();
+    std::error_code ec;
+    if (!dir.empty() && !std::filesystem::is_directory(dir, ec)) {
+      m_metrics_unusable = true;  // said here; finish() need not say it again
+      return fail(ErrorKind::usage, "--metrics " + given + ": the directory " + dir.string() + " does not exist",
+                  "give a file in an existing directory, e.g. the textfile collector's "
+                  "/var/lib/prometheus/node-exporter/provportal.prom");
+    }
+    break;
+  }
   if (!global.output_file.empty()) {
     auto file = AtomicFile::create(global.output_file);
     if (!file) return fail(file.error());
@@ -107,9 +122,12 @@ Expected<const config::Resolved*> Context::settings() {
   if (!m_settings) {
     auto file = config_file();
     if (!file) return fail(file.error());
-    auto r = config::resolve(**file, global.overrides, m_env);
+    auto flags = global.overrides;
+    if (global.wait || !flags.max_wait.empty()) flags.wait = "true";
+    auto r = config::resolve(**file, flags, m_env);
     if (!r) return fail(r.error());
     m_settings = std::move(*r);
+    m_telemetry.set_who({m_settings->profile_name, m_settings->profile.email, command});
     spdlog::debug("profile {}, portal {}", m_settings->profile_name, m_settings->profile.base_url);
   }
   return &*m_settings;
@@ -162,8 +180,146 @@ Expected<api::PortalApi*> Context::api() {
   if (!o) return fail(o.error());
   auto client = http::Client::create(std::move(*o));
   if (!client) return fail(client.error());
+  // The audit log is opened before anything is sent: a submission it could not record is not made.
+  if (auto audit = open_audit_log(); !audit) return fail(audit.error());
+  auto wait = outage();
+  if (!wait) return fail(wait.error());
   m_api = std::make_unique<api::PortalApi>(std::move(*client));
+  m_api->set_observer(&m_telemetry);
+  m_api->set_outage_wait(*wait);
   return m_api.get();
+}
+
+Expected<void> Context::open_audit_log() {
+  if (m_audit) return {};
+  auto s = settings();
+  if (!s) return fail(s.error());
+  std::filesystem::path path = (*s)->profile.audit_log.empty() ? config::default_audit_log(m_env)
+                                                                : std::filesystem::path((*s)->profile.audit_log);
+  auto audit = std::make_unique<log::AuditLog>(path);
+  if (auto opened = audit->open(); !opened) return fail(opened.error());
+  m_audit = std::move(audit);
+  m_telemetry.set_audit(m_audit.get());
+  return {};
+}
+
+namespace {
+
+std::optional<bool> parse_bool(std::string text) {
+  for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (text == "true" || text == "1" || text == "yes" || text == "on") return true;
+  if (text == "false" || text == "0" || text == "no" || text == "off") return false;
+  return std::nullopt;
+}
+
+// How much longer GET /v1/health says the portal is down: 0 when it is up, nullopt when the
+// answer does not tell (or there is none).
+std::optional<std::chrono::seconds> downtime_left(const boost::json::object& health) {
+  const auto* m = health.if_contains("maintenance");
+  if (!m || !m->is_object()) return std::chrono::seconds{0};
+  const auto* active = m->get_object().if_contains("active");
+  if (!active || !active->is_bool() || !active->get_bool()) return std::chrono::seconds{0};
+  const auto* end = m->get_object().if_contains("window_end");
+  const auto* now = health.if_contains("time");
+  if (!end || !end->is_string() || !now || !now->is_string()) return std::nullopt;
+  auto e = parse_iso8601(end->get_string());
+  auto n = parse_iso8601(now->get_string());
+  if (!e || !n) return std::nullopt;
+  return std::max(std::chrono::seconds{1}, *e - *n);
+}
+
+}  // namespace
+
+Expected<api::OutageWait*> Context::outage() {
+  if (m_outage_resolved) return m_outage.get();
+  auto s = settings();
+  if (!s) return fail(s.error());
+  const auto& p = (*s)->profile;
+  // A bound given anywhere (flag, environment, profile) means waiting, unless wait says false.
+  bool wait = !p.max_wait.empty();
+  if (!p.wait.empty()) {
+    auto b = parse_bool(p.wait);
+    if (!b) {
+      return fail(ErrorKind::usage, "wait must be true or false, not "" + p.wait + """,
+                  "check PROVPORTAL_WAIT and the profile's wait (provportal config get wait)");
+    }
+    wait = *b;
+  }
+  m_outage_resolved = true;
+  if (!wait) return nullptr;
+  api::WaitOptions o;
+  if (!p.max_wait.empty()) {
+    auto d = parse_duration(p.max_wait);
+    if (!d || d->count() <= 0 || *d > std::chrono::hours{24 * 31}) {
+      m_outage_resolved = false;
+      return fail(ErrorKind::usage,
+                  "--max-wait " + p.max_wait + ": give a duration from 1s to 31d, such as 90m, 6h or 1d12h",
+                  "it bounds the time the whole run may spend waiting (also PROVPORTAL_MAX_WAIT or the "
+                  "profile's max_wait)");
+    }
+    o.max_wait = *d;
+  }
+  if (auto poll = m_env("PROVPORTAL_WAIT_POLL")) {
+    auto d = parse_duration(*poll);
+    if (!d || d->count() <= 0) {
+      m_outage_resolved = false;
+      return fail(ErrorKind::usage, "PROVPORTAL_WAIT_POLL must be a duration such as 30s or 2m");
+    }
+    o.poll = *d;
+  }
+  auto client_opts = client_options();
+  if (!client_opts) return fail(client_opts.error());
+  // The probe has its own connection: it runs on whichever thread leads the wait.
+  o.probe = [opts = *client_opts, probe = std::shared_ptr<api::PortalApi>()]() mutable
+      -> std::optional<std::chrono::seconds> {
+    if (!probe) {
+      auto c = http::Client::create(opts);
+      if (!c) return std::nullopt;
+      api::RetryPolicy once;
+      once.max_attempts = 1;
+      probe = std::make_shared<api::PortalApi>(std::move(*c), once);
+    }
+    auto health = probe->health();
+    if (!health) return std::nullopt;
+    return downtime_left(*health);
+  };
+  o.cancelled = [] { return batch::stop_flag().load(); };
+  m_outage = std::make_unique<api::OutageWait>(std::move(o));
+  return m_outage.get();
+}
+
+std::filesystem::path Context::metrics_path() const {
+  if (m_settings) return m_settings->profile.metrics_file;
+  if (!global.overrides.metrics_file.empty()) return global.overrides.metrics_file;
+  return m_env("PROVPORTAL_METRICS").value_or("");
+}
+
+void Context::finish(int exit_code) {
+  std::lock_guard lock(m_finish_mutex);
+  if (m_finished) return;
+  m_finished = true;
+  if (m_audit) m_audit->sync();
+  auto path = metrics_path();
+  if (path.empty() || m_metrics_unusable) return;
+  if (m_outage) m_metrics.waited(m_outage->waited().count());
+  auto who = m_telemetry.who();
+  metrics::RunInfo run;
+  run.profile = who.profile.empty() ? std::string(config::k_default_profile) : who.profile;
+  run.command = command;
+  run.run_id = log::run_id();
+  run.version = PORTAL_VERSION;
+  run.duration_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - m_started).count();
+  run.exit_code = exit_code;
+  run.end_timestamp = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  // Exit 1 finished the work too (every row has its final answer; some were refused).
+  if (exit_code == 0 || exit_code == 1) {
+    run.last_success = run.end_timestamp;
+  } else {
+    run.last_success = metrics::last_success_in(path, run.profile, run.command);
+  }
+  if (auto written = metrics::write_file(path, m_metrics.render(run)); !written) {
+    log::message("error: " + written.error().message, "error");
+  }
 }
 
 Expected<auth::SessionStore> Context::session_store() {
@@ -181,6 +337,7 @@ Expected<api::PortalApi*> Context::api_with_session() {
   SystemClock clock;
   auto session = auth::use_session(*store, **a, clock);
   if (!session) return fail(session.error());
+  if (!session->email.empty()) set_account(session->email);
   // The cache is a plain file: a damaged or tampered token that is not one printable word would
   // put a line break (a forged header) next to Authorization. Refuse it before any request.
   for (unsigned char c : (*a)->token()) {
@@ -202,6 +359,11 @@ void Context::print(const boost::json::value& value) {
 
 void Context::notice(std::string_view text) {
   if (global.quiet) return;
+  if (log::current_format() == log::Format::json) {
+    m_streams.err.flush();
+    log::message(text);
+    return;
+  }
   m_streams.err << log::redact(text) << '\n';
   m_streams.err.flush();
 }

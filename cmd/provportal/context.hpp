@@ -2,10 +2,13 @@
 // terminals, the lazily created API client and the session cache.
 #pragma once
 
+#include <chrono>
+#include <filesystem>
 #include <functional>
 #include <iosfwd>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,10 +16,14 @@
 
 #include <boost/json/fwd.hpp>
 
+#include "portal/api/outage_wait.hpp"
 #include "portal/api/portal_api.hpp"
+#include "portal/api/telemetry.hpp"
 #include "portal/auth/session.hpp"
 #include "portal/config/config.hpp"
+#include "portal/log/audit_log.hpp"
 #include "portal/log/log.hpp"
+#include "portal/log/metrics.hpp"
 #include "portal/output/output.hpp"
 #include "portal/util/atomic_file.hpp"
 #include "portal/util/error.hpp"
@@ -39,6 +46,7 @@ struct GlobalOptions {
   bool no_color = false;
   double timeout = 0;  // --timeout SECONDS (0: PROVPORTAL_TIMEOUT, else the client's defaults)
   std::string output_file;  // -O/--output-file FILE: the machine output, written aside and renamed
+  bool wait = false;   // --wait (the rest of the unattended flags are in `overrides`)
 };
 
 // How a command may obtain a password without putting it in argv.
@@ -61,6 +69,8 @@ class Context {
   Context(Streams streams, config::EnvLookup env);
 
   GlobalOptions global;
+  // The subcommand being run ("check-eligibility"), for metrics and the audit log.
+  std::string command;
   // The work of the chosen subcommand, set by its parse callback and run by main after parsing.
   std::function<Expected<void>()> action;
   // The exit code of a run whose action succeeded (a batch with rejected rows sets 1).
@@ -84,6 +94,18 @@ class Context {
   Expected<auth::SessionStore> session_store();
   // The API with this profile's session (refreshed when near expiry); auth error otherwise.
   Expected<api::PortalApi*> api_with_session();
+
+  // The hooks that see every exchange and request: metrics and the audit log.
+  api::Telemetry& telemetry() { return m_telemetry; }
+  metrics::Registry& metrics() { return m_metrics; }
+  // The account this run acts for (an email), for the audit log.
+  void set_account(std::string email) { m_telemetry.set_account(std::move(email)); }
+  // --wait (flag, PROVPORTAL_WAIT or the profile): the shared wait for announced outages; null
+  // when the run does not wait. ErrorKind::usage for a bad value.
+  Expected<api::OutageWait*> outage();
+  // Ends the run: syncs the audit log and writes --metrics with `exit_code`. Once per process;
+  // safe to call from the signal thread while the main thread runs.
+  void finish(int exit_code);
 
   // Writes a result to stdout in the chosen format.
   void print(const boost::json::value& value);
@@ -131,9 +153,21 @@ class Context {
   output::RenderOptions m_render;
   std::optional<config::ConfigFile> m_config;
   std::optional<config::Resolved> m_settings;
+  Expected<void> open_audit_log();
+  std::filesystem::path metrics_path() const;
+
   std::unique_ptr<api::PortalApi> m_api;
   bool m_session_loaded = false;
   std::unique_ptr<AtomicFile> m_output_file;
+  std::chrono::steady_clock::time_point m_started = std::chrono::steady_clock::now();
+  metrics::Registry m_metrics;
+  std::unique_ptr<log::AuditLog> m_audit;
+  api::Telemetry m_telemetry{&m_metrics, nullptr};
+  std::unique_ptr<api::OutageWait> m_outage;
+  bool m_outage_resolved = false;
+  bool m_metrics_unusable = false;
+  std::mutex m_finish_mutex;
+  bool m_finished = false;
 };
 
 // Adds --password-stdin and --password-file to `cmd` (mutually exclusive).

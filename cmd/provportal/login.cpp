@@ -1,6 +1,7 @@
 // provportal login: email + password, then the second factor; caches the session (0600).
 #include <memory>
 
+#include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
 
@@ -8,6 +9,7 @@
 #include "portal/auth/login.hpp"
 #include "portal/log/log.hpp"
 #include "portal/records/password_policy.hpp"
+#include "portal/util/clock.hpp"
 
 namespace portal::cli {
 
@@ -21,6 +23,7 @@ struct LoginOptions {
   std::string otp_command;
   std::string totp_secret_file;
   std::string new_password_file;
+  bool if_needed = false;
 };
 
 Expected<void> run_login(LoginOptions opt, Context& ctx) {
@@ -28,6 +31,30 @@ Expected<void> run_login(LoginOptions opt, Context& ctx) {
   if (!settings) return fail(settings.error());
   const auto& profile = (*settings)->profile;
   if (opt.email.empty()) opt.email = profile.email;
+
+  auto store = ctx.session_store();
+  if (!store) return fail(store.error());
+  // Held from the check of the cache to the save of a new session: of two jobs that start
+  // together, the second waits, then reuses what the first made (no second one-time code).
+  auto lock = store->lock();
+  if (!lock) return fail(lock.error());
+  if (opt.if_needed) {
+    auto api = ctx.api();
+    if (!api) return fail(api.error());
+    SystemClock clock;
+    auto reused = auth::reusable_session(*store, **api, clock, opt.email);
+    if (!reused) return fail(reused.error());
+    if (*reused) {
+      const auto& s = **reused;
+      ctx.set_account(s.email);
+      spdlog::info("reusing the cached session of {} (expires at {})", s.email, s.expires_at);
+      ctx.print(boost::json::object{{"email", s.email},
+                                    {"status", "session_valid"},
+                                    {"expires_at", s.expires_at}});
+      return {};
+    }
+  }
+
   if (opt.email.empty()) {
     if (!ctx.can_prompt()) {
       return fail(ErrorKind::usage, "which account? pass --email",
@@ -88,15 +115,10 @@ Expected<void> run_login(LoginOptions opt, Context& ctx) {
   auto outcome = auth::run_login(**api, req);
   if (!outcome) return fail(outcome.error());
 
-  auto store = ctx.session_store();
-  if (!store) return fail(store.error());
   auth::Session session{(*api)->base_url(), opt.email, outcome->session.token,
                         outcome->session.expires_at, outcome->clock_offset.count()};
-  {
-    auto lock = store->lock();
-    if (!lock) return fail(lock.error());
-    if (auto saved = store->save(session); !saved) return fail(saved.error());
-  }
+  if (auto saved = store->save(session); !saved) return fail(saved.error());
+  ctx.set_account(opt.email);
   boost::json::object result{{"email", opt.email},
                              {"status", "logged_in"},
                              {"factor", outcome->factor},
@@ -134,6 +156,9 @@ void setup_login(CLI::App& app, Context& ctx) {
   cmd->add_option("--new-password-file", opt->new_password_file,
                   "New password to set if the current one has expired")
       ->type_name("FILE");
+  cmd->add_flag("--if-needed", opt->if_needed,
+                "Keep the cached session when the portal still takes it (refreshed near its "
+                "end): no new login, no one-time code spent; otherwise log in");
   cmd->footer(
       "Without a terminal (cron, CI) give the password with --password-stdin or --password-file "
       "and the code with --otp-command, --totp-secret-file or --otp-code.\n\n"
@@ -141,7 +166,11 @@ void setup_login(CLI::App& app, Context& ctx) {
       "  provportal login --email maria.lopez@clinic.example\n"
       "  provportal login --password-file ~/.portal-pw --totp-secret-file ~/.portal-totp\n"
       "  printf '%s\\n' \"$PORTAL_PASSWORD\" | provportal login --email ops@clinic.example \\\n"
-      "      --password-stdin --otp-command 'fetch-latest-passcode'");
+      "      --password-stdin --otp-command 'fetch-latest-passcode'\n"
+      "  # every night from cron: log in only when the cached session has ended\n"
+      "  provportal login --if-needed --password-file ~/.portal-pw --totp-secret-file ~/.portal-totp\n\n"
+      "A state only a person can fix (account locked, inactive, disabled, pending review, email not\n"
+      "verified, password expired without --new-password-file, MFA failed) exits 4 with what to do.");
   cmd->callback([opt, &ctx] { ctx.action = [opt, &ctx] { return run_login(*opt, ctx); }; });
 }
 

@@ -1,6 +1,9 @@
 // provportal: the command-line tool of the provider portal. Errors become exit codes here only.
 #include <csignal>
+#include <cstdio>
 #include <iostream>
+#include <string_view>
+#include <thread>
 
 #include <unistd.h>
 
@@ -28,11 +31,12 @@ constexpr const char* k_exit_codes =
     "       inactive, disabled, pending review or email not verified\n"
     "  5    unavailable: network or TLS failure, server errors after retries, maintenance\n"
     "  6    the portal refused the operation (not found, duplicate, conflict, forbidden)\n"
-    "  130  interrupted\n"
+    "  130  interrupted (a batch saves its journal: run it again with --resume)\n"
     "\n"
     "Environment: PROVPORTAL_PROFILE, PROVPORTAL_BASE_URL, PROVPORTAL_CA_FILE,\n"
-    "PROVPORTAL_CLIENT_CERT, PROVPORTAL_CLIENT_KEY, PROVPORTAL_TIMEOUT, NO_COLOR,\n"
-    "XDG_CONFIG_HOME.\n"
+    "PROVPORTAL_CLIENT_CERT, PROVPORTAL_CLIENT_KEY, PROVPORTAL_TIMEOUT, PROVPORTAL_WAIT,\n"
+    "PROVPORTAL_MAX_WAIT, PROVPORTAL_WAIT_POLL, PROVPORTAL_METRICS, PROVPORTAL_AUDIT_LOG,\n"
+    "NO_COLOR, XDG_CONFIG_HOME, XDG_STATE_HOME.\n"
     "\n"
     "Examples:\n"
     "  provportal register --provider-type physician --npi 1234567893 --tax-id 36-1234567 \\\n"
@@ -41,21 +45,37 @@ constexpr const char* k_exit_codes =
     "  provportal verify-email --email maria@clinic.example --code 123456\n"
     "  provportal login --email maria@clinic.example\n"
     "  provportal whoami -o json\n"
-    "  provportal claim-status --since last -O claims.jsonl     # nightly: the claims that changed\n";
+    "  provportal claim-status --since last -O claims.jsonl     # nightly: the claims that changed\n"
+    "  # unattended (cron): log in only when needed, wait out the Sunday maintenance window for\n"
+    "  # up to 6 hours, JSON logs, metrics for node-exporter\n"
+    "  provportal login --if-needed --password-file ~/.pw --totp-secret-file ~/.totp\n"
+    "  provportal --wait --max-wait 6h --log-format json \\\n"
+    "      --metrics /var/lib/prometheus/node-exporter/provportal.prom \\\n"
+    "      check-eligibility --batch members.csv --results results.csv\n"
+    "  provportal --audit-log /var/log/provportal/audit.jsonl submit-case --batch cases.csv\n";
 
-extern "C" void on_interrupt(int) {
-  portal::cli::restore_terminal_from_signal();
-  // A running batch stops sending, saves its journal and exits 130 by itself; a second
-  // interrupt (or any outside a batch) ends the process at once.
-  if (portal::cli::batch_running().load() && !portal::batch::stop_flag().exchange(true)) {
-    static const char k_stopping[] = "\ninterrupted: saving the journal (interrupt again to quit at once)\n";
-    (void)!::write(STDERR_FILENO, k_stopping, sizeof k_stopping - 1);
-    return;
+// SIGINT and SIGTERM are blocked in every thread and taken here, on a thread of their own, so that
+// an interrupt can do what a signal handler may not: write the metrics file and log in JSON.
+void handle_signals(Context* ctx, sigset_t set) {
+  for (;;) {
+    int sig = 0;
+    if (::sigwait(&set, &sig) != 0) continue;
+    portal::cli::restore_terminal_from_signal();
+    // A running batch stops sending, saves its journal and exits 130 by itself; a second
+    // interrupt (or any outside a batch) ends the process at once.
+    // A new line after the ^C a terminal echoed; JSON logs stay one object per line.
+    const bool text = portal::log::current_format() == portal::log::Format::text;
+    if (portal::cli::batch_running().load() && !portal::batch::stop_flag().exchange(true)) {
+      if (text) std::fputs("\n", stderr);
+      portal::log::message("interrupted: saving the journal (interrupt again to quit at once)", "warning");
+      continue;
+    }
+    if (text) std::fputs("\n", stderr);
+    portal::log::message("interrupted", "warning");
+    portal::remove_part_files_from_signal();  // an unfinished --output-file never takes FILE's place
+    ctx->finish(130);
+    ::_exit(130);
   }
-  static const char k_msg[] = "\ninterrupted\n";
-  (void)!::write(STDERR_FILENO, k_msg, sizeof k_msg - 1);
-  portal::remove_part_files_from_signal();  // an unfinished --output-file never takes FILE's place
-  ::_exit(130);
 }
 
 void setup_globals(CLI::App& app, Context& ctx) {
@@ -99,6 +119,25 @@ void setup_globals(CLI::App& app, Context& ctx) {
                  "format follows the extension (.json .jsonl .csv .yaml) unless -o says")
       ->type_name("FILE")
       ->group(k_group);
+  app.add_flag("--wait", g.wait,
+               "Wait out the maintenance window and other announced outages (503/429 with "
+               "Retry-After) and go on, for at most --max-wait in all (also PROVPORTAL_WAIT)")
+      ->group(k_group);
+  app.add_option("--max-wait", g.overrides.max_wait,
+                 "The most the run may spend waiting, e.g. 90m, 6h (default 6h; implies --wait; "
+                 "also PROVPORTAL_MAX_WAIT)")
+      ->type_name("DURATION")
+      ->group(k_group);
+  app.add_option("--metrics", g.overrides.metrics_file,
+                 "Write the run's metrics to FILE (Prometheus text format, for node-exporter's "
+                 "textfile collector; also PROVPORTAL_METRICS)")
+      ->type_name("FILE")
+      ->group(k_group);
+  app.add_option("--audit-log", g.overrides.audit_log,
+                 "Append the audit entries of submissions to FILE (default "
+                 "$XDG_STATE_HOME/provportal/audit.jsonl; also PROVPORTAL_AUDIT_LOG)")
+      ->type_name("FILE")
+      ->group(k_group);
   app.add_option("--timeout", g.timeout,
                  "Seconds to wait for each connection and each answer of the portal (default 60; "
                  "also PROVPORTAL_TIMEOUT)")
@@ -124,6 +163,7 @@ void report(Context& ctx, const portal::Error& e) {
       }
       o["fields"] = std::move(fields);
     }
+    o["run_id"] = portal::log::run_id();
     ctx.err() << boost::json::serialize(o) << std::endl;
     return;
   }
@@ -133,19 +173,32 @@ void report(Context& ctx, const portal::Error& e) {
   ctx.err().flush();
 }
 
+// A usage error in the format --log-format asks for (CLI11 prints text of its own).
+bool wants_json_logs(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if (a == "--log-format=json" || (a == "--log-format" && i + 1 < argc && std::string_view(argv[i + 1]) == "json")) {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  struct sigaction sa {};
-  sa.sa_handler = on_interrupt;
-  sigemptyset(&sa.sa_mask);
-  ::sigaction(SIGINT, &sa, nullptr);
-  ::sigaction(SIGTERM, &sa, nullptr);
+  // Before any thread starts, so that every thread inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  ::pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
 
   Context ctx({std::cin, std::cout, std::cerr, ::isatty(STDIN_FILENO) == 1,
                ::isatty(STDOUT_FILENO) == 1, ::isatty(STDERR_FILENO) == 1},
               portal::config::process_env());
+  std::thread(handle_signals, &ctx, signals).detach();
 
   CLI::App app{
       "provportal: the provider portal from the command line (register, log in with "
@@ -186,12 +239,19 @@ int main(int argc, char** argv) {
         }
       }
     }
+    if (e.get_exit_code() != 0 && wants_json_logs(argc, argv)) {
+      portal::log::setup({0, false, portal::log::Format::json});
+      report(ctx, portal::Error(portal::ErrorKind::usage, e.what(), "run `provportal --help`"));
+      return 2;
+    }
     int rc = app.exit(e, std::cout, std::cerr);
     return rc == 0 ? 0 : 2;
   }
+  for (const auto* sub : app.get_subcommands()) ctx.command = sub->get_name();
 
   auto result = ctx.init();
   if (result && ctx.action) result = ctx.action();
+  int rc = ctx.exit_code;
   // The output counts only when the run finished: a batch with rejected rows did (exit 1); an
   // interrupted or failed one did not, and its --output-file is dropped.
   if (result && (ctx.exit_code == 0 || ctx.exit_code == 1)) {
@@ -201,7 +261,8 @@ int main(int argc, char** argv) {
   }
   if (!result) {
     report(ctx, result.error());
-    return portal::exit_code(result.error().kind);
+    rc = portal::exit_code(result.error().kind);
   }
-  return ctx.exit_code;
+  ctx.finish(rc);
+  return rc;
 }

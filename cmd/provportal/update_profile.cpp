@@ -108,9 +108,15 @@ Expected<json::object> enroll_totp(const UpdateProfileOptions& opt, Context& ctx
       code = *c;
     }
   } else {
-    ctx.err() << "Add this account to your authenticator app:\n"
-              << "  secret: " << enrolment->secret << "\n"
-              << "  URI:    " << enrolment->otpauth_uri << "\n";
+    if (log::current_format() == log::Format::json) {
+      // What the person asked for: the secret goes as a field, which redaction leaves alone.
+      json::object fields{{"secret", enrolment->secret}, {"otpauth_uri", enrolment->otpauth_uri}};
+      log::message("Add this account to your authenticator app", "info", &fields);
+    } else {
+      ctx.err() << "Add this account to your authenticator app:\n"
+                << "  secret: " << enrolment->secret << "\n"
+                << "  URI:    " << enrolment->otpauth_uri << "\n";
+    }
     if (code.empty()) {
       auto c = ctx.prompt_line("Code shown by the app: ");
       if (!c) return fail(c.error());

@@ -137,6 +137,17 @@ def test_no_canary_in_logs_or_errors(canary_sandbox, cli_factory, tmp_path, log_
     ghost_claims[ghost_claims.index(m["member_id"])] = GHOST["member_id"]
     ghost_claims[ghost_claims.index(m["date_of_birth"])] = GHOST["date_of_birth"]
     expect(cli.run(*ghost_claims), 6, "subscriber not found")
+    # A case whose attachment is named after the member: uploaded in the same run; the audit log
+    # keeps the hash of the file's name, never the name.
+    notes = cli.home / f"{m['last_name']}-{m['first_name']}-notes.pdf"
+    shutil.copy(REPO / "examples" / "documents" / "clinical-notes.pdf", notes)
+    r = expect(cli.run("submit-case", "--ref", "canary-case", "--health-plan", m["plan"], "--solution", "sleep",
+                       "--member-id", m["member_id"], "--first-name", m["first_name"], "--last-name", m["last_name"],
+                       "--dob", m["date_of_birth"], "--ordering-npi", "1234567893", "--servicing-npi", "1245319599",
+                       "--procedure", "95810:1", "--diagnosis", "G47.33", "--service-start", "2026-12-01",
+                       "--service-end", "2026-12-31", "--answer", "q1=14", "--answer", "q2=no", "--attach", str(notes),
+                       "-o", "json"), 0)
+    assert r.json()["documents_uploaded"] == 1, r.describe()
 
     # change the password; config; log out
     new_pw = cli.home / "new-password"
@@ -169,7 +180,7 @@ def test_no_canary_in_logs_or_errors(canary_sandbox, cli_factory, tmp_path, log_
         assert any(line.startswith("{") and '"level"' in line for line in all_err.splitlines()), all_err[:2000]
 
     places = [(f"stderr of `provportal {' '.join(r.args[1:])}`", r.err) for r in cli.transcript]
-    allowed_files = {batch, results, secret_file, new_pw}
+    allowed_files = {batch, results, secret_file, new_pw, notes}
     journals = []
     for path in sorted(cli.home.rglob("*")):
         if not path.is_file() or path in allowed_files:
@@ -182,6 +193,12 @@ def test_no_canary_in_logs_or_errors(canary_sandbox, cli_factory, tmp_path, log_
             continue  # the resumable copy of the results (see the module's docstring)
         places.append((f"file {path}", path.read_text(errors="replace")))
     assert journals, "expected a batch journal under the state directory"
+    # The audit log was among the files searched, and the canaries' requests went through it.
+    audit = cli.home / "state" / "provportal" / "audit.jsonl"
+    entries = [json.loads(line) for line in audit.read_text().splitlines()]
+    assert sum(e["kind"] == "inquiry" for e in entries) >= 4, entries
+    assert any(e["path"].endswith("/documents") and e.get("file_name_sha256") for e in entries), entries
+    assert any(where == f"file {audit}" for where, _ in places)
 
     leaks = []
     for where, text in places:

@@ -10,6 +10,7 @@
 
 #include "portal/log/log.hpp"
 #include "portal/util/crypto.hpp"
+#include "portal/api/outage_wait.hpp"
 #include "portal/util/maintenance.hpp"
 
 namespace portal::api {
@@ -58,6 +59,16 @@ std::optional<std::chrono::seconds> retry_after(const http::Response& r) {
   }
   if (v.size() > 6) return std::chrono::seconds{999999};
   return std::chrono::seconds{std::stoi(v)};
+}
+
+// When to try again after an answer: the time its Retry-After names, in UTC and local time, on
+// this machine's clock (the portal's may differ), and how to wait for it unattended.
+std::string retry_hint(const http::Response& r, std::string_view otherwise) {
+  auto ra = retry_after(r);
+  if (!ra) return "try again " + std::string(otherwise);
+  auto at = std::chrono::system_clock::now() + *ra;
+  return "try again after " + describe_utc_and_local(at) + ", in " + describe_duration(*ra) +
+         "; or add --wait (with --max-wait DURATION) to wait for the portal and go on";
 }
 
 Error make(ErrorKind kind, std::string message, std::string hint, int status, std::string code) {
@@ -128,7 +139,7 @@ Error map_error(const http::Response& response) {
         "Central time)" +
         when + "; urgent requests go to the health plan by phone" +
         (phone.empty() ? "" : " at " + phone);
-    return make(ErrorKind::unavailable, msg, "try again after the window ends", status,
+    return make(ErrorKind::unavailable, msg, retry_hint(response, "after the window ends"), status,
                 "maintenance");
   }
 
@@ -193,13 +204,13 @@ Error map_error(const http::Response& response) {
   }
   if (status == 429) {
     return make(ErrorKind::unavailable, server_or("the portal is limiting requests (HTTP 429)"),
-                "wait a little and try again", status, code);
+                retry_hint(response, "in a little while"), status, code);
   }
   if (status >= 500) {
     return make(ErrorKind::unavailable,
                 "the portal failed with HTTP " + std::to_string(status) +
                     (server_message.empty() ? "" : ": " + server_message),
-                "try again later", status, code);
+                retry_hint(response, "later"), status, code);
   }
   if (code == "invalid_code") {
     // A wrong or expired one-time code proves nothing about the person: an authentication failure.
@@ -261,6 +272,29 @@ void PortalApi::set_sleep(std::function<void(std::chrono::milliseconds)> sleep) 
 
 const std::string& PortalApi::base_url() const { return m_client->base_url(); }
 
+namespace {
+
+// Members that carry a secret: left out of the audit hash of a body, so the hash cannot be used
+// to test guesses of a password or a code.
+bool secret_member(std::string_view key) {
+  for (std::string_view k : {"password", "new_password", "current_password", "code", "mfa_token",
+                             "password_change_token", "token", "secret"}) {
+    if (key == k) return true;
+  }
+  return false;
+}
+
+std::string audit_hash(const json::object* body) {
+  if (!body) return {};
+  json::object shown;
+  for (const auto& kv : *body) {
+    if (!secret_member(kv.key())) shown.emplace(kv.key(), kv.value());
+  }
+  return sha256_hex(json::serialize(shown));
+}
+
+}  // namespace
+
 Expected<http::Response> PortalApi::call(std::string method, std::string target,
                                          const json::object* body, bool with_session) {
   http::Request req;
@@ -273,6 +307,18 @@ Expected<http::Response> PortalApi::call(std::string method, std::string target,
     if (m_token.empty()) return fail(ErrorKind::auth, "not logged in", k_login_hint);
     req.headers.emplace_back("Authorization", "Bearer " + m_token);
   }
+  std::optional<http::Response> final_answer;
+  auto r = send_until_final(req, final_answer);
+  if (m_observer) {
+    http::RequestEvent event{req, final_answer ? &*final_answer : nullptr, audit_hash(body)};
+    if (!final_answer && !r) event.problem = r.error().message;
+    m_observer->request_done(event);
+  }
+  return r;
+}
+
+Expected<http::Response> PortalApi::send_until_final(const http::Request& req,
+                                                     std::optional<http::Response>& final_answer) {
   const bool idempotent = req.method == "GET";
   static thread_local std::mt19937_64 rng{std::random_device{}()};
 
@@ -284,17 +330,19 @@ Expected<http::Response> PortalApi::call(std::string method, std::string target,
   };
 
   for (int attempt = 1;; ++attempt) {
+    if (m_wait) m_wait->pass();
     auto started = std::chrono::steady_clock::now();
     auto r = m_client->send(req);
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                  std::chrono::steady_clock::now() - started)
-                  .count();
+    auto elapsed = std::chrono::steady_clock::now() - started;
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count();
+    if (m_observer) m_observer->exchange({req, r ? &*r : nullptr, elapsed});
     if (!r) {
       spdlog::debug("HTTP {} {} failed after {} ms: {}", req.method, log::safe_target(req.target),
                     ms, r.error().message);
       if (r.error().kind == ErrorKind::unavailable && attempt < m_retry.max_attempts) {
         auto d = backoff(attempt - 1);
         spdlog::info("cannot reach the portal; retrying in {} ms", d.count());
+        if (m_observer) m_observer->retried();
         m_sleep(d);
         continue;
       }
@@ -308,21 +356,40 @@ Expected<http::Response> PortalApi::call(std::string method, std::string target,
     }
     spdlog::debug("HTTP {} {} -> {} in {} ms (request id {})", req.method,
                   log::safe_target(req.target), r->status, ms, r->header("x-request-id"));
-    if (r->status >= 200 && r->status < 300) return std::move(*r);
+    if (r->status >= 200 && r->status < 300) {
+      final_answer = *r;
+      return std::move(*r);
+    }
     Error e = map_error(*r);
     bool transient = r->status == 429 || (r->status >= 500 && r->status != 501);
+    auto announced = retry_after(*r);
+    // --wait: the maintenance window (nothing was done, whatever the method) or an outage with a
+    // long Retry-After on a request that may be repeated is waited out, not reported.
+    if (m_wait && announced &&
+        (e.code == "maintenance" || (transient && idempotent && *announced > m_retry.max_delay))) {
+      auto waited = m_wait->wait(*announced, e.code == "maintenance", e);
+      if (!waited) {
+        final_answer = std::move(*r);
+        return fail(waited.error());
+      }
+      if (m_observer) m_observer->retried();
+      --attempt;  // waiting for the portal does not use up an attempt
+      continue;
+    }
     if (e.code == "maintenance" || !idempotent || !transient || attempt >= m_retry.max_attempts) {
       if (transient && idempotent && e.code != "maintenance" && attempt > 1) {
         e.message += " (after " + std::to_string(attempt) + " attempts)";
       }
+      final_answer = std::move(*r);
       return fail(std::move(e));
     }
     auto d = backoff(attempt - 1);
-    if (auto ra = retry_after(*r)) {
-      d = std::min<std::chrono::milliseconds>(std::max<std::chrono::milliseconds>(d, *ra),
+    if (announced) {
+      d = std::min<std::chrono::milliseconds>(std::max<std::chrono::milliseconds>(d, *announced),
                                               m_retry.max_delay);
     }
     spdlog::info("the portal answered HTTP {}; retrying in {} ms", r->status, d.count());
+    if (m_observer) m_observer->retried();
     m_sleep(d);
   }
 }

@@ -14,6 +14,7 @@
 #include <boost/json/object.hpp>
 
 #include "portal/http/client.hpp"
+#include "portal/http/observer.hpp"
 #include "portal/util/clock.hpp"
 #include "portal/util/error.hpp"
 
@@ -60,6 +61,8 @@ struct TotpEnrolment {
   std::string otpauth_uri;
 };
 
+class OutageWait;
+
 // Maps one non-2xx answer of the portal to an Error (kind, message, hint, fields, status, code).
 Error map_error(const http::Response& response);
 
@@ -77,6 +80,11 @@ class PortalApi {
   const std::string& token() const { return m_token; }
   // Replaces the wait between retries (tests use a no-op).
   void set_sleep(std::function<void(std::chrono::milliseconds)> sleep);
+  // Tells `observer` (not owned; null: none) of every exchange and request (metrics, audit).
+  void set_observer(http::Observer* observer) { m_observer = observer; }
+  // --wait: an announced outage (the maintenance window, a long Retry-After) is waited out
+  // through `wait` (not owned; null: reported as an error at once).
+  void set_outage_wait(OutageWait* wait) { m_wait = wait; }
   const std::string& base_url() const;
 
   // GET /v1/health: {status, time, maintenance}.
@@ -137,6 +145,9 @@ class PortalApi {
   // One exchange with retries as the method allows; 2xx answers are returned, others mapped.
   Expected<http::Response> call(std::string method, std::string target,
                                 const boost::json::object* body, bool with_session);
+  // The attempts of one request until a final answer (kept in `final_answer`, 2xx or not).
+  Expected<http::Response> send_until_final(const http::Request& req,
+                                            std::optional<http::Response>& final_answer);
   Expected<boost::json::object> call_json(std::string method, std::string target,
                                           const boost::json::object* body, bool with_session);
 
@@ -144,6 +155,8 @@ class PortalApi {
   RetryPolicy m_retry;
   std::string m_token;
   std::function<void(std::chrono::milliseconds)> m_sleep;
+  http::Observer* m_observer = nullptr;
+  OutageWait* m_wait = nullptr;
 };
 
 }  // namespace portal::api

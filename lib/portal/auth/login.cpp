@@ -195,6 +195,11 @@ Expected<std::string> run_otp_command(const std::string& command,
     ::dup2(out[1], STDOUT_FILENO);
     for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
     ::signal(SIGINT, SIG_DFL);
+    // provportal takes SIGINT/SIGTERM on a thread of its own with them blocked; the command
+    // must get them as usual.
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
     ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }

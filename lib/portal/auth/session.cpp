@@ -130,9 +130,11 @@ Expected<bool> SessionStore::remove() const {
   return fail(ErrorKind::internal, "cannot delete " + m_path.string() + ": " + errno_text());
 }
 
-Expected<Session> use_session(const SessionStore& store, api::PortalApi& api, const Clock& clock) {
-  auto lock = store.lock();
-  if (!lock) return fail(lock.error());
+namespace {
+
+// use_session() with the lock already held.
+Expected<Session> use_session_locked(const SessionStore& store, api::PortalApi& api,
+                                     const Clock& clock) {
   auto loaded = store.load();
   if (!loaded) return fail(loaded.error());
   if (!*loaded) return fail(not_logged_in("not logged in"));
@@ -163,6 +165,45 @@ Expected<Session> use_session(const SessionStore& store, api::PortalApi& api, co
   api.set_token(s.token);
   if (auto ok = store.save(s); !ok) return fail(ok.error());
   return s;
+}
+
+}  // namespace
+
+Expected<Session> use_session(const SessionStore& store, api::PortalApi& api, const Clock& clock) {
+  auto lock = store.lock();
+  if (!lock) return fail(lock.error());
+  return use_session_locked(store, api, clock);
+}
+
+Expected<std::optional<Session>> reusable_session(const SessionStore& store, api::PortalApi& api,
+                                                  const Clock& clock, std::string_view email) {
+  auto cached = store.load();
+  if (!cached) return fail(cached.error());
+  if (!*cached) return std::optional<Session>{};
+  if ((*cached)->base_url != api.base_url()) {
+    spdlog::info("the cached session is for {}, not {}: logging in", (*cached)->base_url, api.base_url());
+    return std::optional<Session>{};
+  }
+  if (!email.empty() && !(*cached)->email.empty() && (*cached)->email != email) {
+    spdlog::info("the cached session is for another account: logging in");
+    return std::optional<Session>{};
+  }
+  auto session = use_session_locked(store, api, clock);
+  if (!session) {
+    if (session.error().kind == ErrorKind::auth) return std::optional<Session>{};
+    return fail(session.error());
+  }
+  // The cache cannot know that the portal ended the session (idle for 30 minutes, a logout
+  // elsewhere): ask it.
+  auto profile = api.profile();
+  if (!profile) {
+    if (profile.error().kind != ErrorKind::auth) return fail(profile.error());
+    spdlog::info("the portal no longer takes the cached session: logging in");
+    api.set_token({});
+    (void)store.remove();
+    return std::optional<Session>{};
+  }
+  return std::optional<Session>{std::move(*session)};
 }
 
 }  // namespace portal::auth

@@ -61,6 +61,15 @@ class SessionStore {
   fs::path m_lock_path;
 };
 
+// For `login --if-needed`, with the store's lock held by the caller (so that a second job waits,
+// then finds the session the first one made): the cached session when it is for `api`'s portal
+// and for `email` (empty: any account) and the portal still takes it, refreshed first when it
+// expires within k_refresh_margin, and checked with GET /v1/profile. Its token is then `api`'s.
+// nullopt when a new login is needed; errors that say nothing about the session (the portal
+// unreachable, maintenance) are returned as they are.
+Expected<std::optional<Session>> reusable_session(const SessionStore& store, api::PortalApi& api,
+                                                  const Clock& clock, std::string_view email);
+
 // Loads the profile's session for `api` (same base URL), refreshing it first (and rewriting the
 // cache) when it expires within k_refresh_margin, and gives its token to `api`. ErrorKind::auth
 // "not logged in" (hint: provportal login) when there is none or the portal no longer knows it.

@@ -17,10 +17,12 @@
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "portal/api/outage_wait.hpp"
 #include "portal/api/portal_api.hpp"
 #include "portal/batch/journal.hpp"
 #include "portal/output/output.hpp"
 #include "portal/records/schema.hpp"
+#include "portal/util/crypto.hpp"
 
 namespace portal::batch {
 
@@ -268,7 +270,8 @@ namespace {
 class Run {
  public:
   Run(const Operation& op, const Transport& transport, const RunOptions& options, std::ostream& err)
-      : m_op(op), m_transport(transport), m_options(options), m_err(err), m_rate(options.rate) {}
+      : m_op(op), m_transport(transport), m_options(options), m_err(err), m_rate(options.rate),
+        m_token(transport.token) {}
 
   Expected<Summary> execute(RecordReader& reader, std::ostream& results_out);
 
@@ -281,12 +284,18 @@ class Run {
   };
   Delivery deliver(std::size_t line, std::unique_ptr<http::Client>& client, http::Request request,
                    const fs::path* file, const std::string& content_type);
+  // deliver(), and the observer told how the request ended.
+  Delivery observed(const Slot& slot, std::unique_ptr<http::Client>& client, http::Request request,
+                    const fs::path* file, const std::string& content_type);
 
  private:
   void worker();
   void send(Slot& slot, std::unique_ptr<http::Client>& client);
   void finish(Slot& slot);
   void set_fatal(Error e);
+  // The session token requests go with now, and its replacement after a 401 (Transport::renew).
+  std::string current_token();
+  bool renew_token(const std::string& rejected);
   Expected<void> open_journal();
   void draw_progress(bool final);
 
@@ -296,6 +305,8 @@ class Run {
   std::ostream& m_err;
   RateLimiter m_rate;
   std::unique_ptr<Journal> m_journal;
+  std::mutex m_token_mutex;
+  std::string m_token;
 
   std::mutex m_mutex;
   std::condition_variable m_work_cv;  // workers wait for rows
@@ -309,6 +320,22 @@ class Run {
   Clock::time_point m_started;
   Clock::time_point m_last_progress{};
 };
+
+std::string Run::current_token() {
+  std::lock_guard lock(m_token_mutex);
+  return m_token;
+}
+
+bool Run::renew_token(const std::string& rejected) {
+  if (!m_transport.renew) return false;
+  std::lock_guard lock(m_token_mutex);
+  if (m_token != rejected) return true;  // another worker renewed it already
+  auto fresh = m_transport.renew(rejected);
+  if (!fresh || fresh->empty() || *fresh == rejected) return false;
+  spdlog::info("the session was renewed by another provportal process; going on with it");
+  m_token = std::move(*fresh);
+  return true;
+}
 
 void Run::set_fatal(Error e) {
   std::lock_guard lock(m_mutex);
@@ -341,15 +368,23 @@ void Run::worker() {
 Run::Delivery Run::deliver(std::size_t line, std::unique_ptr<http::Client>& client,
                            http::Request request, const fs::path* file,
                            const std::string& content_type) {
-  request.headers.emplace_back("Authorization", "Bearer " + m_transport.token);
+  request.headers.emplace_back("Authorization", std::string());
   static thread_local std::mt19937_64 rng{std::random_device{}()};
   Delivery out;
+  bool again = false;  // the same attempt once more, after a wait or with a renewed token
   for (int attempt = 1; attempt <= m_options.max_attempts; ++attempt) {
     if (m_halt.load() || stop_flag().load()) {
       out.stopped = true;
       return out;
     }
-    if (attempt > 1) ++m_retried;
+    const std::string token = current_token();
+    request.headers.back().second = "Bearer " + token;  // Authorization, added last above
+    if (attempt > 1 || again) {
+      ++m_retried;
+      if (m_options.observer) m_options.observer->retried();
+    }
+    again = false;
+    if (m_options.outage) m_options.outage->pass();
     m_rate.acquire();
     if (!client) {
       auto made = m_transport.connect();
@@ -361,7 +396,11 @@ Run::Delivery Run::deliver(std::size_t line, std::unique_ptr<http::Client>& clie
       client = std::move(*made);
     }
     std::optional<std::chrono::milliseconds> wait_hint;
+    auto sent_at = Clock::now();
     auto response = file ? client->send_file(request, *file, content_type) : client->send(request);
+    if (m_options.observer) {
+      m_options.observer->exchange({request, response ? &*response : nullptr, Clock::now() - sent_at});
+    }
     if (!response) {
       if (response.error().kind == ErrorKind::input || response.error().kind == ErrorKind::usage) {
         // The file to send changed or vanished since the row was checked: not worth retrying.
@@ -373,6 +412,11 @@ Run::Delivery Run::deliver(std::size_t line, std::unique_ptr<http::Client>& clie
       out.problem = response.error().message;
       client.reset();
     } else if (response->status == 401) {
+      if (renew_token(token)) {
+        --attempt;  // another process renewed the session: the same attempt with its token
+        again = true;
+        continue;
+      }
       Error e = api::map_error(*response);
       e.hint = "log in again (provportal login), then run the same command with --resume";
       set_fatal(std::move(e));
@@ -384,9 +428,26 @@ Run::Delivery Run::deliver(std::size_t line, std::unique_ptr<http::Client>& clie
       out.problem = e.message;
       wait_hint = retry_after(*response);
       if (wait_hint && *wait_hint > m_options.max_delay) {
+        if (m_options.outage) {
+          // --wait: every connection pauses until the portal is back; the row goes on as if
+          // nothing happened (waiting uses up no attempt).
+          auto waited = m_options.outage->wait(
+              std::chrono::ceil<std::chrono::seconds>(*wait_hint), e.code == "maintenance", e);
+          if (waited) {
+            --attempt;
+            again = true;
+            continue;
+          }
+          if (waited.error().kind == ErrorKind::interrupted) {
+            out.stopped = true;
+            return out;
+          }
+          e = waited.error();
+        }
         // A long Retry-After (the maintenance window) will not pass by retrying: stop the run.
         e.kind = ErrorKind::unavailable;
-        if (e.hint.empty()) e.hint = "run the same command with --resume once the portal is back";
+        e.hint += (e.hint.empty() ? "" : "; ") +
+                  std::string("run the same command with --resume once the portal is back");
         set_fatal(std::move(e));
         out.stopped = true;
         return out;
@@ -408,6 +469,26 @@ Run::Delivery Run::deliver(std::size_t line, std::unique_ptr<http::Client>& clie
   out.problem = "no answer after " + std::to_string(m_options.max_attempts) +
                 " attempts: " + out.problem;
   return out;
+}
+
+Run::Delivery Run::observed(const Slot& slot, std::unique_ptr<http::Client>& client,
+                           http::Request request, const fs::path* file,
+                           const std::string& content_type) {
+  if (!m_options.observer) return deliver(slot.line, client, std::move(request), file, content_type);
+  http::Request sent = request;
+  auto d = deliver(slot.line, client, std::move(request), file, content_type);
+  // A streamed file's hash travels with it (X-Content-SHA256); a JSON body is hashed here.
+  std::string hash;
+  if (!file) hash = sha256_hex(sent.body);
+  for (const auto& [name, value] : sent.headers) {
+    if (file && name == "X-Content-SHA256") hash = value;
+  }
+  http::RequestEvent event{sent, d.response ? &*d.response : nullptr, std::move(hash), d.problem,
+                           d.stopped, slot.line, slot.ref, m_options.input_name};
+  std::string file_text = file ? file->string() : std::string();
+  event.file = file_text;
+  m_options.observer->request_done(event);
+  return d;
 }
 
 namespace {
@@ -454,7 +535,7 @@ class SlotContext final : public RowContext {
 void Run::send(Slot& slot, std::unique_ptr<http::Client>& client) {
   if (m_op.action) {
     SlotContext ctx(slot, [&](http::Request r, const fs::path* file, const std::string& type) {
-      return deliver(slot.line, client, std::move(r), file, type);
+      return observed(slot, client, std::move(r), file, type);
     });
     RowResult result = m_op.action(ctx);
     // A row cut short by a stopping run stays unfinished whatever the action made of it.
@@ -468,7 +549,7 @@ void Run::send(Slot& slot, std::unique_ptr<http::Client>& client) {
   request.target = m_op.target;
   request.body = json::serialize(slot.record);
   request.headers = {{"Idempotency-Key", slot.key}};
-  auto d = deliver(slot.line, client, std::move(request), nullptr, {});
+  auto d = observed(slot, client, std::move(request), nullptr, {});
   if (d.stopped) return;
   if (!d.response) {
     slot.result.outcome = "failed";
@@ -544,11 +625,13 @@ void Run::finish(Slot& slot) {
     // Each bad row on stderr with its line and fields (never their values: they may be PHI).
     std::string where = (m_options.input_name == "-" ? std::string("stdin") : m_options.input_name) +
                         ":" + std::to_string(slot.line) + ": ";
-    if (slot.result.errors.empty()) {
-      m_err << where << slot.result.message << '\n';
-    }
+    auto say = [&](const std::string& text) {
+      if (m_options.say) m_options.say(text);
+      else m_err << text << '\n';
+    };
+    if (slot.result.errors.empty()) say(where + slot.result.message);
     for (const auto& e : slot.result.errors) {
-      m_err << where << (e.field.empty() ? std::string("the row") : e.field) << ": " << e.message << '\n';
+      say(where + (e.field.empty() ? std::string("the row") : e.field) + ": " + e.message);
     }
   }
   if (m_options.fail_fast && o != "ok") m_halt = true;

@@ -18,7 +18,12 @@
 #include "portal/batch/reader.hpp"
 #include "portal/batch/rows.hpp"
 #include "portal/http/client.hpp"
+#include "portal/http/observer.hpp"
 #include "portal/util/error.hpp"
+
+namespace portal::api {
+class OutageWait;
+}
 
 namespace portal::batch {
 
@@ -100,12 +105,23 @@ struct RunOptions {
   bool quiet = false;             // no per-row messages on stderr
   std::string input_name;         // the batch file as given ("-" for stdin)
   std::string scope;              // the portal and profile; part of the journal's fingerprint
+  // Hooks for unattended runs (not owned; null: none). `observer` is told of every exchange and
+  // request (metrics, audit log); with `outage` (--wait) a Retry-After longer than max_delay
+  // pauses every connection until the portal is back instead of stopping the run; `say` prints a
+  // per-row message (default: a line on `err`).
+  http::Observer* observer = nullptr;
+  api::OutageWait* outage = nullptr;
+  std::function<void(const std::string&)> say;
 };
 
 // Where the runner sends requests: a fresh client for each connection, and the session token.
 struct Transport {
   std::function<Expected<std::unique_ptr<http::Client>>()> connect;
   std::string token;
+  // After a 401: the session token to go on with when another process (a second job of the same
+  // profile) replaced `rejected` in the session cache meanwhile; nullopt when there is none.
+  // Optional.
+  std::function<std::optional<std::string>(const std::string& rejected)> renew;
 };
 
 struct Summary {

@@ -32,6 +32,10 @@ const std::vector<KeyInfo>& key_table() {
       {"email", &Profile::email},
       {"totp_secret_file", &Profile::totp_secret_file},
       {"password_file", &Profile::password_file},
+      {"wait", &Profile::wait},
+      {"max_wait", &Profile::max_wait},
+      {"metrics_file", &Profile::metrics_file},
+      {"audit_log", &Profile::audit_log},
   };
   return k_keys;
 }
@@ -60,6 +64,12 @@ std::string expand_home(const std::string& path, const EnvLookup& env) {
 
 std::string errno_text() { return std::strerror(errno); }
 
+std::string known_keys() {
+  std::string out = "known keys: ";
+  for (const auto& info : key_table()) out += std::string(out.size() > 12 ? ", " : "") + info.name;
+  return out;
+}
+
 }  // namespace
 
 EnvLookup process_env() {
@@ -83,6 +93,8 @@ fs::path state_dir(const EnvLookup& env) {
   if (auto x = env("XDG_STATE_HOME")) return fs::path(*x) / "provportal";
   return home_dir(env) / ".local" / "state" / "provportal";
 }
+
+fs::path default_audit_log(const EnvLookup& env) { return state_dir(env) / "audit.jsonl"; }
 
 fs::path default_sandbox_ca(const EnvLookup& env) {
   fs::path data =
@@ -125,8 +137,7 @@ Expected<ConfigFile> load_config(const fs::path& path) {
             if (!member) {
               return fail(ErrorKind::input,
                           path.string() + ": profile " + name + ": unknown key " + key,
-                          "known keys: base_url, ca_file, client_cert, client_key, email, "
-                          "totp_secret_file, password_file");
+                          known_keys());
             }
             p.*(*member) = kv.second.IsNull() ? "" : kv.second.as<std::string>();
           }
@@ -211,9 +222,7 @@ const std::vector<std::string>& profile_keys() {
 Expected<std::string> get_key(const Profile& profile, std::string_view key) {
   auto member = find_key(key);
   if (!member) {
-    return fail(ErrorKind::usage, "unknown configuration key " + std::string(key),
-                "known keys: base_url, ca_file, client_cert, client_key, email, totp_secret_file, "
-                "password_file");
+    return fail(ErrorKind::usage, "unknown configuration key " + std::string(key), known_keys());
   }
   return profile.*(*member);
 }
@@ -221,9 +230,7 @@ Expected<std::string> get_key(const Profile& profile, std::string_view key) {
 Expected<void> set_key(Profile& profile, std::string_view key, std::string value) {
   auto member = find_key(key);
   if (!member) {
-    return fail(ErrorKind::usage, "unknown configuration key " + std::string(key),
-                "known keys: base_url, ca_file, client_cert, client_key, email, totp_secret_file, "
-                "password_file");
+    return fail(ErrorKind::usage, "unknown configuration key " + std::string(key), known_keys());
   }
   profile.*(*member) = std::move(value);
   return {};
@@ -282,6 +289,10 @@ Expected<Resolved> resolve(const ConfigFile& file, const FlagOverrides& flags,
   layer(r.profile.ca_file, flags.ca_file, "PROVPORTAL_CA_FILE");
   layer(r.profile.client_cert, flags.client_cert, "PROVPORTAL_CLIENT_CERT");
   layer(r.profile.client_key, flags.client_key, "PROVPORTAL_CLIENT_KEY");
+  layer(r.profile.wait, flags.wait, "PROVPORTAL_WAIT");
+  layer(r.profile.max_wait, flags.max_wait, "PROVPORTAL_MAX_WAIT");
+  layer(r.profile.metrics_file, flags.metrics_file, "PROVPORTAL_METRICS");
+  layer(r.profile.audit_log, flags.audit_log, "PROVPORTAL_AUDIT_LOG");
 
   if (r.profile.base_url.empty()) {
     r.profile.base_url = std::string(k_default_base_url);
@@ -291,7 +302,8 @@ Expected<Resolved> resolve(const ConfigFile& file, const FlagOverrides& flags,
   while (!r.profile.base_url.empty() && r.profile.base_url.back() == '/')
     r.profile.base_url.pop_back();
   for (std::string* path : {&r.profile.ca_file, &r.profile.client_cert, &r.profile.client_key,
-                            &r.profile.totp_secret_file, &r.profile.password_file}) {
+                            &r.profile.totp_secret_file, &r.profile.password_file,
+                            &r.profile.metrics_file, &r.profile.audit_log}) {
     *path = expand_home(*path, env);
   }
   return r;

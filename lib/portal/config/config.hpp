@@ -28,6 +28,12 @@ struct Profile {
   std::string email;
   std::string totp_secret_file;
   std::string password_file;
+  // Unattended runs: wait out announced outages ("true"/"false"), for at most max_wait ("6h");
+  // where to write the run's metrics and the audit log.
+  std::string wait;
+  std::string max_wait;
+  std::string metrics_file;
+  std::string audit_log;
 };
 
 // The whole config file.
@@ -51,8 +57,11 @@ fs::path config_path(const EnvLookup& env);
 // config_dir()/sessions.
 fs::path sessions_dir(const EnvLookup& env);
 
-// $XDG_STATE_HOME/provportal (default ~/.local/state/provportal): journals and watermarks.
+// $XDG_STATE_HOME/provportal (default ~/.local/state/provportal): journals, watermarks, the audit log.
 fs::path state_dir(const EnvLookup& env);
+
+// state_dir()/audit.jsonl.
+fs::path default_audit_log(const EnvLookup& env);
 
 // $XDG_DATA_HOME/provportal-sandbox/ca.pem (default ~/.local/share/...): the CA of a sandbox
 // started with its default data directory.
@@ -85,6 +94,10 @@ struct FlagOverrides {
   std::string ca_file;
   std::string client_cert;
   std::string client_key;
+  std::string wait;  // "true" when --wait (or --max-wait) was given
+  std::string max_wait;
+  std::string metrics_file;
+  std::string audit_log;
 };
 
 // The settings of this run and the name of the profile they came from.
@@ -94,7 +107,8 @@ struct Resolved {
   bool base_url_is_default = false;  // nothing configured it: the local sandbox
 };
 
-// Applies flags > PROVPORTAL_* env > the profile in `file` > defaults. The profile is --profile,
+// Applies flags > PROVPORTAL_* env > the profile in `file` > defaults (PROVPORTAL_BASE_URL,
+// _CA_FILE, _CLIENT_CERT, _CLIENT_KEY, _WAIT, _MAX_WAIT, _METRICS, _AUDIT_LOG). The profile is --profile,
 // else PROVPORTAL_PROFILE, else current_profile, else "default". A profile named explicitly
 // that the file lacks is an error (ErrorKind::usage) unless it is "default" or the base URL
 // comes from a flag or the environment (a throw-away profile). The sandbox CA

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <memory>
 #include <mutex>
+#include <random>
 #include <regex>
 #include <vector>
 
@@ -58,6 +59,7 @@ class RedactingSink final : public spdlog::sinks::base_sink<std::mutex> {
       auto ts = std::chrono::time_point_cast<std::chrono::seconds>(msg.time);
       boost::json::object o{{"ts", format_iso8601(SysTime(ts.time_since_epoch()))},
                             {"level", level_text(msg.level)},
+                            {"run_id", run_id()},
                             {"msg", text}};
       line = boost::json::serialize(o);
     } else {
@@ -142,5 +144,42 @@ std::string safe_target(std::string_view target) {
 }
 
 Format current_format() { return g_format; }
+
+const std::string& run_id() {
+  static const std::string id = [] {
+    std::random_device rd;
+    std::string out;
+    static const char* k_hex = "0123456789abcdef";
+    for (int i = 0; i < 4; ++i) {
+      auto v = rd();
+      for (int j = 0; j < 4; ++j) out += k_hex[(v >> (4 * j)) & 15];
+    }
+    return out;
+  }();
+  return id;
+}
+
+void message(std::string_view text, std::string_view level, const boost::json::object* fields,
+             bool redact_text) {
+  std::string line;
+  std::string shown = redact_text ? redact(text) : std::string(text);
+  if (g_format.load() == Format::json) {
+    boost::json::object o{{"ts", format_iso8601(SystemClock().now())},
+                          {"level", level},
+                          {"run_id", run_id()},
+                          {"msg", shown}};
+    if (fields) {
+      for (const auto& kv : *fields) o[kv.key()] = kv.value();
+    }
+    line = boost::json::serialize(o);
+  } else {
+    line = std::move(shown);
+  }
+  line += '\n';
+  // One write per line, after what the logger buffered, so lines never interleave.
+  std::fflush(stderr);
+  std::fwrite(line.data(), 1, line.size(), stderr);
+  std::fflush(stderr);
+}
 
 }  // namespace portal::log

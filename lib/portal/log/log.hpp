@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include <boost/json/fwd.hpp>
+
 namespace portal::log {
 
 enum class Format { text, json };
@@ -37,5 +39,17 @@ std::string safe_target(std::string_view target);
 
 // The format selected by the last setup() (main prints errors in the same format).
 Format current_format();
+
+// The ID of this process's run: 16 random hex digits, drawn once. It is in every JSON log line,
+// in the audit log and in the metrics, so the three can be joined.
+const std::string& run_id();
+
+// A line for the person on stderr whatever the log level (notices, batch summaries, bad rows):
+// the text as it is, or with --log-format json one object {ts, level, run_id, msg, ...fields}.
+// Redacted like every log line, unless `redact_text` is false: for text built only from field
+// names and the project's own words (a bad row's report), which the JSON-member redaction could
+// garble.
+void message(std::string_view text, std::string_view level = "info",
+             const boost::json::object* fields = nullptr, bool redact_text = true);
 
 }  // namespace portal::log
