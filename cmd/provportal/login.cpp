@@ -1,5 +1,6 @@
 // provportal login: email + password, then the second factor; caches the session (0600).
 #include <memory>
+#include <optional>
 
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
@@ -34,11 +35,15 @@ Expected<void> run_login(LoginOptions opt, Context& ctx) {
 
   auto store = ctx.session_store();
   if (!store) return fail(store.error());
-  // Held from the check of the cache to the save of a new session: of two jobs that start
-  // together, the second waits, then reuses what the first made (no second one-time code).
-  auto lock = store->lock();
-  if (!lock) return fail(lock.error());
+  // With --if-needed the lock is held from the look at the cache to the save of a new session:
+  // of two jobs that start together, the second waits, then reuses what the first made (no
+  // second one-time code). A login at a terminal takes it only to save, so that a person typing
+  // does not hold up the jobs.
+  std::optional<auth::SessionStore::Lock> lock;
   if (opt.if_needed) {
+    auto taken = store->lock();
+    if (!taken) return fail(taken.error());
+    lock.emplace(std::move(*taken));
     auto api = ctx.api();
     if (!api) return fail(api.error());
     SystemClock clock;
@@ -117,6 +122,11 @@ Expected<void> run_login(LoginOptions opt, Context& ctx) {
 
   auth::Session session{(*api)->base_url(), opt.email, outcome->session.token,
                         outcome->session.expires_at, outcome->clock_offset.count()};
+  if (!lock) {
+    auto taken = store->lock();
+    if (!taken) return fail(taken.error());
+    lock.emplace(std::move(*taken));
+  }
   if (auto saved = store->save(session); !saved) return fail(saved.error());
   ctx.set_account(opt.email);
   boost::json::object result{{"email", opt.email},

@@ -101,6 +101,9 @@ case $rc in
 esac
 
 # 3. The batches in the inbox, oldest first.
+forget_journal() {  # a finished batch's journal (with its lock and SQLite side files) is not needed
+  rm -f -- "$1" "$1-wal" "$1-shm" "$1.lock"
+}
 send_batch() {  # send_batch FILE SUBCOMMAND
   local file=$1 cmd=$2 name results journal rc
   name=$(basename "$file")
@@ -111,9 +114,9 @@ send_batch() {  # send_batch FILE SUBCOMMAND
     --results "$results" >>"$log"
   rc=$?
   case $rc in
-    0) mv -f "$file" "$DONE_DIR/" && rm -f "$journal" ;;
+    0) mv -f "$file" "$DONE_DIR/" && forget_journal "$journal" ;;
     1)
-      mv -f "$file" "$DONE_DIR/" && rm -f "$journal"
+      mv -f "$file" "$DONE_DIR/" && forget_journal "$journal"
       worse 1
       need "$name: some rows were rejected or invalid; see $results (outcome column)" ;;
     2|3)

@@ -154,7 +154,7 @@ def test_cron_job_quiet_night_unreadable_batch_and_a_person_needed(sandbox, cli,
     logins = len(sandbox.emails(job_user["email"]))
 
     # The next night reuses the cached session: no new login (no email, no TOTP code spent).
-    (job.inbox / "eligibility-bad.csv").write_text("member,who\n1,2\n")
+    (job.inbox / "eligibility-bad.csv").write_text("member_id,member_id,first_name\nA,B,C\n")
     rc, out, err = job.run()
     assert rc == 3 and "eligibility-bad.csv" in out and "failed" in out, (rc, out, err)
     assert (job.home / "failed" / "eligibility-bad.csv").exists()
