@@ -14,6 +14,7 @@
 #include <valijson/validator.hpp>
 
 #include "portal/records/npi.hpp"
+#include "portal/records/quick_check.hpp"
 #include "portal/util/clock.hpp"
 
 namespace portal::records {
@@ -23,6 +24,7 @@ namespace {
 struct CompiledSchema {
   boost::json::value document;
   valijson::Schema schema;
+  std::unique_ptr<QuickCheck> quick;  // null when the schema uses keywords it does not know
 };
 
 // Schemas are parsed once per process; valijson's Schema is immutable after parsing and safe to
@@ -40,6 +42,7 @@ const CompiledSchema& compiled(std::string_view name) {
   valijson::SchemaParser parser;
   valijson::adapters::BoostJsonAdapter adapter(entry->document);
   parser.populateSchema(adapter, entry->schema);
+  entry->quick = QuickCheck::compile(entry->document);
   return *cache.emplace(std::string(name), std::move(entry)).first->second;
 }
 
@@ -205,7 +208,10 @@ std::vector<FieldError> validate_record(std::string_view schema_name, const boos
   valijson::adapters::BoostJsonAdapter target(record);
   std::vector<FieldError> problems;
   std::set<std::string> flagged;
-  if (!validator.validate(cs.schema, target, &results)) {
+  // The quick check accepts only what valijson accepts; anything else gets valijson's own
+  // verdict and wording.
+  const bool certainly_valid = cs.quick && cs.quick->accepts(record);
+  if (!certainly_valid && !validator.validate(cs.schema, target, &results)) {
     // valijson reports each failure and then each enclosing schema that failed because of it;
     // keep only the most specific message per field.
     valijson::ValidationResults::Error e;
