@@ -667,13 +667,14 @@ Expected<Summary> Run::execute(RecordReader& reader, std::ostream& results_out) 
       slot.done = true;
       continue;
     }
-    slot.key = idempotency_key(m_op.name, slot.record);
     if (m_options.dry_run) {
+      // Nothing is sent or journaled, so the row needs no idempotency key.
       slot.result.outcome = "ok";
       slot.result.message = "valid (dry run: not sent)";
       slot.done = true;
       continue;
     }
+    slot.key = idempotency_key(m_op.name, slot.record);
     if (auto prior = m_journal ? m_journal->find(slot.index) : std::nullopt) {
       if (prior->key != slot.key) {
         input_error = Error(ErrorKind::input,
