@@ -92,13 +92,20 @@ std::vector<std::pair<std::string, std::string>> properties_of(const json::value
   return out;
 }
 
+using FieldTypes = std::map<std::string, FieldType, std::less<>>;
+
 // The declared top-level properties of a schema, read once per schema.
-const std::map<std::string, FieldType>& declared_types(std::string_view schema_name) {
+const FieldTypes& declared_types(std::string_view schema_name) {
+  // A batch coerces every row with one schema: remember the last one without locking.
+  thread_local const FieldTypes* last = nullptr;
+  thread_local std::string last_name;
+  if (last && last_name == schema_name) return *last;
   static std::mutex mutex;
-  static std::map<std::string, std::map<std::string, FieldType>, std::less<>> cache;
+  static std::map<std::string, FieldTypes, std::less<>> cache;
   std::lock_guard lock(mutex);
-  if (auto it = cache.find(schema_name); it != cache.end()) return it->second;
-  std::map<std::string, FieldType> types;
+  last_name = schema_name;
+  if (auto it = cache.find(schema_name); it != cache.end()) return *(last = &it->second);
+  FieldTypes types;
   const auto& all = records::embedded_schemas();
   if (auto it = all.find(std::string(schema_name)); it != all.end()) {
     auto doc = json::parse(it->second);
@@ -118,7 +125,7 @@ const std::map<std::string, FieldType>& declared_types(std::string_view schema_n
       }
     }
   }
-  return cache.emplace(std::string(schema_name), std::move(types)).first->second;
+  return *(last = &cache.emplace(std::string(schema_name), std::move(types)).first->second);
 }
 
 std::string_view trim(std::string_view s) {
@@ -224,7 +231,7 @@ void coerce_to_schema(std::string_view schema_name, json::object& record) {
   for (const auto& [key, value] : record) {
     auto dot = key.find('.');
     if (dot == std::string_view::npos || dot == 0 || dot + 1 == key.size()) continue;
-    auto it = types.find(std::string(key.substr(0, dot)));
+    auto it = types.find(std::string_view(key).substr(0, dot));
     if (it != types.end() && it->second.type == "object") dotted.emplace_back(key);
   }
   for (const auto& key : dotted) {
@@ -237,7 +244,7 @@ void coerce_to_schema(std::string_view schema_name, json::object& record) {
     if (slot.is_object()) slot.get_object()[key.substr(dot + 1)] = std::move(value);
   }
   for (auto& [key, value] : record) {
-    auto it = types.find(std::string(key));
+    auto it = types.find(std::string_view(key));
     if (it == types.end()) continue;
     const FieldType& ft = it->second;
     if (ft.type == "array") {

@@ -80,8 +80,8 @@ std::string cell_text(const json::value* v) {
   return json::serialize(*v);
 }
 
-json::object result_object(const Slot& s) {
-  json::object r;
+json::object result_object(const Slot& s, json::storage_ptr storage = {}) {
+  json::object r(std::move(storage));
   r["line"] = s.line;
   r["ref"] = s.ref.empty() ? json::value(nullptr) : json::value(s.ref);
   r["outcome"] = s.result.outcome;
@@ -117,6 +117,7 @@ class ResultsSink {
       }
       m_part = m_path;
       m_part += ".part";
+      m_file.rdbuf()->pubsetbuf(m_file_buffer.get(), k_file_buffer);  // fewer, larger writes
       m_file.open(m_part, std::ios::binary | std::ios::trunc);
       if (!m_file) {
         return fail(ErrorKind::usage, "cannot write the results file " + m_part.string(),
@@ -134,7 +135,12 @@ class ResultsSink {
 
   void write(const json::object& r) {
     if (!m_csv) {
-      *m_out << json::serialize(r) << '\n';
+      m_serializer.reset(&r);
+      while (!m_serializer.done()) {
+        auto text = m_serializer.read(m_text, sizeof m_text);
+        m_out->write(text.data(), static_cast<std::streamsize>(text.size()));
+      }
+      m_out->put('\n');
       return;
     }
     std::string line;
@@ -186,8 +192,12 @@ class ResultsSink {
   std::vector<std::string> m_columns;
   fs::path m_path;
   fs::path m_part;
+  static constexpr std::size_t k_file_buffer = 256 * 1024;
+  std::unique_ptr<char[]> m_file_buffer{new char[k_file_buffer]};
   std::ofstream m_file;
   std::ostream* m_out;
+  json::serializer m_serializer;
+  char m_text[4096];
   bool m_csv = false;
   bool m_first_added = false;
 };
@@ -598,7 +608,10 @@ Expected<Summary> Run::execute(RecordReader& reader, std::ostream& results_out) 
           auto v = json::parse(head.result_json, ec);
           if (!ec && v.is_object()) sink.write(v.get_object());
         } else {
-          auto r = result_object(head);
+          // The result lives only until it is written: its memory can come from the stack.
+          unsigned char scratch[1024];
+          json::monotonic_resource memory(scratch, sizeof scratch);
+          auto r = result_object(head, &memory);
           sink.write(r);
           if (head.journal && m_journal) {
             m_journal->record(head.index, {head.key, head.result.outcome, json::serialize(r)});

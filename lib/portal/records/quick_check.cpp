@@ -3,6 +3,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -143,8 +144,14 @@ struct QuickCheck::Node {
   // numbers
   std::optional<double> minimum, maximum;
   // objects
-  std::vector<std::pair<std::string, std::unique_ptr<Node>>> properties;
-  std::vector<std::string> required;
+  struct Property {
+    std::string name;
+    std::unique_ptr<Node> schema;
+    bool required = false;
+  };
+  std::vector<Property> properties;
+  std::size_t required_declared = 0;     // required names that are among the properties
+  std::vector<std::string> required_other;  // required names that are not
   bool additional_properties = true;
   std::optional<std::uint64_t> min_properties, max_properties;
   // arrays
@@ -226,12 +233,12 @@ std::unique_ptr<Node> compile_node(const json::value& schema) {
       for (const auto& [name, sub] : value.get_object()) {
         auto child = compile_node(sub);
         if (!child) return nullptr;
-        node->properties.emplace_back(std::string(name), std::move(child));
+        node->properties.push_back({std::string(name), std::move(child)});
       }
     } else if (key == "required" && *t == Node::Type::object && value.is_array()) {
       for (const auto& e : value.get_array()) {
         if (!e.is_string()) return nullptr;
-        node->required.emplace_back(e.get_string());
+        node->required_other.emplace_back(e.get_string());
       }
     } else if (key == "additionalProperties" && *t == Node::Type::object && value.is_bool()) {
       node->additional_properties = value.get_bool();
@@ -251,6 +258,19 @@ std::unique_ptr<Node> compile_node(const json::value& schema) {
     }
     if (!ok) return nullptr;
   }
+  // A required property is then counted while the members are checked, not looked up again.
+  std::vector<std::string> other;
+  for (auto& name : node->required_other) {
+    auto p = std::find_if(node->properties.begin(), node->properties.end(),
+                          [&](const Node::Property& p) { return p.name == name; });
+    if (p == node->properties.end()) {
+      other.push_back(std::move(name));
+    } else if (!p->required) {
+      p->required = true;
+      ++node->required_declared;
+    }
+  }
+  node->required_other = std::move(other);
   return node;
 }
 
@@ -263,18 +283,25 @@ bool within(T n, const std::optional<T>& least, const std::optional<T>& most) {
 
 bool Node::accepts_object(const json::object& o) const {
   if (!within<std::uint64_t>(o.size(), min_properties, max_properties)) return false;
+  std::size_t required_seen = 0;  // an object's keys are unique
   for (const auto& member : o) {
     const std::string_view key = member.key();
-    const Node* schema = nullptr;
-    for (const auto& [name, child] : properties) {
-      if (name == key) {
-        schema = child.get();
+    const Property* property = nullptr;
+    for (const auto& p : properties) {
+      if (p.name == key) {
+        property = &p;
         break;
       }
     }
-    if (schema ? !schema->accepts(member.value()) : !additional_properties) return false;
+    if (!property) {
+      if (!additional_properties) return false;
+      continue;
+    }
+    if (!property->schema->accepts(member.value())) return false;
+    required_seen += property->required;
   }
-  for (const auto& name : required) {
+  if (required_seen != required_declared) return false;
+  for (const auto& name : required_other) {
     if (!o.contains(name)) return false;
   }
   return true;
