@@ -82,6 +82,7 @@ std::string cell_text(const json::value* v) {
 
 json::object result_object(const Slot& s, json::storage_ptr storage = {}) {
   json::object r(std::move(storage));
+  r.reserve(8);  // every key below: no regrowth
   r["line"] = s.line;
   r["ref"] = s.ref.empty() ? json::value(nullptr) : json::value(s.ref);
   r["outcome"] = s.result.outcome;
