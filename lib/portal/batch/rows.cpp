@@ -92,7 +92,18 @@ std::vector<std::pair<std::string, std::string>> properties_of(const json::value
   return out;
 }
 
-using FieldTypes = std::map<std::string, FieldType, std::less<>>;
+// The declared properties in the schema's order.
+using FieldTypes = std::vector<std::pair<std::string, FieldType>>;
+
+// The type of the property called `name`, trying the one at `hint` first (rows usually list
+// their fields in the schema's order); nullptr if the schema does not declare it.
+const FieldType* find_type(const FieldTypes& types, std::string_view name, std::size_t hint) {
+  if (hint < types.size() && types[hint].first == name) return &types[hint].second;
+  for (const auto& [n, ft] : types) {
+    if (n == name) return &ft;
+  }
+  return nullptr;
+}
 
 // The declared top-level properties of a schema, read once per schema.
 const FieldTypes& declared_types(std::string_view schema_name) {
@@ -121,7 +132,7 @@ const FieldTypes& declared_types(std::string_view schema_name) {
         } else if (ft.type == "object") {
           ft.properties = properties_of(prop);
         }
-        types[std::string(name)] = std::move(ft);
+        types.emplace_back(std::string(name), std::move(ft));
       }
     }
   }
@@ -231,8 +242,8 @@ void coerce_to_schema(std::string_view schema_name, json::object& record) {
   for (const auto& [key, value] : record) {
     auto dot = key.find('.');
     if (dot == std::string_view::npos || dot == 0 || dot + 1 == key.size()) continue;
-    auto it = types.find(std::string_view(key).substr(0, dot));
-    if (it != types.end() && it->second.type == "object") dotted.emplace_back(key);
+    const FieldType* ft = find_type(types, std::string_view(key).substr(0, dot), types.size());
+    if (ft && ft->type == "object") dotted.emplace_back(key);
   }
   for (const auto& key : dotted) {
     auto dot = key.find('.');
@@ -243,10 +254,11 @@ void coerce_to_schema(std::string_view schema_name, json::object& record) {
     if (slot.is_null()) slot = json::object();
     if (slot.is_object()) slot.get_object()[key.substr(dot + 1)] = std::move(value);
   }
+  std::size_t position = 0;
   for (auto& [key, value] : record) {
-    auto it = types.find(std::string_view(key));
-    if (it == types.end()) continue;
-    const FieldType& ft = it->second;
+    const FieldType* found = find_type(types, key, position++);
+    if (!found) continue;
+    const FieldType& ft = *found;
     if (ft.type == "array") {
       if (value.is_string()) {
         // CSV spells a list as one cell with ';' between items.
