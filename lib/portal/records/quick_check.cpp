@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <utility>
 #include <vector>
@@ -276,6 +277,24 @@ std::unique_ptr<Node> compile_node(const json::value& schema) {
   return node;
 }
 
+// The length valijson gives a string: its code points up to the first NUL byte
+// (valijson::utils::u8_strlen), taken as the byte count when every byte is ASCII and not NUL.
+std::uint64_t code_points(const json::string& s) {
+  constexpr std::uint64_t k_ones = 0x0101010101010101ull;
+  constexpr std::uint64_t k_highs = 0x8080808080808080ull;
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, s.data() + i, 8);
+    if ((word & k_highs) | ((word - k_ones) & ~word & k_highs)) return valijson::utils::u8_strlen(s.c_str());
+  }
+  for (; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c == 0 || c > 0x7F) return valijson::utils::u8_strlen(s.c_str());
+  }
+  return s.size();
+}
+
 template <typename T>
 bool within(T n, const std::optional<T>& least, const std::optional<T>& most) {
   return (!least || n >= *least) && (!most || n <= *most);
@@ -318,8 +337,7 @@ bool Node::accepts(const json::value& v) const {
       if (!v.is_string()) return false;
       const json::string& s = v.get_string();
       if (min_length || max_length) {
-        // Counted exactly as valijson counts (code points, up to a NUL byte).
-        if (!within<std::uint64_t>(valijson::utils::u8_strlen(s.c_str()), min_length, max_length)) {
+        if (!within<std::uint64_t>(code_points(s), min_length, max_length)) {
           return false;
         }
       }
@@ -376,5 +394,9 @@ std::unique_ptr<QuickCheck> QuickCheck::compile(const json::value& schema) {
 }
 
 bool QuickCheck::accepts(const json::value& record) const { return m_root->accepts(record); }
+
+bool QuickCheck::accepts(const json::object& record) const {
+  return m_root->type == Node::Type::object && m_root->accepts_object(record);
+}
 
 }  // namespace portal::records

@@ -46,6 +46,7 @@ class QuickCheck {
   // True only when valijson (with strong types) would accept `record` too; false means "maybe
   // not: ask valijson". Safe to call from several threads at once.
   bool accepts(const boost::json::value& record) const;
+  bool accepts(const boost::json::object& record) const;
 
   struct Node;
 

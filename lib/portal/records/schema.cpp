@@ -236,6 +236,21 @@ bool flagged(const std::vector<FieldError>& problems, std::string_view field) {
   return std::any_of(problems.begin(), problems.end(), [&](const FieldError& p) { return p.field == field; });
 }
 
+// The rules JSON Schema cannot express (NPI check digit, real calendar dates), for the fields
+// that have no problem yet.
+void domain_problems(const boost::json::object& record, std::vector<FieldError>& problems) {
+  for (const auto& [key, value] : record) {
+    if (!value.is_string() || flagged(problems, key)) continue;
+    std::string_view text = value.as_string();
+    if (is_npi_field(key) && text.size() == 10 && !npi_is_valid(text)) {
+      problems.push_back({std::string(key),
+                          "check digit is wrong: this is not a valid NPI (look for a mistyped digit)"});
+    } else if (is_date_field(key) && text.size() == 10 && !parse_date(text)) {
+      problems.push_back({std::string(key), "is not a real calendar date (YYYY-MM-DD)"});
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<FieldError> validate_record(std::string_view schema_name, const boost::json::value& record) {
@@ -244,18 +259,17 @@ std::vector<FieldError> validate_record(std::string_view schema_name, const boos
   // verdict and wording.
   std::vector<FieldError> problems;
   if (!cs.quick || !cs.quick->accepts(record)) problems = schema_problems(cs, record);
-  if (record.is_object()) {
-    for (const auto& [key, value] : record.as_object()) {
-      if (!value.is_string() || flagged(problems, key)) continue;
-      std::string_view text = value.as_string();
-      if (is_npi_field(key) && text.size() == 10 && !npi_is_valid(text)) {
-        problems.push_back({std::string(key),
-                            "check digit is wrong: this is not a valid NPI (look for a mistyped digit)"});
-      } else if (is_date_field(key) && text.size() == 10 && !parse_date(text)) {
-        problems.push_back({std::string(key), "is not a real calendar date (YYYY-MM-DD)"});
-      }
-    }
+  if (record.is_object()) domain_problems(record.get_object(), problems);
+  return problems;
+}
+
+std::vector<FieldError> validate_record(std::string_view schema_name, const boost::json::object& record) {
+  const CompiledSchema& cs = compiled(schema_name);
+  std::vector<FieldError> problems;
+  if (!cs.quick || !cs.quick->accepts(record)) {
+    problems = schema_problems(cs, boost::json::value(record));  // valijson reads values only
   }
+  domain_problems(record, problems);
   return problems;
 }
 
