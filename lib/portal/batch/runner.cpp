@@ -83,19 +83,21 @@ std::string cell_text(const json::value* v) {
 json::object result_object(const Slot& s, json::storage_ptr storage = {}) {
   json::object r(std::move(storage));
   r.reserve(8);  // every key below: no regrowth
-  r["line"] = s.line;
-  r["ref"] = s.ref.empty() ? json::value(nullptr) : json::value(s.ref);
-  r["outcome"] = s.result.outcome;
-  if (s.result.http_status) r["http_status"] = s.result.http_status;
-  if (!s.result.code.empty()) r["code"] = s.result.code;
-  if (!s.result.message.empty()) r["message"] = s.result.message;
+  // emplace: each key is new, and its value is made in the object's memory at once.
+  r.emplace("line", s.line);
+  if (s.ref.empty()) r.emplace("ref", nullptr);
+  else r.emplace("ref", s.ref);
+  r.emplace("outcome", s.result.outcome);
+  if (s.result.http_status) r.emplace("http_status", s.result.http_status);
+  if (!s.result.code.empty()) r.emplace("code", s.result.code);
+  if (!s.result.message.empty()) r.emplace("message", s.result.message);
   if (!s.result.errors.empty()) {
-    json::array errors;
+    json::array errors(r.storage());
     for (const auto& e : s.result.errors) errors.push_back({{"field", e.field}, {"message", e.message}});
-    r["errors"] = std::move(errors);
+    r.emplace("errors", std::move(errors));
   }
-  if (!s.result.answer.empty()) r["answer"] = s.result.answer;
-  if (s.result.replayed) r["replayed"] = true;
+  if (!s.result.answer.empty()) r.emplace("answer", s.result.answer);
+  if (s.result.replayed) r.emplace("replayed", true);
   return r;
 }
 
