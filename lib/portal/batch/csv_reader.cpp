@@ -1,14 +1,13 @@
 // CSV (RFC 4180) as a hand-written state machine over 64 KiB chunks: no line is ever held
 // whole, so a record over the limit costs no memory; it is scanned to its end and reported.
 #include <array>
-#include <cstdint>
-#include <cstring>
 #include <string_view>
 #include <vector>
 
 #include <boost/json/object.hpp>
 
 #include "portal/batch/reader_detail.hpp"
+#include "portal/util/text.hpp"
 
 namespace portal::batch::detail {
 
@@ -23,25 +22,6 @@ constexpr std::array<bool, 256> byte_set(std::string_view bytes) {
 // The bytes that end a run of plain content in an unquoted and in a quoted cell.
 constexpr auto k_unquoted_stops = byte_set(",\r\n");
 constexpr auto k_quoted_stops = byte_set("\"\r\n");
-
-// True when `s` has no NUL byte and no byte above 0x7F, tested eight bytes at a time: such text
-// is valid UTF-8, so most records need no check cell by cell.
-bool plain_ascii(std::string_view s) {
-  constexpr std::uint64_t k_ones = 0x0101010101010101ull;
-  constexpr std::uint64_t k_highs = 0x8080808080808080ull;
-  std::size_t i = 0;
-  for (; i + 8 <= s.size(); i += 8) {
-    std::uint64_t word;
-    std::memcpy(&word, s.data() + i, 8);
-    const std::uint64_t zero_bytes = (word - k_ones) & ~word & k_highs;
-    if ((word & k_highs) | zero_bytes) return false;
-  }
-  for (; i < s.size(); ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c == 0 || c > 0x7F) return false;
-  }
-  return true;
-}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -296,7 +276,7 @@ std::optional<std::string> CsvReader::record_problem() const {
            " columns; put values that contain commas in quotes (\"Smith, Jr.\") or remove the "
            "extra commas";
   }
-  if (plain_ascii(m_buf)) return std::nullopt;
+  if (is_plain_ascii(m_buf)) return std::nullopt;  // no NUL byte, valid UTF-8
   for (std::size_t i = 0; i < m_cells.size(); ++i) {
     if (auto problem = cell_problem(i)) {
       return "line " + std::to_string(m_cells[i].line) + ", " + column(i) + ": the value " +

@@ -5,13 +5,14 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <cstring>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include <boost/json.hpp>
 #include <valijson/utils/utf8_utils.hpp>
+
+#include "portal/util/text.hpp"
 
 namespace portal::records {
 
@@ -125,8 +126,9 @@ std::optional<bool> Pattern::search(std::string_view text) const {
   const auto* subject = reinterpret_cast<PCRE2_SPTR>(text.data());
   pcre2_match_data* data = thread_match_data();
   if (!data) return std::nullopt;
-  const int rc = m_code->jit ? pcre2_jit_match(m_code->code, subject, text.size(), 0, 0, data, nullptr)
-                             : pcre2_match(m_code->code, subject, text.size(), 0, 0, data, nullptr);
+  const int rc = m_code->jit
+                     ? pcre2_jit_match(m_code->code, subject, text.size(), 0, 0, data, nullptr)
+                     : pcre2_match(m_code->code, subject, text.size(), 0, 0, data, nullptr);
   if (rc >= 0) return true;  // 0: matched, with more groups than the match data holds
   if (rc == PCRE2_ERROR_NOMATCH) return false;
   return std::nullopt;
@@ -151,7 +153,7 @@ struct QuickCheck::Node {
     bool required = false;
   };
   std::vector<Property> properties;
-  std::size_t required_declared = 0;     // required names that are among the properties
+  std::size_t required_declared = 0;        // required names that are among the properties
   std::vector<std::string> required_other;  // required names that are not
   bool additional_properties = true;
   std::optional<std::uint64_t> min_properties, max_properties;
@@ -181,9 +183,12 @@ std::optional<Node::Type> type_named(std::string_view name) {
 }
 
 bool count_of(const json::value& v, std::optional<std::uint64_t>& out) {
-  if (v.is_int64() && v.get_int64() >= 0) out = static_cast<std::uint64_t>(v.get_int64());
-  else if (v.is_uint64()) out = v.get_uint64();
-  else return false;
+  if (v.is_int64() && v.get_int64() >= 0)
+    out = static_cast<std::uint64_t>(v.get_int64());
+  else if (v.is_uint64())
+    out = v.get_uint64();
+  else
+    return false;
   return true;
 }
 
@@ -278,21 +283,9 @@ std::unique_ptr<Node> compile_node(const json::value& schema) {
 }
 
 // The length valijson gives a string: its code points up to the first NUL byte
-// (valijson::utils::u8_strlen), taken as the byte count when every byte is ASCII and not NUL.
+// (valijson::utils::u8_strlen), which is the byte count for plain ASCII.
 std::uint64_t code_points(const json::string& s) {
-  constexpr std::uint64_t k_ones = 0x0101010101010101ull;
-  constexpr std::uint64_t k_highs = 0x8080808080808080ull;
-  std::size_t i = 0;
-  for (; i + 8 <= s.size(); i += 8) {
-    std::uint64_t word;
-    std::memcpy(&word, s.data() + i, 8);
-    if ((word & k_highs) | ((word - k_ones) & ~word & k_highs)) return valijson::utils::u8_strlen(s.c_str());
-  }
-  for (; i < s.size(); ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c == 0 || c > 0x7F) return valijson::utils::u8_strlen(s.c_str());
-  }
-  return s.size();
+  return is_plain_ascii({s.data(), s.size()}) ? s.size() : valijson::utils::u8_strlen(s.c_str());
 }
 
 template <typename T>
@@ -358,9 +351,12 @@ bool Node::accepts(const json::value& v) const {
       // Only the forms valijson reads the same way with strong types: int64 always, and a double
       // for "number" (an unsigned beyond int64 is left to valijson).
       double d = 0;
-      if (v.is_int64()) d = static_cast<double>(v.get_int64());
-      else if (v.is_double() && type == Type::number) d = v.get_double();
-      else return false;
+      if (v.is_int64())
+        d = static_cast<double>(v.get_int64());
+      else if (v.is_double() && type == Type::number)
+        d = v.get_double();
+      else
+        return false;
       return (!minimum || d >= *minimum) && (!maximum || d <= *maximum);
     }
     case Type::boolean:

@@ -206,7 +206,8 @@ bool is_date_field(std::string_view name) {
 }
 
 // valijson's verdict on `record`: the most specific problem of each field, in its order.
-std::vector<FieldError> schema_problems(const CompiledSchema& cs, const boost::json::value& record) {
+std::vector<FieldError> schema_problems(const CompiledSchema& cs,
+                                       const boost::json::value& record) {
   // One validator per thread: it caches the compiled regular expressions of the patterns, which
   // otherwise dominate the cost of validating a row (~200 µs -> a few µs).
   thread_local valijson::Validator validator(valijson::Validator::kStrongTypes);
@@ -233,7 +234,8 @@ std::vector<FieldError> schema_problems(const CompiledSchema& cs, const boost::j
 }
 
 bool flagged(const std::vector<FieldError>& problems, std::string_view field) {
-  return std::any_of(problems.begin(), problems.end(), [&](const FieldError& p) { return p.field == field; });
+  return std::any_of(problems.begin(), problems.end(),
+                     [&](const FieldError& p) { return p.field == field; });
 }
 
 // The rules JSON Schema cannot express (NPI check digit, real calendar dates), for the fields
@@ -263,7 +265,8 @@ std::vector<FieldError> validate_record(std::string_view schema_name, const boos
   return problems;
 }
 
-std::vector<FieldError> validate_record(std::string_view schema_name, const boost::json::object& record) {
+std::vector<FieldError> validate_record(std::string_view schema_name,
+                                        const boost::json::object& record) {
   const CompiledSchema& cs = compiled(schema_name);
   std::vector<FieldError> problems;
   if (!cs.quick || !cs.quick->accepts(record)) {
