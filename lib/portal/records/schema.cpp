@@ -242,12 +242,13 @@ bool flagged(const std::vector<FieldError>& problems, std::string_view field) {
 // that have no problem yet.
 void domain_problems(const boost::json::object& record, std::vector<FieldError>& problems) {
   for (const auto& [key, value] : record) {
-    if (!value.is_string() || flagged(problems, key)) continue;
+    // Both rules are about 10-character values (an NPI, YYYY-MM-DD): test the size first.
+    if (!value.is_string() || value.get_string().size() != 10 || flagged(problems, key)) continue;
     std::string_view text = value.as_string();
-    if (is_npi_field(key) && text.size() == 10 && !npi_is_valid(text)) {
+    if (is_npi_field(key) && !npi_is_valid(text)) {
       problems.push_back({std::string(key),
                           "check digit is wrong: this is not a valid NPI (look for a mistyped digit)"});
-    } else if (is_date_field(key) && text.size() == 10 && !parse_date(text)) {
+    } else if (is_date_field(key) && !parse_date(text)) {
       problems.push_back({std::string(key), "is not a real calendar date (YYYY-MM-DD)"});
     }
   }
