@@ -50,15 +50,25 @@ measure() {
 rate() { "$py" -c "print(f'{$1 / $2:,.0f}')"; }
 
 # --dry-run over $big rows, the process pinned to one core: reading, validation and results
-# only (no login, no sandbox). Sets dry_wall, dry_cpu and dry_rps.
+# only (no login, no sandbox). The fastest of three runs, as other work on a shared machine only
+# ever slows a run down. Sets dry_wall, dry_cpu and dry_rps.
 dry_run_bench() {
   "$py" scripts/bench/make_rows.py "$big" big "$work/big.csv"
-  measure dry taskset -c 0 "$bin/provportal" check-eligibility --batch "$work/big.csv" --dry-run \
-    --results "$work/dry.jsonl" -q
+  local best_wall="" best_cpu=""
+  for _ in 1 2 3; do
+    rm -f "$work/dry.jsonl"
+    measure dry taskset -c 0 "$bin/provportal" check-eligibility --batch "$work/big.csv" --dry-run \
+      --results "$work/dry.jsonl" -q
+    if [[ -z $best_wall ]] || "$py" -c "import sys; sys.exit(0 if $dry_wall < $best_wall else 1)"; then
+      best_wall=$dry_wall best_cpu=$dry_cpu
+    fi
+  done
+  dry_wall=$best_wall dry_cpu=$best_cpu
   dry_rps=$("$py" -c "print($big / $dry_wall)")
 }
 dry_run_line() {
-  printf '%-44s %12s rows/s (%s CPU s)\n' "--dry-run over $big rows, one core" "$(rate "$big" "$dry_wall")" "$dry_cpu"
+  printf '%-44s %12s rows/s (best of 3; %s CPU s)\n' "--dry-run over $big rows, one core" \
+    "$(rate "$big" "$dry_wall")" "$dry_cpu"
 }
 
 if [[ ${BENCH_ONLY:-} == dryrun ]]; then
