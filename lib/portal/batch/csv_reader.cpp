@@ -7,6 +7,7 @@
 #include <boost/json/object.hpp>
 
 #include "portal/batch/reader_detail.hpp"
+#include "portal/util/text.hpp"
 
 namespace portal::batch::detail {
 
@@ -275,6 +276,7 @@ std::optional<std::string> CsvReader::record_problem() const {
            " columns; put values that contain commas in quotes (\"Smith, Jr.\") or remove the "
            "extra commas";
   }
+  if (is_plain_ascii(m_buf)) return std::nullopt;  // no NUL byte, valid UTF-8
   for (std::size_t i = 0; i < m_cells.size(); ++i) {
     if (auto problem = cell_problem(i)) {
       return "line " + std::to_string(m_cells[i].line) + ", " + column(i) + ": the value " +

@@ -70,35 +70,64 @@ void write_canonical(const json::value& v, std::string& out) {
   }
 }
 
+// A schema's "type", read once so that every cell does not compare type names again.
+enum class Type { other, string, integer, number, boolean, array, object };  // other: not one type
+
 // What a schema declares about one property, as far as coercion needs it.
 struct FieldType {
-  std::string type;  // "string", "integer", "array", "object", ... ("" when not one type)
-  std::string item_type;  // for arrays: the items' type
+  Type type = Type::other;
+  Type item_type = Type::other;  // for arrays: the items' type
   // For arrays of objects: the items' properties and their types, in the schema's order
-  // ("code", "string"), ("units", "integer"); for objects: their declared properties.
-  std::vector<std::pair<std::string, std::string>> properties;
+  // ("code", string), ("units", integer); for objects: their declared properties.
+  std::vector<std::pair<std::string, Type>> properties;
 };
 
-std::string type_of(const json::value& schema) {
+Type type_of(const json::value& schema) {
   const auto* type = schema.is_object() ? schema.get_object().if_contains("type") : nullptr;
-  return type && type->is_string() ? std::string(type->get_string()) : std::string();
+  if (!type || !type->is_string()) return Type::other;
+  const std::string_view name = type->get_string();
+  if (name == "string") return Type::string;
+  if (name == "integer") return Type::integer;
+  if (name == "number") return Type::number;
+  if (name == "boolean") return Type::boolean;
+  if (name == "array") return Type::array;
+  if (name == "object") return Type::object;
+  return Type::other;
 }
 
-std::vector<std::pair<std::string, std::string>> properties_of(const json::value& schema) {
-  std::vector<std::pair<std::string, std::string>> out;
+std::vector<std::pair<std::string, Type>> properties_of(const json::value& schema) {
+  std::vector<std::pair<std::string, Type>> out;
   const auto* props = schema.is_object() ? schema.get_object().if_contains("properties") : nullptr;
   if (!props || !props->is_object()) return out;
   for (const auto& [name, prop] : props->get_object()) out.emplace_back(std::string(name), type_of(prop));
   return out;
 }
 
+// The declared properties in the schema's order.
+using FieldTypes = std::vector<std::pair<std::string, FieldType>>;
+
+// The type of the property called `name`, trying the one at `hint` first (rows usually list
+// their fields in the schema's order); nullptr if the schema does not declare it.
+const FieldType* find_type(const FieldTypes& types, std::string_view name, std::size_t hint) {
+  if (hint < types.size() && types[hint].first == name) return &types[hint].second;
+  for (const auto& [n, ft] : types) {
+    if (n == name) return &ft;
+  }
+  return nullptr;
+}
+
 // The declared top-level properties of a schema, read once per schema.
-const std::map<std::string, FieldType>& declared_types(std::string_view schema_name) {
+const FieldTypes& declared_types(std::string_view schema_name) {
+  // A batch coerces every row with one schema: remember the last one without locking.
+  thread_local const FieldTypes* last = nullptr;
+  thread_local std::string last_name;
+  if (last && last_name == schema_name) return *last;
   static std::mutex mutex;
-  static std::map<std::string, std::map<std::string, FieldType>, std::less<>> cache;
+  static std::map<std::string, FieldTypes, std::less<>> cache;
   std::lock_guard lock(mutex);
-  if (auto it = cache.find(schema_name); it != cache.end()) return it->second;
-  std::map<std::string, FieldType> types;
+  last_name = schema_name;
+  if (auto it = cache.find(schema_name); it != cache.end()) return *(last = &it->second);
+  FieldTypes types;
   const auto& all = records::embedded_schemas();
   if (auto it = all.find(std::string(schema_name)); it != all.end()) {
     auto doc = json::parse(it->second);
@@ -106,19 +135,19 @@ const std::map<std::string, FieldType>& declared_types(std::string_view schema_n
       for (const auto& [name, prop] : props->get_object()) {
         FieldType ft;
         ft.type = type_of(prop);
-        if (ft.type == "array" && prop.is_object()) {
+        if (ft.type == Type::array && prop.is_object()) {
           if (const auto* items = prop.get_object().if_contains("items")) {
             ft.item_type = type_of(*items);
             ft.properties = properties_of(*items);
           }
-        } else if (ft.type == "object") {
+        } else if (ft.type == Type::object) {
           ft.properties = properties_of(prop);
         }
-        types[std::string(name)] = std::move(ft);
+        types.emplace_back(std::string(name), std::move(ft));
       }
     }
   }
-  return cache.emplace(std::string(schema_name), std::move(types)).first->second;
+  return *(last = &cache.emplace(std::string(schema_name), std::move(types)).first->second);
 }
 
 std::string_view trim(std::string_view s) {
@@ -128,8 +157,8 @@ std::string_view trim(std::string_view s) {
 }
 
 // Converts one scalar to `type` where it converts; leaves it as it is otherwise.
-void coerce_scalar(json::value& value, std::string_view type) {
-  if (type == "string") {
+void coerce_scalar(json::value& value, Type type) {
+  if (type == Type::string) {
     // YAML and JSON give numbers for unquoted digits (an NPI, a member ID): the schema says text.
     if (value.is_int64() || value.is_uint64() || value.is_bool()) {
       value = json::string(json::serialize(value));
@@ -138,22 +167,22 @@ void coerce_scalar(json::value& value, std::string_view type) {
   }
   if (!value.is_string()) return;
   std::string_view text = value.get_string();
-  if (type == "integer") {
+  if (type == Type::integer) {
     std::int64_t n = 0;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
     if (ec == std::errc() && end == text.data() + text.size()) value = n;
-  } else if (type == "number") {
+  } else if (type == Type::number) {
     double d = 0;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), d);
     if (ec == std::errc() && end == text.data() + text.size()) value = d;
-  } else if (type == "boolean") {
+  } else if (type == Type::boolean) {
     if (text == "true" || text == "TRUE" || text == "True") value = true;
     else if (text == "false" || text == "FALSE" || text == "False") value = false;
   }
 }
 
 // The members of an object to the types of its declared properties.
-void coerce_members(json::object& object, const std::vector<std::pair<std::string, std::string>>& props) {
+void coerce_members(json::object& object, const std::vector<std::pair<std::string, Type>>& props) {
   for (const auto& [name, type] : props) {
     if (auto* v = object.if_contains(name)) coerce_scalar(*v, type);
   }
@@ -162,7 +191,7 @@ void coerce_members(json::object& object, const std::vector<std::pair<std::strin
 // One array item: "70551:1" becomes {"code": "70551", "units": 1} when the items are objects
 // (the parts fill the item schema's properties in its order); scalars get the items' type.
 void coerce_item(json::value& item, const FieldType& ft) {
-  if (ft.item_type == "object") {
+  if (ft.item_type == Type::object) {
     if (item.is_string() && !ft.properties.empty()) {
       std::string_view text = item.get_string();
       std::vector<std::string_view> parts;
@@ -224,8 +253,8 @@ void coerce_to_schema(std::string_view schema_name, json::object& record) {
   for (const auto& [key, value] : record) {
     auto dot = key.find('.');
     if (dot == std::string_view::npos || dot == 0 || dot + 1 == key.size()) continue;
-    auto it = types.find(std::string(key.substr(0, dot)));
-    if (it != types.end() && it->second.type == "object") dotted.emplace_back(key);
+    const FieldType* ft = find_type(types, std::string_view(key).substr(0, dot), types.size());
+    if (ft && ft->type == Type::object) dotted.emplace_back(key);
   }
   for (const auto& key : dotted) {
     auto dot = key.find('.');
@@ -236,11 +265,12 @@ void coerce_to_schema(std::string_view schema_name, json::object& record) {
     if (slot.is_null()) slot = json::object();
     if (slot.is_object()) slot.get_object()[key.substr(dot + 1)] = std::move(value);
   }
+  std::size_t position = 0;
   for (auto& [key, value] : record) {
-    auto it = types.find(std::string(key));
-    if (it == types.end()) continue;
-    const FieldType& ft = it->second;
-    if (ft.type == "array") {
+    const FieldType* found = find_type(types, key, position++);
+    if (!found) continue;
+    const FieldType& ft = *found;
+    if (ft.type == Type::array) {
       if (value.is_string()) {
         // CSV spells a list as one cell with ';' between items.
         json::array items;
@@ -257,7 +287,7 @@ void coerce_to_schema(std::string_view schema_name, json::object& record) {
       if (value.is_array()) {
         for (auto& item : value.get_array()) coerce_item(item, ft);
       }
-    } else if (ft.type == "object") {
+    } else if (ft.type == Type::object) {
       if (value.is_object()) coerce_members(value.get_object(), ft.properties);
     } else {
       coerce_scalar(value, ft.type);

@@ -18,7 +18,10 @@ void random_bytes(unsigned char* out, int n) {
 std::string sha256_hex(std::string_view data) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr) != 1) {
+  // Fetched once: EVP_sha256() makes OpenSSL 3 look the algorithm up again on every digest,
+  // which costs as much as hashing a batch row's key material.
+  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  if (!sha256 || EVP_Digest(data.data(), data.size(), md, &len, sha256, nullptr) != 1) {
     throw std::runtime_error("SHA-256 failed");
   }
   static const char k_hex[] = "0123456789abcdef";
