@@ -73,3 +73,18 @@ TEST(Schema, ProfileUpdateNeedsAtLeastOneValidField) {
   EXPECT_TRUE(validate_record("profile", json::object{{"phone", "(312) 555-0199"}}).empty());
   EXPECT_FALSE(validate_record("profile", json::object{{"phone", "555-0199"}}).empty());
 }
+
+// valijson reads a string only up to its first NUL byte; such a value must not pass (a JSONL or
+// YAML batch can carry "\u0000", which CSV refuses as it reads).
+TEST(Schema, ANulByteInAnyFieldIsRefused) {
+  json::object row{{"ref", "r1"},          {"member_id", "ACM100234"},   {"first_name", "James"},
+                   {"last_name", "Whitaker"}, {"date_of_birth", "1958-03-14"}, {"health_plan", "acme-commercial"},
+                   {"provider_npi", "1234567893"}, {"service_date", "2026-11-16"}};
+  ASSERT_TRUE(validate_record("eligibility", row).empty());
+  row["first_name"] = json::string(std::string("Ja\0\t!", 5));
+  auto errors = validate_record("eligibility", row);
+  ASSERT_TRUE(find(errors, "first_name"));
+  EXPECT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].message.find("NUL"), std::string::npos);
+  EXPECT_FALSE(validate_record("eligibility", json::value(row)).empty());
+}

@@ -1,6 +1,7 @@
 #include "portal/records/schema.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -240,8 +241,26 @@ bool flagged(const std::vector<FieldError>& problems, std::string_view field) {
 
 // The rules JSON Schema cannot express (NPI check digit, real calendar dates), for the fields
 // that have no problem yet.
+// Whether a string anywhere in `v` holds a NUL byte. valijson reads strings only up to their
+// first NUL, so "Ja\u0000!" would pass a name's schema and reach the portal.
+bool has_nul(const boost::json::value& v) {
+  if (v.is_string()) return std::memchr(v.get_string().data(), 0, v.get_string().size()) != nullptr;
+  if (v.is_array()) return std::any_of(v.get_array().begin(), v.get_array().end(), has_nul);
+  if (v.is_object()) {
+    return std::any_of(v.get_object().begin(), v.get_object().end(),
+                       [](const auto& kv) { return has_nul(kv.value()); });
+  }
+  return false;
+}
+
 void domain_problems(const boost::json::object& record, std::vector<FieldError>& problems) {
   for (const auto& [key, value] : record) {
+    if (!value.is_number() && !value.is_bool() && !value.is_null() && has_nul(value) &&
+        !flagged(problems, key)) {
+      problems.push_back({std::string(key),
+                          "contains a NUL byte (\\u0000): remove it; no field may hold one"});
+      continue;
+    }
     // Both rules are about 10-character values (an NPI, YYYY-MM-DD): test the size first.
     if (!value.is_string() || value.get_string().size() != 10 || flagged(problems, key)) continue;
     std::string_view text = value.as_string();
