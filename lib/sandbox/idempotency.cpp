@@ -17,6 +17,8 @@ CREATE TABLE IF NOT EXISTS idempotency_keys (
   response_body TEXT NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (scope, key));
 )sql";
 
+constexpr const char* k_cache_sql = "PRAGMA cache_size=-65536";  // KiB: 64 MiB at most
+
 // The writer deletes expired keys after this many stored answers.
 constexpr std::uint64_t k_purge_every = 100'000;
 // More answers than this waiting and the writer is woken early.
@@ -44,6 +46,10 @@ bool idempotency_answer_is_final(int status) {
 IdempotencyStore::IdempotencyStore(const std::filesystem::path& db_file,
                                    std::chrono::milliseconds flush_interval)
     : m_flush_interval(flush_interval), m_reader(db_file), m_writer(db_file) {
+  // Keys are random (hashes, UUIDs), so each lands on its own page of the key index: a cache that
+  // holds the index keeps lookups and inserts off the disk (SQLite's default is 2 MiB).
+  m_reader.exec(k_cache_sql);
+  m_writer.exec(k_cache_sql);
   m_writer.exec(k_schema_sql);
   m_thread = std::thread([this] { writer_loop(); });
 }

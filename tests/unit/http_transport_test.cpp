@@ -1,6 +1,7 @@
 // The HTTPS client against the sandbox's HTTPS server, over real TLS on loopback, with
 // certificates from the sandbox's own CA.
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -466,6 +467,60 @@ TEST_F(HttpTransport, RequestTimeout) {
   EXPECT_NE(r.error().message.find("timed out after 0.3s while waiting for the response"),
             std::string::npos)
       << r.error().message;
+}
+
+// Waits for `client`'s answer as the batch lanes do: poll(2) on its socket, then poll_answer.
+portal::Expected<Response> await_answer(Client& client) {
+  while (true) {
+    pollfd p{client.wait_fd(), POLLIN, 0};
+    int ready = ::poll(&p, 1, 50);
+    if (auto a = client.poll_answer(ready > 0)) return std::move(*a);
+  }
+}
+
+TEST_F(HttpTransport, StartedRequestsAreAnsweredWithoutBlockingOnEachOther) {
+  RunningServer server(server_options());
+  std::vector<std::unique_ptr<Client>> clients;
+  for (int i = 0; i < 4; ++i) clients.push_back(make_client(client_options(server.url())));
+  for (int round = 0; round < 3; ++round) {  // the connections are kept and used again
+    for (int i = 0; i < 4; ++i) {
+      // One answer of 300 KB: many TLS records, so it arrives (and is parsed) in pieces.
+      std::string target = i == 3 ? "/big?n=300000" : "/v1/echo/" + std::to_string(i);
+      ASSERT_TRUE(clients[i]->start({"GET", target, {}, ""}));
+    }
+    for (int i = 3; i >= 0; --i) {
+      auto r = await_answer(*clients[i]);
+      ASSERT_TRUE(r) << r.error().message;
+      EXPECT_EQ(r->status, 200);
+      if (i == 3) {
+        EXPECT_GE(r->body.size(), 300000u);
+      } else {
+        EXPECT_EQ(text(json_of(*r)["path"]), "/v1/echo/" + std::to_string(i));
+      }
+    }
+  }
+}
+
+TEST_F(HttpTransport, AStartedRequestTimesOutOrIsTooLargeAndTheClientGoesOn) {
+  RunningServer server(server_options());
+  auto options = client_options(server.url());
+  options.request_timeout = std::chrono::milliseconds(300);
+  options.max_response_bytes = 1000;
+  auto client = make_client(options);
+  ASSERT_TRUE(client->start({"GET", "/slow?ms=1500", {}, ""}));
+  auto started = std::chrono::steady_clock::now();
+  auto slow = await_answer(*client);
+  ASSERT_FALSE(slow);
+  EXPECT_NE(slow.error().message.find("timed out after 0.3s while waiting for the response"),
+            std::string::npos)
+      << slow.error().message;
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(1));
+  ASSERT_TRUE(client->start({"GET", "/big?n=5000", {}, ""}));
+  auto big = await_answer(*client);
+  ASSERT_FALSE(big);
+  EXPECT_NE(big.error().message.find("response too large"), std::string::npos) << big.error().message;
+  auto again = client->send({"GET", "/big?n=10", {}, ""});
+  ASSERT_TRUE(again) << again.error().message;
 }
 
 TEST_F(HttpTransport, MalformedBaseUrlsAreUsageErrors) {

@@ -178,6 +178,45 @@ TEST(AuditLog, IsPrivateAndTakesWholeLinesFromSeveralProcesses) {
   EXPECT_EQ(st.st_mode & 0777, 0700u);
 }
 
+TEST(AuditLog, DeferredEntriesWaitForFlushAndAreNotLostAtTheEnd) {
+  TempDir dir;
+  auto path = dir.path() / "audit.jsonl";
+  {
+    log::AuditLog audit(path);
+    ASSERT_TRUE(audit.set_deferred(true));
+    ASSERT_TRUE(audit.append(json::object{{"i", 1}}));
+    ASSERT_TRUE(audit.append(json::object{{"i", 2}}));
+    EXPECT_TRUE(lines_of(path).empty()) << "held back until flush()";
+    ASSERT_TRUE(audit.flush());
+    EXPECT_EQ(lines_of(path).size(), 2u);
+    ASSERT_TRUE(audit.append(json::object{{"i", 3}}));
+    ASSERT_TRUE(audit.set_deferred(false));  // turning it off flushes
+    EXPECT_EQ(lines_of(path).size(), 3u);
+    ASSERT_TRUE(audit.append(json::object{{"i", 4}}));
+    EXPECT_EQ(lines_of(path).size(), 4u) << "not deferred: written at once";
+    ASSERT_TRUE(audit.set_deferred(true));
+    ASSERT_TRUE(audit.append(json::object{{"i", 5}}));
+  }
+  // The destructor writes what was still held back.
+  auto lines = lines_of(path);
+  ASSERT_EQ(lines.size(), 5u);
+  EXPECT_EQ(lines[4], R"({"i":5})");
+}
+
+TEST(AuditLog, DeferredEntriesBeyondTheBoundAreWrittenWithoutAFlush) {
+  TempDir dir;
+  auto path = dir.path() / "audit.jsonl";
+  log::AuditLog audit(path);
+  ASSERT_TRUE(audit.set_deferred(true));
+  std::string pad(1000, 'x');
+  for (int i = 0; i < 400; ++i) ASSERT_TRUE(audit.append(json::object{{"i", i}, {"pad", pad}}));
+  auto written = lines_of(path).size();
+  EXPECT_GT(written, 0u) << "memory held back is bounded";
+  EXPECT_LT(written, 400u);
+  ASSERT_TRUE(audit.flush());
+  EXPECT_EQ(lines_of(path).size(), 400u);
+}
+
 TEST(AuditLog, AnUnusablePathIsAnInputError) {
   TempDir dir;
   std::ofstream(dir.path() / "file") << "x";

@@ -32,6 +32,9 @@ std::string header_of(const http::Request& r, std::string_view name) {
 
 // The portal's identifiers in an answer: top level, or in its error object.
 void copy_identifiers(const http::Response& r, bool inquiry, json::object& entry) {
+  // An inquiry's answer is about a member: only an error's code goes into the entry, and an
+  // answer of success has none (no need to parse it, on every row of a batch).
+  if (inquiry && r.status >= 200 && r.status < 300) return;
   json::error_code ec;
   auto body = json::parse(r.body, ec);
   if (ec || !body.is_object()) return;
@@ -130,13 +133,23 @@ void Telemetry::request_done(const http::RequestEvent& e) {
   if (!m_audit || (attempts == 0 && !e.response)) return;
   auto entry = audit_entry(e, who(), log::run_id(), SystemClock().now());
   if (!entry) return;
-  auto written = m_audit->append(*entry);
-  if (!written) {
-    std::lock_guard lock(m_mutex);
-    if (!m_audit_error) {
-      m_audit_error = written.error();
-      spdlog::error("{}", written.error().message);
-    }
+  note_audit_result(m_audit->append(*entry));
+}
+
+void Telemetry::defer_writes(bool on) {
+  if (m_audit) note_audit_result(m_audit->set_deferred(on));
+}
+
+void Telemetry::flush() {
+  if (m_audit) note_audit_result(m_audit->flush());
+}
+
+void Telemetry::note_audit_result(const Expected<void>& written) {
+  if (written) return;
+  std::lock_guard lock(m_mutex);
+  if (!m_audit_error) {
+    m_audit_error = written.error();
+    spdlog::error("{}", written.error().message);
   }
 }
 

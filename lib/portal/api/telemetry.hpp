@@ -49,6 +49,8 @@ class Telemetry final : public http::Observer {
   void exchange(const http::ExchangeEvent& event) override;
   void retried() override;
   void request_done(const http::RequestEvent& event) override;
+  void defer_writes(bool on) override;
+  void flush() override;
 
   // The first audit entry that could not be written, if any (the run reports it).
   std::optional<Error> audit_error() const;
@@ -59,6 +61,7 @@ class Telemetry final : public http::Observer {
   mutable std::mutex m_mutex;
   Who m_who;
   std::optional<Error> m_audit_error;
+  void note_audit_result(const Expected<void>& written);
 };
 
 }  // namespace portal::api

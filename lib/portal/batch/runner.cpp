@@ -1,10 +1,14 @@
 #include "portal/batch/runner.hpp"
 
+#include <poll.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <charconv>
+#include <cerrno>
 #include <condition_variable>
+#include <cstring>
 #include <cstdio>
 #include <deque>
 #include <fstream>
@@ -40,7 +44,8 @@ namespace {
 
 // ---------------------------------------------------------------------------------------------
 // One row on its way through the run. The main thread owns the window of rows; a worker fills
-// in the result of the row it was given and marks it done.
+// in the result of the row it was given and marks it done (the release that publishes the
+// result to the main thread, which reads `done` without a lock).
 struct Slot {
   std::size_t index = 0;
   std::size_t line = 0;
@@ -49,7 +54,7 @@ struct Slot {
   json::object record;
   RowResult result;
   std::string result_json;  // set for rows taken from the journal
-  bool done = false;
+  std::atomic<bool> done{false};
   bool journal = false;  // a final answer that goes into the journal
 };
 
@@ -138,7 +143,13 @@ class ResultsSink {
     return {};
   }
 
-  void write(const json::object& r) {
+  // Writes the result `r`; `text`, when given, is `r` serialized already (JSON Lines use it).
+  void write(const json::object& r, const std::string* text = nullptr) {
+    if (!m_csv && text) {
+      m_out->write(text->data(), static_cast<std::streamsize>(text->size()));
+      m_out->put('\n');
+      return;
+    }
     if (!m_csv) {
       m_serializer.reset(&r);
       while (!m_serializer.done()) {
@@ -295,21 +306,59 @@ class Run {
     std::string problem;
     bool stopped = false;
   };
-  Delivery deliver(std::size_t line, std::unique_ptr<http::Client>& client, http::Request request,
-                   const fs::path* file, const std::string& content_type);
+  // An attempt already made (by the lanes, see Lane): its answer or fault, and the session
+  // token it went with. deliver() goes on from it as from its own first attempt.
+  struct FirstAttempt {
+    Expected<http::Response> answer;
+    std::string token;
+  };
+  // `request` goes back as it came (the session header it is sent with is taken off again).
+  Delivery deliver(std::size_t line, std::unique_ptr<http::Client>& client, http::Request& request,
+                   const fs::path* file, const std::string& content_type,
+                   FirstAttempt* first = nullptr);
   // deliver(), and the observer told how the request ended.
-  Delivery observed(const Slot& slot, std::unique_ptr<http::Client>& client, http::Request request,
-                    const fs::path* file, const std::string& content_type);
+  Delivery observed(const Slot& slot, std::unique_ptr<http::Client>& client, http::Request& request,
+                    const fs::path* file, const std::string& content_type,
+                    FirstAttempt* first = nullptr);
+
+  // One of the --concurrency connections of a run whose rows are one request each. The lanes
+  // thread sends a row's first attempt and reads its answer without blocking on it, so one thread
+  // keeps every connection busy (one poll(2) for all of them, not a thread woken per answer);
+  // a final answer settles the row there, anything else (a fault, 5xx, 429, 401, 409) goes with
+  // the lane to a retry worker, which runs deliver() from it, and the lane waits till it is back.
+  struct Lane {
+    std::unique_ptr<http::Client> client;
+    Slot* slot = nullptr;
+    http::Request request;
+    std::optional<FirstAttempt> first;
+    Clock::time_point sent_at{};
+    std::chrono::duration<double> elapsed{};
+    std::atomic<bool> retrying{false};
+  };
 
  private:
   void worker();
   void send(Slot& slot, std::unique_ptr<http::Client>& client);
+  http::Request request_for(const Slot& slot) const;
+  void settle(Slot& slot, Delivery d);
+  void mark_done(Slot* slot);
+  // The lanes (see Lane) and the retry workers behind them.
+  void lanes_thread(Lane* lanes, std::size_t count);
+  void start_row(Lane& lane, Slot* slot);
+  void answered(Lane& lane, Expected<http::Response> answer);
+  void retry_worker();
+  void wake_lanes();
   void finish(Slot& slot);
   void set_fatal(Error e);
   // The session token requests go with now, and its replacement after a 401 (Transport::renew).
   std::string current_token();
   bool renew_token(const std::string& rejected);
   Expected<void> open_journal();
+  // Commits the rows recorded so far, after the observer wrote what it held back for them.
+  void commit_journal() {
+    if (m_options.observer) m_options.observer->flush();
+    m_journal->flush();
+  }
   void draw_progress(bool final);
 
   const Operation& m_op;
@@ -318,14 +367,26 @@ class Run {
   std::ostream& m_err;
   RateLimiter m_rate;
   std::unique_ptr<Journal> m_journal;
+  bool m_resuming = false;  // the journal holds rows of an earlier run of this batch
   std::mutex m_token_mutex;
   std::string m_token;
 
   std::mutex m_mutex;
   std::condition_variable m_work_cv;  // workers wait for rows
-  std::condition_variable m_done_cv;  // the main thread waits for results
+  std::condition_variable m_done_cv;  // the main thread waits for the row at the head
+  // The row the main thread waits for, if it does: only its worker wakes it, so the main thread
+  // wakes once for a run of finished rows instead of once per row.
+  std::atomic<const Slot*> m_awaited{nullptr};
   std::deque<Slot*> m_queue;
   bool m_closing = false;
+  // Lanes: the retry queue, and an eventfd that wakes the lanes thread out of poll(2) (a lane
+  // back from a retry worker, rows queued while it waited with idle lanes).
+  std::mutex m_retry_mutex;
+  std::condition_variable m_retry_cv;
+  std::deque<Lane*> m_retries;
+  bool m_retries_closing = false;
+  int m_wake_fd = -1;
+  std::atomic<bool> m_lanes_idle{false};
   std::atomic<bool> m_halt{false};  // stop sending: fatal answer, --fail-fast or a signal
   std::optional<Error> m_fatal;
   std::atomic<std::size_t> m_retried{0};
@@ -368,52 +429,218 @@ void Run::worker() {
       m_queue.pop_front();
     }
     if (!m_halt.load() && !stop_flag().load()) send(*slot, client);
-    {
-      std::lock_guard lock(m_mutex);
-      slot->done = true;
-    }
+    mark_done(slot);
+  }
+}
+
+void Run::mark_done(Slot* slot) {
+  slot->done.store(true);
+  if (m_awaited.load() == slot) {
+    std::lock_guard lock(m_mutex);  // the main thread is in wait_for_row or about to be
     m_done_cv.notify_one();
+  }
+}
+
+void Run::wake_lanes() {
+  std::uint64_t one = 1;
+  [[maybe_unused]] auto n = ::write(m_wake_fd, &one, sizeof one);
+}
+
+void Run::lanes_thread(Lane* lanes, std::size_t count) {
+  std::vector<pollfd> fds;
+  std::vector<Lane*> polled;
+  while (true) {
+    bool busy = false;
+    bool queue_empty = false;
+    for (std::size_t i = 0; i < count; ++i) {
+      Lane& lane = lanes[i];
+      if (lane.retrying.load() || lane.slot) {
+        busy = true;
+        continue;
+      }
+      if (queue_empty) continue;
+      Slot* slot = nullptr;
+      {
+        std::lock_guard lock(m_mutex);
+        if (!m_queue.empty()) {
+          slot = m_queue.front();
+          m_queue.pop_front();
+        }
+      }
+      if (!slot) {
+        queue_empty = true;
+        m_lanes_idle.store(true);  // the main thread wakes us when it queues a row
+        continue;
+      }
+      if (m_halt.load() || stop_flag().load()) {
+        mark_done(slot);  // stays unfinished
+        continue;
+      }
+      start_row(lane, slot);
+      busy = busy || lane.slot || lane.retrying.load();
+    }
+    if (!busy) {
+      std::unique_lock lock(m_mutex);
+      if (m_queue.empty()) {
+        if (m_closing) return;
+        m_work_cv.wait_for(lock, 200ms, [&] { return !m_queue.empty() || m_closing; });
+      }
+      continue;
+    }
+    fds.assign(1, pollfd{m_wake_fd, POLLIN, 0});
+    polled.clear();
+    for (std::size_t i = 0; i < count; ++i) {
+      Lane& lane = lanes[i];
+      if (lane.retrying.load() || !lane.slot) continue;  // a retry worker may be writing slot
+      fds.push_back(pollfd{lane.client->wait_fd(), POLLIN, 0});
+      polled.push_back(&lane);
+    }
+    // Bounded, so that answers overdue are noticed (poll_answer(false) times them out).
+    int ready = ::poll(fds.data(), fds.size(), 200);
+    if (ready < 0 && errno != EINTR) spdlog::debug("poll: {}", std::strerror(errno));
+    if (fds[0].revents != 0) {
+      std::uint64_t count_read = 0;
+      [[maybe_unused]] auto n = ::read(m_wake_fd, &count_read, sizeof count_read);
+    }
+    for (std::size_t i = 0; i < polled.size(); ++i) {
+      Lane& lane = *polled[i];
+      const bool readable = ready > 0 && fds[i + 1].revents != 0;
+      auto answer = lane.client->poll_answer(readable);
+      if (!answer) continue;
+      lane.elapsed = Clock::now() - lane.sent_at;
+      answered(lane, std::move(*answer));
+    }
+  }
+}
+
+void Run::start_row(Lane& lane, Slot* slot) {
+  lane.slot = slot;
+  lane.request = request_for(*slot);
+  if (!lane.client) {
+    auto made = m_transport.connect();
+    if (!made) {
+      set_fatal(made.error());
+      lane.slot = nullptr;
+      mark_done(slot);  // stays unfinished
+      return;
+    }
+    lane.client = std::move(*made);
+  }
+  if (m_options.outage) m_options.outage->pass();
+  m_rate.acquire();
+  std::string token = current_token();
+  lane.request.headers.emplace_back("Authorization", "Bearer " + token);
+  lane.sent_at = Clock::now();
+  auto started = lane.client->start(lane.request);
+  lane.request.headers.pop_back();
+  lane.first.emplace(FirstAttempt{tl::unexpected<Error>(Error(ErrorKind::internal, "")), std::move(token)});
+  if (!started) {
+    lane.elapsed = Clock::now() - lane.sent_at;
+    answered(lane, fail(started.error()));
+  }
+}
+
+void Run::answered(Lane& lane, Expected<http::Response> answer) {
+  const int status = answer ? answer->status : 0;
+  // Final answers settle here; deliver() (on a retry worker) sorts out everything else.
+  const bool final = (status >= 200 && status < 300) ||
+                     (status >= 400 && status < 500 && status != 401 && status != 409 && status != 429);
+  lane.first->answer = std::move(answer);
+  if (!final) {
+    lane.retrying.store(true);
+    {
+      std::lock_guard lock(m_retry_mutex);
+      m_retries.push_back(&lane);
+    }
+    m_retry_cv.notify_one();
+    return;
+  }
+  const http::Response* response = &*lane.first->answer;
+  if (m_options.observer) m_options.observer->exchange({lane.request, response, lane.elapsed});
+  settle(*lane.slot, observed(*lane.slot, lane.client, lane.request, nullptr, {}, &*lane.first));
+  Slot* slot = lane.slot;
+  lane.slot = nullptr;
+  lane.first.reset();
+  mark_done(slot);
+}
+
+void Run::retry_worker() {
+  while (true) {
+    Lane* lane = nullptr;
+    {
+      std::unique_lock lock(m_retry_mutex);
+      m_retry_cv.wait(lock, [&] { return !m_retries.empty() || m_retries_closing; });
+      if (m_retries.empty()) return;
+      lane = m_retries.front();
+      m_retries.pop_front();
+    }
+    // The observer hears of the first attempt on the thread that reports the request.
+    if (m_options.observer) {
+      const auto& a = lane->first->answer;
+      m_options.observer->exchange({lane->request, a ? &*a : nullptr, lane->elapsed});
+    }
+    settle(*lane->slot, observed(*lane->slot, lane->client, lane->request, nullptr, {}, &*lane->first));
+    Slot* slot = lane->slot;
+    lane->slot = nullptr;
+    lane->first.reset();
+    lane->retrying.store(false);
+    mark_done(slot);
+    wake_lanes();
   }
 }
 
 // Sends one request of a row until it has a final answer, the attempts run out, or the run
 // must stop. The caller leaves a row without a final answer unfinished (stopping) or failed.
 Run::Delivery Run::deliver(std::size_t line, std::unique_ptr<http::Client>& client,
-                           http::Request request, const fs::path* file,
-                           const std::string& content_type) {
+                           http::Request& request, const fs::path* file,
+                           const std::string& content_type, FirstAttempt* first) {
   request.headers.emplace_back("Authorization", std::string());
+  struct TakeOffSession {
+    http::Headers& headers;
+    ~TakeOffSession() { headers.pop_back(); }
+  } take_off{request.headers};
   static thread_local std::mt19937_64 rng{std::random_device{}()};
   Delivery out;
   bool again = false;  // the same attempt once more, after a wait or with a renewed token
   for (int attempt = 1; attempt <= m_options.max_attempts; ++attempt) {
-    if (m_halt.load() || stop_flag().load()) {
-      out.stopped = true;
-      return out;
-    }
-    const std::string token = current_token();
-    request.headers.back().second = "Bearer " + token;  // Authorization, added last above
-    if (attempt > 1 || again) {
-      ++m_retried;
-      if (m_options.observer) m_options.observer->retried();
-    }
-    again = false;
-    if (m_options.outage) m_options.outage->pass();
-    m_rate.acquire();
-    if (!client) {
-      auto made = m_transport.connect();
-      if (!made) {
-        set_fatal(made.error());
+    std::optional<Expected<http::Response>> got;
+    std::string token;
+    if (first) {
+      // The attempt was made already; its answer stands even when the run is stopping now.
+      got.emplace(std::move(first->answer));
+      token = std::move(first->token);
+      first = nullptr;
+    } else {
+      if (m_halt.load() || stop_flag().load()) {
         out.stopped = true;
         return out;
       }
-      client = std::move(*made);
+      token = current_token();
+      request.headers.back().second = "Bearer " + token;  // Authorization, added last above
+      if (attempt > 1 || again) {
+        ++m_retried;
+        if (m_options.observer) m_options.observer->retried();
+      }
+      again = false;
+      if (m_options.outage) m_options.outage->pass();
+      m_rate.acquire();
+      if (!client) {
+        auto made = m_transport.connect();
+        if (!made) {
+          set_fatal(made.error());
+          out.stopped = true;
+          return out;
+        }
+        client = std::move(*made);
+      }
+      auto sent_at = Clock::now();
+      got.emplace(file ? client->send_file(request, *file, content_type) : client->send(request));
+      if (m_options.observer) {
+        m_options.observer->exchange({request, *got ? &**got : nullptr, Clock::now() - sent_at});
+      }
     }
+    auto& response = *got;
     std::optional<std::chrono::milliseconds> wait_hint;
-    auto sent_at = Clock::now();
-    auto response = file ? client->send_file(request, *file, content_type) : client->send(request);
-    if (m_options.observer) {
-      m_options.observer->exchange({request, response ? &*response : nullptr, Clock::now() - sent_at});
-    }
     if (!response) {
       if (response.error().kind == ErrorKind::input || response.error().kind == ErrorKind::usage) {
         // The file to send changed or vanished since the row was checked: not worth retrying.
@@ -485,11 +712,11 @@ Run::Delivery Run::deliver(std::size_t line, std::unique_ptr<http::Client>& clie
 }
 
 Run::Delivery Run::observed(const Slot& slot, std::unique_ptr<http::Client>& client,
-                           http::Request request, const fs::path* file,
-                           const std::string& content_type) {
-  if (!m_options.observer) return deliver(slot.line, client, std::move(request), file, content_type);
-  http::Request sent = request;
-  auto d = deliver(slot.line, client, std::move(request), file, content_type);
+                           http::Request& request, const fs::path* file,
+                           const std::string& content_type, FirstAttempt* first) {
+  auto d = deliver(slot.line, client, request, file, content_type, first);
+  if (!m_options.observer) return d;
+  const http::Request& sent = request;
   // A streamed file's hash travels with it (X-Content-SHA256); a JSON body is hashed here.
   std::string hash;
   if (!file) hash = sha256_hex(sent.body);
@@ -548,7 +775,7 @@ class SlotContext final : public RowContext {
 void Run::send(Slot& slot, std::unique_ptr<http::Client>& client) {
   if (m_op.action) {
     SlotContext ctx(slot, [&](http::Request r, const fs::path* file, const std::string& type) {
-      return observed(slot, client, std::move(r), file, type);
+      return observed(slot, client, r, file, type);
     });
     RowResult result = m_op.action(ctx);
     // A row cut short by a stopping run stays unfinished whatever the action made of it.
@@ -557,12 +784,20 @@ void Run::send(Slot& slot, std::unique_ptr<http::Client>& client) {
     slot.journal = slot.result.outcome == "ok" || slot.result.outcome == "rejected";
     return;
   }
+  auto request = request_for(slot);
+  settle(slot, observed(slot, client, request, nullptr, {}));
+}
+
+http::Request Run::request_for(const Slot& slot) const {
   http::Request request;
   request.method = m_op.method;
   request.target = m_op.target;
   request.body = json::serialize(slot.record);
   request.headers = {{"Idempotency-Key", slot.key}};
-  auto d = observed(slot, client, std::move(request), nullptr, {});
+  return request;
+}
+
+void Run::settle(Slot& slot, Delivery d) {
   if (d.stopped) return;
   if (!d.response) {
     slot.result.outcome = "failed";
@@ -600,6 +835,7 @@ Expected<void> Run::open_journal() {
                   "the journal " + path.string() + " belongs to another batch (another file, shard or portal)",
                   "give the journal of this batch, or leave out --resume to start over");
     }
+    m_resuming = !info.fingerprint.empty();
     return {};
   }
   if (same && !info.complete && info.rows_done > 0 && !m_options.restart) {
@@ -658,9 +894,31 @@ Expected<Summary> Run::execute(RecordReader& reader, std::ostream& results_out) 
   ResultsSink sink(m_op, m_options, results_out);
   if (auto r = sink.open(); !r) return fail(r.error());
 
+  // The audit entries of rows are written in groups, each before the journal commits its rows.
+  struct Deferral {
+    http::Observer* observer;
+    ~Deferral() {
+      if (observer) observer->defer_writes(false);
+    }
+  } deferral{m_journal ? m_options.observer : nullptr};
+  if (deferral.observer) deferral.observer->defer_writes(true);
+
   std::vector<std::thread> workers;
   std::size_t n_workers = m_options.dry_run ? 0 : std::max<std::size_t>(1, m_options.concurrency);
-  for (std::size_t i = 0; i < n_workers; ++i) workers.emplace_back([this] { worker(); });
+  // Rows of one request each go through lanes (see Lane); actions of several requests (and
+  // file uploads) through workers that each send one row at a time.
+  const bool use_lanes = n_workers > 0 && !m_op.action;
+  std::unique_ptr<Lane[]> lanes;
+  std::thread lanes_runner;
+  if (use_lanes) {
+    m_wake_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (m_wake_fd < 0) return fail(ErrorKind::internal, std::string("eventfd: ") + std::strerror(errno));
+    lanes.reset(new Lane[n_workers]);
+    lanes_runner = std::thread([this, l = lanes.get(), n_workers] { lanes_thread(l, n_workers); });
+    for (std::size_t i = 0; i < n_workers; ++i) workers.emplace_back([this] { retry_worker(); });
+  } else {
+    for (std::size_t i = 0; i < n_workers; ++i) workers.emplace_back([this] { worker(); });
+  }
 
   // The window bounds memory: rows wait in it until every row before them is finished.
   const std::size_t window = std::max<std::size_t>(256, n_workers * 32);
@@ -669,20 +927,25 @@ Expected<Summary> Run::execute(RecordReader& reader, std::ostream& results_out) 
   std::size_t unflushed = 0;
   std::optional<Error> input_error;
 
-  auto drain = [&](bool block_until_room, bool all) {
+  // Waits (a while) for `slot` to be done. Only the main thread touches `pending`; workers
+  // touch only the slot they were given, until they mark it done.
+  auto wait_for_row = [&](const Slot& slot) {
     std::unique_lock lock(m_mutex);
+    m_awaited.store(&slot);
+    m_done_cv.wait_for(lock, 200ms, [&] { return slot.done.load(); });
+    m_awaited.store(nullptr);
+  };
+
+  auto drain = [&](bool block_until_room, bool all) {
     while (!pending.empty()) {
       Slot& head = pending.front();
-      if (!head.done) {
+      if (!head.done.load()) {
         bool must_wait = all || (block_until_room && pending.size() >= window);
         if (!must_wait) break;
-        m_done_cv.wait_for(lock, 200ms);
-        lock.unlock();
+        wait_for_row(head);
         draw_progress(false);
-        lock.lock();
         continue;
       }
-      lock.unlock();
       if (head.result.outcome.empty()) {
         // Not finished (the run is stopping): it and every later row stay unwritten.
         m_summary.stopped_early = true;
@@ -692,28 +955,31 @@ Expected<Summary> Run::execute(RecordReader& reader, std::ostream& results_out) 
         if (!head.result_json.empty()) {
           json::error_code ec;
           auto v = json::parse(head.result_json, ec);
-          if (!ec && v.is_object()) sink.write(v.get_object());
+          if (!ec && v.is_object()) sink.write(v.get_object(), &head.result_json);
         } else {
           // The result lives only until it is written: its memory can come from the stack.
           unsigned char scratch[1024];
           json::monotonic_resource memory(scratch, sizeof scratch);
           auto r = result_object(head, &memory);
-          sink.write(r);
           if (head.journal && m_journal) {
-            m_journal->record(head.index, {head.key, head.result.outcome, json::serialize(r)});
+            // Serialized once, for the results and the journal.
+            JournalEntry entry{head.key, head.result.outcome, json::serialize(r)};
+            sink.write(r, &entry.result);
+            m_journal->record(head.index, entry);
             ++unflushed;
+          } else {
+            sink.write(r);
           }
         }
       }
-      lock.lock();
       bool unfinished = head.result.outcome.empty();
       pending.pop_front();
       if (unfinished) {
         // Drop the rest of the window too; their results would be out of order.
         while (!pending.empty()) {
           Slot& later = pending.front();
-          if (!later.done) {
-            m_done_cv.wait_for(lock, 200ms);
+          if (!later.done.load()) {
+            wait_for_row(later);
             continue;
           }
           // Answered but not written: journal it, so --resume does not ask again.
@@ -727,7 +993,7 @@ Expected<Summary> Run::execute(RecordReader& reader, std::ostream& results_out) 
       }
     }
     if (m_journal && (unflushed >= 500 || Clock::now() - last_flush > 250ms)) {
-      m_journal->flush();
+      commit_journal();
       unflushed = 0;
       last_flush = Clock::now();
     }
@@ -774,7 +1040,7 @@ Expected<Summary> Run::execute(RecordReader& reader, std::ostream& results_out) 
       continue;
     }
     slot.key = idempotency_key(m_op.name, slot.record);
-    if (auto prior = m_journal ? m_journal->find(slot.index) : std::nullopt) {
+    if (auto prior = m_resuming ? m_journal->find(slot.index) : std::nullopt) {
       if (prior->key != slot.key) {
         input_error = Error(ErrorKind::input,
                             m_options.input_name + ": line " + std::to_string(slot.line) +
@@ -795,6 +1061,7 @@ Expected<Summary> Run::execute(RecordReader& reader, std::ostream& results_out) 
       m_queue.push_back(&slot);
     }
     m_work_cv.notify_one();
+    if (use_lanes && m_lanes_idle.exchange(false)) wake_lanes();
   }
   if (stop_flag().load()) m_summary.interrupted = true;
   drain(false, true);
@@ -803,10 +1070,20 @@ Expected<Summary> Run::execute(RecordReader& reader, std::ostream& results_out) 
     m_closing = true;
   }
   m_work_cv.notify_all();
+  if (use_lanes) {
+    wake_lanes();
+    lanes_runner.join();
+    {
+      std::lock_guard lock(m_retry_mutex);
+      m_retries_closing = true;
+    }
+    m_retry_cv.notify_all();
+  }
   for (auto& t : workers) t.join();
+  if (m_wake_fd >= 0) ::close(m_wake_fd);
   drain(false, true);
   if (stop_flag().load()) m_summary.interrupted = true;
-  if (m_journal) m_journal->flush();
+  if (m_journal) commit_journal();
   draw_progress(true);
 
   m_summary.retried = m_retried.load();
@@ -826,7 +1103,10 @@ Expected<Summary> Run::execute(RecordReader& reader, std::ostream& results_out) 
     sink.abandon();
   } else {
     if (auto r = sink.commit(); !r) return fail(r.error());
-    if (m_journal) m_journal->mark_complete();
+    if (m_journal) {
+      if (m_options.observer) m_options.observer->flush();
+      m_journal->mark_complete();
+    }
   }
   return m_summary;
 }

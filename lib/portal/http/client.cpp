@@ -6,21 +6,27 @@
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 #include <cctype>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
+#include <mutex>
 #include <optional>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 namespace portal::http {
@@ -29,7 +35,6 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 namespace ssl = boost::asio::ssl;
-using tcp = boost::asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
 namespace {
@@ -46,6 +51,8 @@ constexpr const char* k_slow_hint = "the server did not answer in time; try agai
 constexpr std::size_t k_upload_chunk_bytes = 1u << 20;
 // Bodies from this size on ask for `100 Continue` first, so a refusal costs no upload.
 constexpr std::uint64_t k_expect_continue_bytes = 1u << 20;
+// What one read of an answer asks for (read-ahead may bring a whole answer at once).
+constexpr std::size_t k_read_bytes = 16 * 1024;
 // How long to wait for `100 Continue` before sending the body anyway (a server may ignore it).
 constexpr std::chrono::milliseconds k_continue_wait{1500};
 
@@ -134,26 +141,166 @@ bool is_stale_connection(const boost::system::error_code& ec) {
          ec == asio::error::not_connected;
 }
 
-using Stream = beast::ssl_stream<beast::tcp_stream>;
-
-// The one Client implementation: a private io_context driven to completion for each step.
-class BeastClient final : public Client {
+// A connected TLS socket read and written with blocking calls, for Beast's synchronous HTTP: a
+// request is one write(2) and its answer usually one read(2), where an event loop per step
+// costs several system calls more (epoll, timer updates) on every row of a batch. Each call
+// waits at most the socket's SO_RCVTIMEO/SO_SNDTIMEO, and no read starts after `deadline`, so
+// a server that drips bytes cannot hold a step open beyond it. Meets Beast's SyncReadStream and
+// SyncWriteStream.
+class TlsStream {
  public:
-  BeastClient(ClientOptions options, std::string host, std::string port, std::string prefix,
-              bool host_is_ip, std::string host_header)
+  TlsStream(int fd, SSL* ssl) : m_fd(fd), m_ssl(ssl) {}
+  ~TlsStream() {
+    SSL_free(m_ssl);
+    ::close(m_fd);
+  }
+  TlsStream(const TlsStream&) = delete;
+  TlsStream& operator=(const TlsStream&) = delete;
+
+  SSL* ssl() const { return m_ssl; }
+  int fd() const { return m_fd; }
+  void set_deadline(Clock::time_point deadline) { m_deadline = deadline; }
+  // Whether an answer's bytes are already decrypted and waiting (no read(2) needed).
+  bool has_pending() const { return SSL_pending(m_ssl) > 0; }
+
+  template <class MutableBuffers>
+  std::size_t read_some(const MutableBuffers& buffers, boost::system::error_code& ec) {
+    ec = {};
+    auto first = *asio::buffer_sequence_begin(buffers);
+    if (first.size() == 0) return 0;
+    if (!has_pending() && Clock::now() >= m_deadline) {
+      ec = beast::error::timeout;
+      return 0;
+    }
+    ERR_clear_error();
+    int n = SSL_read(m_ssl, first.data(), static_cast<int>(std::min<std::size_t>(first.size(), 1u << 30)));
+    if (n > 0) return static_cast<std::size_t>(n);
+    ec = failure(n);
+    return 0;
+  }
+  template <class MutableBuffers>
+  std::size_t read_some(const MutableBuffers& buffers) {
+    boost::system::error_code ec;
+    auto n = read_some(buffers, ec);
+    if (ec) throw boost::system::system_error(ec);
+    return n;
+  }
+
+  // Writes the buffers whole (one TLS record per 16 KiB): several small buffers, as Beast's
+  // serializer hands them over, are copied into one so a request leaves in one write(2).
+  template <class ConstBuffers>
+  std::size_t write_some(const ConstBuffers& buffers, boost::system::error_code& ec) {
+    ec = {};
+    std::size_t total = asio::buffer_size(buffers);
+    if (total == 0) return 0;
+    const void* data = nullptr;
+    auto it = asio::buffer_sequence_begin(buffers);
+    if (asio::const_buffer one(*it); one.size() == total) {
+      data = one.data();
+    } else {
+      total = std::min<std::size_t>(total, k_write_coalesce_bytes);
+      m_out.resize(total);
+      total = asio::buffer_copy(asio::buffer(m_out), buffers);
+      data = m_out.data();
+    }
+    ERR_clear_error();
+    int n = SSL_write(m_ssl, data, static_cast<int>(std::min<std::size_t>(total, 1u << 30)));
+    if (n > 0) return static_cast<std::size_t>(n);
+    ec = failure(n);
+    return 0;
+  }
+  template <class ConstBuffers>
+  std::size_t write_some(const ConstBuffers& buffers) {
+    boost::system::error_code ec;
+    auto n = write_some(buffers, ec);
+    if (ec) throw boost::system::system_error(ec);
+    return n;
+  }
+
+  // Writes all of [data, data + size) or fails.
+  void write_all(const char* data, std::size_t size, boost::system::error_code& ec) {
+    while (size > 0) {
+      auto n = write_some(asio::const_buffer(data, size), ec);
+      if (ec) return;
+      data += n;
+      size -= n;
+    }
+  }
+
+  // The error of an SSL call that returned `ret`, as the error codes Asio's TLS stream gives
+  // (so messages and the stale-connection test read the same whichever way bytes move).
+  boost::system::error_code failure(int ret) const { return tls_failure(m_ssl, ret); }
+
+  static boost::system::error_code tls_failure(SSL* ssl, int ret) {
+    int saved_errno = errno;
+    int err = SSL_get_error(ssl, ret);
+    switch (err) {
+      case SSL_ERROR_ZERO_RETURN:
+        return asio::error::eof;
+      case SSL_ERROR_WANT_READ:
+      case SSL_ERROR_WANT_WRITE:
+        // A blocking socket only asks again when SO_RCVTIMEO/SO_SNDTIMEO ran out.
+        ERR_clear_error();
+        return beast::error::timeout;
+      case SSL_ERROR_SYSCALL: {
+        unsigned long code = ERR_get_error();
+        ERR_clear_error();
+        if (code != 0) return {static_cast<int>(code), asio::error::get_ssl_category()};
+        if (ret == 0 || saved_errno == 0) return asio::ssl::error::stream_truncated;
+        if (saved_errno == EAGAIN || saved_errno == EWOULDBLOCK) return beast::error::timeout;
+        return {saved_errno, boost::system::system_category()};
+      }
+      case SSL_ERROR_SSL: {
+        unsigned long code = ERR_peek_last_error();
+        ERR_clear_error();
+        if (ERR_GET_REASON(code) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+          return asio::ssl::error::stream_truncated;
+        }
+        return {static_cast<int>(code), asio::error::get_ssl_category()};
+      }
+      default:
+        ERR_clear_error();
+        return asio::ssl::error::stream_truncated;
+    }
+  }
+
+ private:
+  static constexpr std::size_t k_write_coalesce_bytes = 64 * 1024;
+  int m_fd;
+  SSL* m_ssl;
+  Clock::time_point m_deadline = Clock::time_point::max();
+  std::string m_out;
+};
+
+// Sets how long one read(2) or write(2) of `fd` may wait (at least a millisecond).
+void set_io_timeouts(int fd, std::chrono::milliseconds limit) {
+  auto ms = std::max<std::chrono::milliseconds::rep>(limit.count(), 1);
+  timeval tv{};
+  tv.tv_sec = static_cast<time_t>(ms / 1000);
+  tv.tv_usec = static_cast<suseconds_t>((ms % 1000) * 1000);
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+}
+
+std::chrono::milliseconds until(Clock::time_point deadline) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+}
+
+// The one Client implementation: blocking TLS on one keep-alive connection.
+class TlsClient final : public Client {
+ public:
+  TlsClient(ClientOptions options, std::string host, std::string port, std::string prefix,
+            bool host_is_ip, std::string host_header)
       : m_options(std::move(options)),
         m_host(std::move(host)),
         m_port(std::move(port)),
         m_prefix(std::move(prefix)),
         m_host_is_ip(host_is_ip),
         m_host_header(std::move(host_header)),
-        m_ioc(1),
         m_ssl_ctx(ssl::context::tls_client) {}
 
-  ~BeastClient() override { close_connection(); }
+  ~TlsClient() override { close_connection(); }
 
-  // Loads trust anchors and the optional client certificate; errors are usage errors since
-  // they come from flags or the profile.
   Expected<void> init_tls() {
     SSL_CTX* ctx = m_ssl_ctx.native_handle();
     m_ssl_ctx.set_options(ssl::context::default_workarounds | ssl::context::no_compression);
@@ -202,12 +349,13 @@ class BeastClient final : public Client {
     return {};
   }
 
+
   const std::string& base_url() const override { return m_options.base_url; }
 
   Expected<Response> send(const Request& request) override {
     auto built = build_request(request);
     if (!built) return fail(built.error());
-    bool reused = m_stream.has_value();
+    bool reused = m_stream != nullptr;
     if (!reused) {
       if (auto r = connect(); !r) return fail(r.error());
     }
@@ -219,6 +367,83 @@ class BeastClient final : public Client {
       response = exchange(*built, request.method == "HEAD", false, retry);
     }
     return response;
+  }
+
+  Expected<void> start(const Request& request) override {
+    auto built = build_request(request);
+    if (!built) return fail(built.error());
+    if (!m_stream) {
+      if (auto r = connect(); !r) return fail(r.error());
+    }
+    const auto limit = m_options.request_timeout;
+    boost::system::error_code ec;
+    m_stream->set_deadline(Clock::now() + limit);
+    bhttp::write(*m_stream, *built, ec);
+    if (ec == beast::error::timeout) return timed_out(limit, "sending the request to", k_slow_hint);
+    if (ec) return io_failure(ec, "cannot send the request to ");
+    m_answer.emplace();
+    m_answer->body_limit(m_options.max_response_bytes);
+    m_answer->header_limit(k_response_header_limit);
+    m_answer->skip(request.method == "HEAD");
+    m_answer->eager(true);
+    m_answer_deadline = Clock::now() + limit;
+    return {};
+  }
+
+  int wait_fd() const override { return m_stream ? m_stream->fd() : -1; }
+
+  std::optional<Expected<Response>> poll_answer(bool readable) override {
+    if (!m_answer || !m_stream) {
+      return fail(ErrorKind::internal, "no request is waiting for its answer from " + base_url());
+    }
+    const auto limit = m_options.request_timeout;
+    if (!readable) {
+      if (Clock::now() < m_answer_deadline) return std::nullopt;
+      m_answer.reset();
+      return timed_out(limit, "waiting for the response from", k_slow_hint);
+    }
+    // One read(2) per call at most (the socket was readable); then whatever is buffered is
+    // parsed. Waiting for more is the caller's poll(2), never a blocking read here.
+    m_stream->set_deadline(m_answer_deadline);
+    boost::system::error_code ec;
+    do {
+      auto space = m_buffer.prepare(k_read_bytes);
+      std::size_t n = m_stream->read_some(space, ec);
+      m_buffer.commit(n);
+      if (ec == asio::error::eof) {
+        // The server closed the connection (close_notify): the end of an answer delimited by
+        // it, or a fault (as Beast's own reads tell them apart).
+        if (!parse_buffered(ec) && !ec) {
+          if (m_answer->got_some()) m_answer->put_eof(ec);
+          else ec = bhttp::error::end_of_stream;
+        }
+      } else if (!ec) {
+        parse_buffered(ec);
+      }
+      if (!ec && m_answer->is_done()) {
+        auto msg = m_answer->release();
+        m_answer.reset();
+        return answer_of(std::move(msg));
+      }
+    } while (!ec && m_stream->has_pending());
+    if (!ec) return std::nullopt;
+    m_answer.reset();
+    return read_failure(ec, limit);
+  }
+
+  // Feeds the buffered bytes to the waiting answer's parser; whether the answer is whole.
+  bool parse_buffered(boost::system::error_code& ec) {
+    ec = {};
+    while (m_buffer.size() > 0 && !m_answer->is_done()) {
+      auto used = m_answer->put(m_buffer.data(), ec);
+      m_buffer.consume(used);
+      if (ec == bhttp::error::need_more) {
+        ec = {};
+        break;
+      }
+      if (ec || used == 0) break;
+    }
+    return !ec && m_answer->is_done();
   }
 
   Expected<Response> send_file(const Request& request, const std::filesystem::path& file,
@@ -249,7 +474,7 @@ class BeastClient final : public Client {
     head.content_length(static_cast<std::uint64_t>(st.st_size));
     const bool expect = static_cast<std::uint64_t>(st.st_size) >= k_expect_continue_bytes;
     if (expect) head.set(bhttp::field::expect, "100-continue");
-    bool reused = m_stream.has_value();
+    bool reused = m_stream != nullptr;
     if (!reused) {
       if (auto r = connect(); !r) return fail(r.error());
     }
@@ -267,47 +492,40 @@ class BeastClient final : public Client {
   using BeastRequest = bhttp::request<bhttp::string_body>;
   using FileRequest = bhttp::request<bhttp::empty_body>;
 
+  // Waits up to `wait` for the server to say something (decrypted bytes already waiting count).
+  bool readable_within(std::chrono::milliseconds wait) {
+    if (m_stream->has_pending() || m_buffer.size() > 0) return true;
+    pollfd p{m_stream->fd(), POLLIN, 0};
+    int n = 0;
+    do {
+      n = ::poll(&p, 1, static_cast<int>(wait.count()));
+    } while (n < 0 && errno == EINTR);
+    return n != 0;
+  }
+
   // Writes the header, waits for `100 Continue` when asked, streams the file from offset 0 and
   // reads the answer. `retry` as in exchange().
   Expected<Response> upload(FileRequest& head, int fd, std::uint64_t size, bool expect,
                             bool reused, bool& retry) {
     retry = false;
     const auto limit = m_options.request_timeout;
-    auto& tcp_layer = beast::get_lowest_layer(*m_stream);
     boost::system::error_code ec;
     bhttp::request_serializer<bhttp::empty_body> serializer(head);
-    tcp_layer.expires_after(limit);
-    bhttp::async_write_header(*m_stream, serializer,
-                              [&](const boost::system::error_code& e, std::size_t) { ec = e; });
-    run_all();
+    m_stream->set_deadline(Clock::now() + limit);
+    bhttp::write_header(*m_stream, serializer, ec);
     if (ec == beast::error::timeout) return timed_out(limit, "sending the request to", k_slow_hint);
     if (ec) {
       retry = reused;
       return io_failure(ec, "cannot send the request to ");
     }
-    if (expect) {
+    if (expect && readable_within(k_continue_wait)) {
+      // An answer came before the body: `100 Continue`, or a final refusal (no body wanted).
       bhttp::response_parser<bhttp::string_body> interim;
       interim.body_limit(m_options.max_response_bytes);
       interim.header_limit(k_response_header_limit);
-      bool waited_out = false;
-      asio::steady_timer timer(m_ioc);
-      timer.expires_after(k_continue_wait);
-      timer.async_wait([&](const boost::system::error_code& e) {
-        if (!e) {
-          waited_out = true;
-          tcp_layer.cancel();
-        }
-      });
-      tcp_layer.expires_after(limit);
-      bhttp::async_read_header(*m_stream, m_buffer, interim,
-                               [&](const boost::system::error_code& e, std::size_t) {
-                                 ec = e;
-                                 timer.cancel();
-                               });
-      run_all();
-      if (waited_out && !interim.got_some()) {
-        ec = {};  // no interim answer: send the body anyway, as RFC 9110 allows
-      } else if (ec == beast::error::timeout) {
+      m_stream->set_deadline(Clock::now() + limit);
+      bhttp::read_header(*m_stream, m_buffer, interim, ec);
+      if (ec == beast::error::timeout) {
         return timed_out(limit, "waiting for the response from", k_slow_hint);
       } else if (ec) {
         retry = reused && !interim.got_some() && is_stale_connection(ec);
@@ -316,10 +534,11 @@ class BeastClient final : public Client {
         // A final answer before the body (too large, unauthorised, unknown order): read it and
         // drop the connection, which still expects the body it was promised.
         if (!interim.is_done()) {
-          tcp_layer.expires_after(limit);
-          bhttp::async_read(*m_stream, m_buffer, interim,
-                            [&](const boost::system::error_code& e, std::size_t) { ec = e; });
-          run_all();
+          m_stream->set_deadline(Clock::now() + limit);
+          bhttp::read(*m_stream, m_buffer, interim, ec);
+          if (ec == beast::error::timeout) {
+            return timed_out(limit, "waiting for the response from", k_slow_hint);
+          }
           if (ec) return io_failure(ec, "cannot read the response from ");
         }
         Response response = to_response(interim.release());
@@ -327,6 +546,7 @@ class BeastClient final : public Client {
         return response;
       }
     }
+    // (No interim answer within the wait: the body goes anyway, as RFC 9110 allows.)
     std::vector<char> chunk(static_cast<std::size_t>(std::min<std::uint64_t>(k_upload_chunk_bytes, std::max<std::uint64_t>(size, 1))));
     std::uint64_t sent = 0;
     while (sent < size) {
@@ -338,10 +558,8 @@ class BeastClient final : public Client {
         close_connection();
         return fail(ErrorKind::input, "cannot read the file being sent: " + why);
       }
-      tcp_layer.expires_after(limit);  // a limit on silence, not on the whole upload
-      asio::async_write(*m_stream, asio::buffer(chunk.data(), static_cast<std::size_t>(n)),
-                        [&](const boost::system::error_code& e, std::size_t) { ec = e; });
-      run_all();
+      // Each write(2) waits at most `limit`: a limit on silence, not on the whole upload.
+      m_stream->write_all(chunk.data(), static_cast<std::size_t>(n), ec);
       if (ec == beast::error::timeout) return timed_out(limit, "sending the file to", k_slow_hint);
       if (ec) return io_failure(ec, "cannot send the file to ");
       sent += static_cast<std::uint64_t>(n);
@@ -411,12 +629,6 @@ class BeastClient final : public Client {
     return req;
   }
 
-  // Drives the io_context until every queued operation completed.
-  void run_all() {
-    m_ioc.restart();
-    m_ioc.run();
-  }
-
   tl::unexpected<Error> timed_out(std::chrono::milliseconds limit, const std::string& step,
                                   const char* hint) {
     close_connection();
@@ -425,40 +637,82 @@ class BeastClient final : public Client {
                 hint);
   }
 
+  // Opens a TCP connection to one of the host's addresses within the deadline; the socket is
+  // left blocking. -1 with `problem` set (or `timed_out`) when none answered.
+  int open_socket(Clock::time_point deadline, std::string& problem, bool& timed_out_connecting) {
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_ADDRCONFIG | (m_host_is_ip ? AI_NUMERICHOST : 0);
+    addrinfo* found = nullptr;
+    int rc = ::getaddrinfo(m_host.c_str(), m_port.c_str(), &hints, &found);
+    if (rc != 0) {
+      problem = "cannot resolve " + m_host + " for " + base_url() + ": " +
+                (rc == EAI_SYSTEM ? std::string(std::strerror(errno)) : std::string(::gai_strerror(rc)));
+      return -1;
+    }
+    std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> addresses(found, &::freeaddrinfo);
+    int last_error = ECONNREFUSED;
+    for (addrinfo* a = found; a != nullptr; a = a->ai_next) {
+      int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, a->ai_protocol);
+      if (fd < 0) {
+        last_error = errno;
+        continue;
+      }
+      int err = 0;
+      if (::connect(fd, a->ai_addr, a->ai_addrlen) != 0) {
+        err = errno;
+        if (err == EINPROGRESS) {
+          pollfd p{fd, POLLOUT, 0};
+          int n = 0;
+          do {
+            auto left = until(deadline);
+            n = left.count() <= 0 ? 0 : ::poll(&p, 1, static_cast<int>(left.count()));
+          } while (n < 0 && errno == EINTR);
+          if (n == 0) {
+            ::close(fd);
+            timed_out_connecting = true;
+            return -1;
+          }
+          socklen_t len = sizeof err;
+          if (n < 0 || ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+        }
+      }
+      if (err != 0) {
+        last_error = err;
+        ::close(fd);
+        continue;
+      }
+      int flags = ::fcntl(fd, F_GETFL);
+      ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+      int one = 1;
+      ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);  // a request is one write
+      return fd;
+    }
+    problem = "cannot connect to " + base_url() + ": " + std::strerror(last_error);
+    return -1;
+  }
+
   Expected<void> connect() {
     close_connection();
     const auto limit = m_options.connect_timeout;
     const auto deadline = Clock::now() + limit;
+    std::string problem;
+    bool connect_timed_out = false;
+    int fd = open_socket(deadline, problem, connect_timed_out);
+    if (connect_timed_out) return timed_out(limit, "connecting to", k_connect_hint);
+    if (fd < 0) return fail(ErrorKind::unavailable, problem, k_connect_hint);
 
-    tcp::resolver resolver(m_ioc);
-    asio::steady_timer timer(m_ioc);
-    boost::system::error_code ec;
-    tcp::resolver::results_type endpoints;
-    bool resolve_timed_out = false;
-    timer.expires_at(deadline);
-    timer.async_wait([&](const boost::system::error_code& e) {
-      if (!e) {
-        resolve_timed_out = true;
-        resolver.cancel();
-      }
-    });
-    resolver.async_resolve(m_host, m_port,
-                           [&](const boost::system::error_code& e, tcp::resolver::results_type r) {
-                             ec = e;
-                             endpoints = std::move(r);
-                             timer.cancel();
-                           });
-    run_all();
-    if (resolve_timed_out) return timed_out(limit, "resolving", k_connect_hint);
-    if (ec) {
-      return fail(ErrorKind::unavailable,
-                  "cannot resolve " + m_host + " for " + base_url() + ": " + ec.message(),
-                  k_connect_hint);
+    SSL* ssl = SSL_new(m_ssl_ctx.native_handle());
+    if (ssl == nullptr) {
+      ::close(fd);
+      ERR_clear_error();
+      return fail(ErrorKind::internal, "cannot start a TLS connection (out of memory?)");
     }
-
-    m_stream.emplace(m_ioc, m_ssl_ctx);
+    m_stream = std::make_unique<TlsStream>(fd, ssl);
     m_buffer.clear();
-    SSL* ssl = m_stream->native_handle();
+    SSL_set_fd(ssl, fd);
+    SSL_set_read_ahead(ssl, 1);  // a whole answer in one read(2), not a header and a body
     // SNI carries DNS names only (RFC 6066); IP literals are checked against IP SANs instead.
     if (m_host_is_ip) {
       X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), m_host.c_str());
@@ -467,32 +721,20 @@ class BeastClient final : public Client {
       SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
       SSL_set1_host(ssl, m_host.c_str());
     }
-
-    auto& tcp_layer = beast::get_lowest_layer(*m_stream);
-    tcp_layer.expires_at(deadline);
-    tcp_layer.async_connect(
-        endpoints, [&](const boost::system::error_code& e, const tcp::endpoint&) { ec = e; });
-    run_all();
-    if (ec == beast::error::timeout) return timed_out(limit, "connecting to", k_connect_hint);
-    if (ec) {
-      close_connection();
-      return fail(ErrorKind::unavailable, "cannot connect to " + base_url() + ": " + ec.message(),
-                  k_connect_hint);
-    }
-
-    tcp_layer.expires_at(deadline);
-    m_stream->async_handshake(ssl::stream_base::client,
-                              [&](const boost::system::error_code& e) { ec = e; });
-    run_all();
-    if (ec == beast::error::timeout)
-      return timed_out(limit, "in the TLS handshake with", k_connect_hint);
-    if (ec) {
-      std::string reason = tls_reason(ec, m_stream->native_handle());
+    set_io_timeouts(fd, until(deadline));
+    ERR_clear_error();
+    int rc = SSL_connect(ssl);
+    if (rc != 1) {
+      auto ec = TlsStream::tls_failure(ssl, rc);
+      if (ec == beast::error::timeout) {
+        return timed_out(limit, "in the TLS handshake with", k_connect_hint);
+      }
+      std::string reason = tls_reason(ec, ssl);
       close_connection();
       return fail(ErrorKind::unavailable, "TLS handshake with " + base_url() + ": " + reason,
                   k_tls_hint);
     }
-    tcp_layer.expires_never();
+    set_io_timeouts(fd, m_options.request_timeout);
     return {};
   }
 
@@ -501,60 +743,55 @@ class BeastClient final : public Client {
   Expected<Response> exchange(BeastRequest& req, bool head, bool reused, bool& retry) {
     retry = false;
     const auto limit = m_options.request_timeout;
-    const auto deadline = Clock::now() + limit;
-    auto& tcp_layer = beast::get_lowest_layer(*m_stream);
     boost::system::error_code ec;
-
-    tcp_layer.expires_at(deadline);
-    bhttp::async_write(*m_stream, req,
-                       [&](const boost::system::error_code& e, std::size_t) { ec = e; });
-    run_all();
+    m_stream->set_deadline(Clock::now() + limit);
+    bhttp::write(*m_stream, req, ec);
     if (ec == beast::error::timeout) return timed_out(limit, "sending the request to", k_slow_hint);
     if (ec) {
       retry = reused;
       return io_failure(ec, "cannot send the request to ");
     }
-
     return read_response(limit, head, reused, retry);
   }
 
-  // Reads one answer on the open connection, each read step within `limit`.
+  // Reads one answer on the open connection within `limit`.
   Expected<Response> read_response(std::chrono::milliseconds limit, bool head, bool reused,
                                    bool& retry) {
-    const auto deadline = Clock::now() + limit;
-    auto& tcp_layer = beast::get_lowest_layer(*m_stream);
     boost::system::error_code ec;
     bhttp::response_parser<bhttp::string_body> parser;
     parser.body_limit(m_options.max_response_bytes);
     parser.header_limit(k_response_header_limit);
     parser.skip(head);
-    tcp_layer.expires_at(deadline);
-    bhttp::async_read(*m_stream, m_buffer, parser,
-                      [&](const boost::system::error_code& e, std::size_t) { ec = e; });
-    run_all();
-    if (ec == beast::error::timeout)
+    m_stream->set_deadline(Clock::now() + limit);
+    bhttp::read(*m_stream, m_buffer, parser, ec);
+    if (ec) {
+      retry = reused && !parser.got_some() && is_stale_connection(ec);
+      return read_failure(ec, limit);
+    }
+    return answer_of(parser.release());
+  }
+
+  // A whole answer; the connection is closed when the server said it would close it.
+  Response answer_of(bhttp::response<bhttp::string_body>&& msg) {
+    bool keep_alive = msg.keep_alive();
+    Response response = to_response(std::move(msg));
+    if (!keep_alive) close_connection();
+    return response;
+  }
+
+  // What a failed read of an answer is reported as; closes the connection.
+  tl::unexpected<Error> read_failure(const boost::system::error_code& ec,
+                                     std::chrono::milliseconds limit) {
+    if (ec == beast::error::timeout) {
       return timed_out(limit, "waiting for the response from", k_slow_hint);
+    }
     if (ec == bhttp::error::body_limit) {
       close_connection();
       return fail(ErrorKind::unavailable, "response too large from " + base_url() + " (more than " +
                                               std::to_string(m_options.max_response_bytes) +
                                               " bytes)");
     }
-    if (ec) {
-      retry = reused && !parser.got_some() && is_stale_connection(ec);
-      return io_failure(ec, "cannot read the response from ");
-    }
-    tcp_layer.expires_never();
-
-    auto msg = parser.release();
-    Response response;
-    response.status = static_cast<int>(msg.result_int());
-    for (const auto& field : msg) {
-      response.headers.emplace_back(lower(field.name_string()), std::string(field.value()));
-    }
-    response.body = std::move(msg.body());
-    if (!msg.keep_alive()) close_connection();
-    return response;
+    return io_failure(ec, "cannot read the response from ");
   }
 
   tl::unexpected<Error> io_failure(const boost::system::error_code& ec, const std::string& what) {
@@ -569,14 +806,9 @@ class BeastClient final : public Client {
   // Drops the connection without a TLS close_notify: a blocking shutdown could stall on a
   // server that is already gone, and the server treats a plain close as the end.
   void close_connection() {
-    if (!m_stream) return;
-    boost::system::error_code ignored;
-    beast::get_lowest_layer(*m_stream).socket().shutdown(tcp::socket::shutdown_both, ignored);
-    beast::get_lowest_layer(*m_stream).close();
+    m_answer.reset();
     m_stream.reset();
     m_buffer.clear();
-    // Handlers of cancelled operations must run before the next step reuses the context.
-    run_all();
   }
 
   ClientOptions m_options;
@@ -585,10 +817,12 @@ class BeastClient final : public Client {
   std::string m_prefix;
   bool m_host_is_ip;
   std::string m_host_header;
-  asio::io_context m_ioc;
   ssl::context m_ssl_ctx;
-  std::optional<Stream> m_stream;
+  std::unique_ptr<TlsStream> m_stream;
   beast::flat_buffer m_buffer;
+  // The answer start() waits for, and when it must have come.
+  std::optional<bhttp::response_parser<bhttp::string_body>> m_answer;
+  Clock::time_point m_answer_deadline{};
 };
 
 }  // namespace
@@ -601,6 +835,12 @@ std::string Response::header(std::string_view name) const {
 }
 
 Expected<std::unique_ptr<Client>> Client::create(ClientOptions options) {
+  // A write to a connection the server closed must fail with EPIPE, not end the process.
+  static std::once_flag sigpipe_once;
+  std::call_once(sigpipe_once, [] {
+    struct sigaction old {};
+    if (::sigaction(SIGPIPE, nullptr, &old) == 0 && old.sa_handler == SIG_DFL) ::signal(SIGPIPE, SIG_IGN);
+  });
   auto bad_url = [&](const std::string& why) {
     // Control characters are shown escaped: the URL may hold a line break meant to forge lines.
     std::string shown;
@@ -661,7 +901,7 @@ Expected<std::unique_ptr<Client>> Client::create(ClientOptions options) {
   std::string prefix(url.encoded_path());
   while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
 
-  auto client = std::make_unique<BeastClient>(std::move(options), std::move(host), std::move(port),
+  auto client = std::make_unique<TlsClient>(std::move(options), std::move(host), std::move(port),
                                               std::move(prefix), is_ip, std::move(host_header));
   if (auto r = client->init_tls(); !r) return fail(r.error());
   return std::unique_ptr<Client>(std::move(client));

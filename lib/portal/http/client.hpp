@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -63,6 +64,15 @@ class Client {
   // read or changes size while being sent. Otherwise as send().
   virtual Expected<Response> send_file(const Request& request, const std::filesystem::path& file,
                                        std::string_view content_type) = 0;
+  // Sending without waiting for the answer, so that one thread keeps several connections busy.
+  // start() writes the request, connecting first when needed; then, each time wait_fd() is
+  // readable (or the caller's wait ran out), poll_answer(readable) reads what arrived and gives
+  // the answer once whole, nullopt while it is not. Without an answer within the request
+  // timeout of start() it gives that timeout. Errors as send(), without its one retry of a
+  // reused connection the server had closed: the caller retries.
+  virtual Expected<void> start(const Request& request) = 0;
+  virtual int wait_fd() const = 0;  // -1: not connected
+  virtual std::optional<Expected<Response>> poll_answer(bool readable) = 0;
   // The base URL as configured, for messages.
   virtual const std::string& base_url() const = 0;
 };

@@ -41,6 +41,12 @@ class Observer {
   virtual void retried() {}
   // After a request's last attempt.
   virtual void request_done(const RequestEvent&) {}
+  // While on, durable records of requests (the audit log) may be held in memory until flush().
+  // A batch turns it on and flushes before it commits rows to its journal, so a row a crash
+  // could leave unrecorded is also unjournaled: --resume sends it again and it is recorded then.
+  // Turning it off flushes.
+  virtual void defer_writes(bool /*on*/) {}
+  virtual void flush() {}
 };
 
 }  // namespace portal::http

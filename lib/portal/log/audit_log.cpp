@@ -16,11 +16,15 @@ namespace {
 
 std::string errno_text() { return std::strerror(errno); }
 
+// What deferred entries may hold in memory before they are written anyway.
+constexpr std::size_t k_max_pending_bytes = 256 * 1024;
+
 }  // namespace
 
 AuditLog::AuditLog(std::filesystem::path path) : m_path(std::move(path)) {}
 
 AuditLog::~AuditLog() {
+  if (m_fd >= 0 && !m_pending.empty()) (void)write_locked(m_pending);
   if (m_fd >= 0) {
     if (m_dirty) ::fdatasync(m_fd);
     ::close(m_fd);
@@ -63,6 +67,37 @@ Expected<void> AuditLog::append(const boost::json::object& entry) {
   std::string line = boost::json::serialize(entry);
   line += '\n';
   std::lock_guard lock(m_mutex);
+  if (m_deferred) {
+    m_pending += line;
+    if (m_pending.size() < k_max_pending_bytes) return {};
+    auto written = write_locked(m_pending);
+    m_pending.clear();
+    return written;
+  }
+  return write_locked(line);
+}
+
+Expected<void> AuditLog::set_deferred(bool on) {
+  if (on) {
+    std::lock_guard lock(m_mutex);
+    m_deferred = true;
+    return {};
+  }
+  auto flushed = flush();
+  std::lock_guard lock(m_mutex);
+  m_deferred = false;
+  return flushed;
+}
+
+Expected<void> AuditLog::flush() {
+  std::lock_guard lock(m_mutex);
+  if (m_pending.empty() || m_fd < 0) return {};
+  auto written = write_locked(m_pending);
+  m_pending.clear();
+  return written;
+}
+
+Expected<void> AuditLog::write_locked(const std::string& line) {
   while (::flock(m_fd, LOCK_EX) != 0) {
     if (errno != EINTR) return fail(ErrorKind::internal, "cannot lock the audit log " + m_path.string() + ": " + errno_text());
   }

@@ -1,8 +1,9 @@
 // The audit log: an append-only JSON Lines file of every submission (see api/telemetry.hpp for
-// what an entry holds). Several processes may append at once: each entry is one write(2) under an
-// exclusive flock, so lines interleave whole. An entry reaches the file (the kernel) before the
-// next request of its connection, so a killed process loses none; fdatasync runs at most once a
-// second and on close, so a crash of the machine loses at most the last second.
+// what an entry holds). Several processes may append at once: entries go in one write(2) under
+// an exclusive flock, so lines interleave whole. An entry reaches the file (the kernel) at once,
+// or, while writes are deferred (a batch), at the next flush(), which the batch runs before it
+// journals the rows concerned; fdatasync runs at most once a second and on close, so a crash of
+// the machine loses at most the last second.
 #pragma once
 
 #include <chrono>
@@ -28,7 +29,11 @@ class AuditLog {
   Expected<void> open();
   // Appends one entry as one line. Thread-safe; opens the file when needed.
   Expected<void> append(const boost::json::object& entry);
-  // fdatasync now (also done on destruction).
+  // While on, append() keeps entries in memory (up to a bound) until flush(). Off flushes.
+  Expected<void> set_deferred(bool on);
+  // Writes the entries append() kept back.
+  Expected<void> flush();
+  // fdatasync now (also done on destruction, after a flush).
   void sync();
   const std::filesystem::path& path() const { return m_path; }
 
@@ -37,6 +42,9 @@ class AuditLog {
   std::mutex m_mutex;
   int m_fd = -1;
   bool m_dirty = false;
+  bool m_deferred = false;
+  std::string m_pending;  // whole lines kept back while deferred
+  Expected<void> write_locked(const std::string& lines);
   std::chrono::steady_clock::time_point m_last_sync{};
 };
 
