@@ -516,7 +516,8 @@ ApiResult<json::object> Portal::claims_feed(const std::string& user_id, const st
   for (const auto& [name, value] : query) {
     if (name != "page_size" && name != "page_token" &&
         std::find(k_filters.begin(), k_filters.end(), name) == k_filters.end()) {
-      problems.push_back({name, "is not a parameter of the claims feed (they are: changed_since, provider_npi, "
+      // The name is the client's: quoted, so any bytes it holds still make valid JSON.
+      problems.push_back({quotable(name), "is not a parameter of the claims feed (they are: changed_since, provider_npi, "
                                 "status, page_size, page_token)"});
     }
   }

@@ -1112,7 +1112,8 @@ ApiResult<json::object> Portal::search_orders(const std::string& user_id,
   for (const auto& [name, value] : query) {
     if (name != "page_size" && name != "page_token" &&
         std::find(k_filters.begin(), k_filters.end(), name) == k_filters.end()) {
-      problems.push_back({name,
+      // The name is the client's: quoted, so any bytes it holds still make valid JSON.
+      problems.push_back({quotable(name),
                           "is not a search parameter (they are: order_id, acmp_number, member_id, "
                           "date_of_birth, from, to, status, health_plan, solution, updated_since, "
                           "page_size, page_token)"});
