@@ -42,8 +42,8 @@ batch::Operation eligibility_operation() {
   op.prepare = [](json::object& record) {
     if (!record.contains("service_date")) record["service_date"] = local_today();
   };
-  op.interpret = [](const http::Response& r) {
-    auto result = batch::interpret_answer(r);
+  op.interpret = [](const http::Response& r, json::storage_ptr storage) {
+    auto result = batch::interpret_answer(r, std::move(storage));
     if (const auto* reason = result.answer.if_contains("reject_reason"); reason && reason->is_object()) {
       if (const auto* code = reason->get_object().if_contains("code"); code && code->is_string()) {
         result.code = std::string(code->get_string());

@@ -73,13 +73,14 @@ def make_pki(directory: Path, names=("localhost", "127.0.0.1"), rsa: bool = Fals
 
 # ---- the server ------------------------------------------------------------------------------
 
-MODES = ("ok", "endless", "huge-length", "huge-headers", "slowloris", "truncate", "silent")
+MODES = ("ok", "one-answer", "endless", "huge-length", "huge-headers", "slowloris", "truncate", "silent")
 
 
 class HostileServer:
     """Serves HTTPS on 127.0.0.1:<free port>; every connection is answered per `mode`:
 
     ok            200 with a small JSON body (for tests that only look at what was received)
+    one-answer    as ok, then closes the connection it just kept alive (close_notify, FIN)
     endless       200, chunked, chunks forever until the client goes away
     huge-length   200 with Content-Length 10 GB, then body bytes until the client goes away
     huge-headers  200 with one header line that never ends (1 MB at a time)
@@ -203,11 +204,11 @@ class HostileServer:
     def _answer(self, conn) -> bool:
         """Answers one request; False when the connection is done."""
         mode = self.mode
-        if mode == "ok":
+        if mode in ("ok", "one-answer"):
             body = b'{"status":"ok"}'
             self._send(conn, b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
                        + str(len(body)).encode() + b"\r\n\r\n" + body)
-            return True
+            return mode == "ok"
         if mode == "endless":
             self._send(conn, b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
                        b"Transfer-Encoding: chunked\r\n\r\n")

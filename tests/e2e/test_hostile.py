@@ -374,6 +374,31 @@ def test_a_session_token_with_a_line_break_is_never_sent(bare_cli, pki, tmp_path
         assert srv.connections == 0 and srv.received() == b"", f"the server got {srv.received()!r}"
 
 
+def test_a_server_that_closes_every_kept_alive_connection(bare_cli, pki, tmp_path):
+    # Each connection answers once and is then closed (close_notify, FIN) though the answer
+    # kept it alive: a batch's next row on it meets the closed connection, while a connection
+    # with no row waiting stirs. Every row still ends ok, each sent again on a new connection.
+    cli = bare_cli
+    rows = 60
+    with HostileServer(pki, "one-answer") as srv:
+        write_session(cli, srv.url, "pps_abcdefghijklmnopqrstuvwx")
+        env = {"PROVPORTAL_BASE_URL": srv.url, "PROVPORTAL_CA_FILE": str(pki.ca)}
+        batch = tmp_path / "b.csv"
+        batch.write_bytes((",".join(FIELDS) + "\n").encode()
+                          + b"".join(csv_line(good_row(i)) for i in range(rows)))
+        out = tmp_path / "r.jsonl"
+        r = expect(cli.run("check-eligibility", "--batch", str(batch), "--concurrency", "4",
+                           "--results", str(out), env=env, timeout=120), 0)
+        results = read_results(out)
+        assert [x["line"] for x in results] == list(range(2, rows + 2)), r.describe()
+        assert {x["outcome"] for x in results} == {"ok"}, results
+        assert srv.connections >= rows, f"{srv.connections} connections for {rows} rows"
+        # Only whole requests reached the server; each row's key, as many times as it was answered.
+        keys = [line.split(b":", 1)[1].strip() for req in srv.requests
+                for line in req.split(b"\r\n") if line.lower().startswith(b"idempotency-key:")]
+        assert len(set(keys)) == rows, f"{len(set(keys))} keys for {rows} rows"
+
+
 def test_a_ref_with_a_line_break_is_an_invalid_row(office, portal, tmp_path):
     src = tmp_path / "refs.csv"
     evil = good_row(2)

@@ -58,18 +58,20 @@ void copy_identifiers(const http::Response& r, bool inquiry, json::object& entry
 }  // namespace
 
 std::optional<json::object> audit_entry(const http::RequestEvent& e, const Who& who,
-                                        std::string_view run_id, SysTime now) {
+                                        std::string_view run_id, SysTime now,
+                                        json::storage_ptr storage) {
   const auto& req = e.request;
   if (req.method == "GET" || req.method == "HEAD") return std::nullopt;
   std::string path = req.target.substr(0, req.target.find('?'));
   if (path.rfind("/v1/auth/", 0) == 0) return std::nullopt;
   const bool inquiry = path == "/v1/eligibility";
 
-  json::object entry;
+  json::object entry(std::move(storage));
+  entry.reserve(20);
   entry["ts"] = format_iso8601(now);
   entry["run_id"] = run_id;
   entry["profile"] = who.profile;
-  entry["account"] = who.account.empty() ? json::value(nullptr) : json::value(who.account);
+  entry["account"] = who.account.empty() ? json::value(nullptr) : json::value(who.account, entry.storage());
   entry["command"] = who.command;
   entry["kind"] = inquiry ? "inquiry" : "submission";
   entry["method"] = req.method;
@@ -131,7 +133,14 @@ void Telemetry::request_done(const http::RequestEvent& e) {
   int attempts = t_attempts;
   t_attempts = 0;
   if (!m_audit || (attempts == 0 && !e.response)) return;
-  auto entry = audit_entry(e, who(), log::run_id(), SystemClock().now());
+  // Every row of a batch makes one: its memory comes from the stack, and `who` is read in place.
+  unsigned char scratch[4096];
+  json::monotonic_resource memory(scratch, sizeof scratch);
+  std::optional<json::object> entry;
+  {
+    std::lock_guard lock(m_mutex);
+    entry = audit_entry(e, m_who, log::run_id(), SystemClock().now(), &memory);
+  }
   if (!entry) return;
   note_audit_result(m_audit->append(*entry));
 }

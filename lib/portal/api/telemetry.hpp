@@ -32,8 +32,10 @@ struct Who {
 // stopped), whether the portal replayed it, and the portal's identifiers (order, ACMP number,
 // document, registration) and error code. Never a member ID, name or date of birth, a message of
 // the portal (it may quote them), a query string or a file name (hashed instead).
+// Its memory comes from `storage` (default: the heap).
 std::optional<boost::json::object> audit_entry(const http::RequestEvent& event, const Who& who,
-                                               std::string_view run_id, SysTime now);
+                                               std::string_view run_id, SysTime now,
+                                               boost::json::storage_ptr storage = {});
 
 class Telemetry final : public http::Observer {
  public:

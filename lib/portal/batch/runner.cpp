@@ -1,10 +1,11 @@
 #include "portal/batch/runner.hpp"
 
-#include <poll.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cerrno>
 #include <condition_variable>
@@ -52,7 +53,12 @@ struct Slot {
   std::string ref;
   std::string key;
   json::object record;
-  RowResult result;
+  // The memory of the row's answer and result line: the thread that settles the row parses the
+  // answer into it and the main thread builds the line from it, so an answer costs no heap
+  // allocations, nor frees of one thread's memory by another.
+  alignas(std::max_align_t) unsigned char memory_buffer[8192];
+  json::monotonic_resource memory{memory_buffer, sizeof memory_buffer};
+  RowResult result{.answer = json::object(&memory)};
   std::string result_json;  // set for rows taken from the journal
   std::atomic<bool> done{false};
   bool journal = false;  // a final answer that goes into the journal
@@ -87,8 +93,9 @@ std::string cell_text(const json::value* v) {
   return json::serialize(*v);
 }
 
-json::object result_object(const Slot& s, json::storage_ptr storage = {}) {
-  json::object r(std::move(storage));
+// The row's result line, in the row's memory; the answer moves into it (and out of the slot).
+json::object result_object(Slot& s) {
+  json::object r(&s.memory);
   r.reserve(8);  // every key below: no regrowth
   // emplace: each key is new, and its value is made in the object's memory at once.
   r.emplace("line", s.line);
@@ -103,7 +110,7 @@ json::object result_object(const Slot& s, json::storage_ptr storage = {}) {
     for (const auto& e : s.result.errors) errors.push_back({{"field", e.field}, {"message", e.message}});
     r.emplace("errors", std::move(errors));
   }
-  if (!s.result.answer.empty()) r.emplace("answer", s.result.answer);
+  if (!s.result.answer.empty()) r.emplace("answer", std::move(s.result.answer));
   if (s.result.replayed) r.emplace("replayed", true);
   return r;
 }
@@ -265,11 +272,11 @@ bool retryable_status(int status) {
 
 }  // namespace
 
-RowResult interpret_answer(const http::Response& r) {
-  RowResult out;
+RowResult interpret_answer(const http::Response& r, json::storage_ptr storage) {
+  RowResult out{.answer = json::object(storage)};
   out.http_status = r.status;
   json::error_code ec;
-  auto body = json::parse(r.body, ec);
+  auto body = json::parse(r.body, ec, std::move(storage));
   if (r.status >= 200 && r.status < 300) {
     out.outcome = "ok";
     if (!ec && body.is_object()) out.answer = std::move(body.get_object());
@@ -296,6 +303,12 @@ class Run {
   Run(const Operation& op, const Transport& transport, const RunOptions& options, std::ostream& err)
       : m_op(op), m_transport(transport), m_options(options), m_err(err), m_rate(options.rate),
         m_token(transport.token) {}
+  ~Run() {
+    if (m_epoll_fd >= 0) ::close(m_epoll_fd);
+    if (m_wake_fd >= 0) ::close(m_wake_fd);
+  }
+  Run(const Run&) = delete;
+  Run& operator=(const Run&) = delete;
 
   Expected<Summary> execute(RecordReader& reader, std::ostream& results_out);
 
@@ -334,6 +347,7 @@ class Run {
     Clock::time_point sent_at{};
     std::chrono::duration<double> elapsed{};
     std::atomic<bool> retrying{false};
+    int watched_fd = -1;  // the socket in the lanes' epoll set (lanes thread only)
   };
 
  private:
@@ -348,6 +362,7 @@ class Run {
   void answered(Lane& lane, Expected<http::Response> answer);
   void retry_worker();
   void wake_lanes();
+  void watch(Lane& lane, int fd);  // lanes thread only; -1: none
   void finish(Slot& slot);
   void set_fatal(Error e);
   // The session token requests go with now, and its replacement after a 401 (Transport::renew).
@@ -386,6 +401,7 @@ class Run {
   std::deque<Lane*> m_retries;
   bool m_retries_closing = false;
   int m_wake_fd = -1;
+  int m_epoll_fd = -1;  // the lanes' sockets and m_wake_fd
   std::atomic<bool> m_lanes_idle{false};
   std::atomic<bool> m_halt{false};  // stop sending: fatal answer, --fail-fast or a signal
   std::optional<Error> m_fatal;
@@ -446,9 +462,30 @@ void Run::wake_lanes() {
   [[maybe_unused]] auto n = ::write(m_wake_fd, &one, sizeof one);
 }
 
+// The sockets of the lanes waiting for an answer are in one epoll set (level-triggered), so a
+// wait costs the same however many connections there are. A lane's socket joins the set when the
+// lane first waits on it (again after a reconnection) and leaves it while a retry worker has the
+// lane, or when it stirs while the lane has no row (a server closing an idle connection);
+// otherwise it stays, with no system call per row.
+void Run::watch(Lane& lane, int fd) {
+  if (lane.watched_fd >= 0) ::epoll_ctl(m_epoll_fd, EPOLL_CTL_DEL, lane.watched_fd, nullptr);
+  lane.watched_fd = -1;
+  if (fd < 0) return;
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.ptr = &lane;
+  if (::epoll_ctl(m_epoll_fd, EPOLL_CTL_ADD, fd, &ev) != 0 &&
+      (errno != EEXIST || ::epoll_ctl(m_epoll_fd, EPOLL_CTL_MOD, fd, &ev) != 0)) {
+    // Not watched, the answer is not read: its request times out and is retried.
+    spdlog::debug("epoll_ctl: {}", std::strerror(errno));
+    return;
+  }
+  lane.watched_fd = fd;
+}
+
 void Run::lanes_thread(Lane* lanes, std::size_t count) {
-  std::vector<pollfd> fds;
-  std::vector<Lane*> polled;
+  std::array<epoll_event, 64> events{};
+  auto last_deadline_check = Clock::now();
   while (true) {
     bool busy = false;
     bool queue_empty = false;
@@ -487,25 +524,41 @@ void Run::lanes_thread(Lane* lanes, std::size_t count) {
       }
       continue;
     }
-    fds.assign(1, pollfd{m_wake_fd, POLLIN, 0});
-    polled.clear();
     for (std::size_t i = 0; i < count; ++i) {
       Lane& lane = lanes[i];
-      if (lane.retrying.load() || !lane.slot) continue;  // a retry worker may be writing slot
-      fds.push_back(pollfd{lane.client->wait_fd(), POLLIN, 0});
-      polled.push_back(&lane);
+      if (lane.retrying.load() || !lane.slot) continue;  // a retry worker may be using the lane
+      if (int fd = lane.client->wait_fd(); fd != lane.watched_fd) watch(lane, fd);
     }
     // Bounded, so that answers overdue are noticed (poll_answer(false) times them out).
-    int ready = ::poll(fds.data(), fds.size(), 200);
-    if (ready < 0 && errno != EINTR) spdlog::debug("poll: {}", std::strerror(errno));
-    if (fds[0].revents != 0) {
-      std::uint64_t count_read = 0;
-      [[maybe_unused]] auto n = ::read(m_wake_fd, &count_read, sizeof count_read);
+    int ready = ::epoll_wait(m_epoll_fd, events.data(), static_cast<int>(events.size()), 200);
+    if (ready < 0) {
+      if (errno != EINTR) spdlog::debug("epoll_wait: {}", std::strerror(errno));
+      ready = 0;
     }
-    for (std::size_t i = 0; i < polled.size(); ++i) {
-      Lane& lane = *polled[i];
-      const bool readable = ready > 0 && fds[i + 1].revents != 0;
-      auto answer = lane.client->poll_answer(readable);
+    for (int i = 0; i < ready; ++i) {
+      auto* lane = static_cast<Lane*>(events[i].data.ptr);
+      if (!lane) {
+        std::uint64_t count_read = 0;
+        [[maybe_unused]] auto n = ::read(m_wake_fd, &count_read, sizeof count_read);
+        continue;
+      }
+      if (!lane->slot || lane->retrying.load()) {
+        watch(*lane, -1);  // nothing is awaited on it: the next row's start finds out what it was
+        continue;
+      }
+      auto answer = lane->client->poll_answer(true);
+      if (!answer) continue;
+      lane->elapsed = Clock::now() - lane->sent_at;
+      answered(*lane, std::move(*answer));
+    }
+    // Deadlines: poll_answer(false) times out an answer overdue.
+    auto now = Clock::now();
+    if (ready > 0 && now - last_deadline_check < 100ms) continue;
+    last_deadline_check = now;
+    for (std::size_t i = 0; i < count; ++i) {
+      Lane& lane = lanes[i];
+      if (lane.retrying.load() || !lane.slot) continue;
+      auto answer = lane.client->poll_answer(false);
       if (!answer) continue;
       lane.elapsed = Clock::now() - lane.sent_at;
       answered(lane, std::move(*answer));
@@ -546,6 +599,9 @@ void Run::answered(Lane& lane, Expected<http::Response> answer) {
   const bool final = (status >= 200 && status < 300) ||
                      (status >= 400 && status < 500 && status != 401 && status != 409 && status != 429);
   lane.first->answer = std::move(answer);
+  // The socket leaves the epoll set when a retry worker takes the lane (its reads are its own),
+  // and as soon as it was closed (before its number can be another lane's, registered anew).
+  if (!final || lane.client->wait_fd() != lane.watched_fd) watch(lane, -1);
   if (!final) {
     lane.retrying.store(true);
     {
@@ -804,7 +860,8 @@ void Run::settle(Slot& slot, Delivery d) {
     slot.result.message = d.problem;
     return;
   }
-  slot.result = m_op.interpret ? m_op.interpret(*d.response) : interpret_answer(*d.response);
+  slot.result = m_op.interpret ? m_op.interpret(*d.response, &slot.memory)
+                               : interpret_answer(*d.response, &slot.memory);
   slot.result.replayed = d.response->header("idempotent-replayed") == "true";
   slot.journal = true;
 }
@@ -913,6 +970,13 @@ Expected<Summary> Run::execute(RecordReader& reader, std::ostream& results_out) 
   if (use_lanes) {
     m_wake_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (m_wake_fd < 0) return fail(ErrorKind::internal, std::string("eventfd: ") + std::strerror(errno));
+    m_epoll_fd = ::epoll_create1(EPOLL_CLOEXEC);
+    epoll_event wake{};
+    wake.events = EPOLLIN;
+    wake.data.ptr = nullptr;
+    if (m_epoll_fd < 0 || ::epoll_ctl(m_epoll_fd, EPOLL_CTL_ADD, m_wake_fd, &wake) != 0) {
+      return fail(ErrorKind::internal, std::string("epoll: ") + std::strerror(errno));
+    }
     lanes.reset(new Lane[n_workers]);
     lanes_runner = std::thread([this, l = lanes.get(), n_workers] { lanes_thread(l, n_workers); });
     for (std::size_t i = 0; i < n_workers; ++i) workers.emplace_back([this] { retry_worker(); });
@@ -942,7 +1006,13 @@ Expected<Summary> Run::execute(RecordReader& reader, std::ostream& results_out) 
       if (!head.done.load()) {
         bool must_wait = all || (block_until_room && pending.size() >= window);
         if (!must_wait) break;
-        wait_for_row(head);
+        // Rows finish about in order, so waiting for a row some way behind the head lets the
+        // main thread sleep once per run of rows rather than once per row.
+        const Slot* awaited = &head;
+        if (const Slot& later = pending[std::min(pending.size() - 1, window / 16)]; !later.done.load()) {
+          awaited = &later;
+        }
+        wait_for_row(*awaited);
         draw_progress(false);
         continue;
       }
@@ -957,10 +1027,7 @@ Expected<Summary> Run::execute(RecordReader& reader, std::ostream& results_out) 
           auto v = json::parse(head.result_json, ec);
           if (!ec && v.is_object()) sink.write(v.get_object(), &head.result_json);
         } else {
-          // The result lives only until it is written: its memory can come from the stack.
-          unsigned char scratch[1024];
-          json::monotonic_resource memory(scratch, sizeof scratch);
-          auto r = result_object(head, &memory);
+          auto r = result_object(head);
           if (head.journal && m_journal) {
             // Serialized once, for the results and the journal.
             JournalEntry entry{head.key, head.result.outcome, json::serialize(r)};
@@ -1080,7 +1147,6 @@ Expected<Summary> Run::execute(RecordReader& reader, std::ostream& results_out) 
     m_retry_cv.notify_all();
   }
   for (auto& t : workers) t.join();
-  if (m_wake_fd >= 0) ::close(m_wake_fd);
   drain(false, true);
   if (stop_flag().load()) m_summary.interrupted = true;
   if (m_journal) commit_journal();

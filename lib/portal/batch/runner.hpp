@@ -50,9 +50,10 @@ struct Operation {
   std::string target;  // "/v1/eligibility"
   // Fills defaults before validation and hashing (e.g. today's service date). Optional.
   std::function<void(boost::json::object&)> prepare;
-  // Turns a final answer of the portal (2xx or a 4xx that is not retried) into a result.
-  // Optional: by default 2xx is ok and anything else rejected with the portal's reason.
-  std::function<RowResult(const http::Response&)> interpret;
+  // Turns a final answer of the portal (2xx or a 4xx that is not retried) into a result whose
+  // answer lives in `storage` (the row's own memory). Optional: by default 2xx is ok and
+  // anything else rejected with the portal's reason.
+  std::function<RowResult(const http::Response&, boost::json::storage_ptr storage)> interpret;
   // Columns of the answer (dotted paths) that a CSV results file shows after the fixed ones.
   std::vector<std::string> result_columns;
   // Checks a row beyond its schema (files on disk, codes, dates that depend on each other) on
@@ -141,7 +142,7 @@ struct Summary {
 // The default reading of a final answer: 2xx is ok with the body as the answer; anything else
 // is rejected with the portal's error code, message and field errors, and its error object as
 // the answer.
-RowResult interpret_answer(const http::Response& response);
+RowResult interpret_answer(const http::Response& response, boost::json::storage_ptr storage = {});
 
 // Set from a signal handler: the runner stops sending, saves the journal and returns.
 std::atomic<bool>& stop_flag();
