@@ -54,6 +54,7 @@ batch::Operation eligibility_operation() {
     }
     return result;
   };
+  op.answer_verbatim = true;  // the interpret above only reads the answer
   op.result_columns = {"status",        "active",         "member.member_id",   "plan.id",
                        "plan.name",     "coverage.start", "coverage.end",       "service_date",
                        "reason",        "reject_reason.code", "reject_reason.x12_aaa"};

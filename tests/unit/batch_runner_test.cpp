@@ -40,6 +40,9 @@ struct FakePortal {
   std::map<std::string, int> attempts;
   std::atomic<int> requests{0};
   int stop_after = -1;  // set the runner's stop flag after this many applications
+  // Answers spelled as a portal might: odd rows with spaces around and an escaped letter, even
+  // rows pretty-printed over several lines.
+  bool spelled = false;
 
   sandbox::HttpResponse handle(const sandbox::HttpRequest& req) {
     ++requests;
@@ -69,6 +72,11 @@ struct FakePortal {
     if (body.at("last_name").as_string() == "Nobody") {
       res.status = 422;
       res.body = R"({"error":{"code":"eligibility_rejected","message":"subscriber not found"}})";
+    } else if (spelled && row % 2 == 1) {
+      res.body = "  {\"status\":\"active\",\"member_id\":" + json::serialize(body.at("member_id")) +
+                 ",\"name\":\"Jos\\u00e9\"} \r\n";
+    } else if (spelled) {
+      res.body = "{\n  \"status\": \"active\",\n  \"member_id\": " + json::serialize(body.at("member_id")) + "\n}\n";
     } else {
       res.body = json::serialize(json::object{{"status", "active"}, {"member_id", body.at("member_id")}});
     }
@@ -129,14 +137,15 @@ class BatchRunner : public ::testing::Test {
     return o;
   }
 
-  Summary run(const std::string& input, RunOptions options, std::string* results = nullptr) {
+  Summary run(const std::string& input, RunOptions options, std::string* results = nullptr,
+              const Operation* operation = nullptr) {
     std::istringstream in(input);
     auto reader = make_reader(Format::jsonl, in, "rows.jsonl");
     options.journal = options.journal.empty() ? m_dir.path() / "journal.db" : options.journal;
     options.input_name = "rows.jsonl";
     options.base_delay = std::chrono::milliseconds(1);
     std::ostringstream out, err;
-    auto s = run_batch(op(), *reader, m_transport, options, out, err);
+    auto s = run_batch(operation ? *operation : op(), *reader, m_transport, options, out, err);
     EXPECT_TRUE(s) << (s ? "" : s.error().message);
     if (results) *results = out.str();
     return s ? *s : Summary{};
@@ -181,6 +190,36 @@ TEST_F(BatchRunner, EveryRowGetsOneResultInInputOrder) {
   // Invalid rows were never sent; every sent row was applied exactly once.
   for (const auto& [key, times] : m_portal.applied) EXPECT_EQ(times, 1);
   EXPECT_EQ(m_portal.applied.size(), 300u - 42u);
+}
+
+TEST_F(BatchRunner, AVerbatimAnswerIsWrittenAsThePortalSpelledIt) {
+  m_portal.spelled = true;
+  Operation verbatim = op();
+  verbatim.answer_verbatim = true;
+  for (const Operation* operation : {static_cast<const Operation*>(&verbatim), static_cast<const Operation*>(nullptr)}) {
+    m_portal.stored.clear();  // each pass is answered anew, not replayed
+    RunOptions o;
+    o.concurrency = 3;
+    o.journal = m_dir.path() / (operation ? "verbatim.db" : "parsed.db");
+    std::string results;
+    run(rows(40), o, &results, operation);
+    std::istringstream in(results);
+    std::string line;
+    std::size_t n = 0;
+    while (std::getline(in, line)) {
+      ++n;
+      auto r = json::parse(line).as_object();  // one whole line each, valid JSON
+      if (r.at("outcome") != "ok") continue;
+      EXPECT_EQ(r.at("answer").at("status"), "active") << line;
+      if (n % 2 == 1) {
+        // The body's own text (trimmed) when the operation says its answer is the body parsed;
+        // serialized again otherwise.
+        EXPECT_EQ(r.at("answer").at("name"), "Jos\u00e9") << line;
+        EXPECT_EQ(line.find(R"("name":"Jos\u00e9"}})") != std::string::npos, operation != nullptr) << line;
+      }
+    }
+    EXPECT_EQ(n, 40u);
+  }
 }
 
 TEST_F(BatchRunner, DryRunSendsNothing) {

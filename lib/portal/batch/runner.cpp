@@ -59,6 +59,9 @@ struct Slot {
   alignas(std::max_align_t) unsigned char memory_buffer[8192];
   json::monotonic_resource memory{memory_buffer, sizeof memory_buffer};
   RowResult result{.answer = json::object(&memory)};
+  // A 2xx answer's body as the portal spelled it, when it is one line and `result.answer` is it
+  // parsed (Operation::answer_verbatim): the result line splices it in.
+  json::string answer_text{&memory};
   std::string result_json;  // set for rows taken from the journal
   std::atomic<bool> done{false};
   bool journal = false;  // a final answer that goes into the journal
@@ -93,8 +96,9 @@ std::string cell_text(const json::value* v) {
   return json::serialize(*v);
 }
 
-// The row's result line, in the row's memory; the answer moves into it (and out of the slot).
-json::object result_object(Slot& s) {
+// The row's result line, in the row's memory; the answer moves into it (and out of the slot),
+// unless `with_answer` is false (the caller splices the answer's text in).
+json::object result_object(Slot& s, bool with_answer = true) {
   json::object r(&s.memory);
   r.reserve(8);  // every key below: no regrowth
   // emplace: each key is new, and its value is made in the object's memory at once.
@@ -110,7 +114,7 @@ json::object result_object(Slot& s) {
     for (const auto& e : s.result.errors) errors.push_back({{"field", e.field}, {"message", e.message}});
     r.emplace("errors", std::move(errors));
   }
-  if (!s.result.answer.empty()) r.emplace("answer", std::move(s.result.answer));
+  if (with_answer && !s.result.answer.empty()) r.emplace("answer", std::move(s.result.answer));
   if (s.result.replayed) r.emplace("replayed", true);
   return r;
 }
@@ -149,6 +153,8 @@ class ResultsSink {
     }
     return {};
   }
+
+  bool csv() const { return m_csv; }
 
   // Writes the result `r`; `text`, when given, is `r` serialized already (JSON Lines use it).
   void write(const json::object& r, const std::string* text = nullptr) {
@@ -864,6 +870,16 @@ void Run::settle(Slot& slot, Delivery d) {
                                : interpret_answer(*d.response, &slot.memory);
   slot.result.replayed = d.response->header("idempotent-replayed") == "true";
   slot.journal = true;
+  if (m_op.answer_verbatim && d.response->status >= 200 && d.response->status < 300 &&
+      !slot.result.answer.empty()) {
+    std::string_view body = d.response->body;
+    const auto first = body.find_first_not_of(" \t\r\n");
+    const auto last = body.find_last_not_of(" \t\r\n");
+    body = first == std::string_view::npos ? std::string_view() : body.substr(first, last - first + 1);
+    // The answer parsed as an object, so the trimmed body is one; a line break would split
+    // the result line.
+    if (body.find_first_of("\r\n") == std::string_view::npos) slot.answer_text = body;
+  }
 }
 
 Expected<void> Run::open_journal() {
@@ -1027,13 +1043,24 @@ Expected<Summary> Run::execute(RecordReader& reader, std::ostream& results_out) 
           auto v = json::parse(head.result_json, ec);
           if (!ec && v.is_object()) sink.write(v.get_object(), &head.result_json);
         } else {
-          auto r = result_object(head);
-          if (head.journal && m_journal) {
+          // JSON Lines take the answer's own text when there is one (see Slot::answer_text).
+          const bool splice = !sink.csv() && !head.answer_text.empty();
+          auto r = result_object(head, !splice);
+          const bool journaled = head.journal && m_journal;
+          if (splice || journaled) {
             // Serialized once, for the results and the journal.
-            JournalEntry entry{head.key, head.result.outcome, json::serialize(r)};
-            sink.write(r, &entry.result);
-            m_journal->record(head.index, entry);
-            ++unflushed;
+            std::string text = json::serialize(r);
+            if (splice) {
+              text.pop_back();  // the closing brace: the answer goes last
+              text += ",\"answer\":";
+              text += head.answer_text;
+              text += '}';
+            }
+            sink.write(r, &text);
+            if (journaled) {
+              m_journal->record(head.index, {head.key, head.result.outcome, std::move(text)});
+              ++unflushed;
+            }
           } else {
             sink.write(r);
           }

@@ -54,6 +54,9 @@ struct Operation {
   // answer lives in `storage` (the row's own memory). Optional: by default 2xx is ok and
   // anything else rejected with the portal's reason.
   std::function<RowResult(const http::Response&, boost::json::storage_ptr storage)> interpret;
+  // `interpret` leaves a 2xx answer's `answer` as the body parsed: a JSON Lines result (and the
+  // journal) may then carry the body's own text instead of serializing `answer` again.
+  bool answer_verbatim = false;
   // Columns of the answer (dotted paths) that a CSV results file shows after the fixed ones.
   std::vector<std::string> result_columns;
   // Checks a row beyond its schema (files on disk, codes, dates that depend on each other) on
