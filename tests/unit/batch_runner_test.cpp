@@ -43,6 +43,7 @@ struct FakePortal {
   // Answers spelled as a portal might: odd rows with spaces around and an escaped letter, even
   // rows pretty-printed over several lines.
   bool spelled = false;
+  bool flaky = true;  // the 503 of every third row's first attempt
 
   sandbox::HttpResponse handle(const sandbox::HttpRequest& req) {
     ++requests;
@@ -57,7 +58,7 @@ struct FakePortal {
     std::lock_guard lock(mutex);
     int n = ++attempts[key];
     int row = std::stoi(std::string(body.at("member_id").as_string()).substr(3));
-    if (row % 3 == 0 && n == 1) {
+    if (flaky && row % 3 == 0 && n == 1) {
       res.status = 503;
       res.headers.emplace_back("Retry-After", "0");
       res.body = R"({"error":{"code":"unavailable","message":"busy"}})";
@@ -220,6 +221,26 @@ TEST_F(BatchRunner, AVerbatimAnswerIsWrittenAsThePortalSpelledIt) {
     }
     EXPECT_EQ(n, 40u);
   }
+}
+
+TEST_F(BatchRunner, TheRateSpacesRequestsWithoutKeepingAnswersWaiting) {
+  // A turn of --rate (250 ms) longer than the request timeout (200 ms): the answers of rows
+  // in flight must still be read on time while the next row waits for its turn.
+  m_portal.flaky = false;
+  http::ClientOptions co;
+  co.base_url = "https://127.0.0.1:" + std::to_string(m_server->port());
+  co.tls.ca_file = m_ca;
+  co.request_timeout = std::chrono::milliseconds(200);
+  m_transport.connect = [co] { return http::Client::create(co); };
+  RunOptions o;
+  o.concurrency = 4;
+  o.rate = 4;
+  auto s = run(rows(8), o);  // row 7 is invalid: 7 requests
+  EXPECT_EQ(s.ok, 7u);
+  EXPECT_EQ(s.failed, 0u);
+  EXPECT_EQ(s.retried, 0u) << "an answer was read after its deadline and its row sent again";
+  EXPECT_EQ(m_portal.requests.load(), 7);
+  EXPECT_GE(s.elapsed.count(), 6 * 0.25 - 0.05);  // 7 turns, 250 ms apart
 }
 
 TEST_F(BatchRunner, DryRunSendsNothing) {

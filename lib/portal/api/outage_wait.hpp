@@ -40,6 +40,8 @@ class OutageWait {
 
   // Blocks while a wait is in progress, so that no connection sends into a known outage.
   void pass();
+  // Whether a wait is in progress (for a caller that must not block: it holds its requests).
+  bool waiting() const { return m_waiting.load(); }
 
   // The time spent waiting so far.
   std::chrono::duration<double> waited() const;

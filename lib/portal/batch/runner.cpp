@@ -235,22 +235,38 @@ class ResultsSink {
 // Spaces requests evenly at `rate` per second across every worker.
 class RateLimiter {
  public:
-  explicit RateLimiter(double rate) : m_interval(rate > 0 ? 1.0 / rate : 0.0) {}
+  explicit RateLimiter(double rate)
+      : m_interval(rate > 0 ? std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / rate))
+                            : Clock::duration::zero()) {}
+  // Blocks until the next request may go.
   void acquire() {
-    if (m_interval <= 0) return;
+    if (m_interval == Clock::duration::zero()) return;
     Clock::time_point slot;
     {
       std::lock_guard lock(m_mutex);
-      auto now = Clock::now();
-      if (m_next < now) m_next = now;
-      slot = m_next;
-      m_next += std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(m_interval));
+      slot = std::max(m_next, Clock::now() - k_slack);
+      m_next = slot + m_interval;
     }
     std::this_thread::sleep_until(slot);
   }
+  // Whether the next request may go now (its turn is then taken); if not, `next` is when.
+  bool try_acquire(Clock::time_point now, Clock::time_point& next) {
+    if (m_interval == Clock::duration::zero()) return true;
+    std::lock_guard lock(m_mutex);
+    const auto slot = std::max(m_next, now - k_slack);
+    if (slot > now) {
+      next = slot;
+      return false;
+    }
+    m_next = slot + m_interval;
+    return true;
+  }
 
  private:
-  double m_interval;
+  // A turn missed by less than this (a timer's granularity, a busy thread) is made up, so the
+  // rate holds on average; an idle spell earns no more than this in advance.
+  static constexpr Clock::duration k_slack = std::chrono::milliseconds(5);
+  Clock::duration m_interval;
   std::mutex m_mutex;
   Clock::time_point m_next{};
 };
@@ -495,21 +511,37 @@ void Run::lanes_thread(Lane* lanes, std::size_t count) {
   while (true) {
     bool busy = false;
     bool queue_empty = false;
+    // Neither --rate nor an outage --wait waits out may block this thread (the answers in flight
+    // would be read late): a row that may not go yet stays queued, and the thread waits for
+    // answers until `hold`, when it may.
+    std::optional<Clock::time_point> hold;
     for (std::size_t i = 0; i < count; ++i) {
       Lane& lane = lanes[i];
       if (lane.retrying.load() || lane.slot) {
         busy = true;
         continue;
       }
-      if (queue_empty) continue;
+      if (queue_empty || hold) continue;
       Slot* slot = nullptr;
       {
         std::lock_guard lock(m_mutex);
         if (!m_queue.empty()) {
-          slot = m_queue.front();
-          m_queue.pop_front();
+          const auto now = Clock::now();
+          Clock::time_point next;
+          if (m_halt.load() || stop_flag().load()) {
+            // Taken at once, to be left unfinished below.
+          } else if (m_options.outage && m_options.outage->waiting()) {
+            hold = now + 100ms;
+          } else if (!m_rate.try_acquire(now, next)) {
+            hold = next;
+          }
+          if (!hold) {
+            slot = m_queue.front();
+            m_queue.pop_front();
+          }
         }
       }
+      if (hold) continue;
       if (!slot) {
         queue_empty = true;
         m_lanes_idle.store(true);  // the main thread wakes us when it queues a row
@@ -522,7 +554,7 @@ void Run::lanes_thread(Lane* lanes, std::size_t count) {
       start_row(lane, slot);
       busy = busy || lane.slot || lane.retrying.load();
     }
-    if (!busy) {
+    if (!busy && !hold) {
       std::unique_lock lock(m_mutex);
       if (m_queue.empty()) {
         if (m_closing) return;
@@ -536,7 +568,10 @@ void Run::lanes_thread(Lane* lanes, std::size_t count) {
       if (int fd = lane.client->wait_fd(); fd != lane.watched_fd) watch(lane, fd);
     }
     // Bounded, so that answers overdue are noticed (poll_answer(false) times them out).
-    int ready = ::epoll_wait(m_epoll_fd, events.data(), static_cast<int>(events.size()), 200);
+    auto wait = std::chrono::milliseconds(200);
+    if (hold) wait = std::clamp(std::chrono::ceil<std::chrono::milliseconds>(*hold - Clock::now()), 0ms, wait);
+    int ready = ::epoll_wait(m_epoll_fd, events.data(), static_cast<int>(events.size()),
+                             static_cast<int>(wait.count()));
     if (ready < 0) {
       if (errno != EINTR) spdlog::debug("epoll_wait: {}", std::strerror(errno));
       ready = 0;
@@ -585,9 +620,7 @@ void Run::start_row(Lane& lane, Slot* slot) {
     }
     lane.client = std::move(*made);
   }
-  if (m_options.outage) m_options.outage->pass();
-  m_rate.acquire();
-  std::string token = current_token();
+  std::string token = current_token();  // (the rate and an outage were passed in lanes_thread)
   lane.request.headers.emplace_back("Authorization", "Bearer " + token);
   lane.sent_at = Clock::now();
   auto started = lane.client->start(lane.request);
