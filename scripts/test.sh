@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and runs every test: unit and end to end, then the same
-# suites again on a build with AddressSanitizer + UndefinedBehaviorSanitizer, then a short smoke
-# run of every fuzz target. This is what CI runs (.ci/run).
+# Installs what is missing, checks the sources' format, builds, and runs every test: unit and
+# end to end, then the same suites again on a build with AddressSanitizer +
+# UndefinedBehaviorSanitizer, then a short smoke run of every fuzz target. This is what CI runs
+# (.ci/run).
 # Usage: scripts/test.sh        (PROVPORTAL_QUICK=1 skips the sanitizer and fuzz stages)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+scripts/format.sh --check
 scripts/build.sh
 build_dir=${PROVPORTAL_BUILD_DIR:-build}
 

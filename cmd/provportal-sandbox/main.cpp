@@ -6,10 +6,10 @@
 #include <fstream>
 #include <iostream>
 
-#include <CLI/CLI.hpp>
-#include <boost/json.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
+#include <boost/json.hpp>
 
 #include "portal/util/clock.hpp"
 #include "sandbox/api.hpp"
@@ -26,19 +26,23 @@ using namespace portal::sandbox;
 namespace {
 
 fs::path default_data_dir() {
-  if (const char* x = std::getenv("XDG_DATA_HOME"); x && *x) return fs::path(x) / "provportal-sandbox";
+  if (const char* x = std::getenv("XDG_DATA_HOME"); x && *x)
+    return fs::path(x) / "provportal-sandbox";
   const char* home = std::getenv("HOME");
   return fs::path(home ? home : ".") / ".local/share/provportal-sandbox";
 }
 
-bool parse_on_off(const std::string& s) { return s == "on" || s == "true" || s == "yes" || s == "1"; }
+bool parse_on_off(const std::string& s) {
+  return s == "on" || s == "true" || s == "yes" || s == "1";
+}
 
 // Splits "HOST:PORT", "[::1]:PORT".
 bool split_listen(const std::string& listen, std::string& host, std::uint16_t& port) {
   auto colon = listen.rfind(':');
   if (colon == std::string::npos) return false;
   host = listen.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   try {
     int p = std::stoi(listen.substr(colon + 1));
     if (p < 0 || p > 65535) return false;
@@ -68,7 +72,8 @@ int fail_with(const std::string& message, int code) {
 
 int print_api(const ApiResult<json::object>& r) {
   if (!r) {
-    std::cerr << "provportal-sandbox: error: " << r.error().message << " (" << r.error().code << ")\n";
+    std::cerr << "provportal-sandbox: error: " << r.error().message << " (" << r.error().code
+              << ")\n";
     return r.error().status == 404 ? 6 : (r.error().status == 409 ? 6 : 3);
   }
   print_json(*r);
@@ -81,7 +86,8 @@ int main(int argc, char** argv) {
   CLI::App app{"provportal-sandbox: the reference provider portal server (HTTPS + SQLite).\n"};
   app.footer(
       "Examples:\n"
-      "  provportal-sandbox serve --data-dir ./sandbox --listen 127.0.0.1:0 --maintenance-window off\n"
+      "  provportal-sandbox serve --data-dir ./sandbox --listen 127.0.0.1:0 --maintenance-window "
+      "off\n"
       "  provportal-sandbox admin --data-dir ./sandbox approve jane@clinic.example\n"
       "  provportal-sandbox admin --data-dir ./sandbox clock advance 16m\n");
   app.require_subcommand(1);
@@ -101,28 +107,40 @@ int main(int argc, char** argv) {
   std::string claims_epoch;
   serve->add_option("--data-dir", data_dir, "Directory of the database, certificates and outbox")
       ->capture_default_str();
-  serve->add_option("--listen", listen, "HOST:PORT to listen on (port 0 picks a free port)")->capture_default_str();
-  serve->add_option("--seed-dir", seed_dir, "Directory of the seed YAML files")->capture_default_str();
-  serve->add_option("--maintenance-window", maintenance,
-                    "on|off: the Sunday 12:30-18:00 America/Chicago window (stored; default on)")
+  serve->add_option("--listen", listen, "HOST:PORT to listen on (port 0 picks a free port)")
+      ->capture_default_str();
+  serve->add_option("--seed-dir", seed_dir, "Directory of the seed YAML files")
+      ->capture_default_str();
+  serve
+      ->add_option("--maintenance-window", maintenance,
+                   "on|off: the Sunday 12:30-18:00 America/Chicago window (stored; default on)")
       ->check(CLI::IsMember({"on", "off"}));
-  serve->add_option("--password-max-age-days", max_age, "Password lifetime in days, 0 = never expires (stored)");
-  serve->add_option("--claims-epoch", claims_epoch,
-                    "YYYY-MM-DD: day 0 of the seeded claims (stored; default: the date of the first start)");
-  serve->add_option("--cert-hosts", cert_hosts, "Names in the server certificate (default: localhost,127.0.0.1,::1)")
+  serve->add_option("--password-max-age-days", max_age,
+                    "Password lifetime in days, 0 = never expires (stored)");
+  serve->add_option(
+      "--claims-epoch", claims_epoch,
+      "YYYY-MM-DD: day 0 of the seeded claims (stored; default: the date of the first start)");
+  serve
+      ->add_option("--cert-hosts", cert_hosts,
+                   "Names in the server certificate (default: localhost,127.0.0.1,::1)")
       ->delimiter(',');
-  serve->add_option("--client-ca", client_ca, "Require client certificates signed by this CA (mutual TLS)");
+  serve->add_option("--client-ca", client_ca,
+                    "Require client certificates signed by this CA (mutual TLS)");
   serve->add_option("--threads", threads, "Worker threads (default: one per core, at least 2)");
-  serve->add_option("--log-level", log_level, "trace|debug|info|warn|error|off")->capture_default_str();
+  serve->add_option("--log-level", log_level, "trace|debug|info|warn|error|off")
+      ->capture_default_str();
   serve->add_option("--faults", faults,
                     "Inject faults into a share of the requests to record endpoints, for testing "
                     "clients: rate=R[,kinds=K+K...][,seed=N][,paths=/P+/P...] (see below)");
   serve->footer(
       "Examples:\n"
       "  provportal-sandbox serve --data-dir ./sandbox --listen 127.0.0.1:0\n"
-      "  provportal-sandbox serve --data-dir ./sandbox --faults rate=0.1,kinds=429+503+reset+delay,seed=42\n"
-      "  provportal-sandbox serve --faults 'rate=0.3,kinds=reset-after,paths=/v1/eligibility+/v1/cases'\n"
-      "  provportal-sandbox serve --data-dir ./sandbox --claims-epoch 2026-11-17   # claims dated from that day\n"
+      "  provportal-sandbox serve --data-dir ./sandbox --faults "
+      "rate=0.1,kinds=429+503+reset+delay,seed=42\n"
+      "  provportal-sandbox serve --faults "
+      "'rate=0.3,kinds=reset-after,paths=/v1/eligibility+/v1/cases'\n"
+      "  provportal-sandbox serve --data-dir ./sandbox --claims-epoch 2026-11-17   # claims dated "
+      "from that day\n"
       "\n"
       "Fault injection (--faults): settings are separated by commas, list items by '+'.\n"
       "  rate=R     share of the eligible requests that get a fault, 0 to 1 (required)\n"
@@ -141,7 +159,8 @@ int main(int argc, char** argv) {
       "             signing in keeps working)\n"
       "Each injected fault is logged at debug level (--log-level debug).\n");
 
-  auto* admin = app.add_subcommand("admin", "Administer accounts, the clock and settings of a sandbox");
+  auto* admin =
+      app.add_subcommand("admin", "Administer accounts, the clock and settings of a sandbox");
   admin->require_subcommand(1);
   admin->add_option("--data-dir", data_dir, "The sandbox's data directory")->capture_default_str();
   admin->footer(
@@ -153,33 +172,40 @@ int main(int argc, char** argv) {
   std::string email;
   std::string chosen_action;
   for (const char* action : {"approve", "reject", "disable", "unlock", "reset-password"}) {
-    std::string help = std::string(action) == "approve"          ? "Approve a pending registration (sends the verification email)"
-                       : std::string(action) == "reject"         ? "Reject a pending registration"
-                       : std::string(action) == "disable"        ? "Disable an account (only a new registration helps)"
-                       : std::string(action) == "unlock"         ? "Clear a lockout and reactivate an inactive account"
-                                                                 : "Email a password reset code";
+    std::string help =
+        std::string(action) == "approve"
+            ? "Approve a pending registration (sends the verification email)"
+        : std::string(action) == "reject"  ? "Reject a pending registration"
+        : std::string(action) == "disable" ? "Disable an account (only a new registration helps)"
+        : std::string(action) == "unlock"  ? "Clear a lockout and reactivate an inactive account"
+                                           : "Email a password reset code";
     auto* sub = admin->add_subcommand(action, help);
     sub->add_option("email", email, "The account's email address")->required();
     sub->callback([&chosen_action, action] { chosen_action = action; });
   }
   auto* regs = admin->add_subcommand("registrations", "List registrations");
   std::string reg_status;
-  regs->add_option("--status", reg_status, "pending_review|email_unverified|active|rejected|disabled");
-  auto* clock = admin->add_subcommand("clock", "Show or move the sandbox clock (a running server follows at once)");
+  regs->add_option("--status", reg_status,
+                   "pending_review|email_unverified|active|rejected|disabled");
+  auto* clock = admin->add_subcommand(
+      "clock", "Show or move the sandbox clock (a running server follows at once)");
   clock->require_subcommand(1);
   std::string clock_value;
   auto* clock_show = clock->add_subcommand("show", "Print the sandbox time");
   auto* clock_set = clock->add_subcommand("set", "Set the time (ISO 8601)");
   clock_set->add_option("time", clock_value, "e.g. 2026-03-08T18:29:00Z")->required();
   auto* clock_adv = clock->add_subcommand("advance", "Move the time forward (or back with -)");
-  clock_adv->add_option("duration", clock_value, "e.g. 16m, 46d, 1d12h, -5m")->required()->allow_extra_args(false);
+  clock_adv->add_option("duration", clock_value, "e.g. 16m, 46d, 1d12h, -5m")
+      ->required()
+      ->allow_extra_args(false);
   auto* clock_reset = clock->add_subcommand("reset", "Follow the machine's clock again");
   auto* settings = admin->add_subcommand("settings", "Show or change settings");
   std::string set_maint;
   int set_age = -1;
   std::string set_phone;
   std::string set_epoch;
-  settings->add_option("--maintenance-window", set_maint, "on|off")->check(CLI::IsMember({"on", "off"}));
+  settings->add_option("--maintenance-window", set_maint, "on|off")
+      ->check(CLI::IsMember({"on", "off"}));
   settings->add_option("--claims-epoch", set_epoch,
                        "YYYY-MM-DD: day 0 of the seeded claims (examples/sandbox/claims.yaml)");
   settings->add_option("--password-max-age-days", set_age, "0 = never expires");
@@ -192,18 +218,24 @@ int main(int argc, char** argv) {
   decide->add_option("decision", decide_decision, "approve|deny|partial")
       ->required()
       ->check(CLI::IsMember({"approve", "deny", "partial"}));
-  decide->add_option("--units", decide_units,
-                     "For partial: approved units per code, CODE=N (default: the solution's share)")
+  decide
+      ->add_option("--units", decide_units,
+                   "For partial: approved units per code, CODE=N (default: the solution's share)")
       ->delimiter(',');
   decide->add_option("--note", decide_note, "A note printed on the letter");
-  decide->add_option("--seed-dir", seed_dir, "The seed the server was started with (plan and solution names)")
+  decide
+      ->add_option("--seed-dir", seed_dir,
+                   "The seed the server was started with (plan and solution names)")
       ->capture_default_str();
   decide->footer(
       "Examples:\n"
       "  provportal-sandbox admin --data-dir D decide ORD-12345678 approve\n"
-      "  provportal-sandbox admin --data-dir D decide ORD-12345678 partial --units 70551=1 --note 'one study'\n");
-  auto* token = admin->add_subcommand("token", "Print the path of the administrator API token file");
-  auto* client_cert = admin->add_subcommand("issue-client-cert", "Issue a client certificate for mutual TLS");
+      "  provportal-sandbox admin --data-dir D decide ORD-12345678 partial --units 70551=1 --note "
+      "'one study'\n");
+  auto* token =
+      admin->add_subcommand("token", "Print the path of the administrator API token file");
+  auto* client_cert =
+      admin->add_subcommand("issue-client-cert", "Issue a client certificate for mutual TLS");
   std::string cn = "provportal-client", cert_out, key_out;
   client_cert->add_option("--cn", cn, "Common name")->capture_default_str();
   client_cert->add_option("--cert", cert_out, "Certificate output (PEM)")->required();
@@ -230,7 +262,8 @@ int main(int argc, char** argv) {
       }
       std::string host;
       std::uint16_t port = 0;
-      if (!split_listen(listen, host, port)) return fail_with("--listen must be HOST:PORT, got " + listen, 2);
+      if (!split_listen(listen, host, port))
+        return fail_with("--listen must be HOST:PORT, got " + listen, 2);
       if (cert_hosts.empty()) cert_hosts = {"localhost", "127.0.0.1", "::1"};
       auto certs = ensure_certificates(data_dir, cert_hosts);
       if (!certs) return fail_with(certs.error().message, 5);
@@ -272,8 +305,9 @@ int main(int argc, char** argv) {
     }
 
     if (!fs::exists(fs::path(data_dir) / "portal.db")) {
-      return fail_with("no sandbox database in " + data_dir + "; start one with `provportal-sandbox serve --data-dir " +
-                           data_dir + "`",
+      return fail_with("no sandbox database in " + data_dir +
+                           "; start one with `provportal-sandbox serve --data-dir " + data_dir +
+                           "`",
                        3);
     }
     Portal portal(data_dir);
@@ -284,7 +318,9 @@ int main(int argc, char** argv) {
       if (clock_reset->parsed()) print_json(portal.clock_reset());
       if (clock_set->parsed()) {
         auto t = parse_iso8601(clock_value);
-        if (!t) return fail_with("not an ISO 8601 time: " + clock_value + " (e.g. 2026-03-08T18:29:00Z)", 2);
+        if (!t)
+          return fail_with("not an ISO 8601 time: " + clock_value + " (e.g. 2026-03-08T18:29:00Z)",
+                           2);
         print_json(portal.clock_set(*t));
       }
       if (clock_adv->parsed()) {
@@ -314,7 +350,8 @@ int main(int argc, char** argv) {
             if (eq != std::string::npos) n = std::stoll(item.substr(eq + 1));
           } catch (...) {
           }
-          if (eq == std::string::npos || n < 0) return fail_with("--units takes CODE=N, got " + item, 2);
+          if (eq == std::string::npos || n < 0)
+            return fail_with("--units takes CODE=N, got " + item, 2);
           units[item.substr(0, eq)] = n;
         }
         body["approved_units"] = std::move(units);

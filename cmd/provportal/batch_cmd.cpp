@@ -4,9 +4,9 @@
 #include <iostream>
 #include <sstream>
 
+#include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
-#include <spdlog/spdlog.h>
 
 #include "portal/batch/reader.hpp"
 #include "portal/log/log.hpp"
@@ -23,10 +23,13 @@ std::atomic<bool>& batch_running() {
 
 void add_batch_flags(CLI::App& cmd, BatchFlags& f) {
   const char* g = "Batch options";
-  cmd.add_option("--batch", f.file, "Read the records from FILE (CSV with a header, YAML list, JSON Lines; - for stdin)")
+  cmd.add_option(
+         "--batch", f.file,
+         "Read the records from FILE (CSV with a header, YAML list, JSON Lines; - for stdin)")
       ->type_name("FILE")
       ->group(g);
-  with_choices(cmd.add_option("--batch-format", f.format, "Format of --batch when its extension does not say: csv|yaml|jsonl")
+  with_choices(cmd.add_option("--batch-format", f.format,
+                              "Format of --batch when its extension does not say: csv|yaml|jsonl")
                    ->type_name("FORMAT")
                    ->group(g),
                {"csv", "yaml", "jsonl"});
@@ -38,23 +41,28 @@ void add_batch_flags(CLI::App& cmd, BatchFlags& f) {
       ->type_name("N")
       ->check(CLI::Range(0.0, 1e6))
       ->group(g);
-  cmd.add_option("--max-attempts", f.max_attempts, "Attempts per row on 429, 5xx and connection faults (default 5)")
+  cmd.add_option("--max-attempts", f.max_attempts,
+                 "Attempts per row on 429, 5xx and connection faults (default 5)")
       ->type_name("N")
       ->check(CLI::Range(1, 20))
       ->group(g);
   cmd.add_flag("--dry-run", f.dry_run, "Validate every row and send nothing")->group(g);
   cmd.add_flag("--fail-fast", f.fail_fast, "Stop at the first row that is not ok")->group(g);
-  cmd.add_option("--shard", f.shard, "Process only shard K of N (K from 0), e.g. $JOB_COMPLETION_INDEX/4")
+  cmd.add_option("--shard", f.shard,
+                 "Process only shard K of N (K from 0), e.g. $JOB_COMPLETION_INDEX/4")
       ->type_name("K/N")
       ->group(g);
-  cmd.add_flag("--resume", f.resume, "Finish an interrupted run of the same batch from its journal")->group(g);
+  cmd.add_flag("--resume", f.resume, "Finish an interrupted run of the same batch from its journal")
+      ->group(g);
   cmd.add_flag("--restart", f.restart, "Discard an interrupted run's journal and start over")
       ->excludes("--resume")
       ->group(g);
-  cmd.add_option("--journal", f.journal, "Journal file (default: under $XDG_STATE_HOME/provportal/journals/)")
+  cmd.add_option("--journal", f.journal,
+                 "Journal file (default: under $XDG_STATE_HOME/provportal/journals/)")
       ->type_name("FILE")
       ->group(g);
-  cmd.add_option("--results", f.results, "Write one result per row to FILE (.csv or .jsonl); default: stdout")
+  cmd.add_option("--results", f.results,
+                 "Write one result per row to FILE (.csv or .jsonl); default: stdout")
       ->type_name("FILE")
       ->group(g);
 }
@@ -74,11 +82,13 @@ Expected<batch::Transport> make_transport(Context& ctx) {
   t.connect = [o = *options]() { return http::Client::create(o); };
   // A second job of the same profile may refresh the session (which ends the old token) while
   // this one runs: go on with the token it left in the cache.
-  t.renew = [store = *store, base = (*api)->base_url()](const std::string& rejected) -> std::optional<std::string> {
+  t.renew = [store = *store,
+             base = (*api)->base_url()](const std::string& rejected) -> std::optional<std::string> {
     auto lock = store.lock();
     if (!lock) return std::nullopt;
     auto cached = store.load();
-    if (!cached || !*cached || (*cached)->base_url != base || (*cached)->token == rejected) return std::nullopt;
+    if (!cached || !*cached || (*cached)->base_url != base || (*cached)->token == rejected)
+      return std::nullopt;
     return (*cached)->token;
   };
   return t;
@@ -145,7 +155,8 @@ Expected<void> run_batch_command(Context& ctx, const batch::Operation& op, const
   o.results = f.results;
   o.results_csv = ctx.format() == output::Format::csv;
   // A progress line redrawn with \r would break JSON logs, one object per line.
-  o.progress = ctx.stderr_is_tty() && !ctx.global.quiet && log::current_format() == log::Format::text;
+  o.progress =
+      ctx.stderr_is_tty() && !ctx.global.quiet && log::current_format() == log::Format::text;
   o.quiet = ctx.global.quiet;
   o.input_name = f.file;
   if (!f.shard.empty()) {
@@ -154,7 +165,8 @@ Expected<void> run_batch_command(Context& ctx, const batch::Operation& op, const
     o.shard = *shard;
   }
   if (f.resume && f.file == "-" && f.journal.empty()) {
-    return fail(ErrorKind::usage, "--resume of a batch read from stdin needs the --journal FILE of that run");
+    return fail(ErrorKind::usage,
+                "--resume of a batch read from stdin needs the --journal FILE of that run");
   }
 
   std::ifstream file;
@@ -185,7 +197,8 @@ Expected<void> run_batch_command(Context& ctx, const batch::Operation& op, const
   count_rows(ctx, *summary);
   if (log::current_format() == log::Format::json) {
     if (!ctx.global.quiet) {
-      json::object fields{{"summary", summary_json(*summary)}, {"exit_code", batch::exit_code_of(*summary)}};
+      json::object fields{{"summary", summary_json(*summary)},
+                          {"exit_code", batch::exit_code_of(*summary)}};
       log::message(summary->line(), "info", &fields);
     }
   } else {
@@ -232,7 +245,8 @@ class InMemoryRecords : public batch::RecordReader {
 batch::RowResult result_of(const json::object& r) {
   batch::RowResult out;
   out.outcome = json::value_to<std::string>(r.at("outcome"));
-  if (auto* s = r.if_contains("http_status")) out.http_status = static_cast<int>(s->to_number<int>());
+  if (auto* s = r.if_contains("http_status"))
+    out.http_status = static_cast<int>(s->to_number<int>());
   if (auto* c = r.if_contains("code")) out.code = json::value_to<std::string>(*c);
   if (auto* m = r.if_contains("message")) out.message = json::value_to<std::string>(*m);
   if (auto* a = r.if_contains("answer"); a && a->is_object()) out.answer = a->get_object();
@@ -265,7 +279,8 @@ Expected<std::vector<batch::RowResult>> run_records(Context& ctx, const batch::O
   }
   if (!problems.empty()) {
     Error e(ErrorKind::input,
-            "the " + op.schema + " record" + (records.size() > 1 ? "s are" : " is") + " not valid; nothing was sent",
+            "the " + op.schema + " record" + (records.size() > 1 ? "s are" : " is") +
+                " not valid; nothing was sent",
             "correct the fields named above");
     e.fields = std::move(problems);
     return fail(std::move(e));
@@ -303,7 +318,8 @@ api::PortalLimits portal_limits(Context& ctx, bool dry_run) {
   if (!api) return {};
   auto limits = (*api)->limits();
   if (!limits) {
-    spdlog::debug("GET /v1/limits failed ({}); using the documented limits", limits.error().message);
+    spdlog::debug("GET /v1/limits failed ({}); using the documented limits",
+                  limits.error().message);
     return {};
   }
   return api::parse_limits(*limits);
@@ -314,7 +330,8 @@ std::filesystem::path batch_base_dir(const std::string& batch_file) {
   return std::filesystem::path(batch_file).parent_path();
 }
 
-Expected<batch::RowResult> run_single(Context& ctx, const batch::Operation& op, json::object record) {
+Expected<batch::RowResult> run_single(Context& ctx, const batch::Operation& op,
+                                      json::object record) {
   std::vector<json::object> one;
   one.push_back(std::move(record));
   auto results = run_records(ctx, op, std::move(one), {});

@@ -44,7 +44,8 @@ batch::Operation eligibility_operation() {
   };
   op.interpret = [](const http::Response& r, json::storage_ptr storage) {
     auto result = batch::interpret_answer(r, std::move(storage));
-    if (const auto* reason = result.answer.if_contains("reject_reason"); reason && reason->is_object()) {
+    if (const auto* reason = result.answer.if_contains("reject_reason");
+        reason && reason->is_object()) {
       if (const auto* code = reason->get_object().if_contains("code"); code && code->is_string()) {
         result.code = std::string(code->get_string());
       }
@@ -55,9 +56,17 @@ batch::Operation eligibility_operation() {
     return result;
   };
   op.answer_verbatim = true;  // the interpret above only reads the answer
-  op.result_columns = {"status",        "active",         "member.member_id",   "plan.id",
-                       "plan.name",     "coverage.start", "coverage.end",       "service_date",
-                       "reason",        "reject_reason.code", "reject_reason.x12_aaa"};
+  op.result_columns = {"status",
+                       "active",
+                       "member.member_id",
+                       "plan.id",
+                       "plan.name",
+                       "coverage.start",
+                       "coverage.end",
+                       "service_date",
+                       "reason",
+                       "reject_reason.code",
+                       "reject_reason.x12_aaa"};
   return op;
 }
 
@@ -107,8 +116,8 @@ Expected<void> run_single_check(const EligibilityOptions& opt, Context& ctx) {
 
 Expected<void> run_check(const EligibilityOptions& opt, Context& ctx) {
   if (!opt.batch.file.empty()) {
-    bool single_flags = !opt.member_id.empty() || !opt.first_name.empty() || !opt.last_name.empty() ||
-                        !opt.date_of_birth.empty() || !opt.ref.empty();
+    bool single_flags = !opt.member_id.empty() || !opt.first_name.empty() ||
+                        !opt.last_name.empty() || !opt.date_of_birth.empty() || !opt.ref.empty();
     if (single_flags) {
       return fail(ErrorKind::usage, "--batch and the flags of one member cannot be combined",
                   "put the member in the batch file, or leave out --batch");
@@ -128,26 +137,33 @@ void setup_check_eligibility(CLI::App& app, Context& ctx) {
   cmd->add_option("--member-id", opt->member_id, "Member ID as on the ID card")->type_name("ID");
   cmd->add_option("--first-name", opt->first_name, "Member's first name")->type_name("NAME");
   cmd->add_option("--last-name", opt->last_name, "Member's last name")->type_name("NAME");
-  cmd->add_option("--date-of-birth,--dob", opt->date_of_birth, "Member's date of birth (YYYY-MM-DD)")
+  cmd->add_option("--date-of-birth,--dob", opt->date_of_birth,
+                  "Member's date of birth (YYYY-MM-DD)")
       ->type_name("DATE");
   cmd->add_option("--health-plan", opt->health_plan, "Health plan id, e.g. acme-commercial")
       ->type_name("PLAN");
-  cmd->add_option("--provider-npi", opt->provider_npi, "NPI of the provider who will see the member")
+  cmd->add_option("--provider-npi", opt->provider_npi,
+                  "NPI of the provider who will see the member")
       ->type_name("NPI");
-  cmd->add_option("--service-date", opt->service_date, "Date of service (YYYY-MM-DD; default today)")
+  cmd->add_option("--service-date", opt->service_date,
+                  "Date of service (YYYY-MM-DD; default today)")
       ->type_name("DATE");
   cmd->add_option("--ref", opt->ref, "Your reference, echoed in the result")->type_name("REF");
   add_batch_flags(*cmd, opt->batch);
   cmd->footer(
       "Examples:\n"
-      "  provportal check-eligibility --member-id ACM100234 --first-name James --last-name Whitaker \\\n"
+      "  provportal check-eligibility --member-id ACM100234 --first-name James --last-name "
+      "Whitaker \\\n"
       "      --dob 1958-03-14 --health-plan acme-commercial --provider-npi 1234567893\n"
       "  provportal check-eligibility --batch examples/eligibility.csv --results results.csv\n"
       "  provportal check-eligibility --batch members.yaml --dry-run\n"
-      "  provportal check-eligibility --batch big.csv --concurrency 32 --shard 0/4 --results part0.jsonl\n"
+      "  provportal check-eligibility --batch big.csv --concurrency 32 --shard 0/4 --results "
+      "part0.jsonl\n"
       "  provportal check-eligibility --batch big.csv --resume      # after a crash or Ctrl-C\n\n"
-      "Columns (CSV) and keys (YAML, JSON Lines) are the fields of schemas/eligibility.schema.json:\n"
-      "ref, member_id, first_name, last_name, date_of_birth, health_plan, provider_npi, service_date.\n"
+      "Columns (CSV) and keys (YAML, JSON Lines) are the fields of "
+      "schemas/eligibility.schema.json:\n"
+      "ref, member_id, first_name, last_name, date_of_birth, health_plan, provider_npi, "
+      "service_date.\n"
       "Exit 0 when every row is ok, 1 when some were rejected or invalid (see --results).");
   cmd->callback([opt, &ctx] { ctx.action = [opt, &ctx] { return run_check(*opt, ctx); }; });
 }

@@ -31,9 +31,9 @@ struct ClaimStatusOptions {
 
 // The columns a table or CSV shows for a claim.
 const std::vector<std::string> k_columns = {
-    "claim_number", "status_category", "status",      "status_date", "status_reasons", "member_id",
-    "provider_npi", "service_from",    "service_to",  "billed_amount", "paid_amount",  "check_number",
-    "paid_date",    "updated_at"};
+    "claim_number", "status_category", "status",       "status_date", "status_reasons",
+    "member_id",    "provider_npi",    "service_from", "service_to",  "billed_amount",
+    "paid_amount",  "check_number",    "paid_date",    "updated_at"};
 
 json::object summary(const json::object& claim) {
   json::object s = pick_columns(claim, k_columns);
@@ -41,7 +41,8 @@ json::object summary(const json::object& claim) {
   json::array codes;
   if (const auto* reasons = claim.if_contains("status_reasons"); reasons && reasons->is_array()) {
     for (const auto& r : reasons->get_array()) {
-      if (const auto* c = r.is_object() ? r.get_object().if_contains("code") : nullptr) codes.push_back(*c);
+      if (const auto* c = r.is_object() ? r.get_object().if_contains("code") : nullptr)
+        codes.push_back(*c);
     }
   }
   s["status_reasons"] = std::move(codes);
@@ -49,8 +50,8 @@ json::object summary(const json::object& claim) {
 }
 
 bool inquiry_flags(const ClaimStatusOptions& o) {
-  return !o.ref.empty() || !o.claim_number.empty() || !o.member_id.empty() || !o.date_of_birth.empty() ||
-         !o.service_from.empty() || !o.service_to.empty();
+  return !o.ref.empty() || !o.claim_number.empty() || !o.member_id.empty() ||
+         !o.date_of_birth.empty() || !o.service_from.empty() || !o.service_to.empty();
 }
 
 json::object inquiry_record(const ClaimStatusOptions& o) {
@@ -78,7 +79,8 @@ Expected<void> deliver(Context& ctx, StreamPrinter& printer, IncrementalPull& pu
 Expected<void> run_inquiry(const ClaimStatusOptions& opt, Context& ctx) {
   json::object record = inquiry_record(opt);
   // What makes two inquiries the same query: the record (it may hold PHI; only hashed).
-  auto pull = IncrementalPull::start(ctx, opt.since, "claim-status", "inquiry\n" + batch::canonical_json(record),
+  auto pull = IncrementalPull::start(ctx, opt.since, "claim-status",
+                                     "inquiry\n" + batch::canonical_json(record),
                                      "one inquiry (its fields are kept out of this file)");
   if (!pull) return fail(pull.error());
   auto op = api::claim_status_operation((*pull)->changed_since());
@@ -93,8 +95,8 @@ Expected<void> run_inquiry(const ClaimStatusOptions& opt, Context& ctx) {
       }
     }
     Error e(result->outcome == "rejected" ? ErrorKind::refused : ErrorKind::unavailable,
-            "claim status inquiry " + result->outcome + (reason.empty() ? "" : " (" + reason + ")") + ": " +
-                result->message);
+            "claim status inquiry " + result->outcome +
+                (reason.empty() ? "" : " (" + reason + ")") + ": " + result->message);
     e.code = result->code;
     e.http_status = result->http_status;
     e.fields = result->errors;
@@ -107,7 +109,8 @@ Expected<void> run_inquiry(const ClaimStatusOptions& opt, Context& ctx) {
   }
   (*pull)->answered(result->answer);
   json::array claims;
-  if (const auto* c = result->answer.if_contains("claims"); c && c->is_array()) claims = c->get_array();
+  if (const auto* c = result->answer.if_contains("claims"); c && c->is_array())
+    claims = c->get_array();
   if (claims.empty()) ctx.notice("No claim of your organisation matches this inquiry.");
   StreamPrinter printer(ctx, k_columns, summary);
   printer.page(claims);
@@ -120,7 +123,8 @@ Expected<void> run_feed(const ClaimStatusOptions& opt, Context& ctx) {
   query.status = opt.status;
   query.page_size = opt.page_size;
   std::string key = "feed\nprovider_npi=" + opt.provider_npi + "\nstatus=" + opt.status;
-  std::string description = "the claims feed" + (opt.provider_npi.empty() ? "" : ", provider " + opt.provider_npi) +
+  std::string description = "the claims feed" +
+                            (opt.provider_npi.empty() ? "" : ", provider " + opt.provider_npi) +
                             (opt.status.empty() ? "" : ", status " + opt.status);
   auto pull = IncrementalPull::start(ctx, opt.since, "claim-status", key, description);
   if (!pull) return fail(pull.error());
@@ -133,9 +137,11 @@ Expected<void> run_feed(const ClaimStatusOptions& opt, Context& ctx) {
     auto page = (*api)->claims(api::claims_query(query, token));
     if (!page) return fail(page.error());
     (*pull)->answered(*page);
-    if (const auto* c = page->if_contains("claims"); c && c->is_array()) printer.page(c->get_array());
+    if (const auto* c = page->if_contains("claims"); c && c->is_array())
+      printer.page(c->get_array());
     token.clear();
-    if (const auto* next = page->if_contains("next_page_token"); next && next->is_string()) token = next->get_string();
+    if (const auto* next = page->if_contains("next_page_token"); next && next->is_string())
+      token = next->get_string();
     if (token.empty()) break;
   }
   return deliver(ctx, printer, **pull);
@@ -148,14 +154,19 @@ Expected<void> run_claim_status(const ClaimStatusOptions& opt, Context& ctx) {
                   "put the inquiry in the batch file, or leave out --batch");
     }
     if (!opt.status.empty() || opt.page_size) {
-      return fail(ErrorKind::usage, "--status and --page-size filter the change feed, not a batch of inquiries");
+      return fail(ErrorKind::usage,
+                  "--status and --page-size filter the change feed, not a batch of inquiries");
     }
-    auto since = opt.since.since.empty() ? Expected<pull::Since>(pull::Since{}) : pull::parse_since(opt.since.since);
+    auto since = opt.since.since.empty() ? Expected<pull::Since>(pull::Since{})
+                                         : pull::parse_since(opt.since.since);
     if (!since) return fail(since.error());
     if (!opt.since.since.empty() && since->kind == pull::Since::Kind::last) {
-      return fail(ErrorKind::usage, "--since last keeps a watermark for the change feed and single inquiries, not batches",
-                  "give the batch a time (--since 2026-11-17T06:00:00Z, --since 24h), or pull the feed with "
-                  "`provportal claim-status --since last`");
+      return fail(
+          ErrorKind::usage,
+          "--since last keeps a watermark for the change feed and single inquiries, not batches",
+          "give the batch a time (--since 2026-11-17T06:00:00Z, --since 24h), or pull the feed "
+          "with "
+          "`provportal claim-status --since last`");
     }
     auto pull = IncrementalPull::start(ctx, opt.since, "claim-status", {}, {});
     if (!pull) return fail(pull.error());
@@ -164,7 +175,8 @@ Expected<void> run_claim_status(const ClaimStatusOptions& opt, Context& ctx) {
   }
   if (inquiry_flags(opt)) {
     if (!opt.status.empty() || opt.page_size) {
-      return fail(ErrorKind::usage, "--status and --page-size filter the change feed, not an inquiry",
+      return fail(ErrorKind::usage,
+                  "--status and --page-size filter the change feed, not an inquiry",
                   "leave out the inquiry's flags to pull the feed");
     }
     return run_inquiry(opt, ctx);
@@ -177,35 +189,44 @@ Expected<void> run_claim_status(const ClaimStatusOptions& opt, Context& ctx) {
 void setup_claim_status(CLI::App& app, Context& ctx) {
   auto opt = std::make_shared<ClaimStatusOptions>();
   auto* cmd = app.add_subcommand(
-      "claim-status", "Where your claims stand: one inquiry, a batch, or what changed since the last pull");
+      "claim-status",
+      "Where your claims stand: one inquiry, a batch, or what changed since the last pull");
   const char* one = "One inquiry (schemas/claim_status.schema.json)";
-  cmd->add_option("--claim-number", opt->claim_number, "The claim number (it alone finds the claim)")
+  cmd->add_option("--claim-number", opt->claim_number,
+                  "The claim number (it alone finds the claim)")
       ->type_name("NUMBER")
       ->group(one);
-  cmd->add_option("--member-id", opt->member_id, "The member's ID, with --date-of-birth, --provider-npi and dates")
+  cmd->add_option("--member-id", opt->member_id,
+                  "The member's ID, with --date-of-birth, --provider-npi and dates")
       ->type_name("ID")
       ->group(one);
-  cmd->add_option("--date-of-birth,--dob", opt->date_of_birth, "The member's date of birth (YYYY-MM-DD)")
+  cmd->add_option("--date-of-birth,--dob", opt->date_of_birth,
+                  "The member's date of birth (YYYY-MM-DD)")
       ->type_name("DATE")
       ->group(one);
   cmd->add_option("--provider-npi", opt->provider_npi,
                   "The billing or rendering provider's NPI (also filters the change feed)")
       ->type_name("NPI")
       ->group(one);
-  cmd->add_option("--service-from", opt->service_from, "First date of service to search (YYYY-MM-DD)")
+  cmd->add_option("--service-from", opt->service_from,
+                  "First date of service to search (YYYY-MM-DD)")
       ->type_name("DATE")
       ->group(one);
   cmd->add_option("--service-to", opt->service_to, "Last date of service to search (YYYY-MM-DD)")
       ->type_name("DATE")
       ->group(one);
-  cmd->add_option("--ref", opt->ref, "Your reference, echoed in the result")->type_name("REF")->group(one);
+  cmd->add_option("--ref", opt->ref, "Your reference, echoed in the result")
+      ->type_name("REF")
+      ->group(one);
   const char* feed = "The change feed (no inquiry flags)";
-  cmd->add_option("--status", opt->status,
-                  "Only claims whose status is now this category (F1), status (finalized-paid) or class "
-                  "(acknowledgement, pending, finalized)")
+  cmd->add_option(
+         "--status", opt->status,
+         "Only claims whose status is now this category (F1), status (finalized-paid) or class "
+         "(acknowledgement, pending, finalized)")
       ->type_name("STATUS")
       ->group(feed);
-  cmd->add_option("--page-size", opt->page_size, "Claims per request, 1 to 100 (default: the portal's, 50)")
+  cmd->add_option("--page-size", opt->page_size,
+                  "Claims per request, 1 to 100 (default: the portal's, 50)")
       ->type_name("N")
       ->check(CLI::Range(1, 100))
       ->group(feed);
@@ -214,22 +235,33 @@ void setup_claim_status(CLI::App& app, Context& ctx) {
   cmd->footer(
       "Examples:\n"
       "  provportal claim-status --claim-number C71000000102\n"
-      "  provportal claim-status --member-id ACM100234 --dob 1958-03-14 --provider-npi 1234567893 \\\n"
+      "  provportal claim-status --member-id ACM100234 --dob 1958-03-14 --provider-npi 1234567893 "
+      "\\\n"
       "      --service-from 2026-10-01 --service-to 2026-11-30 -o table\n"
       "  provportal claim-status --batch claims.csv --results claim-results.csv\n"
-      "  provportal claim-status --since last -O claims.jsonl          # nightly: what changed since the last pull\n"
-      "  provportal claim-status --since last --no-advance -o table     # peek without moving the watermark\n"
+      "  provportal claim-status --since last -O claims.jsonl          # nightly: what changed "
+      "since the last pull\n"
+      "  provportal claim-status --since last --no-advance -o table     # peek without moving the "
+      "watermark\n"
       "  provportal claim-status --since 24h --status finalized -o csv\n"
-      "  provportal claim-status --provider-npi 1003000126 -o table     # every claim of one provider\n\n"
-      "With no inquiry flags and no --batch, lists your organisation's claims (those that changed in the\n"
-      "--since window), oldest change first, page by page. Batch columns (CSV) and keys (YAML, JSON Lines)\n"
-      "are the fields of schemas/claim_status.schema.json: ref, claim_number, or member_id, date_of_birth,\n"
-      "provider_npi, service_from, service_to; --results gets each row's claim numbers and status codes.\n\n"
+      "  provportal claim-status --provider-npi 1003000126 -o table     # every claim of one "
+      "provider\n\n"
+      "With no inquiry flags and no --batch, lists your organisation's claims (those that changed "
+      "in the\n"
+      "--since window), oldest change first, page by page. Batch columns (CSV) and keys (YAML, "
+      "JSON Lines)\n"
+      "are the fields of schemas/claim_status.schema.json: ref, claim_number, or member_id, "
+      "date_of_birth,\n"
+      "provider_npi, service_from, service_to; --results gets each row's claim numbers and status "
+      "codes.\n\n"
       "--since last reads the watermark of this profile, portal and query from\n"
-      "$XDG_STATE_HOME/provportal/watermarks/ and moves it to the portal's as_of once the output was\n"
-      "written completely (with -O FILE: once FILE is in place). The first pull of a query returns\n"
+      "$XDG_STATE_HOME/provportal/watermarks/ and moves it to the portal's as_of once the output "
+      "was\n"
+      "written completely (with -O FILE: once FILE is in place). The first pull of a query "
+      "returns\n"
       "everything. Delete the query's file there to start over.\n"
-      "Exit 0 even when no claim matches; 6 when the portal cannot match the member (reject reason).");
+      "Exit 0 even when no claim matches; 6 when the portal cannot match the member (reject "
+      "reason).");
   cmd->callback([opt, &ctx] { ctx.action = [opt, &ctx] { return run_claim_status(*opt, ctx); }; });
 }
 

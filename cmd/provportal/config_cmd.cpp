@@ -94,10 +94,11 @@ Expected<void> run_use(const ConfigOptions& opt, Context& ctx) {
   if ((*file)->profiles.find(opt.name) == (*file)->profiles.end() &&
       opt.name != config::k_default_profile) {
     std::string known;
-    for (const auto& [name, profile] : (*file)->profiles) known += (known.empty() ? "" : ", ") + name;
+    for (const auto& [name, profile] : (*file)->profiles)
+      known += (known.empty() ? "" : ", ") + name;
     return fail(ErrorKind::usage,
-                "there is no profile \"" + opt.name + "\" (profiles: " +
-                    (known.empty() ? std::string("none yet") : known) + ")",
+                "there is no profile \"" + opt.name +
+                    "\" (profiles: " + (known.empty() ? std::string("none yet") : known) + ")",
                 "create it first: provportal --profile " + opt.name +
                     " config set base_url https://portal.example");
   }

@@ -55,13 +55,15 @@ Expected<void> Context::init() {
   log::setup(lo);
   spdlog::info("run {} of provportal {}", log::run_id(), PORTAL_VERSION);
   // A --metrics file that cannot be written is better said before the work than after it.
-  for (const auto& given : {global.overrides.metrics_file, m_env("PROVPORTAL_METRICS").value_or("")}) {
+  for (const auto& given :
+       {global.overrides.metrics_file, m_env("PROVPORTAL_METRICS").value_or("")}) {
     if (given.empty()) continue;
     auto dir = std::filesystem::path(given).parent_path();
     std::error_code ec;
     if (!dir.empty() && !std::filesystem::is_directory(dir, ec)) {
       m_metrics_unusable = true;  // said here; finish() need not say it again
-      return fail(ErrorKind::usage, "--metrics " + given + ": the directory " + dir.string() + " does not exist",
+      return fail(ErrorKind::usage,
+                  "--metrics " + given + ": the directory " + dir.string() + " does not exist",
                   "give a file in an existing directory, e.g. the textfile collector's "
                   "/var/lib/prometheus/node-exporter/provportal.prom");
     }
@@ -75,7 +77,7 @@ Expected<void> Context::init() {
   if (global.output.empty() && m_output_file) {
     // The file's extension says what it holds; JSON otherwise.
     auto ext = m_output_file->path().extension().string();
-    m_format = ext == ".csv"                        ? output::Format::csv
+    m_format = ext == ".csv"                         ? output::Format::csv
                : ext == ".jsonl" || ext == ".ndjson" ? output::Format::jsonl
                : ext == ".yaml" || ext == ".yml"     ? output::Format::yaml
                                                      : output::Format::json;
@@ -86,7 +88,8 @@ Expected<void> Context::init() {
     if (!f) return fail(ErrorKind::usage, "unknown output format " + global.output);
     m_format = *f;
   }
-  m_render.color = !m_output_file && m_streams.out_tty && !global.no_color && !m_env("NO_COLOR").has_value();
+  m_render.color =
+      !m_output_file && m_streams.out_tty && !global.no_color && !m_env("NO_COLOR").has_value();
   return {};
 }
 
@@ -162,7 +165,8 @@ Expected<http::ClientOptions> Context::client_options() {
       char* end = nullptr;
       seconds = std::strtod(env->c_str(), &end);
       if (end == env->c_str() || *end != '\0' || !(seconds >= 0.1 && seconds <= 86400)) {
-        return fail(ErrorKind::usage, "PROVPORTAL_TIMEOUT must be a number of seconds from 0.1 to 86400",
+        return fail(ErrorKind::usage,
+                    "PROVPORTAL_TIMEOUT must be a number of seconds from 0.1 to 86400",
                     "e.g. PROVPORTAL_TIMEOUT=30, or pass --timeout 30");
       }
     }
@@ -194,8 +198,9 @@ Expected<void> Context::open_audit_log() {
   if (m_audit) return {};
   auto s = settings();
   if (!s) return fail(s.error());
-  std::filesystem::path path = (*s)->profile.audit_log.empty() ? config::default_audit_log(m_env)
-                                                                : std::filesystem::path((*s)->profile.audit_log);
+  std::filesystem::path path = (*s)->profile.audit_log.empty()
+                                   ? config::default_audit_log(m_env)
+                                   : std::filesystem::path((*s)->profile.audit_log);
   auto audit = std::make_unique<log::AuditLog>(path);
   if (auto opened = audit->open(); !opened) return fail(opened.error());
   m_audit = std::move(audit);
@@ -240,7 +245,10 @@ Expected<api::OutageWait*> Context::outage() {
   if (!p.wait.empty()) {
     auto b = parse_bool(p.wait);
     if (!b) {
-      return fail(ErrorKind::usage, "wait must be true or false, not "" + p.wait + """,
+      return fail(ErrorKind::usage,
+                  "wait must be true or false, not "
+                  " + p.wait + "
+                  "",
                   "check PROVPORTAL_WAIT and the profile's wait (provportal config get wait)");
     }
     wait = *b;
@@ -252,10 +260,11 @@ Expected<api::OutageWait*> Context::outage() {
     auto d = parse_duration(p.max_wait);
     if (!d || d->count() <= 0 || *d > std::chrono::hours{24 * 31}) {
       m_outage_resolved = false;
-      return fail(ErrorKind::usage,
-                  "--max-wait " + p.max_wait + ": give a duration from 1s to 31d, such as 90m, 6h or 1d12h",
-                  "it bounds the time the whole run may spend waiting (also PROVPORTAL_MAX_WAIT or the "
-                  "profile's max_wait)");
+      return fail(
+          ErrorKind::usage,
+          "--max-wait " + p.max_wait + ": give a duration from 1s to 31d, such as 90m, 6h or 1d12h",
+          "it bounds the time the whole run may spend waiting (also PROVPORTAL_MAX_WAIT or the "
+          "profile's max_wait)");
     }
     o.max_wait = *d;
   }
@@ -270,8 +279,9 @@ Expected<api::OutageWait*> Context::outage() {
   auto client_opts = client_options();
   if (!client_opts) return fail(client_opts.error());
   // The probe has its own connection: it runs on whichever thread leads the wait.
-  o.probe = [opts = *client_opts, probe = std::shared_ptr<api::PortalApi>()]() mutable
-      -> std::optional<std::chrono::seconds> {
+  o.probe =
+      [opts = *client_opts,
+       probe = std::shared_ptr<api::PortalApi>()]() mutable -> std::optional<std::chrono::seconds> {
     if (!probe) {
       auto c = http::Client::create(opts);
       if (!c) return std::nullopt;
@@ -308,9 +318,11 @@ void Context::finish(int exit_code) {
   run.command = command;
   run.run_id = log::run_id();
   run.version = PORTAL_VERSION;
-  run.duration_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - m_started).count();
+  run.duration_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - m_started).count();
   run.exit_code = exit_code;
-  run.end_timestamp = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  run.end_timestamp =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   // Exit 1 finished the work too (every row has its final answer; some were refused).
   if (exit_code == 0 || exit_code == 1) {
     run.last_success = run.end_timestamp;

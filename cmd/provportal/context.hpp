@@ -44,9 +44,9 @@ struct GlobalOptions {
   std::string log_format = "text";
   bool no_input = false;
   bool no_color = false;
-  double timeout = 0;  // --timeout SECONDS (0: PROVPORTAL_TIMEOUT, else the client's defaults)
+  double timeout = 0;       // --timeout SECONDS (0: PROVPORTAL_TIMEOUT, else the client's defaults)
   std::string output_file;  // -O/--output-file FILE: the machine output, written aside and renamed
-  bool wait = false;   // --wait (the rest of the unattended flags are in `overrides`)
+  bool wait = false;        // --wait (the rest of the unattended flags are in `overrides`)
 };
 
 // How a command may obtain a password without putting it in argv.

@@ -35,7 +35,8 @@ class IncrementalPull {
   // lock until this object goes away (ErrorKind::usage when another pull holds it), unless
   // --no-advance.
   static Expected<std::unique_ptr<IncrementalPull>> start(Context& ctx, const SinceFlags& flags,
-                                                          const std::string& subcommand, const std::string& query,
+                                                          const std::string& subcommand,
+                                                          const std::string& query,
                                                           const std::string& description);
 
   // The lower bound to send (RFC 3339); empty when --since was not given.

@@ -53,9 +53,8 @@ Expected<void> run_login(LoginOptions opt, Context& ctx) {
       const auto& s = **reused;
       ctx.set_account(s.email);
       spdlog::info("reusing the cached session of {} (expires at {})", s.email, s.expires_at);
-      ctx.print(boost::json::object{{"email", s.email},
-                                    {"status", "session_valid"},
-                                    {"expires_at", s.expires_at}});
+      ctx.print(boost::json::object{
+          {"email", s.email}, {"status", "session_valid"}, {"expires_at", s.expires_at}});
       return {};
     }
   }
@@ -97,18 +96,19 @@ Expected<void> run_login(LoginOptions opt, Context& ctx) {
   req.notice = [&ctx](const std::string& text) { ctx.notice(text); };
   // Without a way to get a new password, the login stops before the second factor when the
   // password has expired (run_login leaves new_password unset then).
-  if (!opt.new_password_file.empty() || ctx.can_prompt()) req.new_password = [&ctx, &opt]() -> Expected<std::string> {
-    auto fresh = ctx.new_password(opt.new_password_file, false, "pass --new-password-file FILE");
-    if (!fresh) return fresh;
-    if (auto problem = records::password_problem(*fresh, opt.email)) {
-      Error e(ErrorKind::input, "the new password is not acceptable",
-              "choose another and run `provportal login` again");
-      log::forget_secret(*fresh);
-      e.fields.push_back({"new_password", *problem});
-      return fail(std::move(e));
-    }
-    return fresh;
-  };
+  if (!opt.new_password_file.empty() || ctx.can_prompt())
+    req.new_password = [&ctx, &opt]() -> Expected<std::string> {
+      auto fresh = ctx.new_password(opt.new_password_file, false, "pass --new-password-file FILE");
+      if (!fresh) return fresh;
+      if (auto problem = records::password_problem(*fresh, opt.email)) {
+        Error e(ErrorKind::input, "the new password is not acceptable",
+                "choose another and run `provportal login` again");
+        log::forget_secret(*fresh);
+        e.fields.push_back({"new_password", *problem});
+        return fail(std::move(e));
+      }
+      return fresh;
+    };
 
   auto password =
       ctx.password(opt.password, "Password for " + opt.email + ": ", profile.password_file);
@@ -178,9 +178,12 @@ void setup_login(CLI::App& app, Context& ctx) {
       "  printf '%s\\n' \"$PORTAL_PASSWORD\" | provportal login --email ops@clinic.example \\\n"
       "      --password-stdin --otp-command 'fetch-latest-passcode'\n"
       "  # every night from cron: log in only when the cached session has ended\n"
-      "  provportal login --if-needed --password-file ~/.portal-pw --totp-secret-file ~/.portal-totp\n\n"
-      "A state only a person can fix (account locked, inactive, disabled, pending review, email not\n"
-      "verified, password expired without --new-password-file, MFA failed) exits 4 with what to do.");
+      "  provportal login --if-needed --password-file ~/.portal-pw --totp-secret-file "
+      "~/.portal-totp\n\n"
+      "A state only a person can fix (account locked, inactive, disabled, pending review, email "
+      "not\n"
+      "verified, password expired without --new-password-file, MFA failed) exits 4 with what to "
+      "do.");
   cmd->callback([opt, &ctx] { ctx.action = [opt, &ctx] { return run_login(*opt, ctx); }; });
 }
 

@@ -10,8 +10,8 @@
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
 
-#include "commands.hpp"
 #include "batch_cmd.hpp"
+#include "commands.hpp"
 #include "context.hpp"
 #include "portal/log/log.hpp"
 #include "portal/util/atomic_file.hpp"
@@ -45,7 +45,8 @@ constexpr const char* k_exit_codes =
     "  provportal verify-email --email maria@clinic.example --code 123456\n"
     "  provportal login --email maria@clinic.example\n"
     "  provportal whoami -o json\n"
-    "  provportal claim-status --since last -O claims.jsonl     # nightly: the claims that changed\n"
+    "  provportal claim-status --since last -O claims.jsonl     # nightly: the claims that "
+    "changed\n"
     "  # unattended (cron): log in only when needed, wait out the Sunday maintenance window for\n"
     "  # up to 6 hours, JSON logs, metrics for node-exporter\n"
     "  provportal login --if-needed --password-file ~/.pw --totp-secret-file ~/.totp\n"
@@ -67,12 +68,14 @@ void handle_signals(Context* ctx, sigset_t set) {
     const bool text = portal::log::current_format() == portal::log::Format::text;
     if (portal::cli::batch_running().load() && !portal::batch::stop_flag().exchange(true)) {
       if (text) std::fputs("\n", stderr);
-      portal::log::message("interrupted: saving the journal (interrupt again to quit at once)", "warning");
+      portal::log::message("interrupted: saving the journal (interrupt again to quit at once)",
+                           "warning");
       continue;
     }
     if (text) std::fputs("\n", stderr);
     portal::log::message("interrupted", "warning");
-    portal::remove_part_files_from_signal();  // an unfinished --output-file never takes FILE's place
+    portal::remove_part_files_from_signal();  // an unfinished --output-file never takes FILE's
+                                              // place
     ctx->finish(130);
     ::_exit(130);
   }
@@ -177,7 +180,8 @@ void report(Context& ctx, const portal::Error& e) {
 bool wants_json_logs(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string_view a = argv[i];
-    if (a == "--log-format=json" || (a == "--log-format" && i + 1 < argc && std::string_view(argv[i + 1]) == "json")) {
+    if (a == "--log-format=json" ||
+        (a == "--log-format" && i + 1 < argc && std::string_view(argv[i + 1]) == "json")) {
       return true;
     }
   }

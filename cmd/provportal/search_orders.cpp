@@ -26,7 +26,7 @@ constexpr std::size_t k_page_size_max = 100;
 
 struct SearchOptions {
   api::OrderQuery query;
-  std::size_t limit = 0;  // 0: every page
+  std::size_t limit = 0;      // 0: every page
   std::size_t page_size = 0;  // 0: the portal's default
   std::string letters_dir;
   SinceFlags since;
@@ -92,13 +92,19 @@ Expected<void> run_search(const SearchOptions& opt, Context& ctx) {
   // What makes two pulls the same query: every filter but the window (member fields are PHI,
   // so they only reach the watermark file's hashed name).
   const auto& q = opt.query;
-  std::string key = "order_id=" + q.order_id + "\nacmp_number=" + q.acmp_number + "\nmember_id=" + q.member_id +
-                    "\ndate_of_birth=" + q.date_of_birth + "\nfrom=" + q.from + "\nto=" + q.to +
-                    "\nstatus=" + q.status + "\nhealth_plan=" + q.health_plan + "\nsolution=" + q.solution;
+  std::string key = "order_id=" + q.order_id + "\nacmp_number=" + q.acmp_number +
+                    "\nmember_id=" + q.member_id + "\ndate_of_birth=" + q.date_of_birth +
+                    "\nfrom=" + q.from + "\nto=" + q.to + "\nstatus=" + q.status +
+                    "\nhealth_plan=" + q.health_plan + "\nsolution=" + q.solution;
   std::string description = "orders";
-  for (const auto& [name, value] : {std::pair<const char*, const std::string*>{"order", &q.order_id},
-                                    {"ACMP", &q.acmp_number}, {"from", &q.from}, {"to", &q.to},
-                                    {"status", &q.status}, {"plan", &q.health_plan}, {"solution", &q.solution}}) {
+  for (const auto& [name, value] :
+       {std::pair<const char*, const std::string*>{"order", &q.order_id},
+        {"ACMP", &q.acmp_number},
+        {"from", &q.from},
+        {"to", &q.to},
+        {"status", &q.status},
+        {"plan", &q.health_plan},
+        {"solution", &q.solution}}) {
     if (!value->empty()) description += ", " + std::string(name) + " " + *value;
   }
   if (!q.member_id.empty()) description += ", one member";
@@ -125,7 +131,8 @@ Expected<void> run_search(const SearchOptions& opt, Context& ctx) {
   if (!(*pull)->changed_since().empty()) query.updated_since = (*pull)->changed_since();
   while (true) {
     if (opt.limit) {
-      query.page_size = std::min(opt.page_size ? opt.page_size : k_page_size_max, opt.limit - printer.count());
+      query.page_size =
+          std::min(opt.page_size ? opt.page_size : k_page_size_max, opt.limit - printer.count());
     }
     auto page = (*api)->search_orders(api::orders_query(query, token));
     if (!page) {
@@ -159,7 +166,8 @@ Expected<void> run_search(const SearchOptions& opt, Context& ctx) {
         }
         if (auto written = write_file_atomically(path, *pdf, 0644); !written) {
           printer.finish();
-          return fail(ErrorKind::input, "cannot write the letter " + path.string() + ": " + written.error().message,
+          return fail(ErrorKind::input,
+                      "cannot write the letter " + path.string() + ": " + written.error().message,
                       "check that --download-letters names a writable directory");
         }
         ++saved;
@@ -213,7 +221,8 @@ void setup_search_orders(CLI::App& app, Context& ctx) {
   cmd->add_option("--limit", opt->limit, "At most N orders (default: every page)")
       ->type_name("N")
       ->check(CLI::PositiveNumber);
-  cmd->add_option("--page-size", opt->page_size, "Orders per request, 1 to 100 (default: the portal's, 50)")
+  cmd->add_option("--page-size", opt->page_size,
+                  "Orders per request, 1 to 100 (default: the portal's, 50)")
       ->type_name("N")
       ->check(CLI::Range(1, 100));
   cmd->add_option(
@@ -227,12 +236,15 @@ void setup_search_orders(CLI::App& app, Context& ctx) {
       "  provportal search-orders --member-id ACM100234 --dob 1958-03-14 -o table\n"
       "  provportal search-orders --status approved --from 2026-11-01 --download-letters letters/\n"
       "  provportal search-orders --updated-since 2026-11-16T00:00:00Z -o jsonl\n"
-      "  provportal search-orders --since last -O orders.jsonl     # nightly: created, documented or decided\n"
+      "  provportal search-orders --since last -O orders.jsonl     # nightly: created, documented "
+      "or decided\n"
       "  provportal search-orders --since last --no-advance --page-size 20 -o table     # peek\n\n"
       "Searches every health plan and solution at once; pages are printed as they arrive (-o json\n"
       "is still one array). Table and CSV show the main columns; JSON, JSON Lines and YAML the\n"
-      "whole order. --since last pulls the orders changed since the previous pull of the same filters\n"
-      "and moves the watermark ($XDG_STATE_HOME/provportal/watermarks/) once the output is complete.\n"
+      "whole order. --since last pulls the orders changed since the previous pull of the same "
+      "filters\n"
+      "and moves the watermark ($XDG_STATE_HOME/provportal/watermarks/) once the output is "
+      "complete.\n"
       "Exit 0 even when nothing matches.");
   cmd->callback([opt, &ctx] { ctx.action = [opt, &ctx] { return run_search(*opt, ctx); }; });
 }

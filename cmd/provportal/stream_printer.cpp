@@ -42,7 +42,8 @@ void StreamPrinter::page(const json::array& items) {
   std::ostream& out = m_ctx.out();
   switch (m_ctx.format()) {
     case output::Format::json:
-      for (const auto& item : items) out << (m_count++ == 0 ? "[\n" : ",\n") << json::serialize(item);
+      for (const auto& item : items)
+        out << (m_count++ == 0 ? "[\n" : ",\n") << json::serialize(item);
       break;
     case output::Format::jsonl:
       for (const auto& item : items) out << json::serialize(item) << '\n';

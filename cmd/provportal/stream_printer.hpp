@@ -40,6 +40,7 @@ class StreamPrinter {
 };
 
 // The `columns` of `item` as they are (null when absent): the default summary.
-boost::json::object pick_columns(const boost::json::object& item, const std::vector<std::string>& columns);
+boost::json::object pick_columns(const boost::json::object& item,
+                                 const std::vector<std::string>& columns);
 
 }  // namespace portal::cli

@@ -6,8 +6,8 @@
 #include <random>
 #include <vector>
 
-#include <boost/json.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/json.hpp>
 
 #include "portal/util/clock.hpp"
 #include "portal/util/crypto.hpp"
@@ -53,7 +53,8 @@ std::string new_request_id() {
     std::seed_seq seq(seed.begin(), seed.end());
     return std::mt19937_64(seq);
   }();
-  static constexpr char k_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  static constexpr char k_alphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   std::string id = "req_";
   std::uint64_t bits = generator();
   std::uint64_t more = generator();
@@ -95,8 +96,9 @@ bool path_matches(std::string_view pattern, std::string_view path) {
   for (std::size_t i = 0; i < want.size(); ++i) {
     if (want[i].front() != '{') {
       if (want[i] != got[i]) return false;
-    } else if (got[i].size() > 64 || got[i].find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                                                               "0123456789._-") != std::string_view::npos) {
+    } else if (got[i].size() > 64 ||
+               got[i].find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                        "0123456789._-") != std::string_view::npos) {
       return false;  // not an identifier the portal hands out: no such resource
     }
   }
@@ -111,13 +113,16 @@ std::string path_segment(std::string_view path, std::size_t index) {
 
 constexpr std::string_view k_upload_pattern = "/v1/cases/{order_id}/documents";
 
-bool is_upload(const HttpRequest& req) { return req.method == "POST" && path_matches(k_upload_pattern, req.path); }
+bool is_upload(const HttpRequest& req) {
+  return req.method == "POST" && path_matches(k_upload_pattern, req.path);
+}
 
 // What an Idempotency-Key stands for: the body, or for an upload (whose body is a file) the
 // target (order, type, description, name) and the file's SHA-256.
 std::string request_hash(const HttpRequest& req) {
   if (!is_upload(req)) return sha256_hex(req.body);
-  return sha256_hex(req.target + "\n" + (req.body_file.empty() ? sha256_hex(req.body) : req.body_sha256));
+  return sha256_hex(req.target + "\n" +
+                    (req.body_file.empty() ? sha256_hex(req.body) : req.body_sha256));
 }
 
 std::string query_value(const HttpRequest& req, const std::string& name) {
@@ -125,12 +130,15 @@ std::string query_value(const HttpRequest& req, const std::string& name) {
   return it == req.query.end() ? std::string() : it->second;
 }
 
-HttpResponse submit_case(Portal& p, const HttpRequest& req, const json::object& body, const std::string& user) {
+HttpResponse submit_case(Portal& p, const HttpRequest& req, const json::object& body,
+                         const std::string& user) {
   std::string key;
   if (const std::string* k = req.find_header("idempotency-key")) {
     if (!idempotency_key_is_valid(*k)) {
-      return error_response({400, "invalid_idempotency_key",
-                             "Idempotency-Key must be 1 to 128 printable ASCII characters", {}});
+      return error_response({400,
+                             "invalid_idempotency_key",
+                             "Idempotency-Key must be 1 to 128 printable ASCII characters",
+                             {}});
     }
     key = *k;
   }
@@ -174,7 +182,8 @@ std::optional<HttpResponse> maintenance_refusal(Portal& portal) {
   if (!end) return std::nullopt;
   auto retry = (*end - now).count();
   auto r = error_response({503, "maintenance",
-                           "the portal is down for scheduled maintenance until " + describe_chicago_time(*end) +
+                           "the portal is down for scheduled maintenance until " +
+                               describe_chicago_time(*end) +
                                "; urgent requests: call the health plan at " + s.support_phone,
                            json::object{{"window_end", format_iso8601(*end)},
                                         {"retry_after", retry},
@@ -187,7 +196,9 @@ struct Route {
   std::string method;
   std::string path;
   enum class Auth { none, session, admin } auth;
-  std::function<HttpResponse(Portal&, const HttpRequest&, const json::object& body, const std::string& user)> run;
+  std::function<HttpResponse(Portal&, const HttpRequest&, const json::object& body,
+                             const std::string& user)>
+      run;
   // Honours Idempotency-Key (session routes only: the key is scoped to the user).
   bool idempotent = false;
 };
@@ -204,7 +215,8 @@ std::vector<Route> routes() {
          m["active"] = s.maintenance_window && end.has_value();
          if (s.maintenance_window && end) m["window_end"] = format_iso8601(*end);
          m["next_window_start"] = format_iso8601(next_maintenance_start(now));
-         return json_response(200, json::object{{"status", "ok"}, {"time", format_iso8601(now)},
+         return json_response(200, json::object{{"status", "ok"},
+                                                {"time", format_iso8601(now)},
                                                 {"maintenance", std::move(m)}});
        }},
       {"GET", "/v1/organizations", A::none,
@@ -221,13 +233,17 @@ std::vector<Route> routes() {
          return from_result(p.verify_email(b));
        }},
       {"POST", "/v1/auth/login", A::none,
-       [](Portal& p, const HttpRequest&, const json::object& b, const std::string&) { return from_result(p.login(b)); }},
+       [](Portal& p, const HttpRequest&, const json::object& b, const std::string&) {
+         return from_result(p.login(b));
+       }},
       {"POST", "/v1/auth/mfa/email", A::none,
        [](Portal& p, const HttpRequest&, const json::object& b, const std::string&) {
          return from_result(p.mfa_email(b), 202);
        }},
       {"POST", "/v1/auth/mfa/verify", A::none,
-       [](Portal& p, const HttpRequest&, const json::object& b, const std::string&) { return from_result(p.mfa_verify(b)); }},
+       [](Portal& p, const HttpRequest&, const json::object& b, const std::string&) {
+         return from_result(p.mfa_verify(b));
+       }},
       {"POST", "/v1/auth/password/expired", A::none,
        [](Portal& p, const HttpRequest&, const json::object& b, const std::string&) {
          return from_result(p.expired_password_change(b));
@@ -245,7 +261,9 @@ std::vector<Route> routes() {
          return from_result(p.logout(bearer(r)), 204);
        }},
       {"GET", "/v1/profile", A::session,
-       [](Portal& p, const HttpRequest&, const json::object&, const std::string& u) { return from_result(p.profile(u)); }},
+       [](Portal& p, const HttpRequest&, const json::object&, const std::string& u) {
+         return from_result(p.profile(u));
+       }},
       {"PATCH", "/v1/profile", A::session,
        [](Portal& p, const HttpRequest&, const json::object& b, const std::string& u) {
          return from_result(p.update_profile(u, b));
@@ -319,7 +337,8 @@ std::vector<Route> routes() {
          HttpResponse resp;
          resp.content_type = "application/pdf";
          resp.body = std::move(*pdf);
-         resp.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + id + ".pdf\"");
+         resp.headers.emplace_back("Content-Disposition",
+                                   "attachment; filename=\"" + id + ".pdf\"");
          return resp;
        }},
       {"POST", "/v1/admin/cases/{order_id}/decision", A::admin,
@@ -339,12 +358,15 @@ std::vector<Route> routes() {
        [](Portal& p, const HttpRequest&, const json::object& b, const std::string&) {
          if (const auto* v = b.if_contains("set"); v && v->is_string()) {
            auto t = parse_iso8601(v->as_string());
-           if (!t) return error_response({400, "validation_failed", "set must be an ISO 8601 time", {}});
+           if (!t)
+             return error_response({400, "validation_failed", "set must be an ISO 8601 time", {}});
            return json_response(200, p.clock_set(*t));
          }
          if (const auto* v = b.if_contains("advance"); v && v->is_string()) {
            auto d = parse_duration(v->as_string());
-           if (!d) return error_response({400, "validation_failed", "advance must be a duration such as 16m or 46d", {}});
+           if (!d)
+             return error_response(
+                 {400, "validation_failed", "advance must be a duration such as 16m or 46d", {}});
            return json_response(200, p.clock_advance(*d));
          }
          if (b.contains("reset")) return json_response(200, p.clock_reset());
@@ -366,8 +388,9 @@ constexpr std::string_view k_admin_accounts_prefix = "/v1/admin/accounts/";
 // Runs an idempotent route under the request's Idempotency-Key (see idempotency.hpp): the first
 // final answer is stored, a retry with the same body gets it again without running the route,
 // and a different body under the same key is refused.
-HttpResponse run_idempotent(IdempotencyStore& store, Portal& portal, const Route& route, const HttpRequest& req,
-                            const json::object& body, const std::string& user, const std::string& key) {
+HttpResponse run_idempotent(IdempotencyStore& store, Portal& portal, const Route& route,
+                            const HttpRequest& req, const json::object& body,
+                            const std::string& user, const std::string& key) {
   // The same key means the same request only for the same user and operation.
   std::string scope = user + " " + req.method + " " + req.path;
   std::string hash = request_hash(req);
@@ -382,13 +405,18 @@ HttpResponse run_idempotent(IdempotencyStore& store, Portal& portal, const Route
       return r;
     }
     case IdempotencyStore::Outcome::conflict:
-      return error_response({409, "idempotency_conflict",
-                             "this Idempotency-Key was already used for a different request (another body); "
-                             "send a new key with a new request",
-                             {}});
+      return error_response(
+          {409,
+           "idempotency_conflict",
+           "this Idempotency-Key was already used for a different request (another body); "
+           "send a new key with a new request",
+           {}});
     case IdempotencyStore::Outcome::in_progress: {
-      auto r = error_response({409, "idempotency_in_progress",
-                               "a request with this Idempotency-Key is being processed; retry in a second", {}});
+      auto r = error_response(
+          {409,
+           "idempotency_in_progress",
+           "a request with this Idempotency-Key is being processed; retry in a second",
+           {}});
       r.headers.emplace_back("Retry-After", "1");
       return r;
     }
@@ -431,15 +459,18 @@ Handler make_api_handler(Portal& portal) {
       opts.max_depth = 32;
       auto v = json::parse(req.body, ec, {}, opts);
       if (ec || !v.is_object()) {
-        return finish(error_response({400, "bad_json", "the request body must be a JSON object", {}}));
+        return finish(
+            error_response({400, "bad_json", "the request body must be a JSON object", {}}));
       }
       body = std::move(v.as_object());
     }
     if (admin_path && req.path.rfind(k_admin_accounts_prefix, 0) == 0) {
       if (!portal.admin_token_matches(bearer(req))) {
-        return finish(error_response({401, "admin_required", "an administrator token is required", {}}));
+        return finish(
+            error_response({401, "admin_required", "an administrator token is required", {}}));
       }
-      if (req.method != "POST") return finish(error_response({405, "method_not_allowed", "use POST", {}}));
+      if (req.method != "POST")
+        return finish(error_response({405, "method_not_allowed", "use POST", {}}));
       std::string action = req.path.substr(k_admin_accounts_prefix.size());
       const auto* email = body.if_contains("email");
       if (!email || !email->is_string()) {
@@ -454,7 +485,8 @@ Handler make_api_handler(Portal& portal) {
       if (route.method != req.method) continue;
       std::string user;
       if (route.auth == Route::Auth::admin && !portal.admin_token_matches(bearer(req))) {
-        return finish(error_response({401, "admin_required", "an administrator token is required", {}}));
+        return finish(
+            error_response({401, "admin_required", "an administrator token is required", {}}));
       }
       if (route.auth == Route::Auth::session) {
         auto id = portal.authenticate(bearer(req));
@@ -464,16 +496,22 @@ Handler make_api_handler(Portal& portal) {
       if (route.idempotent) {
         if (const std::string* key = req.find_header("idempotency-key")) {
           if (!idempotency_key_is_valid(*key)) {
-            return finish(error_response({400, "invalid_idempotency_key",
-                                          "Idempotency-Key must be 1 to 128 printable ASCII characters", {}}));
+            return finish(
+                error_response({400,
+                                "invalid_idempotency_key",
+                                "Idempotency-Key must be 1 to 128 printable ASCII characters",
+                                {}}));
           }
           return finish(run_idempotent(*store, portal, route, req, body, user, *key));
         }
       }
       return finish(route.run(portal, req, body, user));
     }
-    if (path_known) return finish(error_response({405, "method_not_allowed", "method not allowed on " + quotable(req.path), {}}));
-    return finish(error_response({404, "not_found", "no such endpoint: " + quotable(req.path), {}}));
+    if (path_known)
+      return finish(error_response(
+          {405, "method_not_allowed", "method not allowed on " + quotable(req.path), {}}));
+    return finish(
+        error_response({404, "not_found", "no such endpoint: " + quotable(req.path), {}}));
   };
 }
 
@@ -490,13 +528,15 @@ void configure_uploads(ServerOptions& options, Portal& portal) {
       if (!user) return error_response(user.error());
       std::string order_id = path_segment(req.path, 2);
       if (!portal.order_visible(*user, order_id)) {
-        return error_response({404, "not_found", "no order has the ID " + order_id + " in your organisation", {}});
+        return error_response(
+            {404, "not_found", "no order has the ID " + order_id + " in your organisation", {}});
       }
       return std::nullopt;
     }();
     if (refusal) {
       std::string id = req.header("x-request-id");
-      refusal->headers.emplace_back("X-Request-Id", id.empty() || id.size() > 128 ? new_request_id() : id);
+      refusal->headers.emplace_back("X-Request-Id",
+                                    id.empty() || id.size() > 128 ? new_request_id() : id);
     }
     return refusal;
   };

@@ -36,11 +36,13 @@ constexpr int k_max_day = 3650;
 std::string required_text(const YAML::Node& node, const char* field, std::string_view origin,
                           const std::string& entry) {
   const YAML::Node v = node[field];
-  if (!v || !v.IsScalar() || v.Scalar().empty()) bad_seed(origin, entry + ": " + field + " is required");
+  if (!v || !v.IsScalar() || v.Scalar().empty())
+    bad_seed(origin, entry + ": " + field + " is required");
   return v.Scalar();
 }
 
-int day_of(const YAML::Node& node, const char* field, std::string_view origin, const std::string& entry) {
+int day_of(const YAML::Node& node, const char* field, std::string_view origin,
+           const std::string& entry) {
   std::string text = required_text(node, field, origin, entry);
   std::size_t digits = text[0] == '-' ? 1 : 0;
   bool whole = text.size() > digits && text.size() - digits <= 5 &&
@@ -48,7 +50,8 @@ int day_of(const YAML::Node& node, const char* field, std::string_view origin, c
   int day = whole ? std::stoi(text) : k_max_day + 1;
   if (day < -k_max_day || day > k_max_day) {
     bad_seed(origin, entry + ": " + field + " must be a whole number of days from -" +
-                         std::to_string(k_max_day) + " to " + std::to_string(k_max_day) + ", not " + text);
+                         std::to_string(k_max_day) + " to " + std::to_string(k_max_day) + ", not " +
+                         text);
   }
   return day;
 }
@@ -57,7 +60,9 @@ std::int64_t amount_of(const YAML::Node& node, const char* field, std::string_vi
                        const std::string& entry) {
   std::string text = required_text(node, field, origin, entry);
   auto cents = parse_amount(text);
-  if (!cents) bad_seed(origin, entry + ": " + field + " must be an amount in dollars such as \"123.45\", not " + text);
+  if (!cents)
+    bad_seed(origin, entry + ": " + field +
+                         " must be an amount in dollars such as \"123.45\", not " + text);
   return *cents;
 }
 
@@ -76,8 +81,8 @@ ClaimLine read_line(const YAML::Node& node, std::string_view origin, const std::
     bad_seed(origin, entry + ": " + line.procedure_code + " is not a CPT or HCPCS code");
   }
   std::string units = node["units"] ? node["units"].Scalar() : "1";
-  if (units.empty() || units.size() > 4 || units.find_first_not_of("0123456789") != std::string::npos ||
-      std::stoi(units) < 1) {
+  if (units.empty() || units.size() > 4 ||
+      units.find_first_not_of("0123456789") != std::string::npos || std::stoi(units) < 1) {
     bad_seed(origin, entry + ": units must be a whole number from 1 to 9999");
   }
   line.units = std::stoi(units);
@@ -103,12 +108,13 @@ std::string format_amount(std::int64_t cents) {
 std::optional<std::int64_t> parse_amount(std::string_view text) {
   auto dot = text.find('.');
   std::string_view whole = text.substr(0, dot);
-  std::string_view fraction = dot == std::string_view::npos ? std::string_view() : text.substr(dot + 1);
+  std::string_view fraction =
+      dot == std::string_view::npos ? std::string_view() : text.substr(dot + 1);
   auto digits = [](std::string_view s) {
     return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
   };
-  if (whole.empty() || whole.size() > 10 || !digits(whole) || !digits(fraction) || fraction.size() > 2 ||
-      (dot != std::string_view::npos && fraction.empty())) {
+  if (whole.empty() || whole.size() > 10 || !digits(whole) || !digits(fraction) ||
+      fraction.size() > 2 || (dot != std::string_view::npos && fraction.empty())) {
     return std::nullopt;
   }
   std::int64_t cents = std::stoll(std::string(whole)) * 100;
@@ -139,7 +145,8 @@ ClaimCatalog ClaimCatalog::load(const std::filesystem::path& seed_dir, const Ros
 }
 
 ClaimCatalog ClaimCatalog::parse(std::string_view yaml, const Roster& roster,
-                                 const std::set<std::string>& organizations, std::string_view origin) {
+                                 const std::set<std::string>& organizations,
+                                 std::string_view origin) {
   ClaimCatalog c;
   YAML::Node root;
   try {
@@ -150,13 +157,16 @@ ClaimCatalog ClaimCatalog::parse(std::string_view yaml, const Roster& roster,
   std::string entry = "status_categories";
   try {
     for (const auto& node : root["status_categories"]) {
-      ClaimCategory cat{required_text(node, "code", origin, entry), required_text(node, "status", origin, entry),
+      ClaimCategory cat{required_text(node, "code", origin, entry),
+                        required_text(node, "status", origin, entry),
                         required_text(node, "description", origin, entry)};
       static const std::regex k_code(R"([AFP][0-9])");
       if (!std::regex_match(cat.code, k_code)) {
-        bad_seed(origin, "status category " + cat.code + ": codes are A, P or F and a digit (X12 277)");
+        bad_seed(origin,
+                 "status category " + cat.code + ": codes are A, P or F and a digit (X12 277)");
       }
-      if (c.category(cat.code) != nullptr) bad_seed(origin, "status category " + cat.code + " is listed twice");
+      if (c.category(cat.code) != nullptr)
+        bad_seed(origin, "status category " + cat.code + " is listed twice");
       c.m_categories.push_back(std::move(cat));
     }
     entry = "reason_codes";
@@ -176,7 +186,8 @@ ClaimCatalog ClaimCatalog::parse(std::string_view yaml, const Roster& roster,
       if (c.m_index.count(claim.claim_number)) bad_seed(origin, entry + " is listed twice");
       claim.organization_id = required_text(node, "organization", origin, entry);
       if (!organizations.count(claim.organization_id)) {
-        bad_seed(origin, entry + ": unknown organization " + claim.organization_id + " (organizations.yaml)");
+        bad_seed(origin, entry + ": unknown organization " + claim.organization_id +
+                             " (organizations.yaml)");
       }
       claim.member_id = required_text(node, "member_id", origin, entry);
       if (member_anywhere(roster, claim.member_id) == nullptr) {
@@ -184,13 +195,15 @@ ClaimCatalog ClaimCatalog::parse(std::string_view yaml, const Roster& roster,
       }
       for (const char* field : {"billing_npi", "rendering_npi"}) {
         std::string npi = required_text(node, field, origin, entry);
-        if (!records::npi_is_valid(npi)) bad_seed(origin, entry + ": " + field + " " + npi + " is not a valid NPI");
+        if (!records::npi_is_valid(npi))
+          bad_seed(origin, entry + ": " + field + " " + npi + " is not a valid NPI");
         (std::string_view(field) == "billing_npi" ? claim.billing_npi : claim.rendering_npi) = npi;
       }
       claim.received_day = day_of(node, "received_day", origin, entry);
       claim.service_from_day = day_of(node, "service_from_day", origin, entry);
       claim.service_to_day = day_of(node, "service_to_day", origin, entry);
-      if (claim.service_to_day < claim.service_from_day || claim.service_to_day > claim.received_day) {
+      if (claim.service_to_day < claim.service_from_day ||
+          claim.service_to_day > claim.received_day) {
         bad_seed(origin, entry + ": service_from_day <= service_to_day <= received_day must hold");
       }
       if (!node["lines"] || !node["lines"].IsSequence() || node["lines"].size() == 0) {
@@ -209,24 +222,31 @@ ClaimCatalog ClaimCatalog::parse(std::string_view yaml, const Roster& roster,
         if (c.category(event.category) == nullptr) {
           bad_seed(origin, where + ": unknown status category " + event.category);
         }
-        if (k == 1 && event.day != 0) bad_seed(origin, where + ": the first event is the receipt, on day 0");
-        if (k > 1 && event.day < claim.timeline.back().day) bad_seed(origin, where + ": events go forward in time");
-        if (claim.received_day + event.day > k_max_day) bad_seed(origin, where + ": too far in the future");
+        if (k == 1 && event.day != 0)
+          bad_seed(origin, where + ": the first event is the receipt, on day 0");
+        if (k > 1 && event.day < claim.timeline.back().day)
+          bad_seed(origin, where + ": events go forward in time");
+        if (claim.received_day + event.day > k_max_day)
+          bad_seed(origin, where + ": too far in the future");
         if (const YAML::Node reasons = en["reasons"]) {
           for (const auto& r : reasons) {
-            if (!c.m_reasons.count(r.Scalar())) bad_seed(origin, where + ": unknown reason code " + r.Scalar());
+            if (!c.m_reasons.count(r.Scalar()))
+              bad_seed(origin, where + ": unknown reason code " + r.Scalar());
             event.reasons.push_back(r.Scalar());
           }
         }
         if (en["paid"]) event.paid_cents = amount_of(en, "paid", origin, where);
-        if (en["check_number"]) event.check_number = required_text(en, "check_number", origin, where);
+        if (en["check_number"])
+          event.check_number = required_text(en, "check_number", origin, where);
         if (pays(event.category) != (event.paid_cents.has_value() && !event.check_number.empty())) {
-          bad_seed(origin, where + ": F1 and F3 events, and only they, carry paid and check_number");
+          bad_seed(origin,
+                   where + ": F1 and F3 events, and only they, carry paid and check_number");
         }
         if (event.paid_cents && *event.paid_cents > claim.billed_cents()) {
           bad_seed(origin, where + ": paid is more than the claim's billed amount");
         }
-        if (event.category == "F2" && event.reasons.empty()) bad_seed(origin, where + ": a denial names its reasons");
+        if (event.category == "F2" && event.reasons.empty())
+          bad_seed(origin, where + ": a denial names its reasons");
         claim.timeline.push_back(std::move(event));
       }
       c.m_index.emplace(claim.claim_number, c.m_claims.size());
@@ -265,8 +285,9 @@ bool ClaimCatalog::is_status_filter(std::string_view filter) const {
   for (const auto& [name, letter] : k_status_classes) {
     if (filter == name) return true;
   }
-  return std::any_of(m_categories.begin(), m_categories.end(),
-                     [&](const ClaimCategory& c) { return c.code == filter || c.status == filter; });
+  return std::any_of(m_categories.begin(), m_categories.end(), [&](const ClaimCategory& c) {
+    return c.code == filter || c.status == filter;
+  });
 }
 
 bool ClaimCatalog::matches_status(std::string_view code, std::string_view filter) const {
@@ -279,7 +300,9 @@ bool ClaimCatalog::matches_status(std::string_view code, std::string_view filter
 
 // ---- the rules ----------------------------------------------------------------------------------
 
-year_month_day ClaimCalendar::date(int day) const { return year_month_day{epoch + std::chrono::days{day}}; }
+year_month_day ClaimCalendar::date(int day) const {
+  return year_month_day{epoch + std::chrono::days{day}};
+}
 
 SysTime ClaimCalendar::start_of(int day) const {
   // Local midnight: the offset at 06:00 UTC of that date is the one in force at its midnight
@@ -292,7 +315,8 @@ SysTime ClaimCalendar::effective_at(const Claim& claim, const ClaimEvent& event)
   return start_of(claim.received_day + event.day);
 }
 
-std::optional<std::size_t> status_index(const Claim& claim, const ClaimCalendar& calendar, SysTime t) {
+std::optional<std::size_t> status_index(const Claim& claim, const ClaimCalendar& calendar,
+                                        SysTime t) {
   std::optional<std::size_t> found;
   for (std::size_t i = 0; i < claim.timeline.size(); ++i) {
     if (calendar.effective_at(claim, claim.timeline[i]) > t) break;
@@ -301,7 +325,8 @@ std::optional<std::size_t> status_index(const Claim& claim, const ClaimCalendar&
   return found;
 }
 
-bool changed_between(const Claim& claim, const ClaimCalendar& calendar, SysTime after, SysTime until) {
+bool changed_between(const Claim& claim, const ClaimCalendar& calendar, SysTime after,
+                     SysTime until) {
   return std::any_of(claim.timeline.begin(), claim.timeline.end(), [&](const ClaimEvent& e) {
     SysTime at = calendar.effective_at(claim, e);
     return at > after && at <= until;
@@ -313,7 +338,8 @@ json::object claim_json(const Claim& claim, const ClaimCatalog& catalog, const R
   std::size_t now = status_index(claim, calendar, as_of).value_or(0);
   auto reasons_of = [&](const ClaimEvent& e) {
     json::array list;
-    for (const auto& code : e.reasons) list.push_back(json::object{{"code", code}, {"text", catalog.reason_text(code)}});
+    for (const auto& code : e.reasons)
+      list.push_back(json::object{{"code", code}, {"text", catalog.reason_text(code)}});
     return list;
   };
   auto status_name = [&](const ClaimEvent& e) {
@@ -355,27 +381,26 @@ json::object claim_json(const Claim& claim, const ClaimCatalog& catalog, const R
   }
   std::string plan;
   if (const Member* m = member_anywhere(roster, claim.member_id)) plan = m->plan;
-  return json::object{
-      {"claim_number", claim.claim_number},
-      {"status_category", current.category},
-      {"status", category ? category->status : current.category},
-      {"status_description", category ? category->description : std::string()},
-      {"status_date", format_date(calendar.date(claim.received_day + current.day))},
-      {"status_reasons", reasons_of(current)},
-      {"member_id", claim.member_id},
-      {"health_plan", plan},
-      {"provider_npi", claim.billing_npi},
-      {"rendering_npi", claim.rendering_npi},
-      {"service_from", format_date(calendar.date(claim.service_from_day))},
-      {"service_to", format_date(calendar.date(claim.service_to_day))},
-      {"received_date", format_date(calendar.date(claim.received_day))},
-      {"billed_amount", format_amount(claim.billed_cents())},
-      {"paid_amount", paid},
-      {"check_number", check},
-      {"paid_date", paid_date},
-      {"lines", std::move(lines)},
-      {"status_history", std::move(history)},
-      {"updated_at", format_iso8601(calendar.effective_at(claim, current))}};
+  return json::object{{"claim_number", claim.claim_number},
+                      {"status_category", current.category},
+                      {"status", category ? category->status : current.category},
+                      {"status_description", category ? category->description : std::string()},
+                      {"status_date", format_date(calendar.date(claim.received_day + current.day))},
+                      {"status_reasons", reasons_of(current)},
+                      {"member_id", claim.member_id},
+                      {"health_plan", plan},
+                      {"provider_npi", claim.billing_npi},
+                      {"rendering_npi", claim.rendering_npi},
+                      {"service_from", format_date(calendar.date(claim.service_from_day))},
+                      {"service_to", format_date(calendar.date(claim.service_to_day))},
+                      {"received_date", format_date(calendar.date(claim.received_day))},
+                      {"billed_amount", format_amount(claim.billed_cents())},
+                      {"paid_amount", paid},
+                      {"check_number", check},
+                      {"paid_date", paid_date},
+                      {"lines", std::move(lines)},
+                      {"status_history", std::move(history)},
+                      {"updated_at", format_iso8601(calendar.effective_at(claim, current))}};
 }
 
 std::vector<const Claim*> select_claims(const ClaimCatalog& catalog, const ClaimFilter& f,
@@ -384,7 +409,9 @@ std::vector<const Claim*> select_claims(const ClaimCatalog& catalog, const Claim
   auto consider = [&](const Claim& c) {
     if (c.organization_id != f.organization_id) return;
     if (!f.member_id.empty() && c.member_id != f.member_id) return;
-    if (!f.provider_npi.empty() && c.billing_npi != f.provider_npi && c.rendering_npi != f.provider_npi) return;
+    if (!f.provider_npi.empty() && c.billing_npi != f.provider_npi &&
+        c.rendering_npi != f.provider_npi)
+      return;
     if (f.service_from && calendar.date(c.service_to_day) < *f.service_from) return;
     if (f.service_to && calendar.date(c.service_from_day) > *f.service_to) return;
     auto now = status_index(c, calendar, as_of);
@@ -407,7 +434,8 @@ namespace {
 
 ApiError claims_validation_error(int status, const std::vector<FieldError>& problems) {
   json::array errors;
-  for (const auto& p : problems) errors.push_back(json::object{{"field", p.field}, {"message", p.message}});
+  for (const auto& p : problems)
+    errors.push_back(json::object{{"field", p.field}, {"message", p.message}});
   std::string msg = "the request is not valid";
   if (!problems.empty()) msg += ": " + problems.front().field + " " + problems.front().message;
   return ApiError{status, "validation_failed", msg, json::object{{"errors", std::move(errors)}}};
@@ -428,25 +456,32 @@ std::string upper(std::string_view s) {
 
 // The member checks of an inquiry by member, in the order a payer meets them: the ID's format
 // (any plan's), the roster, the date of birth. Answered like eligibility's reject reasons.
-std::optional<ApiError> member_reject(const Roster& roster, const json::object& body, year_month_day today) {
+std::optional<ApiError> member_reject(const Roster& roster, const json::object& body,
+                                      year_month_day today) {
   auto reject = [&](const char* code, const char* x12_aaa, std::string message) {
-    json::object extra{{"reject_reason", json::object{{"code", code}, {"x12_aaa", x12_aaa}, {"message", message}}}};
+    json::object extra{{"reject_reason",
+                        json::object{{"code", code}, {"x12_aaa", x12_aaa}, {"message", message}}}};
     if (const auto* ref = body.if_contains("ref"); ref && ref->is_string()) extra["ref"] = *ref;
-    return ApiError{422, "claim_status_rejected", "claim status inquiry rejected: " + message, std::move(extra)};
+    return ApiError{422, "claim_status_rejected", "claim status inquiry rejected: " + message,
+                    std::move(extra)};
   };
   std::string member_id = upper(text_of(body, "member_id"));
   bool fits = std::any_of(roster.plans().begin(), roster.plans().end(), [&](const HealthPlan& p) {
     return std::regex_match(member_id, p.member_id_pattern);
   });
-  if (!fits) return reject("invalid_member_id", "72", "the member ID does not have the format of any health plan's member IDs");
+  if (!fits)
+    return reject("invalid_member_id", "72",
+                  "the member ID does not have the format of any health plan's member IDs");
   const Member* member = member_anywhere(roster, member_id);
-  if (member == nullptr) return reject("subscriber_not_found", "75", "no member has this member ID");
+  if (member == nullptr)
+    return reject("subscriber_not_found", "75", "no member has this member ID");
   std::string dob = text_of(body, "date_of_birth");
   if (auto d = parse_date(dob); d && *d > today) {
     return reject("invalid_date_of_birth", "71", "the date of birth is in the future");
   }
   if (dob != member->date_of_birth) {
-    return reject("invalid_date_of_birth", "71", "the date of birth does not match the member's record");
+    return reject("invalid_date_of_birth", "71",
+                  "the date of birth does not match the member's record");
   }
   return std::nullopt;
 }
@@ -469,12 +504,15 @@ ApiResult<json::object> Portal::claim_status(const std::string& user_id, const j
   std::optional<SysTime> changed_since;
   if (const auto* since = record.if_contains("changed_since")) {
     if (since->is_string()) changed_since = parse_iso8601(since->as_string());
-    if (!changed_since) problems.push_back({"changed_since", "must be an RFC 3339 time such as 2026-11-17T06:00:00Z"});
+    if (!changed_since)
+      problems.push_back(
+          {"changed_since", "must be an RFC 3339 time such as 2026-11-17T06:00:00Z"});
     record.erase("changed_since");
   }
   auto found = records::validate_record("claim_status", record);
   problems.insert(problems.end(), found.begin(), found.end());
-  auto from = parse_date(text_of(record, "service_from")), to = parse_date(text_of(record, "service_to"));
+  auto from = parse_date(text_of(record, "service_from")),
+       to = parse_date(text_of(record, "service_to"));
   if (from && to && *to < *from) problems.push_back({"service_to", "is before service_from"});
   if (!problems.empty()) return tl::unexpected(claims_validation_error(422, problems));
 
@@ -488,7 +526,8 @@ ApiResult<json::object> Portal::claim_status(const std::string& user_id, const j
     org = organization_of_locked(user_id);
   }
   if (record.contains("member_id")) {
-    if (auto rejected = member_reject(*m_roster, record, chicago_today(as_of))) return tl::unexpected(*rejected);
+    if (auto rejected = member_reject(*m_roster, record, chicago_today(as_of)))
+      return tl::unexpected(*rejected);
   }
   ClaimFilter filter;
   filter.organization_id = org;
@@ -501,24 +540,29 @@ ApiResult<json::object> Portal::claim_status(const std::string& user_id, const j
   auto claims = select_claims(*m_claims, filter, calendar, as_of);
   std::sort(claims.begin(), claims.end(), service_from_before);
   json::array list;
-  for (const Claim* c : claims) list.push_back(claim_json(*c, *m_claims, *m_roster, calendar, as_of));
+  for (const Claim* c : claims)
+    list.push_back(claim_json(*c, *m_claims, *m_roster, calendar, as_of));
   json::object out;
   if (const auto* ref = record.if_contains("ref"); ref && ref->is_string()) out["ref"] = *ref;
   out["as_of"] = format_iso8601(as_of);
-  out["changed_since"] = changed_since ? json::value(format_iso8601(*changed_since)) : json::value(nullptr);
+  out["changed_since"] =
+      changed_since ? json::value(format_iso8601(*changed_since)) : json::value(nullptr);
   out["claims"] = std::move(list);
   return out;
 }
 
-ApiResult<json::object> Portal::claims_feed(const std::string& user_id, const std::map<std::string, std::string>& query) {
+ApiResult<json::object> Portal::claims_feed(const std::string& user_id,
+                                            const std::map<std::string, std::string>& query) {
   static const std::vector<std::string> k_filters = {"changed_since", "provider_npi", "status"};
   std::vector<FieldError> problems;
   for (const auto& [name, value] : query) {
     if (name != "page_size" && name != "page_token" &&
         std::find(k_filters.begin(), k_filters.end(), name) == k_filters.end()) {
       // The name is the client's: quoted, so any bytes it holds still make valid JSON.
-      problems.push_back({quotable(name), "is not a parameter of the claims feed (they are: changed_since, provider_npi, "
-                                "status, page_size, page_token)"});
+      problems.push_back(
+          {quotable(name),
+           "is not a parameter of the claims feed (they are: changed_since, provider_npi, "
+           "status, page_size, page_token)"});
     }
   }
   auto value = [&](const std::string& name) {
@@ -528,7 +572,9 @@ ApiResult<json::object> Portal::claims_feed(const std::string& user_id, const st
   std::optional<SysTime> changed_since;
   if (!value("changed_since").empty()) {
     changed_since = parse_iso8601(value("changed_since"));
-    if (!changed_since) problems.push_back({"changed_since", "must be an RFC 3339 time such as 2026-11-17T06:00:00Z"});
+    if (!changed_since)
+      problems.push_back(
+          {"changed_since", "must be an RFC 3339 time such as 2026-11-17T06:00:00Z"});
   }
   std::string npi = value("provider_npi");
   if (!npi.empty() && !records::npi_is_valid(npi)) {
@@ -538,14 +584,16 @@ ApiResult<json::object> Portal::claims_feed(const std::string& user_id, const st
   if (!status.empty() && !m_claims->is_status_filter(status)) {
     std::string list = "acknowledgement, pending, finalized";
     for (const auto& c : m_claims->categories()) list += ", " + c.code + ", " + c.status;
-    problems.push_back({"status", "must be a status category, a status or a class of them: " + list});
+    problems.push_back(
+        {"status", "must be a status category, a status or a class of them: " + list});
   }
   std::int64_t page_size = k_claims_page_size_default;
   if (std::string text = value("page_size"); !text.empty()) {
     bool digits = text.size() < 6 && text.find_first_not_of("0123456789") == std::string::npos;
     page_size = digits ? std::stoll(text) : 0;
     if (page_size < 1 || page_size > static_cast<std::int64_t>(k_claims_page_size_max)) {
-      problems.push_back({"page_size", "must be a whole number from 1 to " + std::to_string(k_claims_page_size_max)});
+      problems.push_back({"page_size", "must be a whole number from 1 to " +
+                                           std::to_string(k_claims_page_size_max)});
     }
   }
   if (!problems.empty()) return tl::unexpected(claims_validation_error(400, problems));
@@ -561,12 +609,16 @@ ApiResult<json::object> Portal::claims_feed(const std::string& user_id, const st
     auto parts = open_page_token(m_admin_token_hash, token);
     auto is_number = [](const std::string& t) {
       std::size_t sign = !t.empty() && t[0] == '-' ? 1 : 0;
-      return t.size() > sign && t.size() < 19 && t.find_first_not_of("0123456789", sign) == std::string::npos;
+      return t.size() > sign && t.size() < 19 &&
+             t.find_first_not_of("0123456789", sign) == std::string::npos;
     };
     if (!parts || parts->size() != 4 || (*parts)[0] != fingerprint || !is_number((*parts)[1]) ||
         !is_number((*parts)[2])) {
-      return tl::unexpected(ApiError{400, "invalid_page_token",
-                                     "page_token is not one this feed returned; start again without it", {}});
+      return tl::unexpected(
+          ApiError{400,
+                   "invalid_page_token",
+                   "page_token is not one this feed returned; start again without it",
+                   {}});
     }
     pinned = SysTime{std::chrono::seconds{std::stoll((*parts)[1])}};
     after.emplace(std::stoll((*parts)[2]), (*parts)[3]);
@@ -590,7 +642,9 @@ ApiResult<json::object> Portal::claims_feed(const std::string& user_id, const st
   std::vector<std::pair<std::int64_t, const Claim*>> rows;
   for (const Claim* c : select_claims(*m_claims, filter, calendar, as_of)) {
     std::int64_t updated =
-        calendar.effective_at(*c, c->timeline[*status_index(*c, calendar, as_of)]).time_since_epoch().count();
+        calendar.effective_at(*c, c->timeline[*status_index(*c, calendar, as_of)])
+            .time_since_epoch()
+            .count();
     if (after && std::make_pair(updated, c->claim_number) <= *after) continue;
     rows.emplace_back(updated, c);
   }
@@ -600,18 +654,22 @@ ApiResult<json::object> Portal::claims_feed(const std::string& user_id, const st
   json::value next = nullptr;
   if (rows.size() > static_cast<std::size_t>(page_size)) {
     rows.resize(static_cast<std::size_t>(page_size));
-    next = seal_page_token(m_admin_token_hash, {fingerprint, std::to_string(as_of.time_since_epoch().count()),
-                                                std::to_string(rows.back().first), rows.back().second->claim_number});
+    next = seal_page_token(m_admin_token_hash,
+                           {fingerprint, std::to_string(as_of.time_since_epoch().count()),
+                            std::to_string(rows.back().first), rows.back().second->claim_number});
   }
   json::array list;
-  for (const auto& [updated, c] : rows) list.push_back(claim_json(*c, *m_claims, *m_roster, calendar, as_of));
+  for (const auto& [updated, c] : rows)
+    list.push_back(claim_json(*c, *m_claims, *m_roster, calendar, as_of));
   return json::object{{"as_of", format_iso8601(as_of)},
-                      {"changed_since", changed_since ? json::value(format_iso8601(*changed_since)) : json::value(nullptr)},
+                      {"changed_since", changed_since ? json::value(format_iso8601(*changed_since))
+                                                      : json::value(nullptr)},
                       {"claims", std::move(list)},
                       {"next_page_token", std::move(next)}};
 }
 
-ApiResult<json::object> Portal::get_claim(const std::string& user_id, std::string_view claim_number) {
+ApiResult<json::object> Portal::get_claim(const std::string& user_id,
+                                          std::string_view claim_number) {
   std::string org;
   SysTime as_of;
   ClaimCalendar calendar;
@@ -626,8 +684,11 @@ ApiResult<json::object> Portal::get_claim(const std::string& user_id, std::strin
   filter.claim_number = std::string(claim_number);
   auto found = select_claims(*m_claims, filter, calendar, as_of);
   if (found.empty()) {
-    return tl::unexpected(ApiError{404, "not_found",
-                                   "no claim has the number " + quotable(claim_number) + " in your organisation", {}});
+    return tl::unexpected(
+        ApiError{404,
+                 "not_found",
+                 "no claim has the number " + quotable(claim_number) + " in your organisation",
+                 {}});
   }
   return claim_json(*found.front(), *m_claims, *m_roster, calendar, as_of);
 }

@@ -104,14 +104,16 @@ struct ClaimCalendar {
 
 // The index in claim.timeline of its status at `t`: the last event at or before t; nullopt
 // while the claim is not received yet.
-std::optional<std::size_t> status_index(const Claim& claim, const ClaimCalendar& calendar, SysTime t);
+std::optional<std::size_t> status_index(const Claim& claim, const ClaimCalendar& calendar,
+                                        SysTime t);
 
 // Whether one of the claim's events falls in (after, until].
-bool changed_between(const Claim& claim, const ClaimCalendar& calendar, SysTime after, SysTime until);
+bool changed_between(const Claim& claim, const ClaimCalendar& calendar, SysTime after,
+                     SysTime until);
 
 // The claim as the API answers it, as of `as_of` (which must be at or after its receipt).
-boost::json::object claim_json(const Claim& claim, const ClaimCatalog& catalog, const Roster& roster,
-                               const ClaimCalendar& calendar, SysTime as_of);
+boost::json::object claim_json(const Claim& claim, const ClaimCatalog& catalog,
+                               const Roster& roster, const ClaimCalendar& calendar, SysTime as_of);
 
 // Which claims an answer holds. Empty strings and nullopts do not filter.
 struct ClaimFilter {

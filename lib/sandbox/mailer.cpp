@@ -22,9 +22,9 @@ std::string rfc5322_date(SysTime t) {
   std::chrono::weekday wd{day};
   std::chrono::hh_mm_ss hms{t - day};
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%s, %02u %s %04d %02ld:%02ld:%02ld +0000", k_days[wd.c_encoding()],
-                unsigned(ymd.day()), k_months[unsigned(ymd.month()) - 1], int(ymd.year()),
-                long(hms.hours().count()), long(hms.minutes().count()),
+  std::snprintf(buf, sizeof buf, "%s, %02u %s %04d %02ld:%02ld:%02ld +0000",
+                k_days[wd.c_encoding()], unsigned(ymd.day()), k_months[unsigned(ymd.month()) - 1],
+                int(ymd.year()), long(hms.hours().count()), long(hms.minutes().count()),
                 long(hms.seconds().count()));
   return buf;
 }
@@ -66,9 +66,8 @@ std::filesystem::path Mailer::send(const Email& email, SysTime portal_now) {
   char name[128];
   std::snprintf(name, sizeof name, "%04d%02u%02uT%02ld%02ld%02ld.%09lldZ-%06u-%s.eml",
                 int(ymd.year()), unsigned(ymd.month()), unsigned(ymd.day()),
-                long(hms.hours().count()), long(hms.minutes().count()),
-                long(hms.seconds().count()), static_cast<long long>(nanos), seq,
-                email.purpose.c_str());
+                long(hms.hours().count()), long(hms.minutes().count()), long(hms.seconds().count()),
+                static_cast<long long>(nanos), seq, email.purpose.c_str());
 
   std::string msg;
   msg += "From: Provider Portal <no-reply@portal.sandbox.invalid>\r\n";
@@ -82,8 +81,10 @@ std::filesystem::path Mailer::send(const Email& email, SysTime portal_now) {
   msg += "X-Portal-Purpose: " + header_safe(email.purpose) + "\r\n";
   msg += "\r\n";
   for (char c : email.body) {
-    if (c == '\n') msg += "\r\n";
-    else msg += c;
+    if (c == '\n')
+      msg += "\r\n";
+    else
+      msg += c;
   }
   if (msg.size() < 2 || msg.substr(msg.size() - 2) != "\r\n") msg += "\r\n";
 

@@ -12,8 +12,9 @@ namespace portal::sandbox {
 struct Email {
   std::string to;
   std::string subject;
-  std::string purpose;  // short tag used in the file name and X-Portal-Purpose, e.g. "login-passcode"
-  std::string body;     // plain text, LF line ends (written as CRLF)
+  std::string
+      purpose;       // short tag used in the file name and X-Portal-Purpose, e.g. "login-passcode"
+  std::string body;  // plain text, LF line ends (written as CRLF)
 };
 
 // Writes each message atomically (temp file, then rename) under a name that sorts by time:

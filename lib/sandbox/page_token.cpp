@@ -53,14 +53,17 @@ std::string seal_page_token(std::string_view key, const std::vector<std::string>
   return hex_encode(payload) + "." + hmac_hex(key, payload);
 }
 
-std::optional<std::vector<std::string>> open_page_token(std::string_view key, std::string_view token) {
+std::optional<std::vector<std::string>> open_page_token(std::string_view key,
+                                                        std::string_view token) {
   auto dot = token.find('.');
   if (dot == std::string_view::npos) return std::nullopt;
   auto payload = hex_decode(token.substr(0, dot));
-  if (!payload || !constant_time_equal(token.substr(dot + 1), hmac_hex(key, *payload))) return std::nullopt;
+  if (!payload || !constant_time_equal(token.substr(dot + 1), hmac_hex(key, *payload)))
+    return std::nullopt;
   std::vector<std::string> fields;
   std::size_t start = 0;
-  for (std::size_t comma; (comma = payload->find(',', start)) != std::string::npos; start = comma + 1) {
+  for (std::size_t comma; (comma = payload->find(',', start)) != std::string::npos;
+       start = comma + 1) {
     fields.push_back(payload->substr(start, comma - start));
   }
   fields.push_back(payload->substr(start));

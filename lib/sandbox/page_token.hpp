@@ -14,6 +14,7 @@ namespace portal::sandbox {
 std::string seal_page_token(std::string_view key, const std::vector<std::string>& fields);
 
 // The fields of a token seal_page_token() made with `key`; nullopt for anything else.
-std::optional<std::vector<std::string>> open_page_token(std::string_view key, std::string_view token);
+std::optional<std::vector<std::string>> open_page_token(std::string_view key,
+                                                        std::string_view token);
 
 }  // namespace portal::sandbox

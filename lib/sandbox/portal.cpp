@@ -7,8 +7,8 @@
 #include <set>
 #include <sstream>
 
-#include <boost/json.hpp>
 #include <yaml-cpp/yaml.h>
+#include <boost/json.hpp>
 
 #include "portal/auth/totp.hpp"
 #include "portal/records/npi.hpp"
@@ -94,15 +94,17 @@ std::string mask_email(const std::string& email) {
 
 ApiError validation_error(const std::vector<FieldError>& problems) {
   json::array errors;
-  for (const auto& p : problems) errors.push_back(json::object{{"field", p.field}, {"message", p.message}});
+  for (const auto& p : problems)
+    errors.push_back(json::object{{"field", p.field}, {"message", p.message}});
   std::string msg = "the record is not valid";
   if (!problems.empty()) msg += ": " + problems.front().field + " " + problems.front().message;
   return api_error(400, "validation_failed", msg, json::object{{"errors", std::move(errors)}});
 }
 
 ApiError password_rejected(const std::string& why) {
-  return api_error(422, "password_rejected", why,
-                   json::object{{"errors", json::array{json::object{{"field", "password"}, {"message", why}}}}});
+  return api_error(
+      422, "password_rejected", why,
+      json::object{{"errors", json::array{json::object{{"field", "password"}, {"message", why}}}}});
 }
 
 std::string code_hash(std::string_view scope, std::string_view code) {
@@ -159,7 +161,8 @@ void Portal::load_seed(const std::filesystem::path& seed_dir) {
       for (const auto& id : listed->as_array()) {
         if (id.is_string() && m_solutions->find(id.as_string()) == nullptr) {
           throw std::runtime_error((seed_dir / "plans.yaml").string() + ": plan " + plan.id +
-                                   " lists prior_authorization solution " + std::string(id.as_string()) +
+                                   " lists prior_authorization solution " +
+                                   std::string(id.as_string()) +
                                    ", which solutions.yaml does not define");
         }
       }
@@ -187,9 +190,11 @@ void Portal::load_seed(const std::filesystem::path& seed_dir) {
     auto st = m_db.query("SELECT id FROM organizations");
     while (st.step()) organizations.insert(st.text(0));
   }
-  m_claims = std::make_shared<const ClaimCatalog>(ClaimCatalog::load(seed_dir, *m_roster, organizations));
+  m_claims =
+      std::make_shared<const ClaimCatalog>(ClaimCatalog::load(seed_dir, *m_roster, organizations));
   // The claims' day 0 is fixed once, so a restart tomorrow shows the same claims on the same dates.
-  if (setting("claims_epoch", "").empty()) set_setting("claims_epoch", format_date(chicago_today(now_locked())));
+  if (setting("claims_epoch", "").empty())
+    set_setting("claims_epoch", format_date(chicago_today(now_locked())));
 }
 
 // ---- settings and clock ----------------------------------------------------------------------
@@ -200,9 +205,10 @@ std::string Portal::setting(const std::string& key, const std::string& fallback)
 }
 
 void Portal::set_setting(const std::string& key, const std::string& value) {
-  m_db.run("INSERT INTO settings(key, value) VALUES (?, ?) "
-           "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-           {key, value});
+  m_db.run(
+      "INSERT INTO settings(key, value) VALUES (?, ?) "
+      "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+      {key, value});
   m_cached.reset();  // our own commits do not change data_version
 }
 
@@ -224,13 +230,20 @@ void Portal::refresh_locked() {
   while (st.step()) {
     std::string key = st.text(0);
     std::string value = st.text(1);
-    if (key == "clock_offset_ms") offset_ms = std::chrono::milliseconds{std::stoll(value)};
-    else if (key == "clock_offset_seconds") offset_s = seconds{std::stoll(value)};
-    else if (key == "maintenance_window") fresh.settings.maintenance_window = value == "on";
-    else if (key == "password_max_age_days") fresh.settings.password_max_age_days = std::stoi(value);
-    else if (key == "support_phone") fresh.settings.support_phone = value;
-    else if (key == "claims_epoch") fresh.settings.claims_epoch = value;
-    else if (key == "auth_epoch") fresh.auth_epoch = std::stoll(value);
+    if (key == "clock_offset_ms")
+      offset_ms = std::chrono::milliseconds{std::stoll(value)};
+    else if (key == "clock_offset_seconds")
+      offset_s = seconds{std::stoll(value)};
+    else if (key == "maintenance_window")
+      fresh.settings.maintenance_window = value == "on";
+    else if (key == "password_max_age_days")
+      fresh.settings.password_max_age_days = std::stoi(value);
+    else if (key == "support_phone")
+      fresh.settings.support_phone = value;
+    else if (key == "claims_epoch")
+      fresh.settings.claims_epoch = value;
+    else if (key == "auth_epoch")
+      fresh.auth_epoch = std::stoll(value);
   }
   fresh.clock_offset = offset_ms.value_or(offset_s.value_or(seconds{0}));
   // Another process disabled an account or revoked sessions: cached sessions are re-checked.
@@ -286,7 +299,8 @@ void Portal::set_clock_offset(std::chrono::milliseconds offset) {
 boost::json::object Portal::clock_set(SysTime t) {
   {
     std::lock_guard lock(m_mutex);
-    set_clock_offset(std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()) - machine_ms());
+    set_clock_offset(std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()) -
+                     machine_ms());
   }
   return clock_show();
 }
@@ -322,22 +336,27 @@ PortalSettings Portal::settings() {
 ApiResult<json::object> Portal::update_settings(const json::object& body) {
   std::lock_guard lock(m_mutex);
   if (const auto* v = body.if_contains("maintenance_window")) {
-    if (!v->is_bool()) return tl::unexpected(api_error(400, "validation_failed", "maintenance_window must be true or false"));
+    if (!v->is_bool())
+      return tl::unexpected(
+          api_error(400, "validation_failed", "maintenance_window must be true or false"));
     set_setting("maintenance_window", v->as_bool() ? "on" : "off");
   }
   if (const auto* v = body.if_contains("password_max_age_days")) {
     if (!v->is_int64() || v->as_int64() < 0 || v->as_int64() > 3650) {
-      return tl::unexpected(api_error(400, "validation_failed", "password_max_age_days must be 0 (never) to 3650"));
+      return tl::unexpected(
+          api_error(400, "validation_failed", "password_max_age_days must be 0 (never) to 3650"));
     }
     set_setting("password_max_age_days", std::to_string(v->as_int64()));
   }
   if (const auto* v = body.if_contains("support_phone")) {
-    if (!v->is_string()) return tl::unexpected(api_error(400, "validation_failed", "support_phone must be text"));
+    if (!v->is_string())
+      return tl::unexpected(api_error(400, "validation_failed", "support_phone must be text"));
     set_setting("support_phone", std::string(v->as_string()));
   }
   if (const auto* v = body.if_contains("claims_epoch")) {
     if (!v->is_string() || !parse_date(v->as_string())) {
-      return tl::unexpected(api_error(400, "validation_failed", "claims_epoch must be a date written YYYY-MM-DD"));
+      return tl::unexpected(
+          api_error(400, "validation_failed", "claims_epoch must be a date written YYYY-MM-DD"));
     }
     set_setting("claims_epoch", std::string(v->as_string()));
   }
@@ -345,7 +364,8 @@ ApiResult<json::object> Portal::update_settings(const json::object& body) {
   return json::object{{"maintenance_window", s.maintenance_window},
                       {"password_max_age_days", s.password_max_age_days},
                       {"support_phone", s.support_phone},
-                      {"claims_epoch", s.claims_epoch.empty() ? json::value(nullptr) : json::value(s.claims_epoch)}};
+                      {"claims_epoch", s.claims_epoch.empty() ? json::value(nullptr)
+                                                              : json::value(s.claims_epoch)}};
 }
 
 // ---- users ---------------------------------------------------------------------------------
@@ -379,10 +399,11 @@ U read_user(Statement& st) {
 
 std::optional<Portal::User> Portal::find_user_by_email(const std::string& email) {
   // A live account wins over disabled or rejected ones kept for the record.
-  auto st = m_db.query(std::string("SELECT ") + k_user_columns +
-                           " FROM users WHERE email = ? ORDER BY status IN ('disabled', 'rejected'), "
-                           "created_at DESC LIMIT 1",
-                       {email});
+  auto st =
+      m_db.query(std::string("SELECT ") + k_user_columns +
+                     " FROM users WHERE email = ? ORDER BY status IN ('disabled', 'rejected'), "
+                     "created_at DESC LIMIT 1",
+                 {email});
   if (!st.step()) return std::nullopt;
   return read_user<User>(st);
 }
@@ -400,7 +421,8 @@ json::object Portal::profile_json(const User& u, SysTime now) {
   auto s = settings_locked();
   json::value expires = nullptr;
   if (s.password_max_age_days > 0) {
-    expires = format_iso8601(time_of(u.password_changed_at) + std::chrono::days{s.password_max_age_days});
+    expires =
+        format_iso8601(time_of(u.password_changed_at) + std::chrono::days{s.password_max_age_days});
   }
   (void)now;
   return {{"id", u.id},
@@ -415,12 +437,13 @@ json::object Portal::profile_json(const User& u, SysTime now) {
           {"status", u.status},
           {"totp_enrolled", !u.totp_secret.empty()},
           {"password_expires_at", expires},
-          {"last_login_at", u.last_login_at ? json::value(format_iso8601(time_of(*u.last_login_at))) : json::value(nullptr)},
+          {"last_login_at", u.last_login_at ? json::value(format_iso8601(time_of(*u.last_login_at)))
+                                            : json::value(nullptr)},
           {"created_at", format_iso8601(time_of(u.created_at))}};
 }
 
-void Portal::send_mail(const std::string& to, const std::string& subject, const std::string& purpose,
-                       const std::string& body, SysTime now) {
+void Portal::send_mail(const std::string& to, const std::string& subject,
+                       const std::string& purpose, const std::string& body, SysTime now) {
   m_mailer.send(Email{to, subject, purpose, body}, now);
 }
 
@@ -428,15 +451,20 @@ void Portal::send_mail(const std::string& to, const std::string& subject, const 
 
 ApiResult<json::object> Portal::organizations(std::string_view npi) {
   if (!records::npi_is_valid(npi)) {
-    return tl::unexpected(validation_error({{"npi", "must be a 10-digit NPI with a valid check digit"}}));
+    return tl::unexpected(
+        validation_error({{"npi", "must be a 10-digit NPI with a valid check digit"}}));
   }
   std::lock_guard lock(m_mutex);
   json::array list;
-  auto st = m_db.query("SELECT id, name, npi, city, state FROM organizations WHERE npi = ? ORDER BY name",
-                       {std::string(npi)});
+  auto st =
+      m_db.query("SELECT id, name, npi, city, state FROM organizations WHERE npi = ? ORDER BY name",
+                 {std::string(npi)});
   while (st.step()) {
-    list.push_back(json::object{{"id", st.text(0)}, {"name", st.text(1)}, {"npi", st.text(2)},
-                                {"city", st.text(3)}, {"state", st.text(4)}});
+    list.push_back(json::object{{"id", st.text(0)},
+                                {"name", st.text(1)},
+                                {"npi", st.text(2)},
+                                {"city", st.text(3)},
+                                {"state", st.text(4)}});
   }
   return json::object{{"organizations", std::move(list)}};
 }
@@ -450,7 +478,8 @@ ApiResult<json::object> Portal::register_account(const json::object& body) {
   std::string email = records::normalize_email(str(body, "email"));
   std::string password = str(body, "password");
   if (password.empty()) return tl::unexpected(password_rejected("a password is required"));
-  if (auto why = records::password_problem(password, email, str(body, "first_name"), str(body, "last_name"))) {
+  if (auto why = records::password_problem(password, email, str(body, "first_name"),
+                                           str(body, "last_name"))) {
     return tl::unexpected(password_rejected(*why));
   }
   std::string hash = hash_password(password);  // slow: outside the lock
@@ -459,74 +488,94 @@ ApiResult<json::object> Portal::register_account(const json::object& body) {
   SysTime now = now_locked();
   Transaction tx(m_db);
   {
-    auto st = m_db.query("SELECT 1 FROM users WHERE email = ? AND status NOT IN ('disabled', 'rejected')", {email});
+    auto st = m_db.query(
+        "SELECT 1 FROM users WHERE email = ? AND status NOT IN ('disabled', 'rejected')", {email});
     if (st.step()) {
-      return tl::unexpected(api_error(409, "email_taken",
-                                      "an account with this email address already exists; each person "
-                                      "registers once (log in, or reset the password)"));
+      return tl::unexpected(
+          api_error(409, "email_taken",
+                    "an account with this email address already exists; each person "
+                    "registers once (log in, or reset the password)"));
     }
   }
   std::string npi = str(body, "npi");
   std::string org_id = str(body, "organization_id");
   json::array matches;
   {
-    auto st = m_db.query("SELECT id, name, npi, city, state FROM organizations WHERE npi = ? ORDER BY name", {npi});
+    auto st = m_db.query(
+        "SELECT id, name, npi, city, state FROM organizations WHERE npi = ? ORDER BY name", {npi});
     while (st.step()) {
-      matches.push_back(json::object{{"id", st.text(0)}, {"name", st.text(1)}, {"npi", st.text(2)},
-                                     {"city", st.text(3)}, {"state", st.text(4)}});
+      matches.push_back(json::object{{"id", st.text(0)},
+                                     {"name", st.text(1)},
+                                     {"npi", st.text(2)},
+                                     {"city", st.text(3)},
+                                     {"state", st.text(4)}});
     }
   }
   if (!org_id.empty()) {
     bool found = false;
     for (const auto& m : matches) found = found || m.as_object().at("id").as_string() == org_id;
     if (!found) {
-      return tl::unexpected(api_error(404, "organization_not_found",
-                                      "no organisation with that id has this NPI"));
+      return tl::unexpected(
+          api_error(404, "organization_not_found", "no organisation with that id has this NPI"));
     }
   } else if (matches.size() > 1) {
-    return tl::unexpected(api_error(409, "organization_choice_required",
-                                    "several organisations have this NPI; choose one with organization_id",
-                                    json::object{{"organizations", matches}}));
+    return tl::unexpected(
+        api_error(409, "organization_choice_required",
+                  "several organisations have this NPI; choose one with organization_id",
+                  json::object{{"organizations", matches}}));
   } else if (matches.size() == 1) {
     org_id = std::string(matches[0].as_object().at("id").as_string());
   } else {
     org_id = "org_" + random_token(9);
-    m_db.run("INSERT INTO organizations(id, name, npi, tax_id, city, state, created_at) VALUES (?, ?, ?, ?, '', '', ?)",
-             {org_id, "Organization " + npi, npi, records::normalize_tax_id(str(body, "tax_id")), unix_of(now)});
+    m_db.run(
+        "INSERT INTO organizations(id, name, npi, tax_id, city, state, created_at) VALUES (?, ?, "
+        "?, ?, '', '', ?)",
+        {org_id, "Organization " + npi, npi, records::normalize_tax_id(str(body, "tax_id")),
+         unix_of(now)});
   }
   std::string id = "usr_" + random_token(9);
-  m_db.run("INSERT INTO users(id, email, provider_type, npi, tax_id, first_name, last_name, phone, fax, "
-           "organization_id, status, password_hash, password_changed_at, created_at, updated_at) "
-           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending_review', ?, ?, ?, ?)",
-           {id, email, str(body, "provider_type"), npi, records::normalize_tax_id(str(body, "tax_id")),
-            str(body, "first_name"), str(body, "last_name"), records::normalize_us_phone(str(body, "phone")),
-            records::normalize_us_phone(str(body, "fax")), org_id, hash, unix_of(now), unix_of(now), unix_of(now)});
+  m_db.run(
+      "INSERT INTO users(id, email, provider_type, npi, tax_id, first_name, last_name, phone, fax, "
+      "organization_id, status, password_hash, password_changed_at, created_at, updated_at) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending_review', ?, ?, ?, ?)",
+      {id, email, str(body, "provider_type"), npi, records::normalize_tax_id(str(body, "tax_id")),
+       str(body, "first_name"), str(body, "last_name"),
+       records::normalize_us_phone(str(body, "phone")),
+       records::normalize_us_phone(str(body, "fax")), org_id, hash, unix_of(now), unix_of(now),
+       unix_of(now)});
   auto user = find_user_by_id(id);
   send_mail(email, "Your provider portal registration was received", "registration-received",
-            "Hello " + user->first_name + ",\n\nWe received your registration for the provider portal.\n"
-            "An administrator of the health plan will review it. Once it is approved you will get an\n"
-            "email with a code to verify this address.\n",
+            "Hello " + user->first_name +
+                ",\n\nWe received your registration for the provider portal.\n"
+                "An administrator of the health plan will review it. Once it is approved you will "
+                "get an\n"
+                "email with a code to verify this address.\n",
             now);
   tx.commit();
   auto profile = profile_json(*user, now);
-  return json::object{{"id", id}, {"email", email}, {"status", "pending_review"},
+  return json::object{{"id", id},
+                      {"email", email},
+                      {"status", "pending_review"},
                       {"organization", profile.at("organization")}};
 }
 
 ApiResult<json::object> Portal::verify_email(const json::object& body) {
   std::string email = records::normalize_email(str(body, "email"));
   std::string code = str(body, "code");
-  auto invalid = api_error(400, "invalid_code", "the verification code is wrong or has expired; "
-                                                "ask your administrator to send a new one");
+  auto invalid = api_error(400, "invalid_code",
+                           "the verification code is wrong or has expired; "
+                           "ask your administrator to send a new one");
   std::lock_guard lock(m_mutex);
   SysTime now = now_locked();
   if (auto locked = lock_error(email, now)) return tl::unexpected(*locked);
   auto user = find_user_by_email(email);
-  if (!user || user->status != "email_unverified") return tl::unexpected(record_failure(email, now, invalid));
+  if (!user || user->status != "email_unverified")
+    return tl::unexpected(record_failure(email, now, invalid));
   Transaction tx(m_db);
-  int changed = m_db.run("UPDATE codes SET used = 1 WHERE user_id = ? AND purpose = 'verify_email' AND used = 0 "
-                         "AND expires_at > ? AND code_hash = ?",
-                         {user->id, unix_of(now), code_hash(user->id, code)});
+  int changed = m_db.run(
+      "UPDATE codes SET used = 1 WHERE user_id = ? AND purpose = 'verify_email' AND used = 0 "
+      "AND expires_at > ? AND code_hash = ?",
+      {user->id, unix_of(now), code_hash(user->id, code)});
   if (changed == 0) {
     auto err = record_failure(email, now, invalid);
     tx.commit();
@@ -556,7 +605,8 @@ std::optional<ApiError> Portal::lock_error(const std::string& email, SysTime now
 ApiError Portal::record_failure(const std::string& email, SysTime now, ApiError base) {
   // Failures are counted per email whether or not an account exists, so the lockout itself
   // never tells an attacker which addresses are registered.
-  m_db.run("INSERT INTO login_guards(email, failures) VALUES (?, 0) ON CONFLICT(email) DO NOTHING", {email});
+  m_db.run("INSERT INTO login_guards(email, failures) VALUES (?, 0) ON CONFLICT(email) DO NOTHING",
+           {email});
   m_db.run("UPDATE login_guards SET failures = failures + 1 WHERE email = ?", {email});
   auto st = m_db.query("SELECT failures FROM login_guards WHERE email = ?", {email});
   st.step();
@@ -582,8 +632,10 @@ ApiResult<json::object> Portal::login(const json::object& body) {
     user = find_user_by_email(email);
   }
   bool ok = false;
-  if (user) ok = verify_password(password, user->password_hash);
-  else burn_password_check(password);
+  if (user)
+    ok = verify_password(password, user->password_hash);
+  else
+    burn_password_check(password);
 
   std::lock_guard lock(m_mutex);
   SysTime now = now_locked();
@@ -595,45 +647,55 @@ ApiResult<json::object> Portal::login(const json::object& body) {
   }
   // The password is right: from here the answer may describe the account's state.
   if (user->status == "disabled") {
-    return tl::unexpected(api_error(403, "account_disabled",
-                                    "this account is disabled; a disabled account cannot be restored: "
-                                    "register again to get a new one"));
+    return tl::unexpected(
+        api_error(403, "account_disabled",
+                  "this account is disabled; a disabled account cannot be restored: "
+                  "register again to get a new one"));
   }
   if (user->status == "rejected") {
-    return tl::unexpected(api_error(403, "account_rejected",
-                                    "this registration was rejected by the health plan; register again "
-                                    "or contact the health plan"));
+    return tl::unexpected(
+        api_error(403, "account_rejected",
+                  "this registration was rejected by the health plan; register again "
+                  "or contact the health plan"));
   }
   if (user->status == "pending_review") {
-    return tl::unexpected(api_error(403, "account_pending_review",
-                                    "this registration is pending review by the health plan's administrator"));
+    return tl::unexpected(
+        api_error(403, "account_pending_review",
+                  "this registration is pending review by the health plan's administrator"));
   }
   if (user->status == "email_unverified") {
-    return tl::unexpected(api_error(403, "email_not_verified",
-                                    "the email address is not verified yet; use the code from the verification email"));
+    return tl::unexpected(api_error(
+        403, "email_not_verified",
+        "the email address is not verified yet; use the code from the verification email"));
   }
-  std::int64_t reference = std::max(user->last_login_at.value_or(0), user->activated_at.value_or(0));
+  std::int64_t reference =
+      std::max(user->last_login_at.value_or(0), user->activated_at.value_or(0));
   if (now - time_of(reference) > k_inactivity_limit) {
-    return tl::unexpected(api_error(403, "account_inactive",
-                                    "the account is locked as inactive: no sign-in for 45 days; "
-                                    "ask your administrator to reactivate it",
-                                    json::object{{"last_login_at", format_iso8601(time_of(reference))}}));
+    return tl::unexpected(
+        api_error(403, "account_inactive",
+                  "the account is locked as inactive: no sign-in for 45 days; "
+                  "ask your administrator to reactivate it",
+                  json::object{{"last_login_at", format_iso8601(time_of(reference))}}));
   }
   auto s = settings_locked();
-  bool expired = s.password_max_age_days > 0 &&
-                 now >= time_of(user->password_changed_at) + std::chrono::days{s.password_max_age_days};
+  bool expired =
+      s.password_max_age_days > 0 &&
+      now >= time_of(user->password_changed_at) + std::chrono::days{s.password_max_age_days};
   std::string token = "mfa_" + random_token();
-  m_db.run("INSERT INTO mfa_challenges(token_hash, user_id, stage, password_expired, expires_at) "
-           "VALUES (?, ?, 'mfa', ?, ?)",
-           {sha256_hex(token), user->id, std::int64_t(expired ? 1 : 0), unix_of(now + k_email_code_ttl)});
+  m_db.run(
+      "INSERT INTO mfa_challenges(token_hash, user_id, stage, password_expired, expires_at) "
+      "VALUES (?, ?, 'mfa', ?, ?)",
+      {sha256_hex(token), user->id, std::int64_t(expired ? 1 : 0),
+       unix_of(now + k_email_code_ttl)});
   json::array factors;
   if (!user->totp_secret.empty()) factors.push_back("totp");
   factors.push_back("email");
-  return json::object{{"mfa_token", token},
-                      {"factors", std::move(factors)},
-                      {"password_expired", expired},
-                      {"server_time", format_iso8601(now)},
-                      {"expires_in", std::chrono::duration_cast<seconds>(k_email_code_ttl).count()}};
+  return json::object{
+      {"mfa_token", token},
+      {"factors", std::move(factors)},
+      {"password_expired", expired},
+      {"server_time", format_iso8601(now)},
+      {"expires_in", std::chrono::duration_cast<seconds>(k_email_code_ttl).count()}};
 }
 
 ApiResult<json::object> Portal::mfa_email(const json::object& body) {
@@ -642,21 +704,25 @@ ApiResult<json::object> Portal::mfa_email(const json::object& body) {
   SysTime now = now_locked();
   std::string user_id;
   {
-    auto st = m_db.query("SELECT user_id FROM mfa_challenges WHERE token_hash = ? AND stage = 'mfa' AND used = 0 "
-                         "AND expires_at > ?",
-                         {sha256_hex(token), unix_of(now)});
+    auto st = m_db.query(
+        "SELECT user_id FROM mfa_challenges WHERE token_hash = ? AND stage = 'mfa' AND used = 0 "
+        "AND expires_at > ?",
+        {sha256_hex(token), unix_of(now)});
     if (!st.step()) {
-      return tl::unexpected(api_error(401, "mfa_token_invalid", "the sign-in attempt has expired; log in again"));
+      return tl::unexpected(
+          api_error(401, "mfa_token_invalid", "the sign-in attempt has expired; log in again"));
     }
     user_id = st.text(0);
   }
   auto user = find_user_by_id(user_id);
   std::string code = random_digits(6);
   Transaction tx(m_db);
-  m_db.run("UPDATE mfa_challenges SET email_code_hash = ?, email_code_expires = ? WHERE token_hash = ?",
-           {code_hash(token, code), unix_of(now + k_email_code_ttl), sha256_hex(token)});
+  m_db.run(
+      "UPDATE mfa_challenges SET email_code_hash = ?, email_code_expires = ? WHERE token_hash = ?",
+      {code_hash(token, code), unix_of(now + k_email_code_ttl), sha256_hex(token)});
   send_mail(user->email, "Your provider portal sign-in passcode", "login-passcode",
-            "Your one-time passcode is: " + code + "\n\nIt works once and expires in 10 minutes (at " +
+            "Your one-time passcode is: " + code +
+                "\n\nIt works once and expires in 10 minutes (at " +
                 format_iso8601(now + k_email_code_ttl) +
                 ").\nIf you did not try to sign in, change your password.\n",
             now);
@@ -675,11 +741,14 @@ ApiResult<json::object> Portal::mfa_verify(const json::object& body) {
   bool password_expired = false;
   std::int64_t email_expires = 0;
   {
-    auto st = m_db.query("SELECT user_id, password_expired, email_code_hash, email_code_expires "
-                         "FROM mfa_challenges WHERE token_hash = ? AND stage = 'mfa' AND used = 0 AND expires_at > ?",
-                         {sha256_hex(token), unix_of(now)});
+    auto st = m_db.query(
+        "SELECT user_id, password_expired, email_code_hash, email_code_expires "
+        "FROM mfa_challenges WHERE token_hash = ? AND stage = 'mfa' AND used = 0 AND expires_at > "
+        "?",
+        {sha256_hex(token), unix_of(now)});
     if (!st.step()) {
-      return tl::unexpected(api_error(401, "mfa_token_invalid", "the sign-in attempt has expired; log in again"));
+      return tl::unexpected(
+          api_error(401, "mfa_token_invalid", "the sign-in attempt has expired; log in again"));
     }
     user_id = st.text(0);
     password_expired = st.integer(1) != 0;
@@ -694,11 +763,14 @@ ApiResult<json::object> Portal::mfa_verify(const json::object& body) {
   if (factor == "email") {
     ok = !email_hash.empty() && email_expires > unix_of(now) &&
          constant_time_equal(email_hash, code_hash(token, code));
-    if (ok) m_db.run("UPDATE mfa_challenges SET email_code_hash = NULL WHERE token_hash = ?", {sha256_hex(token)});
+    if (ok)
+      m_db.run("UPDATE mfa_challenges SET email_code_hash = NULL WHERE token_hash = ?",
+               {sha256_hex(token)});
   } else if (factor == "totp") {
     if (user->totp_secret.empty()) {
-      return tl::unexpected(api_error(400, "totp_not_enrolled",
-                                      "no authenticator app is enrolled for this account; use the email passcode"));
+      return tl::unexpected(
+          api_error(400, "totp_not_enrolled",
+                    "no authenticator app is enrolled for this account; use the email passcode"));
     }
     auto step_now = auth::totp_step(now);
     auto key = auth::base32_decode(user->totp_secret);
@@ -715,8 +787,9 @@ ApiResult<json::object> Portal::mfa_verify(const json::object& body) {
     return tl::unexpected(validation_error({{"factor", "must be \"email\" or \"totp\""}}));
   }
   if (!ok) {
-    auto err = record_failure(user->email, now,
-                              api_error(401, "mfa_failed", "the one-time passcode is wrong, expired or already used"));
+    auto err = record_failure(
+        user->email, now,
+        api_error(401, "mfa_failed", "the one-time passcode is wrong, expired or already used"));
     tx.commit();
     return tl::unexpected(err);
   }
@@ -725,9 +798,10 @@ ApiResult<json::object> Portal::mfa_verify(const json::object& body) {
   m_db.run("UPDATE users SET last_login_at = ? WHERE id = ?", {unix_of(now), user->id});
   if (password_expired) {
     std::string change = "pwc_" + random_token();
-    m_db.run("INSERT INTO mfa_challenges(token_hash, user_id, stage, password_expired, expires_at) "
-             "VALUES (?, ?, 'password_change', 1, ?)",
-             {sha256_hex(change), user->id, unix_of(now + k_email_code_ttl)});
+    m_db.run(
+        "INSERT INTO mfa_challenges(token_hash, user_id, stage, password_expired, expires_at) "
+        "VALUES (?, ?, 'password_change', 1, ?)",
+        {sha256_hex(change), user->id, unix_of(now + k_email_code_ttl)});
     tx.commit();
     return json::object{{"password_change_required", true},
                         {"password_change_token", change},
@@ -743,10 +817,12 @@ ApiResult<json::object> Portal::start_session(const User& u, SysTime now) {
   std::string token = "pps_" + random_token();
   auto absolute = now + k_session_absolute;
   auto expires = now + k_session_idle;
-  m_db.run("INSERT INTO sessions(token_hash, user_id, created_at, expires_at, absolute_expires_at) "
-           "VALUES (?, ?, ?, ?, ?)",
-           {sha256_hex(token), u.id, unix_of(now), unix_of(expires), unix_of(absolute)});
-  return json::object{{"token", token}, {"expires_at", format_iso8601(expires)}, {"user", profile_json(u, now)}};
+  m_db.run(
+      "INSERT INTO sessions(token_hash, user_id, created_at, expires_at, absolute_expires_at) "
+      "VALUES (?, ?, ?, ?, ?)",
+      {sha256_hex(token), u.id, unix_of(now), unix_of(expires), unix_of(absolute)});
+  return json::object{
+      {"token", token}, {"expires_at", format_iso8601(expires)}, {"user", profile_json(u, now)}};
 }
 
 ApiResult<json::object> Portal::expired_password_change(const json::object& body) {
@@ -756,15 +832,18 @@ ApiResult<json::object> Portal::expired_password_change(const json::object& body
   {
     std::lock_guard lock(m_mutex);
     SysTime now = now_locked();
-    auto st = m_db.query("SELECT user_id FROM mfa_challenges WHERE token_hash = ? AND stage = 'password_change' "
-                         "AND used = 0 AND expires_at > ?",
-                         {sha256_hex(token), unix_of(now)});
+    auto st = m_db.query(
+        "SELECT user_id FROM mfa_challenges WHERE token_hash = ? AND stage = 'password_change' "
+        "AND used = 0 AND expires_at > ?",
+        {sha256_hex(token), unix_of(now)});
     if (!st.step()) {
-      return tl::unexpected(api_error(401, "mfa_token_invalid", "the password change has expired; log in again"));
+      return tl::unexpected(
+          api_error(401, "mfa_token_invalid", "the password change has expired; log in again"));
     }
     user = find_user_by_id(st.text(0));
   }
-  if (auto why = records::password_problem(password, user->email, user->first_name, user->last_name)) {
+  if (auto why =
+          records::password_problem(password, user->email, user->first_name, user->last_name)) {
     return tl::unexpected(password_rejected(*why));
   }
   if (verify_password(password, user->password_hash)) {
@@ -774,11 +853,14 @@ ApiResult<json::object> Portal::expired_password_change(const json::object& body
   std::lock_guard lock(m_mutex);
   SysTime now = now_locked();
   Transaction tx(m_db);
-  if (m_db.run("UPDATE mfa_challenges SET used = 1 WHERE token_hash = ? AND used = 0", {sha256_hex(token)}) == 0) {
-    return tl::unexpected(api_error(401, "mfa_token_invalid", "the password change has expired; log in again"));
+  if (m_db.run("UPDATE mfa_challenges SET used = 1 WHERE token_hash = ? AND used = 0",
+               {sha256_hex(token)}) == 0) {
+    return tl::unexpected(
+        api_error(401, "mfa_token_invalid", "the password change has expired; log in again"));
   }
-  m_db.run("UPDATE users SET password_hash = ?, password_changed_at = ?, updated_at = ? WHERE id = ?",
-           {hash, unix_of(now), unix_of(now), user->id});
+  m_db.run(
+      "UPDATE users SET password_hash = ?, password_changed_at = ?, updated_at = ? WHERE id = ?",
+      {hash, unix_of(now), unix_of(now), user->id});
   user->password_changed_at = unix_of(now);
   auto session = start_session(*user, now);
   tx.commit();
@@ -789,8 +871,9 @@ ApiResult<json::object> Portal::password_reset(const json::object& body) {
   std::string email = records::normalize_email(str(body, "email"));
   std::string code = str(body, "code");
   std::string password = str(body, "new_password");
-  auto invalid = api_error(400, "invalid_code", "the reset code is wrong or has expired; "
-                                                "ask your administrator to send a new one");
+  auto invalid = api_error(400, "invalid_code",
+                           "the reset code is wrong or has expired; "
+                           "ask your administrator to send a new one");
   std::optional<User> user;
   {
     std::lock_guard lock(m_mutex);
@@ -799,9 +882,10 @@ ApiResult<json::object> Portal::password_reset(const json::object& body) {
     user = find_user_by_email(email);
     bool valid = false;
     if (user) {
-      auto st = m_db.query("SELECT 1 FROM codes WHERE user_id = ? AND purpose = 'password_reset' AND used = 0 "
-                           "AND expires_at > ? AND code_hash = ?",
-                           {user->id, unix_of(now), code_hash(user->id, code)});
+      auto st = m_db.query(
+          "SELECT 1 FROM codes WHERE user_id = ? AND purpose = 'password_reset' AND used = 0 "
+          "AND expires_at > ? AND code_hash = ?",
+          {user->id, unix_of(now), code_hash(user->id, code)});
       valid = st.step();
     }
     if (!valid) {
@@ -811,20 +895,23 @@ ApiResult<json::object> Portal::password_reset(const json::object& body) {
       return tl::unexpected(err);
     }
   }
-  if (auto why = records::password_problem(password, user->email, user->first_name, user->last_name)) {
+  if (auto why =
+          records::password_problem(password, user->email, user->first_name, user->last_name)) {
     return tl::unexpected(password_rejected(*why));
   }
   std::string hash = hash_password(password);
   std::lock_guard lock(m_mutex);
   SysTime now = now_locked();
   Transaction tx(m_db);
-  if (m_db.run("UPDATE codes SET used = 1 WHERE user_id = ? AND purpose = 'password_reset' AND used = 0 "
-               "AND code_hash = ?",
-               {user->id, code_hash(user->id, code)}) == 0) {
+  if (m_db.run(
+          "UPDATE codes SET used = 1 WHERE user_id = ? AND purpose = 'password_reset' AND used = 0 "
+          "AND code_hash = ?",
+          {user->id, code_hash(user->id, code)}) == 0) {
     return tl::unexpected(invalid);
   }
-  m_db.run("UPDATE users SET password_hash = ?, password_changed_at = ?, updated_at = ? WHERE id = ?",
-           {hash, unix_of(now), unix_of(now), user->id});
+  m_db.run(
+      "UPDATE users SET password_hash = ?, password_changed_at = ?, updated_at = ? WHERE id = ?",
+      {hash, unix_of(now), unix_of(now), user->id});
   m_db.run("UPDATE sessions SET revoked = 1 WHERE user_id = ?", {user->id});
   m_db.run("DELETE FROM login_guards WHERE email = ?", {email});
   invalidate_sessions_locked();
@@ -835,7 +922,8 @@ ApiResult<json::object> Portal::password_reset(const json::object& body) {
 // ---- sessions and profile ------------------------------------------------------------------
 
 ApiResult<std::string> Portal::authenticate(std::string_view token) {
-  auto invalid = api_error(401, "session_invalid", "not signed in, or the session has expired; log in again");
+  auto invalid =
+      api_error(401, "session_invalid", "not signed in, or the session has expired; log in again");
   if (token.empty()) return tl::unexpected(invalid);
   std::string hash = sha256_hex(token);
   std::lock_guard lock(m_mutex);
@@ -857,14 +945,16 @@ ApiResult<std::string> Portal::authenticate(std::string_view token) {
   }
   CachedSession s;
   {
-    auto st = m_db.query("SELECT s.user_id, s.absolute_expires_at FROM sessions s JOIN users u ON u.id = s.user_id "
-                         "WHERE s.token_hash = ? AND s.revoked = 0 AND s.expires_at > ? AND u.status = 'active'",
-                         {hash, t});
+    auto st = m_db.query(
+        "SELECT s.user_id, s.absolute_expires_at FROM sessions s JOIN users u ON u.id = s.user_id "
+        "WHERE s.token_hash = ? AND s.revoked = 0 AND s.expires_at > ? AND u.status = 'active'",
+        {hash, t});
     if (!st.step()) return tl::unexpected(invalid);
     s.user_id = st.text(0);
     s.absolute_expires_at = st.integer(1);
   }
-  s.expires_at = s.stored_expires_at = std::min(unix_of(now + k_session_idle), s.absolute_expires_at);
+  s.expires_at = s.stored_expires_at =
+      std::min(unix_of(now + k_session_idle), s.absolute_expires_at);
   m_db.run("UPDATE sessions SET expires_at = ? WHERE token_hash = ?", {s.expires_at, hash});
   if (m_sessions.size() >= k_session_cache_limit) m_sessions.clear();
   return m_sessions.insert_or_assign(hash, std::move(s)).first->second.user_id;
@@ -876,14 +966,17 @@ ApiResult<json::object> Portal::refresh(std::string_view token) {
   std::lock_guard lock(m_mutex);
   SysTime now = now_locked();
   Transaction tx(m_db);
-  auto st = m_db.query("SELECT absolute_expires_at FROM sessions WHERE token_hash = ?", {sha256_hex(token)});
+  auto st = m_db.query("SELECT absolute_expires_at FROM sessions WHERE token_hash = ?",
+                       {sha256_hex(token)});
   st.step();
   auto absolute = st.integer(0);
   std::string fresh = "pps_" + random_token();
   auto expires = std::min(unix_of(now + k_session_idle), absolute);
   m_db.run("UPDATE sessions SET revoked = 1 WHERE token_hash = ?", {sha256_hex(token)});
-  m_db.run("INSERT INTO sessions(token_hash, user_id, created_at, expires_at, absolute_expires_at) VALUES (?, ?, ?, ?, ?)",
-           {sha256_hex(fresh), *user_id, unix_of(now), expires, absolute});
+  m_db.run(
+      "INSERT INTO sessions(token_hash, user_id, created_at, expires_at, absolute_expires_at) "
+      "VALUES (?, ?, ?, ?, ?)",
+      {sha256_hex(fresh), *user_id, unix_of(now), expires, absolute});
   tx.commit();
   m_sessions.erase(sha256_hex(token));
   return json::object{{"token", fresh}, {"expires_at", format_iso8601(time_of(expires))}};
@@ -905,7 +998,8 @@ ApiResult<json::object> Portal::profile(const std::string& user_id) {
   return profile_json(*user, now_locked());
 }
 
-ApiResult<json::object> Portal::update_profile(const std::string& user_id, const json::object& body) {
+ApiResult<json::object> Portal::update_profile(const std::string& user_id,
+                                               const json::object& body) {
   auto problems = records::validate_record("profile", body);
   if (!problems.empty()) return tl::unexpected(validation_error(problems));
   std::lock_guard lock(m_mutex);
@@ -916,9 +1010,12 @@ ApiResult<json::object> Portal::update_profile(const std::string& user_id, const
   if (body.contains("email")) {
     std::string email = records::normalize_email(str(body, "email"));
     if (email != user->email) {
-      auto st = m_db.query("SELECT 1 FROM users WHERE email = ? AND status NOT IN ('disabled', 'rejected')", {email});
+      auto st = m_db.query(
+          "SELECT 1 FROM users WHERE email = ? AND status NOT IN ('disabled', 'rejected')",
+          {email});
       if (st.step()) {
-        return tl::unexpected(api_error(409, "email_taken", "another account already uses this email address"));
+        return tl::unexpected(
+            api_error(409, "email_taken", "another account already uses this email address"));
       }
       user->email = email;
     }
@@ -927,8 +1024,11 @@ ApiResult<json::object> Portal::update_profile(const std::string& user_id, const
   if (body.contains("last_name")) user->last_name = str(body, "last_name");
   if (body.contains("phone")) user->phone = records::normalize_us_phone(str(body, "phone"));
   if (body.contains("fax")) user->fax = records::normalize_us_phone(str(body, "fax"));
-  m_db.run("UPDATE users SET email = ?, first_name = ?, last_name = ?, phone = ?, fax = ?, updated_at = ? WHERE id = ?",
-           {user->email, user->first_name, user->last_name, user->phone, user->fax, unix_of(now), user->id});
+  m_db.run(
+      "UPDATE users SET email = ?, first_name = ?, last_name = ?, phone = ?, fax = ?, updated_at = "
+      "? WHERE id = ?",
+      {user->email, user->first_name, user->last_name, user->phone, user->fax, unix_of(now),
+       user->id});
   if (old_email != user->email) {
     send_mail(old_email, "Your provider portal email address was changed", "email-changed",
               "The email address of your provider portal account was changed to " + user->email +
@@ -939,7 +1039,8 @@ ApiResult<json::object> Portal::update_profile(const std::string& user_id, const
   return profile_json(*user, now);
 }
 
-ApiResult<json::object> Portal::change_password(const std::string& user_id, const json::object& body) {
+ApiResult<json::object> Portal::change_password(const std::string& user_id,
+                                                const json::object& body) {
   std::optional<User> user;
   {
     std::lock_guard lock(m_mutex);
@@ -949,14 +1050,16 @@ ApiResult<json::object> Portal::change_password(const std::string& user_id, cons
     return tl::unexpected(api_error(401, "invalid_credentials", "the current password is wrong"));
   }
   std::string password = str(body, "new_password");
-  if (auto why = records::password_problem(password, user->email, user->first_name, user->last_name)) {
+  if (auto why =
+          records::password_problem(password, user->email, user->first_name, user->last_name)) {
     return tl::unexpected(password_rejected(*why));
   }
   std::string hash = hash_password(password);
   std::lock_guard lock(m_mutex);
   SysTime now = now_locked();
-  m_db.run("UPDATE users SET password_hash = ?, password_changed_at = ?, updated_at = ? WHERE id = ?",
-           {hash, unix_of(now), unix_of(now), user->id});
+  m_db.run(
+      "UPDATE users SET password_hash = ?, password_changed_at = ?, updated_at = ? WHERE id = ?",
+      {hash, unix_of(now), unix_of(now), user->id});
   return json::object{{"status", "password_changed"}};
 }
 
@@ -980,12 +1083,15 @@ ApiResult<json::object> Portal::totp_confirm(const std::string& user_id, const j
   auto step_now = static_cast<std::int64_t>(auth::totp_step(now));
   for (std::int64_t step = step_now - 1; step <= step_now + 1; ++step) {
     if (constant_time_equal(auth::hotp(*key, static_cast<std::uint64_t>(step)), code)) {
-      m_db.run("UPDATE users SET totp_secret = totp_pending, totp_pending = NULL, totp_last_step = ? WHERE id = ?",
-               {step, user_id});
+      m_db.run(
+          "UPDATE users SET totp_secret = totp_pending, totp_pending = NULL, totp_last_step = ? "
+          "WHERE id = ?",
+          {step, user_id});
       return json::object{{"totp_enrolled", true}};
     }
   }
-  return tl::unexpected(api_error(401, "mfa_failed", "the code from the authenticator app is wrong or expired"));
+  return tl::unexpected(
+      api_error(401, "mfa_failed", "the code from the authenticator app is wrong or expired"));
 }
 
 ApiResult<json::object> Portal::totp_disable(const std::string& user_id, const json::object& body) {
@@ -1021,14 +1127,20 @@ bool Portal::admin_token_matches(std::string_view token) {
 ApiResult<json::object> Portal::admin_registrations(std::string_view status) {
   std::lock_guard lock(m_mutex);
   json::array list;
-  auto st = m_db.query("SELECT u.id, u.email, u.first_name, u.last_name, u.provider_type, u.npi, u.status, "
-                       "u.created_at, o.name FROM users u JOIN organizations o ON o.id = u.organization_id "
-                       "WHERE (? = '' OR u.status = ?) ORDER BY u.created_at",
-                       {std::string(status), std::string(status)});
+  auto st = m_db.query(
+      "SELECT u.id, u.email, u.first_name, u.last_name, u.provider_type, u.npi, u.status, "
+      "u.created_at, o.name FROM users u JOIN organizations o ON o.id = u.organization_id "
+      "WHERE (? = '' OR u.status = ?) ORDER BY u.created_at",
+      {std::string(status), std::string(status)});
   while (st.step()) {
-    list.push_back(json::object{{"id", st.text(0)}, {"email", st.text(1)}, {"first_name", st.text(2)},
-                                {"last_name", st.text(3)}, {"provider_type", st.text(4)}, {"npi", st.text(5)},
-                                {"status", st.text(6)}, {"created_at", format_iso8601(time_of(st.integer(7)))},
+    list.push_back(json::object{{"id", st.text(0)},
+                                {"email", st.text(1)},
+                                {"first_name", st.text(2)},
+                                {"last_name", st.text(3)},
+                                {"provider_type", st.text(4)},
+                                {"npi", st.text(5)},
+                                {"status", st.text(6)},
+                                {"created_at", format_iso8601(time_of(st.integer(7)))},
                                 {"organization", st.text(8)}});
   }
   return json::object{{"registrations", std::move(list)}};
@@ -1039,7 +1151,8 @@ ApiResult<json::object> Portal::admin_action(std::string_view action, std::strin
   std::lock_guard lock(m_mutex);
   SysTime now = now_locked();
   auto user = find_user_by_email(email);
-  if (!user) return tl::unexpected(api_error(404, "account_not_found", "no account has this email address"));
+  if (!user)
+    return tl::unexpected(api_error(404, "account_not_found", "no account has this email address"));
   auto invalid_state = [&](const std::string& need) {
     return tl::unexpected(api_error(409, "invalid_state",
                                     "the account is " + user->status + "; " + std::string(action) +
@@ -1052,47 +1165,71 @@ ApiResult<json::object> Portal::admin_action(std::string_view action, std::strin
     if (user->status != "pending_review") return invalid_state("pending review");
     status = "email_unverified";
     std::string code = random_digits(8);
-    m_db.run("INSERT INTO codes(user_id, purpose, code_hash, expires_at, created_at) VALUES (?, 'verify_email', ?, ?, ?)",
-             {user->id, code_hash(user->id, code), unix_of(now + std::chrono::days{7}), unix_of(now)});
-    m_db.run("UPDATE users SET status = ?, updated_at = ? WHERE id = ?", {status, unix_of(now), user->id});
+    m_db.run(
+        "INSERT INTO codes(user_id, purpose, code_hash, expires_at, created_at) VALUES (?, "
+        "'verify_email', ?, ?, ?)",
+        {user->id, code_hash(user->id, code), unix_of(now + std::chrono::days{7}), unix_of(now)});
+    m_db.run("UPDATE users SET status = ?, updated_at = ? WHERE id = ?",
+             {status, unix_of(now), user->id});
     send_mail(email, "Verify your email address for the provider portal", "verify-email",
-              "Hello " + user->first_name + ",\n\nYour provider portal registration was approved.\n"
-              "Verify your email address with this code: " + code + "\n\n"
-              "  provportal verify-email --email " + email + " --code " + code + "\n\n"
-              "The code expires in 7 days (at " + format_iso8601(now + std::chrono::days{7}) + ").\n",
+              "Hello " + user->first_name +
+                  ",\n\nYour provider portal registration was approved.\n"
+                  "Verify your email address with this code: " +
+                  code +
+                  "\n\n"
+                  "  provportal verify-email --email " +
+                  email + " --code " + code +
+                  "\n\n"
+                  "The code expires in 7 days (at " +
+                  format_iso8601(now + std::chrono::days{7}) + ").\n",
               now);
   } else if (action == "reject") {
     if (user->status != "pending_review") return invalid_state("pending review");
     status = "rejected";
-    m_db.run("UPDATE users SET status = ?, updated_at = ? WHERE id = ?", {status, unix_of(now), user->id});
+    m_db.run("UPDATE users SET status = ?, updated_at = ? WHERE id = ?",
+             {status, unix_of(now), user->id});
     send_mail(email, "Your provider portal registration was not approved", "registration-rejected",
-              "Hello " + user->first_name + ",\n\nYour registration for the provider portal was not approved.\n"
-              "Contact the health plan's provider services if you think this is a mistake.\n",
+              "Hello " + user->first_name +
+                  ",\n\nYour registration for the provider portal was not approved.\n"
+                  "Contact the health plan's provider services if you think this is a mistake.\n",
               now);
   } else if (action == "disable") {
     if (user->status == "disabled") return invalid_state("not disabled already");
     status = "disabled";
-    m_db.run("UPDATE users SET status = ?, updated_at = ? WHERE id = ?", {status, unix_of(now), user->id});
+    m_db.run("UPDATE users SET status = ?, updated_at = ? WHERE id = ?",
+             {status, unix_of(now), user->id});
     m_db.run("UPDATE sessions SET revoked = 1 WHERE user_id = ?", {user->id});
     invalidate_sessions_locked();
   } else if (action == "unlock") {
     if (user->status != "active") return invalid_state("active");
     m_db.run("DELETE FROM login_guards WHERE email = ?", {email});
-    m_db.run("UPDATE users SET activated_at = ?, updated_at = ? WHERE id = ?", {unix_of(now), unix_of(now), user->id});
+    m_db.run("UPDATE users SET activated_at = ?, updated_at = ? WHERE id = ?",
+             {unix_of(now), unix_of(now), user->id});
   } else if (action == "reset-password") {
     if (user->status != "active") return invalid_state("active");
     std::string code = random_digits(8);
-    m_db.run("UPDATE codes SET used = 1 WHERE user_id = ? AND purpose = 'password_reset' AND used = 0", {user->id});
-    m_db.run("INSERT INTO codes(user_id, purpose, code_hash, expires_at, created_at) VALUES (?, 'password_reset', ?, ?, ?)",
-             {user->id, code_hash(user->id, code), unix_of(now + std::chrono::hours{1}), unix_of(now)});
+    m_db.run(
+        "UPDATE codes SET used = 1 WHERE user_id = ? AND purpose = 'password_reset' AND used = 0",
+        {user->id});
+    m_db.run(
+        "INSERT INTO codes(user_id, purpose, code_hash, expires_at, created_at) VALUES (?, "
+        "'password_reset', ?, ?, ?)",
+        {user->id, code_hash(user->id, code), unix_of(now + std::chrono::hours{1}), unix_of(now)});
     send_mail(email, "Reset your provider portal password", "password-reset",
-              "Hello " + user->first_name + ",\n\nAn administrator started a password reset for your account.\n"
-              "Your reset code is: " + code + "\n\n"
-              "  provportal reset-password --email " + email + " --code " + code + "\n\n"
-              "The code expires in 1 hour (at " + format_iso8601(now + std::chrono::hours{1}) + ").\n",
+              "Hello " + user->first_name +
+                  ",\n\nAn administrator started a password reset for your account.\n"
+                  "Your reset code is: " +
+                  code +
+                  "\n\n"
+                  "  provportal reset-password --email " +
+                  email + " --code " + code +
+                  "\n\n"
+                  "The code expires in 1 hour (at " +
+                  format_iso8601(now + std::chrono::hours{1}) + ").\n",
               now);
   } else {
-    return tl::unexpected(api_error(404, "not_found", "unknown administrative action: " + quotable(action)));
+    return tl::unexpected(
+        api_error(404, "not_found", "unknown administrative action: " + quotable(action)));
   }
   tx.commit();
   return json::object{{"email", email}, {"status", status}, {"action", action}};

@@ -98,11 +98,15 @@ class Portal {
   ApiResult<boost::json::object> refresh(std::string_view token);
   ApiResult<boost::json::object> logout(std::string_view token);
   ApiResult<boost::json::object> profile(const std::string& user_id);
-  ApiResult<boost::json::object> update_profile(const std::string& user_id, const boost::json::object& body);
-  ApiResult<boost::json::object> change_password(const std::string& user_id, const boost::json::object& body);
+  ApiResult<boost::json::object> update_profile(const std::string& user_id,
+                                                const boost::json::object& body);
+  ApiResult<boost::json::object> change_password(const std::string& user_id,
+                                                 const boost::json::object& body);
   ApiResult<boost::json::object> totp_begin(const std::string& user_id);
-  ApiResult<boost::json::object> totp_confirm(const std::string& user_id, const boost::json::object& body);
-  ApiResult<boost::json::object> totp_disable(const std::string& user_id, const boost::json::object& body);
+  ApiResult<boost::json::object> totp_confirm(const std::string& user_id,
+                                              const boost::json::object& body);
+  ApiResult<boost::json::object> totp_disable(const std::string& user_id,
+                                              const boost::json::object& body);
 
   // Eligibility (schemas/eligibility.schema.json → docs/api.md), the date of service defaulting
   // to today in America/Chicago on the portal's clock; and the health plans. Lock-free but for
@@ -123,22 +127,26 @@ class Portal {
   // idempotency key, the order and the key are committed in one transaction, so a retry after
   // a crash is answered from the stored answer; another body under the key is a 409.
   CaseSubmission submit_case(const std::string& user_id, const boost::json::object& body,
-                             std::string_view idempotency_key = {}, std::string_view request_hash = {});
+                             std::string_view idempotency_key = {},
+                             std::string_view request_hash = {});
   ApiResult<boost::json::object> get_case(const std::string& user_id, std::string_view order_id);
   // GET /v1/orders: the query parameters as given.
   ApiResult<boost::json::object> search_orders(const std::string& user_id,
                                                const std::map<std::string, std::string>& query);
   // Stores an uploaded document (the body already in `body.file`, which is moved or removed):
   // the document object plus "deduplicated" (true: the same content was already on the order).
-  ApiResult<boost::json::object> upload_document(const std::string& user_id, std::string_view order_id,
-                                                 const DocumentUpload& upload, const UploadedBody& body);
+  ApiResult<boost::json::object> upload_document(const std::string& user_id,
+                                                 std::string_view order_id,
+                                                 const DocumentUpload& upload,
+                                                 const UploadedBody& body);
   // Whether the caller's organisation has this order (to refuse an upload before its body).
   bool order_visible(const std::string& user_id, std::string_view order_id);
   // The PDF bytes of a determination letter.
   ApiResult<std::string> letter_pdf(const std::string& user_id, std::string_view letter_id);
   // An administrator's decision on a pended or needs-documents order (409 otherwise):
   // {"decision": approve|deny|partial, "approved_units"?: {code: n}, "note"?}.
-  ApiResult<boost::json::object> decide_case(std::string_view order_id, const boost::json::object& body);
+  ApiResult<boost::json::object> decide_case(std::string_view order_id,
+                                             const boost::json::object& body);
   // Where uploads are streamed to before they are checked: DATA_DIR/documents/tmp.
   std::filesystem::path upload_dir() const { return m_data_dir / "documents" / "tmp"; }
 
@@ -146,14 +154,16 @@ class Portal {
   // seeded timelines on the portal's clock. Only the caller's organisation's claims exist for it.
   // POST /v1/claims/status: a claim_status record plus an optional changed_since →
   // {ref?, as_of, changed_since, claims}; 422 validation_failed or claim_status_rejected.
-  ApiResult<boost::json::object> claim_status(const std::string& user_id, const boost::json::object& body);
+  ApiResult<boost::json::object> claim_status(const std::string& user_id,
+                                              const boost::json::object& body);
   // GET /v1/claims: the claims that changed in (changed_since, as_of], paged with tokens that pin
   // as_of → {as_of, changed_since, claims, next_page_token}; 400 on bad parameters.
   ApiResult<boost::json::object> claims_feed(const std::string& user_id,
                                              const std::map<std::string, std::string>& query);
   // GET /v1/claims/{claim_number}: one claim now; 404 not_found when it is another
   // organisation's or not received yet.
-  ApiResult<boost::json::object> get_claim(const std::string& user_id, std::string_view claim_number);
+  ApiResult<boost::json::object> get_claim(const std::string& user_id,
+                                           std::string_view claim_number);
   const ClaimCatalog& claims() const { return *m_claims; }
 
   // Administration: approve, reject, disable, unlock (also reactivates an inactive account),
@@ -183,8 +193,8 @@ class Portal {
   // Prior authorization (prior_auth.cpp).
   std::string organization_of_locked(const std::string& user_id);
   void apply_due_reviews_locked(SysTime now);
-  std::optional<boost::json::object> order_json_locked(const std::string& org_id, std::string_view order_id,
-                                                       SysTime now);
+  std::optional<boost::json::object> order_json_locked(const std::string& org_id,
+                                                       std::string_view order_id, SysTime now);
   // Day 0 of the claims (the stored epoch, or today until one is stored).
   ClaimCalendar claim_calendar_locked();
   void decide_locked(const std::string& order_id, Decision decision,
@@ -217,9 +227,9 @@ class Portal {
   std::int64_t m_data_version = -1;
   std::chrono::steady_clock::time_point m_data_version_checked;
   std::unordered_map<std::string, CachedSession> m_sessions;  // by token hash
-  std::shared_ptr<const Roster> m_roster;  // set by the constructor and load_seed
+  std::shared_ptr<const Roster> m_roster;              // set by the constructor and load_seed
   std::shared_ptr<const SolutionCatalog> m_solutions;  // likewise
-  std::shared_ptr<const ClaimCatalog> m_claims;         // likewise
+  std::shared_ptr<const ClaimCatalog> m_claims;        // likewise
   std::filesystem::path m_data_dir;
 };
 

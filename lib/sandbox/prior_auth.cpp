@@ -1278,8 +1278,7 @@ ApiResult<json::object> Portal::decide_case(std::string_view order_id, const jso
   apply_due_reviews_locked(now);
   auto order = find_order(m_db, "", order_id);
   if (!order)
-    return tl::unexpected(
-        api_error(404, "not_found", "no order has the ID " + quotable(order_id)));
+    return tl::unexpected(api_error(404, "not_found", "no order has the ID " + quotable(order_id)));
   if (!is_open(order->status)) {
     return tl::unexpected(api_error(409, "invalid_state",
                                     "order " + order->order_id + " is " + order->status +

@@ -159,7 +159,8 @@ struct HashedFileBody {
     }
     bool write(const void* data, std::size_t n) {
       m_size += n;
-      return std::fwrite(data, 1, n, m_file.get()) == n && EVP_DigestUpdate(m_sha.get(), data, n) == 1;
+      return std::fwrite(data, 1, n, m_file.get()) == n &&
+             EVP_DigestUpdate(m_sha.get(), data, n) == 1;
     }
     // Flushes and closes the file; false when the data did not all reach it.
     bool close() { return m_file && std::fclose(m_file.release()) == 0; }
@@ -197,7 +198,8 @@ struct HashedFileBody {
     template <class ConstBufferSequence>
     std::size_t put(const ConstBufferSequence& buffers, beast::error_code& ec) {
       std::size_t n = 0;
-      for (auto it = asio::buffer_sequence_begin(buffers); it != asio::buffer_sequence_end(buffers); ++it) {
+      for (auto it = asio::buffer_sequence_begin(buffers); it != asio::buffer_sequence_end(buffers);
+           ++it) {
         asio::const_buffer b = *it;
         if (!m_body.write(b.data(), b.size())) {
           ec = boost::system::errc::make_error_code(boost::system::errc::io_error);
@@ -370,8 +372,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void start_stream(HttpRequest req) {
     const ServerOptions& opts = m_server.options();
     auto too_large = [&] {
-      return error_response(413, "document_too_large",
-                            "the body exceeds the limit of " + std::to_string(opts.streamed_body_limit) + " bytes");
+      return error_response(
+          413, "document_too_large",
+          "the body exceeds the limit of " + std::to_string(opts.streamed_body_limit) + " bytes");
     };
     auto length = m_parser->content_length();
     if (length && *length > opts.streamed_body_limit) return send_error(too_large());
@@ -388,7 +391,8 @@ class Session : public std::enable_shared_from_this<Session> {
     bool expect_continue = iequals(m_parser->get()[bhttp::field::expect], "100-continue");
     std::error_code fs_ec;
     std::filesystem::create_directories(opts.stream_dir, fs_ec);
-    m_stream_file = (std::filesystem::path(opts.stream_dir) / ("upload-" + random_token(12))).string();
+    m_stream_file =
+        (std::filesystem::path(opts.stream_dir) / ("upload-" + random_token(12))).string();
     m_stream_parser.emplace(std::move(*m_parser));
     m_parser.reset();
     m_stream_parser->body_limit(opts.streamed_body_limit);
@@ -418,7 +422,8 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec == bhttp::error::body_limit) {
       return send_error(error_response(413, "document_too_large",
                                        "the body exceeds the limit of " +
-                                           std::to_string(m_server.options().streamed_body_limit) + " bytes"));
+                                           std::to_string(m_server.options().streamed_body_limit) +
+                                           " bytes"));
     }
     if (ec) return;  // timeout, reset, disk full: the file goes with the session
     if (!m_stream_parser->is_done()) return read_stream_some();

@@ -49,10 +49,10 @@ using Handler = std::function<HttpResponse(const HttpRequest&)>;
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
-  std::uint16_t port = 0;   // 0: the kernel picks a free port (see Server::port())
-  std::string cert_file;    // PEM server certificate chain
-  std::string key_file;     // PEM private key
-  std::string client_ca_file;  // when set, clients must present a certificate signed by it
+  std::uint16_t port = 0;             // 0: the kernel picks a free port (see Server::port())
+  std::string cert_file;              // PEM server certificate chain
+  std::string key_file;               // PEM private key
+  std::string client_ca_file;         // when set, clients must present a certificate signed by it
   std::size_t body_limit = 1u << 20;  // larger bodies get 413 with a JSON error
   unsigned threads = 0;               // 0: one per core, at least 2
   // When set, requests may get injected faults (see faults.hpp); the server acts them out,

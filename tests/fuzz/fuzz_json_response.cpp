@@ -21,8 +21,14 @@ constexpr std::array<int, 24> k_statuses{200, 201, 202, 204, 400, 401, 403, 404,
                                          405, 409, 413, 422, 423, 429, 500, 501,
                                          502, 503, 504, 0,   99,  302, 600, 999};
 
-constexpr std::array<const char*, 8> k_retry_after{
-    nullptr, "120", "0", "9999999", "18446744073709551616", "abc", "", "Wed, 21 Oct 2015 07:28:00 GMT"};
+constexpr std::array<const char*, 8> k_retry_after{nullptr,
+                                                   "120",
+                                                   "0",
+                                                   "9999999",
+                                                   "18446744073709551616",
+                                                   "abc",
+                                                   "",
+                                                   "Wed, 21 Oct 2015 07:28:00 GMT"};
 
 [[noreturn]] void contract_broken(const char* what, const std::string& detail = {}) {
   std::fprintf(stderr, "fuzz_json_response: contract broken: %s%s%s\n", what,

@@ -75,7 +75,8 @@ bool first_time(const std::string& schema, const boost::json::object& fields) {
 void validate(const std::string& schema, const boost::json::object& fields) {
   if (!first_time(schema, fields)) return;
   for (const auto& p : portal::records::validate_record(schema, fields)) {
-    if (p.message.empty()) contract_broken("a field error without a message", schema + ": " + p.field);
+    if (p.message.empty())
+      contract_broken("a field error without a message", schema + ": " + p.field);
   }
 }
 
@@ -129,7 +130,8 @@ void set_error(Outcome& outcome, const std::string& name, std::string_view messa
     }
     outcome.error_line = line;
   }
-  if (auto colon = message.find(": "); colon != std::string_view::npos) message.remove_prefix(colon + 2);
+  if (auto colon = message.find(": "); colon != std::string_view::npos)
+    message.remove_prefix(colon + 2);
   outcome.error = without_numbers(message);
 }
 
@@ -147,8 +149,10 @@ Outcome read_all(const std::string& text, const batch::ReaderLimits& limits, std
     auto next = reader->next();
     if (!next) {
       const auto& error = next.error();
-      if (error.kind != portal::ErrorKind::input) contract_broken("an error that is not ErrorKind::input");
-      if (!starts_with(error.message, name + ":")) contract_broken("an error that does not name the file", error.message);
+      if (error.kind != portal::ErrorKind::input)
+        contract_broken("an error that is not ErrorKind::input");
+      if (!starts_with(error.message, name + ":"))
+        contract_broken("an error that does not name the file", error.message);
       auto again = reader->next();
       if (again || again.error().message != error.message) {
         contract_broken("next() after an error did not repeat it", error.message);
@@ -172,7 +176,8 @@ Outcome read_all(const std::string& text, const batch::ReaderLimits& limits, std
                                batch::canonical_json(record.fields)});
     if (record.problem) {
       if (!record.fields.empty()) contract_broken("a record with a problem and fields");
-      if (!starts_with(*record.problem, "line ")) contract_broken("a problem not starting with \"line N\"", *record.problem);
+      if (!starts_with(*record.problem, "line "))
+        contract_broken("a problem not starting with \"line N\"", *record.problem);
       continue;
     }
     check_record_fields(record, salt);
@@ -190,28 +195,33 @@ void compare(const Outcome& plain, const Outcome& padded, std::size_t shift) {
                       "record " + std::to_string(i) + ": line " + std::to_string(a.line) + " vs " +
                           std::to_string(b.line) + " - " + std::to_string(shift));
     }
-    if (a.problem != b.problem) contract_broken("a chunk boundary changed a record's problem", a.problem + " | " + b.problem);
-    if (a.fields != b.fields) contract_broken("a chunk boundary changed a record's fields", "record " + std::to_string(i));
+    if (a.problem != b.problem)
+      contract_broken("a chunk boundary changed a record's problem", a.problem + " | " + b.problem);
+    if (a.fields != b.fields)
+      contract_broken("a chunk boundary changed a record's fields", "record " + std::to_string(i));
   }
   if (plain.error.has_value() != padded.error.has_value()) {
-    contract_broken("a chunk boundary changed whether the file can be read",
-                    plain.error.value_or("(no error)") + " | " + padded.error.value_or("(no error)"));
+    contract_broken(
+        "a chunk boundary changed whether the file can be read",
+        plain.error.value_or("(no error)") + " | " + padded.error.value_or("(no error)"));
   }
   // libyaml decodes and checks its input ahead of the events it returns, so in a YAML file with
   // several faults, which one stops the reading (and after how many records) depends on where
   // the chunks end. Both readings must still fail, and agree on the records both returned.
   if (k_format == batch::Format::yaml && plain.error) return;
   if (plain.records.size() != padded.records.size()) {
-    contract_broken("a chunk boundary changed the number of records",
-                    std::to_string(plain.records.size()) + " vs " + std::to_string(padded.records.size()));
+    contract_broken(
+        "a chunk boundary changed the number of records",
+        std::to_string(plain.records.size()) + " vs " + std::to_string(padded.records.size()));
   }
   if (plain.error != padded.error) {
-    contract_broken("a chunk boundary changed the error", plain.error.value_or("(none)") + " | " + padded.error.value_or("(none)"));
+    contract_broken("a chunk boundary changed the error",
+                    plain.error.value_or("(none)") + " | " + padded.error.value_or("(none)"));
   }
   if (plain.error_line && padded.error_line && *padded.error_line != *plain.error_line + shift) {
     contract_broken("a chunk boundary changed the error's line",
-                    std::to_string(*plain.error_line) + " vs " + std::to_string(*padded.error_line) + " - " +
-                        std::to_string(shift));
+                    std::to_string(*plain.error_line) + " vs " +
+                        std::to_string(*padded.error_line) + " - " + std::to_string(shift));
   }
 }
 

@@ -40,9 +40,9 @@
 #include <system_error>
 #include <vector>
 
+#include <spdlog/spdlog.h>
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
-#include <spdlog/spdlog.h>
 
 #include "portal/util/clock.hpp"
 #include "sandbox/api.hpp"
@@ -60,7 +60,8 @@ using portal::sandbox::HttpRequest;
 using portal::sandbox::HttpResponse;
 using portal::sandbox::Portal;
 
-constexpr std::array<std::string_view, 6> k_methods{"GET", "POST", "PATCH", "PUT", "DELETE", "HEAD"};
+constexpr std::array<std::string_view, 6> k_methods{"GET", "POST",   "PATCH",
+                                                    "PUT", "DELETE", "HEAD"};
 constexpr std::array<std::string_view, 30> k_routes{
     "/v1/health",
     "/v1/organizations",
@@ -126,7 +127,8 @@ std::string lower(std::string_view s) {
 }
 
 void replace_all(std::string& s, std::string_view from, const std::string& to) {
-  for (std::size_t pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size())) {
+  for (std::size_t pos = s.find(from); pos != std::string::npos;
+       pos = s.find(from, pos + to.size())) {
     s.replace(pos, from.size(), to);
   }
 }
@@ -136,7 +138,8 @@ template <std::size_t N>
 std::string pick(std::string_view text, const std::array<std::string_view, N>& list) {
   if (text.size() < 2 || text[0] != '#' || text[1] < '0' || text[1] > '9') return std::string(text);
   std::size_t i = 1, n = 0;
-  while (i < text.size() && text[i] >= '0' && text[i] <= '9' && i < 6) n = n * 10 + (text[i++] - '0');
+  while (i < text.size() && text[i] >= '0' && text[i] <= '9' && i < 6)
+    n = n * 10 + (text[i++] - '0');
   return std::string(list[n % N]) + std::string(text.substr(i));
 }
 
@@ -146,12 +149,14 @@ class Harness {
   Harness() {
     spdlog::set_level(spdlog::level::off);
     const char* base = std::getenv("PORTAL_FUZZ_TMP");
-    fs::path parent = base && *base ? fs::path(base) : fs::exists("/dev/shm") ? fs::path("/dev/shm")
-                                                                               : fs::temp_directory_path();
+    fs::path parent = base && *base            ? fs::path(base)
+                      : fs::exists("/dev/shm") ? fs::path("/dev/shm")
+                                               : fs::temp_directory_path();
     std::string dir = (parent / "portal-fuzz-XXXXXX").string();
     if (!::mkdtemp(dir.data())) setup_failed("mkdtemp in " + parent.string());
     m_dir = dir;
-    if (const char* every = std::getenv("PORTAL_FUZZ_SLOW_EVERY")) m_slow_every = std::max(1L, std::atol(every));
+    if (const char* every = std::getenv("PORTAL_FUZZ_SLOW_EVERY"))
+      m_slow_every = std::max(1L, std::atol(every));
     m_verbose = std::getenv("PORTAL_FUZZ_VERBOSE") != nullptr;
     m_portal = std::make_unique<Portal>(m_dir / "data");
     m_portal->load_seed(PORTAL_FUZZ_SEED_DIR);
@@ -163,8 +168,11 @@ class Harness {
 
   ~Harness() {
     if (m_verbose || m_logins > 1) {
-      std::fprintf(stderr, "fuzz_sandbox_request: %llu restores, %llu logins, %u accounts, %llu slow routes skipped\n",
-                   static_cast<unsigned long long>(m_restores), static_cast<unsigned long long>(m_logins), m_accounts,
+      std::fprintf(stderr,
+                   "fuzz_sandbox_request: %llu restores, %llu logins, %u accounts, %llu slow "
+                   "routes skipped\n",
+                   static_cast<unsigned long long>(m_restores),
+                   static_cast<unsigned long long>(m_logins), m_accounts,
                    static_cast<unsigned long long>(m_slow_skipped));
     }
     std::error_code ignored;
@@ -198,7 +206,8 @@ class Harness {
 
 void Harness::clear_outbox() {
   std::error_code ignored;
-  for (const auto& e : fs::directory_iterator(m_dir / "data" / "outbox", ignored)) fs::remove(e.path(), ignored);
+  for (const auto& e : fs::directory_iterator(m_dir / "data" / "outbox", ignored))
+    fs::remove(e.path(), ignored);
 }
 
 std::string Harness::newest_code(const std::string& purpose) {
@@ -213,7 +222,8 @@ std::string Harness::newest_code(const std::string& purpose) {
   text << in.rdbuf();
   std::smatch m;
   std::string s = text.str();
-  if (!std::regex_search(s, m, std::regex(R"(code(?: is)?: ([0-9]{6,8}))"))) setup_failed("no code in " + purpose);
+  if (!std::regex_search(s, m, std::regex(R"(code(?: is)?: ([0-9]{6,8}))")))
+    setup_failed("no code in " + purpose);
   return m[1].str();
 }
 
@@ -221,13 +231,19 @@ std::string Harness::newest_code(const std::string& purpose) {
 void Harness::new_account() {
   m_email = "fuzz" + std::to_string(m_accounts++) + "@clinic.example";
   clear_outbox();
-  expect_ok("register", m_portal->register_account(json::object{
-                            {"provider_type", "physician"}, {"npi", "1234567893"}, {"tax_id", "36-1234567"},
-                            {"first_name", "Fuzz"}, {"last_name", "Tester"}, {"email", m_email},
-                            {"phone", "312-555-0142"}, {"fax", "312-555-0143"}, {"accept_terms", true},
-                            {"password", k_password}}));
+  expect_ok("register", m_portal->register_account(json::object{{"provider_type", "physician"},
+                                                                {"npi", "1234567893"},
+                                                                {"tax_id", "36-1234567"},
+                                                                {"first_name", "Fuzz"},
+                                                                {"last_name", "Tester"},
+                                                                {"email", m_email},
+                                                                {"phone", "312-555-0142"},
+                                                                {"fax", "312-555-0143"},
+                                                                {"accept_terms", true},
+                                                                {"password", k_password}}));
   expect_ok("approve", m_portal->admin_action("approve", m_email));
-  expect_ok("verify email", m_portal->verify_email({{"email", m_email}, {"code", newest_code("verify-email")}}));
+  expect_ok("verify email",
+            m_portal->verify_email({{"email", m_email}, {"code", newest_code("verify-email")}}));
 }
 
 // A fresh session token and a fresh unused MFA token for the account, making a new account
@@ -244,7 +260,8 @@ void Harness::log_in() {
     std::string token(first->at("mfa_token").as_string());
     clear_outbox();
     if (!m_portal->mfa_email({{"mfa_token", token}})) continue;
-    auto session = m_portal->mfa_verify({{"mfa_token", token}, {"factor", "email"}, {"code", newest_code("login-passcode")}});
+    auto session = m_portal->mfa_verify(
+        {{"mfa_token", token}, {"factor", "email"}, {"code", newest_code("login-passcode")}});
     if (!session || !session->contains("token")) continue;
     m_session = std::string(session->at("token").as_string());
     return;
@@ -288,11 +305,14 @@ void Harness::run(const std::uint8_t* data, std::size_t size) {
   std::string_view request_line = next_line();
   std::size_t space = request_line.find(' ');
   req.method = pick(request_line.substr(0, space), k_methods);
-  req.target = space == std::string_view::npos ? "/" : pick(request_line.substr(space + 1), k_routes);
+  req.target =
+      space == std::string_view::npos ? "/" : pick(request_line.substr(space + 1), k_routes);
   for (std::string_view line = next_line(); !line.empty(); line = next_line()) {
     std::size_t colon = line.find(':');
-    std::string_view value = colon == std::string_view::npos ? std::string_view() : line.substr(colon + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    std::string_view value =
+        colon == std::string_view::npos ? std::string_view() : line.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+      value.remove_prefix(1);
     req.headers.emplace_back(lower(line.substr(0, colon)), substitute(std::string(value)));
   }
   req.body = substitute(std::string(input));
@@ -333,7 +353,8 @@ void Harness::run(const std::uint8_t* data, std::size_t size) {
   }
   if (resp.status < 200 || resp.status > 599) finding("status " + std::to_string(resp.status), req);
   bool has_request_id = false;
-  for (const auto& [name, value] : resp.headers) has_request_id = has_request_id || name == "X-Request-Id";
+  for (const auto& [name, value] : resp.headers)
+    has_request_id = has_request_id || name == "X-Request-Id";
   if (!has_request_id) finding("no X-Request-Id", req);
   if (resp.status == 204) {
     if (!resp.body.empty()) finding("a 204 with a body", req);
@@ -344,13 +365,17 @@ void Harness::run(const std::uint8_t* data, std::size_t size) {
     if (ec || !body.is_object()) finding("a body that is not a JSON object", req);
     if (resp.status >= 400) {
       const json::value* err = body.as_object().if_contains("error");
-      const json::value* code = err && err->is_object() ? err->as_object().if_contains("code") : nullptr;
-      const json::value* message = err && err->is_object() ? err->as_object().if_contains("message") : nullptr;
-      if (!code || !code->is_string() || code->as_string().empty() || !message || !message->is_string()) {
+      const json::value* code =
+          err && err->is_object() ? err->as_object().if_contains("code") : nullptr;
+      const json::value* message =
+          err && err->is_object() ? err->as_object().if_contains("message") : nullptr;
+      if (!code || !code->is_string() || code->as_string().empty() || !message ||
+          !message->is_string()) {
         finding("an error without error.code and error.message", req);
       }
       if (resp.status >= 500 && !(resp.status == 503 && code->as_string() == "maintenance")) {
-        finding("status " + std::to_string(resp.status) + " " + std::string(code->as_string()), req);
+        finding("status " + std::to_string(resp.status) + " " + std::string(code->as_string()),
+                req);
       }
     }
     // Follow what the request changed, so no new login is needed.
@@ -366,8 +391,8 @@ void Harness::run(const std::uint8_t* data, std::size_t size) {
   // Cheap requests that leave the portal as it was need no restore; the rest do.
   const bool reads_only = req.path == "/v1/eligibility" || req.path == "/v1/organizations" ||
                           req.path == "/v1/health" || req.path == "/v1/health-plans" ||
-                          (req.method == "GET" && req.path == "/v1/profile") || resp.status == 404 ||
-                          resp.status == 405;
+                          (req.method == "GET" && req.path == "/v1/profile") ||
+                          resp.status == 404 || resp.status == 405;
   restore(!reads_only);
 }
 

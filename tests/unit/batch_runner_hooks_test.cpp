@@ -70,8 +70,9 @@ struct Recorder final : http::Observer {
   }
   void request_done(const http::RequestEvent& e) override {
     std::lock_guard lock(mutex);
-    requests.push_back(std::to_string(e.line) + " " + std::string(e.ref) + " " + std::string(e.input) + " " +
-                       std::to_string(e.response ? e.response->status : 0) + " " + e.body_sha256.substr(0, 8));
+    requests.push_back(
+        std::to_string(e.line) + " " + std::string(e.ref) + " " + std::string(e.input) + " " +
+        std::to_string(e.response ? e.response->status : 0) + " " + e.body_sha256.substr(0, 8));
   }
 };
 
@@ -84,7 +85,8 @@ class RunnerHooks : public ::testing::Test {
     sandbox::ServerOptions o;
     o.cert_file = certs->server_cert.string();
     o.key_file = certs->server_key.string();
-    auto server = sandbox::Server::create(o, [this](const sandbox::HttpRequest& r) { return m_portal.handle(r); });
+    auto server = sandbox::Server::create(
+        o, [this](const sandbox::HttpRequest& r) { return m_portal.handle(r); });
     ASSERT_TRUE(server) << server.error().message;
     m_server = std::move(*server);
     m_thread = std::thread([this] { m_server->run(); });
@@ -225,7 +227,9 @@ TEST_F(RunnerHooks, ATokenRenewedByAnotherJobIsTakenUpAfterA401) {
 
   // A cache that holds the same rejected token: nothing to go on with.
   m_portal.accepted = "token-3";
-  m_transport.renew = [](const std::string& rejected) -> std::optional<std::string> { return rejected; };
+  m_transport.renew = [](const std::string& rejected) -> std::optional<std::string> {
+    return rejected;
+  };
   m_transport.token = "token-2";
   s = run(3, o);
   ASSERT_TRUE(s.fatal);

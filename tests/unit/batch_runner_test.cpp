@@ -35,7 +35,7 @@ using portal::test::TempDir;
 // the first attempt of every third row with 503 + Retry-After: 0.
 struct FakePortal {
   std::mutex mutex;
-  std::map<std::string, int> applied;        // key -> times the handler applied it
+  std::map<std::string, int> applied;         // key -> times the handler applied it
   std::map<std::string, std::string> stored;  // key -> answer
   std::map<std::string, int> attempts;
   std::atomic<int> requests{0};
@@ -77,9 +77,11 @@ struct FakePortal {
       res.body = "  {\"status\":\"active\",\"member_id\":" + json::serialize(body.at("member_id")) +
                  ",\"name\":\"Jos\\u00e9\"} \r\n";
     } else if (spelled) {
-      res.body = "{\n  \"status\": \"active\",\n  \"member_id\": " + json::serialize(body.at("member_id")) + "\n}\n";
+      res.body = "{\n  \"status\": \"active\",\n  \"member_id\": " +
+                 json::serialize(body.at("member_id")) + "\n}\n";
     } else {
-      res.body = json::serialize(json::object{{"status", "active"}, {"member_id", body.at("member_id")}});
+      res.body =
+          json::serialize(json::object{{"status", "active"}, {"member_id", body.at("member_id")}});
     }
     stored[key] = res.body;
     if (stop_after > 0 && static_cast<int>(applied.size()) == stop_after) stop_flag() = true;
@@ -97,7 +99,8 @@ class BatchRunner : public ::testing::Test {
     sandbox::ServerOptions o;
     o.cert_file = certs->server_cert.string();
     o.key_file = certs->server_key.string();
-    auto server = sandbox::Server::create(o, [this](const sandbox::HttpRequest& r) { return m_portal.handle(r); });
+    auto server = sandbox::Server::create(
+        o, [this](const sandbox::HttpRequest& r) { return m_portal.handle(r); });
     ASSERT_TRUE(server) << server.error().message;
     m_server = std::move(*server);
     m_thread = std::thread([this] { m_server->run(); });
@@ -197,7 +200,8 @@ TEST_F(BatchRunner, AVerbatimAnswerIsWrittenAsThePortalSpelledIt) {
   m_portal.spelled = true;
   Operation verbatim = op();
   verbatim.answer_verbatim = true;
-  for (const Operation* operation : {static_cast<const Operation*>(&verbatim), static_cast<const Operation*>(nullptr)}) {
+  for (const Operation* operation :
+       {static_cast<const Operation*>(&verbatim), static_cast<const Operation*>(nullptr)}) {
     m_portal.stored.clear();  // each pass is answered anew, not replayed
     RunOptions o;
     o.concurrency = 3;
@@ -216,7 +220,8 @@ TEST_F(BatchRunner, AVerbatimAnswerIsWrittenAsThePortalSpelledIt) {
         // The body's own text (trimmed) when the operation says its answer is the body parsed;
         // serialized again otherwise.
         EXPECT_EQ(r.at("answer").at("name"), "Jos\u00e9") << line;
-        EXPECT_EQ(line.find(R"("name":"Jos\u00e9"}})") != std::string::npos, operation != nullptr) << line;
+        EXPECT_EQ(line.find(R"("name":"Jos\u00e9"}})") != std::string::npos, operation != nullptr)
+            << line;
       }
     }
     EXPECT_EQ(n, 40u);

@@ -1,8 +1,8 @@
 // The HTTPS client against the sandbox's HTTPS server, over real TLS on loopback, with
 // certificates from the sandbox's own CA.
 #include <gtest/gtest.h>
-#include <poll.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -306,7 +306,8 @@ TEST_F(HttpTransport, NoContentResponseDropsBodyAndBadHeaders) {
 TEST_F(HttpTransport, MalformedRequestsGetJsonErrors) {
   RunningServer server(server_options());
   std::string ca = s_paths.ca_cert.string();
-  std::string bad_target = raw_exchange(server.port(), ca, "GET /%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  std::string bad_target =
+      raw_exchange(server.port(), ca, "GET /%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(bad_target.rfind("HTTP/1.1 400", 0), 0u) << bad_target;
   EXPECT_NE(bad_target.find("bad_request"), std::string::npos) << bad_target;
 
@@ -518,7 +519,8 @@ TEST_F(HttpTransport, AStartedRequestTimesOutOrIsTooLargeAndTheClientGoesOn) {
   ASSERT_TRUE(client->start({"GET", "/big?n=5000", {}, ""}));
   auto big = await_answer(*client);
   ASSERT_FALSE(big);
-  EXPECT_NE(big.error().message.find("response too large"), std::string::npos) << big.error().message;
+  EXPECT_NE(big.error().message.find("response too large"), std::string::npos)
+      << big.error().message;
   auto again = client->send({"GET", "/big?n=10", {}, ""});
   ASSERT_TRUE(again) << again.error().message;
 }

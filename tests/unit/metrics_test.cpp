@@ -86,18 +86,22 @@ TEST(MetricsRegistry, RendersEveryFamilyWithHelpTypeAndLabels) {
   reg.waited(61.5);
   std::string text = reg.render(run_info());
   const std::string labels = R"(profile="night\"ly",command="check-eligibility")";
-  for (const char* line : {
-           "provportal_rows_total{%L,outcome=\"ok\"} 3", "provportal_rows_total{%L,outcome=\"invalid\"} 1",
-           "provportal_rows_total{%L,outcome=\"failed\"} 0", "provportal_requests_total{%L,code=\"2xx\"} 2",
-           "provportal_requests_total{%L,code=\"5xx\"} 1", "provportal_requests_total{%L,code=\"4xx\"} 1",
-           "provportal_requests_total{%L,code=\"error\"} 1", "provportal_retries_total{%L} 2",
-           "provportal_request_duration_seconds_bucket{%L,le=\"0.025\"} 1",
-           "provportal_request_duration_seconds_bucket{%L,le=\"+Inf\"} 5",
-           "provportal_request_duration_seconds_count{%L} 5", "provportal_request_latency_seconds_count{%L} 5",
-           "provportal_wait_seconds_total{%L} 61.5", "provportal_run_duration_seconds{%L} 12.5",
-           "provportal_last_run_exit_code{%L} 1", "provportal_last_run_timestamp_seconds{%L} 1795000000.25",
-           "provportal_last_success_timestamp_seconds{%L} 1795000000.25",
-           "provportal_run_info{%L,run_id=\"0123456789abcdef\",version=\"0.1.0\"} 1"}) {
+  for (const char* line :
+       {"provportal_rows_total{%L,outcome=\"ok\"} 3",
+        "provportal_rows_total{%L,outcome=\"invalid\"} 1",
+        "provportal_rows_total{%L,outcome=\"failed\"} 0",
+        "provportal_requests_total{%L,code=\"2xx\"} 2",
+        "provportal_requests_total{%L,code=\"5xx\"} 1",
+        "provportal_requests_total{%L,code=\"4xx\"} 1",
+        "provportal_requests_total{%L,code=\"error\"} 1", "provportal_retries_total{%L} 2",
+        "provportal_request_duration_seconds_bucket{%L,le=\"0.025\"} 1",
+        "provportal_request_duration_seconds_bucket{%L,le=\"+Inf\"} 5",
+        "provportal_request_duration_seconds_count{%L} 5",
+        "provportal_request_latency_seconds_count{%L} 5", "provportal_wait_seconds_total{%L} 61.5",
+        "provportal_run_duration_seconds{%L} 12.5", "provportal_last_run_exit_code{%L} 1",
+        "provportal_last_run_timestamp_seconds{%L} 1795000000.25",
+        "provportal_last_success_timestamp_seconds{%L} 1795000000.25",
+        "provportal_run_info{%L,run_id=\"0123456789abcdef\",version=\"0.1.0\"} 1"}) {
     std::string want = std::regex_replace(line, std::regex("%L"), labels);
     EXPECT_NE(text.find(want + "\n"), std::string::npos) << want << "\n" << text;
   }
@@ -122,7 +126,7 @@ TEST(MetricsRegistry, NeverSucceededIsZero) {
   metrics::Registry reg;
   auto run = run_info();
   run.last_success.reset();
-  EXPECT_NE(reg.render(run).find("provportal_last_success_timestamp_seconds{" ), std::string::npos);
+  EXPECT_NE(reg.render(run).find("provportal_last_success_timestamp_seconds{"), std::string::npos);
   EXPECT_NE(reg.render(run).find("check-eligibility\"} 0\n"), std::string::npos);
 }
 

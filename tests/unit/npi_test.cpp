@@ -6,7 +6,8 @@ using namespace portal::records;
 
 TEST(Npi, AcceptsValidCheckDigits) {
   // 1234567893 is CMS's published example; the others are generated with npi_check_digit.
-  for (const char* npi : {"1234567893", "1245319599", "1679576722"}) EXPECT_TRUE(npi_is_valid(npi)) << npi;
+  for (const char* npi : {"1234567893", "1245319599", "1679576722"})
+    EXPECT_TRUE(npi_is_valid(npi)) << npi;
 }
 
 TEST(Npi, RefusesWrongCheckDigitLengthAndNonDigits) {
@@ -49,4 +50,6 @@ TEST(TaxId, NormalizesEin) {
   EXPECT_EQ(normalize_tax_id("36123456"), "");
 }
 
-TEST(Email, NormalizesCaseAndSpace) { EXPECT_EQ(normalize_email("  Jane.Doe@Clinic.Example \n"), "jane.doe@clinic.example"); }
+TEST(Email, NormalizesCaseAndSpace) {
+  EXPECT_EQ(normalize_email("  Jane.Doe@Clinic.Example \n"), "jane.doe@clinic.example");
+}

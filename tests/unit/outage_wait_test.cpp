@@ -82,7 +82,8 @@ TEST(OutageWait, OtherThreadsJoinTheWaitAndPassBlocksMeanwhile) {
   api::WaitOptions o;
   api::OutageWait w(o);
   auto t = Steady::now();
-  std::thread leader([&] { EXPECT_TRUE(w.wait(1s, false, Error(ErrorKind::unavailable, "busy"))); });
+  std::thread leader(
+      [&] { EXPECT_TRUE(w.wait(1s, false, Error(ErrorKind::unavailable, "busy"))); });
   std::this_thread::sleep_for(200ms);
   std::atomic<double> joined_at{0}, passed_at{0};
   std::thread joiner([&] {

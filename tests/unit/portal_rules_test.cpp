@@ -31,8 +31,8 @@ class PortalRules : public ::testing::Test {
   void TearDown() override { fs::remove_all(m_dir); }
 
   json::object registration(const std::string& email) {
-    return {{"provider_type", "physician"}, {"npi", "1234567893"}, {"tax_id", "36-1234567"},
-            {"first_name", "Jane"},         {"last_name", "Doe"},  {"email", email},
+    return {{"provider_type", "physician"}, {"npi", "1234567893"},   {"tax_id", "36-1234567"},
+            {"first_name", "Jane"},         {"last_name", "Doe"},    {"email", email},
             {"phone", "312-555-0142"},      {"fax", "312-555-0143"}, {"accept_terms", true},
             {"password", m_password}};
   }
@@ -41,7 +41,8 @@ class PortalRules : public ::testing::Test {
   std::string newest_code(const std::string& purpose) {
     std::vector<fs::path> files;
     for (const auto& e : fs::directory_iterator(m_dir / "outbox")) {
-      if (e.path().filename().string().find(purpose) != std::string::npos) files.push_back(e.path());
+      if (e.path().filename().string().find(purpose) != std::string::npos)
+        files.push_back(e.path());
     }
     std::sort(files.begin(), files.end());
     if (files.empty()) return {};
@@ -62,12 +63,15 @@ class PortalRules : public ::testing::Test {
     return email;
   }
 
-  ApiResult<json::object> login_with_email_code(const std::string& email, const std::string& password) {
+  ApiResult<json::object> login_with_email_code(const std::string& email,
+                                                const std::string& password) {
     auto l = m_portal->login({{"email", email}, {"password", password}});
     if (!l) return l;
     std::string token(l->at("mfa_token").as_string());
-    if (!m_portal->mfa_email({{"mfa_token", token}})) return tl::unexpected(ApiError{500, "x", "x", {}});
-    return m_portal->mfa_verify({{"mfa_token", token}, {"factor", "email"}, {"code", newest_code("login-passcode")}});
+    if (!m_portal->mfa_email({{"mfa_token", token}}))
+      return tl::unexpected(ApiError{500, "x", "x", {}});
+    return m_portal->mfa_verify(
+        {{"mfa_token", token}, {"factor", "email"}, {"code", newest_code("login-passcode")}});
   }
 
   fs::path m_dir;
@@ -87,7 +91,8 @@ TEST_F(PortalRules, RegistrationIsPendingUntilApprovedAndVerified) {
   l = m_portal->login({{"email", "jane@clinic.example"}, {"password", m_password}});
   EXPECT_EQ(l.error().code, "email_not_verified");
   EXPECT_FALSE(m_portal->verify_email({{"email", "jane@clinic.example"}, {"code", "00000000"}}));
-  ASSERT_TRUE(m_portal->verify_email({{"email", "jane@clinic.example"}, {"code", newest_code("verify-email")}}));
+  ASSERT_TRUE(m_portal->verify_email(
+      {{"email", "jane@clinic.example"}, {"code", newest_code("verify-email")}}));
   EXPECT_TRUE(login_with_email_code("jane@clinic.example", m_password));
 }
 
@@ -125,27 +130,35 @@ TEST_F(PortalRules, SeveralOrganisationsNeedAChoice) {
 TEST_F(PortalRules, FiveFailuresLockForFifteenMinutesEvenForTheRightPassword) {
   active_account("jane@clinic.example");
   for (int i = 1; i <= 4; ++i) {
-    auto l = m_portal->login({{"email", "jane@clinic.example"}, {"password", "wrong password " + std::to_string(i)}});
+    auto l = m_portal->login(
+        {{"email", "jane@clinic.example"}, {"password", "wrong password " + std::to_string(i)}});
     EXPECT_EQ(l.error().code, "invalid_credentials");
   }
-  auto fifth = m_portal->login({{"email", "jane@clinic.example"}, {"password", "wrong password 5"}});
+  auto fifth =
+      m_portal->login({{"email", "jane@clinic.example"}, {"password", "wrong password 5"}});
   EXPECT_EQ(fifth.error().code, "account_locked");
   EXPECT_EQ(fifth.error().extra.at("locked_until"), "2026-11-17T15:15:00Z");
-  EXPECT_EQ(m_portal->login({{"email", "jane@clinic.example"}, {"password", m_password}}).error().code,
-            "account_locked");
+  EXPECT_EQ(
+      m_portal->login({{"email", "jane@clinic.example"}, {"password", m_password}}).error().code,
+      "account_locked");
   m_portal->clock_advance(std::chrono::minutes{14});
-  EXPECT_EQ(m_portal->login({{"email", "jane@clinic.example"}, {"password", m_password}}).error().code,
-            "account_locked");
+  EXPECT_EQ(
+      m_portal->login({{"email", "jane@clinic.example"}, {"password", m_password}}).error().code,
+      "account_locked");
   m_portal->clock_advance(std::chrono::minutes{2});
   EXPECT_TRUE(login_with_email_code("jane@clinic.example", m_password));
 }
 
 TEST_F(PortalRules, UnknownEmailsLockTheSameWay) {
   for (int i = 0; i < 4; ++i) {
-    EXPECT_EQ(m_portal->login({{"email", "nobody@clinic.example"}, {"password", "whatever it is"}}).error().code,
+    EXPECT_EQ(m_portal->login({{"email", "nobody@clinic.example"}, {"password", "whatever it is"}})
+                  .error()
+                  .code,
               "invalid_credentials");
   }
-  EXPECT_EQ(m_portal->login({{"email", "nobody@clinic.example"}, {"password", "whatever it is"}}).error().code,
+  EXPECT_EQ(m_portal->login({{"email", "nobody@clinic.example"}, {"password", "whatever it is"}})
+                .error()
+                .code,
             "account_locked");
 }
 
@@ -176,13 +189,15 @@ TEST_F(PortalRules, TotpAllowsOneStepOfSkewAndNeverTheSameCodeTwice) {
   auto begin = m_portal->totp_begin(*user_id);
   std::string secret(begin->at("secret").as_string());
   EXPECT_FALSE(m_portal->totp_confirm(*user_id, {{"code", "000000"}}));
-  ASSERT_TRUE(m_portal->totp_confirm(*user_id, {{"code", *auth::totp_code(secret, m_portal->now())}}));
+  ASSERT_TRUE(
+      m_portal->totp_confirm(*user_id, {{"code", *auth::totp_code(secret, m_portal->now())}}));
 
   m_portal->clock_advance(std::chrono::seconds{90});
   auto login_totp = [&](SysTime code_time) {
     auto l = m_portal->login({{"email", "jane@clinic.example"}, {"password", m_password}});
     EXPECT_EQ(l->at("factors").as_array().front(), "totp");
-    return m_portal->mfa_verify({{"mfa_token", l->at("mfa_token")}, {"factor", "totp"},
+    return m_portal->mfa_verify({{"mfa_token", l->at("mfa_token")},
+                                 {"factor", "totp"},
                                  {"code", *auth::totp_code(secret, code_time)}});
   };
   EXPECT_TRUE(login_totp(m_portal->now() - std::chrono::seconds{30}));  // one step behind: accepted
@@ -195,8 +210,9 @@ TEST_F(PortalRules, FortySixDaysWithoutLoginLockAsInactiveUntilUnlocked) {
   active_account("jane@clinic.example");
   ASSERT_TRUE(login_with_email_code("jane@clinic.example", m_password));
   m_portal->clock_advance(std::chrono::days{46});
-  EXPECT_EQ(m_portal->login({{"email", "jane@clinic.example"}, {"password", m_password}}).error().code,
-            "account_inactive");
+  EXPECT_EQ(
+      m_portal->login({{"email", "jane@clinic.example"}, {"password", m_password}}).error().code,
+      "account_inactive");
   ASSERT_TRUE(m_portal->admin_action("unlock", "jane@clinic.example"));
   EXPECT_TRUE(login_with_email_code("jane@clinic.example", m_password));
 }
@@ -211,22 +227,27 @@ TEST_F(PortalRules, ExpiredPasswordMustBeChangedAfterTheSecondFactor) {
   EXPECT_TRUE(l->at("password_expired").as_bool());
   std::string token(l->at("mfa_token").as_string());
   m_portal->mfa_email({{"mfa_token", token}});
-  auto v = m_portal->mfa_verify({{"mfa_token", token}, {"factor", "email"}, {"code", newest_code("login-passcode")}});
+  auto v = m_portal->mfa_verify(
+      {{"mfa_token", token}, {"factor", "email"}, {"code", newest_code("login-passcode")}});
   ASSERT_TRUE(v);
   EXPECT_FALSE(v->contains("token"));
   std::string change(v->at("password_change_token").as_string());
-  EXPECT_EQ(m_portal->expired_password_change({{"password_change_token", change}, {"new_password", m_password}})
+  EXPECT_EQ(m_portal
+                ->expired_password_change(
+                    {{"password_change_token", change}, {"new_password", m_password}})
                 .error()
                 .code,
             "password_rejected");
-  auto s = m_portal->expired_password_change({{"password_change_token", change}, {"new_password", "amber lantern harbor"}});
+  auto s = m_portal->expired_password_change(
+      {{"password_change_token", change}, {"new_password", "amber lantern harbor"}});
   ASSERT_TRUE(s);
   EXPECT_TRUE(s->contains("token"));
   m_portal->update_settings({{"password_max_age_days", 0}});
   m_portal->clock_advance(std::chrono::days{40});
-  EXPECT_FALSE(m_portal->login({{"email", "jane@clinic.example"}, {"password", "amber lantern harbor"}})
-                   ->at("password_expired")
-                   .as_bool());
+  EXPECT_FALSE(
+      m_portal->login({{"email", "jane@clinic.example"}, {"password", "amber lantern harbor"}})
+          ->at("password_expired")
+          .as_bool());
 }
 
 TEST_F(PortalRules, DisabledAccountsAreReplacedByRegisteringAgain) {
@@ -235,8 +256,9 @@ TEST_F(PortalRules, DisabledAccountsAreReplacedByRegisteringAgain) {
   std::string token(session->at("token").as_string());
   ASSERT_TRUE(m_portal->admin_action("disable", "jane@clinic.example"));
   EXPECT_FALSE(m_portal->authenticate(token));
-  EXPECT_EQ(m_portal->login({{"email", "jane@clinic.example"}, {"password", m_password}}).error().code,
-            "account_disabled");
+  EXPECT_EQ(
+      m_portal->login({{"email", "jane@clinic.example"}, {"password", m_password}}).error().code,
+      "account_disabled");
   EXPECT_TRUE(m_portal->register_account(registration("jane@clinic.example")));
 }
 
@@ -245,8 +267,11 @@ TEST_F(PortalRules, AdministratorResetEmailSetsANewPassword) {
   ASSERT_TRUE(m_portal->admin_action("reset-password", "jane@clinic.example"));
   std::string code = newest_code("password-reset");
   ASSERT_EQ(code.size(), 8u);
-  EXPECT_TRUE(m_portal->password_reset({{"email", "jane@clinic.example"}, {"code", code}, {"new_password", "amber lantern harbor"}}));
-  EXPECT_FALSE(m_portal->password_reset({{"email", "jane@clinic.example"}, {"code", code}, {"new_password", "other fine phrase"}}));
+  EXPECT_TRUE(m_portal->password_reset({{"email", "jane@clinic.example"},
+                                        {"code", code},
+                                        {"new_password", "amber lantern harbor"}}));
+  EXPECT_FALSE(m_portal->password_reset(
+      {{"email", "jane@clinic.example"}, {"code", code}, {"new_password", "other fine phrase"}}));
   EXPECT_TRUE(login_with_email_code("jane@clinic.example", "amber lantern harbor"));
 }
 

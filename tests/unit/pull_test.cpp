@@ -51,7 +51,10 @@ TEST(Since, EveryFormAndTheErrors) {
   ::tzset();
   auto date = pull::parse_since("2026-11-17");
   auto summer = pull::parse_since("2026-07-01");
-  if (tz) ::setenv("TZ", saved.c_str(), 1); else ::unsetenv("TZ");
+  if (tz)
+    ::setenv("TZ", saved.c_str(), 1);
+  else
+    ::unsetenv("TZ");
   ::tzset();
   ASSERT_TRUE(date && summer);
   EXPECT_EQ(format_iso8601(date->time), "2026-11-17T05:59:59Z");
@@ -72,10 +75,12 @@ TEST(Since, EveryFormAndTheErrors) {
 TEST(Watermark, AFirstPullHasNoneAndAdvancingStoresItPrivately) {
   test::TempDir dir;
   fs::path wm_dir = pull::watermarks_dir(dir.path() / "state" / "provportal");
-  fs::path file = pull::watermark_file(wm_dir, "claim-status", "default\nhttps://p\nclaim-status\nfeed");
+  fs::path file =
+      pull::watermark_file(wm_dir, "claim-status", "default\nhttps://p\nclaim-status\nfeed");
   EXPECT_EQ(file.filename().string().rfind("claim-status-", 0), 0u);
   EXPECT_EQ(file.filename().string().find("feed"), std::string::npos);  // only a hash of the query
-  EXPECT_NE(file, pull::watermark_file(wm_dir, "claim-status", "default\nhttps://p\nclaim-status\nfeed2"));
+  EXPECT_NE(file, pull::watermark_file(wm_dir, "claim-status",
+                                       "default\nhttps://p\nclaim-status\nfeed2"));
 
   auto lock = pull::WatermarkLock::acquire(file);
   ASSERT_TRUE(lock) << lock.error().message;

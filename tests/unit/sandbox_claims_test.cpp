@@ -41,9 +41,9 @@ const std::vector<Numbers> k_lakeshore_changes = {
     {"C71000000108", "C71000000112", "C71000000113", "C71000000114", "C71000000116"},  // day 3
     {},                                                                                // day 4
     {"C71000000110", "C71000000111", "C71000000114", "C71000000115", "C71000000116",
-     "C71000000119"},                                                                  // day 5
-    {"C71000000109", "C71000000115"},                                                  // day 6
-    {"C71000000115", "C71000000116", "C71000000117"},                                  // day 7
+     "C71000000119"},                                  // day 5
+    {"C71000000109", "C71000000115"},                  // day 6
+    {"C71000000115", "C71000000116", "C71000000117"},  // day 7
 };
 // Lakeshore's claims received by day 0.
 const Numbers k_lakeshore_day0 = {"C71000000101", "C71000000102", "C71000000103", "C71000000104",
@@ -61,13 +61,15 @@ class Claims : public ::testing::Test {
     m_handler = make_api_handler(*m_portal);
     m_lakeshore = session_of("alice@lakeshore.example", "1234567893", "36-1234567");
     m_prairie = session_of("carol@prairie.example", "1245319599", "37-7654321");
-    m_north = session_of("nora@riverside.example", "1679576722", "39-2468136", "org_riverside_cardio_north");
+    m_north = session_of("nora@riverside.example", "1679576722", "39-2468136",
+                         "org_riverside_cardio_north");
   }
 
   std::string newest_code(const std::string& purpose) {
     std::vector<fs::path> files;
     for (const auto& e : fs::directory_iterator(m_dir.path() / "outbox")) {
-      if (e.path().filename().string().find(purpose) != std::string::npos) files.push_back(e.path());
+      if (e.path().filename().string().find(purpose) != std::string::npos)
+        files.push_back(e.path());
     }
     std::sort(files.begin(), files.end());
     if (files.empty()) return {};
@@ -80,11 +82,18 @@ class Claims : public ::testing::Test {
     return m.size() > 1 ? m[1].str() : std::string();
   }
 
-  std::string session_of(const std::string& email, const std::string& npi, const std::string& tax_id,
-                         const std::string& organization = {}) {
-    json::object reg{{"provider_type", "physician"}, {"npi", npi}, {"tax_id", tax_id}, {"first_name", "Pat"},
-                     {"last_name", "Doe"}, {"email", email}, {"phone", "312-555-0142"}, {"fax", "312-555-0143"},
-                     {"accept_terms", true}, {"password", "violet kettle sunrise"}};
+  std::string session_of(const std::string& email, const std::string& npi,
+                         const std::string& tax_id, const std::string& organization = {}) {
+    json::object reg{{"provider_type", "physician"},
+                     {"npi", npi},
+                     {"tax_id", tax_id},
+                     {"first_name", "Pat"},
+                     {"last_name", "Doe"},
+                     {"email", email},
+                     {"phone", "312-555-0142"},
+                     {"fax", "312-555-0143"},
+                     {"accept_terms", true},
+                     {"password", "violet kettle sunrise"}};
     if (!organization.empty()) reg["organization_id"] = organization;
     EXPECT_TRUE(m_portal->register_account(reg));
     EXPECT_TRUE(m_portal->admin_action("approve", email));
@@ -99,7 +108,8 @@ class Claims : public ::testing::Test {
     if (!l) return {};
     std::string mfa(l->at("mfa_token").as_string());
     EXPECT_TRUE(m_portal->mfa_email({{"mfa_token", mfa}}));
-    auto s = m_portal->mfa_verify({{"mfa_token", mfa}, {"factor", "email"}, {"code", newest_code("login-passcode")}});
+    auto s = m_portal->mfa_verify(
+        {{"mfa_token", mfa}, {"factor", "email"}, {"code", newest_code("login-passcode")}});
     EXPECT_TRUE(s);
     return s ? std::string(s->at("token").as_string()) : std::string();
   }
@@ -136,12 +146,16 @@ class Claims : public ::testing::Test {
     return call("POST", "/v1/claims/status", token, json::serialize(body));
   }
   // Every page of the feed, following the tokens.
-  std::vector<json::object> feed(const std::string& token, const std::string& query, std::string* as_of = nullptr) {
+  std::vector<json::object> feed(const std::string& token, const std::string& query,
+                                 std::string* as_of = nullptr) {
     std::vector<json::object> claims;
     std::string page_token;
     for (int pages = 0; pages < 100; ++pages) {
       std::string sep = query.empty() ? "?" : "&";
-      auto r = call("GET", "/v1/claims" + query + (page_token.empty() ? "" : sep + "page_token=" + page_token), token);
+      auto r =
+          call("GET",
+               "/v1/claims" + query + (page_token.empty() ? "" : sep + "page_token=" + page_token),
+               token);
       EXPECT_EQ(r.status, 200) << r.body;
       if (r.status != 200) break;
       auto body = body_of(r);
@@ -185,8 +199,8 @@ class Claims : public ::testing::Test {
 };
 
 Roster seed_roster() { return Roster::load(k_seed_dir); }
-const std::set<std::string> k_orgs = {"org_lakeshore", "org_prairie_imaging", "org_riverside_cardio",
-                                       "org_riverside_cardio_north"};
+const std::set<std::string> k_orgs = {"org_lakeshore", "org_prairie_imaging",
+                                      "org_riverside_cardio", "org_riverside_cardio_north"};
 
 std::string seed_error(const std::string& yaml) {
   try {
@@ -223,8 +237,9 @@ claims:
     service_to_day: -1
     lines: [{code: "99213", units: 1, billed: "125.00"}]
 )";
-  EXPECT_EQ(seed_error(head + "    timeline: [{day: 0, status: A1}, {day: 3, status: F1, paid: \"90.00\", "
-                              "check_number: EFT1}]\n"),
+  EXPECT_EQ(seed_error(head +
+                       "    timeline: [{day: 0, status: A1}, {day: 3, status: F1, paid: \"90.00\", "
+                       "check_number: EFT1}]\n"),
             "");
   auto named = [&](const std::string& timeline, const std::string& needle) {
     std::string e = seed_error(head + timeline);
@@ -232,25 +247,34 @@ claims:
     EXPECT_NE(e.find("claim C99000000001"), std::string::npos) << e;
   };
   named("    timeline: [{day: 1, status: A1}]\n", "day 0");
-  named("    timeline: [{day: 0, status: A1}, {day: 3, status: F1}]\n", "carry paid and check_number");
-  named("    timeline: [{day: 0, status: A1}, {day: 3, status: F1, paid: \"900.00\", check_number: E}]\n",
-        "more than the claim's billed");
-  named("    timeline: [{day: 0, status: A1}, {day: 3, status: X9}]\n", "unknown status category X9");
-  named("    timeline: [{day: 0, status: A1}, {day: 3, status: F2, reasons: [\"999\"]}]\n", "unknown reason code");
+  named("    timeline: [{day: 0, status: A1}, {day: 3, status: F1}]\n",
+        "carry paid and check_number");
+  named(
+      "    timeline: [{day: 0, status: A1}, {day: 3, status: F1, paid: \"900.00\", check_number: "
+      "E}]\n",
+      "more than the claim's billed");
+  named("    timeline: [{day: 0, status: A1}, {day: 3, status: X9}]\n",
+        "unknown status category X9");
+  named("    timeline: [{day: 0, status: A1}, {day: 3, status: F2, reasons: [\"999\"]}]\n",
+        "unknown reason code");
   named("    timeline: [{day: 0, status: A1}, {day: 3, status: F2}]\n", "names its reasons");
-  named("    timeline: [{day: 0, status: A1}, {day: 5, status: A1}, {day: 4, status: A1}]\n", "forward in time");
+  named("    timeline: [{day: 0, status: A1}, {day: 5, status: A1}, {day: 4, status: A1}]\n",
+        "forward in time");
 
   std::string other_member = head;
   other_member.replace(other_member.find("ACM100234"), 9, "ACM999999");
-  EXPECT_NE(seed_error(other_member + "    timeline: [{day: 0, status: A1}]\n").find("not in members.yaml"),
+  EXPECT_NE(seed_error(other_member + "    timeline: [{day: 0, status: A1}]\n")
+                .find("not in members.yaml"),
             std::string::npos);
   std::string bad_npi = head;
   bad_npi.replace(bad_npi.find("1003000126"), 10, "1003000127");
-  EXPECT_NE(seed_error(bad_npi + "    timeline: [{day: 0, status: A1}]\n").find("not a valid NPI"), std::string::npos);
+  EXPECT_NE(seed_error(bad_npi + "    timeline: [{day: 0, status: A1}]\n").find("not a valid NPI"),
+            std::string::npos);
   std::string stranger = head;
   stranger.replace(stranger.find("org_lakeshore"), 13, "org_elsewhere");
-  EXPECT_NE(seed_error(stranger + "    timeline: [{day: 0, status: A1}]\n").find("unknown organization"),
-            std::string::npos);
+  EXPECT_NE(
+      seed_error(stranger + "    timeline: [{day: 0, status: A1}]\n").find("unknown organization"),
+      std::string::npos);
 }
 
 TEST(ClaimRules, AmountsAndTheChicagoMidnight) {
@@ -265,7 +289,7 @@ TEST(ClaimRules, AmountsAndTheChicagoMidnight) {
   EXPECT_EQ(format_amount(5), "0.05");
 
   ClaimCalendar november{std::chrono::sys_days{std::chrono::year{2026} / 11 / 17}};
-  EXPECT_EQ(format_iso8601(november.start_of(0)), "2026-11-17T06:00:00Z");  // CST
+  EXPECT_EQ(format_iso8601(november.start_of(0)), "2026-11-17T06:00:00Z");     // CST
   EXPECT_EQ(format_iso8601(november.start_of(-140)), "2026-06-30T05:00:00Z");  // CDT
   // 2027-03-14 is the second Sunday of March: midnight is still CST, the next one CDT.
   ClaimCalendar march{std::chrono::sys_days{std::chrono::year{2027} / 3 / 14}};
@@ -327,7 +351,8 @@ TEST_F(Claims, AClaimNotReceivedYetDoesNotExist) {
   EXPECT_EQ(numbers_of(feed(m_lakeshore, "")), k_lakeshore_day0);
   move_to(k_day0 + std::chrono::days{7});
   EXPECT_EQ(call("GET", "/v1/claims/C71000000117", m_lakeshore).status, 200);
-  EXPECT_EQ(numbers_of(inquire(m_lakeshore, {{"claim_number", "C71000000117"}})), Numbers{"C71000000117"});
+  EXPECT_EQ(numbers_of(inquire(m_lakeshore, {{"claim_number", "C71000000117"}})),
+            Numbers{"C71000000117"});
 }
 
 TEST_F(Claims, TheFeedReturnsExactlyEachDaysChanges) {
@@ -352,20 +377,23 @@ TEST_F(Claims, TheFeedReturnsExactlyEachDaysChanges) {
     EXPECT_LE(str(day5[i - 1].at("updated_at")), str(day5[i].at("updated_at")));
   }
   // Filters: status (a category, a status or a class) and the provider.
-  for (const auto& c : feed(m_lakeshore, "?status=finalized")) EXPECT_EQ(str(c.at("status_category"))[0], 'F');
+  for (const auto& c : feed(m_lakeshore, "?status=finalized"))
+    EXPECT_EQ(str(c.at("status_category"))[0], 'F');
   auto denied = numbers_of(feed(m_lakeshore, "?status=F2"));
   EXPECT_EQ(denied, numbers_of(feed(m_lakeshore, "?status=finalized-denied")));
   EXPECT_EQ(denied, (Numbers{"C71000000103", "C71000000108"}));
   for (const auto& c : feed(m_lakeshore, "?provider_npi=1520934187")) {
     EXPECT_EQ(str(c.at("rendering_npi")), "1520934187");
   }
-  EXPECT_EQ(numbers_of(feed(m_lakeshore, "?provider_npi=1520934187")),
-            (Numbers{"C71000000104", "C71000000109", "C71000000112", "C71000000115", "C71000000118"}));
+  EXPECT_EQ(
+      numbers_of(feed(m_lakeshore, "?provider_npi=1520934187")),
+      (Numbers{"C71000000104", "C71000000109", "C71000000112", "C71000000115", "C71000000118"}));
 }
 
 TEST_F(Claims, PagesStayPinnedToTheirAsOf) {
   move_to(k_day0 + std::chrono::days{3});
-  auto first = call("GET", "/v1/claims?changed_since=2026-11-17T15:00:00Z&page_size=2", m_lakeshore);
+  auto first =
+      call("GET", "/v1/claims?changed_since=2026-11-17T15:00:00Z&page_size=2", m_lakeshore);
   ASSERT_EQ(first.status, 200) << first.body;
   auto body = body_of(first);
   std::string as_of = str(body.at("as_of"));
@@ -377,7 +405,9 @@ TEST_F(Claims, PagesStayPinnedToTheirAsOf) {
   move_to(k_day0 + std::chrono::days{5});
   std::size_t pages = 1;
   while (!token.empty()) {
-    auto r = call("GET", "/v1/claims?changed_since=2026-11-17T15:00:00Z&page_size=2&page_token=" + token, m_lakeshore);
+    auto r =
+        call("GET", "/v1/claims?changed_since=2026-11-17T15:00:00Z&page_size=2&page_token=" + token,
+             m_lakeshore);
     ASSERT_EQ(r.status, 200) << r.body;
     auto b = body_of(r);
     EXPECT_EQ(str(b.at("as_of")), as_of);
@@ -386,15 +416,19 @@ TEST_F(Claims, PagesStayPinnedToTheirAsOf) {
     ++pages;
   }
   Numbers days_1_to_3;
-  for (int d = 0; d < 3; ++d) days_1_to_3.insert(k_lakeshore_changes[d].begin(), k_lakeshore_changes[d].end());
+  for (int d = 0; d < 3; ++d)
+    days_1_to_3.insert(k_lakeshore_changes[d].begin(), k_lakeshore_changes[d].end());
   EXPECT_EQ(seen, days_1_to_3);
   EXPECT_EQ(pages, (days_1_to_3.size() + 1) / 2);
   // Without the pin, the window would have reached day 5.
   EXPECT_NE(numbers_of(feed(m_lakeshore, "?changed_since=2026-11-17T15:00:00Z")), days_1_to_3);
 
   // A token is bound to its filters and cannot be edited.
-  std::string again = str(body_of(call("GET", "/v1/claims?page_size=2", m_lakeshore)).at("next_page_token"));
-  EXPECT_EQ(call("GET", "/v1/claims?page_size=2&status=pending&page_token=" + again, m_lakeshore).status, 400);
+  std::string again =
+      str(body_of(call("GET", "/v1/claims?page_size=2", m_lakeshore)).at("next_page_token"));
+  EXPECT_EQ(
+      call("GET", "/v1/claims?page_size=2&status=pending&page_token=" + again, m_lakeshore).status,
+      400);
   std::string tampered = again;
   tampered[3] = tampered[3] == '1' ? '2' : '1';
   auto r = call("GET", "/v1/claims?page_size=2&page_token=" + tampered, m_lakeshore);
@@ -416,8 +450,11 @@ TEST_F(Claims, OnlyTheOrganisationsOwnClaimsExist) {
   // The North Clinic shares Riverside's NPI, and a member with Lakeshore; it sees only its own.
   EXPECT_EQ(numbers_of(feed(m_north, "")), (Numbers{"C74000000401", "C74000000402"}));
   EXPECT_EQ(call("GET", "/v1/claims/C73000000301", m_north).status, 404);
-  json::object james{{"member_id", "ACM100234"}, {"date_of_birth", "1958-03-14"}, {"provider_npi", "1679576722"},
-                     {"service_from", "2026-10-01"}, {"service_to", "2026-11-30"}};
+  json::object james{{"member_id", "ACM100234"},
+                     {"date_of_birth", "1958-03-14"},
+                     {"provider_npi", "1679576722"},
+                     {"service_from", "2026-10-01"},
+                     {"service_to", "2026-11-30"}};
   EXPECT_EQ(numbers_of(inquire(m_north, james)), Numbers{"C74000000401"});
   EXPECT_TRUE(numbers_of(inquire(m_lakeshore, james)).empty());
   james["provider_npi"] = "1234567893";
@@ -439,22 +476,25 @@ TEST_F(Claims, InquiriesByNumberAndByMember) {
   EXPECT_EQ(str(c.at("health_plan")), "acme-commercial");
 
   // By member: the provider is the billing or the rendering one; the dates overlap.
-  json::object by_member{{"member_id", "acm100234"}, {"date_of_birth", "1958-03-14"},
-                         {"provider_npi", "1003000126"}, {"service_from", "2026-11-01"},
+  json::object by_member{{"member_id", "acm100234"},
+                         {"date_of_birth", "1958-03-14"},
+                         {"provider_npi", "1003000126"},
+                         {"service_from", "2026-11-01"},
                          {"service_to", "2026-11-30"}};
   EXPECT_EQ(numbers_of(inquire(m_lakeshore, by_member)), Numbers{"C71000000119"});
   by_member["service_from"] = "2026-10-01";
   auto both = inquire(m_lakeshore, by_member);
   EXPECT_EQ(numbers_of(both), (Numbers{"C71000000101", "C71000000119"}));
-  EXPECT_EQ(str(body_of(both).at("claims").at(0).at("claim_number")), "C71000000101");  // by service date
+  EXPECT_EQ(str(body_of(both).at("claims").at(0).at("claim_number")),
+            "C71000000101");  // by service date
   by_member["provider_npi"] = "1487635967";
   EXPECT_TRUE(numbers_of(inquire(m_lakeshore, by_member)).empty());  // no match: an empty list
 
   // changed_since narrows an inquiry to the claims that changed in (changed_since, as_of].
   move_to(k_day0 + std::chrono::days{5});
-  json::object since{{"member_id", "ACM100234"}, {"date_of_birth", "1958-03-14"}, {"provider_npi", "1234567893"},
-                     {"service_from", "2026-10-01"}, {"service_to", "2026-11-30"},
-                     {"changed_since", "2026-11-21T15:00:00Z"}};
+  json::object since{{"member_id", "ACM100234"},     {"date_of_birth", "1958-03-14"},
+                     {"provider_npi", "1234567893"}, {"service_from", "2026-10-01"},
+                     {"service_to", "2026-11-30"},   {"changed_since", "2026-11-21T15:00:00Z"}};
   EXPECT_EQ(numbers_of(inquire(m_lakeshore, since)), Numbers{"C71000000119"});
   since["changed_since"] = "2026-11-22T15:00:00Z";
   EXPECT_TRUE(numbers_of(inquire(m_lakeshore, since)).empty());
@@ -469,8 +509,11 @@ TEST_F(Claims, MemberRejectReasons) {
     EXPECT_EQ(str(e.at("code")), "claim_status_rejected");
     return str(e.at("reject_reason").at("code")) + "/" + str(e.at("reject_reason").at("x12_aaa"));
   };
-  json::object base{{"member_id", "ACM100234"}, {"date_of_birth", "1958-03-14"}, {"provider_npi", "1234567893"},
-                    {"service_from", "2026-10-01"}, {"service_to", "2026-11-30"}};
+  json::object base{{"member_id", "ACM100234"},
+                    {"date_of_birth", "1958-03-14"},
+                    {"provider_npi", "1234567893"},
+                    {"service_from", "2026-10-01"},
+                    {"service_to", "2026-11-30"}};
   auto with = [&](const char* key, const char* value) {
     json::object b = base;
     b[key] = value;
@@ -492,14 +535,18 @@ TEST_F(Claims, ValidationErrorsNameTheirFields) {
   };
   EXPECT_EQ(fields({{"claim_number", "c-123"}}), std::set<std::string>{"claim_number"});
   auto missing = fields({{"member_id", "ACM100234"}});
-  EXPECT_TRUE(missing.count("date_of_birth") && missing.count("provider_npi") && missing.count("service_from") &&
-              missing.count("service_to"));
-  json::object member{{"member_id", "ACM100234"}, {"date_of_birth", "1958-03-14"}, {"provider_npi", "1234567894"},
-                      {"service_from", "2026-11-30"}, {"service_to", "2026-11-01"}};
+  EXPECT_TRUE(missing.count("date_of_birth") && missing.count("provider_npi") &&
+              missing.count("service_from") && missing.count("service_to"));
+  json::object member{{"member_id", "ACM100234"},
+                      {"date_of_birth", "1958-03-14"},
+                      {"provider_npi", "1234567894"},
+                      {"service_from", "2026-11-30"},
+                      {"service_to", "2026-11-01"}};
   EXPECT_EQ(fields(member), (std::set<std::string>{"provider_npi", "service_to"}));
   EXPECT_EQ(fields({{"claim_number", "C71000000102"}, {"changed_since", "yesterday"}}),
             std::set<std::string>{"changed_since"});
-  EXPECT_EQ(fields({{"claim_number", "C71000000102"}, {"colour", "blue"}}), std::set<std::string>{"colour"});
+  EXPECT_EQ(fields({{"claim_number", "C71000000102"}, {"colour", "blue"}}),
+            std::set<std::string>{"colour"});
 
   // The feed's parameters: 400 with the field.
   auto feed_fields = [&](const std::string& query) {

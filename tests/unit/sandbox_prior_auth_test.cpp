@@ -719,7 +719,9 @@ TEST_F(PriorAuth, AnOrdersPullKeepsItsWindowAcrossPages) {
   // An order created between the pages is after the window: not on page 2, but in the next pull.
   std::string later = create(radiology(), "approved");
   m_portal->clock_set(k_t0 + std::chrono::minutes{20});
-  auto page2 = call("GET", "/v1/orders" + since + "&page_token=" + str(body_of(page1).at("next_page_token")), m_alice);
+  auto page2 =
+      call("GET", "/v1/orders" + since + "&page_token=" + str(body_of(page1).at("next_page_token")),
+           m_alice);
   ASSERT_EQ(page2.status, 200) << page2.body;
   EXPECT_EQ(str(body_of(page2).at("as_of")), as_of);
   auto pulled = ids_of(page1);

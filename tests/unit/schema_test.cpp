@@ -11,8 +11,8 @@ using portal::records::validate_record;
 namespace {
 
 json::object good_registration() {
-  return {{"provider_type", "physician"}, {"npi", "1234567893"}, {"tax_id", "36-1234567"},
-          {"first_name", "Jane"},         {"last_name", "Doe"},  {"email", "jane@clinic.example"},
+  return {{"provider_type", "physician"}, {"npi", "1234567893"},   {"tax_id", "36-1234567"},
+          {"first_name", "Jane"},         {"last_name", "Doe"},    {"email", "jane@clinic.example"},
           {"phone", "312-555-0142"},      {"fax", "312-555-0143"}, {"accept_terms", true}};
 }
 
@@ -26,12 +26,15 @@ const FieldError* find(const std::vector<FieldError>& errors, const std::string&
 }  // namespace
 
 TEST(Schema, EveryRecordSchemaIsEmbedded) {
-  for (const char* name : {"registration", "profile", "eligibility", "case", "document", "claim_status"}) {
+  for (const char* name :
+       {"registration", "profile", "eligibility", "case", "document", "claim_status"}) {
     EXPECT_TRUE(portal::records::embedded_schemas().count(name)) << name;
   }
 }
 
-TEST(Schema, ValidRegistrationPasses) { EXPECT_TRUE(validate_record("registration", good_registration()).empty()); }
+TEST(Schema, ValidRegistrationPasses) {
+  EXPECT_TRUE(validate_record("registration", good_registration()).empty());
+}
 
 TEST(Schema, BadNpiCheckDigitIsReportedOnTheField) {
   auto r = good_registration();
@@ -77,9 +80,14 @@ TEST(Schema, ProfileUpdateNeedsAtLeastOneValidField) {
 // valijson reads a string only up to its first NUL byte; such a value must not pass (a JSONL or
 // YAML batch can carry "\u0000", which CSV refuses as it reads).
 TEST(Schema, ANulByteInAnyFieldIsRefused) {
-  json::object row{{"ref", "r1"},          {"member_id", "ACM100234"},   {"first_name", "James"},
-                   {"last_name", "Whitaker"}, {"date_of_birth", "1958-03-14"}, {"health_plan", "acme-commercial"},
-                   {"provider_npi", "1234567893"}, {"service_date", "2026-11-16"}};
+  json::object row{{"ref", "r1"},
+                   {"member_id", "ACM100234"},
+                   {"first_name", "James"},
+                   {"last_name", "Whitaker"},
+                   {"date_of_birth", "1958-03-14"},
+                   {"health_plan", "acme-commercial"},
+                   {"provider_npi", "1234567893"},
+                   {"service_date", "2026-11-16"}};
   ASSERT_TRUE(validate_record("eligibility", row).empty());
   row["first_name"] = json::string(std::string("Ja\0\t!", 5));
   auto errors = validate_record("eligibility", row);

@@ -33,7 +33,8 @@ SysTime at(const char* iso) { return *parse_iso8601(iso); }
 TEST(SessionStore, KeepsTheClockOffsetPrivately) {
   test::TempDir dir;
   SessionStore store(dir.path() / "sessions", "default");
-  Session s{"https://127.0.0.1:1", "jane@clinic.example", "pps_token", "2026-11-17T15:30:00Z", -518400};
+  Session s{"https://127.0.0.1:1", "jane@clinic.example", "pps_token", "2026-11-17T15:30:00Z",
+            -518400};
   {
     auto lock = store.lock();
     ASSERT_TRUE(lock.has_value());
@@ -75,8 +76,9 @@ TEST(UseSession, ASessionWithoutAnOffsetUsesThisMachinesClock) {
   test::TempDir dir;
   SessionStore store(dir.path() / "sessions", "default");
   auto api = unreachable_api();
-  ASSERT_TRUE(store.save({api->base_url(), "jane@clinic.example", "pps_token", "2026-11-17T15:30:00Z"})
-                  .has_value());
+  ASSERT_TRUE(
+      store.save({api->base_url(), "jane@clinic.example", "pps_token", "2026-11-17T15:30:00Z"})
+          .has_value());
   FixedClock before(at("2026-11-17T15:00:00Z"));
   EXPECT_TRUE(use_session(store, *api, before).has_value());
   FixedClock after(at("2026-11-23T15:00:00Z"));

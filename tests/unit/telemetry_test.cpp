@@ -52,22 +52,32 @@ std::vector<std::string> lines_of(const std::filesystem::path& p) {
 }  // namespace
 
 TEST(AuditEntry, ACaseWithItsOrderAndNoPhi) {
-  auto req = request("POST", "/v1/cases",
-                     R"({"member_id":"ACM100234","first_name":"James","date_of_birth":"1958-03-14"})");
+  auto req =
+      request("POST", "/v1/cases",
+              R"({"member_id":"ACM100234","first_name":"James","date_of_birth":"1958-03-14"})");
   auto res = response(201, R"({"order_id":"ORD-1","acmp_number":"ACMP-2","status":"approved",)"
                            R"("member":{"member_id":"ACM100234","last_name":"Whitaker"}})");
   http::RequestEvent e{req, &res, sha256_hex(req.body), "", false, 7, "case-7", "cases.csv"};
   auto entry = api::audit_entry(e, k_who, "0123456789abcdef", k_now);
   ASSERT_TRUE(entry);
-  json::object want{{"ts", "2026-11-24T08:00:00Z"},   {"run_id", "0123456789abcdef"},
-                    {"profile", "nightly"},           {"account", "ops@clinic.example"},
-                    {"command", "submit-case"},       {"kind", "submission"},
-                    {"method", "POST"},               {"path", "/v1/cases"},
-                    {"input", "cases.csv"},           {"line", 7},
-                    {"ref", "case-7"},                {"idempotency_key", "key-1:case"},
-                    {"request_sha256", sha256_hex(req.body)}, {"http_status", 201},
-                    {"outcome", "ok"},                {"order_id", "ORD-1"},
-                    {"acmp_number", "ACMP-2"},        {"status", "approved"}};
+  json::object want{{"ts", "2026-11-24T08:00:00Z"},
+                    {"run_id", "0123456789abcdef"},
+                    {"profile", "nightly"},
+                    {"account", "ops@clinic.example"},
+                    {"command", "submit-case"},
+                    {"kind", "submission"},
+                    {"method", "POST"},
+                    {"path", "/v1/cases"},
+                    {"input", "cases.csv"},
+                    {"line", 7},
+                    {"ref", "case-7"},
+                    {"idempotency_key", "key-1:case"},
+                    {"request_sha256", sha256_hex(req.body)},
+                    {"http_status", 201},
+                    {"outcome", "ok"},
+                    {"order_id", "ORD-1"},
+                    {"acmp_number", "ACMP-2"},
+                    {"status", "approved"}};
   EXPECT_EQ(*entry, want) << json::serialize(*entry);
   std::string text = json::serialize(*entry);
   for (const char* phi : {"ACM100234", "James", "Whitaker", "1958-03-14", "secret-token"}) {
@@ -76,8 +86,10 @@ TEST(AuditEntry, ACaseWithItsOrderAndNoPhi) {
 }
 
 TEST(AuditEntry, AnUploadHashesTheFileNameAndDropsTheQuery) {
-  auto req = request("POST", "/v1/cases/ORD-1/documents?document_type=other&filename=Whitaker-James.pdf"
-                             "&description=James%20Whitaker", "");
+  auto req = request("POST",
+                     "/v1/cases/ORD-1/documents?document_type=other&filename=Whitaker-James.pdf"
+                     "&description=James%20Whitaker",
+                     "");
   auto res = response(201, R"({"document_id":"DOC-9","order_id":"ORD-1"})");
   http::RequestEvent e{req, &res, "ab12", "", false, 3, "", "docs.csv"};
   e.file = "/scans/Whitaker-James.pdf";
@@ -92,14 +104,16 @@ TEST(AuditEntry, AnUploadHashesTheFileNameAndDropsTheQuery) {
 
 TEST(AuditEntry, AnEligibilityCheckIsAnInquiryWithNothingOfItsAnswer) {
   auto req = request("POST", "/v1/eligibility", R"({"member_id":"ACM100234"})");
-  auto ok = response(200, R"({"status":"active","member":{"member_id":"ACM100234"},"plan":{"id":"p"}})");
+  auto ok =
+      response(200, R"({"status":"active","member":{"member_id":"ACM100234"},"plan":{"id":"p"}})");
   http::RequestEvent e{req, &ok, "h", "", false, 2, "r1", "-"};
   auto entry = api::audit_entry(e, k_who, "r", k_now);
   ASSERT_TRUE(entry);
   EXPECT_EQ(entry->at("kind"), "inquiry");
   EXPECT_EQ(entry->at("input"), "stdin");
   EXPECT_FALSE(entry->contains("status"));
-  auto refused = response(422, R"({"error":{"code":"name_mismatch","message":"James is not on file"}})");
+  auto refused =
+      response(422, R"({"error":{"code":"name_mismatch","message":"James is not on file"}})");
   http::RequestEvent r{req, &refused, "h", "", false, 2, "r1", "-"};
   entry = api::audit_entry(r, k_who, "r", k_now);
   EXPECT_EQ(entry->at("outcome"), "rejected");
@@ -122,16 +136,22 @@ TEST(AuditEntry, NoAnswerIsFailedOrStoppedAndFiveHundredsFailed) {
 
 TEST(AuditEntry, ReadsAndSignInAreNotAudited) {
   auto ok = response(200, "{}");
-  for (auto [method, target] : std::vector<std::pair<std::string, std::string>>{
-           {"GET", "/v1/orders?member_id=ACM1"}, {"GET", "/v1/profile"}, {"POST", "/v1/auth/login"},
-           {"POST", "/v1/auth/mfa/verify"}, {"POST", "/v1/auth/refresh"}, {"POST", "/v1/auth/logout"}}) {
+  for (auto [method, target] :
+       std::vector<std::pair<std::string, std::string>>{{"GET", "/v1/orders?member_id=ACM1"},
+                                                        {"GET", "/v1/profile"},
+                                                        {"POST", "/v1/auth/login"},
+                                                        {"POST", "/v1/auth/mfa/verify"},
+                                                        {"POST", "/v1/auth/refresh"},
+                                                        {"POST", "/v1/auth/logout"}}) {
     auto req = request(method, target, "");
     http::RequestEvent e{req, &ok, "", "", false};
     EXPECT_FALSE(api::audit_entry(e, k_who, "r", k_now)) << method << " " << target;
   }
-  for (auto [method, target] : std::vector<std::pair<std::string, std::string>>{
-           {"PATCH", "/v1/profile"}, {"POST", "/v1/registrations"}, {"POST", "/v1/profile/password"},
-           {"POST", "/v1/profile/mfa/totp/confirm"}}) {
+  for (auto [method, target] :
+       std::vector<std::pair<std::string, std::string>>{{"PATCH", "/v1/profile"},
+                                                        {"POST", "/v1/registrations"},
+                                                        {"POST", "/v1/profile/password"},
+                                                        {"POST", "/v1/profile/mfa/totp/confirm"}}) {
     auto req = request(method, target, "");
     http::RequestEvent e{req, &ok, "", "", false};
     EXPECT_TRUE(api::audit_entry(e, k_who, "r", k_now)) << method << " " << target;
@@ -168,7 +188,8 @@ TEST(AuditLog, IsPrivateAndTakesWholeLinesFromSeveralProcesses) {
     json::error_code ec;
     auto v = json::parse(line, ec);
     ASSERT_FALSE(ec) << line.substr(0, 80);
-    seen.insert({static_cast<int>(v.at("proc").as_int64()), static_cast<int>(v.at("i").as_int64())});
+    seen.insert(
+        {static_cast<int>(v.at("proc").as_int64()), static_cast<int>(v.at("i").as_int64())});
   }
   EXPECT_EQ(seen.size(), lines.size());
   struct stat st;
@@ -237,7 +258,8 @@ TEST(Telemetry, FeedsMetricsAndSkipsRequestsNeverSent) {
   auto res = response(201, R"({"order_id":"ORD-1"})");
   // A request a stopping run never sent: no attempt, no entry.
   t.request_done({req, nullptr, "h", "", true});
-  EXPECT_FALSE(std::filesystem::exists(dir.path() / "audit.jsonl") && !lines_of(dir.path() / "audit.jsonl").empty());
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "audit.jsonl") &&
+               !lines_of(dir.path() / "audit.jsonl").empty());
   t.exchange({req, nullptr, std::chrono::milliseconds(30)});
   t.retried();
   t.exchange({req, &res, std::chrono::milliseconds(20)});
@@ -249,5 +271,6 @@ TEST(Telemetry, FeedsMetricsAndSkipsRequestsNeverSent) {
   auto text = reg.render(run);
   EXPECT_NE(text.find("code=\"2xx\"} 1\n"), std::string::npos) << text;
   EXPECT_NE(text.find("code=\"error\"} 1\n"), std::string::npos);
-  EXPECT_NE(text.find("provportal_retries_total{profile=\"\",command=\"\"} 1\n"), std::string::npos);
+  EXPECT_NE(text.find("provportal_retries_total{profile=\"\",command=\"\"} 1\n"),
+            std::string::npos);
 }

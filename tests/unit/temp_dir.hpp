@@ -14,7 +14,8 @@ namespace portal::test {
 class TempDir {
  public:
   TempDir() {
-    std::string templ = (std::filesystem::temp_directory_path() / "provportal-test-XXXXXX").string();
+    std::string templ =
+        (std::filesystem::temp_directory_path() / "provportal-test-XXXXXX").string();
     if (::mkdtemp(templ.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
     m_path = templ;
   }

@@ -48,7 +48,8 @@ batch::RowResult inquiry_action(batch::RowContext& ctx, const std::string& chang
     summarize(result.answer);
     return result;
   }
-  if (const auto* reason = result.answer.if_contains("reject_reason"); reason && reason->is_object()) {
+  if (const auto* reason = result.answer.if_contains("reject_reason");
+      reason && reason->is_object()) {
     result.code = text(reason->get_object(), "code");
     result.message = text(reason->get_object(), "message");
   }
@@ -60,7 +61,8 @@ batch::RowResult inquiry_action(batch::RowContext& ctx, const std::string& chang
 std::vector<FieldError> check_claim_status(const json::object& record) {
   std::vector<FieldError> problems;
   std::string from = text(record, "service_from"), to = text(record, "service_to");
-  if (!from.empty() && !to.empty() && to < from) problems.push_back({"service_to", "is before service_from"});
+  if (!from.empty() && !to.empty() && to < from)
+    problems.push_back({"service_to", "is before service_from"});
   return problems;
 }
 
@@ -73,8 +75,9 @@ batch::Operation claim_status_operation(std::string changed_since) {
   op.action = [changed_since = std::move(changed_since)](batch::RowContext& ctx) {
     return inquiry_action(ctx, changed_since);
   };
-  op.result_columns = {"as_of",    "claim_count",        "claim_numbers",        "status_categories",
-                       "statuses", "reject_reason.code", "reject_reason.x12_aaa"};
+  op.result_columns = {
+      "as_of",    "claim_count",        "claim_numbers",        "status_categories",
+      "statuses", "reject_reason.code", "reject_reason.x12_aaa"};
   return op;
 }
 

@@ -61,7 +61,8 @@ Expected<void> OutageWait::wait(std::chrono::seconds retry_after, bool maintenan
     while (m_waiting.load() && m_generation == generation && !cancelled()) {
       m_cv.wait_for(lock, 100ms);
     }
-    if (cancelled()) return fail(ErrorKind::interrupted, "interrupted while waiting for the portal");
+    if (cancelled())
+      return fail(ErrorKind::interrupted, "interrupted while waiting for the portal");
     if (m_last_error) return fail(*m_last_error);
     return {};
   }
@@ -81,8 +82,8 @@ Expected<void> OutageWait::lead(std::chrono::seconds retry_after, bool maintenan
     Error e = why;
     e.kind = ErrorKind::unavailable;
     e.message += "; the portal says it is back in " + describe_duration(down_for) +
-                 ", beyond what --max-wait " + describe_duration(m_options.max_wait) +
-                 " leaves (" + describe_duration(std::max(left, 0s)) + ")";
+                 ", beyond what --max-wait " + describe_duration(m_options.max_wait) + " leaves (" +
+                 describe_duration(std::max(left, 0s)) + ")";
     e.hint = "try again after " + describe_utc_and_local(back) +
              ", or allow a longer wait with --max-wait";
     return e;

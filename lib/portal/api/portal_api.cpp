@@ -8,9 +8,9 @@
 #include <spdlog/spdlog.h>
 #include <boost/json.hpp>
 
+#include "portal/api/outage_wait.hpp"
 #include "portal/log/log.hpp"
 #include "portal/util/crypto.hpp"
-#include "portal/api/outage_wait.hpp"
 #include "portal/util/maintenance.hpp"
 
 namespace portal::api {
@@ -589,8 +589,8 @@ Expected<json::object> PortalApi::search_orders(std::string_view query) {
 }
 
 Expected<json::object> PortalApi::claims(std::string_view query) {
-  return call_json("GET", "/v1/claims" + (query.empty() ? std::string() : "?" + std::string(query)), nullptr,
-                   true);
+  return call_json("GET", "/v1/claims" + (query.empty() ? std::string() : "?" + std::string(query)),
+                   nullptr, true);
 }
 
 Expected<std::string> PortalApi::letter(std::string_view letter_id) {

@@ -2,8 +2,8 @@
 
 #include <filesystem>
 
-#include <boost/json.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/json.hpp>
 
 #include "portal/log/log.hpp"
 #include "portal/util/crypto.hpp"
@@ -20,9 +20,9 @@ thread_local int t_attempts = 0;
 
 std::string header_of(const http::Request& r, std::string_view name) {
   for (const auto& [k, v] : r.headers) {
-    if (k.size() == name.size() &&
-        std::equal(k.begin(), k.end(), name.begin(), [](char a, char b) {
-          return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+    if (k.size() == name.size() && std::equal(k.begin(), k.end(), name.begin(), [](char a, char b) {
+          return std::tolower(static_cast<unsigned char>(a)) ==
+                 std::tolower(static_cast<unsigned char>(b));
         })) {
       return v;
     }
@@ -71,7 +71,8 @@ std::optional<json::object> audit_entry(const http::RequestEvent& e, const Who& 
   entry["ts"] = format_iso8601(now);
   entry["run_id"] = run_id;
   entry["profile"] = who.profile;
-  entry["account"] = who.account.empty() ? json::value(nullptr) : json::value(who.account, entry.storage());
+  entry["account"] =
+      who.account.empty() ? json::value(nullptr) : json::value(who.account, entry.storage());
   entry["command"] = who.command;
   entry["kind"] = inquiry ? "inquiry" : "submission";
   entry["method"] = req.method;
@@ -90,7 +91,7 @@ std::optional<json::object> audit_entry(const http::RequestEvent& e, const Who& 
   if (e.response) {
     const int status = e.response->status;
     entry["http_status"] = status;
-    entry["outcome"] = status >= 200 && status < 300       ? "ok"
+    entry["outcome"] = status >= 200 && status < 300    ? "ok"
                        : status == 429 || status >= 500 ? "failed"
                                                         : "rejected";
     if (e.response->header("idempotent-replayed") == "true") entry["replayed"] = true;

@@ -181,7 +181,8 @@ Expected<std::optional<Session>> reusable_session(const SessionStore& store, api
   if (!cached) return fail(cached.error());
   if (!*cached) return std::optional<Session>{};
   if ((*cached)->base_url != api.base_url()) {
-    spdlog::info("the cached session is for {}, not {}: logging in", (*cached)->base_url, api.base_url());
+    spdlog::info("the cached session is for {}, not {}: logging in", (*cached)->base_url,
+                 api.base_url());
     return std::optional<Session>{};
   }
   if (!email.empty() && !(*cached)->email.empty() && (*cached)->email != email) {

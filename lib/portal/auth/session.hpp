@@ -22,7 +22,7 @@ struct Session {
   std::string base_url;
   std::string email;
   std::string token;
-  std::string expires_at;  // RFC 3339, as the portal sent it (on the portal's clock)
+  std::string expires_at;         // RFC 3339, as the portal sent it (on the portal's clock)
   std::int64_t clock_offset = 0;  // seconds the portal's clock is ahead of ours (at login)
 };
 

@@ -52,10 +52,14 @@ std::optional<std::vector<std::uint8_t>> base32_decode(std::string_view text) {
   for (char c : text) {
     if (c == ' ' || c == '-' || c == '=') continue;
     int v;
-    if (c >= 'A' && c <= 'Z') v = c - 'A';
-    else if (c >= 'a' && c <= 'z') v = c - 'a';
-    else if (c >= '2' && c <= '7') v = c - '2' + 26;
-    else return std::nullopt;
+    if (c >= 'A' && c <= 'Z')
+      v = c - 'A';
+    else if (c >= 'a' && c <= 'z')
+      v = c - 'a';
+    else if (c >= '2' && c <= '7')
+      v = c - '2' + 26;
+    else
+      return std::nullopt;
     buffer = (buffer << 5) | static_cast<std::uint32_t>(v);
     bits += 5;
     if (bits >= 8) {
@@ -108,8 +112,9 @@ std::string new_totp_secret() {
 }
 
 std::string otpauth_uri(std::string_view base32_secret, std::string_view account) {
-  return "otpauth://totp/provportal:" + uri_escape(account) + "?secret=" +
-         std::string(base32_secret) + "&issuer=provportal&algorithm=SHA1&digits=6&period=30";
+  return "otpauth://totp/provportal:" + uri_escape(account) +
+         "?secret=" + std::string(base32_secret) +
+         "&issuer=provportal&algorithm=SHA1&digits=6&period=30";
 }
 
 }  // namespace portal::auth

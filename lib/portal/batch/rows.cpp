@@ -26,12 +26,13 @@ Expected<Shard> parse_shard(std::string_view text) {
   Shard shard;
   if (slash == std::string_view::npos || !number(text.substr(0, slash), shard.index) ||
       !number(text.substr(slash + 1), shard.count)) {
-    return fail(ErrorKind::usage, "--shard must be K/N, e.g. 0/4 (got \"" + std::string(text) + "\")",
+    return fail(ErrorKind::usage,
+                "--shard must be K/N, e.g. 0/4 (got \"" + std::string(text) + "\")",
                 "K counts from 0 to N-1, like a Kubernetes Indexed Job's JOB_COMPLETION_INDEX");
   }
   if (shard.count == 0 || shard.index >= shard.count) {
-    return fail(ErrorKind::usage,
-                "--shard " + std::string(text) + " is out of range: K must be 0 to N-1 and N at least 1");
+    return fail(ErrorKind::usage, "--shard " + std::string(text) +
+                                      " is out of range: K must be 0 to N-1 and N at least 1");
   }
   return shard;
 }
@@ -44,8 +45,7 @@ void write_canonical(const json::value& v, std::string& out) {
     std::vector<const json::key_value_pair*> members;
     members.reserve(o.size());
     for (const auto& kv : o) members.push_back(&kv);
-    std::sort(members.begin(), members.end(),
-              [](auto* a, auto* b) { return a->key() < b->key(); });
+    std::sort(members.begin(), members.end(), [](auto* a, auto* b) { return a->key() < b->key(); });
     out += '{';
     bool first = true;
     for (const auto* kv : members) {
@@ -99,7 +99,8 @@ std::vector<std::pair<std::string, Type>> properties_of(const json::value& schem
   std::vector<std::pair<std::string, Type>> out;
   const auto* props = schema.is_object() ? schema.get_object().if_contains("properties") : nullptr;
   if (!props || !props->is_object()) return out;
-  for (const auto& [name, prop] : props->get_object()) out.emplace_back(std::string(name), type_of(prop));
+  for (const auto& [name, prop] : props->get_object())
+    out.emplace_back(std::string(name), type_of(prop));
   return out;
 }
 
@@ -131,7 +132,8 @@ const FieldTypes& declared_types(std::string_view schema_name) {
   const auto& all = records::embedded_schemas();
   if (auto it = all.find(std::string(schema_name)); it != all.end()) {
     auto doc = json::parse(it->second);
-    if (const auto* props = doc.as_object().if_contains("properties"); props && props->is_object()) {
+    if (const auto* props = doc.as_object().if_contains("properties");
+        props && props->is_object()) {
       for (const auto& [name, prop] : props->get_object()) {
         FieldType ft;
         ft.type = type_of(prop);
@@ -176,8 +178,10 @@ void coerce_scalar(json::value& value, Type type) {
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), d);
     if (ec == std::errc() && end == text.data() + text.size()) value = d;
   } else if (type == Type::boolean) {
-    if (text == "true" || text == "TRUE" || text == "True") value = true;
-    else if (text == "false" || text == "FALSE" || text == "False") value = false;
+    if (text == "true" || text == "TRUE" || text == "True")
+      value = true;
+    else if (text == "false" || text == "FALSE" || text == "False")
+      value = false;
   }
 }
 
@@ -229,7 +233,8 @@ std::string canonical_json(const json::value& value) {
 std::string idempotency_key(std::string_view operation, const json::object& record) {
   std::string material(operation);
   material += '\n';
-  if (const auto* ref = record.if_contains("ref"); ref && ref->is_string() && !ref->get_string().empty()) {
+  if (const auto* ref = record.if_contains("ref");
+      ref && ref->is_string() && !ref->get_string().empty()) {
     material += "ref:";
     material += ref->get_string();
   } else {

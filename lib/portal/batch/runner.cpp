@@ -6,11 +6,11 @@
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <cerrno>
+#include <charconv>
 #include <condition_variable>
-#include <cstring>
 #include <cstdio>
+#include <cstring>
 #include <deque>
 #include <fstream>
 #include <mutex>
@@ -19,8 +19,8 @@
 #include <sstream>
 #include <thread>
 
-#include <boost/json.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/json.hpp>
 
 #include "portal/api/outage_wait.hpp"
 #include "portal/api/portal_api.hpp"
@@ -68,7 +68,8 @@ struct Slot {
 };
 
 std::string ref_of(const json::object& record) {
-  if (const auto* r = record.if_contains("ref"); r && r->is_string()) return std::string(r->get_string());
+  if (const auto* r = record.if_contains("ref"); r && r->is_string())
+    return std::string(r->get_string());
   return {};
 }
 
@@ -103,15 +104,18 @@ json::object result_object(Slot& s, bool with_answer = true) {
   r.reserve(8);  // every key below: no regrowth
   // emplace: each key is new, and its value is made in the object's memory at once.
   r.emplace("line", s.line);
-  if (s.ref.empty()) r.emplace("ref", nullptr);
-  else r.emplace("ref", s.ref);
+  if (s.ref.empty())
+    r.emplace("ref", nullptr);
+  else
+    r.emplace("ref", s.ref);
   r.emplace("outcome", s.result.outcome);
   if (s.result.http_status) r.emplace("http_status", s.result.http_status);
   if (!s.result.code.empty()) r.emplace("code", s.result.code);
   if (!s.result.message.empty()) r.emplace("message", s.result.message);
   if (!s.result.errors.empty()) {
     json::array errors(r.storage());
-    for (const auto& e : s.result.errors) errors.push_back({{"field", e.field}, {"message", e.message}});
+    for (const auto& e : s.result.errors)
+      errors.push_back({{"field", e.field}, {"message", e.message}});
     r.emplace("errors", std::move(errors));
   }
   if (with_answer && !s.result.answer.empty()) r.emplace("answer", std::move(s.result.answer));
@@ -133,7 +137,8 @@ class ResultsSink {
     if (!m_path.empty()) {
       auto ext = m_path.extension().string();
       if (ext != ".csv" && ext != ".jsonl" && ext != ".ndjson") {
-        return fail(ErrorKind::usage, "--results " + m_path.string() + ": the name must end in .csv or .jsonl",
+        return fail(ErrorKind::usage,
+                    "--results " + m_path.string() + ": the name must end in .csv or .jsonl",
                     "the extension chooses the format of the results");
       }
       m_part = m_path;
@@ -179,18 +184,20 @@ class ResultsSink {
       line += output::csv_cell(text);
     };
     m_first_added = false;
-    for (const char* k : {"line", "ref", "outcome", "http_status", "code", "message"}) add(cell_text(r.if_contains(k)));
+    for (const char* k : {"line", "ref", "outcome", "http_status", "code", "message"})
+      add(cell_text(r.if_contains(k)));
     std::string errors;
     if (const auto* e = r.if_contains("errors"); e && e->is_array()) {
       for (const auto& fe : e->get_array()) {
-        errors += (errors.empty() ? "" : "; ") + cell_text(fe.get_object().if_contains("field")) + ": " +
-                  cell_text(fe.get_object().if_contains("message"));
+        errors += (errors.empty() ? "" : "; ") + cell_text(fe.get_object().if_contains("field")) +
+                  ": " + cell_text(fe.get_object().if_contains("message"));
       }
     }
     add(errors);
     const auto* answer = r.if_contains("answer");
     for (const auto& c : m_columns) {
-      add(answer && answer->is_object() ? cell_text(at_path(answer->get_object(), c)) : std::string());
+      add(answer && answer->is_object() ? cell_text(at_path(answer->get_object(), c))
+                                        : std::string());
     }
     *m_out << line << '\n';
   }
@@ -202,7 +209,8 @@ class ResultsSink {
     m_file.close();
     std::error_code ec;
     fs::rename(m_part, m_path, ec);
-    if (ec) return fail(ErrorKind::internal, "cannot rename " + m_part.string() + ": " + ec.message());
+    if (ec)
+      return fail(ErrorKind::internal, "cannot rename " + m_part.string() + ": " + ec.message());
     return {};
   }
 
@@ -236,7 +244,8 @@ class ResultsSink {
 class RateLimiter {
  public:
   explicit RateLimiter(double rate)
-      : m_interval(rate > 0 ? std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / rate))
+      : m_interval(rate > 0 ? std::chrono::duration_cast<Clock::duration>(
+                                  std::chrono::duration<double>(1.0 / rate))
                             : Clock::duration::zero()) {}
   // Blocks until the next request may go.
   void acquire() {
@@ -323,7 +332,11 @@ namespace {
 class Run {
  public:
   Run(const Operation& op, const Transport& transport, const RunOptions& options, std::ostream& err)
-      : m_op(op), m_transport(transport), m_options(options), m_err(err), m_rate(options.rate),
+      : m_op(op),
+        m_transport(transport),
+        m_options(options),
+        m_err(err),
+        m_rate(options.rate),
         m_token(transport.token) {}
   ~Run() {
     if (m_epoll_fd >= 0) ::close(m_epoll_fd);
@@ -569,7 +582,9 @@ void Run::lanes_thread(Lane* lanes, std::size_t count) {
     }
     // Bounded, so that answers overdue are noticed (poll_answer(false) times them out).
     auto wait = std::chrono::milliseconds(200);
-    if (hold) wait = std::clamp(std::chrono::ceil<std::chrono::milliseconds>(*hold - Clock::now()), 0ms, wait);
+    if (hold)
+      wait =
+          std::clamp(std::chrono::ceil<std::chrono::milliseconds>(*hold - Clock::now()), 0ms, wait);
     int ready = ::epoll_wait(m_epoll_fd, events.data(), static_cast<int>(events.size()),
                              static_cast<int>(wait.count()));
     if (ready < 0) {
@@ -625,7 +640,8 @@ void Run::start_row(Lane& lane, Slot* slot) {
   lane.sent_at = Clock::now();
   auto started = lane.client->start(lane.request);
   lane.request.headers.pop_back();
-  lane.first.emplace(FirstAttempt{tl::unexpected<Error>(Error(ErrorKind::internal, "")), std::move(token)});
+  lane.first.emplace(
+      FirstAttempt{tl::unexpected<Error>(Error(ErrorKind::internal, "")), std::move(token)});
   if (!started) {
     lane.elapsed = Clock::now() - lane.sent_at;
     answered(lane, fail(started.error()));
@@ -635,8 +651,9 @@ void Run::start_row(Lane& lane, Slot* slot) {
 void Run::answered(Lane& lane, Expected<http::Response> answer) {
   const int status = answer ? answer->status : 0;
   // Final answers settle here; deliver() (on a retry worker) sorts out everything else.
-  const bool final = (status >= 200 && status < 300) ||
-                     (status >= 400 && status < 500 && status != 401 && status != 409 && status != 429);
+  const bool final =
+      (status >= 200 && status < 300) ||
+      (status >= 400 && status < 500 && status != 401 && status != 409 && status != 429);
   lane.first->answer = std::move(answer);
   // The socket leaves the epoll set when a retry worker takes the lane (its reads are its own),
   // and as soon as it was closed (before its number can be another lane's, registered anew).
@@ -674,7 +691,8 @@ void Run::retry_worker() {
       const auto& a = lane->first->answer;
       m_options.observer->exchange({lane->request, a ? &*a : nullptr, lane->elapsed});
     }
-    settle(*lane->slot, observed(*lane->slot, lane->client, lane->request, nullptr, {}, &*lane->first));
+    settle(*lane->slot,
+           observed(*lane->slot, lane->client, lane->request, nullptr, {}, &*lane->first));
     Slot* slot = lane->slot;
     lane->slot = nullptr;
     lane->first.reset();
@@ -758,7 +776,8 @@ Run::Delivery Run::deliver(std::size_t line, std::unique_ptr<http::Client>& clie
       out.stopped = true;
       return out;
     } else if (retryable_status(response->status) ||
-               (response->status == 409 && api::map_error(*response).code == "idempotency_in_progress")) {
+               (response->status == 409 &&
+                api::map_error(*response).code == "idempotency_in_progress")) {
       Error e = api::map_error(*response);
       out.problem = e.message;
       wait_hint = retry_after(*response);
@@ -766,8 +785,8 @@ Run::Delivery Run::deliver(std::size_t line, std::unique_ptr<http::Client>& clie
         if (m_options.outage) {
           // --wait: every connection pauses until the portal is back; the row goes on as if
           // nothing happened (waiting uses up no attempt).
-          auto waited = m_options.outage->wait(
-              std::chrono::ceil<std::chrono::seconds>(*wait_hint), e.code == "maintenance", e);
+          auto waited = m_options.outage->wait(std::chrono::ceil<std::chrono::seconds>(*wait_hint),
+                                               e.code == "maintenance", e);
           if (waited) {
             --attempt;
             again = true;
@@ -797,18 +816,18 @@ Run::Delivery Run::deliver(std::size_t line, std::unique_ptr<http::Client>& clie
     std::uniform_int_distribution<std::int64_t> jitter(0, std::max<std::int64_t>(cap, 1));
     auto delay = std::chrono::milliseconds(jitter(rng));  // full jitter
     if (wait_hint) delay = std::max(delay, *wait_hint);
-    spdlog::debug("line {}: attempt {} failed ({}); retrying in {} ms", line, attempt,
-                  out.problem, delay.count());
+    spdlog::debug("line {}: attempt {} failed ({}); retrying in {} ms", line, attempt, out.problem,
+                  delay.count());
     interruptible_sleep(delay);
   }
-  out.problem = "no answer after " + std::to_string(m_options.max_attempts) +
-                " attempts: " + out.problem;
+  out.problem =
+      "no answer after " + std::to_string(m_options.max_attempts) + " attempts: " + out.problem;
   return out;
 }
 
 Run::Delivery Run::observed(const Slot& slot, std::unique_ptr<http::Client>& client,
-                           http::Request& request, const fs::path* file,
-                           const std::string& content_type, FirstAttempt* first) {
+                            http::Request& request, const fs::path* file,
+                            const std::string& content_type, FirstAttempt* first) {
   auto d = deliver(slot.line, client, request, file, content_type, first);
   if (!m_options.observer) return d;
   const http::Request& sent = request;
@@ -818,8 +837,14 @@ Run::Delivery Run::observed(const Slot& slot, std::unique_ptr<http::Client>& cli
   for (const auto& [name, value] : sent.headers) {
     if (file && name == "X-Content-SHA256") hash = value;
   }
-  http::RequestEvent event{sent, d.response ? &*d.response : nullptr, std::move(hash), d.problem,
-                           d.stopped, slot.line, slot.ref, m_options.input_name};
+  http::RequestEvent event{sent,
+                           d.response ? &*d.response : nullptr,
+                           std::move(hash),
+                           d.problem,
+                           d.stopped,
+                           slot.line,
+                           slot.ref,
+                           m_options.input_name};
   std::string file_text = file ? file->string() : std::string();
   event.file = file_text;
   m_options.observer->request_done(event);
@@ -908,7 +933,8 @@ void Run::settle(Slot& slot, Delivery d) {
     std::string_view body = d.response->body;
     const auto first = body.find_first_not_of(" \t\r\n");
     const auto last = body.find_last_not_of(" \t\r\n");
-    body = first == std::string_view::npos ? std::string_view() : body.substr(first, last - first + 1);
+    body =
+        first == std::string_view::npos ? std::string_view() : body.substr(first, last - first + 1);
     // The answer parsed as an object, so the trimmed body is one; a line break would split
     // the result line.
     // (Two scans, one memchr each: find_first_of would test each byte against the set.)
@@ -922,10 +948,10 @@ Expected<void> Run::open_journal() {
   std::string input_id = m_options.input_name == "-"
                              ? std::string("stdin")
                              : fs::absolute(m_options.input_name).lexically_normal().string();
-  std::string fingerprint = m_op.name + "\n" + input_id + "\n" + m_options.shard.to_string() +
-                            "\n" + m_options.scope;
-  fs::path path = m_options.journal.empty() ? default_journal_path(m_op.name, fingerprint)
-                                            : m_options.journal;
+  std::string fingerprint =
+      m_op.name + "\n" + input_id + "\n" + m_options.shard.to_string() + "\n" + m_options.scope;
+  fs::path path =
+      m_options.journal.empty() ? default_journal_path(m_op.name, fingerprint) : m_options.journal;
   auto journal = Journal::open(path);
   if (!journal) return fail(journal.error());
   m_journal = std::move(*journal);
@@ -941,17 +967,19 @@ Expected<void> Run::open_journal() {
       m_journal->start(fingerprint);
     } else if (!same) {
       return fail(ErrorKind::usage,
-                  "the journal " + path.string() + " belongs to another batch (another file, shard or portal)",
+                  "the journal " + path.string() +
+                      " belongs to another batch (another file, shard or portal)",
                   "give the journal of this batch, or leave out --resume to start over");
     }
     m_resuming = !info.fingerprint.empty();
     return {};
   }
   if (same && !info.complete && info.rows_done > 0 && !m_options.restart) {
-    return fail(ErrorKind::usage,
-                "an interrupted run of this batch left a journal with " + std::to_string(info.rows_done) +
-                    " rows answered (" + path.string() + ")",
-                "add --resume to finish it without sending those rows again, or --restart to start over");
+    return fail(
+        ErrorKind::usage,
+        "an interrupted run of this batch left a journal with " + std::to_string(info.rows_done) +
+            " rows answered (" + path.string() + ")",
+        "add --resume to finish it without sending those rows again, or --restart to start over");
   }
   m_journal->start(fingerprint);
   return {};
@@ -965,27 +993,35 @@ void Run::draw_progress(bool final) {
   double secs = std::chrono::duration<double>(now - m_started).count();
   std::size_t done = m_summary.ok + m_summary.rejected + m_summary.invalid + m_summary.failed;
   char line[200];
-  std::snprintf(line, sizeof line,
-                "\r\033[K%zu rows  %.0f/s  ok %zu  rejected %zu  invalid %zu  failed %zu  retried %zu",
-                done, secs > 0 ? done / secs : 0.0, m_summary.ok, m_summary.rejected,
-                m_summary.invalid, m_summary.failed, m_retried.load());
+  std::snprintf(
+      line, sizeof line,
+      "\r\033[K%zu rows  %.0f/s  ok %zu  rejected %zu  invalid %zu  failed %zu  retried %zu", done,
+      secs > 0 ? done / secs : 0.0, m_summary.ok, m_summary.rejected, m_summary.invalid,
+      m_summary.failed, m_retried.load());
   m_err << line << (final ? "\r\033[K" : "") << std::flush;
 }
 
 void Run::finish(Slot& slot) {
   const std::string& o = slot.result.outcome;
-  if (o == "ok") ++m_summary.ok;
-  else if (o == "rejected") ++m_summary.rejected;
-  else if (o == "invalid") ++m_summary.invalid;
-  else ++m_summary.failed;
+  if (o == "ok")
+    ++m_summary.ok;
+  else if (o == "rejected")
+    ++m_summary.rejected;
+  else if (o == "invalid")
+    ++m_summary.invalid;
+  else
+    ++m_summary.failed;
   if (slot.result.replayed) ++m_summary.replayed;
   if (o == "invalid" && !m_options.quiet) {
     // Each bad row on stderr with its line and fields (never their values: they may be PHI).
-    std::string where = (m_options.input_name == "-" ? std::string("stdin") : m_options.input_name) +
-                        ":" + std::to_string(slot.line) + ": ";
+    std::string where =
+        (m_options.input_name == "-" ? std::string("stdin") : m_options.input_name) + ":" +
+        std::to_string(slot.line) + ": ";
     auto say = [&](const std::string& text) {
-      if (m_options.say) m_options.say(text);
-      else m_err << text << '\n';
+      if (m_options.say)
+        m_options.say(text);
+      else
+        m_err << text << '\n';
     };
     if (slot.result.errors.empty()) say(where + slot.result.message);
     for (const auto& e : slot.result.errors) {
@@ -1021,7 +1057,8 @@ Expected<Summary> Run::execute(RecordReader& reader, std::ostream& results_out) 
   std::thread lanes_runner;
   if (use_lanes) {
     m_wake_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (m_wake_fd < 0) return fail(ErrorKind::internal, std::string("eventfd: ") + std::strerror(errno));
+    if (m_wake_fd < 0)
+      return fail(ErrorKind::internal, std::string("eventfd: ") + std::strerror(errno));
     m_epoll_fd = ::epoll_create1(EPOLL_CLOEXEC);
     epoll_event wake{};
     wake.events = EPOLLIN;
@@ -1061,7 +1098,8 @@ Expected<Summary> Run::execute(RecordReader& reader, std::ostream& results_out) 
         // Rows finish about in order, so waiting for a row some way behind the head lets the
         // main thread sleep once per run of rows rather than once per row.
         const Slot* awaited = &head;
-        if (const Slot& later = pending[std::min(pending.size() - 1, window / 16)]; !later.done.load()) {
+        if (const Slot& later = pending[std::min(pending.size() - 1, window / 16)];
+            !later.done.load()) {
           awaited = &later;
         }
         wait_for_row(*awaited);
@@ -1217,7 +1255,8 @@ Expected<Summary> Run::execute(RecordReader& reader, std::ostream& results_out) 
 
   m_summary.retried = m_retried.load();
   m_summary.fatal = m_fatal;
-  if (m_fatal || m_summary.interrupted || (input_error && m_summary.total > 0)) m_summary.stopped_early = true;
+  if (m_fatal || m_summary.interrupted || (input_error && m_summary.total > 0))
+    m_summary.stopped_early = true;
   m_summary.elapsed = Clock::now() - m_started;
 
   if (input_error && !m_summary.stopped_early && m_summary.total == 0) {
@@ -1244,13 +1283,16 @@ Expected<Summary> Run::execute(RecordReader& reader, std::ostream& results_out) 
 
 std::string Summary::line() const {
   char buf[400];
-  std::snprintf(buf, sizeof buf,
-                "%s%zu rows: %zu ok, %zu rejected, %zu invalid, %zu failed; %zu retried%s%s in %.1f s (%.0f rows/s)",
-                interrupted ? "interrupted after " : (stopped_early ? "stopped after " : ""),
-                ok + rejected + invalid + failed, ok, rejected, invalid, failed, retried,
-                resumed ? (", " + std::to_string(resumed) + " from the journal").c_str() : "",
-                replayed ? (", " + std::to_string(replayed) + " replayed by the portal").c_str() : "",
-                elapsed.count(), elapsed.count() > 0 ? (ok + rejected + invalid + failed) / elapsed.count() : 0.0);
+  std::snprintf(
+      buf, sizeof buf,
+      "%s%zu rows: %zu ok, %zu rejected, %zu invalid, %zu failed; %zu retried%s%s in %.1f s (%.0f "
+      "rows/s)",
+      interrupted ? "interrupted after " : (stopped_early ? "stopped after " : ""),
+      ok + rejected + invalid + failed, ok, rejected, invalid, failed, retried,
+      resumed ? (", " + std::to_string(resumed) + " from the journal").c_str() : "",
+      replayed ? (", " + std::to_string(replayed) + " replayed by the portal").c_str() : "",
+      elapsed.count(),
+      elapsed.count() > 0 ? (ok + rejected + invalid + failed) / elapsed.count() : 0.0);
   return buf;
 }
 
@@ -1264,7 +1306,8 @@ int exit_code_of(const Summary& s) {
 }
 
 Expected<Summary> run_batch(const Operation& op, RecordReader& reader, const Transport& transport,
-                            const RunOptions& options, std::ostream& results_out, std::ostream& err) {
+                            const RunOptions& options, std::ostream& results_out,
+                            std::ostream& err) {
   Run run(op, transport, options, err);
   return run.execute(reader, results_out);
 }

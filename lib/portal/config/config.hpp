@@ -57,7 +57,8 @@ fs::path config_path(const EnvLookup& env);
 // config_dir()/sessions.
 fs::path sessions_dir(const EnvLookup& env);
 
-// $XDG_STATE_HOME/provportal (default ~/.local/state/provportal): journals, watermarks, the audit log.
+// $XDG_STATE_HOME/provportal (default ~/.local/state/provportal): journals, watermarks, the audit
+// log.
 fs::path state_dir(const EnvLookup& env);
 
 // state_dir()/audit.jsonl.
@@ -108,11 +109,11 @@ struct Resolved {
 };
 
 // Applies flags > PROVPORTAL_* env > the profile in `file` > defaults (PROVPORTAL_BASE_URL,
-// _CA_FILE, _CLIENT_CERT, _CLIENT_KEY, _WAIT, _MAX_WAIT, _METRICS, _AUDIT_LOG). The profile is --profile,
-// else PROVPORTAL_PROFILE, else current_profile, else "default". A profile named explicitly
-// that the file lacks is an error (ErrorKind::usage) unless it is "default" or the base URL
-// comes from a flag or the environment (a throw-away profile). The sandbox CA
-// default applies only when the base URL is the default one. "~/" in paths is expanded.
+// _CA_FILE, _CLIENT_CERT, _CLIENT_KEY, _WAIT, _MAX_WAIT, _METRICS, _AUDIT_LOG). The profile is
+// --profile, else PROVPORTAL_PROFILE, else current_profile, else "default". A profile named
+// explicitly that the file lacks is an error (ErrorKind::usage) unless it is "default" or the base
+// URL comes from a flag or the environment (a throw-away profile). The sandbox CA default applies
+// only when the base URL is the default one. "~/" in paths is expanded.
 Expected<Resolved> resolve(const ConfigFile& file, const FlagOverrides& flags,
                            const EnvLookup& env);
 

@@ -6,6 +6,14 @@
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/error.hpp>
@@ -20,14 +28,6 @@
 #include <cstring>
 #include <mutex>
 #include <optional>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/time.h>
-#include <unistd.h>
 
 namespace portal::http {
 
@@ -173,7 +173,8 @@ class TlsStream {
       return 0;
     }
     ERR_clear_error();
-    int n = SSL_read(m_ssl, first.data(), static_cast<int>(std::min<std::size_t>(first.size(), 1u << 30)));
+    int n = SSL_read(m_ssl, first.data(),
+                     static_cast<int>(std::min<std::size_t>(first.size(), 1u << 30)));
     if (n > 0) return static_cast<std::size_t>(n);
     ec = failure(n);
     return 0;
@@ -349,7 +350,6 @@ class TlsClient final : public Client {
     return {};
   }
 
-
   const std::string& base_url() const override { return m_options.base_url; }
 
   Expected<Response> send(const Request& request) override {
@@ -414,8 +414,10 @@ class TlsClient final : public Client {
         // The server closed the connection (close_notify): the end of an answer delimited by
         // it, or a fault (as Beast's own reads tell them apart).
         if (!parse_buffered(ec) && !ec) {
-          if (m_answer->got_some()) m_answer->put_eof(ec);
-          else ec = bhttp::error::end_of_stream;
+          if (m_answer->got_some())
+            m_answer->put_eof(ec);
+          else
+            ec = bhttp::error::end_of_stream;
         }
       } else if (!ec) {
         parse_buffered(ec);
@@ -449,7 +451,8 @@ class TlsClient final : public Client {
   Expected<Response> send_file(const Request& request, const std::filesystem::path& file,
                                std::string_view content_type) override {
     if (content_type.empty() || has_line_break_or_nul(content_type)) {
-      return fail(ErrorKind::usage, "invalid content type for " + file.string() + "; nothing was sent");
+      return fail(ErrorKind::usage,
+                  "invalid content type for " + file.string() + "; nothing was sent");
     }
     int fd = ::open(file.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) {
@@ -505,8 +508,8 @@ class TlsClient final : public Client {
 
   // Writes the header, waits for `100 Continue` when asked, streams the file from offset 0 and
   // reads the answer. `retry` as in exchange().
-  Expected<Response> upload(FileRequest& head, int fd, std::uint64_t size, bool expect,
-                            bool reused, bool& retry) {
+  Expected<Response> upload(FileRequest& head, int fd, std::uint64_t size, bool expect, bool reused,
+                            bool& retry) {
     retry = false;
     const auto limit = m_options.request_timeout;
     boost::system::error_code ec;
@@ -547,10 +550,12 @@ class TlsClient final : public Client {
       }
     }
     // (No interim answer within the wait: the body goes anyway, as RFC 9110 allows.)
-    std::vector<char> chunk(static_cast<std::size_t>(std::min<std::uint64_t>(k_upload_chunk_bytes, std::max<std::uint64_t>(size, 1))));
+    std::vector<char> chunk(static_cast<std::size_t>(
+        std::min<std::uint64_t>(k_upload_chunk_bytes, std::max<std::uint64_t>(size, 1))));
     std::uint64_t sent = 0;
     while (sent < size) {
-      std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), size - sent));
+      std::size_t want =
+          static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), size - sent));
       ssize_t n = ::pread(fd, chunk.data(), want, static_cast<off_t>(sent));
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) {
@@ -597,8 +602,9 @@ class TlsClient final : public Client {
     BeastRequest req{bhttp::string_to_verb(request.method), target, 11};
     if (req.method() == bhttp::verb::unknown) req.method_string(request.method);
     if (has_line_break_or_nul(m_host_header) || has_line_break_or_nul(m_options.user_agent)) {
-      return fail(ErrorKind::usage, "the Host or User-Agent header would hold a line break or NUL; "
-                                    "nothing was sent");
+      return fail(ErrorKind::usage,
+                  "the Host or User-Agent header would hold a line break or NUL; "
+                  "nothing was sent");
     }
     req.set(bhttp::field::host, m_host_header);
     req.set(bhttp::field::user_agent, m_options.user_agent);
@@ -647,14 +653,16 @@ class TlsClient final : public Client {
     addrinfo* found = nullptr;
     int rc = ::getaddrinfo(m_host.c_str(), m_port.c_str(), &hints, &found);
     if (rc != 0) {
-      problem = "cannot resolve " + m_host + " for " + base_url() + ": " +
-                (rc == EAI_SYSTEM ? std::string(std::strerror(errno)) : std::string(::gai_strerror(rc)));
+      problem =
+          "cannot resolve " + m_host + " for " + base_url() + ": " +
+          (rc == EAI_SYSTEM ? std::string(std::strerror(errno)) : std::string(::gai_strerror(rc)));
       return -1;
     }
     std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> addresses(found, &::freeaddrinfo);
     int last_error = ECONNREFUSED;
     for (addrinfo* a = found; a != nullptr; a = a->ai_next) {
-      int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, a->ai_protocol);
+      int fd =
+          ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, a->ai_protocol);
       if (fd < 0) {
         last_error = errno;
         continue;
@@ -839,7 +847,8 @@ Expected<std::unique_ptr<Client>> Client::create(ClientOptions options) {
   static std::once_flag sigpipe_once;
   std::call_once(sigpipe_once, [] {
     struct sigaction old {};
-    if (::sigaction(SIGPIPE, nullptr, &old) == 0 && old.sa_handler == SIG_DFL) ::signal(SIGPIPE, SIG_IGN);
+    if (::sigaction(SIGPIPE, nullptr, &old) == 0 && old.sa_handler == SIG_DFL)
+      ::signal(SIGPIPE, SIG_IGN);
   });
   auto bad_url = [&](const std::string& why) {
     // Control characters are shown escaped: the URL may hold a line break meant to forge lines.
@@ -902,7 +911,7 @@ Expected<std::unique_ptr<Client>> Client::create(ClientOptions options) {
   while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
 
   auto client = std::make_unique<TlsClient>(std::move(options), std::move(host), std::move(port),
-                                              std::move(prefix), is_ip, std::move(host_header));
+                                            std::move(prefix), is_ip, std::move(host_header));
   if (auto r = client->init_tls(); !r) return fail(r.error());
   return std::unique_ptr<Client>(std::move(client));
 }

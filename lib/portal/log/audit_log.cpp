@@ -40,17 +40,19 @@ Expected<void> AuditLog::open() {
     if (!std::filesystem::exists(dir, ec)) {
       std::filesystem::create_directories(dir, ec);
       if (ec) {
-        return fail(ErrorKind::input,
-                    "cannot create the directory of the audit log " + dir.string() + ": " + ec.message(),
-                    "nothing was sent; create it, or move the log with --audit-log FILE "
-                    "(PROVPORTAL_AUDIT_LOG)");
+        return fail(
+            ErrorKind::input,
+            "cannot create the directory of the audit log " + dir.string() + ": " + ec.message(),
+            "nothing was sent; create it, or move the log with --audit-log FILE "
+            "(PROVPORTAL_AUDIT_LOG)");
       }
       ::chmod(dir.c_str(), 0700);
     }
   }
   int fd = ::open(m_path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) {
-    return fail(ErrorKind::input, "cannot open the audit log " + m_path.string() + ": " + errno_text(),
+    return fail(ErrorKind::input,
+                "cannot open the audit log " + m_path.string() + ": " + errno_text(),
                 "nothing was sent; make it writable, or move it with --audit-log FILE "
                 "(PROVPORTAL_AUDIT_LOG)");
   }
@@ -99,7 +101,9 @@ Expected<void> AuditLog::flush() {
 
 Expected<void> AuditLog::write_locked(const std::string& line) {
   while (::flock(m_fd, LOCK_EX) != 0) {
-    if (errno != EINTR) return fail(ErrorKind::internal, "cannot lock the audit log " + m_path.string() + ": " + errno_text());
+    if (errno != EINTR)
+      return fail(ErrorKind::internal,
+                  "cannot lock the audit log " + m_path.string() + ": " + errno_text());
   }
   const char* p = line.data();
   std::size_t left = line.size();
@@ -116,7 +120,8 @@ Expected<void> AuditLog::write_locked(const std::string& line) {
   }
   ::flock(m_fd, LOCK_UN);
   if (!problem.empty()) {
-    return fail(ErrorKind::internal, "cannot append to the audit log " + m_path.string() + ": " + problem);
+    return fail(ErrorKind::internal,
+                "cannot append to the audit log " + m_path.string() + ": " + problem);
   }
   m_dirty = true;
   auto now = std::chrono::steady_clock::now();

@@ -109,10 +109,14 @@ void Registry::waited(double seconds) {
 std::string escape_label(std::string_view value) {
   std::string out;
   for (char c : value) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
   return out;
 }
@@ -129,14 +133,17 @@ std::string Registry::render(const RunInfo& run) const {
     out += name + "{" + base + (extra.empty() ? "" : "," + extra) + "} " + value + "\n";
   };
 
-  family("provportal_rows_total", "counter", "Rows of this run (batch rows and single records) by outcome.");
+  family("provportal_rows_total", "counter",
+         "Rows of this run (batch rows and single records) by outcome.");
   for (std::size_t i = 0; i < 4; ++i) {
-    sample("provportal_rows_total", std::string("outcome=\"") + k_outcomes[i] + "\"", number(m_rows[i]));
+    sample("provportal_rows_total", std::string("outcome=\"") + k_outcomes[i] + "\"",
+           number(m_rows[i]));
   }
   family("provportal_requests_total", "counter",
          "HTTP attempts of this run by status class (error: no answer).");
   for (std::size_t i = 0; i < 4; ++i) {
-    sample("provportal_requests_total", std::string("code=\"") + k_codes[i] + "\"", number(m_codes[i]));
+    sample("provportal_requests_total", std::string("code=\"") + k_codes[i] + "\"",
+           number(m_codes[i]));
   }
   family("provportal_retries_total", "counter",
          "Requests sent again after a 429, a 5xx, a connection fault or a wait (--wait).");
@@ -166,17 +173,20 @@ std::string Registry::render(const RunInfo& run) const {
   sample("provportal_wait_seconds_total", "", number(m_waited));
   family("provportal_run_duration_seconds", "gauge", "How long the last run took.");
   sample("provportal_run_duration_seconds", "", number(run.duration_seconds));
-  family("provportal_last_run_exit_code", "gauge", "Exit code of the last run (see provportal --help).");
+  family("provportal_last_run_exit_code", "gauge",
+         "Exit code of the last run (see provportal --help).");
   sample("provportal_last_run_exit_code", "", number(static_cast<double>(run.exit_code)));
   family("provportal_last_run_timestamp_seconds", "gauge", "When the last run ended (Unix time).");
   sample("provportal_last_run_timestamp_seconds", "", number(run.end_timestamp));
   family("provportal_last_success_timestamp_seconds", "gauge",
          "When a run last finished its work, exit code 0 or 1 (Unix time; 0: never).");
   sample("provportal_last_success_timestamp_seconds", "", number(run.last_success.value_or(0.0)));
-  family("provportal_run_info", "gauge", "The last run's ID (as in its JSON logs and audit entries) and version.");
-  sample("provportal_run_info",
-         "run_id=\"" + escape_label(run.run_id) + "\",version=\"" + escape_label(run.version) + "\"",
-         "1");
+  family("provportal_run_info", "gauge",
+         "The last run's ID (as in its JSON logs and audit entries) and version.");
+  sample(
+      "provportal_run_info",
+      "run_id=\"" + escape_label(run.run_id) + "\",version=\"" + escape_label(run.version) + "\"",
+      "1");
   return out;
 }
 
@@ -185,7 +195,8 @@ std::optional<double> last_success_in(const std::filesystem::path& path, std::st
   std::ifstream in(path);
   if (!in) return std::nullopt;
   const std::string prefix = "provportal_last_success_timestamp_seconds{profile=\"" +
-                             escape_label(profile) + "\",command=\"" + escape_label(command) + "\"}";
+                             escape_label(profile) + "\",command=\"" + escape_label(command) +
+                             "\"}";
   for (std::string line; std::getline(in, line);) {
     if (line.rfind(prefix, 0) != 0) continue;
     std::string_view value(line);
@@ -204,8 +215,8 @@ Expected<void> write_file(const std::filesystem::path& path, std::string_view te
   part += ".part";
   int fd = ::open(part.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
   if (fd < 0) {
-    return fail(ErrorKind::input, "cannot write the metrics file " + part.string() + ": " +
-                                      std::strerror(errno));
+    return fail(ErrorKind::input,
+                "cannot write the metrics file " + part.string() + ": " + std::strerror(errno));
   }
   const char* p = text.data();
   std::size_t left = text.size();

@@ -32,7 +32,8 @@ Expected<Since> parse_since(std::string_view text) {
     tm.tm_mday = static_cast<int>(static_cast<unsigned>(date->day()));
     tm.tm_isdst = -1;
     std::time_t t = std::mktime(&tm);
-    if (t == static_cast<std::time_t>(-1)) return fail(ErrorKind::usage, "--since " + std::string(text) + " is out of range");
+    if (t == static_cast<std::time_t>(-1))
+      return fail(ErrorKind::usage, "--since " + std::string(text) + " is out of range");
     s.kind = Since::Kind::time;
     // The window's lower bound is exclusive: a second before midnight, so that a change made
     // at midnight (a claim status of that date) is in it.
@@ -50,8 +51,10 @@ Expected<Since> parse_since(std::string_view text) {
     return s;
   }
   return fail(ErrorKind::usage,
-              "--since takes last, an RFC 3339 time, a date or a duration, not \"" + std::string(text) + "\"",
-              "e.g. --since last, --since 2026-11-17T06:00:00Z, --since 2026-11-17, --since 24h, --since 7d");
+              "--since takes last, an RFC 3339 time, a date or a duration, not \"" +
+                  std::string(text) + "\"",
+              "e.g. --since last, --since 2026-11-17T06:00:00Z, --since 2026-11-17, --since 24h, "
+              "--since 7d");
 }
 
 fs::path watermarks_dir(const fs::path& state_dir) { return state_dir / "watermarks"; }
@@ -89,14 +92,17 @@ Expected<std::unique_ptr<WatermarkLock>> WatermarkLock::acquire(const fs::path& 
   fs::path lock_path = file;
   lock_path += ".lock";
   int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) return fail(ErrorKind::input, "cannot open " + lock_path.string() + ": " + std::strerror(errno));
+  if (fd < 0)
+    return fail(ErrorKind::input,
+                "cannot open " + lock_path.string() + ": " + std::strerror(errno));
   while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     if (errno == EINTR) continue;
     ::close(fd);
-    return fail(ErrorKind::usage,
-                "another provportal process is pulling the same query (its watermark " + file.string() +
-                    " is locked)",
-                "wait for it to finish; two pulls of one query would hand out the same changes twice");
+    return fail(
+        ErrorKind::usage,
+        "another provportal process is pulling the same query (its watermark " + file.string() +
+            " is locked)",
+        "wait for it to finish; two pulls of one query would hand out the same changes twice");
   }
   std::unique_ptr<WatermarkLock> lock(new WatermarkLock(file, fd));
   lock->m_value = read_watermark(file);

@@ -41,8 +41,10 @@ bool npi_is_valid(std::string_view npi) {
 std::string normalize_us_phone(std::string_view text) {
   std::string digits;
   for (unsigned char c : text) {
-    if (std::isdigit(c)) digits += static_cast<char>(c);
-    else if (c != ' ' && c != '-' && c != '.' && c != '(' && c != ')' && c != '+') return {};
+    if (std::isdigit(c))
+      digits += static_cast<char>(c);
+    else if (c != ' ' && c != '-' && c != '.' && c != '(' && c != ')' && c != '+')
+      return {};
   }
   if (digits.size() == 11 && digits[0] == '1') digits.erase(0, 1);
   if (digits.size() != 10 || digits[0] < '2' || digits[3] < '2') return {};
@@ -53,8 +55,10 @@ std::string normalize_tax_id(std::string_view text) {
   std::string digits;
   for (std::size_t i = 0; i < text.size(); ++i) {
     unsigned char c = text[i];
-    if (std::isdigit(c)) digits += static_cast<char>(c);
-    else if (!(c == '-' && i == 2)) return {};
+    if (std::isdigit(c))
+      digits += static_cast<char>(c);
+    else if (!(c == '-' && i == 2))
+      return {};
   }
   return digits.size() == 9 ? digits : std::string{};
 }

@@ -27,11 +27,20 @@ long utf8_length(std::string_view s) {
     auto c = static_cast<unsigned char>(s[i]);
     std::size_t n;
     std::uint32_t cp;
-    if (c < 0x80) { n = 1; cp = c; }
-    else if ((c >> 5) == 0x6) { n = 2; cp = c & 0x1f; }
-    else if ((c >> 4) == 0xe) { n = 3; cp = c & 0x0f; }
-    else if ((c >> 3) == 0x1e) { n = 4; cp = c & 0x07; }
-    else return -1;
+    if (c < 0x80) {
+      n = 1;
+      cp = c;
+    } else if ((c >> 5) == 0x6) {
+      n = 2;
+      cp = c & 0x1f;
+    } else if ((c >> 4) == 0xe) {
+      n = 3;
+      cp = c & 0x0f;
+    } else if ((c >> 3) == 0x1e) {
+      n = 4;
+      cp = c & 0x07;
+    } else
+      return -1;
     if (i + n > s.size()) return -1;
     for (std::size_t k = 1; k < n; ++k) {
       auto cc = static_cast<unsigned char>(s[i + k]);
@@ -82,7 +91,8 @@ std::optional<std::string> password_problem(std::string_view password, std::stri
   }
   std::string low = lower(password);
   for (std::string_view common : k_common_passwords) {
-    if (low == common) return "the password is one of the most commonly used passwords; choose another";
+    if (low == common)
+      return "the password is one of the most commonly used passwords; choose another";
   }
   if (repetitive_or_sequential(low)) {
     return "the password is a repeated or sequential string of characters; choose another";

@@ -67,8 +67,10 @@ std::string field_of(const std::vector<std::string>& context) {
       part = part.substr(1, part.size() - 2);
     }
     bool index = !part.empty() && std::all_of(part.begin(), part.end(), ::isdigit);
-    if (index) out += "[" + part + "]";
-    else out += (out.empty() ? "" : ".") + part;
+    if (index)
+      out += "[" + part + "]";
+    else
+      out += (out.empty() ? "" : ".") + part;
   }
   return out;
 }
@@ -87,7 +89,8 @@ const boost::json::object* field_schema(const boost::json::value& doc, const std
     }
     if (field[pos] == '.') ++pos;
     auto stop = field.find_first_of(".[", pos);
-    std::string name = field.substr(pos, stop == std::string::npos ? std::string::npos : stop - pos);
+    std::string name =
+        field.substr(pos, stop == std::string::npos ? std::string::npos : stop - pos);
     const auto* props = node->if_contains("properties");
     const auto* p = props && props->is_object() ? props->as_object().if_contains(name) : nullptr;
     node = p && p->is_object() ? &p->as_object() : nullptr;
@@ -98,7 +101,8 @@ const boost::json::object* field_schema(const boost::json::value& doc, const std
 
 std::string quoted_name(const std::string& description) {
   auto last = description.rfind('\'');
-  auto first = last == std::string::npos || last == 0 ? std::string::npos : description.rfind('\'', last - 1);
+  auto first = last == std::string::npos || last == 0 ? std::string::npos
+                                                      : description.rfind('\'', last - 1);
   if (first == std::string::npos || last == std::string::npos) return {};
   return description.substr(first + 1, last - first - 1);
 }
@@ -116,7 +120,9 @@ std::string number_of(const boost::json::object* ps, const char* key) {
   return boost::json::serialize(*v);
 }
 
-bool has(const std::string& text, std::string_view what) { return text.find(what) != std::string::npos; }
+bool has(const std::string& text, std::string_view what) {
+  return text.find(what) != std::string::npos;
+}
 
 // Turns valijson's wording into what a person fixing a CSV row needs to read.
 FieldError explain(const boost::json::value& doc, const valijson::ValidationResults::Error& e) {
@@ -136,7 +142,8 @@ FieldError explain(const boost::json::value& doc, const valijson::ValidationResu
     described = first_sentence(std::string(desc->as_string()));
   }
   if (has(d, "'pattern'") || has(d, "valid date")) {
-    return {field, described.empty() ? "has the wrong format" : "has the wrong format: " + described};
+    return {field,
+            described.empty() ? "has the wrong format" : "has the wrong format: " + described};
   }
   if (has(d, "enum values") || has(d, "'const'")) {
     const auto* en = ps ? ps->if_contains("enum") : nullptr;
@@ -150,7 +157,8 @@ FieldError explain(const boost::json::value& doc, const valijson::ValidationResu
     }
     const auto* c = ps ? ps->if_contains("const") : nullptr;
     if (c) return {field, "must be " + boost::json::serialize(*c)};
-    return {field, described.empty() ? "is not an allowed value" : "is not an allowed value: " + described};
+    return {field, described.empty() ? "is not an allowed value"
+                                     : "is not an allowed value: " + described};
   }
   if (has(d, "String should be no more than")) {
     return {field, "is too long: at most " + number_of(ps, "maxLength") + " characters"};
@@ -192,9 +200,9 @@ FieldError explain(const boost::json::value& doc, const valijson::ValidationResu
 bool is_enclosing(const std::string& d) {
   return has(d, "Failed to validate against schema associated with property") ||
          has(d, "Failed to validate item") || has(d, "Failed to validate against child schema") ||
-         has(d, "Failed to validate against any") || has(d, "Failed to validate against exactly one") ||
-         has(d, "conditional schema") || has(d, "additional properties schema") ||
-         has(d, "Cannot validate item");
+         has(d, "Failed to validate against any") ||
+         has(d, "Failed to validate against exactly one") || has(d, "conditional schema") ||
+         has(d, "additional properties schema") || has(d, "Cannot validate item");
 }
 
 bool is_npi_field(std::string_view name) {
@@ -208,7 +216,7 @@ bool is_date_field(std::string_view name) {
 
 // valijson's verdict on `record`: the most specific problem of each field, in its order.
 std::vector<FieldError> schema_problems(const CompiledSchema& cs,
-                                       const boost::json::value& record) {
+                                        const boost::json::value& record) {
   // One validator per thread: it caches the compiled regular expressions of the patterns, which
   // otherwise dominate the cost of validating a row (~200 µs -> a few µs).
   thread_local valijson::Validator validator(valijson::Validator::kStrongTypes);
@@ -225,7 +233,9 @@ std::vector<FieldError> schema_problems(const CompiledSchema& cs,
   }
   if (all.empty()) {
     // Only an enclosing rule failed (an if/then or oneOf with nothing more specific to say).
-    all.push_back({"", "the record as a whole does not meet its schema's rules (check the fields that depend on each other)"});
+    all.push_back({"",
+                   "the record as a whole does not meet its schema's rules (check the fields that "
+                   "depend on each other)"});
   }
   std::set<std::string> fields;
   for (auto& fe : all) {
@@ -257,16 +267,17 @@ void domain_problems(const boost::json::object& record, std::vector<FieldError>&
   for (const auto& [key, value] : record) {
     if (!value.is_number() && !value.is_bool() && !value.is_null() && has_nul(value) &&
         !flagged(problems, key)) {
-      problems.push_back({std::string(key),
-                          "contains a NUL byte (\\u0000): remove it; no field may hold one"});
+      problems.push_back(
+          {std::string(key), "contains a NUL byte (\\u0000): remove it; no field may hold one"});
       continue;
     }
     // Both rules are about 10-character values (an NPI, YYYY-MM-DD): test the size first.
     if (!value.is_string() || value.get_string().size() != 10 || flagged(problems, key)) continue;
     std::string_view text = value.as_string();
     if (is_npi_field(key) && !npi_is_valid(text)) {
-      problems.push_back({std::string(key),
-                          "check digit is wrong: this is not a valid NPI (look for a mistyped digit)"});
+      problems.push_back(
+          {std::string(key),
+           "check digit is wrong: this is not a valid NPI (look for a mistyped digit)"});
     } else if (is_date_field(key) && !parse_date(text)) {
       problems.push_back({std::string(key), "is not a real calendar date (YYYY-MM-DD)"});
     }
@@ -275,7 +286,8 @@ void domain_problems(const boost::json::object& record, std::vector<FieldError>&
 
 }  // namespace
 
-std::vector<FieldError> validate_record(std::string_view schema_name, const boost::json::value& record) {
+std::vector<FieldError> validate_record(std::string_view schema_name,
+                                        const boost::json::value& record) {
   const CompiledSchema& cs = compiled(schema_name);
   // The quick check accepts only what valijson accepts; anything else gets valijson's own
   // verdict and wording.

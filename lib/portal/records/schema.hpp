@@ -18,9 +18,11 @@ const std::map<std::string, std::string_view>& embedded_schemas();
 // Validates `record` against the named schema, then the domain rules that JSON Schema cannot
 // express (NPI check digit, real calendar dates). Returns every problem with its field name;
 // empty means valid. An unknown schema name is a programming error (throws std::logic_error).
-std::vector<FieldError> validate_record(std::string_view schema_name, const boost::json::value& record);
+std::vector<FieldError> validate_record(std::string_view schema_name,
+                                        const boost::json::value& record);
 // The same for a record held as an object: a batch row is not copied into a value unless it
 // needs valijson's full report.
-std::vector<FieldError> validate_record(std::string_view schema_name, const boost::json::object& record);
+std::vector<FieldError> validate_record(std::string_view schema_name,
+                                        const boost::json::object& record);
 
 }  // namespace portal::records

@@ -53,7 +53,9 @@ std::string errno_text() { return std::strerror(errno); }
 // An ostream buffer over the file descriptor that remembers the first write error.
 class AtomicFile::Buffer : public std::streambuf {
  public:
-  explicit Buffer(int fd) : m_fd(fd), m_data(1 << 16) { setp(m_data.data(), m_data.data() + m_data.size()); }
+  explicit Buffer(int fd) : m_fd(fd), m_data(1 << 16) {
+    setp(m_data.data(), m_data.data() + m_data.size());
+  }
   bool failed() const { return m_error != 0; }
   int error() const { return m_error; }
 
@@ -141,7 +143,8 @@ Expected<void> AtomicFile::commit() {
   if (::rename(m_part.c_str(), m_path.c_str()) != 0) {
     std::string why = errno_text();
     abandon();
-    return fail(ErrorKind::internal, "cannot rename " + m_part.string() + " to " + m_path.string() + ": " + why,
+    return fail(ErrorKind::internal,
+                "cannot rename " + m_part.string() + " to " + m_path.string() + ": " + why,
                 m_path.string() + " was left as it was");
   }
   release_slot(m_slot);

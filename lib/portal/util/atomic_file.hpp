@@ -20,7 +20,8 @@ class AtomicFile {
   // Opens PATH.part for writing (truncating a stale one; never through a symlink). The file
   // gets FILE's permissions when FILE exists, else `mode` less the umask. ErrorKind::usage when
   // the directory is missing or not writable.
-  static Expected<std::unique_ptr<AtomicFile>> create(const std::filesystem::path& path, mode_t mode = 0666);
+  static Expected<std::unique_ptr<AtomicFile>> create(const std::filesystem::path& path,
+                                                      mode_t mode = 0666);
   ~AtomicFile();  // abandon() unless committed
   AtomicFile(const AtomicFile&) = delete;
   AtomicFile& operator=(const AtomicFile&) = delete;
@@ -47,7 +48,8 @@ class AtomicFile {
 };
 
 // Writes `bytes` to `path` through an AtomicFile in one call.
-Expected<void> write_file_atomically(const std::filesystem::path& path, std::string_view bytes, mode_t mode = 0666);
+Expected<void> write_file_atomically(const std::filesystem::path& path, std::string_view bytes,
+                                     mode_t mode = 0666);
 
 // Unlinks the .part of every AtomicFile still open. Async-signal-safe: for a signal handler
 // that is about to _exit().

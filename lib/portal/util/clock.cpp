@@ -38,8 +38,9 @@ SysTime SystemClock::now() const {
 std::optional<std::chrono::year_month_day> parse_date(std::string_view text) {
   std::size_t pos = 0;
   int y = 0, m = 0, d = 0;
-  if (!read_digits(text, pos, 4, y) || !read_char(text, pos, '-') || !read_digits(text, pos, 2, m) ||
-      !read_char(text, pos, '-') || !read_digits(text, pos, 2, d) || pos != text.size()) {
+  if (!read_digits(text, pos, 4, y) || !read_char(text, pos, '-') ||
+      !read_digits(text, pos, 2, m) || !read_char(text, pos, '-') ||
+      !read_digits(text, pos, 2, d) || pos != text.size()) {
     return std::nullopt;
   }
   std::chrono::year_month_day ymd{std::chrono::year{y}, std::chrono::month{unsigned(m)},
@@ -59,7 +60,8 @@ std::optional<SysTime> parse_iso8601(std::string_view text) {
     return std::nullopt;
   }
   int hh = 0, mm = 0, ss = 0;
-  if (!read_digits(text, pos, 2, hh) || !read_char(text, pos, ':') || !read_digits(text, pos, 2, mm)) {
+  if (!read_digits(text, pos, 2, hh) || !read_char(text, pos, ':') ||
+      !read_digits(text, pos, 2, mm)) {
     return std::nullopt;
   }
   if (read_char(text, pos, ':') && !read_digits(text, pos, 2, ss)) return std::nullopt;
@@ -72,13 +74,17 @@ std::optional<SysTime> parse_iso8601(std::string_view text) {
     return pos == text.size() ? std::optional<SysTime>(t) : std::nullopt;
   }
   int sign = 0;
-  if (read_char(text, pos, '+')) sign = 1;
-  else if (read_char(text, pos, '-')) sign = -1;
-  else return std::nullopt;
+  if (read_char(text, pos, '+'))
+    sign = 1;
+  else if (read_char(text, pos, '-'))
+    sign = -1;
+  else
+    return std::nullopt;
   int oh = 0, om = 0;
   if (!read_digits(text, pos, 2, oh)) return std::nullopt;
   read_char(text, pos, ':');
-  if (!read_digits(text, pos, 2, om) || pos != text.size() || oh > 23 || om > 59) return std::nullopt;
+  if (!read_digits(text, pos, 2, om) || pos != text.size() || oh > 23 || om > 59)
+    return std::nullopt;
   return t - sign * (std::chrono::hours{oh} + std::chrono::minutes{om});
 }
 
@@ -116,12 +122,23 @@ std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
     pos = static_cast<std::size_t>(end - text.data());
     long long unit = 0;
     switch (text[pos]) {
-      case 's': unit = 1; break;
-      case 'm': unit = 60; break;
-      case 'h': unit = 3600; break;
-      case 'd': unit = 86400; break;
-      case 'w': unit = 7 * 86400; break;
-      default: return std::nullopt;
+      case 's':
+        unit = 1;
+        break;
+      case 'm':
+        unit = 60;
+        break;
+      case 'h':
+        unit = 3600;
+        break;
+      case 'd':
+        unit = 86400;
+        break;
+      case 'w':
+        unit = 7 * 86400;
+        break;
+      default:
+        return std::nullopt;
     }
     ++pos;
     // Bounded, so that no sum or later conversion (to milliseconds, added to a time) overflows.

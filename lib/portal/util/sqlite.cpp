@@ -17,7 +17,8 @@ constexpr std::size_t k_statement_cache_limit = 256;
 }  // namespace
 
 Statement::Statement(sqlite3* db, std::string_view sql) : m_db(db) {
-  if (sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &m_stmt, nullptr) != SQLITE_OK) {
+  if (sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &m_stmt, nullptr) !=
+      SQLITE_OK) {
     throw_sqlite(db, "prepare");
   }
 }
@@ -115,8 +116,8 @@ Statement Database::prepare(std::string_view sql) {
   if (it == m_cache.end()) {
     if (m_cache.size() >= k_statement_cache_limit) return Statement(m_db, sql);
     auto cached = std::make_unique<CachedStatement>();
-    if (sqlite3_prepare_v3(m_db, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
-                           &cached->stmt, nullptr) != SQLITE_OK) {
+    if (sqlite3_prepare_v3(m_db, sql.data(), static_cast<int>(sql.size()),
+                           SQLITE_PREPARE_PERSISTENT, &cached->stmt, nullptr) != SQLITE_OK) {
       throw_sqlite(m_db, "prepare");
     }
     it = m_cache.emplace(std::string(sql), std::move(cached)).first;
@@ -140,9 +141,11 @@ void Database::check_no_statement_open(std::string_view what) {
   // answers SQLITE_BUSY at once, without waiting: no busy handler helps a stale snapshot. Read
   // what is needed first and let the statement go; this check makes the mistake fail every
   // time, not only under load.
-  for (sqlite3_stmt* st = sqlite3_next_stmt(m_db, nullptr); st != nullptr; st = sqlite3_next_stmt(m_db, st)) {
+  for (sqlite3_stmt* st = sqlite3_next_stmt(m_db, nullptr); st != nullptr;
+       st = sqlite3_next_stmt(m_db, st)) {
     if (sqlite3_stmt_busy(st) != 0) {
-      throw std::logic_error(std::string(what) + " began while a statement was still open: " + sqlite3_sql(st));
+      throw std::logic_error(std::string(what) +
+                             " began while a statement was still open: " + sqlite3_sql(st));
     }
   }
 }

@@ -36,7 +36,7 @@ class Statement {
   Statement& bind(int index, const DbValue& value);  // 1-based
   bool step();                                       // throws std::runtime_error on failure
   void reset();  // ready to bind and step again (for statements kept by the caller)
-  std::int64_t integer(int column) const;            // 0-based
+  std::int64_t integer(int column) const;  // 0-based
   std::optional<std::int64_t> optional_integer(int column) const;
   std::string text(int column) const;
   bool is_null(int column) const;
