@@ -569,8 +569,12 @@ ApiResult<json::object> Portal::verify_email(const json::object& body) {
   SysTime now = now_locked();
   if (auto locked = lock_error(email, now)) return tl::unexpected(*locked);
   auto user = find_user_by_email(email);
-  if (!user || user->status != "email_unverified")
-    return tl::unexpected(record_failure(email, now, invalid));
+  if (!user || user->status != "email_unverified") {
+    Transaction failure(m_db);
+    auto err = record_failure(email, now, invalid);
+    failure.commit();
+    return tl::unexpected(err);
+  }
   Transaction tx(m_db);
   int changed = m_db.run(
       "UPDATE codes SET used = 1 WHERE user_id = ? AND purpose = 'verify_email' AND used = 0 "
@@ -608,9 +612,13 @@ ApiError Portal::record_failure(const std::string& email, SysTime now, ApiError 
   m_db.run("INSERT INTO login_guards(email, failures) VALUES (?, 0) ON CONFLICT(email) DO NOTHING",
            {email});
   m_db.run("UPDATE login_guards SET failures = failures + 1 WHERE email = ?", {email});
-  auto st = m_db.query("SELECT failures FROM login_guards WHERE email = ?", {email});
-  st.step();
-  auto failures = st.integer(0);
+  std::int64_t failures = 0;
+  {
+    // Read and let go before the write below (outside a transaction, a statement still open
+    // makes it fail: see Database::check_no_statement_open).
+    auto st = m_db.query("SELECT failures FROM login_guards WHERE email = ?", {email});
+    if (st.step()) failures = st.integer(0);
+  }
   if (failures >= k_lockout_threshold) {
     m_db.run("UPDATE login_guards SET failures = 0, locked_until = ? WHERE email = ?",
              {unix_of(now + k_lockout_duration), email});
