@@ -439,6 +439,8 @@ class Run {
   // The lanes (see Lane) and the retry workers behind them.
   void lanes_thread(Lane* lanes, std::size_t count);
   void start_row(Lane& lane, Slot* slot);
+  // Client::poll_answer on the lane's row; an answer (or fault) goes on to answered().
+  void read_answer(Lane& lane, bool readable);
   void answered(Lane& lane, Expected<http::Response> answer);
   void retry_worker();
   void wake_lanes();
@@ -647,10 +649,7 @@ void Run::lanes_thread(Lane* lanes, std::size_t count) {
         watch(*lane, -1);  // nothing is awaited on it: the next row's start finds out what it was
         continue;
       }
-      auto answer = lane->client->poll_answer(true);
-      if (!answer) continue;
-      lane->elapsed = Clock::now() - lane->sent_at;
-      answered(*lane, std::move(*answer));
+      read_answer(*lane, true);
     }
     // Deadlines: poll_answer(false) times out an answer overdue.
     auto now = Clock::now();
@@ -659,12 +658,16 @@ void Run::lanes_thread(Lane* lanes, std::size_t count) {
     for (std::size_t i = 0; i < count; ++i) {
       Lane& lane = lanes[i];
       if (lane.retrying.load() || !lane.slot) continue;
-      auto answer = lane.client->poll_answer(false);
-      if (!answer) continue;
-      lane.elapsed = Clock::now() - lane.sent_at;
-      answered(lane, std::move(*answer));
+      read_answer(lane, false);
     }
   }
+}
+
+void Run::read_answer(Lane& lane, bool readable) {
+  auto answer = lane.client->poll_answer(readable);
+  if (!answer) return;
+  lane.elapsed = Clock::now() - lane.sent_at;
+  answered(lane, std::move(*answer));
 }
 
 void Run::start_row(Lane& lane, Slot* slot) {
