@@ -5,7 +5,8 @@
 # Builds the libFuzzer target(s) with clang in build-fuzz/ (PORTAL_ENABLE_FUZZERS=ON), runs each
 # input of tests/fuzz/regressions/TARGET/ once, then fuzzes for SECONDS from a scratch copy of
 # the seeds in tests/fuzz/corpus/TARGET/ (the committed seeds are never changed). Exit status:
-# 0 nothing found, 1 a crash, leak, timeout or OOM (the reproducer's path is printed), 2 usage.
+# 0 nothing found, 1 a crash, leak, timeout or OOM (the reproducer's path is printed), 2 usage
+# or a missing compiler (the message names the Debian package).
 # Environment: PORTAL_FUZZ_BUILD_DIR (build-fuzz), PORTAL_FUZZ_JOBS (2 build jobs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +29,20 @@ else
   [[ " ${targets[*]} " == *" $target "* ]] || { echo "unknown target: $target" >&2; usage; }
   selected=("$target")
   build_target=$target
+fi
+
+# The fuzzers need clang and its libFuzzer runtime; say which Debian package is missing rather
+# than let CMake or the linker fail further down.
+if ! command -v clang++ >/dev/null; then
+  echo "fuzz: clang++ is not installed: install Debian's clang and libclang-rt-14-dev" \
+    "(scripts/setup.sh installs both)" >&2
+  exit 2
+fi
+clang_major=$(clang++ -dumpversion | cut -d. -f1)
+if [[ ! -f $(clang++ -print-runtime-dir)/libclang_rt.fuzzer-x86_64.a ]]; then
+  echo "fuzz: libFuzzer's runtime is missing: install Debian's libclang-rt-$clang_major-dev" \
+    "(scripts/setup.sh installs it)" >&2
+  exit 2
 fi
 
 build_dir=${PORTAL_FUZZ_BUILD_DIR:-build-fuzz}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages provportal needs that this machine lacks (root, or sudo).
-# Usage: scripts/setup.sh
+# Usage: scripts/setup.sh          (scripts/setup.sh --list prints the package list and exits;
+#                                  scripts/check_deps.py checks it covers what the project uses)
 set -euo pipefail
 
 packages=(
@@ -12,6 +13,11 @@ packages=(
   clang libclang-rt-14-dev
   clang-format python3 python3-pytest python3-yaml python3-aiohttp sqlite3 oathtool shellcheck poppler-utils openssl curl wrk time bsdextrautils
 )
+
+if [[ ${1:-} == --list ]]; then
+  printf '%s\n' "${packages[@]}"
+  exit 0
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -7,6 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+/usr/bin/python3 scripts/check_deps.py  # what the scripts and tests use, setup.sh installs
 scripts/format.sh --check
 scripts/build.sh
 build_dir=${PROVPORTAL_BUILD_DIR:-build}
@@ -15,7 +16,7 @@ run_suites() {  # run_suites BIN_DIR LABEL
   echo "== unit tests ($2)"
   "$1/unit_tests" --gtest_brief=1
   echo "== end-to-end tests ($2)"
-  PROVPORTAL_BIN_DIR="$1" /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/e2e
+  PROVPORTAL_BIN_DIR="$1" /usr/bin/python3 -m pytest -q -p no:cacheprovider --durations=12 tests/e2e
 }
 
 run_suites "$PWD/$build_dir/bin" "release build"
