@@ -46,6 +46,7 @@ if [[ ! -f $(clang++ -print-runtime-dir)/libclang_rt.fuzzer-x86_64.a ]]; then
 fi
 
 build_dir=${PORTAL_FUZZ_BUILD_DIR:-build-fuzz}
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD} CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}  # as build.sh
 jobs=${PORTAL_FUZZ_JOBS:-2}
 echo "== building $build_target in $build_dir"
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \

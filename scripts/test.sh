@@ -8,6 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 /usr/bin/python3 scripts/check_deps.py  # what the scripts and tests use, setup.sh installs
+/usr/bin/python3 scripts/check_layers.py  # includes point one way
 scripts/format.sh --check
 scripts/build.sh
 build_dir=${PROVPORTAL_BUILD_DIR:-build}

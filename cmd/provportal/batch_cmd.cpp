@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
 
+#include "exit_code.hpp"
 #include "portal/batch/reader.hpp"
 #include "portal/log/log.hpp"
 #include "portal/records/schema.hpp"
@@ -198,7 +199,7 @@ Expected<void> run_batch_command(Context& ctx, const batch::Operation& op, const
   if (log::current_format() == log::Format::json) {
     if (!ctx.global.quiet) {
       json::object fields{{"summary", summary_json(*summary)},
-                          {"exit_code", batch::exit_code_of(*summary)}};
+                          {"exit_code", compute_exit_code({.batch = &*summary})}};
       log::message(summary->line(), "info", &fields);
     }
   } else {
@@ -218,7 +219,7 @@ Expected<void> run_batch_command(Context& ctx, const batch::Operation& op, const
                  "); run the same command with --resume to finish the batch.");
     }
   }
-  ctx.exit_code = batch::exit_code_of(*summary);
+  ctx.exit_code = compute_exit_code({.batch = &*summary});
   return {};
 }
 

@@ -1,8 +1,6 @@
 // provportal check-eligibility: is a member covered on the date of service? One member from
 // flags, or a batch of them.
 #include <algorithm>
-#include <chrono>
-#include <ctime>
 #include <memory>
 
 #include <CLI/CLI.hpp>
@@ -10,6 +8,7 @@
 
 #include "batch_cmd.hpp"
 #include "commands.hpp"
+#include "portal/ops/eligibility.hpp"
 
 namespace portal::cli {
 
@@ -22,53 +21,6 @@ struct EligibilityOptions {
       service_date;
   BatchFlags batch;
 };
-
-std::string local_today() {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  ::localtime_r(&now, &tm);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-  return buf;
-}
-
-batch::Operation eligibility_operation() {
-  batch::Operation op;
-  op.name = "eligibility";
-  op.schema = "eligibility";
-  op.target = "/v1/eligibility";
-  // The date of service is fixed when the row is read, so a re-run tomorrow is a new check
-  // (a new idempotency key), while a resumed run today is the same one.
-  op.prepare = [](json::object& record) {
-    if (!record.contains("service_date")) record["service_date"] = local_today();
-  };
-  op.interpret = [](const http::Response& r, json::storage_ptr storage) {
-    auto result = batch::interpret_answer(r, std::move(storage));
-    if (const auto* reason = result.answer.if_contains("reject_reason");
-        reason && reason->is_object()) {
-      if (const auto* code = reason->get_object().if_contains("code"); code && code->is_string()) {
-        result.code = std::string(code->get_string());
-      }
-      if (const auto* m = reason->get_object().if_contains("message"); m && m->is_string()) {
-        result.message = std::string(m->get_string());
-      }
-    }
-    return result;
-  };
-  op.answer_verbatim = true;  // the interpret above only reads the answer
-  op.result_columns = {"status",
-                       "active",
-                       "member.member_id",
-                       "plan.id",
-                       "plan.name",
-                       "coverage.start",
-                       "coverage.end",
-                       "service_date",
-                       "reason",
-                       "reject_reason.code",
-                       "reject_reason.x12_aaa"};
-  return op;
-}
 
 Expected<void> run_single_check(const EligibilityOptions& opt, Context& ctx) {
   json::object record;
@@ -83,8 +35,11 @@ Expected<void> run_single_check(const EligibilityOptions& opt, Context& ctx) {
   put("health_plan", opt.health_plan);
   put("provider_npi", opt.provider_npi);
   put("service_date", opt.service_date);
-  auto op = eligibility_operation();
-  auto result = run_single(ctx, op, std::move(record));
+  auto wire = ctx.chosen_wire();
+  if (!wire) return fail(wire.error());
+  auto op = ops::eligibility_operation(*wire);
+  if (!op) return fail(op.error());
+  auto result = run_single(ctx, *op, std::move(record));
   if (!result) return fail(result.error());
   if (result->outcome == "ok") {
     ctx.print(result->answer);
@@ -122,8 +77,11 @@ Expected<void> run_check(const EligibilityOptions& opt, Context& ctx) {
       return fail(ErrorKind::usage, "--batch and the flags of one member cannot be combined",
                   "put the member in the batch file, or leave out --batch");
     }
-    auto op = eligibility_operation();
-    return run_batch_command(ctx, op, opt.batch);
+    auto wire = ctx.chosen_wire();
+    if (!wire) return fail(wire.error());
+    auto op = ops::eligibility_operation(*wire);
+    if (!op) return fail(op.error());
+    return run_batch_command(ctx, *op, opt.batch);
   }
   return run_single_check(opt, ctx);
 }

@@ -13,6 +13,7 @@
 #include "incremental.hpp"
 #include "portal/api/claims.hpp"
 #include "portal/batch/rows.hpp"
+#include "portal/ops/claim_status.hpp"
 #include "stream_printer.hpp"
 
 namespace portal::cli {
@@ -83,8 +84,11 @@ Expected<void> run_inquiry(const ClaimStatusOptions& opt, Context& ctx) {
                                      "inquiry\n" + batch::canonical_json(record),
                                      "one inquiry (its fields are kept out of this file)");
   if (!pull) return fail(pull.error());
-  auto op = api::claim_status_operation((*pull)->changed_since());
-  auto result = run_single(ctx, op, std::move(record));
+  auto wire = ctx.chosen_wire();
+  if (!wire) return fail(wire.error());
+  auto op = ops::claim_status_operation(*wire, (*pull)->changed_since());
+  if (!op) return fail(op.error());
+  auto result = run_single(ctx, *op, std::move(record));
   if (!result) return fail(result.error());
   if (result->outcome != "ok") {
     std::string reason = result->code;
@@ -113,7 +117,7 @@ Expected<void> run_inquiry(const ClaimStatusOptions& opt, Context& ctx) {
     claims = c->get_array();
   if (claims.empty()) ctx.notice("No claim of your organisation matches this inquiry.");
   StreamPrinter printer(ctx, k_columns, summary);
-  printer.page(claims);
+  if (auto printed = printer.page(claims); !printed) return fail(printed.error());
   return deliver(ctx, printer, **pull);
 }
 
@@ -137,8 +141,9 @@ Expected<void> run_feed(const ClaimStatusOptions& opt, Context& ctx) {
     auto page = (*api)->claims(api::claims_query(query, token));
     if (!page) return fail(page.error());
     (*pull)->answered(*page);
-    if (const auto* c = page->if_contains("claims"); c && c->is_array())
-      printer.page(c->get_array());
+    if (const auto* c = page->if_contains("claims"); c && c->is_array()) {
+      if (auto printed = printer.page(c->get_array()); !printed) return fail(printed.error());
+    }
     token.clear();
     if (const auto* next = page->if_contains("next_page_token"); next && next->is_string())
       token = next->get_string();
@@ -170,8 +175,11 @@ Expected<void> run_claim_status(const ClaimStatusOptions& opt, Context& ctx) {
     }
     auto pull = IncrementalPull::start(ctx, opt.since, "claim-status", {}, {});
     if (!pull) return fail(pull.error());
-    auto op = api::claim_status_operation((*pull)->changed_since());
-    return run_batch_command(ctx, op, opt.batch);
+    auto wire = ctx.chosen_wire();
+    if (!wire) return fail(wire.error());
+    auto op = ops::claim_status_operation(*wire, (*pull)->changed_since());
+    if (!op) return fail(op.error());
+    return run_batch_command(ctx, *op, opt.batch);
   }
   if (inquiry_flags(opt)) {
     if (!opt.status.empty() || opt.page_size) {

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <sstream>
 
+#include <poll.h>
 #include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
@@ -93,6 +94,15 @@ Expected<void> Context::init() {
   return {};
 }
 
+bool Context::output_closed() {
+  if (m_output_file) return false;
+  m_streams.out.flush();
+  if (!m_streams.out.fail()) return false;
+  // A pipe's write end polls POLLERR once the last reader is gone.
+  pollfd p{STDOUT_FILENO, POLLOUT, 0};
+  return ::poll(&p, 1, 0) == 1 && (p.revents & POLLERR) != 0;
+}
+
 Expected<void> Context::commit_output() {
   if (!m_output_file) {
     m_streams.out.flush();
@@ -134,6 +144,13 @@ Expected<const config::Resolved*> Context::settings() {
     spdlog::debug("profile {}, portal {}", m_settings->profile_name, m_settings->profile.base_url);
   }
   return &*m_settings;
+}
+
+Expected<std::shared_ptr<const wire::Wire>> Context::chosen_wire() {
+  auto s = settings();
+  if (!s) return fail(s.error());
+  const auto& name = (*s)->profile.wire;
+  return wire::make(name.empty() ? wire::k_default : std::string_view(name));
 }
 
 Expected<http::ClientOptions> Context::client_options() {

@@ -27,6 +27,7 @@
 #include "portal/output/output.hpp"
 #include "portal/util/atomic_file.hpp"
 #include "portal/util/error.hpp"
+#include "portal/wire/wire.hpp"
 
 namespace CLI {
 class App;
@@ -82,6 +83,9 @@ class Context {
 
   // The settings of this run (flags > env > config > defaults), resolved on first use.
   Expected<const config::Resolved*> settings();
+  // The wire the profile's `wire` key (or --wire, PROVPORTAL_WIRE) names; the portal's JSON API
+  // by default. ErrorKind::usage naming the wires there are for an unknown name.
+  Expected<std::shared_ptr<const wire::Wire>> chosen_wire();
   // The config file as read (empty when there is none).
   Expected<config::ConfigFile*> config_file();
   const config::EnvLookup& env() const { return m_env; }
@@ -120,6 +124,10 @@ class Context {
   Expected<void> commit_output();
   // Drops an unfinished --output-file: FILE stays as it was, and the person is told so.
   void abandon_output();
+  // True when the output goes to stdout, writing to it failed or would fail, and the reason is
+  // that its reader closed the pipe (`| head -1`): the command should stop quietly
+  // (ErrorKind::output_closed). Flushes stdout.
+  bool output_closed();
   // The --output-file of this run, or nullptr.
   const AtomicFile* output_file() const { return m_output_file.get(); }
   std::ostream& err() { return m_streams.err; }

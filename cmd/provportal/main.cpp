@@ -13,6 +13,7 @@
 #include "batch_cmd.hpp"
 #include "commands.hpp"
 #include "context.hpp"
+#include "exit_code.hpp"
 #include "portal/log/log.hpp"
 #include "portal/util/atomic_file.hpp"
 #include "portal/util/clock.hpp"
@@ -21,21 +22,11 @@ namespace {
 
 using portal::cli::Context;
 
-constexpr const char* k_exit_codes =
-    "Exit status:\n"
-    "  0    everything asked for succeeded\n"
-    "  1    a batch finished but some rows were rejected or invalid\n"
-    "  2    usage error: bad flags or arguments, or a needed input cannot be asked for\n"
-    "  3    input error: a record or file cannot be used (nothing was sent)\n"
-    "  4    authentication: not logged in, session expired, MFA failed, account locked,\n"
-    "       inactive, disabled, pending review or email not verified\n"
-    "  5    unavailable: network or TLS failure, server errors after retries, maintenance\n"
-    "  6    the portal refused the operation (not found, duplicate, conflict, forbidden)\n"
-    "  130  interrupted (a batch saves its journal: run it again with --resume)\n"
-    "\n"
+constexpr const char* k_help_footer =
     "Environment: PROVPORTAL_PROFILE, PROVPORTAL_BASE_URL, PROVPORTAL_CA_FILE,\n"
     "PROVPORTAL_CLIENT_CERT, PROVPORTAL_CLIENT_KEY, PROVPORTAL_TIMEOUT, PROVPORTAL_WAIT,\n"
     "PROVPORTAL_MAX_WAIT, PROVPORTAL_WAIT_POLL, PROVPORTAL_METRICS, PROVPORTAL_AUDIT_LOG,\n"
+    "PROVPORTAL_WIRE, "
     "NO_COLOR, XDG_CONFIG_HOME, XDG_STATE_HOME.\n"
     "\n"
     "Examples:\n"
@@ -76,8 +67,10 @@ void handle_signals(Context* ctx, sigset_t set) {
     portal::log::message("interrupted", "warning");
     portal::remove_part_files_from_signal();  // an unfinished --output-file never takes FILE's
                                               // place
-    ctx->finish(130);
-    ::_exit(130);
+    const portal::Error interrupted(portal::ErrorKind::interrupted, "interrupted");
+    const int rc = portal::cli::compute_exit_code({.error = &interrupted});
+    ctx->finish(rc);
+    ::_exit(rc);
   }
 }
 
@@ -140,6 +133,11 @@ void setup_globals(CLI::App& app, Context& ctx) {
                  "Append the audit entries of submissions to FILE (default "
                  "$XDG_STATE_HOME/provportal/audit.jsonl; also PROVPORTAL_AUDIT_LOG)")
       ->type_name("FILE")
+      ->group(k_group);
+  app.add_option("--wire", g.overrides.wire,
+                 "How records travel to the portal: portal-json (the portal's JSON API, the "
+                 "default); also PROVPORTAL_WIRE and the profile's `wire` key")
+      ->type_name("NAME")
       ->group(k_group);
   app.add_option("--timeout", g.timeout,
                  "Seconds to wait for each connection and each answer of the portal (default 60; "
@@ -211,7 +209,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("provportal ") + PORTAL_VERSION);
   app.require_subcommand(1);
   app.fallthrough();
-  app.footer(k_exit_codes);
+  app.footer(std::string(portal::cli::k_exit_codes_help) + "\n" + k_help_footer);
   app.get_formatter()->column_width(34);
   setup_globals(app, ctx);
 
@@ -253,8 +251,20 @@ int main(int argc, char** argv) {
   }
   for (const auto* sub : app.get_subcommands()) ctx.command = sub->get_name();
 
-  auto result = ctx.init();
-  if (result && ctx.action) result = ctx.action();
+  portal::Expected<void> result;
+  try {
+    result = ctx.init();
+    if (result && ctx.action) result = ctx.action();
+  } catch (const std::exception& e) {
+    // A bug: say what escaped, in one line, and exit 70 rather than abort.
+    result = portal::fail(portal::ErrorKind::internal, std::string("internal error: ") + e.what(),
+                          "please report it with the command and its -vv output");
+  } catch (...) {
+    result = portal::fail(portal::ErrorKind::internal, "internal error: an unknown exception",
+                          "please report it with the command and its -vv output");
+  }
+  // Output that did not all reach a reader who went away (`| head -1`) ends the command quietly.
+  if (result && ctx.output_closed()) result = portal::fail(portal::ErrorKind::output_closed, "");
   int rc = ctx.exit_code;
   // The output counts only when the run finished: a batch with rejected rows did (exit 1); an
   // interrupted or failed one did not, and its --output-file is dropped.
@@ -264,9 +274,15 @@ int main(int argc, char** argv) {
     ctx.abandon_output();
   }
   if (!result) {
-    report(ctx, result.error());
-    rc = portal::exit_code(result.error().kind);
+    if (result.error().kind != portal::ErrorKind::output_closed) report(ctx, result.error());
+    rc = portal::cli::compute_exit_code({.error = &result.error()});
   }
   ctx.finish(rc);
+  if (rc == portal::cli::k_exit_output_closed) {
+    // Die of SIGPIPE as the other programs of a pipeline do, so the shell and `set -o pipefail`
+    // read it the same way (SIGPIPE was ignored to get EPIPE and clean up first).
+    std::signal(SIGPIPE, SIG_DFL);
+    std::raise(SIGPIPE);
+  }
   return rc;
 }

@@ -144,7 +144,7 @@ Expected<void> run_search(const SearchOptions& opt, Context& ctx) {
     if (const auto* o = page->if_contains("orders"); o && o->is_array()) orders = o->get_array();
     if (opt.limit && printer.count() + orders.size() > opt.limit)
       orders.resize(opt.limit - printer.count());
-    printer.page(orders);
+    if (auto printed = printer.page(orders); !printed) return fail(printed.error());
     for (const auto& order : orders) {
       if (letters_dir.empty() || !order.is_object()) continue;
       const auto* letters = order.get_object().if_contains("letters");
@@ -164,7 +164,7 @@ Expected<void> run_search(const SearchOptions& opt, Context& ctx) {
           ++unchanged;
           continue;
         }
-        if (auto written = write_file_atomically(path, *pdf, 0644); !written) {
+        if (auto written = write_file_atomically(path, *pdf, {.mode = 0644}); !written) {
           printer.finish();
           return fail(ErrorKind::input,
                       "cannot write the letter " + path.string() + ": " + written.error().message,

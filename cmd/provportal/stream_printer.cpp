@@ -38,7 +38,7 @@ void StreamPrinter::header() {
   m_header = true;
 }
 
-void StreamPrinter::page(const json::array& items) {
+Expected<void> StreamPrinter::page(const json::array& items) {
   std::ostream& out = m_ctx.out();
   switch (m_ctx.format()) {
     case output::Format::json:
@@ -76,6 +76,8 @@ void StreamPrinter::page(const json::array& items) {
     }
   }
   out.flush();
+  if (m_ctx.output_closed()) return fail(ErrorKind::output_closed, "stdout was closed");
+  return {};
 }
 
 void StreamPrinter::finish() {

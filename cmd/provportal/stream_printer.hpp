@@ -22,8 +22,9 @@ class StreamPrinter {
 
   StreamPrinter(Context& ctx, std::vector<std::string> columns, Summary summary);
 
-  // Prints one page of items.
-  void page(const boost::json::array& items);
+  // Prints one page of items; ErrorKind::output_closed when stdout's reader has gone (the caller
+  // stops paging).
+  Expected<void> page(const boost::json::array& items);
   // Closes what the format needs closed (the JSON array, an empty CSV's header).
   void finish();
   std::size_t count() const { return m_count; }

@@ -10,6 +10,7 @@
 
 #include "batch_cmd.hpp"
 #include "commands.hpp"
+#include "portal/ops/prior_auth.hpp"
 #include "record_file.hpp"
 
 namespace portal::cli {
@@ -126,8 +127,11 @@ Expected<void> run_single_case(const CaseOptions& opt, Context& ctx) {
   std::filesystem::path base = opt.case_file.empty() || opt.case_file == "-"
                                    ? std::filesystem::path()
                                    : std::filesystem::path(opt.case_file).parent_path();
-  auto op = api::case_operation(base, portal_limits(ctx, false));
-  auto result = run_single(ctx, op, std::move(*record));
+  auto wire = ctx.chosen_wire();
+  if (!wire) return fail(wire.error());
+  auto op = ops::case_operation(*wire, base, portal_limits(ctx, false));
+  if (!op) return fail(op.error());
+  auto result = run_single(ctx, *op, std::move(*record));
   if (!result) return fail(result.error());
   if (result->outcome == "ok") {
     if (ctx.format() == output::Format::table || ctx.format() == output::Format::csv) {
@@ -177,9 +181,12 @@ Expected<void> run_submit(const CaseOptions& opt, Context& ctx) {
       return fail(ErrorKind::usage, "--batch and the flags of one case cannot be combined",
                   "put the case in the batch file, or leave out --batch");
     }
-    auto op =
-        api::case_operation(batch_base_dir(opt.batch.file), portal_limits(ctx, opt.batch.dry_run));
-    return run_batch_command(ctx, op, opt.batch);
+    auto wire = ctx.chosen_wire();
+    if (!wire) return fail(wire.error());
+    auto op = ops::case_operation(*wire, batch_base_dir(opt.batch.file),
+                                  portal_limits(ctx, opt.batch.dry_run));
+    if (!op) return fail(op.error());
+    return run_batch_command(ctx, *op, opt.batch);
   }
   if (!opt.any_record_flag()) {
     return fail(ErrorKind::usage, "no case given",

@@ -15,6 +15,7 @@
 #include "portal/log/log.hpp"
 #include "portal/records/password_policy.hpp"
 #include "portal/records/schema.hpp"
+#include "portal/util/atomic_file.hpp"
 #include "portal/util/clock.hpp"
 
 namespace portal::cli {
@@ -60,18 +61,12 @@ std::string uri_without_secret(const std::string& uri) {
   return out;
 }
 
-// Writes the secret to `path` as a new 0600 file (temp name, then rename).
+// Writes the secret to `path` as a 0600 file.
 Expected<void> write_secret_file(const std::string& path, const std::string& secret) {
-  std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) return fail(ErrorKind::input, "cannot create " + tmp + ": " + std::strerror(errno));
-  std::string text = secret + "\n";
-  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  ok = ::fsync(fd) == 0 && ok;
-  ok = ::close(fd) == 0 && ok;
-  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    ::unlink(tmp.c_str());
-    return fail(ErrorKind::input, "cannot write " + path + ": " + std::strerror(errno));
+  auto written = write_file_atomically(path, secret + "\n",
+                                       {.mode = 0600, .exact_mode = true, .unique_temp = true});
+  if (!written) {
+    return fail(ErrorKind::input, "cannot write " + path + ": " + written.error().message);
   }
   return {};
 }

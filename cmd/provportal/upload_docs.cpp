@@ -7,6 +7,7 @@
 
 #include "batch_cmd.hpp"
 #include "commands.hpp"
+#include "portal/ops/prior_auth.hpp"
 
 namespace portal::cli {
 
@@ -43,8 +44,11 @@ Expected<void> run_single_upload(const UploadOptions& opt, Context& ctx) {
     records.push_back(std::move(r));
     labels.push_back(opt.positional[i]);
   }
-  auto op = api::document_operation({}, portal_limits(ctx, false));
-  auto results = run_records(ctx, op, std::move(records), labels);
+  auto wire = ctx.chosen_wire();
+  if (!wire) return fail(wire.error());
+  auto op = ops::document_operation(*wire, {}, portal_limits(ctx, false));
+  if (!op) return fail(op.error());
+  auto results = run_records(ctx, *op, std::move(records), labels);
   if (!results) return fail(results.error());
   json::array uploaded;
   std::optional<Error> first_problem;
@@ -84,9 +88,12 @@ Expected<void> run_upload(const UploadOptions& opt, Context& ctx) {
           ErrorKind::usage, "--batch and an order's files on the command line cannot be combined",
           "put every document in the manifest (ref, order_id, file, document_type, description)");
     }
-    auto op = api::document_operation(batch_base_dir(opt.batch.file),
+    auto wire = ctx.chosen_wire();
+    if (!wire) return fail(wire.error());
+    auto op = ops::document_operation(*wire, batch_base_dir(opt.batch.file),
                                       portal_limits(ctx, opt.batch.dry_run));
-    return run_batch_command(ctx, op, opt.batch);
+    if (!op) return fail(op.error());
+    return run_batch_command(ctx, *op, opt.batch);
   }
   return run_single_upload(opt, ctx);
 }

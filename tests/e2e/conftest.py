@@ -442,6 +442,15 @@ def make_active_user(sandbox: Sandbox, cli: Cli, email: str | None = None, passw
     return email
 
 
+@pytest.fixture
+def office(sandbox, cli) -> Cli:
+    """A logged-in office user (an emailed passcode); its email is cli.email."""
+    email = make_active_user(sandbox, cli)
+    expect(cli.login_email(email), 0)
+    cli.email = email
+    return cli
+
+
 def enroll_totp(sandbox: Sandbox, cli: Cli) -> tuple[Path, str]:
     """Enrols an authenticator app for the logged-in user; returns (secret file, secret)."""
     secret_file = cli.home / "totp.secret"

@@ -22,14 +22,6 @@ FIELDS = ["ref", "member_id", "first_name", "last_name", "date_of_birth", "healt
           "provider_npi", "service_date"]
 
 
-@pytest.fixture
-def office(sandbox, cli):
-    """A logged-in office user."""
-    email = make_active_user(sandbox, cli)
-    expect(cli.login_email(email), 0)
-    return cli
-
-
 def write_rows(path: Path, n: int, service_date: str = "2026-11-16") -> Path:
     """n rows cycling through the roster (all well-formed, found and named right)."""
     with path.open("w", newline="", encoding="utf-8") as f:

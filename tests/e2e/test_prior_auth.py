@@ -13,9 +13,8 @@ import subprocess
 import time
 from pathlib import Path
 
-import pytest
 
-from conftest import PASSWORD, REPO, api, expect, make_active_user, unique_email
+from conftest import PASSWORD, REPO, api, expect, unique_email
 
 EXAMPLES = REPO / "examples"
 DOCS = EXAMPLES / "documents"
@@ -35,14 +34,6 @@ def case_flags(**changes: str) -> list[str]:
     for name, value in changes.items():
         out[out.index("--" + name.replace("_", "-")) + 1] = value
     return out
-
-
-@pytest.fixture
-def office(sandbox, cli):
-    """A logged-in office user."""
-    email = make_active_user(sandbox, cli)
-    expect(cli.login_email(email), 0)
-    return cli
 
 
 def read_results(path: Path) -> list[dict]:

@@ -49,15 +49,6 @@ def before_end(seconds: int) -> str:
     return iso(WINDOW_END_AT - dt.timedelta(seconds=seconds))
 
 
-@pytest.fixture
-def office(sandbox, cli):
-    """A logged-in office user; its email is cli.email."""
-    email = make_active_user(sandbox, cli)
-    expect(cli.login_email(email), 0)
-    cli.email = email
-    return cli
-
-
 def write_rows(path: Path, n: int, bad: int = 0) -> Path:
     """n rows from the roster (found and named right), then `bad` rows with an invalid NPI."""
     with path.open("w", newline="", encoding="utf-8") as f:

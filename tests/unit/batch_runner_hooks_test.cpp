@@ -14,6 +14,7 @@
 #include "portal/api/outage_wait.hpp"
 #include "portal/batch/reader.hpp"
 #include "portal/batch/runner.hpp"
+#include "provportal/exit_code.hpp"
 #include "sandbox/server.hpp"
 #include "sandbox/tls_certs.hpp"
 #include "temp_dir.hpp"
@@ -163,7 +164,7 @@ TEST_F(RunnerHooks, WithoutWaitALongRetryAfterStopsTheRun) {
   o.max_delay = 500ms;  // Retry-After: 2 is "long"
   auto s = run(4, o);
   ASSERT_TRUE(s.fatal);
-  EXPECT_EQ(exit_code_of(s), 5);
+  EXPECT_EQ(portal::cli::compute_exit_code({.batch = &s}), 5);
   EXPECT_NE(s.fatal->hint.find("--resume"), std::string::npos) << s.fatal->hint;
 }
 
@@ -201,7 +202,7 @@ TEST_F(RunnerHooks, WithWaitAnOutageBeyondTheBoundStopsAtOnce) {
   auto t = std::chrono::steady_clock::now();
   auto s = run(4, o);
   ASSERT_TRUE(s.fatal);
-  EXPECT_EQ(exit_code_of(s), 5);
+  EXPECT_EQ(portal::cli::compute_exit_code({.batch = &s}), 5);
   EXPECT_NE(s.fatal->message.find("--max-wait"), std::string::npos);
   EXPECT_LT(std::chrono::steady_clock::now() - t, 3s);  // not the 60 s the portal announced
 }
@@ -213,7 +214,7 @@ TEST_F(RunnerHooks, ATokenRenewedByAnotherJobIsTakenUpAfterA401) {
   o.concurrency = 4;
   auto s = run(8, o);
   ASSERT_TRUE(s.fatal) << "without renew, a 401 stops the run";
-  EXPECT_EQ(exit_code_of(s), 4);
+  EXPECT_EQ(portal::cli::compute_exit_code({.batch = &s}), 4);
 
   m_transport.renew = [&](const std::string& rejected) -> std::optional<std::string> {
     ++renewals;
@@ -233,5 +234,5 @@ TEST_F(RunnerHooks, ATokenRenewedByAnotherJobIsTakenUpAfterA401) {
   m_transport.token = "token-2";
   s = run(3, o);
   ASSERT_TRUE(s.fatal);
-  EXPECT_EQ(exit_code_of(s), 4);
+  EXPECT_EQ(portal::cli::compute_exit_code({.batch = &s}), 4);
 }

@@ -18,6 +18,7 @@
 #include "portal/batch/reader.hpp"
 #include "portal/batch/rows.hpp"
 #include "portal/batch/runner.hpp"
+#include "provportal/exit_code.hpp"
 #include "sandbox/server.hpp"
 #include "sandbox/tls_certs.hpp"
 #include "temp_dir.hpp"
@@ -190,7 +191,7 @@ TEST_F(BatchRunner, EveryRowGetsOneResultInInputOrder) {
   EXPECT_EQ(s.rejected, 300u / 10 - 300u / 70);
   EXPECT_EQ(s.ok + s.rejected + s.invalid, 300u);
   EXPECT_GT(s.retried, 0u);  // every third row met a 503 first
-  EXPECT_EQ(exit_code_of(s), 1);
+  EXPECT_EQ(portal::cli::compute_exit_code({.batch = &s}), 1);
   // Invalid rows were never sent; every sent row was applied exactly once.
   for (const auto& [key, times] : m_portal.applied) EXPECT_EQ(times, 1);
   EXPECT_EQ(m_portal.applied.size(), 300u - 42u);
@@ -278,7 +279,7 @@ TEST_F(BatchRunner, InterruptedRunResumesWithoutResendingOrLosingRows) {
   o.concurrency = 4;
   auto first = run(rows(200), o);
   EXPECT_TRUE(first.interrupted);
-  EXPECT_EQ(exit_code_of(first), 130);
+  EXPECT_EQ(portal::cli::compute_exit_code({.batch = &first}), 130);
   stop_flag() = false;
   m_portal.stop_after = -1;
 
@@ -339,7 +340,7 @@ TEST_F(BatchRunner, AnExpiredSessionStopsTheRunWithAnAuthError) {
   ASSERT_TRUE(s.fatal);
   EXPECT_EQ(s.fatal->kind, ErrorKind::auth);
   EXPECT_NE(s.fatal->hint.find("--resume"), std::string::npos);
-  EXPECT_EQ(exit_code_of(s), 4);
+  EXPECT_EQ(portal::cli::compute_exit_code({.batch = &s}), 4);
 }
 
 TEST_F(BatchRunner, CsvResultsAreSpreadsheetSafe) {

@@ -19,6 +19,7 @@
 #include "portal/batch/reader.hpp"
 #include "portal/batch/rows.hpp"
 #include "portal/batch/runner.hpp"
+#include "portal/ops/prior_auth.hpp"
 #include "portal/records/content_type.hpp"
 #include "portal/records/schema.hpp"
 #include "portal/util/crypto.hpp"
@@ -176,7 +177,7 @@ TEST(CaseChecks, DatesInfoAndAttachmentsRelativeToTheBatchFile) {
   limits.additional_info_max_chars = 5;
   r["additional_info"] = "ééééé";  // 5 characters, 10 bytes: within the limit
   batch::coerce_to_schema("case", r);
-  auto problems = api::check_case(r, dir.path(), limits);
+  auto problems = ops::check_case(r, dir.path(), limits);
   std::map<std::string, std::string> by_field;
   for (const auto& p : problems) by_field[p.field] = p.message;
   EXPECT_EQ(by_field.count("attachments[0]"), 0u);
@@ -185,7 +186,7 @@ TEST(CaseChecks, DatesInfoAndAttachmentsRelativeToTheBatchFile) {
   EXPECT_EQ(by_field["service_end"], "is before service_start");
   EXPECT_EQ(by_field.count("additional_info"), 0u);
   r["additional_info"] = "123456";
-  problems = api::check_case(r, dir.path(), limits);
+  problems = ops::check_case(r, dir.path(), limits);
   bool named = false;
   for (const auto& p : problems)
     named |= p.field == "additional_info" && p.message.find("at most 5") != std::string::npos;
@@ -319,7 +320,11 @@ TEST(RowActions, EachRequestOfARowIsRetriedAndTheFileIsStreamedIntact) {
   ro.base_delay = std::chrono::milliseconds(1);
   ro.input_name = "cases.jsonl";
   std::ostringstream out, err;
-  auto summary = batch::run_batch(api::case_operation(dir.path(), {}), *reader, t, ro, out, err);
+  auto wire = wire::make(wire::k_default);
+  ASSERT_TRUE(wire);
+  auto op = ops::case_operation(*wire, dir.path(), {});
+  ASSERT_TRUE(op);
+  auto summary = batch::run_batch(*op, *reader, t, ro, out, err);
   (*server)->stop();
   thread.join();
   ASSERT_TRUE(summary) << summary.error().message;

@@ -1,18 +1,13 @@
-// Prior authorization on the batch engine: the operations behind `submit-case` (a case, then
-// its attachments when the portal asks for documents) and `upload-docs` (one document), the
-// checks made before anything is sent, and the order search query.
+// Prior authorization's data on the portal's API: the limits the portal announces
+// (GET /v1/limits) and the order search query (GET /v1/orders). The operations that submit
+// cases and documents are in portal/ops/prior_auth.hpp.
 #pragma once
 
 #include <cstdint>
-#include <filesystem>
-#include <optional>
 #include <string>
 #include <vector>
 
 #include <boost/json/object.hpp>
-
-#include "portal/batch/runner.hpp"
-#include "portal/util/error.hpp"
 
 namespace portal::api {
 
@@ -26,30 +21,6 @@ struct PortalLimits {
 
 // The limits of a GET /v1/limits answer; fields it lacks keep their defaults.
 PortalLimits parse_limits(const boost::json::object& answer);
-
-// Checks of a case record beyond its schema: procedure and diagnosis code formats, service_end
-// not before service_start, and each attachment (relative paths from `base_dir`) an existing,
-// readable regular file (not a symlink) of an accepted type by content within the size limit.
-std::vector<FieldError> check_case(const boost::json::object& record,
-                                   const std::filesystem::path& base_dir,
-                                   const PortalLimits& limits);
-
-// Checks of a document record beyond its schema: its `file` as for case attachments.
-std::vector<FieldError> check_document(const boost::json::object& record,
-                                       const std::filesystem::path& base_dir,
-                                       const PortalLimits& limits);
-
-// `path` as given, or under `base_dir` when relative.
-std::filesystem::path resolve_path(const std::string& path, const std::filesystem::path& base_dir);
-
-// POST /v1/cases for each row; when the order needs documents and the row has attachments, they
-// are uploaded in the same row (matched in order to the documents the portal asks for, the rest
-// as `other`) and the order is read again. Created → ok (status says which), case_rejected →
-// rejected with each reason as a field error.
-batch::Operation case_operation(std::filesystem::path base_dir, PortalLimits limits);
-
-// POST /v1/cases/{order_id}/documents for each row, the file streamed from disk.
-batch::Operation document_operation(std::filesystem::path base_dir, PortalLimits limits);
 
 // The filters of GET /v1/orders, by the API's parameter names (empty: not given).
 struct OrderQuery {

@@ -14,6 +14,7 @@
 #include <boost/json.hpp>
 
 #include "portal/log/log.hpp"
+#include "portal/util/atomic_file.hpp"
 
 namespace portal::auth {
 
@@ -98,28 +99,12 @@ Expected<void> SessionStore::save(const Session& session) const {
                                                   {"expires_at", session.expires_at},
                                                   {"clock_offset", session.clock_offset}}) +
                      "\n";
-  fs::path tmp = m_path;
-  tmp += ".tmp." + std::to_string(::getpid());
-  ::unlink(tmp.c_str());  // a leftover of a killed run of this same pid number
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0)
-    return fail(ErrorKind::internal, "cannot create " + tmp.string() + ": " + errno_text());
-  const char* p = text.data();
-  std::size_t left = text.size();
-  while (left > 0) {
-    ssize_t n = ::write(fd, p, left);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    p += n;
-    left -= static_cast<std::size_t>(n);
-  }
-  bool ok = left == 0 && ::fsync(fd) == 0;
-  ok = (::close(fd) == 0) && ok;
-  if (!ok || ::rename(tmp.c_str(), m_path.c_str()) != 0) {
-    auto why = errno_text();
-    ::unlink(tmp.c_str());
-    return fail(ErrorKind::internal,
-                "cannot write the session cache " + m_path.string() + ": " + why);
+  // Two jobs of one profile may save at once: each writes its own aside file; last rename wins.
+  auto written =
+      write_file_atomically(m_path, text, {.mode = 0600, .exact_mode = true, .unique_temp = true});
+  if (!written) {
+    return fail(ErrorKind::internal, "cannot write the session cache " + m_path.string() + ": " +
+                                         written.error().message);
   }
   return {};
 }

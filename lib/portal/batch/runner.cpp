@@ -28,6 +28,7 @@
 #include "portal/output/output.hpp"
 #include "portal/records/schema.hpp"
 #include "portal/util/crypto.hpp"
+#include "portal/wire/portal_json/portal_json.hpp"
 
 namespace portal::batch {
 
@@ -349,26 +350,7 @@ bool retryable_status(int status) {
 }  // namespace
 
 RowResult interpret_answer(const http::Response& r, json::storage_ptr storage) {
-  RowResult out{.answer = json::object(storage)};
-  out.http_status = r.status;
-  json::error_code ec;
-  auto body = json::parse(r.body, ec, std::move(storage));
-  if (r.status >= 200 && r.status < 300) {
-    out.outcome = "ok";
-    if (!ec && body.is_object()) out.answer = std::move(body.get_object());
-    return out;
-  }
-  Error e = api::map_error(r);
-  out.outcome = "rejected";
-  out.code = e.code;
-  out.message = e.message;
-  out.errors = e.fields;
-  if (!ec && body.is_object()) {
-    if (auto* err = body.get_object().if_contains("error"); err && err->is_object()) {
-      out.answer = err->get_object();
-    }
-  }
-  return out;
+  return wire::portal_json::read_answer(r, std::move(storage));
 }
 
 namespace {
@@ -958,10 +940,14 @@ void Run::send(Slot& slot, std::unique_ptr<http::Client>& client) {
 
 http::Request Run::request_for(const Slot& slot) const {
   http::Request request;
-  request.method = m_op.method;
-  request.target = m_op.target;
-  request.body = json::serialize(slot.record);
-  request.headers = {{"Idempotency-Key", slot.key}};
+  if (m_op.request) {
+    request = m_op.request(slot.record);
+  } else {
+    request.method = m_op.method;
+    request.target = m_op.target;
+    request.body = json::serialize(slot.record);
+  }
+  request.headers.emplace_back("Idempotency-Key", slot.key);
   return request;
 }
 
@@ -1341,15 +1327,6 @@ std::string Summary::line() const {
       elapsed.count(),
       elapsed.count() > 0 ? (ok + rejected + invalid + failed) / elapsed.count() : 0.0);
   return buf;
-}
-
-int exit_code_of(const Summary& s) {
-  if (s.interrupted) return 130;
-  if (s.fatal) return portal::exit_code(s.fatal->kind);
-  if (s.failed > 0) return 5;
-  if (s.rejected > 0 || s.invalid > 0) return 1;
-  if (s.stopped_early) return 1;
-  return 0;
 }
 
 Expected<Summary> run_batch(const Operation& op, RecordReader& reader, const Transport& transport,

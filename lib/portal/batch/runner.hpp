@@ -20,6 +20,7 @@
 #include "portal/http/client.hpp"
 #include "portal/http/observer.hpp"
 #include "portal/util/error.hpp"
+#include "portal/wire/wire.hpp"
 
 namespace portal::api {
 class OutageWait;
@@ -27,27 +28,19 @@ class OutageWait;
 
 namespace portal::batch {
 
-// What one row came to. "ok": the portal accepted it; "rejected": the portal answered with a
-// final refusal (its reason is in code/message); "invalid": the row failed validation and was
-// not sent; "failed": no final answer after every retry (safe to send again with --resume).
-struct RowResult {
-  std::string outcome;
-  int http_status = 0;
-  std::string code;
-  std::string message;
-  std::vector<FieldError> errors;
-  boost::json::object answer;
-  bool replayed = false;  // the portal had this idempotency key and replayed its answer
-};
-
-class RowContext;
+// What one row came to, and the row's conversation with the portal as a wire sees it.
+using RowResult = wire::Result;
+using RowContext = wire::Exchange;
 
 // What a subcommand plugs into the runner.
 struct Operation {
   std::string name;    // names the idempotency scope and the journal ("eligibility")
   std::string schema;  // the record's schema in schemas/ ("eligibility")
+  // The request of a row of one request (the engine adds the idempotency key). Optional: by
+  // default `method` `target` with the record as the JSON body.
+  std::function<http::Request(const boost::json::object& record)> request;
   std::string method = "POST";
-  std::string target;  // "/v1/eligibility"
+  std::string target;
   // Fills defaults before validation and hashing (e.g. today's service date). Optional.
   std::function<void(boost::json::object&)> prepare;
   // Turns a final answer of the portal (2xx or a 4xx that is not retried) into a result whose
@@ -65,29 +58,6 @@ struct Operation {
   // Does the row's work itself, in several requests sent through the context (which retries
   // each one), instead of one request to `target`. Optional.
   std::function<RowResult(RowContext&)> action;
-};
-
-// What an Operation::action gets: the row, its idempotency key and a way to send requests with
-// the runner's guarantees (session, rate, retries with backoff on 429/5xx/connection faults,
-// Retry-After, a 401 or a long Retry-After stopping the run).
-class RowContext {
- public:
-  virtual ~RowContext() = default;
-  virtual const boost::json::object& record() const = 0;
-  // The row's idempotency key; each request of the row derives its own (key() + ":case").
-  virtual const std::string& key() const = 0;
-  virtual std::size_t line() const = 0;
-  // Sends `request` (the session is added) until it gets a final answer: 2xx, or a 4xx that is
-  // not retried. nullopt when there is none (attempts used up, or the run is stopping): the
-  // action then returns unanswered().
-  virtual std::optional<http::Response> send(http::Request request) = 0;
-  // The same with the content of `file` streamed as the body (http::Client::send_file).
-  virtual std::optional<http::Response> send_file(http::Request request,
-                                                  const std::filesystem::path& file,
-                                                  std::string content_type) = 0;
-  // The result of a row whose last send() had no final answer: "failed" with the reason (safe
-  // to send again with --resume), or no outcome at all when the run is stopping.
-  virtual RowResult unanswered() const = 0;
 };
 
 struct RunOptions {
@@ -142,9 +112,9 @@ struct Summary {
   std::string line() const;  // the one-line summary
 };
 
-// The default reading of a final answer: 2xx is ok with the body as the answer; anything else
-// is rejected with the portal's error code, message and field errors, and its error object as
-// the answer.
+// The default reading of a final answer, the portal's JSON API's: 2xx is ok with the body as the
+// answer; anything else is rejected with the portal's error code, message and field errors, and
+// its error object as the answer.
 RowResult interpret_answer(const http::Response& response, boost::json::storage_ptr storage = {});
 
 // Set from a signal handler: the runner stops sending, saves the journal and returns.
@@ -155,9 +125,5 @@ std::atomic<bool>& stop_flag();
 Expected<Summary> run_batch(const Operation& op, RecordReader& reader, const Transport& transport,
                             const RunOptions& options, std::ostream& results_out,
                             std::ostream& err);
-
-// The outcome counts of a summary as the exit code of SPEC.md: 0 all ok, 1 some rejected or
-// invalid, 5 failed rows, 130 interrupted, or the fatal error's code.
-int exit_code_of(const Summary& summary);
 
 }  // namespace portal::batch

@@ -1,5 +1,7 @@
 #include "portal/config/config.hpp"
 
+#include "portal/util/atomic_file.hpp"
+
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -36,6 +38,7 @@ const std::vector<KeyInfo>& key_table() {
       {"max_wait", &Profile::max_wait},
       {"metrics_file", &Profile::metrics_file},
       {"audit_log", &Profile::audit_log},
+      {"wire", &Profile::wire},
   };
   return k_keys;
 }
@@ -61,8 +64,6 @@ std::string expand_home(const std::string& path, const EnvLookup& env) {
   if (path.rfind("~/", 0) == 0) return (home_dir(env) / path.substr(2)).string();
   return path;
 }
-
-std::string errno_text() { return std::strerror(errno); }
 
 std::string known_keys() {
   std::string out = "known keys: ";
@@ -179,33 +180,11 @@ Expected<void> save_config(const fs::path& path, const ConfigFile& config) {
     if (ec) return fail(ErrorKind::internal, "cannot create " + dir.string() + ": " + ec.message());
     ::chmod(dir.c_str(), 0700);
   }
-  fs::path tmp = path;
-  tmp += ".tmp." + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0)
-    return fail(ErrorKind::internal, "cannot write " + tmp.string() + ": " + errno_text());
-  const char* p = text.data();
-  std::size_t left = text.size();
-  while (left > 0) {
-    ssize_t n = ::write(fd, p, left);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      auto why = errno_text();
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return fail(ErrorKind::internal, "cannot write " + tmp.string() + ": " + why);
-    }
-    p += n;
-    left -= static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    ::unlink(tmp.c_str());
-    return fail(ErrorKind::internal, "cannot write " + tmp.string() + ": " + errno_text());
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    auto why = errno_text();
-    ::unlink(tmp.c_str());
-    return fail(ErrorKind::internal, "cannot replace " + path.string() + ": " + why);
+  auto written =
+      write_file_atomically(path, text, {.mode = 0600, .exact_mode = true, .unique_temp = true});
+  if (!written) {
+    return fail(ErrorKind::internal,
+                "cannot write " + path.string() + ": " + written.error().message);
   }
   return {};
 }
@@ -293,6 +272,7 @@ Expected<Resolved> resolve(const ConfigFile& file, const FlagOverrides& flags,
   layer(r.profile.max_wait, flags.max_wait, "PROVPORTAL_MAX_WAIT");
   layer(r.profile.metrics_file, flags.metrics_file, "PROVPORTAL_METRICS");
   layer(r.profile.audit_log, flags.audit_log, "PROVPORTAL_AUDIT_LOG");
+  layer(r.profile.wire, flags.wire, "PROVPORTAL_WIRE");
 
   if (r.profile.base_url.empty()) {
     r.profile.base_url = std::string(k_default_base_url);

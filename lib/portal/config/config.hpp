@@ -34,6 +34,8 @@ struct Profile {
   std::string max_wait;
   std::string metrics_file;
   std::string audit_log;
+  // How records travel to the portal (portal/wire/wire.hpp: "portal-json", the default).
+  std::string wire;
 };
 
 // The whole config file.
@@ -99,6 +101,7 @@ struct FlagOverrides {
   std::string max_wait;
   std::string metrics_file;
   std::string audit_log;
+  std::string wire;
 };
 
 // The settings of this run and the name of the profile they came from.
@@ -109,7 +112,8 @@ struct Resolved {
 };
 
 // Applies flags > PROVPORTAL_* env > the profile in `file` > defaults (PROVPORTAL_BASE_URL,
-// _CA_FILE, _CLIENT_CERT, _CLIENT_KEY, _WAIT, _MAX_WAIT, _METRICS, _AUDIT_LOG). The profile is
+// _CA_FILE, _CLIENT_CERT, _CLIENT_KEY, _WAIT, _MAX_WAIT, _METRICS, _AUDIT_LOG, _WIRE). The profile
+// is
 // --profile, else PROVPORTAL_PROFILE, else current_profile, else "default". A profile named
 // explicitly that the file lacks is an error (ErrorKind::usage) unless it is "default" or the base
 // URL comes from a flag or the environment (a throw-away profile). The sandbox CA default applies

@@ -1,5 +1,7 @@
 #include "portal/log/metrics.hpp"
 
+#include "portal/util/atomic_file.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -211,28 +213,10 @@ std::optional<double> last_success_in(const std::filesystem::path& path, std::st
 }
 
 Expected<void> write_file(const std::filesystem::path& path, std::string_view text) {
-  std::filesystem::path part = path;
-  part += ".part";
-  int fd = ::open(part.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-  if (fd < 0) {
+  auto written = write_file_atomically(path, text, {.mode = 0644});
+  if (!written) {
     return fail(ErrorKind::input,
-                "cannot write the metrics file " + part.string() + ": " + std::strerror(errno));
-  }
-  const char* p = text.data();
-  std::size_t left = text.size();
-  while (left > 0) {
-    ssize_t n = ::write(fd, p, left);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    p += n;
-    left -= static_cast<std::size_t>(n);
-  }
-  bool ok = left == 0 && ::fsync(fd) == 0;
-  ok = ::close(fd) == 0 && ok;
-  if (!ok || ::rename(part.c_str(), path.c_str()) != 0) {
-    std::string why = std::strerror(errno);
-    ::unlink(part.c_str());
-    return fail(ErrorKind::input, "cannot write the metrics file " + path.string() + ": " + why);
+                "cannot write the metrics file " + path.string() + ": " + written.error().message);
   }
   return {};
 }

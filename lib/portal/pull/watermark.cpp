@@ -116,7 +116,7 @@ Expected<void> WatermarkLock::advance(const std::string& as_of, const std::strin
   char written[32];
   std::strftime(written, sizeof written, "%Y-%m-%dT%H:%M:%SZ", &tm);
   json::object o{{"watermark", as_of}, {"query", description}, {"written_at", written}};
-  auto file = AtomicFile::create(m_file, 0600);
+  auto file = AtomicFile::create(m_file, {.mode = 0600, .exact_mode = true});
   if (!file) return fail(file.error());
   (*file)->stream() << json::serialize(o) << '\n';
   auto done = (*file)->commit();

@@ -104,20 +104,36 @@ AtomicFile::~AtomicFile() {
   if (!m_committed) abandon();
 }
 
-Expected<std::unique_ptr<AtomicFile>> AtomicFile::create(const fs::path& path, mode_t mode) {
+Expected<std::unique_ptr<AtomicFile>> AtomicFile::create(const fs::path& path,
+                                                         WriteOptions options) {
   if (path.empty() || !path.has_filename()) {
     return fail(ErrorKind::usage, "the output file needs a file name, not a directory");
   }
   fs::path part = path;
-  part += ".part";
+  int flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW;
+  if (options.unique_temp) {
+    // Another process may be writing the same file: each writes its own aside file.
+    static std::atomic<unsigned> counter{0};
+    part += ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
+    ::unlink(part.c_str());  // a leftover of a killed run that had this process's number
+    flags |= O_EXCL;
+  } else {
+    part += ".part";
+    flags |= O_TRUNC;
+  }
   struct stat existing;
-  bool keep_mode = ::stat(path.c_str(), &existing) == 0 && S_ISREG(existing.st_mode);
-  int fd = ::open(part.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+  bool keep_mode =
+      !options.exact_mode && ::stat(path.c_str(), &existing) == 0 && S_ISREG(existing.st_mode);
+  int fd = ::open(part.c_str(), flags, options.exact_mode ? 0600 & options.mode : options.mode);
   if (fd < 0) {
     return fail(ErrorKind::usage, "cannot write " + part.string() + ": " + errno_text(),
                 "check that the directory exists and is writable");
   }
-  if (keep_mode) (void)::fchmod(fd, existing.st_mode & 07777);
+  if (keep_mode) {
+    (void)::fchmod(fd, existing.st_mode & 07777);
+  } else if (options.exact_mode) {
+    (void)::fchmod(fd, options.mode);  // whatever the umask says
+  }
   return std::unique_ptr<AtomicFile>(new AtomicFile(path, std::move(part), fd));
 }
 
@@ -171,8 +187,9 @@ void AtomicFile::abandon() {
   ::unlink(m_part.c_str());
 }
 
-Expected<void> write_file_atomically(const fs::path& path, std::string_view bytes, mode_t mode) {
-  auto file = AtomicFile::create(path, mode);
+Expected<void> write_file_atomically(const fs::path& path, std::string_view bytes,
+                                     WriteOptions options) {
+  auto file = AtomicFile::create(path, options);
   if (!file) return fail(file.error());
   (*file)->stream().write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   return (*file)->commit();

@@ -1,7 +1,9 @@
-// Files that appear whole or not at all: written aside as FILE.part in the same directory,
-// fsync-ed, then renamed over FILE, so the next system (a cron job's consumer, a spreadsheet)
-// never reads half a file. On failure or interruption FILE is left as it was and the .part is
-// removed (a SIGKILL-ed run leaves its .part behind; the next run overwrites it).
+// The one safe file writer: every file the CLI or the sandbox writes whole (sessions, config,
+// secrets, metrics, watermarks, results, letters, certificates, -O outputs) is written aside in
+// the same directory, fsync-ed, renamed over FILE, and the directory fsync-ed, so the next
+// system (a cron job's consumer, a spreadsheet, the next login) never reads half a file. On
+// failure or interruption FILE is left as it was and the aside file is removed (a SIGKILL-ed run
+// leaves it behind; the next run overwrites or ignores it).
 #pragma once
 
 #include <sys/types.h>
@@ -15,13 +17,23 @@
 
 namespace portal {
 
+// How a file is written aside and with which permissions.
+struct WriteOptions {
+  // A new file's permissions, less the umask; an existing FILE keeps its own (unless exact_mode).
+  mode_t mode = 0666;
+  // Exactly `mode` whatever the umask or an existing FILE's permissions: for secrets (0600).
+  bool exact_mode = false;
+  // Write aside as FILE.tmp.PID.N (created exclusively) instead of FILE.part: for files that
+  // several processes may write at the same time (the session cache, the config file).
+  bool unique_temp = false;
+};
+
 class AtomicFile {
  public:
-  // Opens PATH.part for writing (truncating a stale one; never through a symlink). The file
-  // gets FILE's permissions when FILE exists, else `mode` less the umask. ErrorKind::usage when
-  // the directory is missing or not writable.
+  // Opens the aside file for writing (FILE.part, truncating a stale one, or a unique name;
+  // never through a symlink). ErrorKind::usage when the directory is missing or not writable.
   static Expected<std::unique_ptr<AtomicFile>> create(const std::filesystem::path& path,
-                                                      mode_t mode = 0666);
+                                                      WriteOptions options = {});
   ~AtomicFile();  // abandon() unless committed
   AtomicFile(const AtomicFile&) = delete;
   AtomicFile& operator=(const AtomicFile&) = delete;
@@ -49,7 +61,7 @@ class AtomicFile {
 
 // Writes `bytes` to `path` through an AtomicFile in one call.
 Expected<void> write_file_atomically(const std::filesystem::path& path, std::string_view bytes,
-                                     mode_t mode = 0666);
+                                     WriteOptions options = {});
 
 // Unlinks the .part of every AtomicFile still open. Async-signal-safe: for a signal handler
 // that is about to _exit().

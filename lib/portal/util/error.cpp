@@ -2,26 +2,6 @@
 
 namespace portal {
 
-int exit_code(ErrorKind kind) {
-  switch (kind) {
-    case ErrorKind::usage:
-      return 2;
-    case ErrorKind::input:
-      return 3;
-    case ErrorKind::auth:
-      return 4;
-    case ErrorKind::unavailable:
-      return 5;
-    case ErrorKind::refused:
-      return 6;
-    case ErrorKind::interrupted:
-      return 130;
-    case ErrorKind::internal:
-      return 70;
-  }
-  return 70;
-}
-
 const char* kind_name(ErrorKind kind) {
   switch (kind) {
     case ErrorKind::usage:
@@ -38,6 +18,8 @@ const char* kind_name(ErrorKind kind) {
       return "interrupted";
     case ErrorKind::internal:
       return "internal";
+    case ErrorKind::output_closed:
+      return "output_closed";
   }
   return "internal";
 }

@@ -9,7 +9,8 @@
 
 namespace portal {
 
-// What kind of failure happened; main maps each kind to one exit code (see exit_code()).
+// What kind of failure happened; the CLI maps each kind to one exit code
+// (cmd/provportal/exit_code.hpp).
 enum class ErrorKind {
   usage,        // bad flags or arguments (exit 2)
   input,        // a record or file cannot be used; nothing was sent (exit 3)
@@ -18,6 +19,9 @@ enum class ErrorKind {
   refused,      // the portal refused the operation: not found, duplicate, conflict (exit 6)
   interrupted,  // SIGINT/SIGTERM (exit 130)
   internal,     // a bug or an unexpected local failure (exit 70)
+  // stdout's reader went away (`provportal ... | head -1`): stop quietly and die of SIGPIPE,
+  // as cat and yes do.
+  output_closed,
 };
 
 // One offending field of a record, for validation reports.
@@ -49,9 +53,6 @@ inline tl::unexpected<Error> fail(ErrorKind kind, std::string message, std::stri
   return tl::unexpected<Error>(Error(kind, std::move(message), std::move(hint)));
 }
 inline tl::unexpected<Error> fail(Error e) { return tl::unexpected<Error>(std::move(e)); }
-
-// The process exit code of SPEC.md for an error kind.
-int exit_code(ErrorKind kind);
 
 // A short lower-case name of the kind ("auth", "input", ...), for JSON error output.
 const char* kind_name(ErrorKind kind);

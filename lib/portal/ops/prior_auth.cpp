@@ -1,0 +1,119 @@
+#include "portal/ops/prior_auth.hpp"
+
+#include <boost/json.hpp>
+
+#include "portal/ops/over_wire.hpp"
+#include "portal/records/codes.hpp"
+#include "portal/records/content_type.hpp"
+
+namespace portal::ops {
+
+namespace json = boost::json;
+namespace fs = std::filesystem;
+using api::PortalLimits;
+using wire::resolve_path;
+
+namespace {
+
+std::string text(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  return v && v->is_string() ? std::string(v->get_string()) : std::string();
+}
+
+// Characters (code points) of UTF-8 text, as JSON Schema's maxLength counts them.
+std::size_t utf8_length(std::string_view s) {
+  std::size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+void check_file(const std::string& field, const std::string& path, const fs::path& base_dir,
+                const PortalLimits& limits, std::vector<FieldError>& problems) {
+  auto checked = records::check_document_file(
+      resolve_path(path, base_dir), limits.document_max_bytes, limits.document_content_types);
+  if (!checked) problems.push_back({field, checked.error().message});
+}
+
+}  // namespace
+
+std::vector<FieldError> check_case(const json::object& record, const fs::path& base_dir,
+                                   const PortalLimits& limits) {
+  std::vector<FieldError> problems;
+  if (const auto* procs = record.if_contains("procedures"); procs && procs->is_array()) {
+    const auto& a = procs->get_array();
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      const auto* code = a[i].is_object() ? a[i].get_object().if_contains("code") : nullptr;
+      if (code && code->is_string() && !records::is_procedure_code(code->get_string())) {
+        problems.push_back({"procedures[" + std::to_string(i) + "].code",
+                            "is not a CPT code (70551, 0042T) or a HCPCS Level II code (E0601)"});
+      }
+    }
+  }
+  if (const auto* dx = record.if_contains("diagnoses"); dx && dx->is_array()) {
+    const auto& a = dx->get_array();
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      if (a[i].is_string() && !records::is_icd10cm_code(a[i].get_string())) {
+        problems.push_back(
+            {"diagnoses[" + std::to_string(i) + "]", "is not an ICD-10-CM code (M54.16)"});
+      }
+    }
+  }
+  std::string start = text(record, "service_start"), end = text(record, "service_end");
+  if (!start.empty() && !end.empty() && end < start) {
+    problems.push_back({"service_end", "is before service_start"});
+  }
+  if (auto info = text(record, "additional_info");
+      utf8_length(info) > limits.additional_info_max_chars) {
+    problems.push_back({"additional_info", "is too long: " + std::to_string(utf8_length(info)) +
+                                               " characters, the portal accepts at most " +
+                                               std::to_string(limits.additional_info_max_chars)});
+  }
+  if (const auto* files = record.if_contains("attachments"); files && files->is_array()) {
+    const auto& a = files->get_array();
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      if (a[i].is_string()) {
+        check_file("attachments[" + std::to_string(i) + "]", std::string(a[i].get_string()),
+                   base_dir, limits, problems);
+      }
+    }
+  }
+  return problems;
+}
+
+std::vector<FieldError> check_document(const json::object& record, const fs::path& base_dir,
+                                       const PortalLimits& limits) {
+  std::vector<FieldError> problems;
+  if (auto file = text(record, "file"); !file.empty())
+    check_file("file", file, base_dir, limits, problems);
+  return problems;
+}
+
+Expected<batch::Operation> case_operation(std::shared_ptr<const wire::Wire> wire,
+                                          fs::path base_dir, PortalLimits limits) {
+  batch::Operation op;
+  op.name = "case";
+  op.schema = "case";
+  op.check = [base_dir, limits](const json::object& record) {
+    return check_case(record, base_dir, limits);
+  };
+  op.result_columns = {"order_id",  "acmp_number", "status",   "documents_uploaded",
+                       "next_step", "health_plan", "solution", "existing_order_id"};
+  return over_wire(std::move(op), wire::Function::case_submission, std::move(wire),
+                   {.base_dir = std::move(base_dir)});
+}
+
+Expected<batch::Operation> document_operation(std::shared_ptr<const wire::Wire> wire,
+                                              fs::path base_dir, PortalLimits limits) {
+  batch::Operation op;
+  op.name = "document";
+  op.schema = "document";
+  op.check = [base_dir, limits](const json::object& record) {
+    return check_document(record, base_dir, limits);
+  };
+  op.result_columns = {"document_id", "order_id",     "document_type", "size",
+                       "sha256",      "content_type", "order_status"};
+  return over_wire(std::move(op), wire::Function::document, std::move(wire),
+                   {.base_dir = std::move(base_dir)});
+}
+
+}  // namespace portal::ops

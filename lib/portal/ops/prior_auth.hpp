@@ -1,0 +1,46 @@
+// Prior authorization on the batch engine: the operations behind `submit-case` (a case, then
+// its attachments when the portal asks for documents) and `upload-docs` (one document), and the
+// checks made before anything is sent.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+#include "portal/api/prior_auth.hpp"
+#include "portal/batch/runner.hpp"
+#include "portal/util/error.hpp"
+#include "portal/wire/wire.hpp"
+
+namespace portal::ops {
+
+// Checks of a case record beyond its schema: procedure and diagnosis code formats, service_end
+// not before service_start, and each attachment (relative paths from `base_dir`) an existing,
+// readable regular file (not a symlink) of an accepted type by content within the size limit.
+std::vector<FieldError> check_case(const boost::json::object& record,
+                                   const std::filesystem::path& base_dir,
+                                   const api::PortalLimits& limits);
+
+// Checks of a document record beyond its schema: its `file` as for case attachments.
+std::vector<FieldError> check_document(const boost::json::object& record,
+                                       const std::filesystem::path& base_dir,
+                                       const api::PortalLimits& limits);
+
+// A case for each row (on the JSON wire: POST /v1/cases); when the order needs documents and the row has attachments, they
+// are uploaded in the same row (matched in order to the documents the portal asks for, the rest
+// as `other`) and the order is read again. Created → ok (status says which), case_rejected →
+// rejected with each reason as a field error.
+Expected<batch::Operation> case_operation(std::shared_ptr<const wire::Wire> wire,
+                                          std::filesystem::path base_dir,
+                                          api::PortalLimits limits);
+
+// A document for each row, the file streamed from disk (on the JSON wire:
+// POST /v1/cases/{order_id}/documents).
+Expected<batch::Operation> document_operation(std::shared_ptr<const wire::Wire> wire,
+                                              std::filesystem::path base_dir,
+                                              api::PortalLimits limits);
+
+}  // namespace portal::ops

@@ -1,0 +1,29 @@
+// The portal's own JSON REST API as a wire (the default): POST /v1/eligibility, POST
+// /v1/claims/status, POST /v1/cases with the attachments uploaded to
+// POST /v1/cases/{order_id}/documents when the portal asks for documents, as schemas/openapi.yaml
+// describes. Its answers are the portal's vocabulary as they are.
+#pragma once
+
+#include "portal/wire/wire.hpp"
+
+namespace portal::wire::portal_json {
+
+class PortalJson final : public Wire {
+ public:
+  std::string_view name() const override;
+  bool carries(Function f) const override;
+  bool one_request(Function f) const override;
+  http::Request request(Function f, const boost::json::object& record,
+                        const Inputs& inputs) const override;
+  Result result(Function f, const http::Response& answer,
+                boost::json::storage_ptr storage) const override;
+  bool answer_verbatim(Function f) const override;
+  Result exchange(Function f, Exchange& exchange, const Inputs& inputs) const override;
+};
+
+// The portal's reading of a final answer: 2xx is ok with the body as the answer; anything else
+// is rejected with the portal's error code, message and field errors, and its error object as
+// the answer (parsed into `storage`).
+Result read_answer(const http::Response& response, boost::json::storage_ptr storage = {});
+
+}  // namespace portal::wire::portal_json

@@ -1,0 +1,117 @@
+// A wire is how the portal's functions travel: the portal's own JSON API, X12 5010 over CAQH
+// CORE, X12 files through a clearinghouse's SFTP drop, later HL7 FHIR. The operations
+// (portal/ops/) say what a record is and how it is checked; the wire turns one record into
+// requests on its transport and the answers into a Result in the portal's vocabulary (the field
+// names of the JSON API's answers, which the results files and outputs show whatever the wire).
+// The batch engine sends what the wire builds, with its sessions, rate, retries and journal.
+//
+// A new wire is new files under wire/ (its folder, and one line in registry.cpp): nothing in
+// batch/, ops/ or cmd/ changes. See ARCHITECTURE.md, "Adding a wire".
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/json/object.hpp>
+#include <boost/json/storage_ptr.hpp>
+
+#include "portal/http/client.hpp"
+#include "portal/util/error.hpp"
+
+namespace portal::wire {
+
+// The portal's functions that take one record each (a row of a batch, or one from flags).
+enum class Function {
+  eligibility,    // schemas/eligibility.schema.json → active/inactive, plan, benefits
+  claim_inquiry,  // schemas/claim_status.schema.json → the claims found and their status
+  case_submission,  // schemas/case.schema.json → an order (and its attachments uploaded)
+  document,       // schemas/document.schema.json → a document added to an order
+};
+
+// The name of a function as the operations and messages say it ("eligibility", ...).
+std::string_view function_name(Function f);
+
+// A file a record names: `path` as given, or under `base_dir` when relative.
+std::filesystem::path resolve_path(const std::string& path, const std::filesystem::path& base_dir);
+
+// What one record came to. "ok": the portal accepted it; "rejected": the portal answered with a
+// final refusal (its reason is in code/message); "invalid": the record cannot be used and was
+// not sent (or not all of it); "failed": no final answer after every retry (safe to send again
+// with --resume); empty: the run is stopping and the record stays unfinished.
+struct Result {
+  std::string outcome;
+  int http_status = 0;
+  std::string code;
+  std::string message;
+  std::vector<FieldError> errors;
+  boost::json::object answer;  // in the portal's vocabulary
+  bool replayed = false;       // the portal had this idempotency key and replayed its answer
+};
+
+// One record's conversation with the portal, as the batch engine offers it to a wire: the
+// record, its idempotency key, and a way to send requests with the engine's guarantees
+// (session, rate, retries with backoff on 429/5xx/connection faults, Retry-After, a 401 or a
+// long Retry-After stopping the run).
+class Exchange {
+ public:
+  virtual ~Exchange() = default;
+  virtual const boost::json::object& record() const = 0;
+  // The record's idempotency key; each request of the record derives its own (key() + ":case").
+  virtual const std::string& key() const = 0;
+  virtual std::size_t line() const = 0;
+  // Sends `request` (the session is added) until it gets a final answer: 2xx, or a 4xx that is
+  // not retried. nullopt when there is none (attempts used up, or the run is stopping): the
+  // exchange then returns unanswered().
+  virtual std::optional<http::Response> send(http::Request request) = 0;
+  // The same with the content of `file` streamed as the body (http::Client::send_file).
+  virtual std::optional<http::Response> send_file(http::Request request,
+                                                  const std::filesystem::path& file,
+                                                  std::string content_type) = 0;
+  // The result of a record whose last send() had no final answer: "failed" with the reason
+  // (safe to send again with --resume), or no outcome at all when the run is stopping.
+  virtual Result unanswered() const = 0;
+};
+
+// What an operation hands the wire beside the record.
+struct Inputs {
+  std::filesystem::path base_dir;  // relative attachment paths are under it (the batch's folder)
+  std::string changed_since;       // claim inquiries: only claims changed since (RFC 3339)
+};
+
+class Wire {
+ public:
+  virtual ~Wire() = default;
+  // The name a profile's `wire` key gives ("portal-json").
+  virtual std::string_view name() const = 0;
+  // Whether the wire carries `f`; an operation over a wire that does not is a usage error.
+  virtual bool carries(Function f) const = 0;
+  // Whether a record of `f` is one request and its answer: the engine then sends request() on
+  // its lanes and reads the answer with result(). Otherwise it runs exchange().
+  virtual bool one_request(Function f) const = 0;
+  // The request of a record of a one-request function (the engine adds the idempotency key).
+  virtual http::Request request(Function f, const boost::json::object& record,
+                                const Inputs& inputs) const = 0;
+  // The final answer of a one-request function (2xx, or a 4xx the engine does not retry) as a
+  // Result whose answer lives in `storage` (the row's own memory).
+  virtual Result result(Function f, const http::Response& answer,
+                        boost::json::storage_ptr storage) const = 0;
+  // Whether result() leaves a 2xx answer as the body parsed, so a JSON Lines result may carry
+  // the body's own text.
+  virtual bool answer_verbatim(Function f) const = 0;
+  // The whole conversation of one record of a function of several requests.
+  virtual Result exchange(Function f, Exchange& exchange, const Inputs& inputs) const = 0;
+};
+
+// The wire of `name`; ErrorKind::usage naming the wires there are when there is none.
+Expected<std::shared_ptr<const Wire>> make(std::string_view name);
+// The names of every wire, the default first.
+std::vector<std::string> names();
+// The default wire: the portal's JSON API.
+inline constexpr std::string_view k_default = "portal-json";
+
+}  // namespace portal::wire
