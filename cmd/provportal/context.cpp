@@ -234,22 +234,6 @@ std::optional<bool> parse_bool(std::string text) {
   return std::nullopt;
 }
 
-// How much longer GET /v1/health says the portal is down: 0 when it is up, nullopt when the
-// answer does not tell (or there is none).
-std::optional<std::chrono::seconds> downtime_left(const boost::json::object& health) {
-  const auto* m = health.if_contains("maintenance");
-  if (!m || !m->is_object()) return std::chrono::seconds{0};
-  const auto* active = m->get_object().if_contains("active");
-  if (!active || !active->is_bool() || !active->get_bool()) return std::chrono::seconds{0};
-  const auto* end = m->get_object().if_contains("window_end");
-  const auto* now = health.if_contains("time");
-  if (!end || !end->is_string() || !now || !now->is_string()) return std::nullopt;
-  auto e = parse_iso8601(end->get_string());
-  auto n = parse_iso8601(now->get_string());
-  if (!e || !n) return std::nullopt;
-  return std::max(std::chrono::seconds{1}, *e - *n);
-}
-
 }  // namespace
 
 Expected<api::OutageWait*> Context::outage() {
@@ -262,10 +246,7 @@ Expected<api::OutageWait*> Context::outage() {
   if (!p.wait.empty()) {
     auto b = parse_bool(p.wait);
     if (!b) {
-      return fail(ErrorKind::usage,
-                  "wait must be true or false, not "
-                  " + p.wait + "
-                  "",
+      return fail(ErrorKind::usage, "wait must be true or false, not \"" + p.wait + "\"",
                   "check PROVPORTAL_WAIT and the profile's wait (provportal config get wait)");
     }
     wait = *b;
@@ -308,7 +289,7 @@ Expected<api::OutageWait*> Context::outage() {
     }
     auto health = probe->health();
     if (!health) return std::nullopt;
-    return downtime_left(*health);
+    return api::downtime_left(*health);
   };
   o.cancelled = [] { return batch::stop_flag().load(); };
   m_outage = std::make_unique<api::OutageWait>(std::move(o));

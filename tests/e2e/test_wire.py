@@ -39,3 +39,12 @@ def test_naming_the_default_wire_changes_nothing(office, sandbox, cli_factory, t
     expect(other.run("--wire", "portal-json", "check-eligibility", "--batch", batch, "--results",
                      str(named)), 1)
     assert named.read_text() == default.read_text()
+
+
+def test_a_bad_wait_setting_names_its_value(cli_factory):
+    # The message once read `wait must be true or false, not  + p.wait + ` (issue #13, item 14).
+    cli = cli_factory(None)
+    expect(cli.run("login", "--email", "jane@clinic.example", "--password-stdin", "--otp-code",
+                   "123456", stdin="x\n",
+                   env={"PROVPORTAL_WAIT": "maybe", "PROVPORTAL_BASE_URL": "https://127.0.0.1:9"}),
+           2, 'wait must be true or false, not "maybe"')

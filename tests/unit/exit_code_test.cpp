@@ -12,8 +12,8 @@ using portal::cli::compute_exit_code;
 
 TEST(ExitCode, EachErrorKindHasItsCode) {
   const std::pair<ErrorKind, int> table[] = {
-      {ErrorKind::usage, 2},       {ErrorKind::input, 3},    {ErrorKind::auth, 4},
-      {ErrorKind::unavailable, 5}, {ErrorKind::refused, 6},  {ErrorKind::internal, 70},
+      {ErrorKind::usage, 2},         {ErrorKind::input, 3},           {ErrorKind::auth, 4},
+      {ErrorKind::unavailable, 5},   {ErrorKind::refused, 6},         {ErrorKind::internal, 70},
       {ErrorKind::interrupted, 130}, {ErrorKind::output_closed, 141},
   };
   for (const auto& [kind, code] : table) {

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include <spdlog/spdlog.h>
+#include <boost/json/value.hpp>
 
 #include "portal/util/clock.hpp"
 
@@ -132,6 +133,20 @@ Expected<void> OutageWait::lead(std::chrono::seconds retry_after, bool maintenan
   lock.lock();
   m_spent += Steady::now() - started;
   return result;
+}
+
+std::optional<std::chrono::seconds> downtime_left(const boost::json::object& health) {
+  const auto* m = health.if_contains("maintenance");
+  if (!m || !m->is_object()) return std::chrono::seconds{0};
+  const auto* active = m->get_object().if_contains("active");
+  if (!active || !active->is_bool() || !active->get_bool()) return std::chrono::seconds{0};
+  const auto* end = m->get_object().if_contains("window_end");
+  const auto* now = health.if_contains("time");
+  if (!end || !end->is_string() || !now || !now->is_string()) return std::nullopt;
+  auto e = parse_iso8601(end->get_string());
+  auto n = parse_iso8601(now->get_string());
+  if (!e || !n) return std::nullopt;
+  return std::max(std::chrono::seconds{1}, *e - *n);
 }
 
 }  // namespace portal::api

@@ -12,6 +12,8 @@
 #include <optional>
 #include <string>
 
+#include <boost/json/object.hpp>
+
 #include "portal/util/error.hpp"
 
 namespace portal::api {
@@ -67,5 +69,9 @@ std::string describe_duration(std::chrono::seconds d);
 
 // "2026-11-23T00:00:00Z (18:00 local time)": an instant in UTC and in the machine's time zone.
 std::string describe_utc_and_local(std::chrono::system_clock::time_point t);
+
+// How much longer a GET /v1/health answer says the portal is down: 0 when it is up, nullopt when
+// the answer does not tell.
+std::optional<std::chrono::seconds> downtime_left(const boost::json::object& health);
 
 }  // namespace portal::api

@@ -18,10 +18,10 @@ namespace portal::ops {
 // Checks of a claim_status record beyond its schema: service_to not before service_from.
 std::vector<FieldError> check_claim_status(const boost::json::object& record);
 
-// A claim inquiry for each row (on the JSON wire: POST /v1/claims/status), with `changed_since` (RFC 3339; empty: none) added to
-// every body. An answer is ok whether it holds claims or none; a member who cannot be matched
-// is rejected with the reject reason's code. The answer gains claim_count, claim_numbers,
-// status_categories and statuses for the results file.
+// A claim inquiry for each row (on the JSON wire: POST /v1/claims/status), with `changed_since`
+// (RFC 3339; empty: none) added to every body. An answer is ok whether it holds claims or none; a
+// member who cannot be matched is rejected with the reject reason's code. The answer gains
+// claim_count, claim_numbers, status_categories and statuses for the results file.
 Expected<batch::Operation> claim_status_operation(std::shared_ptr<const wire::Wire> wire,
                                                   std::string changed_since = {});
 

@@ -5,8 +5,7 @@
 namespace portal::ops {
 
 Expected<batch::Operation> over_wire(batch::Operation op, wire::Function function,
-                                     std::shared_ptr<const wire::Wire> wire,
-                                     wire::Inputs inputs) {
+                                     std::shared_ptr<const wire::Wire> wire, wire::Inputs inputs) {
   if (!wire->carries(function)) {
     return fail(ErrorKind::usage,
                 "the " + std::string(wire->name()) + " wire does not carry " +

@@ -88,8 +88,8 @@ std::vector<FieldError> check_document(const json::object& record, const fs::pat
   return problems;
 }
 
-Expected<batch::Operation> case_operation(std::shared_ptr<const wire::Wire> wire,
-                                          fs::path base_dir, PortalLimits limits) {
+Expected<batch::Operation> case_operation(std::shared_ptr<const wire::Wire> wire, fs::path base_dir,
+                                          PortalLimits limits) {
   batch::Operation op;
   op.name = "case";
   op.schema = "case";

@@ -29,13 +29,12 @@ std::vector<FieldError> check_document(const boost::json::object& record,
                                        const std::filesystem::path& base_dir,
                                        const api::PortalLimits& limits);
 
-// A case for each row (on the JSON wire: POST /v1/cases); when the order needs documents and the row has attachments, they
-// are uploaded in the same row (matched in order to the documents the portal asks for, the rest
-// as `other`) and the order is read again. Created → ok (status says which), case_rejected →
-// rejected with each reason as a field error.
+// A case for each row (on the JSON wire: POST /v1/cases); when the order needs documents and the
+// row has attachments, they are uploaded in the same row (matched in order to the documents the
+// portal asks for, the rest as `other`) and the order is read again. Created → ok (status says
+// which), case_rejected → rejected with each reason as a field error.
 Expected<batch::Operation> case_operation(std::shared_ptr<const wire::Wire> wire,
-                                          std::filesystem::path base_dir,
-                                          api::PortalLimits limits);
+                                          std::filesystem::path base_dir, api::PortalLimits limits);
 
 // A document for each row, the file streamed from disk (on the JSON wire:
 // POST /v1/cases/{order_id}/documents).

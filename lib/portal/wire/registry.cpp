@@ -29,8 +29,9 @@ Expected<std::shared_ptr<const Wire>> make(std::string_view name) {
   std::string all;
   for (const auto& n : names()) all += (all.empty() ? "" : ", ") + n;
   return fail(ErrorKind::usage, "unknown wire \"" + std::string(name) + "\"",
-              "the wires are: " + all + " (set with --wire, PROVPORTAL_WIRE or `provportal "
-              "config set wire NAME`)");
+              "the wires are: " + all +
+                  " (set with --wire, PROVPORTAL_WIRE or `provportal "
+                  "config set wire NAME`)");
 }
 
 std::vector<std::string> names() {

@@ -27,10 +27,10 @@ namespace portal::wire {
 
 // The portal's functions that take one record each (a row of a batch, or one from flags).
 enum class Function {
-  eligibility,    // schemas/eligibility.schema.json → active/inactive, plan, benefits
-  claim_inquiry,  // schemas/claim_status.schema.json → the claims found and their status
+  eligibility,      // schemas/eligibility.schema.json → active/inactive, plan, benefits
+  claim_inquiry,    // schemas/claim_status.schema.json → the claims found and their status
   case_submission,  // schemas/case.schema.json → an order (and its attachments uploaded)
-  document,       // schemas/document.schema.json → a document added to an order
+  document,         // schemas/document.schema.json → a document added to an order
 };
 
 // The name of a function as the operations and messages say it ("eligibility", ...).

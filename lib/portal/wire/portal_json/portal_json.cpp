@@ -255,8 +255,7 @@ http::Request PortalJson::request(Function f, const json::object& record, const 
   return request;
 }
 
-Result PortalJson::result(Function, const http::Response& answer,
-                          json::storage_ptr storage) const {
+Result PortalJson::result(Function, const http::Response& answer, json::storage_ptr storage) const {
   auto result = read_answer(answer, std::move(storage));
   read_reject_reason(result);
   return result;
