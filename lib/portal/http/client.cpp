@@ -1,5 +1,7 @@
 #include "portal/http/client.hpp"
 
+#include "portal/http/tls_stream.hpp"
+
 #include <fcntl.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -35,7 +37,8 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 namespace ssl = boost::asio::ssl;
-using Clock = std::chrono::steady_clock;
+
+using namespace detail;
 
 namespace {
 
@@ -96,195 +99,6 @@ bool is_dns_name(std::string_view s) {
 
 bool has_line_break_or_nul(std::string_view s) {
   return s.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
-}
-
-// "10s", "1.5s", "0.25s": a duration as users read it.
-std::string seconds_text(std::chrono::milliseconds ms) {
-  auto count = ms.count();
-  std::string text = std::to_string(count / 1000);
-  if (auto frac = count % 1000; frac != 0) {
-    std::string f = std::to_string(1000 + frac).substr(1);
-    while (!f.empty() && f.back() == '0') f.pop_back();
-    text += "." + f;
-  }
-  return text + "s";
-}
-
-// OpenSSL's reason for an SSL-category error (without the library name), plus the certificate
-// verification result when the chain or the name did not verify.
-std::string tls_reason(const boost::system::error_code& ec, SSL* ssl) {
-  std::string reason;
-  if (ec.category() == asio::error::get_ssl_category()) {
-    const char* r = ERR_reason_error_string(static_cast<unsigned long>(ec.value()));
-    reason = r != nullptr ? r : ec.message();
-  } else if (ec == asio::ssl::error::stream_truncated || ec == asio::error::eof) {
-    reason = "connection closed by the server";
-  } else {
-    reason = ec.message();
-  }
-  if (ssl != nullptr) {
-    long verify = SSL_get_verify_result(ssl);
-    if (verify != X509_V_OK) {
-      reason += " (";
-      reason += X509_verify_cert_error_string(verify);
-      reason += ")";
-    }
-  }
-  return reason;
-}
-
-// Errors that mean a reused keep-alive connection was closed by the server before it answered.
-bool is_stale_connection(const boost::system::error_code& ec) {
-  return ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
-         ec == asio::error::connection_reset || ec == asio::error::connection_aborted ||
-         ec == asio::error::broken_pipe || ec == asio::ssl::error::stream_truncated ||
-         ec == asio::error::not_connected;
-}
-
-// A connected TLS socket read and written with blocking calls, for Beast's synchronous HTTP: a
-// request is one write(2) and its answer usually one read(2), where an event loop per step
-// costs several system calls more (epoll, timer updates) on every row of a batch. Each call
-// waits at most the socket's SO_RCVTIMEO/SO_SNDTIMEO, and no read starts after `deadline`, so
-// a server that drips bytes cannot hold a step open beyond it. Meets Beast's SyncReadStream and
-// SyncWriteStream.
-class TlsStream {
- public:
-  TlsStream(int fd, SSL* ssl) : m_fd(fd), m_ssl(ssl) {}
-  ~TlsStream() {
-    SSL_free(m_ssl);
-    ::close(m_fd);
-  }
-  TlsStream(const TlsStream&) = delete;
-  TlsStream& operator=(const TlsStream&) = delete;
-
-  SSL* ssl() const { return m_ssl; }
-  int fd() const { return m_fd; }
-  void set_deadline(Clock::time_point deadline) { m_deadline = deadline; }
-  // Whether an answer's bytes are already decrypted and waiting (no read(2) needed).
-  bool has_pending() const { return SSL_pending(m_ssl) > 0; }
-
-  template <class MutableBuffers>
-  std::size_t read_some(const MutableBuffers& buffers, boost::system::error_code& ec) {
-    ec = {};
-    auto first = *asio::buffer_sequence_begin(buffers);
-    if (first.size() == 0) return 0;
-    if (!has_pending() && Clock::now() >= m_deadline) {
-      ec = beast::error::timeout;
-      return 0;
-    }
-    ERR_clear_error();
-    int n = SSL_read(m_ssl, first.data(),
-                     static_cast<int>(std::min<std::size_t>(first.size(), 1u << 30)));
-    if (n > 0) return static_cast<std::size_t>(n);
-    ec = failure(n);
-    return 0;
-  }
-  template <class MutableBuffers>
-  std::size_t read_some(const MutableBuffers& buffers) {
-    boost::system::error_code ec;
-    auto n = read_some(buffers, ec);
-    if (ec) throw boost::system::system_error(ec);
-    return n;
-  }
-
-  // Writes the buffers whole (one TLS record per 16 KiB): several small buffers, as Beast's
-  // serializer hands them over, are copied into one so a request leaves in one write(2).
-  template <class ConstBuffers>
-  std::size_t write_some(const ConstBuffers& buffers, boost::system::error_code& ec) {
-    ec = {};
-    std::size_t total = asio::buffer_size(buffers);
-    if (total == 0) return 0;
-    const void* data = nullptr;
-    auto it = asio::buffer_sequence_begin(buffers);
-    if (asio::const_buffer one(*it); one.size() == total) {
-      data = one.data();
-    } else {
-      total = std::min<std::size_t>(total, k_write_coalesce_bytes);
-      m_out.resize(total);
-      total = asio::buffer_copy(asio::buffer(m_out), buffers);
-      data = m_out.data();
-    }
-    ERR_clear_error();
-    int n = SSL_write(m_ssl, data, static_cast<int>(std::min<std::size_t>(total, 1u << 30)));
-    if (n > 0) return static_cast<std::size_t>(n);
-    ec = failure(n);
-    return 0;
-  }
-  template <class ConstBuffers>
-  std::size_t write_some(const ConstBuffers& buffers) {
-    boost::system::error_code ec;
-    auto n = write_some(buffers, ec);
-    if (ec) throw boost::system::system_error(ec);
-    return n;
-  }
-
-  // Writes all of [data, data + size) or fails.
-  void write_all(const char* data, std::size_t size, boost::system::error_code& ec) {
-    while (size > 0) {
-      auto n = write_some(asio::const_buffer(data, size), ec);
-      if (ec) return;
-      data += n;
-      size -= n;
-    }
-  }
-
-  // The error of an SSL call that returned `ret`, as the error codes Asio's TLS stream gives
-  // (so messages and the stale-connection test read the same whichever way bytes move).
-  boost::system::error_code failure(int ret) const { return tls_failure(m_ssl, ret); }
-
-  static boost::system::error_code tls_failure(SSL* ssl, int ret) {
-    int saved_errno = errno;
-    int err = SSL_get_error(ssl, ret);
-    switch (err) {
-      case SSL_ERROR_ZERO_RETURN:
-        return asio::error::eof;
-      case SSL_ERROR_WANT_READ:
-      case SSL_ERROR_WANT_WRITE:
-        // A blocking socket only asks again when SO_RCVTIMEO/SO_SNDTIMEO ran out.
-        ERR_clear_error();
-        return beast::error::timeout;
-      case SSL_ERROR_SYSCALL: {
-        unsigned long code = ERR_get_error();
-        ERR_clear_error();
-        if (code != 0) return {static_cast<int>(code), asio::error::get_ssl_category()};
-        if (ret == 0 || saved_errno == 0) return asio::ssl::error::stream_truncated;
-        if (saved_errno == EAGAIN || saved_errno == EWOULDBLOCK) return beast::error::timeout;
-        return {saved_errno, boost::system::system_category()};
-      }
-      case SSL_ERROR_SSL: {
-        unsigned long code = ERR_peek_last_error();
-        ERR_clear_error();
-        if (ERR_GET_REASON(code) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
-          return asio::ssl::error::stream_truncated;
-        }
-        return {static_cast<int>(code), asio::error::get_ssl_category()};
-      }
-      default:
-        ERR_clear_error();
-        return asio::ssl::error::stream_truncated;
-    }
-  }
-
- private:
-  static constexpr std::size_t k_write_coalesce_bytes = 64 * 1024;
-  int m_fd;
-  SSL* m_ssl;
-  Clock::time_point m_deadline = Clock::time_point::max();
-  std::string m_out;
-};
-
-// Sets how long one read(2) or write(2) of `fd` may wait (at least a millisecond).
-void set_io_timeouts(int fd, std::chrono::milliseconds limit) {
-  auto ms = std::max<std::chrono::milliseconds::rep>(limit.count(), 1);
-  timeval tv{};
-  tv.tv_sec = static_cast<time_t>(ms / 1000);
-  tv.tv_usec = static_cast<suseconds_t>((ms % 1000) * 1000);
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-}
-
-std::chrono::milliseconds until(Clock::time_point deadline) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
 }
 
 // The one Client implementation: blocking TLS on one keep-alive connection.
