@@ -9,6 +9,7 @@
 #include "batch_cmd.hpp"
 #include "commands.hpp"
 #include "portal/ops/eligibility.hpp"
+#include "record_file.hpp"
 
 namespace portal::cli {
 
@@ -24,17 +25,14 @@ struct EligibilityOptions {
 
 Expected<void> run_single_check(const EligibilityOptions& opt, Context& ctx) {
   json::object record;
-  auto put = [&](const char* key, const std::string& value) {
-    if (!value.empty()) record[key] = value;
-  };
-  put("ref", opt.ref);
-  put("member_id", opt.member_id);
-  put("first_name", opt.first_name);
-  put("last_name", opt.last_name);
-  put("date_of_birth", opt.date_of_birth);
-  put("health_plan", opt.health_plan);
-  put("provider_npi", opt.provider_npi);
-  put("service_date", opt.service_date);
+  put_flags(record, {{"ref", opt.ref},
+                     {"member_id", opt.member_id},
+                     {"first_name", opt.first_name},
+                     {"last_name", opt.last_name},
+                     {"date_of_birth", opt.date_of_birth},
+                     {"health_plan", opt.health_plan},
+                     {"provider_npi", opt.provider_npi},
+                     {"service_date", opt.service_date}});
   auto wire = ctx.chosen_wire();
   if (!wire) return fail(wire.error());
   auto op = ops::eligibility_operation(*wire);

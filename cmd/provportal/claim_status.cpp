@@ -14,6 +14,7 @@
 #include "portal/api/claims.hpp"
 #include "portal/batch/rows.hpp"
 #include "portal/ops/claim_status.hpp"
+#include "record_file.hpp"
 #include "stream_printer.hpp"
 
 namespace portal::cli {
@@ -57,16 +58,13 @@ bool inquiry_flags(const ClaimStatusOptions& o) {
 
 json::object inquiry_record(const ClaimStatusOptions& o) {
   json::object record;
-  auto put = [&](const char* key, const std::string& value) {
-    if (!value.empty()) record[key] = value;
-  };
-  put("ref", o.ref);
-  put("claim_number", o.claim_number);
-  put("member_id", o.member_id);
-  put("date_of_birth", o.date_of_birth);
-  put("provider_npi", o.provider_npi);
-  put("service_from", o.service_from);
-  put("service_to", o.service_to);
+  put_flags(record, {{"ref", o.ref},
+                     {"claim_number", o.claim_number},
+                     {"member_id", o.member_id},
+                     {"date_of_birth", o.date_of_birth},
+                     {"provider_npi", o.provider_npi},
+                     {"service_from", o.service_from},
+                     {"service_to", o.service_to}});
   return record;
 }
 

@@ -9,6 +9,13 @@
 
 namespace portal::cli {
 
+void put_flags(boost::json::object& record,
+               std::initializer_list<std::pair<std::string_view, std::string_view>> fields) {
+  for (const auto& [name, value] : fields) {
+    if (!value.empty()) record[name] = value;
+  }
+}
+
 namespace json = boost::json;
 
 namespace {

@@ -36,18 +36,15 @@ Expected<json::object> build_record(const RegisterOptions& opt) {
     if (!r) return r;
     rec = std::move(*r);
   }
-  auto put = [&rec](const char* key, const std::string& value) {
-    if (!value.empty()) rec[key] = value;
-  };
-  put("provider_type", opt.provider_type);
-  put("npi", opt.npi);
-  put("tax_id", opt.tax_id);
-  put("first_name", opt.first_name);
-  put("last_name", opt.last_name);
-  put("email", opt.email);
-  put("phone", opt.phone);
-  put("fax", opt.fax);
-  put("organization_id", opt.organization_id);
+  put_flags(rec, {{"provider_type", opt.provider_type},
+                  {"npi", opt.npi},
+                  {"tax_id", opt.tax_id},
+                  {"first_name", opt.first_name},
+                  {"last_name", opt.last_name},
+                  {"email", opt.email},
+                  {"phone", opt.phone},
+                  {"fax", opt.fax},
+                  {"organization_id", opt.organization_id}});
   if (opt.accept_terms) rec["accept_terms"] = true;
   return rec;
 }

@@ -45,22 +45,19 @@ Expected<json::object> case_record(const CaseOptions& opt) {
     if (!r) return fail(r.error());
     record = std::move(*r);
   }
-  auto put = [&](const char* key, const std::string& value) {
-    if (!value.empty()) record[key] = value;
-  };
-  put("ref", opt.ref);
-  put("health_plan", opt.health_plan);
-  put("solution", opt.solution);
-  put("member_id", opt.member_id);
-  put("first_name", opt.first_name);
-  put("last_name", opt.last_name);
-  put("date_of_birth", opt.date_of_birth);
-  put("ordering_npi", opt.ordering_npi);
-  put("servicing_npi", opt.servicing_npi);
-  put("service_start", opt.service_start);
-  put("service_end", opt.service_end);
-  put("urgency", opt.urgency);
-  put("additional_info", opt.additional_info);
+  put_flags(record, {{"ref", opt.ref},
+                     {"health_plan", opt.health_plan},
+                     {"solution", opt.solution},
+                     {"member_id", opt.member_id},
+                     {"first_name", opt.first_name},
+                     {"last_name", opt.last_name},
+                     {"date_of_birth", opt.date_of_birth},
+                     {"ordering_npi", opt.ordering_npi},
+                     {"servicing_npi", opt.servicing_npi},
+                     {"service_start", opt.service_start},
+                     {"service_end", opt.service_end},
+                     {"urgency", opt.urgency},
+                     {"additional_info", opt.additional_info}});
   if (!opt.additional_info_file.empty()) {
     std::ifstream in(opt.additional_info_file, std::ios::binary);
     if (!in) {

@@ -17,6 +17,7 @@
 #include "portal/records/schema.hpp"
 #include "portal/util/atomic_file.hpp"
 #include "portal/util/clock.hpp"
+#include "record_file.hpp"
 
 namespace portal::cli {
 
@@ -127,14 +128,11 @@ Expected<json::object> enroll_totp(const UpdateProfileOptions& opt, Context& ctx
 
 Expected<void> run_update_profile(const UpdateProfileOptions& opt, Context& ctx) {
   json::object changes;
-  auto put = [&changes](const char* key, const std::string& value) {
-    if (!value.empty()) changes[key] = value;
-  };
-  put("first_name", opt.first_name);
-  put("last_name", opt.last_name);
-  put("phone", opt.phone);
-  put("fax", opt.fax);
-  put("email", opt.email);
+  put_flags(changes, {{"first_name", opt.first_name},
+                      {"last_name", opt.last_name},
+                      {"phone", opt.phone},
+                      {"fax", opt.fax},
+                      {"email", opt.email}});
   if (changes.empty() && !opt.change_password && !opt.enroll_totp && !opt.remove_totp) {
     return fail(ErrorKind::usage, "nothing to change",
                 "give --first-name, --last-name, --phone, --fax, --email, --change-password, "
