@@ -289,17 +289,19 @@ void SetWalker::check_elements(const Segment& s, const SegmentRule& rule, std::s
                " elements; the standard defines " + std::to_string(rule.count));
   for (const ElementRule& e : rule.elements) {
     const std::string_view v = s.element(e.index);
-    const std::string name =
-        std::string(rule.id) + (e.index < 10 ? "0" : "") + std::to_string(e.index);
+    // Built only for a report: this loop runs for every element of every segment.
+    auto name = [&] {
+      return std::string(rule.id) + (e.index < 10 ? "0" : "") + std::to_string(e.index);
+    };
     if (v.empty()) {
       if (e.usage == Usage::required)
         report(s, ErrorCode::element_missing, loop, e.index,
-               "required element " + name + " is missing");
+               "required element " + name() + " is missing");
       continue;
     }
     if (e.usage == Usage::not_used) {
       report(s, ErrorCode::element_not_used, loop, e.index,
-             name + " is marked not used in this loop but holds a value", v);
+             name() + " is marked not used in this loop but holds a value", v);
       continue;
     }
     if (e.repeats) {

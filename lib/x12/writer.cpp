@@ -13,6 +13,11 @@ constexpr std::uint32_t k_max_control = 999999999;
 }  // namespace
 
 Writer::Writer(WriterOptions options) : m_options(options) {
+  // One table lookup per character on the hot path: the character set less the delimiters.
+  for (int c = 0; c < 256; ++c) m_allowed[c] = in_charset(static_cast<char>(c), m_options.charset);
+  const Delimiters& d = m_options.delimiters;
+  for (char c : {d.element, d.segment, d.component, d.repetition})
+    m_allowed[static_cast<unsigned char>(c)] = false;
   if (!delimiters_valid(m_options.delimiters))
     fail_here(ErrorCode::bad_delimiters, 0,
               "the delimiters must be distinct and neither letters, digits nor spaces");
@@ -40,19 +45,19 @@ bool Writer::expect_level(Level level, std::string_view what) {
 }
 
 void Writer::put_checked(std::string_view value, int element) {
-  const Delimiters& d = m_options.delimiters;
   for (char c : value) {
-    if (c == d.element || c == d.segment || c == d.component || c == d.repetition) {
-      fail_here(ErrorCode::invalid_character, element,
-                std::string("the value holds the delimiter '") + c + "'", value);
-      return;
-    }
-    if (!in_charset(c, m_options.charset)) {
-      fail_here(ErrorCode::invalid_character, element,
-                m_options.charset == Charset::basic
-                    ? "the value holds a character outside the X12 basic character set"
-                    : "the value holds a character outside the X12 extended character set",
-                value);
+    if (m_allowed[static_cast<unsigned char>(c)] == 0) {
+      const Delimiters& d = m_options.delimiters;
+      if (c == d.element || c == d.segment || c == d.component || c == d.repetition) {
+        fail_here(ErrorCode::invalid_character, element,
+                  std::string("the value holds the delimiter '") + c + "'", value);
+      } else {
+        fail_here(ErrorCode::invalid_character, element,
+                  m_options.charset == Charset::basic
+                      ? "the value holds a character outside the X12 basic character set"
+                      : "the value holds a character outside the X12 extended character set",
+                  value);
+      }
       return;
     }
   }

@@ -4,6 +4,7 @@
 // character set, an ISA field too wide, trailers out of order) is kept and reported by status().
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -81,6 +82,7 @@ class Writer {
   bool expect_level(Level level, std::string_view what);
 
   WriterOptions m_options;
+  std::array<bool, 256> m_allowed{};  // characters data may hold
   std::string m_out;
   Expected<void> m_status;
   Level m_level = Level::none;
