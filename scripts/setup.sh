@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages provportal needs that this machine lacks (root, or sudo).
+# Installs the Debian 12 packages provportal needs that this machine lacks (root, or sudo), then
+# the pinned npm tools into .tools/node_modules (git-ignored): node-x12, the outside X12 checker
+# of scripts/x12_check.js.
 # Usage: scripts/setup.sh          (scripts/setup.sh --list prints the package list and exits;
 #                                  scripts/check_deps.py checks it covers what the project uses)
 set -euo pipefail
@@ -12,10 +14,24 @@ packages=(
   libgtest-dev libgmock-dev
   clang libclang-rt-14-dev
   clang-format python3 python3-pytest python3-yaml python3-aiohttp sqlite3 oathtool shellcheck poppler-utils openssl curl wrk time bsdextrautils
+  nodejs
 )
+node_x12_version=1.7.1
+
+install_npm_tools() {
+  local tools
+  tools="$(cd "$(dirname "$0")/.." && pwd)/.tools"
+  if [[ $(node -e "try{console.log(require('$tools/node_modules/node-x12/package.json').version)}catch(e){}" 2>/dev/null) == "$node_x12_version" ]]; then
+    echo "setup: node-x12 $node_x12_version is installed in .tools"
+    return
+  fi
+  mkdir -p "$tools"
+  npm install --prefix "$tools" --no-save --no-audit --no-fund "node-x12@$node_x12_version"
+}
 
 if [[ ${1:-} == --list ]]; then
-  printf '%s\n' "${packages[@]}"
+  # npm too: Debian's npm package is installed when npm is missing (see below).
+  printf '%s\n' "${packages[@]}" npm
   exit 0
 fi
 
@@ -26,8 +42,12 @@ for p in "${packages[@]}"; do
   fi
 done
 
+# NodeSource's nodejs bundles npm and conflicts with Debian's npm package: ask only when absent.
+command -v npm >/dev/null || missing+=(npm)
+
 if ((${#missing[@]} == 0)); then
   echo "setup: all ${#packages[@]} packages are installed"
+  install_npm_tools
   exit 0
 fi
 
@@ -40,3 +60,4 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 "${as_root[@]}" apt-get update -qq
 "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+install_npm_tools

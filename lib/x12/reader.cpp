@@ -1,0 +1,275 @@
+#include "x12/reader.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+namespace x12 {
+namespace {
+
+constexpr std::size_t k_isa_length = 106;
+// Offsets of the element separators in the fixed-width ISA (ISA01..ISA16 are 2,10,2,10,2,15,2,
+// 15,6,4,1,5,9,1,1,1 characters wide).
+constexpr std::array<std::size_t, 16> k_isa_separators{3,  6,  17, 20, 31, 34, 50,  53,
+                                                       69, 76, 81, 83, 89, 99, 101, 103};
+
+bool is_alnum(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+std::string printable(char c) {
+  if (c >= 0x20 && c < 0x7f) return std::string("'") + c + "'";
+  static constexpr char k_hex[] = "0123456789ABCDEF";
+  const auto u = static_cast<unsigned char>(c);
+  return std::string("0x") + k_hex[u >> 4] + k_hex[u & 15];
+}
+
+}  // namespace
+
+bool delimiters_valid(const Delimiters& d) {
+  const std::array<char, 4> all{d.element, d.repetition, d.component, d.segment};
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    if (is_alnum(all[i]) || all[i] == ' ' || all[i] == '\0') return false;
+    for (std::size_t j = i + 1; j < all.size(); ++j)
+      if (all[i] == all[j]) return false;
+  }
+  return true;
+}
+
+Segment split_segment(std::string_view text, const Delimiters& delimiters,
+                      std::vector<std::uint32_t>& starts, std::size_t position,
+                      std::uint64_t offset) {
+  starts.clear();
+  starts.push_back(0);
+  const char* const base = text.data();
+  const char* p = base;
+  const char* const end = base + text.size();
+  while (p < end) {
+    const void* hit = std::memchr(p, delimiters.element, static_cast<std::size_t>(end - p));
+    if (hit == nullptr) break;
+    p = static_cast<const char*>(hit) + 1;
+    starts.push_back(static_cast<std::uint32_t>(p - base));
+  }
+  return Segment(text, starts, delimiters, position, offset);
+}
+
+Reader::Reader(Kind kind, ReaderOptions options) : m_kind(kind), m_options(options) {
+  // The ISA alone is 106 bytes; a limit below that could never read one.
+  m_options.max_segment_length = std::max<std::size_t>(m_options.max_segment_length, 128);
+  m_options.max_segment_length = std::min<std::size_t>(m_options.max_segment_length, 1u << 30);
+  m_options.chunk_size = std::clamp<std::size_t>(m_options.chunk_size, 1, 1u << 24);
+  m_cap = m_options.max_segment_length + m_options.chunk_size + 2;
+  m_buf = std::make_unique<char[]>(m_cap);
+  m_starts.reserve(64);
+}
+
+Reader::Reader(int fd, ReaderOptions options) : Reader(Kind::fd, options) { m_fd = fd; }
+
+Reader::Reader(std::istream& in, ReaderOptions options) : Reader(Kind::stream, options) {
+  m_in = &in;
+}
+
+Reader Reader::from_memory(std::string_view bytes, ReaderOptions options) {
+  // A memory source never needs a buffer beyond its own size.
+  options.max_segment_length = std::min(options.max_segment_length, bytes.size() + 1);
+  Reader reader(Kind::memory, options);
+  reader.m_memory = bytes;
+  return reader;
+}
+
+Reader::~Reader() = default;
+Reader::Reader(Reader&&) noexcept = default;
+
+std::size_t Reader::read_source(char* dst, std::size_t n) {
+  switch (m_kind) {
+    case Kind::memory: {
+      const std::size_t k = std::min(n, m_memory.size());
+      std::memcpy(dst, m_memory.data(), k);
+      m_memory.remove_prefix(k);
+      return k;
+    }
+    case Kind::stream: {
+      m_in->read(dst, static_cast<std::streamsize>(n));
+      const auto k = static_cast<std::size_t>(m_in->gcount());
+      if (k == 0 && m_in->bad()) {
+        fail_with(ErrorCode::io_error, m_base + m_end, "reading the input stream failed");
+      }
+      return k;
+    }
+    case Kind::fd:
+      for (;;) {
+        const ssize_t k = ::read(m_fd, dst, n);
+        if (k >= 0) return static_cast<std::size_t>(k);
+        if (errno == EINTR) continue;
+        fail_with(ErrorCode::io_error, m_base + m_end,
+                  std::string("reading the input failed: ") + std::strerror(errno));
+        return 0;
+      }
+  }
+  return 0;
+}
+
+bool Reader::fill() {
+  if (m_eof || m_error) return false;
+  if (m_begin > 0 && m_cap - m_end < m_options.chunk_size) {
+    std::memmove(m_buf.get(), m_buf.get() + m_begin, m_end - m_begin);
+    m_base += m_begin;
+    m_end -= m_begin;
+    m_begin = 0;
+  }
+  if (m_end == m_cap) return false;
+  const std::size_t k =
+      read_source(m_buf.get() + m_end, std::min(m_options.chunk_size, m_cap - m_end));
+  if (m_error) return false;
+  if (k == 0) {
+    m_eof = true;
+    return false;
+  }
+  m_end += k;
+  return true;
+}
+
+bool Reader::ensure(std::size_t n) {
+  while (m_end - m_begin < n)
+    if (!fill()) return false;
+  return true;
+}
+
+const Segment* Reader::fail_with(ErrorCode code, std::uint64_t offset, std::string reason,
+                                 std::string_view id) {
+  Error e;
+  e.code = code;
+  e.segment_position = m_position;
+  e.byte_offset = offset;
+  e.segment_id = std::string(id.substr(0, 3));
+  e.reason = std::move(reason);
+  m_error = std::move(e);
+  return nullptr;
+}
+
+const Segment* Reader::make_segment(std::size_t begin, std::size_t end) {
+  std::string_view text(m_buf.get() + begin, end - begin);
+  if (m_delimiters.segment == '\n' && !text.empty() && text.back() == '\r') text.remove_suffix(1);
+  ++m_position;
+  if (const void* nul = std::memchr(text.data(), '\0', text.size())) {
+    const auto at = static_cast<std::size_t>(static_cast<const char*>(nul) - text.data());
+    return fail_with(ErrorCode::invalid_content, m_base + begin + at,
+                     "NUL byte at byte " + std::to_string(m_base + begin + at) + " in segment " +
+                         std::to_string(m_position),
+                     text.substr(0, std::min<std::size_t>(at, 3)));
+  }
+  m_segment = split_segment(text, m_delimiters, m_starts, m_position, m_base + begin);
+  return &m_segment;
+}
+
+const Segment* Reader::read_isa() {
+  const std::uint64_t at = m_base + m_begin;
+  if (!ensure(k_isa_length)) {
+    if (m_error) return nullptr;
+    m_position = m_position + 1;
+    return fail_with(ErrorCode::isa_malformed, at,
+                     "the input ends " + std::to_string(m_end - m_begin) +
+                         " bytes into the ISA, which is 106 characters long",
+                     "ISA");
+  }
+  const char* isa = m_buf.get() + m_begin;
+  const char sep = isa[3];
+  // A new interchange restarts the segment count.
+  m_position = 0;
+  for (std::size_t k : k_isa_separators) {
+    if (isa[k] != sep) {
+      m_position = 1;
+      return fail_with(ErrorCode::isa_malformed, at,
+                       "the ISA is not fixed-width: character " + std::to_string(k + 1) +
+                           " should be the element separator " + printable(sep) + " but is " +
+                           printable(isa[k]),
+                       "ISA");
+    }
+  }
+  const Delimiters d{sep, isa[82], isa[104], isa[105]};
+  if (!delimiters_valid(d)) {
+    m_position = 1;
+    return fail_with(ErrorCode::bad_delimiters, at,
+                     "the ISA's delimiters (element " + printable(d.element) + ", repetition " +
+                         printable(d.repetition) + ", component " + printable(d.component) +
+                         ", terminator " + printable(d.segment) +
+                         ") must be distinct and neither letters, digits nor spaces",
+                     "ISA");
+  }
+  m_delimiters = d;
+  m_seen_isa = true;
+  const std::size_t begin = m_begin;
+  m_begin += k_isa_length;
+  return make_segment(begin, begin + k_isa_length - 1);
+}
+
+const Segment* Reader::next() {
+  if (m_error) return nullptr;
+  for (;;) {
+    if (m_begin == m_end && !fill()) {
+      if (m_error) return nullptr;
+      if (!m_seen_isa)
+        return fail_with(ErrorCode::isa_malformed, m_base + m_begin, "the input holds no ISA");
+      return nullptr;
+    }
+    const char c = m_buf[m_begin];
+    if (c == '\r' || c == '\n') {
+      ++m_begin;
+      continue;
+    }
+    if (!m_seen_isa && static_cast<unsigned char>(c) == 0xEF && ensure(3) &&
+        std::memcmp(m_buf.get() + m_begin, "\xEF\xBB\xBF", 3) == 0) {
+      m_begin += 3;
+      continue;
+    }
+    break;
+  }
+  if (m_error) return nullptr;
+  if (ensure(4) && std::memcmp(m_buf.get() + m_begin, "ISA", 3) == 0 &&
+      !is_alnum(m_buf[m_begin + 3]))
+    return read_isa();
+  if (m_error) return nullptr;
+  if (!m_seen_isa) {
+    return fail_with(ErrorCode::isa_malformed, m_base + m_begin,
+                     "the input does not start with an ISA segment");
+  }
+  std::size_t scanned = 0;  // relative to m_begin, which fill() may move
+  for (;;) {
+    const char* from = m_buf.get() + m_begin + scanned;
+    const std::size_t avail = m_end - m_begin - scanned;
+    if (const void* hit = std::memchr(from, m_delimiters.segment, avail)) {
+      const std::size_t end = static_cast<std::size_t>(static_cast<const char*>(hit) - m_buf.get());
+      if (end - m_begin > m_options.max_segment_length) break;
+      const std::size_t begin = m_begin;
+      m_begin = end + 1;
+      return make_segment(begin, end);
+    }
+    scanned = m_end - m_begin;
+    if (scanned > m_options.max_segment_length) break;
+    if (!fill()) {
+      if (m_error) return nullptr;
+      const std::string_view rest(m_buf.get() + m_begin, m_end - m_begin);
+      if (rest.find_first_not_of(" \t\r\n") == std::string_view::npos) return nullptr;
+      ++m_position;
+      return fail_with(ErrorCode::invalid_content, m_base + m_begin,
+                       "the input ends inside segment " + std::to_string(m_position) +
+                           ": no segment terminator " + printable(m_delimiters.segment) +
+                           " after byte " + std::to_string(m_base + m_begin),
+                       rest.substr(0, std::min<std::size_t>(rest.find(m_delimiters.element), 3)));
+    }
+  }
+  ++m_position;
+  const std::string_view head(m_buf.get() + m_begin, std::min<std::size_t>(m_end - m_begin, 3));
+  return fail_with(ErrorCode::segment_too_long, m_base + m_begin,
+                   "segment " + std::to_string(m_position) + " at byte " +
+                       std::to_string(m_base + m_begin) + " is longer than " +
+                       std::to_string(m_options.max_segment_length) +
+                       " bytes without a terminator " + printable(m_delimiters.segment),
+                   head.substr(0, head.find(m_delimiters.element)));
+}
+
+}  // namespace x12
