@@ -13,6 +13,7 @@
 #include "portal/records/schema.hpp"
 #include "portal/util/crypto.hpp"
 #include "portal/util/maintenance.hpp"
+#include "portal/util/strings.hpp"
 #include "sandbox/eligibility.hpp"
 #include "sandbox/page_token.hpp"
 #include "sandbox/portal.hpp"
@@ -446,14 +447,6 @@ std::string text_of(const json::object& body, std::string_view key) {
   return v && v->is_string() ? std::string(v->as_string()) : std::string();
 }
 
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) {
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-  }
-  return out;
-}
-
 // The member checks of an inquiry by member, in the order a payer meets them: the ID's format
 // (any plan's), the roster, the date of birth. Answered like eligibility's reject reasons.
 std::optional<ApiError> member_reject(const Roster& roster, const json::object& body,
@@ -465,7 +458,7 @@ std::optional<ApiError> member_reject(const Roster& roster, const json::object& 
     return ApiError{422, "claim_status_rejected", "claim status inquiry rejected: " + message,
                     std::move(extra)};
   };
-  std::string member_id = upper(text_of(body, "member_id"));
+  std::string member_id = util::upper(text_of(body, "member_id"));
   bool fits = std::any_of(roster.plans().begin(), roster.plans().end(), [&](const HealthPlan& p) {
     return std::regex_match(member_id, p.member_id_pattern);
   });
@@ -532,7 +525,7 @@ ApiResult<json::object> Portal::claim_status(const std::string& user_id, const j
   ClaimFilter filter;
   filter.organization_id = org;
   filter.claim_number = text_of(record, "claim_number");
-  filter.member_id = upper(text_of(record, "member_id"));
+  filter.member_id = util::upper(text_of(record, "member_id"));
   filter.provider_npi = text_of(record, "provider_npi");
   filter.service_from = from;
   filter.service_to = to;

@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 
 #include "portal/util/crypto.hpp"
+#include "portal/util/strings.hpp"
 #include "sandbox/portal.hpp"
 
 namespace portal::sandbox {
@@ -82,14 +83,6 @@ const char* extension_of(std::string_view content_type) {
   return ".tif";
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
 }  // namespace
 
 ApiResult<boost::json::object> Portal::upload_document(const std::string& user_id,
@@ -139,7 +132,7 @@ ApiResult<boost::json::object> Portal::upload_document(const std::string& user_i
   if (description_chars > k_document_description_max) {
     return tl::unexpected(field_error("description", "must be at most 255 characters"));
   }
-  std::string declared = lower(upload.declared_sha256);
+  std::string declared = util::lower(upload.declared_sha256);
   if (!is_sha256_hex(declared)) {
     return tl::unexpected(
         field_error("X-Content-SHA256", "header is required: the file's SHA-256 as 64 hex digits"));

@@ -11,6 +11,7 @@
 #include "portal/records/codes.hpp"
 #include "portal/records/schema.hpp"
 #include "portal/util/crypto.hpp"
+#include "portal/util/strings.hpp"
 #include "sandbox/documents.hpp"
 #include "sandbox/eligibility.hpp"
 #include "sandbox/idempotency.hpp"
@@ -28,16 +29,8 @@ namespace {
   throw std::runtime_error(std::string(origin) + ": " + what);
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
 std::optional<bool> yes_no_of(std::string_view text) {
-  std::string t = lower(text);
+  std::string t = util::lower(text);
   if (t == "yes" || t == "y" || t == "true") return true;
   if (t == "no" || t == "n" || t == "false") return false;
   return std::nullopt;
@@ -63,7 +56,7 @@ std::optional<Answer> answer_from_text(const Question& q, std::string_view text)
       return std::nullopt;
     case AnswerType::choice:
       for (const auto& c : q.choices) {
-        if (lower(c) == lower(text)) return Answer{c};
+        if (util::lower(c) == util::lower(text)) return Answer{c};
       }
       return std::nullopt;
     case AnswerType::text:
@@ -511,14 +504,6 @@ ApiError not_found(std::string_view what, std::string_view id) {
 std::string text_of(const json::object& body, std::string_view key) {
   const auto* v = body.if_contains(key);
   return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) {
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-  }
-  return out;
 }
 
 // Unicode code points in UTF-8 text (what JSON Schema's maxLength counts).
@@ -987,7 +972,7 @@ CaseSubmission Portal::submit_case(const std::string& user_id, const json::objec
   if (!reasons.empty()) return refuse(case_rejected(reasons));
 
   std::string org_id = organization_of_locked(user_id);
-  std::string member_id = upper(text_of(body, "member_id"));
+  std::string member_id = util::upper(text_of(body, "member_id"));
   // A duplicate: an open order of the organisation for the member and solution that already
   // asks for one of the codes.
   {
@@ -1168,7 +1153,8 @@ ApiResult<json::object> Portal::search_orders(const std::string& user_id,
     }
   }
   if (!problems.empty()) return tl::unexpected(validation_error(problems));
-  DbValue member_id = given("member_id") ? DbValue(upper(value("member_id"))) : DbValue(nullptr);
+  DbValue member_id =
+      given("member_id") ? DbValue(util::upper(value("member_id"))) : DbValue(nullptr);
 
   // The page token carries the last (created_at, order_id) answered and the first page's
   // as_of, is bound to the filters and signed, so it can be neither forged nor reused with

@@ -34,6 +34,7 @@
 #include <unordered_map>
 
 #include "portal/util/crypto.hpp"
+#include "portal/util/strings.hpp"
 
 namespace portal::sandbox {
 
@@ -61,23 +62,6 @@ constexpr auto k_drain_timeout = 5s;
 constexpr std::size_t k_drain_limit = 64u << 20;
 constexpr std::size_t k_drain_chunk = 16u * 1024;
 constexpr auto k_stop_grace = 5s;
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // RFC 9110 token: what a header name may contain.
 bool header_name_ok(std::string_view s) {
@@ -388,7 +372,7 @@ class Session : public std::enable_shared_from_this<Session> {
       }
       if (refusal) return send_error(std::move(*refusal));
     }
-    bool expect_continue = iequals(m_parser->get()[bhttp::field::expect], "100-continue");
+    bool expect_continue = util::iequals(m_parser->get()[bhttp::field::expect], "100-continue");
     std::error_code fs_ec;
     std::filesystem::create_directories(opts.stream_dir, fs_ec);
     m_stream_file =
@@ -534,7 +518,7 @@ class Session : public std::enable_shared_from_this<Session> {
       return error_response(400, "bad_request", "malformed request target");
     }
     for (const auto& field : msg) {
-      req.headers.emplace_back(lower(field.name_string()), std::string(field.value()));
+      req.headers.emplace_back(util::lower(field.name_string()), std::string(field.value()));
     }
     req.body = msg.body();
     req.remote_address = m_remote;
@@ -614,8 +598,8 @@ class Session : public std::enable_shared_from_this<Session> {
         spdlog::error("dropped an invalid response header");
         continue;
       }
-      if (iequals(name, "content-length") || iequals(name, "transfer-encoding") ||
-          iequals(name, "connection")) {
+      if (util::iequals(name, "content-length") || util::iequals(name, "transfer-encoding") ||
+          util::iequals(name, "connection")) {
         continue;
       }
       res.insert(name, value);
@@ -878,7 +862,7 @@ std::string HttpRequest::header(std::string_view name) const {
 
 const std::string* HttpRequest::find_header(std::string_view name) const {
   for (const auto& [key, value] : headers) {
-    if (iequals(key, name)) return &value;
+    if (util::iequals(key, name)) return &value;
   }
   return nullptr;
 }
