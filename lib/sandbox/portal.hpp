@@ -25,7 +25,8 @@
 #include "sandbox/db.hpp"
 #include "sandbox/documents.hpp"
 #include "sandbox/mailer.hpp"
-#include "sandbox/prior_auth.hpp"
+#include "sandbox/orders.hpp"
+#include "sandbox/solutions.hpp"
 
 namespace portal::sandbox {
 
@@ -115,8 +116,8 @@ class Portal {
   boost::json::object health_plans() const;
   const Roster& roster() const { return *m_roster; }
 
-  // Prior authorization (prior_auth.cpp; the API in docs/api.md and schemas/openapi.yaml). Every
-  // order, document and letter belongs to the caller's organisation: another's answer 404.
+  // Prior authorization (orders.cpp, order_*.cpp; the API in docs/api.md and schemas/openapi.yaml).
+  // Every order, document and letter belongs to the caller's organisation: another's answer 404.
   // {additional_info_max_chars, document_max_bytes, document_content_types, document_types,
   // search_page_size_max}.
   static boost::json::object limits();
@@ -150,10 +151,10 @@ class Portal {
   // Where uploads are streamed to before they are checked: DATA_DIR/documents/tmp.
   std::filesystem::path upload_dir() const { return m_data_dir / "documents" / "tmp"; }
 
-  // Claim status (claims.cpp; the API in docs/api.md and schemas/openapi.yaml), derived from the
-  // seeded timelines on the portal's clock. Only the caller's organisation's claims exist for it.
-  // POST /v1/claims/status: a claim_status record plus an optional changed_since →
-  // {ref?, as_of, changed_since, claims}; 422 validation_failed or claim_status_rejected.
+  // Claim status (claim_status.cpp; the API in docs/api.md and schemas/openapi.yaml), derived from
+  // the seeded timelines on the portal's clock. Only the caller's organisation's claims exist for
+  // it. POST /v1/claims/status: a claim_status record plus an optional changed_since → {ref?,
+  // as_of, changed_since, claims}; 422 validation_failed or claim_status_rejected.
   ApiResult<boost::json::object> claim_status(const std::string& user_id,
                                               const boost::json::object& body);
   // GET /v1/claims: the claims that changed in (changed_since, as_of], paged with tokens that pin
@@ -190,7 +191,7 @@ class Portal {
   ApiResult<boost::json::object> start_session(const User& u, SysTime now);
   void send_mail(const std::string& to, const std::string& subject, const std::string& purpose,
                  const std::string& body, SysTime now);
-  // Prior authorization (prior_auth.cpp).
+  // Prior authorization (orders.cpp, order_*.cpp).
   std::string organization_of_locked(const std::string& user_id);
   void apply_due_reviews_locked(SysTime now);
   std::optional<boost::json::object> order_json_locked(const std::string& org_id,

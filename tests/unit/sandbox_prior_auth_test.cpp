@@ -15,10 +15,12 @@
 #include <boost/json.hpp>
 
 #include "portal/util/crypto.hpp"
+#include "sandbox/adjudication.hpp"
 #include "sandbox/api.hpp"
 #include "sandbox/documents.hpp"
+#include "sandbox/orders.hpp"
 #include "sandbox/portal.hpp"
-#include "sandbox/prior_auth.hpp"
+#include "sandbox/solutions.hpp"
 
 namespace fs = std::filesystem;
 namespace json = boost::json;
