@@ -1,4 +1,4 @@
-#include "sandbox/claims.hpp"
+#include "sandbox/claim_status.hpp"
 
 #include <algorithm>
 #include <regex>
@@ -12,7 +12,6 @@
 #include "portal/util/strings.hpp"
 #include "sandbox/eligibility.hpp"
 #include "sandbox/page_token.hpp"
-#include "sandbox/portal.hpp"
 #include "sandbox/rules.hpp"
 
 namespace portal::sandbox {
@@ -72,12 +71,13 @@ bool service_from_before(const Claim* a, const Claim* b) {
 
 }  // namespace
 
-ClaimCalendar Portal::claim_calendar_locked() {
-  auto epoch = parse_date(settings_locked().claims_epoch);
-  return ClaimCalendar{std::chrono::sys_days{epoch.value_or(chicago_today(now_locked()))}};
+ClaimCalendar ClaimStatus::claim_calendar_locked() {
+  auto epoch = parse_date(m_store.settings_locked().claims_epoch);
+  return ClaimCalendar{std::chrono::sys_days{epoch.value_or(chicago_today(m_store.now_locked()))}};
 }
 
-ApiResult<json::object> Portal::claim_status(const std::string& user_id, const json::object& body) {
+ApiResult<json::object> ClaimStatus::claim_status(const std::string& user_id,
+                                                  const json::object& body) {
   json::object record = body;
   std::vector<FieldError> problems;
   std::optional<SysTime> changed_since;
@@ -99,13 +99,13 @@ ApiResult<json::object> Portal::claim_status(const std::string& user_id, const j
   SysTime as_of;
   ClaimCalendar calendar;
   {
-    std::lock_guard lock(m_mutex);
-    as_of = now_locked();
+    std::lock_guard lock(m_store.mutex);
+    as_of = m_store.now_locked();
     calendar = claim_calendar_locked();
-    org = organization_of_locked(user_id);
+    org = m_store.organization_of_locked(user_id);
   }
   if (record.contains("member_id")) {
-    if (auto rejected = member_reject(*m_roster, record, chicago_today(as_of)))
+    if (auto rejected = member_reject(*m_store.roster, record, chicago_today(as_of)))
       return tl::unexpected(*rejected);
   }
   ClaimFilter filter;
@@ -116,11 +116,11 @@ ApiResult<json::object> Portal::claim_status(const std::string& user_id, const j
   filter.service_from = from;
   filter.service_to = to;
   filter.changed_since = changed_since;
-  auto claims = select_claims(*m_claims, filter, calendar, as_of);
+  auto claims = select_claims(*m_store.claims, filter, calendar, as_of);
   std::sort(claims.begin(), claims.end(), service_from_before);
   json::array list;
   for (const Claim* c : claims)
-    list.push_back(claim_json(*c, *m_claims, *m_roster, calendar, as_of));
+    list.push_back(claim_json(*c, *m_store.claims, *m_store.roster, calendar, as_of));
   json::object out;
   if (const auto* ref = record.if_contains("ref"); ref && ref->is_string()) out["ref"] = *ref;
   out["as_of"] = format_iso8601(as_of);
@@ -130,8 +130,8 @@ ApiResult<json::object> Portal::claim_status(const std::string& user_id, const j
   return out;
 }
 
-ApiResult<json::object> Portal::claims_feed(const std::string& user_id,
-                                            const std::map<std::string, std::string>& query) {
+ApiResult<json::object> ClaimStatus::claims_feed(const std::string& user_id,
+                                                 const std::map<std::string, std::string>& query) {
   static const std::vector<std::string> k_filters = {"changed_since", "provider_npi", "status"};
   std::vector<FieldError> problems;
   for (const auto& [name, value] : query) {
@@ -160,9 +160,9 @@ ApiResult<json::object> Portal::claims_feed(const std::string& user_id,
     problems.push_back({"provider_npi", "must be a 10-digit NPI with a valid check digit"});
   }
   std::string status = value("status");
-  if (!status.empty() && !m_claims->is_status_filter(status)) {
+  if (!status.empty() && !m_store.claims->is_status_filter(status)) {
     std::string list = "acknowledgement, pending, finalized";
-    for (const auto& c : m_claims->categories()) list += ", " + c.code + ", " + c.status;
+    for (const auto& c : m_store.claims->categories()) list += ", " + c.code + ", " + c.status;
     problems.push_back(
         {"status", "must be a status category, a status or a class of them: " + list});
   }
@@ -185,7 +185,7 @@ ApiResult<json::object> Portal::claims_feed(const std::string& user_id,
   std::optional<std::pair<std::int64_t, std::string>> after;
   std::optional<SysTime> pinned;
   if (std::string token = value("page_token"); !token.empty()) {
-    auto parts = open_page_token(m_admin_token_hash, token);
+    auto parts = open_page_token(m_store.admin_token_hash, token);
     auto is_number = [](const std::string& t) {
       std::size_t sign = !t.empty() && t[0] == '-' ? 1 : 0;
       return t.size() > sign && t.size() < 19 &&
@@ -207,10 +207,10 @@ ApiResult<json::object> Portal::claims_feed(const std::string& user_id,
   SysTime as_of;
   ClaimCalendar calendar;
   {
-    std::lock_guard lock(m_mutex);
-    as_of = pinned.value_or(now_locked());
+    std::lock_guard lock(m_store.mutex);
+    as_of = pinned.value_or(m_store.now_locked());
     calendar = claim_calendar_locked();
-    org = organization_of_locked(user_id);
+    org = m_store.organization_of_locked(user_id);
   }
   ClaimFilter filter;
   filter.organization_id = org;
@@ -219,7 +219,7 @@ ApiResult<json::object> Portal::claims_feed(const std::string& user_id,
   filter.changed_since = changed_since;
   // Oldest change first; claims with the same time by number.
   std::vector<std::pair<std::int64_t, const Claim*>> rows;
-  for (const Claim* c : select_claims(*m_claims, filter, calendar, as_of)) {
+  for (const Claim* c : select_claims(*m_store.claims, filter, calendar, as_of)) {
     std::int64_t updated =
         calendar.effective_at(*c, c->timeline[*status_index(*c, calendar, as_of)])
             .time_since_epoch()
@@ -233,13 +233,13 @@ ApiResult<json::object> Portal::claims_feed(const std::string& user_id,
   json::value next = nullptr;
   if (rows.size() > static_cast<std::size_t>(page_size)) {
     rows.resize(static_cast<std::size_t>(page_size));
-    next = seal_page_token(m_admin_token_hash,
+    next = seal_page_token(m_store.admin_token_hash,
                            {fingerprint, std::to_string(as_of.time_since_epoch().count()),
                             std::to_string(rows.back().first), rows.back().second->claim_number});
   }
   json::array list;
   for (const auto& [updated, c] : rows)
-    list.push_back(claim_json(*c, *m_claims, *m_roster, calendar, as_of));
+    list.push_back(claim_json(*c, *m_store.claims, *m_store.roster, calendar, as_of));
   return json::object{{"as_of", format_iso8601(as_of)},
                       {"changed_since", changed_since ? json::value(format_iso8601(*changed_since))
                                                       : json::value(nullptr)},
@@ -247,21 +247,21 @@ ApiResult<json::object> Portal::claims_feed(const std::string& user_id,
                       {"next_page_token", std::move(next)}};
 }
 
-ApiResult<json::object> Portal::get_claim(const std::string& user_id,
-                                          std::string_view claim_number) {
+ApiResult<json::object> ClaimStatus::get_claim(const std::string& user_id,
+                                               std::string_view claim_number) {
   std::string org;
   SysTime as_of;
   ClaimCalendar calendar;
   {
-    std::lock_guard lock(m_mutex);
-    as_of = now_locked();
+    std::lock_guard lock(m_store.mutex);
+    as_of = m_store.now_locked();
     calendar = claim_calendar_locked();
-    org = organization_of_locked(user_id);
+    org = m_store.organization_of_locked(user_id);
   }
   ClaimFilter filter;
   filter.organization_id = org;
   filter.claim_number = std::string(claim_number);
-  auto found = select_claims(*m_claims, filter, calendar, as_of);
+  auto found = select_claims(*m_store.claims, filter, calendar, as_of);
   if (found.empty()) {
     return tl::unexpected(
         ApiError{404,
@@ -269,7 +269,7 @@ ApiResult<json::object> Portal::get_claim(const std::string& user_id,
                  "no claim has the number " + quotable(claim_number) + " in your organisation",
                  {}});
   }
-  return claim_json(*found.front(), *m_claims, *m_roster, calendar, as_of);
+  return claim_json(*found.front(), *m_store.claims, *m_store.roster, calendar, as_of);
 }
 
 }  // namespace portal::sandbox

@@ -1,7 +1,7 @@
 // Claims as data: the claims of examples/sandbox/claims.yaml with their adjudication timelines
 // (X12 277 status categories, CARC reason codes), held in memory as an immutable catalogue, and
 // the pure rules that derive a claim's status at any time from its timeline. The portal's
-// answers (Portal::claim_status and friends, claim_status.cpp) sit on top of these.
+// answers (ClaimStatus, claim_status.hpp) sit on top of these.
 //
 // Day numbers in the seed count from the claims epoch (a date); an event takes effect at
 // midnight America/Chicago of its date. A claim's status at time T is its last event at or before

@@ -18,7 +18,6 @@
 #include "sandbox/letters.hpp"
 #include "sandbox/order_rows.hpp"
 #include "sandbox/page_token.hpp"
-#include "sandbox/portal.hpp"
 #include "sandbox/rules.hpp"
 
 namespace portal::sandbox {
@@ -32,13 +31,13 @@ constexpr std::size_t k_review_batch = 1000;
 
 }  // namespace
 
-void Portal::decide_locked(const std::string& order_id, Decision decision,
+void Orders::decide_locked(const std::string& order_id, Decision decision,
                            const std::unordered_map<std::string, std::int64_t>& approved_units,
                            const std::string& note, SysTime decided_at) {
-  auto found = find_order(m_db, "", order_id);
+  auto found = find_order(m_store.db, "", order_id);
   if (!found) return;
   OrderRow& o = *found;
-  const Solution* solution = m_solutions->find(o.solution);
+  const Solution* solution = m_store.solutions->find(o.solution);
   int percent = solution ? solution->review.partial_percent : 50;
   LetterContent letter;
   for (auto& p : o.procedures) {
@@ -62,8 +61,9 @@ void Portal::decide_locked(const std::string& order_id, Decision decision,
   std::string kind = decision == Decision::approve ? "approval"
                      : decision == Decision::deny  ? "denial"
                                                    : "partial-approval";
-  std::string letter_id = unique_id(m_db, "LTR-", 10, "SELECT 1 FROM letters WHERE letter_id = ?");
-  const HealthPlan* plan = m_roster->plan(o.health_plan);
+  std::string letter_id =
+      unique_id(m_store.db, "LTR-", 10, "SELECT 1 FROM letters WHERE letter_id = ?");
+  const HealthPlan* plan = m_store.roster->plan(o.health_plan);
   letter.letter_id = letter_id;
   letter.kind = kind;
   letter.plan_name = plan ? plan->name : o.health_plan;
@@ -81,11 +81,11 @@ void Portal::decide_locked(const std::string& order_id, Decision decision,
   letter.decision_date = date_of(decided_at);
   letter.note = note;
   std::string file = letter_id + ".pdf";
-  write_letter_pdf(letter, m_data_dir / "letters" / file);
-  m_db.run(
+  write_letter_pdf(letter, m_store.data_dir / "letters" / file);
+  m_store.db.run(
       "INSERT INTO letters(letter_id, order_id, kind, file, created_at) VALUES (?, ?, ?, ?, ?)",
       {letter_id, o.order_id, kind, file, unix_of(decided_at)});
-  m_db.run(
+  m_store.db.run(
       "UPDATE orders SET status = ?, procedures = ?, decision_note = ?, decided_at = ?, updated_at "
       "= ?, "
       "review_due_at = NULL WHERE order_id = ?",
@@ -93,12 +93,12 @@ void Portal::decide_locked(const std::string& order_id, Decision decision,
        o.order_id});
 }
 
-void Portal::apply_due_reviews_locked(SysTime now) {
+void Orders::apply_due_reviews_locked(SysTime now) {
   for (;;) {
     std::vector<std::pair<std::string, std::int64_t>> due;
     std::vector<std::string> solutions;
     {
-      auto st = m_db.query(
+      auto st = m_store.db.query(
           "SELECT order_id, review_due_at, solution FROM orders WHERE status = 'pended' "
           "AND review_due_at <= ? ORDER BY review_due_at LIMIT ?",
           {unix_of(now), static_cast<std::int64_t>(k_review_batch)});
@@ -108,9 +108,9 @@ void Portal::apply_due_reviews_locked(SysTime now) {
       }
     }
     if (due.empty()) return;
-    Transaction tx(m_db);
+    Transaction tx(m_store.db);
     for (std::size_t i = 0; i < due.size(); ++i) {
-      const Solution* s = m_solutions->find(solutions[i]);
+      const Solution* s = m_store.solutions->find(solutions[i]);
       // Decided the moment the clock passed the deadline, whenever someone looks: a nightly
       // pull with updated_since sees it exactly once.
       decide_locked(due[i].first, s ? s->review.outcome : Decision::approve, {}, "clinical review",
@@ -120,19 +120,19 @@ void Portal::apply_due_reviews_locked(SysTime now) {
     if (due.size() < k_review_batch) return;
   }
 }
-ApiResult<std::string> Portal::letter_pdf(const std::string& user_id, std::string_view letter_id) {
+ApiResult<std::string> Orders::letter_pdf(const std::string& user_id, std::string_view letter_id) {
   std::string file;
   {
-    std::lock_guard lock(m_mutex);
-    std::string org = organization_of_locked(user_id);
-    auto st = m_db.query(
+    std::lock_guard lock(m_store.mutex);
+    std::string org = m_store.organization_of_locked(user_id);
+    auto st = m_store.db.query(
         "SELECT l.file FROM letters l JOIN orders o ON o.order_id = l.order_id "
         "WHERE l.letter_id = ? AND o.organization_id = ?",
         {std::string(letter_id), org});
     if (!st.step()) return tl::unexpected(not_found("letter", letter_id));
     file = st.text(0);
   }
-  std::FILE* f = std::fopen((m_data_dir / "letters" / file).c_str(), "rb");
+  std::FILE* f = std::fopen((m_store.data_dir / "letters" / file).c_str(), "rb");
   if (f == nullptr) throw std::runtime_error("letter file missing: " + file);
   std::string bytes;
   char buf[65536];
@@ -141,7 +141,7 @@ ApiResult<std::string> Portal::letter_pdf(const std::string& user_id, std::strin
   return bytes;
 }
 
-ApiResult<json::object> Portal::decide_case(std::string_view order_id, const json::object& body) {
+ApiResult<json::object> Orders::decide_case(std::string_view order_id, const json::object& body) {
   auto decision = parse_decision(text_of(body, "decision"));
   if (!decision) {
     return tl::unexpected(validation_error({{"decision", "must be approve, deny or partial"}}));
@@ -162,10 +162,10 @@ ApiResult<json::object> Portal::decide_case(std::string_view order_id, const jso
   if (note && (!note->is_string() || note->as_string().size() > 1000)) {
     return tl::unexpected(validation_error({{"note", "must be text of at most 1000 characters"}}));
   }
-  std::lock_guard lock(m_mutex);
-  SysTime now = now_locked();
+  std::lock_guard lock(m_store.mutex);
+  SysTime now = m_store.now_locked();
   apply_due_reviews_locked(now);
-  auto order = find_order(m_db, "", order_id);
+  auto order = find_order(m_store.db, "", order_id);
   if (!order)
     return tl::unexpected(api_error(404, "not_found", "no order has the ID " + quotable(order_id)));
   if (!is_open(order->status)) {
@@ -189,7 +189,7 @@ ApiResult<json::object> Portal::decide_case(std::string_view order_id, const jso
       return tl::unexpected(
           validation_error({{"approved_units." + code, "is not a procedure of the order"}}));
   }
-  Transaction tx(m_db);
+  Transaction tx(m_store.db);
   decide_locked(order->order_id, *decision, units,
                 note ? std::string(note->as_string()) : std::string(), now);
   auto out = *order_json_locked("", order->order_id, now);

@@ -18,14 +18,13 @@
 #include "sandbox/letters.hpp"
 #include "sandbox/order_rows.hpp"
 #include "sandbox/page_token.hpp"
-#include "sandbox/portal.hpp"
 #include "sandbox/rules.hpp"
 
 namespace portal::sandbox {
 
 namespace json = boost::json;
 
-ApiResult<json::object> Portal::search_orders(const std::string& user_id,
+ApiResult<json::object> Orders::search_orders(const std::string& user_id,
                                               const std::map<std::string, std::string>& query) {
   static const std::vector<std::string> k_filters = {
       "order_id", "acmp_number", "member_id",   "date_of_birth", "from",
@@ -104,7 +103,7 @@ ApiResult<json::object> Portal::search_orders(const std::string& user_id,
   DbValue after_created = nullptr, after_id = nullptr;
   std::optional<std::int64_t> pinned_as_of;
   if (given("page_token")) {
-    auto parts = open_page_token(m_admin_token_hash, value("page_token"));
+    auto parts = open_page_token(m_store.admin_token_hash, value("page_token"));
     auto is_number = [](const std::string& t) {
       return !t.empty() && t.size() < 19 && t.find_first_not_of("0123456789") == std::string::npos;
     };
@@ -119,14 +118,14 @@ ApiResult<json::object> Portal::search_orders(const std::string& user_id,
     pinned_as_of = std::stoll((*parts)[3]);
   }
 
-  std::lock_guard lock(m_mutex);
-  SysTime now = now_locked();
+  std::lock_guard lock(m_store.mutex);
+  SysTime now = m_store.now_locked();
   apply_due_reviews_locked(now);
   std::int64_t as_of = pinned_as_of ? *pinned_as_of : unix_of(now - k_feed_settle);
-  std::string org = organization_of_locked(user_id);
+  std::string org = m_store.organization_of_locked(user_id);
   std::vector<std::pair<std::int64_t, std::string>> ids;
   {
-    auto st = m_db.query(
+    auto st = m_store.db.query(
         "SELECT created_at, order_id FROM orders WHERE organization_id = ?1 "
         "AND (?2 IS NULL OR order_id = ?2) AND (?3 IS NULL OR acmp_number = ?3) "
         "AND (?4 IS NULL OR member_id = ?4) AND (?5 IS NULL OR date_of_birth = ?5) "
@@ -144,8 +143,9 @@ ApiResult<json::object> Portal::search_orders(const std::string& user_id,
   json::value next = nullptr;
   if (ids.size() > static_cast<std::size_t>(page_size)) {
     ids.pop_back();
-    next = seal_page_token(m_admin_token_hash, {std::to_string(ids.back().first), ids.back().second,
-                                                fingerprint, std::to_string(as_of)});
+    next = seal_page_token(
+        m_store.admin_token_hash,
+        {std::to_string(ids.back().first), ids.back().second, fingerprint, std::to_string(as_of)});
   }
   json::array orders;
   for (const auto& [created, id] : ids) orders.push_back(*order_json_locked(org, id, now));

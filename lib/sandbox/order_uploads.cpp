@@ -1,4 +1,4 @@
-#include "sandbox/documents.hpp"
+#include "sandbox/orders.hpp"
 
 #include <algorithm>
 #include <fstream>
@@ -7,15 +7,13 @@
 
 #include "portal/util/crypto.hpp"
 #include "portal/util/strings.hpp"
-#include "sandbox/portal.hpp"
+#include "sandbox/rules.hpp"
 
 namespace portal::sandbox {
 
-// ---- uploads (Portal's member) -----------------------------------------------------------------
+// ---- uploads -----------------------------------------------------------------------------------
 
 namespace {
-
-std::int64_t unix_of(SysTime t) { return t.time_since_epoch().count(); }
 
 ApiError field_error(const std::string& field, const std::string& message) {
   return ApiError{400, "validation_failed", "the upload is not valid: " + field + " " + message,
@@ -36,7 +34,7 @@ const char* extension_of(std::string_view content_type) {
 
 }  // namespace
 
-ApiResult<boost::json::object> Portal::upload_document(const std::string& user_id,
+ApiResult<boost::json::object> Orders::upload_document(const std::string& user_id,
                                                        std::string_view order_id,
                                                        const DocumentUpload& upload,
                                                        const UploadedBody& body) {
@@ -50,13 +48,13 @@ ApiResult<boost::json::object> Portal::upload_document(const std::string& user_i
     }
   } cleanup{body.file};
 
-  std::lock_guard lock(m_mutex);
-  SysTime now = now_locked();
+  std::lock_guard lock(m_store.mutex);
+  SysTime now = m_store.now_locked();
   apply_due_reviews_locked(now);
-  std::string org = organization_of_locked(user_id);
+  std::string org = m_store.organization_of_locked(user_id);
   std::string status, solution_id, urgency;
   {
-    auto st = m_db.query(
+    auto st = m_store.db.query(
         "SELECT status, solution, urgency FROM orders WHERE order_id = ? AND organization_id = ?",
         {std::string(order_id), org});
     if (org.empty() || !st.step()) {
@@ -130,7 +128,7 @@ ApiResult<boost::json::object> Portal::upload_document(const std::string& user_i
       "received_at "
       "FROM documents WHERE order_id = ? AND sha256 = ?";
   {
-    auto st = m_db.query(k_select, {std::string(order_id), body.sha256});
+    auto st = m_store.db.query(k_select, {std::string(order_id), body.sha256});
     if (st.step()) {
       auto doc = document_json(st);
       doc["order_status"] = status;
@@ -141,33 +139,33 @@ ApiResult<boost::json::object> Portal::upload_document(const std::string& user_i
   std::string document_id;
   for (;;) {
     document_id = "DOC-" + random_digits(10);
-    auto st = m_db.query("SELECT 1 FROM documents WHERE document_id = ?", {document_id});
+    auto st = m_store.db.query("SELECT 1 FROM documents WHERE document_id = ?", {document_id});
     if (!st.step()) break;
   }
   std::string stored_name = document_id + extension_of(content_type);
-  auto stored = m_data_dir / "documents" / stored_name;
+  auto stored = m_store.data_dir / "documents" / stored_name;
   std::filesystem::create_directories(stored.parent_path());
-  Transaction tx(m_db);
-  m_db.run(
+  Transaction tx(m_store.db);
+  m_store.db.run(
       "INSERT INTO documents(document_id, order_id, document_type, description, filename, "
       "content_type, size, "
       "sha256, stored_name, uploaded_by, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       {document_id, std::string(order_id), upload.document_type, upload.description,
        sanitize_filename(upload.filename.empty() ? "document" : upload.filename), content_type,
        static_cast<std::int64_t>(body.size), body.sha256, stored_name, user_id, unix_of(now)});
-  m_db.run("UPDATE orders SET updated_at = ? WHERE order_id = ?",
-           {unix_of(now), std::string(order_id)});
+  m_store.db.run("UPDATE orders SET updated_at = ? WHERE order_id = ?",
+                 {unix_of(now), std::string(order_id)});
   if (status == "needs-documents") {
     std::vector<std::string> present;
     std::string required;
     {
-      auto st = m_db.query("SELECT DISTINCT document_type FROM documents WHERE order_id = ?",
-                           {std::string(order_id)});
+      auto st = m_store.db.query("SELECT DISTINCT document_type FROM documents WHERE order_id = ?",
+                                 {std::string(order_id)});
       while (st.step()) present.push_back(st.text(0));
     }
     {
-      auto st = m_db.query("SELECT documents_required FROM orders WHERE order_id = ?",
-                           {std::string(order_id)});
+      auto st = m_store.db.query("SELECT documents_required FROM orders WHERE order_id = ?",
+                                 {std::string(order_id)});
       st.step();
       required = st.text(0);
     }
@@ -179,11 +177,11 @@ ApiResult<boost::json::object> Portal::upload_document(const std::string& user_i
     }
     if (complete) {
       // The review clock starts now that the reviewer has what was asked for.
-      const Solution* s = m_solutions->find(solution_id);
+      const Solution* s = m_store.solutions->find(solution_id);
       ReviewRule rule = s ? s->review : ReviewRule{};
       auto due = now + std::chrono::days{urgency == "urgent" ? rule.urgent_days : rule.days};
-      m_db.run("UPDATE orders SET status = 'pended', review_due_at = ? WHERE order_id = ?",
-               {unix_of(due), std::string(order_id)});
+      m_store.db.run("UPDATE orders SET status = 'pended', review_due_at = ? WHERE order_id = ?",
+                     {unix_of(due), std::string(order_id)});
       status = "pended";
     }
   }
@@ -191,7 +189,7 @@ ApiResult<boost::json::object> Portal::upload_document(const std::string& user_i
   cleanup.file.clear();
   json::object doc;
   {
-    auto st = m_db.query(k_select, {std::string(order_id), body.sha256});
+    auto st = m_store.db.query(k_select, {std::string(order_id), body.sha256});
     st.step();
     doc = document_json(st);
   }

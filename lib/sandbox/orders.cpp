@@ -18,7 +18,6 @@
 #include "sandbox/letters.hpp"
 #include "sandbox/order_rows.hpp"
 #include "sandbox/page_token.hpp"
-#include "sandbox/portal.hpp"
 #include "sandbox/rules.hpp"
 
 namespace portal::sandbox {
@@ -47,7 +46,7 @@ std::size_t code_points(std::string_view s) {
 
 }  // namespace
 
-json::object Portal::limits() {
+json::object Orders::limits() {
   json::array types, content_types;
   for (const auto& t : document_types()) types.push_back(json::string(t));
   for (const auto& t : document_content_types()) content_types.push_back(json::string(t));
@@ -58,10 +57,10 @@ json::object Portal::limits() {
           {"search_page_size_max", k_search_page_size_max}};
 }
 
-ApiResult<json::object> Portal::solutions(std::string_view health_plan) const {
+ApiResult<json::object> Orders::solutions(std::string_view health_plan) const {
   std::vector<std::string> offered;
   if (!health_plan.empty()) {
-    const HealthPlan* plan = m_roster->plan(health_plan);
+    const HealthPlan* plan = m_store.roster->plan(health_plan);
     if (plan == nullptr) {
       return tl::unexpected(api_error(404, "plan_not_found",
                                       "no health plan has the id \"" + std::string(health_plan) +
@@ -74,7 +73,7 @@ ApiResult<json::object> Portal::solutions(std::string_view health_plan) const {
     }
   }
   json::array list;
-  for (const auto& s : m_solutions->solutions()) {
+  for (const auto& s : m_store.solutions->solutions()) {
     if (!health_plan.empty() && std::find(offered.begin(), offered.end(), s.id) == offered.end())
       continue;
     list.push_back(solution_json(s));
@@ -82,20 +81,15 @@ ApiResult<json::object> Portal::solutions(std::string_view health_plan) const {
   return json::object{{"solutions", std::move(list)}};
 }
 
-std::string Portal::organization_of_locked(const std::string& user_id) {
-  auto st = m_db.query("SELECT organization_id FROM users WHERE id = ?", {user_id});
-  return st.step() ? st.text(0) : std::string();
-}
-
-std::optional<json::object> Portal::order_json_locked(const std::string& org_id,
+std::optional<json::object> Orders::order_json_locked(const std::string& org_id,
                                                       std::string_view order_id, SysTime now) {
   (void)now;
-  auto found = find_order(m_db, org_id, order_id);
+  auto found = find_order(m_store.db, org_id, order_id);
   if (!found) return std::nullopt;
   const OrderRow& o = *found;
   json::array documents, letters;
   {
-    auto st = m_db.query(
+    auto st = m_store.db.query(
         "SELECT document_id, document_type, description, filename, content_type, size, sha256, "
         "received_at FROM documents WHERE order_id = ? ORDER BY received_at, document_id",
         {o.order_id});
@@ -111,7 +105,7 @@ std::optional<json::object> Portal::order_json_locked(const std::string& org_id,
     }
   }
   {
-    auto st = m_db.query(
+    auto st = m_store.db.query(
         "SELECT letter_id, kind, created_at FROM letters WHERE order_id = ? "
         "ORDER BY created_at, letter_id",
         {o.order_id});
@@ -122,7 +116,7 @@ std::optional<json::object> Portal::order_json_locked(const std::string& org_id,
     }
   }
   json::array missing =
-      o.status == k_status_needs_documents ? missing_documents(m_db, o) : json::array{};
+      o.status == k_status_needs_documents ? missing_documents(m_store.db, o) : json::array{};
   auto when = [](const std::optional<std::int64_t>& t) {
     return t ? json::value(format_iso8601(time_of(*t))) : json::value(nullptr);
   };
@@ -156,7 +150,7 @@ std::optional<json::object> Portal::order_json_locked(const std::string& org_id,
   if (!o.decision_note.empty()) out["decision_note"] = o.decision_note;
   return out;
 }
-CaseSubmission Portal::submit_case(const std::string& user_id, const json::object& body,
+CaseSubmission Orders::submit_case(const std::string& user_id, const json::object& body,
                                    std::string_view idempotency_key,
                                    std::string_view request_hash) {
   // The schema, but the length of additional_info: that is a rejection reason of its own.
@@ -172,11 +166,11 @@ CaseSubmission Portal::submit_case(const std::string& user_id, const json::objec
   }
   std::string scope = user_id + " POST /v1/cases";
   std::string key(idempotency_key);
-  std::lock_guard lock(m_mutex);
-  SysTime now = now_locked();
+  std::lock_guard lock(m_store.mutex);
+  SysTime now = m_store.now_locked();
   if (!key.empty()) {
     auto oldest = unix_of(now - k_idempotency_ttl);
-    auto st = m_db.query(
+    auto st = m_store.db.query(
         "SELECT request_hash, status, response_body FROM case_requests "
         "WHERE scope = ? AND key = ? AND created_at > ?",
         {scope, key, oldest});
@@ -192,10 +186,10 @@ CaseSubmission Portal::submit_case(const std::string& user_id, const json::objec
     }
   }
   // Every answer from here on is final: stored under the key in the transaction that makes it.
-  Transaction tx(m_db);
+  Transaction tx(m_store.db);
   auto remember = [&](int status, const std::string& response, const std::string& order_id) {
     if (key.empty()) return;
-    m_db.run(
+    m_store.db.run(
         "INSERT OR REPLACE INTO case_requests(scope, key, request_hash, status, response_body, "
         "order_id, "
         "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -215,8 +209,8 @@ CaseSubmission Portal::submit_case(const std::string& user_id, const json::objec
   std::vector<CaseReason> reasons;
   std::string plan_id = text_of(body, "health_plan");
   std::string solution_id = text_of(body, "solution");
-  const HealthPlan* plan = m_roster->plan(plan_id);
-  const Solution* solution = m_solutions->find(solution_id);
+  const HealthPlan* plan = m_store.roster->plan(plan_id);
+  const Solution* solution = m_store.solutions->find(solution_id);
   if (plan == nullptr) {
     reasons.push_back(
         {"plan_not_found", "no health plan has the id \"" + plan_id + "\"", "health_plan"});
@@ -243,7 +237,7 @@ CaseSubmission Portal::submit_case(const std::string& user_id, const json::objec
                       {"last_name", text_of(body, "last_name")},
                       {"date_of_birth", text_of(body, "date_of_birth")},
                       {"service_date", text_of(body, "service_start")}};
-    auto e = sandbox::check_eligibility(*m_roster, elig, chicago_today(now));
+    auto e = sandbox::check_eligibility(*m_store.roster, elig, chicago_today(now));
     if (!e) {
       const auto* rr = e.error().extra.if_contains("reject_reason");
       std::string code = rr ? std::string(rr->as_object().at("code").as_string()) : e.error().code;
@@ -301,12 +295,12 @@ CaseSubmission Portal::submit_case(const std::string& user_id, const json::objec
   }
   if (!reasons.empty()) return refuse(case_rejected(reasons));
 
-  std::string org_id = organization_of_locked(user_id);
+  std::string org_id = m_store.organization_of_locked(user_id);
   std::string member_id = util::upper(text_of(body, "member_id"));
   // A duplicate: an open order of the organisation for the member and solution that already
   // asks for one of the codes.
   {
-    auto st = m_db.query(
+    auto st = m_store.db.query(
         "SELECT order_id, procedures FROM orders WHERE organization_id = ? AND member_id = ? "
         "AND solution = ? AND status IN ('pended', 'needs-documents') ORDER BY created_at",
         {org_id, member_id, solution_id});
@@ -337,10 +331,11 @@ CaseSubmission Portal::submit_case(const std::string& user_id, const json::objec
   }
 
   Adjudication decision = adjudicate(*solution, answers);
-  std::string order_id = unique_id(m_db, "ORD-", 8, "SELECT 1 FROM orders WHERE order_id = ?");
+  std::string order_id =
+      unique_id(m_store.db, "ORD-", 8, "SELECT 1 FROM orders WHERE order_id = ?");
   DbValue acmp = nullptr;
   if (solution->acmp)
-    acmp = unique_id(m_db, "ACMP", 9, "SELECT 1 FROM orders WHERE acmp_number = ?");
+    acmp = unique_id(m_store.db, "ACMP", 9, "SELECT 1 FROM orders WHERE acmp_number = ?");
   json::array procs;
   for (const auto& p : procedures) {
     procs.push_back(
@@ -360,7 +355,7 @@ CaseSubmission Portal::submit_case(const std::string& user_id, const json::objec
     stored_answers = a->as_object();
   DbValue due = nullptr;
   if (decision.status == k_status_pended) due = review_due(solution, urgency, now);
-  m_db.run(
+  m_store.db.run(
       "INSERT INTO orders(order_id, organization_id, created_by, acmp_number, status, health_plan, "
       "solution, "
       "member_id, first_name, last_name, date_of_birth, ordering_npi, servicing_npi, procedures, "
@@ -401,20 +396,20 @@ CaseSubmission Portal::submit_case(const std::string& user_id, const json::objec
   return {std::move(order), std::nullopt};
 }
 
-ApiResult<json::object> Portal::get_case(const std::string& user_id, std::string_view order_id) {
-  std::lock_guard lock(m_mutex);
-  SysTime now = now_locked();
+ApiResult<json::object> Orders::get_case(const std::string& user_id, std::string_view order_id) {
+  std::lock_guard lock(m_store.mutex);
+  SysTime now = m_store.now_locked();
   apply_due_reviews_locked(now);
-  auto order = order_json_locked(organization_of_locked(user_id), order_id, now);
+  auto order = order_json_locked(m_store.organization_of_locked(user_id), order_id, now);
   if (!order) return tl::unexpected(not_found("order", order_id));
   return std::move(*order);
 }
 
-bool Portal::order_visible(const std::string& user_id, std::string_view order_id) {
-  std::lock_guard lock(m_mutex);
-  std::string org = organization_of_locked(user_id);
-  auto st = m_db.query("SELECT 1 FROM orders WHERE order_id = ? AND organization_id = ?",
-                       {std::string(order_id), org});
+bool Orders::order_visible(const std::string& user_id, std::string_view order_id) {
+  std::lock_guard lock(m_store.mutex);
+  std::string org = m_store.organization_of_locked(user_id);
+  auto st = m_store.db.query("SELECT 1 FROM orders WHERE order_id = ? AND organization_id = ?",
+                             {std::string(order_id), org});
   return !org.empty() && st.step();
 }
 

@@ -1,13 +1,5 @@
-#include "sandbox/portal.hpp"
+#include "sandbox/profile.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <fstream>
-#include <set>
-#include <sstream>
-
-#include <yaml-cpp/yaml.h>
 #include <boost/json.hpp>
 
 #include "portal/auth/totp.hpp"
@@ -15,9 +7,9 @@
 #include "portal/records/password_policy.hpp"
 #include "portal/records/schema.hpp"
 #include "portal/util/crypto.hpp"
-#include "sandbox/eligibility.hpp"
 #include "sandbox/passwords.hpp"
 #include "sandbox/rules.hpp"
+#include "sandbox/store.hpp"
 #include "sandbox/users.hpp"
 
 namespace portal::sandbox {
@@ -27,26 +19,26 @@ using std::chrono::seconds;
 
 // ---- profile and authenticator -----------------------------------------------------------
 
-ApiResult<json::object> Portal::profile(const std::string& user_id) {
-  std::lock_guard lock(m_mutex);
-  auto user = find_user_by_id(user_id);
+ApiResult<json::object> Profiles::profile(const std::string& user_id) {
+  std::lock_guard lock(m_store.mutex);
+  auto user = find_user_by_id(m_store.db, user_id);
   if (!user) return tl::unexpected(api_error(401, "session_invalid", "log in again"));
-  return profile_json(*user, now_locked());
+  return m_store.profile_json(*user, m_store.now_locked());
 }
 
-ApiResult<json::object> Portal::update_profile(const std::string& user_id,
-                                               const json::object& body) {
+ApiResult<json::object> Profiles::update_profile(const std::string& user_id,
+                                                 const json::object& body) {
   auto problems = records::validate_record("profile", body);
   if (!problems.empty()) return tl::unexpected(validation_error(problems));
-  std::lock_guard lock(m_mutex);
-  SysTime now = now_locked();
-  auto user = find_user_by_id(user_id);
-  Transaction tx(m_db);
+  std::lock_guard lock(m_store.mutex);
+  SysTime now = m_store.now_locked();
+  auto user = find_user_by_id(m_store.db, user_id);
+  Transaction tx(m_store.db);
   std::string old_email = user->email;
   if (body.contains("email")) {
     std::string email = records::normalize_email(text_of(body, "email"));
     if (email != user->email) {
-      auto st = m_db.query(
+      auto st = m_store.db.query(
           "SELECT 1 FROM users WHERE email = ? AND status NOT IN ('disabled', 'rejected')",
           {email});
       if (st.step()) {
@@ -60,27 +52,28 @@ ApiResult<json::object> Portal::update_profile(const std::string& user_id,
   if (body.contains("last_name")) user->last_name = text_of(body, "last_name");
   if (body.contains("phone")) user->phone = records::normalize_us_phone(text_of(body, "phone"));
   if (body.contains("fax")) user->fax = records::normalize_us_phone(text_of(body, "fax"));
-  m_db.run(
+  m_store.db.run(
       "UPDATE users SET email = ?, first_name = ?, last_name = ?, phone = ?, fax = ?, updated_at = "
       "? WHERE id = ?",
       {user->email, user->first_name, user->last_name, user->phone, user->fax, unix_of(now),
        user->id});
   if (old_email != user->email) {
-    send_mail(old_email, "Your provider portal email address was changed", "email-changed",
-              "The email address of your provider portal account was changed to " + user->email +
-                  ".\nIf you did not do this, call the health plan's provider services.\n",
-              now);
+    m_store.send_mail(old_email, "Your provider portal email address was changed", "email-changed",
+                      "The email address of your provider portal account was changed to " +
+                          user->email +
+                          ".\nIf you did not do this, call the health plan's provider services.\n",
+                      now);
   }
   tx.commit();
-  return profile_json(*user, now);
+  return m_store.profile_json(*user, now);
 }
 
-ApiResult<json::object> Portal::change_password(const std::string& user_id,
-                                                const json::object& body) {
+ApiResult<json::object> Profiles::change_password(const std::string& user_id,
+                                                  const json::object& body) {
   std::optional<User> user;
   {
-    std::lock_guard lock(m_mutex);
-    user = find_user_by_id(user_id);
+    std::lock_guard lock(m_store.mutex);
+    user = find_user_by_id(m_store.db, user_id);
   }
   if (!verify_password(text_of(body, "current_password"), user->password_hash)) {
     return tl::unexpected(api_error(401, "invalid_credentials", "the current password is wrong"));
@@ -91,26 +84,27 @@ ApiResult<json::object> Portal::change_password(const std::string& user_id,
     return tl::unexpected(password_rejected(*why));
   }
   std::string hash = hash_password(password);
-  std::lock_guard lock(m_mutex);
-  SysTime now = now_locked();
-  m_db.run(
+  std::lock_guard lock(m_store.mutex);
+  SysTime now = m_store.now_locked();
+  m_store.db.run(
       "UPDATE users SET password_hash = ?, password_changed_at = ?, updated_at = ? WHERE id = ?",
       {hash, unix_of(now), unix_of(now), user->id});
   return json::object{{"status", "password_changed"}};
 }
 
-ApiResult<json::object> Portal::totp_begin(const std::string& user_id) {
-  std::lock_guard lock(m_mutex);
-  auto user = find_user_by_id(user_id);
+ApiResult<json::object> Profiles::totp_begin(const std::string& user_id) {
+  std::lock_guard lock(m_store.mutex);
+  auto user = find_user_by_id(m_store.db, user_id);
   std::string secret = auth::new_totp_secret();
-  m_db.run("UPDATE users SET totp_pending = ? WHERE id = ?", {secret, user_id});
+  m_store.db.run("UPDATE users SET totp_pending = ? WHERE id = ?", {secret, user_id});
   return json::object{{"secret", secret}, {"otpauth_uri", auth::otpauth_uri(secret, user->email)}};
 }
 
-ApiResult<json::object> Portal::totp_confirm(const std::string& user_id, const json::object& body) {
-  std::lock_guard lock(m_mutex);
-  SysTime now = now_locked();
-  auto user = find_user_by_id(user_id);
+ApiResult<json::object> Profiles::totp_confirm(const std::string& user_id,
+                                               const json::object& body) {
+  std::lock_guard lock(m_store.mutex);
+  SysTime now = m_store.now_locked();
+  auto user = find_user_by_id(m_store.db, user_id);
   if (user->totp_pending.empty()) {
     return tl::unexpected(api_error(409, "no_pending_enrolment", "start the enrolment first"));
   }
@@ -119,7 +113,7 @@ ApiResult<json::object> Portal::totp_confirm(const std::string& user_id, const j
   auto step_now = static_cast<std::int64_t>(auth::totp_step(now));
   for (std::int64_t step = step_now - 1; step <= step_now + 1; ++step) {
     if (constant_time_equal(auth::hotp(*key, static_cast<std::uint64_t>(step)), code)) {
-      m_db.run(
+      m_store.db.run(
           "UPDATE users SET totp_secret = totp_pending, totp_pending = NULL, totp_last_step = ? "
           "WHERE id = ?",
           {step, user_id});
@@ -130,17 +124,19 @@ ApiResult<json::object> Portal::totp_confirm(const std::string& user_id, const j
       api_error(401, "mfa_failed", "the code from the authenticator app is wrong or expired"));
 }
 
-ApiResult<json::object> Portal::totp_disable(const std::string& user_id, const json::object& body) {
+ApiResult<json::object> Profiles::totp_disable(const std::string& user_id,
+                                               const json::object& body) {
   std::optional<User> user;
   {
-    std::lock_guard lock(m_mutex);
-    user = find_user_by_id(user_id);
+    std::lock_guard lock(m_store.mutex);
+    user = find_user_by_id(m_store.db, user_id);
   }
   if (!verify_password(text_of(body, "password"), user->password_hash)) {
     return tl::unexpected(api_error(401, "invalid_credentials", "the password is wrong"));
   }
-  std::lock_guard lock(m_mutex);
-  m_db.run("UPDATE users SET totp_secret = NULL, totp_pending = NULL WHERE id = ?", {user_id});
+  std::lock_guard lock(m_store.mutex);
+  m_store.db.run("UPDATE users SET totp_secret = NULL, totp_pending = NULL WHERE id = ?",
+                 {user_id});
   return json::object{{"totp_enrolled", false}};
 }
 

@@ -1,23 +1,14 @@
-#include "sandbox/portal.hpp"
+#include "sandbox/signin.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <fstream>
-#include <set>
-#include <sstream>
-
-#include <yaml-cpp/yaml.h>
 #include <boost/json.hpp>
 
 #include "portal/auth/totp.hpp"
 #include "portal/records/npi.hpp"
 #include "portal/records/password_policy.hpp"
-#include "portal/records/schema.hpp"
 #include "portal/util/crypto.hpp"
-#include "sandbox/eligibility.hpp"
 #include "sandbox/passwords.hpp"
 #include "sandbox/rules.hpp"
+#include "sandbox/store.hpp"
 #include "sandbox/users.hpp"
 
 namespace portal::sandbox {
@@ -32,50 +23,16 @@ constexpr std::size_t k_session_cache_limit = 100'000;
 
 // ---- login ---------------------------------------------------------------------------------
 
-std::optional<ApiError> Portal::lock_error(const std::string& email, SysTime now) {
-  auto st = m_db.query("SELECT locked_until FROM login_guards WHERE email = ?", {email});
-  if (st.step() && !st.is_null(0) && st.integer(0) > unix_of(now)) {
-    auto until = time_of(st.integer(0));
-    return api_error(423, "account_locked",
-                     "the account is locked until " + format_iso8601(until) + " after " +
-                         std::to_string(k_lockout_threshold) + " failed sign-in attempts",
-                     json::object{{"locked_until", format_iso8601(until)}});
-  }
-  return std::nullopt;
-}
-
-ApiError Portal::record_failure(const std::string& email, SysTime now, ApiError base) {
-  // Failures are counted per email whether or not an account exists, so the lockout itself
-  // never tells an attacker which addresses are registered.
-  m_db.run("INSERT INTO login_guards(email, failures) VALUES (?, 0) ON CONFLICT(email) DO NOTHING",
-           {email});
-  m_db.run("UPDATE login_guards SET failures = failures + 1 WHERE email = ?", {email});
-  std::int64_t failures = 0;
-  {
-    // Read and let go before the write below (outside a transaction, a statement still open
-    // makes it fail: see Database::check_no_statement_open).
-    auto st = m_db.query("SELECT failures FROM login_guards WHERE email = ?", {email});
-    if (st.step()) failures = st.integer(0);
-  }
-  if (failures >= k_lockout_threshold) {
-    m_db.run("UPDATE login_guards SET failures = 0, locked_until = ? WHERE email = ?",
-             {unix_of(now + k_lockout_duration), email});
-    return *lock_error(email, now);
-  }
-  base.extra["attempts_remaining"] = k_lockout_threshold - failures;
-  return base;
-}
-
-ApiResult<json::object> Portal::login(const json::object& body) {
+ApiResult<json::object> SignIn::login(const json::object& body) {
   std::string email = records::normalize_email(text_of(body, "email"));
   std::string password = text_of(body, "password");
   auto invalid = api_error(401, "invalid_credentials", "the email address or password is wrong");
   std::optional<User> user;
   {
-    std::lock_guard lock(m_mutex);
-    SysTime now = now_locked();
-    if (auto locked = lock_error(email, now)) return tl::unexpected(*locked);
-    user = find_user_by_email(email);
+    std::lock_guard lock(m_store.mutex);
+    SysTime now = m_store.now_locked();
+    if (auto locked = lock_error(m_store.db, email, now)) return tl::unexpected(*locked);
+    user = find_user_by_email(m_store.db, email);
   }
   bool ok = false;
   if (user)
@@ -83,11 +40,11 @@ ApiResult<json::object> Portal::login(const json::object& body) {
   else
     burn_password_check(password);
 
-  std::lock_guard lock(m_mutex);
-  SysTime now = now_locked();
+  std::lock_guard lock(m_store.mutex);
+  SysTime now = m_store.now_locked();
   if (!ok) {
-    Transaction tx(m_db);
-    auto err = record_failure(email, now, invalid);
+    Transaction tx(m_store.db);
+    auto err = record_failure(m_store.db, email, now, invalid);
     tx.commit();
     return tl::unexpected(err);
   }
@@ -123,12 +80,12 @@ ApiResult<json::object> Portal::login(const json::object& body) {
                   "ask your administrator to reactivate it",
                   json::object{{"last_login_at", format_iso8601(time_of(reference))}}));
   }
-  auto s = settings_locked();
+  auto s = m_store.settings_locked();
   bool expired =
       s.password_max_age_days > 0 &&
       now >= time_of(user->password_changed_at) + std::chrono::days{s.password_max_age_days};
   std::string token = "mfa_" + random_token();
-  m_db.run(
+  m_store.db.run(
       "INSERT INTO mfa_challenges(token_hash, user_id, stage, password_expired, expires_at) "
       "VALUES (?, ?, 'mfa', ?, ?)",
       {sha256_hex(token), user->id, std::int64_t(expired ? 1 : 0),
@@ -144,13 +101,13 @@ ApiResult<json::object> Portal::login(const json::object& body) {
       {"expires_in", std::chrono::duration_cast<seconds>(k_email_code_ttl).count()}};
 }
 
-ApiResult<json::object> Portal::mfa_email(const json::object& body) {
+ApiResult<json::object> SignIn::mfa_email(const json::object& body) {
   std::string token = text_of(body, "mfa_token");
-  std::lock_guard lock(m_mutex);
-  SysTime now = now_locked();
+  std::lock_guard lock(m_store.mutex);
+  SysTime now = m_store.now_locked();
   std::string user_id;
   {
-    auto st = m_db.query(
+    auto st = m_store.db.query(
         "SELECT user_id FROM mfa_challenges WHERE token_hash = ? AND stage = 'mfa' AND used = 0 "
         "AND expires_at > ?",
         {sha256_hex(token), unix_of(now)});
@@ -160,34 +117,34 @@ ApiResult<json::object> Portal::mfa_email(const json::object& body) {
     }
     user_id = st.text(0);
   }
-  auto user = find_user_by_id(user_id);
+  auto user = find_user_by_id(m_store.db, user_id);
   std::string code = random_digits(6);
-  Transaction tx(m_db);
-  m_db.run(
+  Transaction tx(m_store.db);
+  m_store.db.run(
       "UPDATE mfa_challenges SET email_code_hash = ?, email_code_expires = ? WHERE token_hash = ?",
       {code_hash(token, code), unix_of(now + k_email_code_ttl), sha256_hex(token)});
-  send_mail(user->email, "Your provider portal sign-in passcode", "login-passcode",
-            "Your one-time passcode is: " + code +
-                "\n\nIt works once and expires in 10 minutes (at " +
-                format_iso8601(now + k_email_code_ttl) +
-                ").\nIf you did not try to sign in, change your password.\n",
-            now);
+  m_store.send_mail(user->email, "Your provider portal sign-in passcode", "login-passcode",
+                    "Your one-time passcode is: " + code +
+                        "\n\nIt works once and expires in 10 minutes (at " +
+                        format_iso8601(now + k_email_code_ttl) +
+                        ").\nIf you did not try to sign in, change your password.\n",
+                    now);
   tx.commit();
   return json::object{{"sent_to", mask_email(user->email)},
                       {"expires_at", format_iso8601(now + k_email_code_ttl)}};
 }
 
-ApiResult<json::object> Portal::mfa_verify(const json::object& body) {
+ApiResult<json::object> SignIn::mfa_verify(const json::object& body) {
   std::string token = text_of(body, "mfa_token");
   std::string factor = text_of(body, "factor");
   std::string code = text_of(body, "code");
-  std::lock_guard lock(m_mutex);
-  SysTime now = now_locked();
+  std::lock_guard lock(m_store.mutex);
+  SysTime now = m_store.now_locked();
   std::string user_id, email_hash;
   bool password_expired = false;
   std::int64_t email_expires = 0;
   {
-    auto st = m_db.query(
+    auto st = m_store.db.query(
         "SELECT user_id, password_expired, email_code_hash, email_code_expires "
         "FROM mfa_challenges WHERE token_hash = ? AND stage = 'mfa' AND used = 0 AND expires_at > "
         "?",
@@ -201,17 +158,17 @@ ApiResult<json::object> Portal::mfa_verify(const json::object& body) {
     email_hash = st.text(2);
     email_expires = st.optional_integer(3).value_or(0);
   }
-  auto user = find_user_by_id(user_id);
-  if (auto locked = lock_error(user->email, now)) return tl::unexpected(*locked);
+  auto user = find_user_by_id(m_store.db, user_id);
+  if (auto locked = lock_error(m_store.db, user->email, now)) return tl::unexpected(*locked);
 
-  Transaction tx(m_db);
+  Transaction tx(m_store.db);
   bool ok = false;
   if (factor == "email") {
     ok = !email_hash.empty() && email_expires > unix_of(now) &&
          constant_time_equal(email_hash, code_hash(token, code));
     if (ok)
-      m_db.run("UPDATE mfa_challenges SET email_code_hash = NULL WHERE token_hash = ?",
-               {sha256_hex(token)});
+      m_store.db.run("UPDATE mfa_challenges SET email_code_hash = NULL WHERE token_hash = ?",
+                     {sha256_hex(token)});
   } else if (factor == "totp") {
     if (user->totp_secret.empty()) {
       return tl::unexpected(
@@ -226,7 +183,7 @@ ApiResult<json::object> Portal::mfa_verify(const json::object& body) {
       if (step <= user->totp_last_step) continue;
       if (constant_time_equal(auth::hotp(*key, static_cast<std::uint64_t>(step)), code)) {
         ok = true;
-        m_db.run("UPDATE users SET totp_last_step = ? WHERE id = ?", {step, user->id});
+        m_store.db.run("UPDATE users SET totp_last_step = ? WHERE id = ?", {step, user->id});
       }
     }
   } else {
@@ -234,17 +191,17 @@ ApiResult<json::object> Portal::mfa_verify(const json::object& body) {
   }
   if (!ok) {
     auto err = record_failure(
-        user->email, now,
+        m_store.db, user->email, now,
         api_error(401, "mfa_failed", "the one-time passcode is wrong, expired or already used"));
     tx.commit();
     return tl::unexpected(err);
   }
-  m_db.run("UPDATE mfa_challenges SET used = 1 WHERE token_hash = ?", {sha256_hex(token)});
-  m_db.run("DELETE FROM login_guards WHERE email = ?", {user->email});
-  m_db.run("UPDATE users SET last_login_at = ? WHERE id = ?", {unix_of(now), user->id});
+  m_store.db.run("UPDATE mfa_challenges SET used = 1 WHERE token_hash = ?", {sha256_hex(token)});
+  m_store.db.run("DELETE FROM login_guards WHERE email = ?", {user->email});
+  m_store.db.run("UPDATE users SET last_login_at = ? WHERE id = ?", {unix_of(now), user->id});
   if (password_expired) {
     std::string change = "pwc_" + random_token();
-    m_db.run(
+    m_store.db.run(
         "INSERT INTO mfa_challenges(token_hash, user_id, stage, password_expired, expires_at) "
         "VALUES (?, ?, 'password_change', 1, ?)",
         {sha256_hex(change), user->id, unix_of(now + k_email_code_ttl)});
@@ -259,26 +216,27 @@ ApiResult<json::object> Portal::mfa_verify(const json::object& body) {
   return session;
 }
 
-ApiResult<json::object> Portal::start_session(const User& u, SysTime now) {
+ApiResult<json::object> SignIn::start_session(const User& u, SysTime now) {
   std::string token = "pps_" + random_token();
   auto absolute = now + k_session_absolute;
   auto expires = now + k_session_idle;
-  m_db.run(
+  m_store.db.run(
       "INSERT INTO sessions(token_hash, user_id, created_at, expires_at, absolute_expires_at) "
       "VALUES (?, ?, ?, ?, ?)",
       {sha256_hex(token), u.id, unix_of(now), unix_of(expires), unix_of(absolute)});
-  return json::object{
-      {"token", token}, {"expires_at", format_iso8601(expires)}, {"user", profile_json(u, now)}};
+  return json::object{{"token", token},
+                      {"expires_at", format_iso8601(expires)},
+                      {"user", m_store.profile_json(u, now)}};
 }
 
-ApiResult<json::object> Portal::expired_password_change(const json::object& body) {
+ApiResult<json::object> SignIn::expired_password_change(const json::object& body) {
   std::string token = text_of(body, "password_change_token");
   std::string password = text_of(body, "new_password");
   std::optional<User> user;
   {
-    std::lock_guard lock(m_mutex);
-    SysTime now = now_locked();
-    auto st = m_db.query(
+    std::lock_guard lock(m_store.mutex);
+    SysTime now = m_store.now_locked();
+    auto st = m_store.db.query(
         "SELECT user_id FROM mfa_challenges WHERE token_hash = ? AND stage = 'password_change' "
         "AND used = 0 AND expires_at > ?",
         {sha256_hex(token), unix_of(now)});
@@ -286,7 +244,7 @@ ApiResult<json::object> Portal::expired_password_change(const json::object& body
       return tl::unexpected(
           api_error(401, "mfa_token_invalid", "the password change has expired; log in again"));
     }
-    user = find_user_by_id(st.text(0));
+    user = find_user_by_id(m_store.db, st.text(0));
   }
   if (auto why =
           records::password_problem(password, user->email, user->first_name, user->last_name)) {
@@ -296,15 +254,15 @@ ApiResult<json::object> Portal::expired_password_change(const json::object& body
     return tl::unexpected(password_rejected("the new password must differ from the expired one"));
   }
   std::string hash = hash_password(password);
-  std::lock_guard lock(m_mutex);
-  SysTime now = now_locked();
-  Transaction tx(m_db);
-  if (m_db.run("UPDATE mfa_challenges SET used = 1 WHERE token_hash = ? AND used = 0",
-               {sha256_hex(token)}) == 0) {
+  std::lock_guard lock(m_store.mutex);
+  SysTime now = m_store.now_locked();
+  Transaction tx(m_store.db);
+  if (m_store.db.run("UPDATE mfa_challenges SET used = 1 WHERE token_hash = ? AND used = 0",
+                     {sha256_hex(token)}) == 0) {
     return tl::unexpected(
         api_error(401, "mfa_token_invalid", "the password change has expired; log in again"));
   }
-  m_db.run(
+  m_store.db.run(
       "UPDATE users SET password_hash = ?, password_changed_at = ?, updated_at = ? WHERE id = ?",
       {hash, unix_of(now), unix_of(now), user->id});
   user->password_changed_at = unix_of(now);
@@ -313,7 +271,7 @@ ApiResult<json::object> Portal::expired_password_change(const json::object& body
   return session;
 }
 
-ApiResult<json::object> Portal::password_reset(const json::object& body) {
+ApiResult<json::object> SignIn::password_reset(const json::object& body) {
   std::string email = records::normalize_email(text_of(body, "email"));
   std::string code = text_of(body, "code");
   std::string password = text_of(body, "new_password");
@@ -322,21 +280,21 @@ ApiResult<json::object> Portal::password_reset(const json::object& body) {
                            "ask your administrator to send a new one");
   std::optional<User> user;
   {
-    std::lock_guard lock(m_mutex);
-    SysTime now = now_locked();
-    if (auto locked = lock_error(email, now)) return tl::unexpected(*locked);
-    user = find_user_by_email(email);
+    std::lock_guard lock(m_store.mutex);
+    SysTime now = m_store.now_locked();
+    if (auto locked = lock_error(m_store.db, email, now)) return tl::unexpected(*locked);
+    user = find_user_by_email(m_store.db, email);
     bool valid = false;
     if (user) {
-      auto st = m_db.query(
+      auto st = m_store.db.query(
           "SELECT 1 FROM codes WHERE user_id = ? AND purpose = 'password_reset' AND used = 0 "
           "AND expires_at > ? AND code_hash = ?",
           {user->id, unix_of(now), code_hash(user->id, code)});
       valid = st.step();
     }
     if (!valid) {
-      Transaction tx(m_db);
-      auto err = record_failure(email, now, invalid);
+      Transaction tx(m_store.db);
+      auto err = record_failure(m_store.db, email, now, invalid);
       tx.commit();
       return tl::unexpected(err);
     }
@@ -346,52 +304,53 @@ ApiResult<json::object> Portal::password_reset(const json::object& body) {
     return tl::unexpected(password_rejected(*why));
   }
   std::string hash = hash_password(password);
-  std::lock_guard lock(m_mutex);
-  SysTime now = now_locked();
-  Transaction tx(m_db);
-  if (m_db.run(
+  std::lock_guard lock(m_store.mutex);
+  SysTime now = m_store.now_locked();
+  Transaction tx(m_store.db);
+  if (m_store.db.run(
           "UPDATE codes SET used = 1 WHERE user_id = ? AND purpose = 'password_reset' AND used = 0 "
           "AND code_hash = ?",
           {user->id, code_hash(user->id, code)}) == 0) {
     return tl::unexpected(invalid);
   }
-  m_db.run(
+  m_store.db.run(
       "UPDATE users SET password_hash = ?, password_changed_at = ?, updated_at = ? WHERE id = ?",
       {hash, unix_of(now), unix_of(now), user->id});
-  m_db.run("UPDATE sessions SET revoked = 1 WHERE user_id = ?", {user->id});
-  m_db.run("DELETE FROM login_guards WHERE email = ?", {email});
-  invalidate_sessions_locked();
+  m_store.db.run("UPDATE sessions SET revoked = 1 WHERE user_id = ?", {user->id});
+  m_store.db.run("DELETE FROM login_guards WHERE email = ?", {email});
+  m_store.invalidate_sessions_locked();
   tx.commit();
   return json::object{{"email", email}, {"status", "password_reset"}};
 }
 
 // ---- sessions and profile ------------------------------------------------------------------
 
-ApiResult<std::string> Portal::authenticate(std::string_view token) {
+ApiResult<std::string> SignIn::authenticate(std::string_view token) {
   auto invalid =
       api_error(401, "session_invalid", "not signed in, or the session has expired; log in again");
   if (token.empty()) return tl::unexpected(invalid);
   std::string hash = sha256_hex(token);
-  std::lock_guard lock(m_mutex);
-  SysTime now = now_locked();
+  std::lock_guard lock(m_store.mutex);
+  SysTime now = m_store.now_locked();
   auto t = unix_of(now);
   // The hot path: a session seen before in this process, valid, and not revoked since (a
   // revocation or a disabled account clears the cache, here or through the auth epoch).
-  if (auto it = m_sessions.find(hash); it != m_sessions.end()) {
+  if (auto it = m_store.sessions.find(hash); it != m_store.sessions.end()) {
     auto& s = it->second;
     if (s.expires_at > t) {
       s.expires_at = std::min(unix_of(now + k_session_idle), s.absolute_expires_at);
       if (s.expires_at - s.stored_expires_at >= k_session_touch_interval.count()) {
-        m_db.run("UPDATE sessions SET expires_at = ? WHERE token_hash = ?", {s.expires_at, hash});
+        m_store.db.run("UPDATE sessions SET expires_at = ? WHERE token_hash = ?",
+                       {s.expires_at, hash});
         s.stored_expires_at = s.expires_at;
       }
       return s.user_id;
     }
-    m_sessions.erase(it);
+    m_store.sessions.erase(it);
   }
   CachedSession s;
   {
-    auto st = m_db.query(
+    auto st = m_store.db.query(
         "SELECT s.user_id, s.absolute_expires_at FROM sessions s JOIN users u ON u.id = s.user_id "
         "WHERE s.token_hash = ? AND s.revoked = 0 AND s.expires_at > ? AND u.status = 'active'",
         {hash, t});
@@ -401,39 +360,39 @@ ApiResult<std::string> Portal::authenticate(std::string_view token) {
   }
   s.expires_at = s.stored_expires_at =
       std::min(unix_of(now + k_session_idle), s.absolute_expires_at);
-  m_db.run("UPDATE sessions SET expires_at = ? WHERE token_hash = ?", {s.expires_at, hash});
-  if (m_sessions.size() >= k_session_cache_limit) m_sessions.clear();
-  return m_sessions.insert_or_assign(hash, std::move(s)).first->second.user_id;
+  m_store.db.run("UPDATE sessions SET expires_at = ? WHERE token_hash = ?", {s.expires_at, hash});
+  if (m_store.sessions.size() >= k_session_cache_limit) m_store.sessions.clear();
+  return m_store.sessions.insert_or_assign(hash, std::move(s)).first->second.user_id;
 }
 
-ApiResult<json::object> Portal::refresh(std::string_view token) {
+ApiResult<json::object> SignIn::refresh(std::string_view token) {
   auto user_id = authenticate(token);
   if (!user_id) return tl::unexpected(user_id.error());
-  std::lock_guard lock(m_mutex);
-  SysTime now = now_locked();
-  Transaction tx(m_db);
-  auto st = m_db.query("SELECT absolute_expires_at FROM sessions WHERE token_hash = ?",
-                       {sha256_hex(token)});
+  std::lock_guard lock(m_store.mutex);
+  SysTime now = m_store.now_locked();
+  Transaction tx(m_store.db);
+  auto st = m_store.db.query("SELECT absolute_expires_at FROM sessions WHERE token_hash = ?",
+                             {sha256_hex(token)});
   st.step();
   auto absolute = st.integer(0);
   std::string fresh = "pps_" + random_token();
   auto expires = std::min(unix_of(now + k_session_idle), absolute);
-  m_db.run("UPDATE sessions SET revoked = 1 WHERE token_hash = ?", {sha256_hex(token)});
-  m_db.run(
+  m_store.db.run("UPDATE sessions SET revoked = 1 WHERE token_hash = ?", {sha256_hex(token)});
+  m_store.db.run(
       "INSERT INTO sessions(token_hash, user_id, created_at, expires_at, absolute_expires_at) "
       "VALUES (?, ?, ?, ?, ?)",
       {sha256_hex(fresh), *user_id, unix_of(now), expires, absolute});
   tx.commit();
-  m_sessions.erase(sha256_hex(token));
+  m_store.sessions.erase(sha256_hex(token));
   return json::object{{"token", fresh}, {"expires_at", format_iso8601(time_of(expires))}};
 }
 
-ApiResult<json::object> Portal::logout(std::string_view token) {
+ApiResult<json::object> SignIn::logout(std::string_view token) {
   auto user_id = authenticate(token);
   if (!user_id) return tl::unexpected(user_id.error());
-  std::lock_guard lock(m_mutex);
-  m_db.run("UPDATE sessions SET revoked = 1 WHERE token_hash = ?", {sha256_hex(token)});
-  m_sessions.erase(sha256_hex(token));
+  std::lock_guard lock(m_store.mutex);
+  m_store.db.run("UPDATE sessions SET revoked = 1 WHERE token_hash = ?", {sha256_hex(token)});
+  m_store.sessions.erase(sha256_hex(token));
   return json::object{};
 }
 
