@@ -311,8 +311,9 @@ int main(int argc, char** argv) {
                        3);
     }
     Portal portal(data_dir);
-    if (!chosen_action.empty()) return print_api(portal.admin_action(chosen_action, email));
-    if (regs->parsed()) return print_api(portal.admin_registrations(reg_status));
+    if (!chosen_action.empty())
+      return print_api(portal.accounts().admin_action(chosen_action, email));
+    if (regs->parsed()) return print_api(portal.accounts().admin_registrations(reg_status));
     if (clock->parsed()) {
       if (clock_show->parsed()) print_json(portal.clock_show());
       if (clock_reset->parsed()) print_json(portal.clock_reset());
@@ -362,10 +363,10 @@ int main(int argc, char** argv) {
       } catch (const std::exception& e) {
         return fail_with(std::string("bad seed data: ") + e.what(), 3);
       }
-      return print_api(portal.decide_case(decide_order, body));
+      return print_api(portal.orders().decide_case(decide_order, body));
     }
     if (token->parsed()) {
-      std::cout << portal.admin_token_file().string() << "\n";
+      std::cout << portal.accounts().admin_token_file().string() << "\n";
       return 0;
     }
     if (client_cert->parsed()) {

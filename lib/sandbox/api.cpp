@@ -142,7 +142,7 @@ HttpResponse submit_case(Portal& p, const HttpRequest& req, const json::object& 
     }
     key = *k;
   }
-  auto submitted = p.submit_case(user, body, key, sha256_hex(req.body));
+  auto submitted = p.orders().submit_case(user, body, key, sha256_hex(req.body));
   if (submitted.replay) {
     HttpResponse r;
     r.status = submitted.replay->status;
@@ -161,15 +161,16 @@ HttpResponse upload_document(Portal& p, const HttpRequest& req, const std::strin
     body = {req.body_file, req.body_size, req.body_sha256};
   } else {
     // A body that came in memory (a listener not set up to stream) goes the same way.
-    std::filesystem::create_directories(p.upload_dir());
-    body = {p.upload_dir() / ("mem-" + random_token(12)), req.body.size(), sha256_hex(req.body)};
+    std::filesystem::create_directories(p.orders().upload_dir());
+    body = {p.orders().upload_dir() / ("mem-" + random_token(12)), req.body.size(),
+            sha256_hex(req.body)};
     std::FILE* f = std::fopen(body.file.c_str(), "wb");
     if (f == nullptr) throw std::runtime_error("cannot write " + body.file.string());
     bool ok = std::fwrite(req.body.data(), 1, req.body.size(), f) == req.body.size();
     ok = std::fclose(f) == 0 && ok;
     if (!ok) throw std::runtime_error("cannot write " + body.file.string());
   }
-  auto r = p.upload_document(user, path_segment(req.path, 2), upload, body);
+  auto r = p.orders().upload_document(user, path_segment(req.path, 2), upload, body);
   if (!r) return error_response(r.error());
   return json_response(r->at("deduplicated").as_bool() ? 200 : 201, *r);
 }
@@ -222,67 +223,67 @@ std::vector<Route> routes() {
       {"GET", "/v1/organizations", A::none,
        [](Portal& p, const HttpRequest& r, const json::object&, const std::string&) {
          auto it = r.query.find("npi");
-         return from_result(p.organizations(it == r.query.end() ? "" : it->second));
+         return from_result(p.accounts().organizations(it == r.query.end() ? "" : it->second));
        }},
       {"POST", "/v1/registrations", A::none,
        [](Portal& p, const HttpRequest&, const json::object& b, const std::string&) {
-         return from_result(p.register_account(b), 201);
+         return from_result(p.accounts().register_account(b), 201);
        }},
       {"POST", "/v1/email-verifications", A::none,
        [](Portal& p, const HttpRequest&, const json::object& b, const std::string&) {
-         return from_result(p.verify_email(b));
+         return from_result(p.accounts().verify_email(b));
        }},
       {"POST", "/v1/auth/login", A::none,
        [](Portal& p, const HttpRequest&, const json::object& b, const std::string&) {
-         return from_result(p.login(b));
+         return from_result(p.signin().login(b));
        }},
       {"POST", "/v1/auth/mfa/email", A::none,
        [](Portal& p, const HttpRequest&, const json::object& b, const std::string&) {
-         return from_result(p.mfa_email(b), 202);
+         return from_result(p.signin().mfa_email(b), 202);
        }},
       {"POST", "/v1/auth/mfa/verify", A::none,
        [](Portal& p, const HttpRequest&, const json::object& b, const std::string&) {
-         return from_result(p.mfa_verify(b));
+         return from_result(p.signin().mfa_verify(b));
        }},
       {"POST", "/v1/auth/password/expired", A::none,
        [](Portal& p, const HttpRequest&, const json::object& b, const std::string&) {
-         return from_result(p.expired_password_change(b));
+         return from_result(p.signin().expired_password_change(b));
        }},
       {"POST", "/v1/password-resets", A::none,
        [](Portal& p, const HttpRequest&, const json::object& b, const std::string&) {
-         return from_result(p.password_reset(b));
+         return from_result(p.signin().password_reset(b));
        }},
       {"POST", "/v1/auth/refresh", A::none,
        [](Portal& p, const HttpRequest& r, const json::object&, const std::string&) {
-         return from_result(p.refresh(bearer(r)));
+         return from_result(p.signin().refresh(bearer(r)));
        }},
       {"POST", "/v1/auth/logout", A::none,
        [](Portal& p, const HttpRequest& r, const json::object&, const std::string&) {
-         return from_result(p.logout(bearer(r)), 204);
+         return from_result(p.signin().logout(bearer(r)), 204);
        }},
       {"GET", "/v1/profile", A::session,
        [](Portal& p, const HttpRequest&, const json::object&, const std::string& u) {
-         return from_result(p.profile(u));
+         return from_result(p.profiles().profile(u));
        }},
       {"PATCH", "/v1/profile", A::session,
        [](Portal& p, const HttpRequest&, const json::object& b, const std::string& u) {
-         return from_result(p.update_profile(u, b));
+         return from_result(p.profiles().update_profile(u, b));
        }},
       {"POST", "/v1/profile/password", A::session,
        [](Portal& p, const HttpRequest&, const json::object& b, const std::string& u) {
-         return from_result(p.change_password(u, b));
+         return from_result(p.profiles().change_password(u, b));
        }},
       {"POST", "/v1/profile/mfa/totp", A::session,
        [](Portal& p, const HttpRequest&, const json::object&, const std::string& u) {
-         return from_result(p.totp_begin(u));
+         return from_result(p.profiles().totp_begin(u));
        }},
       {"POST", "/v1/profile/mfa/totp/confirm", A::session,
        [](Portal& p, const HttpRequest&, const json::object& b, const std::string& u) {
-         return from_result(p.totp_confirm(u, b));
+         return from_result(p.profiles().totp_confirm(u, b));
        }},
       {"POST", "/v1/profile/mfa/totp/disable", A::session,
        [](Portal& p, const HttpRequest&, const json::object& b, const std::string& u) {
-         return from_result(p.totp_disable(u, b));
+         return from_result(p.profiles().totp_disable(u, b));
        }},
       {"POST", "/v1/eligibility", A::session,
        [](Portal& p, const HttpRequest&, const json::object& b, const std::string&) {
@@ -295,17 +296,17 @@ std::vector<Route> routes() {
        }},
       {"GET", "/v1/limits", A::none,
        [](Portal&, const HttpRequest&, const json::object&, const std::string&) {
-         return json_response(200, Portal::limits());
+         return json_response(200, Orders::limits());
        }},
       {"GET", "/v1/solutions", A::session,
        [](Portal& p, const HttpRequest& r, const json::object&, const std::string&) {
-         return from_result(p.solutions(query_value(r, "health_plan")));
+         return from_result(p.orders().solutions(query_value(r, "health_plan")));
        }},
-      // Idempotency-Key is honoured by Portal::submit_case itself, in the order's transaction.
+      // Idempotency-Key is honoured by Orders::submit_case itself, in the order's transaction.
       {"POST", "/v1/cases", A::session, submit_case},
       {"GET", "/v1/cases/{order_id}", A::session,
        [](Portal& p, const HttpRequest& r, const json::object&, const std::string& u) {
-         return from_result(p.get_case(u, path_segment(r.path, 2)));
+         return from_result(p.orders().get_case(u, path_segment(r.path, 2)));
        }},
       {"POST", std::string(k_upload_pattern), A::session,
        [](Portal& p, const HttpRequest& r, const json::object&, const std::string& u) {
@@ -314,25 +315,25 @@ std::vector<Route> routes() {
        true},
       {"GET", "/v1/orders", A::session,
        [](Portal& p, const HttpRequest& r, const json::object&, const std::string& u) {
-         return from_result(p.search_orders(u, r.query));
+         return from_result(p.orders().search_orders(u, r.query));
        }},
       // Claim status: an inquiry is a read, answered afresh each time (no Idempotency-Key).
       {"POST", "/v1/claims/status", A::session,
        [](Portal& p, const HttpRequest&, const json::object& b, const std::string& u) {
-         return from_result(p.claim_status(u, b));
+         return from_result(p.claims().claim_status(u, b));
        }},
       {"GET", "/v1/claims", A::session,
        [](Portal& p, const HttpRequest& r, const json::object&, const std::string& u) {
-         return from_result(p.claims_feed(u, r.query));
+         return from_result(p.claims().claims_feed(u, r.query));
        }},
       {"GET", "/v1/claims/{claim_number}", A::session,
        [](Portal& p, const HttpRequest& r, const json::object&, const std::string& u) {
-         return from_result(p.get_claim(u, path_segment(r.path, 2)));
+         return from_result(p.claims().get_claim(u, path_segment(r.path, 2)));
        }},
       {"GET", "/v1/letters/{letter_id}", A::session,
        [](Portal& p, const HttpRequest& r, const json::object&, const std::string& u) {
          std::string id = path_segment(r.path, 2);
-         auto pdf = p.letter_pdf(u, id);
+         auto pdf = p.orders().letter_pdf(u, id);
          if (!pdf) return error_response(pdf.error());
          HttpResponse resp;
          resp.content_type = "application/pdf";
@@ -343,12 +344,13 @@ std::vector<Route> routes() {
        }},
       {"POST", "/v1/admin/cases/{order_id}/decision", A::admin,
        [](Portal& p, const HttpRequest& r, const json::object& b, const std::string&) {
-         return from_result(p.decide_case(path_segment(r.path, 3), b));
+         return from_result(p.orders().decide_case(path_segment(r.path, 3), b));
        }},
       {"GET", "/v1/admin/registrations", A::admin,
        [](Portal& p, const HttpRequest& r, const json::object&, const std::string&) {
          auto it = r.query.find("status");
-         return from_result(p.admin_registrations(it == r.query.end() ? "" : it->second));
+         return from_result(
+             p.accounts().admin_registrations(it == r.query.end() ? "" : it->second));
        }},
       {"GET", "/v1/admin/clock", A::admin,
        [](Portal& p, const HttpRequest&, const json::object&, const std::string&) {
@@ -465,7 +467,7 @@ Handler make_api_handler(Portal& portal) {
       body = std::move(v.as_object());
     }
     if (admin_path && req.path.rfind(k_admin_accounts_prefix, 0) == 0) {
-      if (!portal.admin_token_matches(bearer(req))) {
+      if (!portal.accounts().admin_token_matches(bearer(req))) {
         return finish(
             error_response({401, "admin_required", "an administrator token is required", {}}));
       }
@@ -476,7 +478,7 @@ Handler make_api_handler(Portal& portal) {
       if (!email || !email->is_string()) {
         return finish(error_response({400, "validation_failed", "email is required", {}}));
       }
-      return finish(from_result(portal.admin_action(action, email->as_string())));
+      return finish(from_result(portal.accounts().admin_action(action, email->as_string())));
     }
     bool path_known = false;
     for (const auto& route : *table) {
@@ -484,12 +486,12 @@ Handler make_api_handler(Portal& portal) {
       path_known = true;
       if (route.method != req.method) continue;
       std::string user;
-      if (route.auth == Route::Auth::admin && !portal.admin_token_matches(bearer(req))) {
+      if (route.auth == Route::Auth::admin && !portal.accounts().admin_token_matches(bearer(req))) {
         return finish(
             error_response({401, "admin_required", "an administrator token is required", {}}));
       }
       if (route.auth == Route::Auth::session) {
-        auto id = portal.authenticate(bearer(req));
+        auto id = portal.signin().authenticate(bearer(req));
         if (!id) return finish(error_response(id.error()));
         user = *id;
       }
@@ -519,15 +521,15 @@ void configure_uploads(ServerOptions& options, Portal& portal) {
   options.stream_body = [](std::string_view method, std::string_view path) {
     return method == "POST" && path_matches(k_upload_pattern, path);
   };
-  options.stream_dir = portal.upload_dir().string();
+  options.stream_dir = portal.orders().upload_dir().string();
   options.streamed_body_limit = k_document_max_bytes;
   options.precheck = [&portal](const HttpRequest& req) -> std::optional<HttpResponse> {
     auto refusal = [&]() -> std::optional<HttpResponse> {
       if (auto closed = maintenance_refusal(portal)) return closed;
-      auto user = portal.authenticate(bearer(req));
+      auto user = portal.signin().authenticate(bearer(req));
       if (!user) return error_response(user.error());
       std::string order_id = path_segment(req.path, 2);
-      if (!portal.order_visible(*user, order_id)) {
+      if (!portal.orders().order_visible(*user, order_id)) {
         return error_response(
             {404, "not_found", "no order has the ID " + order_id + " in your organisation", {}});
       }

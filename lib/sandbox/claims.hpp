@@ -1,7 +1,7 @@
 // Claims as data: the claims of examples/sandbox/claims.yaml with their adjudication timelines
 // (X12 277 status categories, CARC reason codes), held in memory as an immutable catalogue, and
 // the pure rules that derive a claim's status at any time from its timeline. The portal's
-// answers (Portal::claim_status and friends, claims.cpp) sit on top of these.
+// answers (ClaimStatus, claim_status.hpp) sit on top of these.
 //
 // Day numbers in the seed count from the claims epoch (a date); an event takes effect at
 // midnight America/Chicago of its date. A claim's status at time T is its last event at or before
@@ -26,6 +26,7 @@
 namespace portal::sandbox {
 
 class Roster;
+struct Member;
 
 inline constexpr std::size_t k_claims_page_size_default = 50;
 inline constexpr std::size_t k_claims_page_size_max = 100;
@@ -129,6 +130,9 @@ struct ClaimFilter {
 // The claims that exist at `as_of` and pass `filter`, in catalogue order.
 std::vector<const Claim*> select_claims(const ClaimCatalog& catalog, const ClaimFilter& filter,
                                         const ClaimCalendar& calendar, SysTime as_of);
+
+// The member with this ID in whichever plan holds it, or nullptr.
+const Member* member_anywhere(const Roster& roster, std::string_view member_id);
 
 // "123.45" for 12345 cents; nullopt-free: amounts are never negative.
 std::string format_amount(std::int64_t cents);

@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 
 #include "portal/util/maintenance.hpp"
+#include "portal/util/strings.hpp"
 
 namespace portal::sandbox {
 
@@ -15,22 +16,6 @@ namespace json = boost::json;
 using std::chrono::year_month_day;
 
 namespace {
-
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) {
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-  }
-  return out;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
 
 std::string member_key(std::string_view plan, std::string_view member_id) {
   std::string key(plan);
@@ -86,7 +71,7 @@ HealthPlan read_plan(const YAML::Node& node, std::string_view origin, std::size_
   HealthPlan p;
   p.id = required_text(node, "id", origin, entry);
   entry = "plan " + p.id;
-  if (lower(p.id) != p.id) bad_seed(origin, entry + ": plan ids are lower case");
+  if (util::lower(p.id) != p.id) bad_seed(origin, entry + ": plan ids are lower case");
   p.name = required_text(node, "name", origin, entry);
   p.type = required_text(node, "type", origin, entry);
   std::string pattern = required_text(node, "member_id_pattern", origin, entry);
@@ -106,7 +91,7 @@ HealthPlan read_plan(const YAML::Node& node, std::string_view origin, std::size_
 Member read_member(const YAML::Node& node, std::string_view origin, std::size_t index) {
   std::string entry = "member #" + std::to_string(index + 1);
   Member m;
-  m.member_id = upper(required_text(node, "member_id", origin, entry));
+  m.member_id = util::upper(required_text(node, "member_id", origin, entry));
   entry = "member " + m.member_id;
   m.first_name = required_text(node, "first_name", origin, entry);
   m.last_name = required_text(node, "last_name", origin, entry);
@@ -300,7 +285,7 @@ std::string format_date(year_month_day d) {
 
 ApiResult<json::object> check_eligibility(const Roster& roster, const json::object& body,
                                           year_month_day today) {
-  std::string plan_id = lower(text_of(body, "health_plan"));
+  std::string plan_id = util::lower(text_of(body, "health_plan"));
   const HealthPlan* plan = roster.plan(plan_id);
   if (plan == nullptr) {
     std::string ids;
@@ -317,7 +302,7 @@ ApiResult<json::object> check_eligibility(const Roster& roster, const json::obje
 
   // The reject reasons are checked in the order a payer's system meets them: the ID's format,
   // then the roster, then the name, then the date of birth.
-  std::string member_id = upper(text_of(body, "member_id"));
+  std::string member_id = util::upper(text_of(body, "member_id"));
   if (!std::regex_match(member_id, plan->member_id_pattern)) {
     return tl::unexpected(reject(body, "invalid_member_id", "72",
                                  "the member ID does not have the format of " + plan->name +

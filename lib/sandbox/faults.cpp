@@ -5,6 +5,8 @@
 #include <cmath>
 #include <random>
 
+#include "portal/util/strings.hpp"
+
 namespace portal::sandbox {
 
 namespace {
@@ -37,12 +39,6 @@ std::vector<std::string_view> split(std::string_view s, char sep) {
     if (at == std::string_view::npos) return out;
     s.remove_prefix(at + 1);
   }
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
-  return s;
 }
 
 std::optional<FaultKind> kind_of(std::string_view name) {
@@ -89,13 +85,13 @@ std::string_view fault_kind_name(FaultKind kind) {
 Expected<FaultSpec> parse_fault_spec(std::string_view text) {
   FaultSpec spec;
   bool have_rate = false, have_seed = false;
-  for (std::string_view part : split(trim(text), ',')) {
-    part = trim(part);
+  for (std::string_view part : split(util::trim(text), ',')) {
+    part = util::trim(part);
     auto eq = part.find('=');
     if (eq == std::string_view::npos)
       return bad("expected NAME=VALUE, got \"" + std::string(part) + "\"");
-    std::string_view name = trim(part.substr(0, eq));
-    std::string_view value = trim(part.substr(eq + 1));
+    std::string_view name = util::trim(part.substr(0, eq));
+    std::string_view value = util::trim(part.substr(eq + 1));
     if (name == "rate") {
       double rate = -1;
       auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), rate);
@@ -108,7 +104,7 @@ Expected<FaultSpec> parse_fault_spec(std::string_view text) {
     } else if (name == "kinds") {
       spec.kinds.clear();
       for (std::string_view k : split(value, '+')) {
-        k = trim(k);
+        k = util::trim(k);
         if (k == "all") {
           spec.kinds.assign(std::begin(k_all_kinds), std::end(k_all_kinds));
         } else if (auto kind = kind_of(k)) {
@@ -129,7 +125,7 @@ Expected<FaultSpec> parse_fault_spec(std::string_view text) {
     } else if (name == "paths") {
       spec.paths.clear();
       for (std::string_view p : split(value, '+')) {
-        p = trim(p);
+        p = util::trim(p);
         if (p.empty() || p.front() != '/')
           return bad("paths must start with /, got \"" + std::string(p) + "\"");
         spec.paths.emplace_back(p);

@@ -160,7 +160,7 @@ class Harness {
     m_verbose = std::getenv("PORTAL_FUZZ_VERBOSE") != nullptr;
     m_portal = std::make_unique<Portal>(m_dir / "data");
     m_portal->load_seed(PORTAL_FUZZ_SEED_DIR);
-    std::ifstream token_file(m_portal->admin_token_file());
+    std::ifstream token_file(m_portal->accounts().admin_token_file());
     std::getline(token_file, m_admin_token);
     m_handler = portal::sandbox::make_api_handler(*m_portal);
     restore(true);
@@ -231,19 +231,20 @@ std::string Harness::newest_code(const std::string& purpose) {
 void Harness::new_account() {
   m_email = "fuzz" + std::to_string(m_accounts++) + "@clinic.example";
   clear_outbox();
-  expect_ok("register", m_portal->register_account(json::object{{"provider_type", "physician"},
-                                                                {"npi", "1234567893"},
-                                                                {"tax_id", "36-1234567"},
-                                                                {"first_name", "Fuzz"},
-                                                                {"last_name", "Tester"},
-                                                                {"email", m_email},
-                                                                {"phone", "312-555-0142"},
-                                                                {"fax", "312-555-0143"},
-                                                                {"accept_terms", true},
-                                                                {"password", k_password}}));
-  expect_ok("approve", m_portal->admin_action("approve", m_email));
-  expect_ok("verify email",
-            m_portal->verify_email({{"email", m_email}, {"code", newest_code("verify-email")}}));
+  expect_ok("register",
+            m_portal->accounts().register_account(json::object{{"provider_type", "physician"},
+                                                               {"npi", "1234567893"},
+                                                               {"tax_id", "36-1234567"},
+                                                               {"first_name", "Fuzz"},
+                                                               {"last_name", "Tester"},
+                                                               {"email", m_email},
+                                                               {"phone", "312-555-0142"},
+                                                               {"fax", "312-555-0143"},
+                                                               {"accept_terms", true},
+                                                               {"password", k_password}}));
+  expect_ok("approve", m_portal->accounts().admin_action("approve", m_email));
+  expect_ok("verify email", m_portal->accounts().verify_email(
+                                {{"email", m_email}, {"code", newest_code("verify-email")}}));
 }
 
 // A fresh session token and a fresh unused MFA token for the account, making a new account
@@ -252,15 +253,15 @@ void Harness::log_in() {
   ++m_logins;
   for (int attempt = 0; attempt < 2; ++attempt) {
     if (m_email.empty() || attempt > 0) new_account();
-    auto first = m_portal->login({{"email", m_email}, {"password", k_password}});
+    auto first = m_portal->signin().login({{"email", m_email}, {"password", k_password}});
     if (!first) continue;
-    auto second = m_portal->login({{"email", m_email}, {"password", k_password}});
+    auto second = m_portal->signin().login({{"email", m_email}, {"password", k_password}});
     if (!second) continue;
     m_mfa = std::string(second->at("mfa_token").as_string());
     std::string token(first->at("mfa_token").as_string());
     clear_outbox();
-    if (!m_portal->mfa_email({{"mfa_token", token}})) continue;
-    auto session = m_portal->mfa_verify(
+    if (!m_portal->signin().mfa_email({{"mfa_token", token}})) continue;
+    auto session = m_portal->signin().mfa_verify(
         {{"mfa_token", token}, {"factor", "email"}, {"code", newest_code("login-passcode")}});
     if (!session || !session->contains("token")) continue;
     m_session = std::string(session->at("token").as_string());
@@ -279,7 +280,7 @@ void Harness::restore(bool force) {
   expect_ok("settings", m_portal->update_settings({{"maintenance_window", false},
                                                    {"password_max_age_days", 90},
                                                    {"support_phone", "1-800-555-0100"}}));
-  if (m_session.empty() || !m_portal->authenticate(m_session)) log_in();
+  if (m_session.empty() || !m_portal->signin().authenticate(m_session)) log_in();
   clear_outbox();
 }
 

@@ -56,21 +56,22 @@ class PortalRules : public ::testing::Test {
   }
 
   std::string active_account(const std::string& email) {
-    EXPECT_TRUE(m_portal->register_account(registration(email)));
-    EXPECT_TRUE(m_portal->admin_action("approve", email));
-    auto v = m_portal->verify_email({{"email", email}, {"code", newest_code("verify-email")}});
+    EXPECT_TRUE(m_portal->accounts().register_account(registration(email)));
+    EXPECT_TRUE(m_portal->accounts().admin_action("approve", email));
+    auto v = m_portal->accounts().verify_email(
+        {{"email", email}, {"code", newest_code("verify-email")}});
     EXPECT_TRUE(v) << (v ? "" : v.error().message);
     return email;
   }
 
   ApiResult<json::object> login_with_email_code(const std::string& email,
                                                 const std::string& password) {
-    auto l = m_portal->login({{"email", email}, {"password", password}});
+    auto l = m_portal->signin().login({{"email", email}, {"password", password}});
     if (!l) return l;
     std::string token(l->at("mfa_token").as_string());
-    if (!m_portal->mfa_email({{"mfa_token", token}}))
+    if (!m_portal->signin().mfa_email({{"mfa_token", token}}))
       return tl::unexpected(ApiError{500, "x", "x", {}});
-    return m_portal->mfa_verify(
+    return m_portal->signin().mfa_verify(
         {{"mfa_token", token}, {"factor", "email"}, {"code", newest_code("login-passcode")}});
   }
 
@@ -80,71 +81,76 @@ class PortalRules : public ::testing::Test {
 };
 
 TEST_F(PortalRules, RegistrationIsPendingUntilApprovedAndVerified) {
-  auto r = m_portal->register_account(registration("jane@clinic.example"));
+  auto r = m_portal->accounts().register_account(registration("jane@clinic.example"));
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r->at("status"), "pending_review");
   EXPECT_EQ(r->at("organization").at("id"), "org_lakeshore");
-  auto l = m_portal->login({{"email", "jane@clinic.example"}, {"password", m_password}});
+  auto l = m_portal->signin().login({{"email", "jane@clinic.example"}, {"password", m_password}});
   ASSERT_FALSE(l);
   EXPECT_EQ(l.error().code, "account_pending_review");
-  ASSERT_TRUE(m_portal->admin_action("approve", "jane@clinic.example"));
-  l = m_portal->login({{"email", "jane@clinic.example"}, {"password", m_password}});
+  ASSERT_TRUE(m_portal->accounts().admin_action("approve", "jane@clinic.example"));
+  l = m_portal->signin().login({{"email", "jane@clinic.example"}, {"password", m_password}});
   EXPECT_EQ(l.error().code, "email_not_verified");
-  EXPECT_FALSE(m_portal->verify_email({{"email", "jane@clinic.example"}, {"code", "00000000"}}));
-  ASSERT_TRUE(m_portal->verify_email(
+  EXPECT_FALSE(
+      m_portal->accounts().verify_email({{"email", "jane@clinic.example"}, {"code", "00000000"}}));
+  ASSERT_TRUE(m_portal->accounts().verify_email(
       {{"email", "jane@clinic.example"}, {"code", newest_code("verify-email")}}));
   EXPECT_TRUE(login_with_email_code("jane@clinic.example", m_password));
 }
 
 TEST_F(PortalRules, DuplicateEmailBadNpiAndWeakPasswordAreRefused) {
   active_account("jane@clinic.example");
-  auto dup = m_portal->register_account(registration("JANE@clinic.example"));
+  auto dup = m_portal->accounts().register_account(registration("JANE@clinic.example"));
   ASSERT_FALSE(dup);
   EXPECT_EQ(dup.error().code, "email_taken");
   auto bad = registration("other@clinic.example");
   bad["npi"] = "1234567890";
-  auto r = m_portal->register_account(bad);
+  auto r = m_portal->accounts().register_account(bad);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, "validation_failed");
   auto weak = registration("weak@clinic.example");
   weak["password"] = "password1";
-  EXPECT_EQ(m_portal->register_account(weak).error().code, "password_rejected");
+  EXPECT_EQ(m_portal->accounts().register_account(weak).error().code, "password_rejected");
   auto no_tin = registration("staff@clinic.example");
   no_tin.erase("tax_id");
-  EXPECT_EQ(m_portal->register_account(no_tin).error().code, "validation_failed");
+  EXPECT_EQ(m_portal->accounts().register_account(no_tin).error().code, "validation_failed");
   no_tin["provider_type"] = "office_staff";
-  EXPECT_TRUE(m_portal->register_account(no_tin));
+  EXPECT_TRUE(m_portal->accounts().register_account(no_tin));
 }
 
 TEST_F(PortalRules, SeveralOrganisationsNeedAChoice) {
   auto body = registration("cardio@clinic.example");
   body["npi"] = "1679576722";
-  auto r = m_portal->register_account(body);
+  auto r = m_portal->accounts().register_account(body);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, "organization_choice_required");
   EXPECT_EQ(r.error().extra.at("organizations").as_array().size(), 2u);
   body["organization_id"] = "org_riverside_cardio_north";
-  EXPECT_TRUE(m_portal->register_account(body));
+  EXPECT_TRUE(m_portal->accounts().register_account(body));
 }
 
 TEST_F(PortalRules, FiveFailuresLockForFifteenMinutesEvenForTheRightPassword) {
   active_account("jane@clinic.example");
   for (int i = 1; i <= 4; ++i) {
-    auto l = m_portal->login(
+    auto l = m_portal->signin().login(
         {{"email", "jane@clinic.example"}, {"password", "wrong password " + std::to_string(i)}});
     EXPECT_EQ(l.error().code, "invalid_credentials");
   }
-  auto fifth =
-      m_portal->login({{"email", "jane@clinic.example"}, {"password", "wrong password 5"}});
+  auto fifth = m_portal->signin().login(
+      {{"email", "jane@clinic.example"}, {"password", "wrong password 5"}});
   EXPECT_EQ(fifth.error().code, "account_locked");
   EXPECT_EQ(fifth.error().extra.at("locked_until"), "2026-11-17T15:15:00Z");
-  EXPECT_EQ(
-      m_portal->login({{"email", "jane@clinic.example"}, {"password", m_password}}).error().code,
-      "account_locked");
+  EXPECT_EQ(m_portal->signin()
+                .login({{"email", "jane@clinic.example"}, {"password", m_password}})
+                .error()
+                .code,
+            "account_locked");
   m_portal->clock_advance(std::chrono::minutes{14});
-  EXPECT_EQ(
-      m_portal->login({{"email", "jane@clinic.example"}, {"password", m_password}}).error().code,
-      "account_locked");
+  EXPECT_EQ(m_portal->signin()
+                .login({{"email", "jane@clinic.example"}, {"password", m_password}})
+                .error()
+                .code,
+            "account_locked");
   m_portal->clock_advance(std::chrono::minutes{2});
   EXPECT_TRUE(login_with_email_code("jane@clinic.example", m_password));
 }
@@ -156,11 +162,11 @@ TEST_F(PortalRules, FiveEmailVerificationsForAnAddressWithNothingToVerifyLockIt)
   for (const std::string email : {"nobody@clinic.example", "jane@clinic.example"}) {
     if (email == "jane@clinic.example") active_account(email);  // verified already
     for (int i = 1; i <= 4; ++i) {
-      auto v = m_portal->verify_email({{"email", email}, {"code", "12345678"}});
+      auto v = m_portal->accounts().verify_email({{"email", email}, {"code", "12345678"}});
       ASSERT_FALSE(v);
       EXPECT_EQ(v.error().code, "invalid_code") << email;
     }
-    auto fifth = m_portal->verify_email({{"email", email}, {"code", "12345678"}});
+    auto fifth = m_portal->accounts().verify_email({{"email", email}, {"code", "12345678"}});
     ASSERT_FALSE(fifth);
     EXPECT_EQ(fifth.error().code, "account_locked") << email;
   }
@@ -168,12 +174,14 @@ TEST_F(PortalRules, FiveEmailVerificationsForAnAddressWithNothingToVerifyLockIt)
 
 TEST_F(PortalRules, UnknownEmailsLockTheSameWay) {
   for (int i = 0; i < 4; ++i) {
-    EXPECT_EQ(m_portal->login({{"email", "nobody@clinic.example"}, {"password", "whatever it is"}})
+    EXPECT_EQ(m_portal->signin()
+                  .login({{"email", "nobody@clinic.example"}, {"password", "whatever it is"}})
                   .error()
                   .code,
               "invalid_credentials");
   }
-  EXPECT_EQ(m_portal->login({{"email", "nobody@clinic.example"}, {"password", "whatever it is"}})
+  EXPECT_EQ(m_portal->signin()
+                .login({{"email", "nobody@clinic.example"}, {"password", "whatever it is"}})
                 .error()
                 .code,
             "account_locked");
@@ -181,41 +189,44 @@ TEST_F(PortalRules, UnknownEmailsLockTheSameWay) {
 
 TEST_F(PortalRules, EmailPasscodeIsSingleUseAndExpiresAfterTenMinutes) {
   active_account("jane@clinic.example");
-  auto l = m_portal->login({{"email", "jane@clinic.example"}, {"password", m_password}});
+  auto l = m_portal->signin().login({{"email", "jane@clinic.example"}, {"password", m_password}});
   std::string token(l->at("mfa_token").as_string());
-  ASSERT_TRUE(m_portal->mfa_email({{"mfa_token", token}}));
+  ASSERT_TRUE(m_portal->signin().mfa_email({{"mfa_token", token}}));
   std::string code = newest_code("login-passcode");
   m_portal->clock_advance(std::chrono::minutes{10});
-  auto late = m_portal->mfa_verify({{"mfa_token", token}, {"factor", "email"}, {"code", code}});
+  auto late =
+      m_portal->signin().mfa_verify({{"mfa_token", token}, {"factor", "email"}, {"code", code}});
   ASSERT_FALSE(late);
 
-  l = m_portal->login({{"email", "jane@clinic.example"}, {"password", m_password}});
+  l = m_portal->signin().login({{"email", "jane@clinic.example"}, {"password", m_password}});
   token = std::string(l->at("mfa_token").as_string());
-  ASSERT_TRUE(m_portal->mfa_email({{"mfa_token", token}}));
+  ASSERT_TRUE(m_portal->signin().mfa_email({{"mfa_token", token}}));
   code = newest_code("login-passcode");
-  EXPECT_TRUE(m_portal->mfa_verify({{"mfa_token", token}, {"factor", "email"}, {"code", code}}));
-  EXPECT_FALSE(m_portal->mfa_verify({{"mfa_token", token}, {"factor", "email"}, {"code", code}}));
+  EXPECT_TRUE(
+      m_portal->signin().mfa_verify({{"mfa_token", token}, {"factor", "email"}, {"code", code}}));
+  EXPECT_FALSE(
+      m_portal->signin().mfa_verify({{"mfa_token", token}, {"factor", "email"}, {"code", code}}));
 }
 
 TEST_F(PortalRules, TotpAllowsOneStepOfSkewAndNeverTheSameCodeTwice) {
   active_account("jane@clinic.example");
   auto session = login_with_email_code("jane@clinic.example", m_password);
   ASSERT_TRUE(session);
-  auto user_id = m_portal->authenticate(std::string(session->at("token").as_string()));
+  auto user_id = m_portal->signin().authenticate(std::string(session->at("token").as_string()));
   ASSERT_TRUE(user_id);
-  auto begin = m_portal->totp_begin(*user_id);
+  auto begin = m_portal->profiles().totp_begin(*user_id);
   std::string secret(begin->at("secret").as_string());
-  EXPECT_FALSE(m_portal->totp_confirm(*user_id, {{"code", "000000"}}));
-  ASSERT_TRUE(
-      m_portal->totp_confirm(*user_id, {{"code", *auth::totp_code(secret, m_portal->now())}}));
+  EXPECT_FALSE(m_portal->profiles().totp_confirm(*user_id, {{"code", "000000"}}));
+  ASSERT_TRUE(m_portal->profiles().totp_confirm(
+      *user_id, {{"code", *auth::totp_code(secret, m_portal->now())}}));
 
   m_portal->clock_advance(std::chrono::seconds{90});
   auto login_totp = [&](SysTime code_time) {
-    auto l = m_portal->login({{"email", "jane@clinic.example"}, {"password", m_password}});
+    auto l = m_portal->signin().login({{"email", "jane@clinic.example"}, {"password", m_password}});
     EXPECT_EQ(l->at("factors").as_array().front(), "totp");
-    return m_portal->mfa_verify({{"mfa_token", l->at("mfa_token")},
-                                 {"factor", "totp"},
-                                 {"code", *auth::totp_code(secret, code_time)}});
+    return m_portal->signin().mfa_verify({{"mfa_token", l->at("mfa_token")},
+                                          {"factor", "totp"},
+                                          {"code", *auth::totp_code(secret, code_time)}});
   };
   EXPECT_TRUE(login_totp(m_portal->now() - std::chrono::seconds{30}));  // one step behind: accepted
   EXPECT_FALSE(login_totp(m_portal->now() - std::chrono::seconds{30}));  // replayed: refused
@@ -227,10 +238,12 @@ TEST_F(PortalRules, FortySixDaysWithoutLoginLockAsInactiveUntilUnlocked) {
   active_account("jane@clinic.example");
   ASSERT_TRUE(login_with_email_code("jane@clinic.example", m_password));
   m_portal->clock_advance(std::chrono::days{46});
-  EXPECT_EQ(
-      m_portal->login({{"email", "jane@clinic.example"}, {"password", m_password}}).error().code,
-      "account_inactive");
-  ASSERT_TRUE(m_portal->admin_action("unlock", "jane@clinic.example"));
+  EXPECT_EQ(m_portal->signin()
+                .login({{"email", "jane@clinic.example"}, {"password", m_password}})
+                .error()
+                .code,
+            "account_inactive");
+  ASSERT_TRUE(m_portal->accounts().admin_action("unlock", "jane@clinic.example"));
   EXPECT_TRUE(login_with_email_code("jane@clinic.example", m_password));
 }
 
@@ -238,56 +251,59 @@ TEST_F(PortalRules, ExpiredPasswordMustBeChangedAfterTheSecondFactor) {
   m_portal->update_settings({{"password_max_age_days", 30}});
   active_account("jane@clinic.example");
   m_portal->clock_advance(std::chrono::days{31});
-  ASSERT_TRUE(m_portal->admin_action("unlock", "jane@clinic.example"));  // not the inactivity rule
-  auto l = m_portal->login({{"email", "jane@clinic.example"}, {"password", m_password}});
+  ASSERT_TRUE(m_portal->accounts().admin_action("unlock",
+                                                "jane@clinic.example"));  // not the inactivity rule
+  auto l = m_portal->signin().login({{"email", "jane@clinic.example"}, {"password", m_password}});
   ASSERT_TRUE(l);
   EXPECT_TRUE(l->at("password_expired").as_bool());
   std::string token(l->at("mfa_token").as_string());
-  m_portal->mfa_email({{"mfa_token", token}});
-  auto v = m_portal->mfa_verify(
+  m_portal->signin().mfa_email({{"mfa_token", token}});
+  auto v = m_portal->signin().mfa_verify(
       {{"mfa_token", token}, {"factor", "email"}, {"code", newest_code("login-passcode")}});
   ASSERT_TRUE(v);
   EXPECT_FALSE(v->contains("token"));
   std::string change(v->at("password_change_token").as_string());
-  EXPECT_EQ(m_portal
-                ->expired_password_change(
+  EXPECT_EQ(m_portal->signin()
+                .expired_password_change(
                     {{"password_change_token", change}, {"new_password", m_password}})
                 .error()
                 .code,
             "password_rejected");
-  auto s = m_portal->expired_password_change(
+  auto s = m_portal->signin().expired_password_change(
       {{"password_change_token", change}, {"new_password", "amber lantern harbor"}});
   ASSERT_TRUE(s);
   EXPECT_TRUE(s->contains("token"));
   m_portal->update_settings({{"password_max_age_days", 0}});
   m_portal->clock_advance(std::chrono::days{40});
-  EXPECT_FALSE(
-      m_portal->login({{"email", "jane@clinic.example"}, {"password", "amber lantern harbor"}})
-          ->at("password_expired")
-          .as_bool());
+  EXPECT_FALSE(m_portal->signin()
+                   .login({{"email", "jane@clinic.example"}, {"password", "amber lantern harbor"}})
+                   ->at("password_expired")
+                   .as_bool());
 }
 
 TEST_F(PortalRules, DisabledAccountsAreReplacedByRegisteringAgain) {
   active_account("jane@clinic.example");
   auto session = login_with_email_code("jane@clinic.example", m_password);
   std::string token(session->at("token").as_string());
-  ASSERT_TRUE(m_portal->admin_action("disable", "jane@clinic.example"));
-  EXPECT_FALSE(m_portal->authenticate(token));
-  EXPECT_EQ(
-      m_portal->login({{"email", "jane@clinic.example"}, {"password", m_password}}).error().code,
-      "account_disabled");
-  EXPECT_TRUE(m_portal->register_account(registration("jane@clinic.example")));
+  ASSERT_TRUE(m_portal->accounts().admin_action("disable", "jane@clinic.example"));
+  EXPECT_FALSE(m_portal->signin().authenticate(token));
+  EXPECT_EQ(m_portal->signin()
+                .login({{"email", "jane@clinic.example"}, {"password", m_password}})
+                .error()
+                .code,
+            "account_disabled");
+  EXPECT_TRUE(m_portal->accounts().register_account(registration("jane@clinic.example")));
 }
 
 TEST_F(PortalRules, AdministratorResetEmailSetsANewPassword) {
   active_account("jane@clinic.example");
-  ASSERT_TRUE(m_portal->admin_action("reset-password", "jane@clinic.example"));
+  ASSERT_TRUE(m_portal->accounts().admin_action("reset-password", "jane@clinic.example"));
   std::string code = newest_code("password-reset");
   ASSERT_EQ(code.size(), 8u);
-  EXPECT_TRUE(m_portal->password_reset({{"email", "jane@clinic.example"},
-                                        {"code", code},
-                                        {"new_password", "amber lantern harbor"}}));
-  EXPECT_FALSE(m_portal->password_reset(
+  EXPECT_TRUE(m_portal->signin().password_reset({{"email", "jane@clinic.example"},
+                                                 {"code", code},
+                                                 {"new_password", "amber lantern harbor"}}));
+  EXPECT_FALSE(m_portal->signin().password_reset(
       {{"email", "jane@clinic.example"}, {"code", code}, {"new_password", "other fine phrase"}}));
   EXPECT_TRUE(login_with_email_code("jane@clinic.example", "amber lantern harbor"));
 }
@@ -297,15 +313,15 @@ TEST_F(PortalRules, SessionsSlideAndExpireAfterIdle) {
   auto session = login_with_email_code("jane@clinic.example", m_password);
   std::string token(session->at("token").as_string());
   m_portal->clock_advance(std::chrono::minutes{20});
-  EXPECT_TRUE(m_portal->authenticate(token));
+  EXPECT_TRUE(m_portal->signin().authenticate(token));
   m_portal->clock_advance(std::chrono::minutes{20});
-  EXPECT_TRUE(m_portal->authenticate(token));
-  auto fresh = m_portal->refresh(token);
+  EXPECT_TRUE(m_portal->signin().authenticate(token));
+  auto fresh = m_portal->signin().refresh(token);
   ASSERT_TRUE(fresh);
-  EXPECT_FALSE(m_portal->authenticate(token));
+  EXPECT_FALSE(m_portal->signin().authenticate(token));
   std::string fresh_token(fresh->at("token").as_string());
   m_portal->clock_advance(std::chrono::minutes{31});
-  EXPECT_FALSE(m_portal->authenticate(fresh_token));
+  EXPECT_FALSE(m_portal->signin().authenticate(fresh_token));
 }
 
 }  // namespace

@@ -95,20 +95,21 @@ class Claims : public ::testing::Test {
                      {"accept_terms", true},
                      {"password", "violet kettle sunrise"}};
     if (!organization.empty()) reg["organization_id"] = organization;
-    EXPECT_TRUE(m_portal->register_account(reg));
-    EXPECT_TRUE(m_portal->admin_action("approve", email));
-    EXPECT_TRUE(m_portal->verify_email({{"email", email}, {"code", newest_code("verify-email")}}));
+    EXPECT_TRUE(m_portal->accounts().register_account(reg));
+    EXPECT_TRUE(m_portal->accounts().admin_action("approve", email));
+    EXPECT_TRUE(m_portal->accounts().verify_email(
+        {{"email", email}, {"code", newest_code("verify-email")}}));
     m_emails.push_back(email);
     return sign_in(email);
   }
 
   std::string sign_in(const std::string& email) {
-    auto l = m_portal->login({{"email", email}, {"password", "violet kettle sunrise"}});
+    auto l = m_portal->signin().login({{"email", email}, {"password", "violet kettle sunrise"}});
     EXPECT_TRUE(l);
     if (!l) return {};
     std::string mfa(l->at("mfa_token").as_string());
-    EXPECT_TRUE(m_portal->mfa_email({{"mfa_token", mfa}}));
-    auto s = m_portal->mfa_verify(
+    EXPECT_TRUE(m_portal->signin().mfa_email({{"mfa_token", mfa}}));
+    auto s = m_portal->signin().mfa_verify(
         {{"mfa_token", mfa}, {"factor", "email"}, {"code", newest_code("login-passcode")}});
     EXPECT_TRUE(s);
     return s ? std::string(s->at("token").as_string()) : std::string();

@@ -170,17 +170,18 @@ class IdempotentApi : public ::testing::Test {
                      {"last_name", "Doe"},           {"email", email},
                      {"phone", "312-555-0142"},      {"fax", "312-555-0143"},
                      {"accept_terms", true},         {"password", "violet kettle sunrise"}};
-    EXPECT_TRUE(m_portal->register_account(reg));
-    EXPECT_TRUE(m_portal->admin_action("approve", email));
-    EXPECT_TRUE(m_portal->verify_email({{"email", email}, {"code", newest_code("verify-email")}}));
+    EXPECT_TRUE(m_portal->accounts().register_account(reg));
+    EXPECT_TRUE(m_portal->accounts().admin_action("approve", email));
+    EXPECT_TRUE(m_portal->accounts().verify_email(
+        {{"email", email}, {"code", newest_code("verify-email")}}));
   }
 
   std::string sign_in(const std::string& email) {
-    auto l = m_portal->login({{"email", email}, {"password", "violet kettle sunrise"}});
+    auto l = m_portal->signin().login({{"email", email}, {"password", "violet kettle sunrise"}});
     EXPECT_TRUE(l);
     std::string mfa(l->at("mfa_token").as_string());
-    EXPECT_TRUE(m_portal->mfa_email({{"mfa_token", mfa}}));
-    auto s = m_portal->mfa_verify(
+    EXPECT_TRUE(m_portal->signin().mfa_email({{"mfa_token", mfa}}));
+    auto s = m_portal->signin().mfa_verify(
         {{"mfa_token", mfa}, {"factor", "email"}, {"code", newest_code("login-passcode")}});
     EXPECT_TRUE(s);
     return std::string(s->at("token").as_string());
@@ -315,7 +316,7 @@ TEST_F(IdempotentApi, ChangesFromAnotherProcessApplyAtOnce) {
   ASSERT_EQ(post(m_alice, james(), nullptr).status, 200);
   ASSERT_EQ(post(m_bob, james(), nullptr).status, 200);
   Portal admin(m_dir.path());
-  ASSERT_TRUE(admin.admin_action("disable", "bob@clinic.example"));
+  ASSERT_TRUE(admin.accounts().admin_action("disable", "bob@clinic.example"));
   std::this_thread::sleep_for(k_change_check_interval * 2);
   EXPECT_EQ(post(m_bob, james(), nullptr).status, 401);
   EXPECT_EQ(post(m_alice, james(), nullptr).status, 200);

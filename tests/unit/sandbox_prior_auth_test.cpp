@@ -15,10 +15,12 @@
 #include <boost/json.hpp>
 
 #include "portal/util/crypto.hpp"
+#include "sandbox/adjudication.hpp"
 #include "sandbox/api.hpp"
 #include "sandbox/documents.hpp"
+#include "sandbox/orders.hpp"
 #include "sandbox/portal.hpp"
-#include "sandbox/prior_auth.hpp"
+#include "sandbox/solutions.hpp"
 
 namespace fs = std::filesystem;
 namespace json = boost::json;
@@ -41,7 +43,7 @@ class PriorAuth : public ::testing::Test {
     start();
     m_alice = session_of("alice@lakeshore.example", "Alice", "1234567893", "36-1234567");
     m_carol = session_of("carol@prairie.example", "Carol", "1245319599", "37-7654321");
-    std::ifstream in(m_portal->admin_token_file());
+    std::ifstream in(m_portal->accounts().admin_token_file());
     std::getline(in, m_admin);
   }
   void TearDown() override {
@@ -89,18 +91,19 @@ class PriorAuth : public ::testing::Test {
                      {"fax", "312-555-0143"},
                      {"accept_terms", true},
                      {"password", "violet kettle sunrise"}};
-    EXPECT_TRUE(m_portal->register_account(reg));
-    EXPECT_TRUE(m_portal->admin_action("approve", email));
-    EXPECT_TRUE(m_portal->verify_email({{"email", email}, {"code", newest_code("verify-email")}}));
+    EXPECT_TRUE(m_portal->accounts().register_account(reg));
+    EXPECT_TRUE(m_portal->accounts().admin_action("approve", email));
+    EXPECT_TRUE(m_portal->accounts().verify_email(
+        {{"email", email}, {"code", newest_code("verify-email")}}));
     return sign_in(email);
   }
 
   std::string sign_in(const std::string& email) {
-    auto l = m_portal->login({{"email", email}, {"password", "violet kettle sunrise"}});
+    auto l = m_portal->signin().login({{"email", email}, {"password", "violet kettle sunrise"}});
     EXPECT_TRUE(l);
     std::string mfa(l->at("mfa_token").as_string());
-    EXPECT_TRUE(m_portal->mfa_email({{"mfa_token", mfa}}));
-    auto s = m_portal->mfa_verify(
+    EXPECT_TRUE(m_portal->signin().mfa_email({{"mfa_token", mfa}}));
+    auto s = m_portal->signin().mfa_verify(
         {{"mfa_token", mfa}, {"factor", "email"}, {"code", newest_code("login-passcode")}});
     EXPECT_TRUE(s);
     return std::string(s->at("token").as_string());
@@ -492,7 +495,7 @@ TEST_F(PriorAuth, DuplicateOfAnOpenOrderIsRejected) {
   other["procedures"] = json::array{json::object{{"code", "72158"}, {"units", 1}}};
   EXPECT_EQ(post_case(m_alice, other).status, 201);
   // Once decided, the order no longer blocks a new case.
-  ASSERT_TRUE(m_portal->decide_case(first, {{"decision", "deny"}}));
+  ASSERT_TRUE(m_portal->orders().decide_case(first, {{"decision", "deny"}}));
   create(pended_radiology(), "pended");
   // Another organisation's open order does not count.
   EXPECT_EQ(post_case(m_carol, pended_radiology()).status, 201);
@@ -521,11 +524,11 @@ TEST_F(PriorAuth, AdministratorDecides) {
   auto c = needs_notes_radiology();
   c["procedures"] = json::array{json::object{{"code", "72148"}, {"units", 3}}};
   std::string second = create(c, "needs-documents");
-  auto bad =
-      m_portal->decide_case(second, {{"decision", "partial"}, {"approved_units", {{"72148", 4}}}});
+  auto bad = m_portal->orders().decide_case(
+      second, {{"decision", "partial"}, {"approved_units", {{"72148", 4}}}});
   EXPECT_FALSE(bad);
-  auto partial =
-      m_portal->decide_case(second, {{"decision", "partial"}, {"approved_units", {{"72148", 2}}}});
+  auto partial = m_portal->orders().decide_case(
+      second, {{"decision", "partial"}, {"approved_units", {{"72148", 2}}}});
   ASSERT_TRUE(partial) << partial.error().message;
   EXPECT_EQ(partial->at("status"), "partially-approved");
   EXPECT_EQ(partial->at("procedures").as_array()[0].at("approved_units"), 2);
@@ -595,14 +598,14 @@ TEST_F(PriorAuth, UploadsAreCheckedByContentSizeAndChecksum) {
 
 TEST_F(PriorAuth, OversizeDocumentsAreRefused) {
   std::string id = create(pended_radiology(), "pended");
-  auto user = m_portal->authenticate(m_alice);
+  auto user = m_portal->signin().authenticate(m_alice);
   ASSERT_TRUE(user);
-  fs::create_directories(m_portal->upload_dir());
-  fs::path big = m_portal->upload_dir() / "big";
+  fs::create_directories(m_portal->orders().upload_dir());
+  fs::path big = m_portal->orders().upload_dir() / "big";
   std::ofstream(big) << k_pdf;
-  auto r =
-      m_portal->upload_document(*user, id, {"clinical_notes", "", "big.pdf", sha256_hex(k_pdf)},
-                                {big, k_document_max_bytes + 1, sha256_hex(k_pdf)});
+  auto r = m_portal->orders().upload_document(*user, id,
+                                              {"clinical_notes", "", "big.pdf", sha256_hex(k_pdf)},
+                                              {big, k_document_max_bytes + 1, sha256_hex(k_pdf)});
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().status, 413);
   EXPECT_EQ(r.error().code, "document_too_large");

@@ -1,35 +1,20 @@
 // Prior authorization as data: the solutions of examples/sandbox/solutions.yaml (covered
 // procedure codes, clinical questions, criteria, review rule), held in memory as an immutable
-// catalogue, and the pure rules that check a case's answers and decide its first status. The
-// orders themselves live in SQLite (Portal, prior_auth.cpp).
+// catalogue. Pure: no SQL, no clock.
 #pragma once
 
-#include <chrono>
 #include <cstddef>
 #include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <utility>
 #include <variant>
 #include <vector>
 
 #include <boost/json/object.hpp>
 
-#include "sandbox/api_error.hpp"
-#include "sandbox/db.hpp"
-
 namespace portal::sandbox {
-
-// What GET /v1/limits states.
-inline constexpr std::size_t k_additional_info_max_chars = 2000;
-inline constexpr std::size_t k_search_page_size_default = 50;
-inline constexpr std::size_t k_search_page_size_max = 100;
-// How far an order search's `as_of` trails the portal's clock. With updated_since, a search lists
-// the orders changed in (updated_since, as_of]; a change written while the page is read (in the
-// same second, or by `provportal-sandbox admin` in another process) carries a later time than
-// as_of, so the next pull from as_of sees it and none is missed.
-inline constexpr std::chrono::seconds k_feed_settle{2};
 
 // The statuses of an order. Open: pended and needs-documents (a decision is still to come).
 inline constexpr std::string_view k_status_approved = "approved";
@@ -107,42 +92,13 @@ class SolutionCatalog {
   std::vector<Solution> m_solutions;
 };
 
-// A refusal reason of a case: {code, message, field?}.
-struct CaseReason {
-  std::string code, message, field;
-};
-
-// Checks `answers` (the case's answers object, possibly absent) against the solution's
-// questions: each required one answered, each answer of its question's type; unknown question
-// ids are refused too. Fills `checked` with the converted answers.
-std::vector<CaseReason> check_answers(const Solution& s, const boost::json::object* answers,
-                                      std::unordered_map<std::string, Answer>& checked);
-
-// The first status by the criteria: approved, pended or needs-documents (with the documents).
-struct Adjudication {
-  std::string status;
-  std::vector<RequiredDocument> documents;
-};
-Adjudication adjudicate(const Solution& s, const std::unordered_map<std::string, Answer>& answers);
-
 // "approve" | "deny" | "partial" → Decision.
 std::optional<Decision> parse_decision(std::string_view text);
 
-// The answer to a case submission: made now (`result`), or the stored answer of an earlier
-// request with the same idempotency key (`replay`, sent again as it was).
-struct StoredAnswer {
-  int status = 0;
-  std::string body;
-};
-struct CaseSubmission {
-  ApiResult<boost::json::object> result = boost::json::object{};
-  std::optional<StoredAnswer> replay;
-};
-
-// Creates the tables of orders, their idempotency keys, documents and letters (idempotent).
-void create_prior_auth_schema(Database& db);
+// The answer `text` (a seed scalar or a string answer) to question `q`, converted to its type;
+// nullopt when it is not one (a choice matches its spelling in any case).
+std::optional<Answer> answer_from_text(const Question& q, std::string_view text);
 
 // {"id", "name", "acmp", "procedure_codes", "questions": [...]} as GET /v1/solutions lists it.
 boost::json::object solution_json(const Solution& s);
-
 }  // namespace portal::sandbox

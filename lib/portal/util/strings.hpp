@@ -1,0 +1,22 @@
+// ASCII string helpers, written once. Bytes outside A-Z/a-z are left as they are, whatever the
+// locale, so UTF-8 text passes through unchanged.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace portal::util {
+
+// `s` with A-Z turned into a-z.
+std::string lower(std::string_view s);
+
+// `s` with a-z turned into A-Z.
+std::string upper(std::string_view s);
+
+// `s` without the spaces and tabs at either end (a view into `s`).
+std::string_view trim(std::string_view s);
+
+// Whether `a` and `b` are equal ignoring the case of A-Z.
+bool iequals(std::string_view a, std::string_view b);
+
+}  // namespace portal::util

@@ -1,0 +1,285 @@
+#include "sandbox/accounts.hpp"
+
+#include <boost/json.hpp>
+
+#include "portal/records/npi.hpp"
+#include "portal/records/password_policy.hpp"
+#include "portal/records/schema.hpp"
+#include "portal/util/crypto.hpp"
+#include "sandbox/passwords.hpp"
+#include "sandbox/rules.hpp"
+#include "sandbox/store.hpp"
+#include "sandbox/users.hpp"
+
+namespace portal::sandbox {
+
+namespace json = boost::json;
+using std::chrono::seconds;
+
+// ---- registration ----------------------------------------------------------------------------
+
+ApiResult<json::object> Accounts::organizations(std::string_view npi) {
+  if (!records::npi_is_valid(npi)) {
+    return tl::unexpected(
+        validation_error({{"npi", "must be a 10-digit NPI with a valid check digit"}}));
+  }
+  std::lock_guard lock(m_store.mutex);
+  json::array list;
+  auto st = m_store.db.query(
+      "SELECT id, name, npi, city, state FROM organizations WHERE npi = ? ORDER BY name",
+      {std::string(npi)});
+  while (st.step()) {
+    list.push_back(json::object{{"id", st.text(0)},
+                                {"name", st.text(1)},
+                                {"npi", st.text(2)},
+                                {"city", st.text(3)},
+                                {"state", st.text(4)}});
+  }
+  return json::object{{"organizations", std::move(list)}};
+}
+
+ApiResult<json::object> Accounts::register_account(const json::object& body) {
+  json::object record = body;
+  record.erase("password");
+  auto problems = records::validate_record("registration", record);
+  if (!problems.empty()) return tl::unexpected(validation_error(problems));
+
+  std::string email = records::normalize_email(text_of(body, "email"));
+  std::string password = text_of(body, "password");
+  if (password.empty()) return tl::unexpected(password_rejected("a password is required"));
+  if (auto why = records::password_problem(password, email, text_of(body, "first_name"),
+                                           text_of(body, "last_name"))) {
+    return tl::unexpected(password_rejected(*why));
+  }
+  std::string hash = hash_password(password);  // slow: outside the lock
+
+  std::lock_guard lock(m_store.mutex);
+  SysTime now = m_store.now_locked();
+  Transaction tx(m_store.db);
+  {
+    auto st = m_store.db.query(
+        "SELECT 1 FROM users WHERE email = ? AND status NOT IN ('disabled', 'rejected')", {email});
+    if (st.step()) {
+      return tl::unexpected(
+          api_error(409, "email_taken",
+                    "an account with this email address already exists; each person "
+                    "registers once (log in, or reset the password)"));
+    }
+  }
+  std::string npi = text_of(body, "npi");
+  std::string org_id = text_of(body, "organization_id");
+  json::array matches;
+  {
+    auto st = m_store.db.query(
+        "SELECT id, name, npi, city, state FROM organizations WHERE npi = ? ORDER BY name", {npi});
+    while (st.step()) {
+      matches.push_back(json::object{{"id", st.text(0)},
+                                     {"name", st.text(1)},
+                                     {"npi", st.text(2)},
+                                     {"city", st.text(3)},
+                                     {"state", st.text(4)}});
+    }
+  }
+  if (!org_id.empty()) {
+    bool found = false;
+    for (const auto& m : matches) found = found || m.as_object().at("id").as_string() == org_id;
+    if (!found) {
+      return tl::unexpected(
+          api_error(404, "organization_not_found", "no organisation with that id has this NPI"));
+    }
+  } else if (matches.size() > 1) {
+    return tl::unexpected(
+        api_error(409, "organization_choice_required",
+                  "several organisations have this NPI; choose one with organization_id",
+                  json::object{{"organizations", matches}}));
+  } else if (matches.size() == 1) {
+    org_id = std::string(matches[0].as_object().at("id").as_string());
+  } else {
+    org_id = "org_" + random_token(9);
+    m_store.db.run(
+        "INSERT INTO organizations(id, name, npi, tax_id, city, state, created_at) VALUES (?, ?, "
+        "?, ?, '', '', ?)",
+        {org_id, "Organization " + npi, npi, records::normalize_tax_id(text_of(body, "tax_id")),
+         unix_of(now)});
+  }
+  std::string id = "usr_" + random_token(9);
+  m_store.db.run(
+      "INSERT INTO users(id, email, provider_type, npi, tax_id, first_name, last_name, phone, fax, "
+      "organization_id, status, password_hash, password_changed_at, created_at, updated_at) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending_review', ?, ?, ?, ?)",
+      {id, email, text_of(body, "provider_type"), npi,
+       records::normalize_tax_id(text_of(body, "tax_id")), text_of(body, "first_name"),
+       text_of(body, "last_name"), records::normalize_us_phone(text_of(body, "phone")),
+       records::normalize_us_phone(text_of(body, "fax")), org_id, hash, unix_of(now), unix_of(now),
+       unix_of(now)});
+  auto user = find_user_by_id(m_store.db, id);
+  m_store.send_mail(
+      email, "Your provider portal registration was received", "registration-received",
+      "Hello " + user->first_name +
+          ",\n\nWe received your registration for the provider portal.\n"
+          "An administrator of the health plan will review it. Once it is approved you will "
+          "get an\n"
+          "email with a code to verify this address.\n",
+      now);
+  tx.commit();
+  auto profile = m_store.profile_json(*user, now);
+  return json::object{{"id", id},
+                      {"email", email},
+                      {"status", "pending_review"},
+                      {"organization", profile.at("organization")}};
+}
+
+ApiResult<json::object> Accounts::verify_email(const json::object& body) {
+  std::string email = records::normalize_email(text_of(body, "email"));
+  std::string code = text_of(body, "code");
+  auto invalid = api_error(400, "invalid_code",
+                           "the verification code is wrong or has expired; "
+                           "ask your administrator to send a new one");
+  std::lock_guard lock(m_store.mutex);
+  SysTime now = m_store.now_locked();
+  if (auto locked = lock_error(m_store.db, email, now)) return tl::unexpected(*locked);
+  auto user = find_user_by_email(m_store.db, email);
+  if (!user || user->status != "email_unverified") {
+    Transaction failure(m_store.db);
+    auto err = record_failure(m_store.db, email, now, invalid);
+    failure.commit();
+    return tl::unexpected(err);
+  }
+  Transaction tx(m_store.db);
+  int changed = m_store.db.run(
+      "UPDATE codes SET used = 1 WHERE user_id = ? AND purpose = 'verify_email' AND used = 0 "
+      "AND expires_at > ? AND code_hash = ?",
+      {user->id, unix_of(now), code_hash(user->id, code)});
+  if (changed == 0) {
+    auto err = record_failure(m_store.db, email, now, invalid);
+    tx.commit();
+    return tl::unexpected(err);
+  }
+  m_store.db.run(
+      "UPDATE users SET status = 'active', activated_at = ?, updated_at = ? WHERE id = ?",
+      {unix_of(now), unix_of(now), user->id});
+  m_store.db.run("DELETE FROM login_guards WHERE email = ?", {email});
+  tx.commit();
+  return json::object{{"email", email}, {"status", "active"}};
+}
+
+// ---- administration ----------------------------------------------------------------------------
+
+bool Accounts::admin_token_matches(std::string_view token) {
+  return !token.empty() && constant_time_equal(sha256_hex(token), m_store.admin_token_hash);
+}
+
+ApiResult<json::object> Accounts::admin_registrations(std::string_view status) {
+  std::lock_guard lock(m_store.mutex);
+  json::array list;
+  auto st = m_store.db.query(
+      "SELECT u.id, u.email, u.first_name, u.last_name, u.provider_type, u.npi, u.status, "
+      "u.created_at, o.name FROM users u JOIN organizations o ON o.id = u.organization_id "
+      "WHERE (? = '' OR u.status = ?) ORDER BY u.created_at",
+      {std::string(status), std::string(status)});
+  while (st.step()) {
+    list.push_back(json::object{{"id", st.text(0)},
+                                {"email", st.text(1)},
+                                {"first_name", st.text(2)},
+                                {"last_name", st.text(3)},
+                                {"provider_type", st.text(4)},
+                                {"npi", st.text(5)},
+                                {"status", st.text(6)},
+                                {"created_at", format_iso8601(time_of(st.integer(7)))},
+                                {"organization", st.text(8)}});
+  }
+  return json::object{{"registrations", std::move(list)}};
+}
+
+ApiResult<json::object> Accounts::admin_action(std::string_view action,
+                                               std::string_view raw_email) {
+  std::string email = records::normalize_email(raw_email);
+  std::lock_guard lock(m_store.mutex);
+  SysTime now = m_store.now_locked();
+  auto user = find_user_by_email(m_store.db, email);
+  if (!user)
+    return tl::unexpected(api_error(404, "account_not_found", "no account has this email address"));
+  auto invalid_state = [&](const std::string& need) {
+    return tl::unexpected(api_error(409, "invalid_state",
+                                    "the account is " + user->status + "; " + std::string(action) +
+                                        " needs an account that is " + need,
+                                    json::object{{"status", user->status}}));
+  };
+  Transaction tx(m_store.db);
+  std::string status = user->status;
+  if (action == "approve") {
+    if (user->status != "pending_review") return invalid_state("pending review");
+    status = "email_unverified";
+    std::string code = random_digits(8);
+    m_store.db.run(
+        "INSERT INTO codes(user_id, purpose, code_hash, expires_at, created_at) VALUES (?, "
+        "'verify_email', ?, ?, ?)",
+        {user->id, code_hash(user->id, code), unix_of(now + std::chrono::days{7}), unix_of(now)});
+    m_store.db.run("UPDATE users SET status = ?, updated_at = ? WHERE id = ?",
+                   {status, unix_of(now), user->id});
+    m_store.send_mail(email, "Verify your email address for the provider portal", "verify-email",
+                      "Hello " + user->first_name +
+                          ",\n\nYour provider portal registration was approved.\n"
+                          "Verify your email address with this code: " +
+                          code +
+                          "\n\n"
+                          "  provportal verify-email --email " +
+                          email + " --code " + code +
+                          "\n\n"
+                          "The code expires in 7 days (at " +
+                          format_iso8601(now + std::chrono::days{7}) + ").\n",
+                      now);
+  } else if (action == "reject") {
+    if (user->status != "pending_review") return invalid_state("pending review");
+    status = "rejected";
+    m_store.db.run("UPDATE users SET status = ?, updated_at = ? WHERE id = ?",
+                   {status, unix_of(now), user->id});
+    m_store.send_mail(
+        email, "Your provider portal registration was not approved", "registration-rejected",
+        "Hello " + user->first_name +
+            ",\n\nYour registration for the provider portal was not approved.\n"
+            "Contact the health plan's provider services if you think this is a mistake.\n",
+        now);
+  } else if (action == "disable") {
+    if (user->status == "disabled") return invalid_state("not disabled already");
+    status = "disabled";
+    m_store.db.run("UPDATE users SET status = ?, updated_at = ? WHERE id = ?",
+                   {status, unix_of(now), user->id});
+    m_store.db.run("UPDATE sessions SET revoked = 1 WHERE user_id = ?", {user->id});
+    m_store.invalidate_sessions_locked();
+  } else if (action == "unlock") {
+    if (user->status != "active") return invalid_state("active");
+    m_store.db.run("DELETE FROM login_guards WHERE email = ?", {email});
+    m_store.db.run("UPDATE users SET activated_at = ?, updated_at = ? WHERE id = ?",
+                   {unix_of(now), unix_of(now), user->id});
+  } else if (action == "reset-password") {
+    if (user->status != "active") return invalid_state("active");
+    std::string code = random_digits(8);
+    m_store.db.run(
+        "UPDATE codes SET used = 1 WHERE user_id = ? AND purpose = 'password_reset' AND used = 0",
+        {user->id});
+    m_store.db.run(
+        "INSERT INTO codes(user_id, purpose, code_hash, expires_at, created_at) VALUES (?, "
+        "'password_reset', ?, ?, ?)",
+        {user->id, code_hash(user->id, code), unix_of(now + std::chrono::hours{1}), unix_of(now)});
+    m_store.send_mail(email, "Reset your provider portal password", "password-reset",
+                      "Hello " + user->first_name +
+                          ",\n\nAn administrator started a password reset for your account.\n"
+                          "Your reset code is: " +
+                          code +
+                          "\n\n"
+                          "  provportal reset-password --email " +
+                          email + " --code " + code +
+                          "\n\n"
+                          "The code expires in 1 hour (at " +
+                          format_iso8601(now + std::chrono::hours{1}) + ").\n",
+                      now);
+  } else {
+    return tl::unexpected(
+        api_error(404, "not_found", "unknown administrative action: " + quotable(action)));
+  }
+  tx.commit();
+  return json::object{{"email", email}, {"status", status}, {"action", action}};
+}
+
+}  // namespace portal::sandbox

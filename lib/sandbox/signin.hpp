@@ -1,0 +1,49 @@
+// Sign-in and sessions: login with a mandatory second factor (emailed code or TOTP), lockouts,
+// inactivity, expired passwords, password reset, and the bearer sessions (sliding expiry kept in
+// memory, written back at most every k_session_touch_interval).
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+#include <boost/json/object.hpp>
+
+#include "portal/util/clock.hpp"
+#include "sandbox/api_error.hpp"
+#include "sandbox/store.hpp"
+
+namespace portal::sandbox {
+
+inline constexpr std::chrono::days k_inactivity_limit{45};
+inline constexpr std::chrono::minutes k_email_code_ttl{10};
+inline constexpr std::chrono::minutes k_session_idle{30};
+inline constexpr std::chrono::hours k_session_absolute{12};
+// A session's sliding expiry is written to the database at most this often (it is kept in
+// memory between writes), so authenticating a request does not write on every request.
+inline constexpr std::chrono::seconds k_session_touch_interval{5};
+
+class SignIn {
+ public:
+  explicit SignIn(Store& store) : m_store(store) {}
+
+  // Public endpoints (bodies as in docs/api.md): the password step, then the second factor.
+  ApiResult<boost::json::object> login(const boost::json::object& body);
+  ApiResult<boost::json::object> mfa_email(const boost::json::object& body);
+  ApiResult<boost::json::object> mfa_verify(const boost::json::object& body);
+  ApiResult<boost::json::object> expired_password_change(const boost::json::object& body);
+  ApiResult<boost::json::object> password_reset(const boost::json::object& body);
+
+  // Maps a bearer token to the user id (sliding expiry).
+  ApiResult<std::string> authenticate(std::string_view token);
+  // A new token for a live one (the old one ends), and the end of a session.
+  ApiResult<boost::json::object> refresh(std::string_view token);
+  ApiResult<boost::json::object> logout(std::string_view token);
+
+ private:
+  ApiResult<boost::json::object> start_session(const User& u, SysTime now);
+
+  Store& m_store;
+};
+
+}  // namespace portal::sandbox
