@@ -1,8 +1,6 @@
 // The delivery of a row's requests: sending until a final answer with retries, the observer's
 // view of each request, and the row's result from its answer.
-#include <charconv>
 #include <functional>
-#include <random>
 #include <thread>
 
 #include <spdlog/spdlog.h>
@@ -10,6 +8,7 @@
 
 #include "portal/api/outage_wait.hpp"
 #include "portal/api/portal_api.hpp"
+#include "portal/api/retry.hpp"
 #include "portal/batch/run.hpp"
 #include "portal/util/crypto.hpp"
 
@@ -26,19 +25,6 @@ void interruptible_sleep(std::chrono::milliseconds d) {
   while (!stop_flag().load() && Clock::now() < until) {
     std::this_thread::sleep_for(std::min<Clock::duration>(50ms, until - Clock::now()));
   }
-}
-
-std::optional<std::chrono::milliseconds> retry_after(const http::Response& r) {
-  auto text = r.header("retry-after");
-  if (text.empty()) return std::nullopt;
-  long seconds = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
-  if (ec != std::errc() || end != text.data() + text.size() || seconds < 0) return std::nullopt;
-  return std::chrono::milliseconds(seconds * 1000);
-}
-
-bool retryable_status(int status) {
-  return status == 429 || status == 500 || status == 502 || status == 503 || status == 504;
 }
 
 }  // namespace
@@ -91,7 +77,6 @@ Run::Delivery Run::deliver(std::size_t line, std::unique_ptr<http::Client>& clie
     http::Headers& headers;
     ~TakeOffSession() { headers.pop_back(); }
   } take_off{request.headers};
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
   Delivery out;
   bool again = false;  // the same attempt once more, after a wait or with a renewed token
   for (int attempt = 1; attempt <= m_options.max_attempts; ++attempt) {
@@ -132,69 +117,57 @@ Run::Delivery Run::deliver(std::size_t line, std::unique_ptr<http::Client>& clie
       }
     }
     auto& response = *got;
-    std::optional<std::chrono::milliseconds> wait_hint;
+    // The one retry policy (api/retry.hpp); every request of a row carries an Idempotency-Key,
+    // so each may be sent again.
+    const api::Classification c = api::classify(response, m_retry, true);
     if (!response) {
-      if (response.error().kind == ErrorKind::input || response.error().kind == ErrorKind::usage) {
-        // The file to send changed or vanished since the row was checked: not worth retrying.
-        out.problem = response.error().message;
-        return out;
-      }
+      out.problem = response.error().message;
+      // The file to send changed or vanished since the row was checked: not worth retrying.
+      if (c.verdict == api::Verdict::final) return out;
       // A connection fault: the row may or may not have reached the portal. Sending it again
       // is safe because the idempotency key makes the portal replay an answer it already gave.
-      out.problem = response.error().message;
       client.reset();
-    } else if (response->status == 401) {
+    } else if (c.verdict == api::Verdict::auth) {
       if (renew_token(token)) {
         --attempt;  // another process renewed the session: the same attempt with its token
         again = true;
         continue;
       }
-      Error e = api::map_error(*response);
+      Error e = c.error;
       e.hint = "log in again (provportal login), then run the same command with --resume";
       set_fatal(std::move(e));
       out.stopped = true;
       return out;
-    } else if (retryable_status(response->status) ||
-               (response->status == 409 &&
-                api::map_error(*response).code == "idempotency_in_progress")) {
-      Error e = api::map_error(*response);
-      out.problem = e.message;
-      wait_hint = retry_after(*response);
-      if (wait_hint && *wait_hint > m_options.max_delay) {
-        if (m_options.outage) {
-          // --wait: every connection pauses until the portal is back; the row goes on as if
-          // nothing happened (waiting uses up no attempt).
-          auto waited = m_options.outage->wait(std::chrono::ceil<std::chrono::seconds>(*wait_hint),
-                                               e.code == "maintenance", e);
-          if (waited) {
-            --attempt;
-            again = true;
-            continue;
-          }
-          if (waited.error().kind == ErrorKind::interrupted) {
-            out.stopped = true;
-            return out;
-          }
-          e = waited.error();
-        }
-        // A long Retry-After (the maintenance window) will not pass by retrying: stop the run.
-        e.kind = ErrorKind::unavailable;
-        e.hint += (e.hint.empty() ? "" : "; ") +
-                  std::string("run the same command with --resume once the portal is back");
-        set_fatal(std::move(e));
+    } else if (c.verdict == api::Verdict::outage) {
+      out.problem = c.error.message;
+      // --wait: every connection pauses until the portal is back; the row goes on as if nothing
+      // happened (waiting uses up no attempt).
+      auto waited = api::wait_out(m_options.outage, c);
+      if (waited) {
+        --attempt;
+        again = true;
+        continue;
+      }
+      if (waited.error().kind == ErrorKind::interrupted) {
         out.stopped = true;
         return out;
       }
+      // A long Retry-After (the maintenance window) will not pass by retrying: stop the run.
+      Error e = waited.error();
+      e.kind = ErrorKind::unavailable;
+      e.hint += (e.hint.empty() ? "" : "; ") +
+                std::string("run the same command with --resume once the portal is back");
+      set_fatal(std::move(e));
+      out.stopped = true;
+      return out;
+    } else if (c.verdict == api::Verdict::retry) {
+      out.problem = c.error.message;
     } else {
       out.response = std::move(*response);
       return out;
     }
     if (attempt == m_options.max_attempts) break;
-    auto cap = std::min<std::int64_t>(m_options.max_delay.count(),
-                                      m_options.base_delay.count() << std::min(attempt - 1, 20));
-    std::uniform_int_distribution<std::int64_t> jitter(0, std::max<std::int64_t>(cap, 1));
-    auto delay = std::chrono::milliseconds(jitter(rng));  // full jitter
-    if (wait_hint) delay = std::max(delay, *wait_hint);
+    const auto delay = m_retry.backoff(attempt, c.retry_after);
     spdlog::debug("line {}: attempt {} failed ({}); retrying in {} ms", line, attempt, out.problem,
                   delay.count());
     interruptible_sleep(delay);

@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "portal/api/outage_wait.hpp"
+#include "portal/api/retry.hpp"
 #include "portal/batch/run.hpp"
 
 namespace portal::batch::detail {
@@ -177,9 +178,7 @@ void Run::start_row(Lane& lane, Slot* slot) {
 void Run::answered(Lane& lane, Expected<http::Response> answer) {
   const int status = answer ? answer->status : 0;
   // Final answers settle here; deliver() (on a retry worker) sorts out everything else.
-  const bool final =
-      (status >= 200 && status < 300) ||
-      (status >= 400 && status < 500 && status != 401 && status != 409 && status != 429);
+  const bool final = api::final_status(status);
   lane.first->answer = std::move(answer);
   // The socket leaves the epoll set when a retry worker takes the lane (its reads are its own),
   // and as soon as it was closed (before its number can be another lane's, registered anew).

@@ -16,6 +16,7 @@
 #include <ostream>
 #include <string>
 
+#include "portal/api/retry.hpp"
 #include "portal/batch/journal.hpp"
 #include "portal/batch/rate_limiter.hpp"
 #include "portal/batch/runner.hpp"
@@ -34,6 +35,7 @@ class Run {
         m_transport(transport),
         m_options(options),
         m_err(err),
+        m_retry{options.max_attempts, options.base_delay, options.max_delay},
         m_rate(options.rate),
         m_token(transport.token) {}
   ~Run() {
@@ -122,6 +124,7 @@ class Run {
   const Transport& m_transport;
   const RunOptions& m_options;
   std::ostream& m_err;
+  api::RetryPolicy m_retry;  // RunOptions' attempts and delays
   RateLimiter m_rate;
   std::unique_ptr<Journal> m_journal;
   bool m_resuming = false;  // the journal holds rows of an earlier run of this batch
