@@ -7,7 +7,6 @@
 #include <boost/json.hpp>
 
 #include "portal/api/outage_wait.hpp"
-#include "portal/api/portal_api.hpp"
 #include "portal/api/retry.hpp"
 #include "portal/batch/run.hpp"
 #include "portal/util/crypto.hpp"

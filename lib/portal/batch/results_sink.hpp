@@ -25,6 +25,7 @@ class ResultsSink {
   // Opens the results file (FILE.part) or readies `fallback`, and writes the CSV header.
   Expected<void> open();
 
+  // Whether the results are CSV (JSON Lines otherwise).
   bool csv() const { return m_csv; }
 
   // Writes the result `r`; `text`, when given, is `r` serialized already (JSON Lines use it).
