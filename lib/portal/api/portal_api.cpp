@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <ctime>
-#include <random>
 #include <thread>
 
 #include <spdlog/spdlog.h>
@@ -50,15 +49,6 @@ std::string local_clock_time(SysTime t) {
   char buf[16];
   std::strftime(buf, sizeof buf, "%H:%M", &tm);
   return buf;
-}
-
-std::optional<std::chrono::seconds> retry_after(const http::Response& r) {
-  std::string v = r.header("retry-after");
-  if (v.empty() || !std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    return std::nullopt;
-  }
-  if (v.size() > 6) return std::chrono::seconds{999999};
-  return std::chrono::seconds{std::stoi(v)};
 }
 
 // When to try again after an answer: the time its Retry-After names, in UTC and local time, on
@@ -319,16 +309,7 @@ Expected<http::Response> PortalApi::call(std::string method, std::string target,
 
 Expected<http::Response> PortalApi::send_until_final(const http::Request& req,
                                                      std::optional<http::Response>& final_answer) {
-  const bool idempotent = req.method == "GET";
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-
-  auto backoff = [&](int attempt) {
-    auto cap =
-        std::min<long long>(m_retry.max_delay.count(), m_retry.base_delay.count() << attempt);
-    std::uniform_int_distribution<long long> dist(cap / 2, std::max<long long>(cap, 1));
-    return std::chrono::milliseconds(dist(rng));
-  };
-
+  const bool may_repeat = repeatable(req);
   for (int attempt = 1;; ++attempt) {
     if (m_wait) m_wait->pass();
     auto started = std::chrono::steady_clock::now();
@@ -336,11 +317,12 @@ Expected<http::Response> PortalApi::send_until_final(const http::Request& req,
     auto elapsed = std::chrono::steady_clock::now() - started;
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count();
     if (m_observer) m_observer->exchange({req, r ? &*r : nullptr, elapsed});
+    Classification c = classify(r, m_retry, may_repeat);
     if (!r) {
       spdlog::debug("HTTP {} {} failed after {} ms: {}", req.method, log::safe_target(req.target),
                     ms, r.error().message);
-      if (r.error().kind == ErrorKind::unavailable && attempt < m_retry.max_attempts) {
-        auto d = backoff(attempt - 1);
+      if (c.verdict == Verdict::retry && attempt < m_retry.max_attempts) {
+        auto d = m_retry.backoff(attempt);
         spdlog::info("cannot reach the portal; retrying in {} ms", d.count());
         if (m_observer) m_observer->retried();
         m_sleep(d);
@@ -360,14 +342,9 @@ Expected<http::Response> PortalApi::send_until_final(const http::Request& req,
       final_answer = *r;
       return std::move(*r);
     }
-    Error e = map_error(*r);
-    bool transient = r->status == 429 || (r->status >= 500 && r->status != 501);
-    auto announced = retry_after(*r);
-    // --wait: the maintenance window (nothing was done, whatever the method) or an outage with a
-    // long Retry-After on a request that may be repeated is waited out, not reported.
-    if (m_wait && announced &&
-        (e.code == "maintenance" || (transient && idempotent && *announced > m_retry.max_delay))) {
-      auto waited = m_wait->wait(*announced, e.code == "maintenance", e);
+    if (c.verdict == Verdict::outage) {
+      // --wait: the maintenance window or a long Retry-After is waited out, not reported.
+      auto waited = wait_out(m_wait, c);
       if (!waited) {
         final_answer = std::move(*r);
         return fail(waited.error());
@@ -376,21 +353,19 @@ Expected<http::Response> PortalApi::send_until_final(const http::Request& req,
       --attempt;  // waiting for the portal does not use up an attempt
       continue;
     }
-    if (e.code == "maintenance" || !idempotent || !transient || attempt >= m_retry.max_attempts) {
-      if (transient && idempotent && e.code != "maintenance" && attempt > 1) {
-        e.message += " (after " + std::to_string(attempt) + " attempts)";
-      }
-      final_answer = std::move(*r);
-      return fail(std::move(e));
+    if (c.verdict == Verdict::retry && attempt < m_retry.max_attempts) {
+      auto d = m_retry.backoff(attempt, c.retry_after);
+      spdlog::info("the portal answered HTTP {}; retrying in {} ms", r->status, d.count());
+      if (m_observer) m_observer->retried();
+      m_sleep(d);
+      continue;
     }
-    auto d = backoff(attempt - 1);
-    if (announced) {
-      d = std::min<std::chrono::milliseconds>(std::max<std::chrono::milliseconds>(d, *announced),
-                                              m_retry.max_delay);
+    Error e = c.verdict == Verdict::final ? map_error(*r) : std::move(c.error);
+    if (c.verdict == Verdict::retry && attempt > 1) {
+      e.message += " (after " + std::to_string(attempt) + " attempts)";
     }
-    spdlog::info("the portal answered HTTP {}; retrying in {} ms", r->status, d.count());
-    if (m_observer) m_observer->retried();
-    m_sleep(d);
+    final_answer = std::move(*r);
+    return fail(std::move(e));
   }
 }
 

@@ -1,5 +1,5 @@
-// Typed calls for each operation of the portal's HTTP API (docs/api.md), with retries and the
-// mapping of the portal's JSON errors to portal::Error. Commands use this; they never build
+// Typed calls for each operation of the portal's HTTP API (docs/api.md), with retries (retry.hpp)
+// and the mapping of the portal's JSON errors to portal::Error. Commands use this; they never build
 // requests or bodies themselves.
 #pragma once
 
@@ -13,19 +13,13 @@
 
 #include <boost/json/object.hpp>
 
+#include "portal/api/retry.hpp"
 #include "portal/http/client.hpp"
 #include "portal/http/observer.hpp"
 #include "portal/util/clock.hpp"
 #include "portal/util/error.hpp"
 
 namespace portal::api {
-
-// How often and how patiently to retry a request that may be repeated safely.
-struct RetryPolicy {
-  int max_attempts = 4;                         // including the first
-  std::chrono::milliseconds base_delay{300};    // doubled per attempt, with full jitter
-  std::chrono::milliseconds max_delay{10'000};  // cap of one wait (Retry-After included)
-};
 
 // The answer to POST /v1/auth/login: the first step succeeded, a second factor is due.
 struct LoginChallenge {

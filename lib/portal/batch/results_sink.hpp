@@ -1,0 +1,54 @@
+// Where a run's results go: one line per row, in input order (private to the batch runner).
+#pragma once
+#include <cstddef>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include <boost/json/object.hpp>
+#include <boost/json/serializer.hpp>
+
+#include "portal/batch/runner.hpp"
+#include "portal/util/error.hpp"
+
+namespace portal::batch::detail {
+
+// Results: one line per row, in input order, to a file written aside and renamed at the end
+// (so the next system never reads half a file) or to stdout.
+class ResultsSink {
+ public:
+  ResultsSink(const Operation& op, const RunOptions& options, std::ostream& fallback);
+
+  // Opens the results file (FILE.part) or readies `fallback`, and writes the CSV header.
+  Expected<void> open();
+
+  // Whether the results are CSV (JSON Lines otherwise).
+  bool csv() const { return m_csv; }
+
+  // Writes the result `r`; `text`, when given, is `r` serialized already (JSON Lines use it).
+  void write(const boost::json::object& r, const std::string* text = nullptr);
+
+  // Makes the results file visible under its name (only when the run wrote every row).
+  Expected<void> commit();
+
+  // A run that stopped early leaves no results file: --resume writes the whole one.
+  void abandon();
+
+ private:
+  std::vector<std::string> m_columns;
+  std::filesystem::path m_path;
+  std::filesystem::path m_part;
+  static constexpr std::size_t k_file_buffer = 256 * 1024;
+  std::unique_ptr<char[]> m_file_buffer{new char[k_file_buffer]};
+  std::ofstream m_file;
+  std::ostream* m_out;
+  boost::json::serializer m_serializer;
+  char m_text[4096];
+  bool m_csv = false;
+  bool m_first_added = false;
+};
+
+}  // namespace portal::batch::detail
