@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
 
+#include "portal/util/atomic_file.hpp"
 #include "portal/util/clock.hpp"
 #include "sandbox/api.hpp"
 #include "sandbox/faults.hpp"
@@ -54,13 +55,9 @@ bool split_listen(const std::string& listen, std::string& host, std::uint16_t& p
 }
 
 void write_atomically(const fs::path& file, const std::string& content) {
-  auto tmp = file;
-  tmp += ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << content;
+  if (auto written = portal::write_file_atomically(file, content); !written) {
+    throw std::runtime_error(written.error().message);
   }
-  fs::rename(tmp, file);
 }
 
 void print_json(const json::value& v) { std::cout << json::serialize(v) << "\n"; }

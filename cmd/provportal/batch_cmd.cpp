@@ -243,24 +243,6 @@ class InMemoryRecords : public batch::RecordReader {
   std::size_t m_next = 0;
 };
 
-batch::RowResult result_of(const json::object& r) {
-  batch::RowResult out;
-  out.outcome = json::value_to<std::string>(r.at("outcome"));
-  if (auto* s = r.if_contains("http_status"))
-    out.http_status = static_cast<int>(s->to_number<int>());
-  if (auto* c = r.if_contains("code")) out.code = json::value_to<std::string>(*c);
-  if (auto* m = r.if_contains("message")) out.message = json::value_to<std::string>(*m);
-  if (auto* a = r.if_contains("answer"); a && a->is_object()) out.answer = a->get_object();
-  if (auto* e = r.if_contains("errors"); e && e->is_array()) {
-    for (const auto& fe : e->get_array()) {
-      out.errors.push_back({json::value_to<std::string>(fe.at("field")),
-                            json::value_to<std::string>(fe.at("message"))});
-    }
-  }
-  if (auto* rp = r.if_contains("replayed"); rp && rp->is_bool()) out.replayed = rp->get_bool();
-  return out;
-}
-
 }  // namespace
 
 Expected<std::vector<batch::RowResult>> run_records(Context& ctx, const batch::Operation& op,
@@ -295,20 +277,23 @@ Expected<std::vector<batch::RowResult>> run_records(Context& ctx, const batch::O
   o.use_journal = false;
   o.quiet = true;
   if (auto hooked = add_hooks(ctx, o); !hooked) return fail(hooked.error());
+  const std::size_t count = records.size();
+  std::vector<batch::RowResult> out(count);
+  std::vector<bool> answered(count, false);
+  o.prevalidated = true;  // checked above, all of them before any was sent
+  o.on_result = [&](std::size_t index, batch::RowResult result) {
+    out[index] = std::move(result);
+    answered[index] = true;
+  };
   InMemoryRecords reader(std::move(records));
-  std::ostringstream results;
-  auto summary = batch::run_batch(op, reader, *transport, o, results, ctx.err());
+  std::ostringstream no_results;  // every result goes to on_result
+  auto summary = batch::run_batch(op, reader, *transport, o, no_results, ctx.err());
   if (!summary) return fail(summary.error());
   count_rows(ctx, *summary);
   if (summary->fatal) return fail(*summary->fatal);
   if (summary->interrupted) return fail(ErrorKind::interrupted, "interrupted");
-  std::vector<batch::RowResult> out;
-  std::istringstream lines(results.str());
-  for (std::string line; std::getline(lines, line);) {
-    json::error_code jec;
-    auto v = json::parse(line, jec);
-    if (jec || !v.is_object()) return fail(ErrorKind::internal, "the result of a request was lost");
-    out.push_back(result_of(v.get_object()));
+  for (bool a : answered) {
+    if (!a) return fail(ErrorKind::internal, "the result of a request was lost");
   }
   return out;
 }

@@ -17,6 +17,7 @@
 
 #include "portal/batch/runner.hpp"
 #include "portal/util/clock.hpp"
+#include "portal/util/strings.hpp"
 
 namespace portal::cli {
 
@@ -227,8 +228,8 @@ Expected<void> Context::open_audit_log() {
 
 namespace {
 
-std::optional<bool> parse_bool(std::string text) {
-  for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+std::optional<bool> parse_bool(std::string_view given) {
+  const std::string text = util::lower(given);
   if (text == "true" || text == "1" || text == "yes" || text == "on") return true;
   if (text == "false" || text == "0" || text == "no" || text == "off") return false;
   return std::nullopt;

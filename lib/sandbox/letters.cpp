@@ -4,6 +4,8 @@
 
 #include <stdexcept>
 
+#include "portal/util/atomic_file.hpp"
+
 namespace portal::sandbox {
 
 namespace {
@@ -107,15 +109,31 @@ void write_letter_pdf(const LetterContent& l, const std::filesystem::path& file)
        "service.",
        16);
 
-  auto tmp = file;
-  tmp += ".tmp";
-  std::filesystem::create_directories(file.parent_path());
-  if (status != HPDF_OK || HPDF_SaveToFile(pdf, tmp.c_str()) != HPDF_OK || status != HPDF_OK) {
-    std::filesystem::remove(tmp);
+  // Rendered into memory, then written whole by the one safe writer.
+  std::string bytes;
+  if (status == HPDF_OK && HPDF_SaveToStream(pdf) == HPDF_OK) {
+    HPDF_ResetStream(pdf);
+    for (;;) {
+      HPDF_BYTE chunk[64 * 1024];
+      HPDF_UINT32 n = sizeof chunk;
+      HPDF_STATUS read = HPDF_ReadFromStream(pdf, chunk, &n);
+      bytes.append(reinterpret_cast<const char*>(chunk), n);
+      if (read == HPDF_STREAM_EOF) break;
+      if (read != HPDF_OK) {
+        status = read;
+        break;
+      }
+    }
+  }
+  if (status != HPDF_OK || bytes.empty()) {
     throw std::runtime_error("cannot write the letter " + file.string() + " (libharu error " +
                              std::to_string(status) + ")");
   }
-  std::filesystem::rename(tmp, file);
+  std::filesystem::create_directories(file.parent_path());
+  if (auto written = write_file_atomically(file, bytes); !written) {
+    throw std::runtime_error("cannot write the letter " + file.string() + ": " +
+                             written.error().message);
+  }
 }
 
 }  // namespace portal::sandbox

@@ -9,6 +9,8 @@
 
 #include <openssl/rand.h>
 
+#include "portal/util/atomic_file.hpp"
+
 namespace portal::sandbox {
 
 namespace {
@@ -89,24 +91,13 @@ std::filesystem::path Mailer::send(const Email& email, SysTime portal_now) {
   if (msg.size() < 2 || msg.substr(msg.size() - 2) != "\r\n") msg += "\r\n";
 
   auto final_path = m_dir / name;
-  auto tmp_path = m_dir / ("." + std::string(name) + ".tmp");
-  int fd = ::open(tmp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) throw std::runtime_error("cannot write to the outbox " + m_dir.string());
-  const char* p = msg.data();
-  std::size_t left = msg.size();
-  while (left > 0) {
-    ssize_t n = ::write(fd, p, left);
-    if (n <= 0) {
-      ::close(fd);
-      ::unlink(tmp_path.c_str());
-      throw std::runtime_error("cannot write to the outbox " + m_dir.string());
-    }
-    p += n;
-    left -= static_cast<std::size_t>(n);
+  // Whole or not at all: a reader of the outbox (--otp-command) never sees half a message.
+  if (auto written = write_file_atomically(final_path, msg,
+                                           {.mode = 0600, .exact_mode = true, .unique_temp = true});
+      !written) {
+    throw std::runtime_error("cannot write to the outbox " + m_dir.string() + ": " +
+                             written.error().message);
   }
-  ::fsync(fd);
-  ::close(fd);
-  std::filesystem::rename(tmp_path, final_path);
   return final_path;
 }
 

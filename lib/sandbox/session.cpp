@@ -41,22 +41,6 @@ constexpr auto k_drain_timeout = 5s;
 constexpr std::size_t k_drain_limit = 64u << 20;
 constexpr std::size_t k_drain_chunk = 16u * 1024;
 
-// RFC 9110 token: what a header name may contain.
-bool header_name_ok(std::string_view s) {
-  if (s.empty()) return false;
-  for (unsigned char c : s) {
-    if (std::isalnum(c)) continue;
-    if (std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) == std::string_view::npos) {
-      return false;
-    }
-  }
-  return true;
-}
-
-bool header_value_ok(std::string_view s) {
-  return s.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
-}
-
 std::string json_error(std::string_view code, std::string_view message) {
   boost::json::value v = {{"error", {{"code", code}, {"message", message}}}};
   return boost::json::serialize(v);
@@ -491,12 +475,12 @@ class Session : public std::enable_shared_from_this<Session> {
     res.set(bhttp::field::server, k_server_name);
     // RFC 9110: 1xx, 204 and 304 carry no content (Beast throws on a body there).
     bool no_content = status < 200 || status == 204 || status == 304;
-    if (!no_content && header_value_ok(in.content_type)) {
+    if (!no_content && !util::has_line_break_or_nul(in.content_type)) {
       res.set(bhttp::field::content_type, in.content_type);
     }
     for (const auto& [name, value] : in.headers) {
       // A handler bug must not become header injection or break the message framing.
-      if (!header_name_ok(name) || !header_value_ok(value)) {
+      if (!util::is_http_token(name) || util::has_line_break_or_nul(value)) {
         spdlog::error("dropped an invalid response header");
         continue;
       }

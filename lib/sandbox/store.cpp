@@ -8,6 +8,7 @@
 
 #include <boost/json.hpp>
 
+#include "portal/util/atomic_file.hpp"
 #include "portal/util/crypto.hpp"
 #include "sandbox/claims.hpp"
 #include "sandbox/eligibility.hpp"
@@ -86,15 +87,12 @@ Store::Store(const std::filesystem::path& dir)
   // The administrator's bearer token: created once, readable by the owner only.
   if (!std::filesystem::exists(admin_token_file)) {
     std::string token = "adm_" + random_token();
-    auto tmp = admin_token_file;
-    tmp += ".tmp";
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) throw std::runtime_error("cannot write " + admin_token_file.string());
-    std::string line = token + "\n";
-    bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
-    ::close(fd);
-    if (!ok) throw std::runtime_error("cannot write " + admin_token_file.string());
-    std::filesystem::rename(tmp, admin_token_file);
+    auto written =
+        write_file_atomically(admin_token_file, token + "\n", {.mode = 0600, .exact_mode = true});
+    if (!written) {
+      throw std::runtime_error("cannot write " + admin_token_file.string() + ": " +
+                               written.error().message);
+    }
   }
   std::ifstream in(admin_token_file);
   std::string token;

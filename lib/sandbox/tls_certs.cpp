@@ -21,6 +21,9 @@
 #include <sstream>
 #include <system_error>
 
+#include "portal/util/atomic_file.hpp"
+#include "portal/util/strings.hpp"
+
 namespace portal::sandbox {
 namespace {
 
@@ -88,9 +91,7 @@ std::string normalize_host(std::string host) {
     inet_ntop(AF_INET6, addr, text, sizeof text);
     return std::string("IP:") + text;
   }
-  std::transform(host.begin(), host.end(), host.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return "DNS:" + host;
+  return "DNS:" + util::lower(host);
 }
 
 // The subjectAltName entries of a certificate, normalized as normalize_host() does.
@@ -206,39 +207,13 @@ Expected<X509Ptr> make_certificate(CertRole role, EVP_PKEY* key, const std::stri
   return cert;
 }
 
-std::string errno_text(int err) { return std::generic_category().message(err); }
-
-// Writes `data` to `path` through a temporary file and rename, so a reader never sees half a
-// file; the file is created with `mode` (0600 keeps private keys private from the first byte).
+// Writes `data` to `path` whole or not at all; the file has exactly `mode` from its first byte
+// (0600 keeps private keys private).
 Expected<void> write_file_atomic(const fs::path& path, const std::string& data, mode_t mode) {
-  fs::path tmp = path;
-  tmp += ".tmp";
-  ::unlink(tmp.c_str());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0) {
-    return fail(ErrorKind::input, "cannot write " + tmp.string() + ": " + errno_text(errno));
-  }
-  std::size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int err = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return fail(ErrorKind::input, "cannot write " + tmp.string() + ": " + errno_text(err));
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    int err = errno;
-    ::unlink(tmp.c_str());
-    return fail(ErrorKind::input, "cannot write " + tmp.string() + ": " + errno_text(err));
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    int err = errno;
-    ::unlink(tmp.c_str());
-    return fail(ErrorKind::input, "cannot create " + path.string() + ": " + errno_text(err));
+  auto written = write_file_atomically(path, data, {.mode = mode, .exact_mode = true});
+  if (!written) {
+    return fail(ErrorKind::input,
+                "cannot create " + path.string() + ": " + written.error().message);
   }
   return {};
 }

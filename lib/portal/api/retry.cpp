@@ -10,6 +10,7 @@
 
 #include "portal/api/outage_wait.hpp"
 #include "portal/api/portal_api.hpp"
+#include "portal/util/strings.hpp"
 
 namespace portal::api {
 
@@ -131,12 +132,8 @@ std::optional<std::chrono::seconds> retry_after(const http::Response& response,
 
 bool repeatable(const http::Request& request) {
   if (request.method == "GET") return true;
-  return std::any_of(request.headers.begin(), request.headers.end(), [](const auto& h) {
-    return h.first.size() == 15 &&
-           std::equal(h.first.begin(), h.first.end(), "idempotency-key", [](char a, char b) {
-             return std::tolower(static_cast<unsigned char>(a)) == b;
-           });
-  });
+  return std::any_of(request.headers.begin(), request.headers.end(),
+                     [](const auto& h) { return util::iequals(h.first, "idempotency-key"); });
 }
 
 Classification classify(const Expected<http::Response>& attempt, const RetryPolicy& policy,

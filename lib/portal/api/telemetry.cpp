@@ -7,6 +7,7 @@
 
 #include "portal/log/log.hpp"
 #include "portal/util/crypto.hpp"
+#include "portal/util/strings.hpp"
 
 namespace portal::api {
 
@@ -20,10 +21,7 @@ thread_local int t_attempts = 0;
 
 std::string header_of(const http::Request& r, std::string_view name) {
   for (const auto& [k, v] : r.headers) {
-    if (k.size() == name.size() && std::equal(k.begin(), k.end(), name.begin(), [](char a, char b) {
-          return std::tolower(static_cast<unsigned char>(a)) ==
-                 std::tolower(static_cast<unsigned char>(b));
-        })) {
+    if (util::iequals(k, name)) {
       return v;
     }
   }

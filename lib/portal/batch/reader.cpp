@@ -5,22 +5,14 @@
 #include <cstring>
 
 #include "portal/batch/reader_detail.hpp"
+#include "portal/util/strings.hpp"
 
 namespace portal::batch {
 
-namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 std::optional<Format> parse_format(std::string_view name) {
-  const std::string n = lower(name);
+  const std::string n = util::lower(name);
   if (n == "csv") return Format::csv;
   if (n == "yaml" || n == "yml") return Format::yaml;
   if (n == "jsonl" || n == "ndjson") return Format::jsonl;
@@ -36,7 +28,7 @@ Expected<Format> format_of(const std::filesystem::path& path) {
   std::string ext = path.extension().string();
   if (!ext.empty()) ext.erase(0, 1);  // the dot
   if (auto format = parse_format(ext)) return *format;
-  if (lower(ext) == "json") {
+  if (util::lower(ext) == "json") {
     return fail(ErrorKind::usage,
                 "cannot tell the format of '" + shown +
                     "': a .json file is not a batch format (batches are JSON Lines: one object "

@@ -10,7 +10,6 @@
 namespace portal::batch::detail {
 
 namespace json = boost::json;
-namespace fs = std::filesystem;
 
 namespace {
 
@@ -53,15 +52,13 @@ Expected<void> ResultsSink::open() {
                   "--results " + m_path.string() + ": the name must end in .csv or .jsonl",
                   "the extension chooses the format of the results");
     }
-    m_part = m_path;
-    m_part += ".part";
-    m_file.rdbuf()->pubsetbuf(m_file_buffer.get(), k_file_buffer);  // fewer, larger writes
-    m_file.open(m_part, std::ios::binary | std::ios::trunc);
-    if (!m_file) {
-      return fail(ErrorKind::usage, "cannot write the results file " + m_part.string(),
+    auto file = AtomicFile::create(m_path, {.buffer_bytes = k_file_buffer});
+    if (!file) {
+      return fail(ErrorKind::usage, "cannot write the results file: " + file.error().message,
                   "check that its directory exists and is writable");
     }
-    m_out = &m_file;
+    m_file = std::move(*file);
+    m_out = &m_file->stream();
   }
   if (m_csv) {
     std::string header = "line,ref,outcome,http_status,code,message,errors";
@@ -113,23 +110,16 @@ void ResultsSink::write(const json::object& r, const std::string* text) {
 
 Expected<void> ResultsSink::commit() {
   m_out->flush();
-  if (m_path.empty()) return {};
-  m_file.close();
-  std::error_code ec;
-  fs::rename(m_part, m_path, ec);
-  if (ec)
-    return fail(ErrorKind::internal, "cannot rename " + m_part.string() + ": " + ec.message());
-  return {};
+  if (!m_file) return {};
+  return m_file->commit();
 }
 
 void ResultsSink::abandon() {
-  if (m_path.empty()) {
+  if (!m_file) {
     m_out->flush();
     return;
   }
-  m_file.close();
-  std::error_code ec;
-  fs::remove(m_part, ec);
+  m_file->abandon();
 }
 
 }  // namespace portal::batch::detail

@@ -12,12 +12,13 @@
 #include <boost/json/serializer.hpp>
 
 #include "portal/batch/runner.hpp"
+#include "portal/util/atomic_file.hpp"
 #include "portal/util/error.hpp"
 
 namespace portal::batch::detail {
 
-// Results: one line per row, in input order, to a file written aside and renamed at the end
-// (so the next system never reads half a file) or to stdout.
+// Results: one line per row, in input order, to a file written aside (FILE.part), fsync-ed and
+// renamed at the end (so the next system never reads half a file), or to stdout.
 class ResultsSink {
  public:
   ResultsSink(const Operation& op, const RunOptions& options, std::ostream& fallback);
@@ -40,10 +41,8 @@ class ResultsSink {
  private:
   std::vector<std::string> m_columns;
   std::filesystem::path m_path;
-  std::filesystem::path m_part;
-  static constexpr std::size_t k_file_buffer = 256 * 1024;
-  std::unique_ptr<char[]> m_file_buffer{new char[k_file_buffer]};
-  std::ofstream m_file;
+  static constexpr std::size_t k_file_buffer = 256 * 1024;  // fewer, larger writes
+  std::unique_ptr<AtomicFile> m_file;
   std::ostream* m_out;
   boost::json::serializer m_serializer;
   char m_text[4096];

@@ -223,9 +223,14 @@ Expected<Summary> Run::execute(RecordReader& reader, std::ostream& results_out) 
       if (head.result.outcome.empty()) {
         // Not finished (the run is stopping): it and every later row stay unwritten.
         m_summary.stopped_early = true;
+      } else if (m_options.on_result) {
+        finish(head);
+        // Out of the row's arena, which the next row reuses.
+        RowResult r = head.result;
+        r.answer = json::object(head.result.answer, json::storage_ptr());
+        m_options.on_result(head.index, std::move(r));
       } else {
         finish(head);
-        std::string text;
         if (!head.result_json.empty()) {
           json::error_code ec;
           auto v = json::parse(head.result_json, ec);
@@ -303,10 +308,12 @@ Expected<Summary> Run::execute(RecordReader& reader, std::ostream& results_out) 
       slot.done = true;
       continue;
     }
-    coerce_to_schema(m_op.schema, slot.record);
-    if (m_op.prepare) m_op.prepare(slot.record);
-    slot.result.errors = records::validate_record(m_op.schema, slot.record);
-    if (slot.result.errors.empty() && m_op.check) slot.result.errors = m_op.check(slot.record);
+    if (!m_options.prevalidated) {
+      coerce_to_schema(m_op.schema, slot.record);
+      if (m_op.prepare) m_op.prepare(slot.record);
+      slot.result.errors = records::validate_record(m_op.schema, slot.record);
+      if (slot.result.errors.empty() && m_op.check) slot.result.errors = m_op.check(slot.record);
+    }
     if (!slot.result.errors.empty()) {
       slot.result.outcome = "invalid";
       slot.result.message = "the row does not meet the " + m_op.schema + " schema";

@@ -86,6 +86,12 @@ struct RunOptions {
   http::Observer* observer = nullptr;
   api::OutageWait* outage = nullptr;
   std::function<void(const std::string&)> say;
+  // Records of a single command (from flags): each row's result is handed to `on_result` with the
+  // row's index instead of becoming a results line. Optional.
+  std::function<void(std::size_t index, RowResult result)> on_result;
+  // The records were coerced, prepared and checked before the run (a single command refuses them
+  // all before sending any): the runner does not do it again.
+  bool prevalidated = false;
 };
 
 // Where the runner sends requests: a fresh client for each connection, and the session token.

@@ -1,6 +1,7 @@
 #include "portal/http/client.hpp"
 
 #include "portal/http/tls_stream.hpp"
+#include "portal/util/strings.hpp"
 
 #include <fcntl.h>
 #include <openssl/err.h>
@@ -59,35 +60,6 @@ constexpr std::size_t k_read_bytes = 16 * 1024;
 // How long to wait for `100 Continue` before sending the body anyway (a server may ignore it).
 constexpr std::chrono::milliseconds k_continue_wait{1500};
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
-// RFC 9110 token characters, for method and header names.
-bool is_token(std::string_view s) {
-  if (s.empty()) return false;
-  for (unsigned char c : s) {
-    if (std::isalnum(c)) continue;
-    if (std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) == std::string_view::npos) {
-      return false;
-    }
-  }
-  return true;
-}
-
 // Letters, digits, '-', '_' and '.': what a DNS name (as a URL names it) is made of.
 bool is_dns_name(std::string_view s) {
   if (s.empty() || s.size() > 253) return false;
@@ -95,10 +67,6 @@ bool is_dns_name(std::string_view s) {
     if (!std::isalnum(c) && c != '-' && c != '_' && c != '.') return false;
   }
   return true;
-}
-
-bool has_line_break_or_nul(std::string_view s) {
-  return s.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
 }
 
 // The one Client implementation: blocking TLS on one keep-alive connection.
@@ -264,7 +232,7 @@ class TlsClient final : public Client {
 
   Expected<Response> send_file(const Request& request, const std::filesystem::path& file,
                                std::string_view content_type) override {
-    if (content_type.empty() || has_line_break_or_nul(content_type)) {
+    if (content_type.empty() || util::has_line_break_or_nul(content_type)) {
       return fail(ErrorKind::usage,
                   "invalid content type for " + file.string() + "; nothing was sent");
     }
@@ -394,14 +362,14 @@ class TlsClient final : public Client {
     Response response;
     response.status = static_cast<int>(msg.result_int());
     for (const auto& field : msg) {
-      response.headers.emplace_back(lower(field.name_string()), std::string(field.value()));
+      response.headers.emplace_back(util::lower(field.name_string()), std::string(field.value()));
     }
     response.body = std::move(msg.body());
     return response;
   }
 
   Expected<BeastRequest> build_request(const Request& request) const {
-    if (!is_token(request.method)) {
+    if (!util::is_http_token(request.method)) {
       return fail(ErrorKind::usage, "invalid HTTP method '" + request.method + "'");
     }
     for (unsigned char c : request.target) {
@@ -415,7 +383,8 @@ class TlsClient final : public Client {
 
     BeastRequest req{bhttp::string_to_verb(request.method), target, 11};
     if (req.method() == bhttp::verb::unknown) req.method_string(request.method);
-    if (has_line_break_or_nul(m_host_header) || has_line_break_or_nul(m_options.user_agent)) {
+    if (util::has_line_break_or_nul(m_host_header) ||
+        util::has_line_break_or_nul(m_options.user_agent)) {
       return fail(ErrorKind::usage,
                   "the Host or User-Agent header would hold a line break or NUL; "
                   "nothing was sent");
@@ -428,14 +397,14 @@ class TlsClient final : public Client {
 
     std::vector<std::string> seen;
     for (const auto& [name, value] : request.headers) {
-      if (!is_token(name) || has_line_break_or_nul(name)) {
+      if (!util::is_http_token(name) || util::has_line_break_or_nul(name)) {
         return fail(ErrorKind::usage, "invalid header name; nothing was sent");
       }
-      if (has_line_break_or_nul(value)) {
+      if (util::has_line_break_or_nul(value)) {
         return fail(ErrorKind::usage,
                     "header " + name + " contains a line break or NUL; nothing was sent");
       }
-      std::string key = lower(name);
+      std::string key = util::lower(name);
       // The first occurrence replaces a default header; later ones add values.
       if (std::find(seen.begin(), seen.end(), key) == seen.end()) {
         req.set(name, value);
@@ -651,7 +620,7 @@ class TlsClient final : public Client {
 
 std::string Response::header(std::string_view name) const {
   for (const auto& [key, value] : headers) {
-    if (iequals(key, name)) return value;
+    if (util::iequals(key, name)) return value;
   }
   return {};
 }
@@ -708,7 +677,7 @@ Expected<std::unique_ptr<Client>> Client::create(ClientOptions options) {
       host_header = "[" + host + "]";
       break;
     case boost::urls::host_type::name:
-      host = lower(url.host_name());
+      host = util::lower(url.host_name());
       // The name is percent-decoded: "%00%0d%0a" would end the Host header and start another
       // (and a NUL would cut the name the resolver and the certificate check see).
       if (!is_dns_name(host)) {

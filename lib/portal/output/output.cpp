@@ -6,6 +6,8 @@
 
 #include <boost/json.hpp>
 
+#include "portal/util/strings.hpp"
+
 namespace portal::output {
 
 namespace json = boost::json;
@@ -214,8 +216,7 @@ bool yaml_plain_ok(std::string_view s) {
   if (s.empty()) return false;
   static const char* k_reserved[] = {"true", "false", "yes", "no", "on",
                                      "off",  "null",  "y",   "n",  "~"};
-  std::string lower(s);
-  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string lower = util::lower(s);
   for (const char* r : k_reserved) {
     if (lower == r) return false;
   }

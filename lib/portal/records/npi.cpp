@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "portal/util/strings.hpp"
+
 namespace portal::records {
 
 namespace {
@@ -67,10 +69,7 @@ std::string normalize_email(std::string_view text) {
   auto begin = text.find_first_not_of(" \t\r\n");
   if (begin == std::string_view::npos) return {};
   auto end = text.find_last_not_of(" \t\r\n");
-  std::string out(text.substr(begin, end - begin + 1));
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
+  return util::lower(text.substr(begin, end - begin + 1));
 }
 
 }  // namespace portal::records

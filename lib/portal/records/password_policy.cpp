@@ -5,6 +5,8 @@
 #include <cctype>
 #include <string>
 
+#include "portal/util/strings.hpp"
+
 namespace portal::records {
 
 namespace {
@@ -12,13 +14,6 @@ namespace {
 constexpr std::array k_common_passwords = {
 #include "portal/records/common_passwords.inc"
 };
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 // Counts code points; returns -1 on invalid UTF-8 (overlong, surrogates, truncated).
 long utf8_length(std::string_view s) {
@@ -89,7 +84,7 @@ std::optional<std::string> password_problem(std::string_view password, std::stri
                   [](unsigned char c) { return c < 0x20 || c == 0x7f; })) {
     return "the password contains a control character (such as a newline or tab)";
   }
-  std::string low = lower(password);
+  std::string low = util::lower(password);
   for (std::string_view common : k_common_passwords) {
     if (low == common)
       return "the password is one of the most commonly used passwords; choose another";
@@ -98,7 +93,7 @@ std::optional<std::string> password_problem(std::string_view password, std::stri
     return "the password is a repeated or sequential string of characters; choose another";
   }
   auto contains_word = [&](std::string_view word) {
-    std::string w = lower(word);
+    std::string w = util::lower(word);
     return w.size() >= 4 && low.find(w) != std::string::npos;
   };
   auto at = email.find('@');

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cerrno>
@@ -53,7 +54,7 @@ std::string errno_text() { return std::strerror(errno); }
 // An ostream buffer over the file descriptor that remembers the first write error.
 class AtomicFile::Buffer : public std::streambuf {
  public:
-  explicit Buffer(int fd) : m_fd(fd), m_data(1 << 16) {
+  Buffer(int fd, std::size_t bytes) : m_fd(fd), m_data(std::max<std::size_t>(bytes, 4096)) {
     setp(m_data.data(), m_data.data() + m_data.size());
   }
   bool failed() const { return m_error != 0; }
@@ -92,11 +93,11 @@ class AtomicFile::Buffer : public std::streambuf {
   int m_error = 0;
 };
 
-AtomicFile::AtomicFile(fs::path path, fs::path part, int fd)
+AtomicFile::AtomicFile(fs::path path, fs::path part, int fd, std::size_t buffer_bytes)
     : m_path(std::move(path)),
       m_part(std::move(part)),
       m_fd(fd),
-      m_buffer(std::make_unique<Buffer>(fd)),
+      m_buffer(std::make_unique<Buffer>(fd, buffer_bytes)),
       m_stream(std::make_unique<std::ostream>(m_buffer.get())),
       m_slot(claim_slot(m_part)) {}
 
@@ -134,7 +135,8 @@ Expected<std::unique_ptr<AtomicFile>> AtomicFile::create(const fs::path& path,
   } else if (options.exact_mode) {
     (void)::fchmod(fd, options.mode);  // whatever the umask says
   }
-  return std::unique_ptr<AtomicFile>(new AtomicFile(path, std::move(part), fd));
+  return std::unique_ptr<AtomicFile>(
+      new AtomicFile(path, std::move(part), fd, options.buffer_bytes));
 }
 
 std::ostream& AtomicFile::stream() { return *m_stream; }

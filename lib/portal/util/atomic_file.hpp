@@ -26,6 +26,8 @@ struct WriteOptions {
   // Write aside as FILE.tmp.PID.N (created exclusively) instead of FILE.part: for files that
   // several processes may write at the same time (the session cache, the config file).
   bool unique_temp = false;
+  // The stream's buffer: larger for files written line by line in bulk (a batch's results).
+  std::size_t buffer_bytes = 1 << 16;
 };
 
 class AtomicFile {
@@ -50,7 +52,8 @@ class AtomicFile {
 
  private:
   class Buffer;
-  AtomicFile(std::filesystem::path path, std::filesystem::path part, int fd);
+  AtomicFile(std::filesystem::path path, std::filesystem::path part, int fd,
+             std::size_t buffer_bytes);
   std::filesystem::path m_path, m_part;
   int m_fd = -1;
   std::unique_ptr<Buffer> m_buffer;

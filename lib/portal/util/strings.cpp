@@ -33,4 +33,19 @@ bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
+bool is_http_token(std::string_view s) {
+  if (s.empty()) return false;
+  for (unsigned char c : s) {
+    if ((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')) continue;
+    if (std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) == std::string_view::npos) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool has_line_break_or_nul(std::string_view s) {
+  return s.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
+}
+
 }  // namespace portal::util

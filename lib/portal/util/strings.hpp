@@ -19,4 +19,10 @@ std::string_view trim(std::string_view s);
 // Whether `a` and `b` are equal ignoring the case of A-Z.
 bool iequals(std::string_view a, std::string_view b);
 
+// Whether `s` is an RFC 9110 token: what an HTTP method or header field name may be.
+bool is_http_token(std::string_view s);
+
+// Whether `s` holds a CR, an LF or a NUL byte: what an HTTP header value may never hold.
+bool has_line_break_or_nul(std::string_view s);
+
 }  // namespace portal::util
