@@ -17,8 +17,12 @@ struct OptionInfo {
   std::string description;
   bool takes_value = false;
   bool file = false;
+  bool profile = false;  // its values are the configuration's profile names, read when completing
   std::vector<std::string> choices;
 };
+
+// The command a completion script runs for the profile names (they change after it is made).
+constexpr const char* k_profiles_command = "provportal config profiles 2>/dev/null";
 
 struct CommandNode {
   std::string path;  // "" for the top, "config set" for nested ones
@@ -26,6 +30,7 @@ struct CommandNode {
   std::vector<std::pair<std::string, std::string>> subcommands;  // name, description
   std::vector<OptionInfo> options;
   std::vector<std::string> positional_words;  // values a positional argument accepts
+  bool positional_profile = false;            // a positional argument names a profile
 };
 
 std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
@@ -41,6 +46,7 @@ std::vector<OptionInfo> options_of(const CLI::App& app) {
       info.description = first_line(o->get_description());
       info.takes_value = o->get_expected_max() > 0;
       info.file = o->get_type_name() == "FILE";
+      info.profile = info.name == "--profile";
       info.choices = choices_of(o);
       out.push_back(std::move(info));
     }
@@ -62,6 +68,7 @@ void collect(const CLI::App& app, const std::string& path, const std::vector<Opt
   for (const CLI::Option* o : app.get_options()) {
     if (o->nonpositional()) continue;
     for (const auto& c : choices_of(o)) node.positional_words.push_back(c);
+    node.positional_profile = node.positional_profile || o->get_type_name() == "PROFILE";
   }
   std::vector<const CLI::App*> subs = app.get_subcommands([](const CLI::App*) { return true; });
   for (const CLI::App* s : subs)
@@ -140,7 +147,10 @@ std::string bash_script(const std::vector<CommandNode>& nodes) {
       if (!o.takes_value || std::find(done.begin(), done.end(), o.name) != done.end()) continue;
       done.push_back(o.name);
       std::string pat = o.name + (o.short_name.empty() ? "" : "|" + o.short_name);
-      if (!o.choices.empty()) {
+      if (o.profile) {
+        s << "    " << pat << ") COMPREPLY=($(compgen -W \"$(" << k_profiles_command
+          << ")\" -- \"$cur\")); return ;;\n";
+      } else if (!o.choices.empty()) {
         s << "    " << pat << ") COMPREPLY=($(compgen -W " << single_quoted(join(o.choices))
           << " -- \"$cur\")); return ;;\n";
       } else if (o.file) {
@@ -157,8 +167,9 @@ std::string bash_script(const std::vector<CommandNode>& nodes) {
     for (const auto& [name, _] : n.subcommands) sub_words.push_back(name);
     for (const auto& w : n.positional_words) sub_words.push_back(w);
     for (const auto& o : n.options) opt_words.push_back(o.name);
-    s << "    " << single_quoted(n.path) << ") subs=" << single_quoted(join(sub_words))
-      << "; opts=" << single_quoted(join(opt_words)) << " ;;\n";
+    s << "    " << single_quoted(n.path) << ") subs=" << single_quoted(join(sub_words));
+    if (n.positional_profile) s << "\" $(" << k_profiles_command << ")\"";
+    s << "; opts=" << single_quoted(join(opt_words)) << " ;;\n";
   }
   s << "  esac\n"
        "  if [[ \"$cur\" == -* ]]; then\n"
@@ -219,7 +230,9 @@ std::string zsh_script(const std::vector<CommandNode>& nodes) {
       if (!o.takes_value || std::find(done.begin(), done.end(), o.name) != done.end()) continue;
       done.push_back(o.name);
       std::string pat = o.name + (o.short_name.empty() ? "" : "|" + o.short_name);
-      if (!o.choices.empty()) {
+      if (o.profile) {
+        s << "    " << pat << ") compadd -- ${(f)\"$(" << k_profiles_command << ")\"}; return ;;\n";
+      } else if (!o.choices.empty()) {
         s << "    " << pat << ") compadd -- " << join(o.choices) << "; return ;;\n";
       } else if (o.file) {
         s << "    " << pat << ") _files; return ;;\n";
@@ -236,6 +249,7 @@ std::string zsh_script(const std::vector<CommandNode>& nodes) {
     for (const auto& [name, desc] : n.subcommands)
       s << ' ' << single_quoted(zsh_escape(name) + ":" + desc);
     for (const auto& w : n.positional_words) s << ' ' << single_quoted(zsh_escape(w));
+    if (n.positional_profile) s << " ${(f)\"$(" << k_profiles_command << ")\"}";
     s << " )\n      opts=(";
     for (const auto& o : n.options)
       s << ' ' << single_quoted(zsh_escape(o.name) + ":" + o.description);
@@ -282,12 +296,17 @@ std::string fish_script(const std::vector<CommandNode>& nodes) {
       s << "complete -c provportal -n " << single_quoted(cond) << " -a " << single_quoted(w)
         << "\n";
     }
+    if (n.positional_profile) {
+      s << "complete -c provportal -n " << single_quoted(cond) << " -a "
+        << single_quoted(std::string("(") + k_profiles_command + ")") << "\n";
+    }
     if (n.path.empty()) {
       for (const auto& o : n.options) {
         s << "complete -c provportal -l " << o.name.substr(2);
         if (!o.short_name.empty()) s << " -s " << o.short_name.substr(1);
         if (o.takes_value) s << (o.file ? " -r -F" : " -r");
         if (!o.choices.empty()) s << " -a " << single_quoted(join(o.choices));
+        if (o.profile) s << " -a " << single_quoted(std::string("(") + k_profiles_command + ")");
         s << " -d " << single_quoted(o.description) << "\n";
       }
       continue;

@@ -216,3 +216,30 @@ def test_a_killed_or_interrupted_batch_resumes_with_nothing_lost(office, tmp_pat
     rows = read_results(out)
     assert [row["line"] for row in rows] == [str(n) for n in range(2, 2002)]
     assert all(row["outcome"] == "ok" for row in rows)
+
+
+def test_a_row_with_invalid_utf8_keeps_its_ref(cli, sandbox, tmp_path):
+    """A row refused for one unreadable cell still carries its ref (and only the readable cells)
+    into the results, so a script matching results to its input by ref finds every row
+    (issue #13, item 18). A row cut short by a quote never closed does not."""
+    batch = tmp_path / "mixed.csv"
+    batch.write_bytes(
+        b"ref,member_id,first_name,last_name,date_of_birth,health_plan,provider_npi,service_date\n"
+        b"ok-1,ACM100234,James,Whitaker,1958-03-14,acme-commercial,1234567893,2026-11-16\n"
+        b"latin1-2,ACM100418,Mar\xeda,Gonz\xe1lez,1984-07-22,acme-commercial,1234567893,2026-11-16\n"
+        b"nul-3,ACM100418,Maria,Go\x00nzalez,1984-07-22,acme-commercial,1234567893,2026-11-16\n"
+        b"extra-4,ACM100234,James,Whitaker,1958-03-14,acme-commercial,1234567893,2026-11-16,x\n"
+        b"\xff\xfe-5,ACM100234,James,Whitaker,1958-03-14,acme-commercial,1234567893,2026-11-16\n")
+    results = tmp_path / "results.jsonl"
+    r = cli.run("check-eligibility", "--batch", str(batch), "--dry-run", "--results", str(results))
+    assert r.rc == 1, r.describe()
+    rows = {row["line"]: row for row in map(json.loads, results.read_text().splitlines())}
+    assert rows[2]["outcome"] == "ok" and rows[2]["ref"] == "ok-1", rows[2]
+    assert rows[3]["outcome"] == "invalid" and rows[3]["ref"] == "latin1-2", rows[3]
+    assert "not valid UTF-8" in rows[3]["message"] and "first_name" in rows[3]["message"], rows[3]
+    assert rows[4]["outcome"] == "invalid" and rows[4]["ref"] == "nul-3", rows[4]
+    assert rows[5]["outcome"] == "invalid" and rows[5]["ref"] == "extra-4", rows[5]
+    # The ref itself is what cannot be read: there is none to give.
+    assert rows[6]["outcome"] == "invalid" and rows[6]["ref"] is None, rows[6]
+    # No cell's text reaches a message (PHI), readable or not.
+    assert "Gonz" not in results.read_text() and "Whitaker" not in results.read_text()

@@ -53,8 +53,7 @@ void expect_usage_naming_the_wire(const Error& e, std::string_view what) {
 
 TEST(OpsOverAWire, AFeedTheWireDoesNotCarryIsAUsageError) {
   auto api = unconnected();
-  auto reader =
-      ops::PageReader::open(api, std::make_shared<Nothing>(), wire::Feed::claims, {});
+  auto reader = ops::PageReader::open(api, std::make_shared<Nothing>(), wire::Feed::claims, {});
   ASSERT_FALSE(reader);
   expect_usage_naming_the_wire(reader.error(), "claims feed");
 }

@@ -8,9 +8,8 @@ namespace json = boost::json;
 
 wire::PageQuery page_query(const ClaimFeedQuery& q) {
   wire::PageQuery out;
-  out.filters = {{"changed_since", q.changed_since},
-                 {"provider_npi", q.provider_npi},
-                 {"status", q.status}};
+  out.filters = {
+      {"changed_since", q.changed_since}, {"provider_npi", q.provider_npi}, {"status", q.status}};
   out.page_size = q.page_size;
   return out;
 }

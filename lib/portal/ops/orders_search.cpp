@@ -19,11 +19,11 @@ Expected<void> check_order_query(const OrderQuery& q) {
 
 wire::PageQuery page_query(const OrderQuery& q) {
   wire::PageQuery out;
-  out.filters = {{"order_id", q.order_id},       {"acmp_number", q.acmp_number},
-                 {"member_id", q.member_id},     {"date_of_birth", q.date_of_birth},
-                 {"from", q.from},               {"to", q.to},
-                 {"status", q.status},           {"health_plan", q.health_plan},
-                 {"solution", q.solution},       {"updated_since", q.updated_since}};
+  out.filters = {{"order_id", q.order_id},   {"acmp_number", q.acmp_number},
+                 {"member_id", q.member_id}, {"date_of_birth", q.date_of_birth},
+                 {"from", q.from},           {"to", q.to},
+                 {"status", q.status},       {"health_plan", q.health_plan},
+                 {"solution", q.solution},   {"updated_since", q.updated_since}};
   out.page_size = q.page_size;
   return out;
 }

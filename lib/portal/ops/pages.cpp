@@ -13,8 +13,8 @@ Expected<PageReader> PageReader::open(api::PortalApi& api, std::shared_ptr<const
   return PageReader(api, std::move(wire), feed, std::move(query));
 }
 
-PageReader::PageReader(api::PortalApi& api, std::shared_ptr<const wire::Wire> wire,
-                       wire::Feed feed, wire::PageQuery query)
+PageReader::PageReader(api::PortalApi& api, std::shared_ptr<const wire::Wire> wire, wire::Feed feed,
+                       wire::PageQuery query)
     : m_api(&api), m_wire(std::move(wire)), m_feed(feed), m_query(std::move(query)) {}
 
 Expected<std::optional<wire::Page>> PageReader::next(std::size_t page_size) {
