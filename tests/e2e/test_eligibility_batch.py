@@ -12,26 +12,15 @@ import time
 from pathlib import Path
 
 import pytest
-import yaml
 
-from conftest import REPO, expect, make_active_user
+from conftest import ELIGIBILITY_FIELDS, REPO, ROSTER, expect, make_active_user, write_eligibility_rows
 
 EXAMPLES = REPO / "examples"
-ROSTER = yaml.safe_load((EXAMPLES / "sandbox" / "members.yaml").read_text())["members"]
-FIELDS = ["ref", "member_id", "first_name", "last_name", "date_of_birth", "health_plan",
-          "provider_npi", "service_date"]
+FIELDS = ELIGIBILITY_FIELDS
 
 
 def write_rows(path: Path, n: int, service_date: str = "2026-11-16") -> Path:
-    """n rows cycling through the roster (all well-formed, found and named right)."""
-    with path.open("w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(FIELDS)
-        for i in range(n):
-            m = ROSTER[i % len(ROSTER)]
-            w.writerow([f"r{i:07d}", m["member_id"], m["first_name"], m["last_name"],
-                        m["date_of_birth"], m["plan"], "1234567893", service_date])
-    return path
+    return write_eligibility_rows(path, n, service_date=service_date)
 
 
 def read_results(path: Path) -> list[dict]:
