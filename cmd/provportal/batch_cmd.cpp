@@ -34,19 +34,24 @@ void add_batch_flags(CLI::App& cmd, BatchFlags& f) {
                    ->type_name("FORMAT")
                    ->group(g),
                {"csv", "yaml", "jsonl"});
-  cmd.add_option("--concurrency", f.concurrency, "Requests in flight at once (default 8)")
-      ->type_name("N")
-      ->check(CLI::Range(1, 256))
-      ->group(g);
-  cmd.add_option("--rate", f.rate, "At most N requests per second (default: no limit)")
-      ->type_name("N")
-      ->check(CLI::Range(0.0, 1e6))
-      ->group(g);
-  cmd.add_option("--max-attempts", f.max_attempts,
-                 "Attempts per row on 429, 5xx and connection faults (default 5)")
-      ->type_name("N")
-      ->check(CLI::Range(1, 20))
-      ->group(g);
+  f.concurrency_flag =
+      cmd.add_option("--concurrency", f.concurrency,
+                     "Requests in flight at once (default 8; also the profile's concurrency)")
+          ->type_name("N")
+          ->check(CLI::Range(1, 256))
+          ->group(g);
+  f.rate_flag = cmd.add_option("--rate", f.rate,
+                               "At most N requests per second (default: no limit; also the "
+                               "profile's rate)")
+                    ->type_name("N")
+                    ->check(CLI::Range(0.0, 1e6))
+                    ->group(g);
+  f.max_attempts_flag = cmd.add_option("--max-attempts", f.max_attempts,
+                                       "Attempts per row on 429, 5xx and connection faults "
+                                       "(default 5; also the profile's max_attempts)")
+                            ->type_name("N")
+                            ->check(CLI::Range(1, 20))
+                            ->group(g);
   cmd.add_flag("--dry-run", f.dry_run, "Validate every row and send nothing")->group(g);
   cmd.add_flag("--fail-fast", f.fail_fast, "Stop at the first row that is not ok")->group(g);
   cmd.add_option("--shard", f.shard,
@@ -132,6 +137,26 @@ json::object summary_json(const batch::Summary& s) {
 
 }  // namespace
 
+namespace {
+
+// The profile's (or PROVPORTAL_*'s) concurrency, rate and max_attempts for the flags `f` did not
+// give (null: a single record, no flags): a payer's rate limit belongs in its profile. The
+// values were checked when the settings were resolved.
+Expected<void> apply_profile_defaults(Context& ctx, const BatchFlags* f, batch::RunOptions& o) {
+  auto s = ctx.settings();
+  if (!s) return fail(s.error());
+  const auto& p = (*s)->profile;
+  auto given = [](const CLI::Option* flag) { return flag && flag->count() > 0; };
+  if (!given(f ? f->concurrency_flag : nullptr) && !p.concurrency.empty())
+    o.concurrency = std::stoul(p.concurrency);
+  if (!given(f ? f->rate_flag : nullptr) && !p.rate.empty()) o.rate = std::stod(p.rate);
+  if (!given(f ? f->max_attempts_flag : nullptr) && !p.max_attempts.empty())
+    o.max_attempts = std::stoi(p.max_attempts);
+  return {};
+}
+
+}  // namespace
+
 Expected<void> run_batch_command(Context& ctx, const batch::Operation& op, const BatchFlags& f) {
   batch::Format format;
   if (!f.format.empty()) {
@@ -148,6 +173,8 @@ Expected<void> run_batch_command(Context& ctx, const batch::Operation& op, const
   o.concurrency = f.concurrency;
   o.rate = f.rate;
   o.max_attempts = f.max_attempts;
+  if (auto applied = apply_profile_defaults(ctx, &f, o); !applied && !f.dry_run)
+    return fail(applied.error());
   o.dry_run = f.dry_run;
   o.fail_fast = f.fail_fast;
   o.resume = f.resume;
@@ -254,7 +281,8 @@ class InMemoryRecords : public batch::RecordReader {
 
 Expected<std::vector<batch::RowResult>> run_records(Context& ctx, const batch::Operation& op,
                                                     std::vector<json::object> records,
-                                                    const std::vector<std::string>& labels) {
+                                                    const std::vector<std::string>& labels,
+                                                    const BatchFlags* flags) {
   std::vector<FieldError> problems;
   for (std::size_t i = 0; i < records.size(); ++i) {
     batch::coerce_to_schema(op.schema, records[i]);
@@ -278,6 +306,11 @@ Expected<std::vector<batch::RowResult>> run_records(Context& ctx, const batch::O
   auto transport = make_transport(ctx);
   if (!transport) return fail(transport.error());
   batch::RunOptions o;
+  if (flags) {
+    o.rate = flags->rate;
+    o.max_attempts = flags->max_attempts;
+  }
+  if (auto applied = apply_profile_defaults(ctx, flags, o); !applied) return fail(applied.error());
   o.concurrency = 1;
   o.dry_run = false;
   o.input_name = "";  // not a file: the audit log names no input
@@ -323,11 +356,11 @@ std::filesystem::path batch_base_dir(const std::string& batch_file) {
   return std::filesystem::path(batch_file).parent_path();
 }
 
-Expected<batch::RowResult> run_single(Context& ctx, const batch::Operation& op,
-                                      json::object record) {
+Expected<batch::RowResult> run_single(Context& ctx, const batch::Operation& op, json::object record,
+                                      const BatchFlags* flags) {
   std::vector<json::object> one;
   one.push_back(std::move(record));
-  auto results = run_records(ctx, op, std::move(one), {});
+  auto results = run_records(ctx, op, std::move(one), {}, flags);
   if (!results) return fail(results.error());
   if (results->size() != 1) return fail(ErrorKind::internal, "the result of the request was lost");
   return std::move(results->front());

@@ -16,9 +16,13 @@ namespace portal::cli {
 struct BatchFlags {
   std::string file;    // --batch FILE ("-" for stdin)
   std::string format;  // --batch-format csv|yaml|jsonl (default: by extension)
+  // Given as flags, or else the profile's (or PROVPORTAL_*'s), or else these defaults.
   std::size_t concurrency = 8;
   double rate = 0;
   int max_attempts = 5;
+  const CLI::Option* concurrency_flag = nullptr;
+  const CLI::Option* rate_flag = nullptr;
+  const CLI::Option* max_attempts_flag = nullptr;
   bool dry_run = false;
   bool fail_fast = false;
   std::string shard;
@@ -38,9 +42,11 @@ std::atomic<bool>& batch_running();
 Expected<void> run_batch_command(Context& ctx, const batch::Operation& op, const BatchFlags& flags);
 
 // Sends one record (built from flags or a file) through the same validation, idempotency and
-// retries as a batch row, and returns its result.
+// retries as a batch row, and returns its result. `flags` (null: none) give --max-attempts and
+// --rate, else the profile's.
 Expected<batch::RowResult> run_single(Context& ctx, const batch::Operation& op,
-                                      boost::json::object record);
+                                      boost::json::object record,
+                                      const BatchFlags* flags = nullptr);
 
 // What the portal accepts for documents and free text (GET /v1/limits); the documented
 // defaults for --dry-run or when the portal does not say.
@@ -54,6 +60,7 @@ std::filesystem::path batch_base_dir(const std::string& batch_file);
 // one connection; ErrorKind::input naming each bad record by its label before any is sent.
 Expected<std::vector<batch::RowResult>> run_records(Context& ctx, const batch::Operation& op,
                                                     std::vector<boost::json::object> records,
-                                                    const std::vector<std::string>& labels);
+                                                    const std::vector<std::string>& labels,
+                                                    const BatchFlags* flags = nullptr);
 
 }  // namespace portal::cli

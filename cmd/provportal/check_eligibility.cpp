@@ -35,7 +35,7 @@ Expected<void> run_single_check(const EligibilityOptions& opt, Context& ctx) {
                      {"service_date", opt.service_date}});
   auto op = ctx.over_chosen_wire([&](auto wire) { return ops::eligibility_operation(wire); });
   if (!op) return fail(op.error());
-  auto result = run_single(ctx, *op, std::move(record));
+  auto result = run_single(ctx, *op, std::move(record), &opt.batch);
   if (!result) return fail(result.error());
   if (result->outcome == "ok") {
     ctx.print(result->answer);

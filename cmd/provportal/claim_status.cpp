@@ -66,7 +66,7 @@ Expected<void> run_inquiry(const ClaimStatusOptions& opt, Context& ctx) {
   auto op = ctx.over_chosen_wire(
       [&](auto wire) { return ops::claim_status_operation(wire, (*pull)->changed_since()); });
   if (!op) return fail(op.error());
-  auto result = run_single(ctx, *op, std::move(record));
+  auto result = run_single(ctx, *op, std::move(record), &opt.batch);
   if (!result) return fail(result.error());
   if (result->outcome != "ok") {
     std::string reason = result->code;

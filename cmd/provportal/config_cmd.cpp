@@ -34,19 +34,34 @@ bool is_path_key(std::string_view key) {
          key == "metrics_file" || key == "metrics-file" || key == "audit_log" || key == "audit-log";
 }
 
+// One row per profile and key: its value, and where the value comes from ("flag", "env
+// PROVPORTAL_...", "profile", "default") — for the current profile as this run resolves it, for
+// the others as the file holds them.
 Expected<void> run_list(Context& ctx) {
   auto file = ctx.config_file();
   if (!file) return fail(file.error());
   std::string current = target_profile(ctx, **file);
   auto profiles = (*file)->profiles;
   if (profiles.find(current) == profiles.end()) profiles[current] = {};
+  const config::Resolved* resolved = nullptr;
+  if (auto s = ctx.settings(); s && (*s)->profile_name == current) resolved = *s;
   json::array rows;
   for (const auto& [name, p] : profiles) {
-    json::object row{{"profile", name}, {"current", name == current}};
-    for (const auto& key : config::profile_keys()) row[key] = *config::get_key(p, key);
-    if (p.base_url.empty())
-      row["base_url"] = std::string(config::k_default_base_url) + " (default)";
-    rows.push_back(std::move(row));
+    const bool is_current = name == current;
+    for (const auto& key : config::profile_keys()) {
+      std::string value = *config::get_key(p, key), source = value.empty() ? "default" : "profile";
+      if (is_current && resolved) {
+        value = *config::get_key(resolved->profile, key);
+        source = resolved->sources.at(key);
+      } else if (key == "base_url" && value.empty()) {
+        value = config::k_default_base_url;
+      }
+      rows.push_back(json::object{{"profile", name},
+                                  {"current", is_current},
+                                  {"key", key},
+                                  {"value", value},
+                                  {"source", source}});
+    }
   }
   ctx.print(rows);
   return {};
@@ -125,7 +140,8 @@ void setup_config(CLI::App& app, Context& ctx) {
   cmd->footer(
       "The file is $XDG_CONFIG_HOME/provportal/config.yaml (~/.config by default). Keys: "
       "base_url, ca_file, client_cert, client_key, email, totp_secret_file, password_file,\n"
-      "wait (true|false), max_wait (e.g. 6h), metrics_file, audit_log.\n"
+      "wait (true|false), max_wait (e.g. 6h), metrics_file, audit_log, wire, and the defaults of\n"
+      "flags: output, log_format, concurrency, rate, max_attempts, timeout.\n"
       "Precedence: flags > PROVPORTAL_* environment > profile > defaults (the local sandbox).\n\n"
       "Examples:\n"
       "  provportal config list\n"
@@ -135,10 +151,14 @@ void setup_config(CLI::App& app, Context& ctx) {
       "  provportal config unset max_wait\n"
       "  provportal config set wait true --profile nightly       # wait out maintenance windows\n"
       "  provportal config set metrics_file /var/lib/prometheus/node-exporter/provportal.prom\n"
+      "  provportal --profile payer-x config set rate 5          # the payer's rate limit\n"
       "  provportal config path");
 
   auto* list = cmd->add_subcommand("list", "List the profiles and their settings");
-  list->footer("Examples:\n  provportal config list\n  provportal config list -o yaml");
+  list->footer(
+      "One row per profile and key, with where the value comes from: flag, env PROVPORTAL_..., "
+      "profile or default.\n\nExamples:\n  provportal config list\n  provportal config list -o "
+      "json | jq '.[] | select(.current and .source != \"default\")'");
   list->callback([&ctx] { ctx.action = [&ctx] { return run_list(ctx); }; });
 
   auto* get = cmd->add_subcommand("get", "Print one setting of the current (or --profile) profile");

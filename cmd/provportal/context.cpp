@@ -50,10 +50,16 @@ Context::Context(Streams streams, config::EnvLookup env)
     : m_streams(streams), m_env(std::move(env)) {}
 
 Expected<void> Context::init() {
+  // The profile's (or PROVPORTAL_*'s) defaults for -o and --log-format. A configuration that
+  // cannot be resolved is said by the command that needs it, not here.
+  auto resolved = settings();
+  const config::Profile* defaults = resolved ? &(*resolved)->profile : nullptr;
   log::Options lo;
   lo.verbosity = global.verbosity;
   lo.quiet = global.quiet;
-  lo.format = global.log_format == "json" ? log::Format::json : log::Format::text;
+  const std::string& log_format =
+      global.log_format.empty() && defaults ? defaults->log_format : global.log_format;
+  lo.format = log_format == "json" ? log::Format::json : log::Format::text;
   log::setup(lo);
   spdlog::info("run {} of provportal {}", log::run_id(), PORTAL_VERSION);
   // A --metrics file that cannot be written is better said before the work than after it.
@@ -83,11 +89,12 @@ Expected<void> Context::init() {
                : ext == ".jsonl" || ext == ".ndjson" ? output::Format::jsonl
                : ext == ".yaml" || ext == ".yml"     ? output::Format::yaml
                                                      : output::Format::json;
-  } else if (global.output.empty()) {
+  } else if (global.output.empty() && (!defaults || defaults->output.empty())) {
     m_format = m_streams.out_tty ? output::Format::table : output::Format::json;
   } else {
-    auto f = output::parse_format(global.output);
-    if (!f) return fail(ErrorKind::usage, "unknown output format " + global.output);
+    const std::string& given = global.output.empty() ? defaults->output : global.output;
+    auto f = output::parse_format(given);
+    if (!f) return fail(ErrorKind::usage, "unknown output format " + given);
     m_format = *f;
   }
   // NO_COLOR (no-color.org), and a terminal that says it is dumb (Emacs shells, some CI logs).
@@ -139,6 +146,13 @@ Expected<const config::Resolved*> Context::settings() {
     if (!file) return fail(file.error());
     auto flags = global.overrides;
     if (global.wait || !flags.max_wait.empty()) flags.wait = "true";
+    flags.output = global.output;
+    flags.log_format = global.log_format;
+    if (global.timeout > 0) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%g", global.timeout);
+      flags.timeout = buf;
+    }
     auto r = config::resolve(**file, flags, m_env);
     if (!r) return fail(r.error());
     m_settings = std::move(*r);
@@ -178,18 +192,8 @@ Expected<http::ClientOptions> Context::client_options() {
   o.user_agent = std::string("provportal/") + PORTAL_VERSION;
   // A portal that answers one byte at a time must not hold a cron job for long: one deadline
   // covers each whole exchange (and each connection), however the bytes trickle in.
-  double seconds = global.timeout;
-  if (seconds <= 0) {
-    if (auto env = m_env("PROVPORTAL_TIMEOUT"); env && !env->empty()) {
-      char* end = nullptr;
-      seconds = std::strtod(env->c_str(), &end);
-      if (end == env->c_str() || *end != '\0' || !(seconds >= 0.1 && seconds <= 86400)) {
-        return fail(ErrorKind::usage,
-                    "PROVPORTAL_TIMEOUT must be a number of seconds from 0.1 to 86400",
-                    "e.g. PROVPORTAL_TIMEOUT=30, or pass --timeout 30");
-      }
-    }
-  }
+  // --timeout, PROVPORTAL_TIMEOUT or the profile's timeout (checked when resolved).
+  double seconds = p.timeout.empty() ? 0 : std::strtod(p.timeout.c_str(), nullptr);
   if (seconds > 0) {
     o.request_timeout = std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
     o.connect_timeout = std::min(o.connect_timeout, o.request_timeout);

@@ -42,7 +42,7 @@ struct GlobalOptions {
   std::string output;  // empty: table on a terminal, json otherwise
   int verbosity = 0;
   bool quiet = false;
-  std::string log_format = "text";
+  std::string log_format;  // --log-format text|json (empty: the profile's, else text)
   bool no_input = false;
   bool no_color = false;
   double timeout = 0;       // --timeout SECONDS (0: PROVPORTAL_TIMEOUT, else the client's defaults)

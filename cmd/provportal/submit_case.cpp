@@ -127,7 +127,7 @@ Expected<void> run_single_case(const CaseOptions& opt, Context& ctx) {
   auto op = ctx.over_chosen_wire(
       [&](auto wire) { return ops::case_operation(wire, base, portal_limits(ctx, false)); });
   if (!op) return fail(op.error());
-  auto result = run_single(ctx, *op, std::move(*record));
+  auto result = run_single(ctx, *op, std::move(*record), &opt.batch);
   if (!result) return fail(result.error());
   if (result->outcome == "ok") {
     if (ctx.format() == output::Format::table || ctx.format() == output::Format::csv) {

@@ -47,7 +47,7 @@ Expected<void> run_single_upload(const UploadOptions& opt, Context& ctx) {
   auto op = ctx.over_chosen_wire(
       [&](auto wire) { return ops::document_operation(wire, {}, portal_limits(ctx, false)); });
   if (!op) return fail(op.error());
-  auto results = run_records(ctx, *op, std::move(records), labels);
+  auto results = run_records(ctx, *op, std::move(records), labels, &opt.batch);
   if (!results) return fail(results.error());
   json::array uploaded;
   std::optional<Error> first_problem;

@@ -275,6 +275,65 @@ def test_a_missing_ca_file_is_a_configuration_error_wherever_it_was_set(offline_
     expect(cli.run(*login, stdin="x\n", remove_env=no_portal), 2, "does not exist")
 
 
+def test_flag_defaults_per_profile_and_environment(sandbox, cli):
+    """output, log_format, concurrency, rate, max_attempts and timeout: flag > environment >
+    profile > default, and `config list` says where each value came from in its own field
+    (issue #13, item 13)."""
+    email = make_active_user(sandbox, cli)
+    expect(cli.login_email(email), 0)
+    expect(cli.run("config", "set", "output", "csv"), 0)
+    r = expect(cli.run("whoami"), 0)
+    assert r.out.startswith("email,") or "," in r.out.splitlines()[0], f"the profile's csv:{r.describe()}"
+    r = expect(cli.run("whoami", env={"PROVPORTAL_OUTPUT": "yaml"}), 0)
+    assert yaml.safe_load(r.out)["email"] == email, f"the environment's yaml:{r.describe()}"
+    r = expect(cli.run("whoami", "-o", "json", env={"PROVPORTAL_OUTPUT": "yaml"}), 0)
+    assert json.loads(r.out)["email"] == email, f"the flag's json:{r.describe()}"
+
+    # log_format: errors become JSON objects on stderr.
+    expect(cli.run("config", "set", "log_format", "json"), 0)
+    r = expect(cli.run("config", "get", "no_such_key"), 2)
+    err = json.loads(r.err.strip().splitlines()[-1])
+    assert err["level"] == "error" or "error" in json.dumps(err), r.describe()
+    expect(cli.run("config", "unset", "log_format"), 0)
+
+    # max_attempts from the profile: a batch whose every eligibility request fails says so.
+    expect(cli.run("config", "set", "max_attempts", "2"), 0)
+    expect(cli.run("config", "set", "concurrency", "3"), 0)
+    expect(cli.run("config", "set", "rate", "50"), 0)
+
+    r = expect(cli.run("config", "list", "-o", "json", env={"PROVPORTAL_CONCURRENCY": "4"}), 0)
+    rows = {row["key"]: row for row in json.loads(r.out) if row["current"]}
+    assert rows["output"]["value"] == "json" and rows["output"]["source"] == "flag", rows["output"]
+    assert rows["concurrency"] == {**rows["concurrency"], "value": "4", "source": "env PROVPORTAL_CONCURRENCY"}
+    assert rows["rate"] == {**rows["rate"], "value": "50", "source": "profile"}
+    assert rows["max_attempts"]["source"] == "profile"
+    assert rows["timeout"] == {**rows["timeout"], "value": "", "source": "default"}
+    # The value is the value: where it came from is a field of its own.
+    assert all("(default)" not in row["value"] for row in rows.values()), rows
+
+    # A wrong value from the environment names the variable; from the file, the key.
+    expect(cli.run("whoami", env={"PROVPORTAL_CONCURRENCY": "lots"}), 2, "PROVPORTAL_CONCURRENCY",
+           "whole number from 1 to 256")
+    config = cli.config_dir / "config.yaml"
+    config.write_text(re.sub(r"rate: .*", "rate: fast", config.read_text()))
+    expect(cli.run("whoami"), 2, "the profile's rate", "config set rate")
+
+
+def test_a_profiles_max_attempts_and_timeout_reach_the_run(sandbox_factory, cli_factory, tmp_path):
+    sandbox = sandbox_factory(extra_args=["--faults", "rate=1,kinds=500,seed=3,paths=/v1/eligibility"])
+    cli = cli_factory(sandbox)
+    expect(cli.login_email(make_active_user(sandbox, cli)), 0)
+    expect(cli.run("config", "set", "max_attempts", "2"), 0)
+    r = expect(cli.run("check-eligibility", "--member-id", "ACM100234", "--first-name", "James",
+                       "--last-name", "Whitaker", "--dob", "1958-03-14", "--health-plan",
+                       "acme-commercial", "--provider-npi", "1234567893"), 5)
+    assert "2 attempts" in r.err, r.describe()
+    r = expect(cli.run("check-eligibility", "--member-id", "ACM100234", "--first-name", "James",
+                       "--last-name", "Whitaker", "--dob", "1958-03-14", "--health-plan",
+                       "acme-commercial", "--provider-npi", "1234567893", "--max-attempts", "3"), 5)
+    assert "3 attempts" in r.err, r.describe()
+
+
 def test_config_use_unknown_profile_is_refused(offline_cli):
     r = offline_cli.run("config", "use", "no-such-profile")
     assert r.rc in (2, 3, 6), f"switching to a profile that does not exist should fail:{r.describe()}"

@@ -5,6 +5,7 @@
 #include "portal/util/strings.hpp"
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -24,6 +25,9 @@ using Member = std::string Profile::*;
 
 // What a key's value must be.
 enum class Kind {
+  choice,         // one of `choices`
+  count,          // an integer from `low` to `high`
+  number,         // a decimal number from `low` to `high`
   url,            // https://...
   file,           // an existing, readable file
   file_to_write,  // a file in an existing directory
@@ -33,28 +37,90 @@ enum class Kind {
   name,           // a name checked where it is used (the wire: by the wires there are)
 };
 
+using FlagMember = std::string FlagOverrides::*;
+
 struct KeyInfo {
   const char* name;
   Member member;
   Kind kind;
+  const char* env = nullptr;  // its PROVPORTAL_* variable, if it has one
+  FlagMember flag = nullptr;  // its global flag, if it has one
+  const char* choices = "";   // Kind::choice: the values, space-separated
+  double low = 0, high = 0;   // Kind::count, Kind::number: the range
 };
 
 const std::vector<KeyInfo>& key_table() {
   static const std::vector<KeyInfo> k_keys = {
-      {"base_url", &Profile::base_url, Kind::url},
-      {"ca_file", &Profile::ca_file, Kind::file},
-      {"client_cert", &Profile::client_cert, Kind::file},
-      {"client_key", &Profile::client_key, Kind::file},
+      {"base_url", &Profile::base_url, Kind::url, "PROVPORTAL_BASE_URL", &FlagOverrides::base_url},
+      {"ca_file", &Profile::ca_file, Kind::file, "PROVPORTAL_CA_FILE", &FlagOverrides::ca_file},
+      {"client_cert", &Profile::client_cert, Kind::file, "PROVPORTAL_CLIENT_CERT",
+       &FlagOverrides::client_cert},
+      {"client_key", &Profile::client_key, Kind::file, "PROVPORTAL_CLIENT_KEY",
+       &FlagOverrides::client_key},
       {"email", &Profile::email, Kind::email},
       {"totp_secret_file", &Profile::totp_secret_file, Kind::file},
       {"password_file", &Profile::password_file, Kind::file},
-      {"wait", &Profile::wait, Kind::boolean},
-      {"max_wait", &Profile::max_wait, Kind::duration},
-      {"metrics_file", &Profile::metrics_file, Kind::file_to_write},
-      {"audit_log", &Profile::audit_log, Kind::file_to_write},
-      {"wire", &Profile::wire, Kind::name},
+      {"wait", &Profile::wait, Kind::boolean, "PROVPORTAL_WAIT", &FlagOverrides::wait},
+      {"max_wait", &Profile::max_wait, Kind::duration, "PROVPORTAL_MAX_WAIT",
+       &FlagOverrides::max_wait},
+      {"metrics_file", &Profile::metrics_file, Kind::file_to_write, "PROVPORTAL_METRICS",
+       &FlagOverrides::metrics_file},
+      {"audit_log", &Profile::audit_log, Kind::file_to_write, "PROVPORTAL_AUDIT_LOG",
+       &FlagOverrides::audit_log},
+      {"wire", &Profile::wire, Kind::name, "PROVPORTAL_WIRE", &FlagOverrides::wire},
+      {"output", &Profile::output, Kind::choice, "PROVPORTAL_OUTPUT", &FlagOverrides::output,
+       "table json jsonl csv yaml"},
+      {"log_format", &Profile::log_format, Kind::choice, "PROVPORTAL_LOG_FORMAT",
+       &FlagOverrides::log_format, "text json"},
+      {"concurrency", &Profile::concurrency, Kind::count, "PROVPORTAL_CONCURRENCY", nullptr, "", 1,
+       256},
+      {"rate", &Profile::rate, Kind::number, "PROVPORTAL_RATE", nullptr, "", 0, 1e6},
+      {"max_attempts", &Profile::max_attempts, Kind::count, "PROVPORTAL_MAX_ATTEMPTS", nullptr, "",
+       1, 20},
+      {"timeout", &Profile::timeout, Kind::number, "PROVPORTAL_TIMEOUT", &FlagOverrides::timeout,
+       "", 0.1, 86400},
   };
   return k_keys;
+}
+
+// "1 to 256", "0.1 to 86400".
+std::string range_text(const KeyInfo& info) {
+  auto num = [](double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", v);
+    return std::string(buf);
+  };
+  return num(info.low) + " to " + num(info.high);
+}
+
+// Why `value` is not one `info` can hold, for the kinds checked wherever the value comes from.
+std::optional<std::string> value_problem(const KeyInfo& info, const std::string& value) {
+  switch (info.kind) {
+    case Kind::choice: {
+      std::string_view all = info.choices;
+      for (std::size_t at = 0; at < all.size();) {
+        auto end = all.find(' ', at);
+        if (all.substr(at, end - at) == value) return std::nullopt;
+        if (end == std::string_view::npos) break;
+        at = end + 1;
+      }
+      return std::string("is not one of: ") + info.choices;
+    }
+    case Kind::count:
+    case Kind::number: {
+      char* end = nullptr;
+      double v = std::strtod(value.c_str(), &end);
+      bool whole = info.kind != Kind::count || v == static_cast<double>(static_cast<long long>(v));
+      if (value.empty() || end == value.c_str() || *end != '\0' || !whole || !(v >= info.low) ||
+          !(v <= info.high)) {
+        return std::string(info.kind == Kind::count ? "is not a whole number" : "is not a number") +
+               " from " + range_text(info);
+      }
+      return std::nullopt;
+    }
+    default:
+      return std::nullopt;
+  }
 }
 
 const KeyInfo* find_info(std::string_view key) {
@@ -234,6 +300,11 @@ Expected<void> set_key(Profile& profile, std::string_view key, std::string value
   return {};
 }
 
+std::string_view env_name(std::string_view key) {
+  const auto* info = find_info(key);
+  return info && info->env ? std::string_view(info->env) : std::string_view();
+}
+
 std::string expand_home(const std::string& path, const EnvLookup& env) {
   return home_expanded(path, env);
 }
@@ -257,6 +328,11 @@ Expected<void> check_value(std::string_view key, const std::string& value) {
   };
   std::error_code ec;
   switch (info->kind) {
+    case Kind::choice:
+    case Kind::count:
+    case Kind::number:
+      if (auto problem = value_problem(*info, value)) return bad(*problem, "");
+      break;
     case Kind::url:
       if (value.rfind("https://", 0) != 0 || value.size() == 8)
         return bad("is not an https:// URL",
@@ -339,22 +415,30 @@ Expected<Resolved> resolve(const ConfigFile& file, const FlagOverrides& flags,
             : "known profiles: " + known);
   }
 
-  auto layer = [&](std::string& field, const std::string& flag, const char* env_name) {
-    if (!flag.empty()) {
-      field = flag;
-    } else if (auto v = env(env_name)) {
-      field = *v;
+  for (const auto& info : key_table()) {
+    std::string& field = r.profile.*(info.member);
+    std::string source = field.empty() ? "default" : "profile";
+    if (info.flag && !(flags.*(info.flag)).empty()) {
+      field = flags.*(info.flag);
+      source = "flag";
+    } else if (info.env) {
+      if (auto v = env(info.env)) {
+        field = *v;
+        source = std::string("env ") + info.env;
+      }
     }
-  };
-  layer(r.profile.base_url, flags.base_url, "PROVPORTAL_BASE_URL");
-  layer(r.profile.ca_file, flags.ca_file, "PROVPORTAL_CA_FILE");
-  layer(r.profile.client_cert, flags.client_cert, "PROVPORTAL_CLIENT_CERT");
-  layer(r.profile.client_key, flags.client_key, "PROVPORTAL_CLIENT_KEY");
-  layer(r.profile.wait, flags.wait, "PROVPORTAL_WAIT");
-  layer(r.profile.max_wait, flags.max_wait, "PROVPORTAL_MAX_WAIT");
-  layer(r.profile.metrics_file, flags.metrics_file, "PROVPORTAL_METRICS");
-  layer(r.profile.audit_log, flags.audit_log, "PROVPORTAL_AUDIT_LOG");
-  layer(r.profile.wire, flags.wire, "PROVPORTAL_WIRE");
+    r.sources[info.name] = source;
+    if (field.empty() || source == "flag") continue;  // flags were checked when parsed
+    if (auto problem = value_problem(info, field)) {
+      return fail(ErrorKind::usage,
+                  (source == "profile" ? "the profile's " + std::string(info.name)
+                                       : std::string(info.env)) +
+                      " \"" + field + "\": " + *problem,
+                  source == "profile" ? "fix it with `provportal config set " +
+                                            std::string(info.name) + " VALUE` (or config unset)"
+                                      : "fix or unset " + std::string(info.env));
+    }
+  }
 
   if (r.profile.base_url.empty()) {
     r.profile.base_url = std::string(k_default_base_url);

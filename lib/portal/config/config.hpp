@@ -36,6 +36,14 @@ struct Profile {
   std::string audit_log;
   // How records travel to the portal (portal/wire/wire.hpp: "portal-json", the default).
   std::string wire;
+  // Defaults of the run's flags: -o, --log-format, a batch's --concurrency, --rate and
+  // --max-attempts (a payer's rate limit belongs in its profile), --timeout.
+  std::string output;
+  std::string log_format;
+  std::string concurrency;
+  std::string rate;
+  std::string max_attempts;
+  std::string timeout;
 };
 
 // The whole config file.
@@ -115,6 +123,9 @@ struct FlagOverrides {
   std::string metrics_file;
   std::string audit_log;
   std::string wire;
+  std::string output;
+  std::string log_format;
+  std::string timeout;
 };
 
 // The settings of this run and the name of the profile they came from.
@@ -122,11 +133,19 @@ struct Resolved {
   std::string profile_name;
   Profile profile;
   bool base_url_is_default = false;  // nothing configured it: the local sandbox
+  // Where each key's value came from: "flag", "env PROVPORTAL_...", "profile", or "default"
+  // (a built-in value, or none). Keys without a value and without a default: "default" too.
+  std::map<std::string, std::string> sources;
 };
 
+// The environment variable of `key` ("PROVPORTAL_BASE_URL"), or "" when it has none.
+std::string_view env_name(std::string_view key);
+
 // Applies flags > PROVPORTAL_* env > the profile in `file` > defaults (PROVPORTAL_BASE_URL,
-// _CA_FILE, _CLIENT_CERT, _CLIENT_KEY, _WAIT, _MAX_WAIT, _METRICS, _AUDIT_LOG, _WIRE). The profile
-// is
+// _CA_FILE, _CLIENT_CERT, _CLIENT_KEY, _WAIT, _MAX_WAIT, _METRICS, _AUDIT_LOG, _WIRE, _OUTPUT,
+// _LOG_FORMAT, _CONCURRENCY, _RATE, _MAX_ATTEMPTS, _TIMEOUT), recording each value's source. A
+// value of output, log_format, concurrency, rate, max_attempts or timeout that is not one the
+// key can hold is ErrorKind::usage naming where it came from. The profile is
 // --profile, else PROVPORTAL_PROFILE, else current_profile, else "default". A profile named
 // explicitly that the file lacks is an error (ErrorKind::usage) unless it is "default" or the base
 // URL comes from a flag or the environment (a throw-away profile). The sandbox CA default applies
