@@ -4,9 +4,11 @@
 # fresh clone of this repository's HEAD (what CI sees: committed work only). Run it before
 # resolving an issue that adds a dependency: a package the scripts use but scripts/setup.sh does
 # not install fails here, as it would on a user's new machine.
-# Usage: scripts/clean_root.sh [--bootstrap-only] [--quick] [-- COMMAND...]
+# Usage: scripts/clean_root.sh [--bootstrap-only] [--quick] [--share-ccache] [-- COMMAND...]
 #   --bootstrap-only  make the pristine root and stop (it is kept and copied for each run)
 #   --quick           run scripts/test.sh with PROVPORTAL_QUICK=1 (no sanitizer or fuzz stage)
+#   --share-ccache    let the root's compilers use this machine's ccache (a header the root
+#                     lacks still fails: ccache checks every include and preprocesses on a miss)
 #   -- COMMAND...     run COMMAND in the clone instead of the README's two commands
 # Environment: PROVPORTAL_CLEAN_ROOT (default /var/tmp/provportal-clean-root), DEBIAN_MIRROR.
 # Needs root (debootstrap, mount, chroot); installs debootstrap when it is missing.
@@ -16,13 +18,15 @@ repo=$PWD
 
 bootstrap_only=0
 quick=0
+share_ccache=0
 command=(bash -c 'scripts/demo.sh && scripts/test.sh')
 while (($#)); do
   case $1 in
     --bootstrap-only) bootstrap_only=1 ;;
     --quick) quick=1 ;;
+    --share-ccache) share_ccache=1 ;;
     --) shift; command=("$@"); break ;;
-    *) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+    *) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
   esac
   shift
 done
@@ -95,6 +99,12 @@ done
 mkdir -p "$root/dev/shm"
 mount -t tmpfs shm "$root/dev/shm"
 mounts+=("$root/dev/shm")
+if ((share_ccache)); then
+  host_ccache=$(ccache -k cache_dir 2>/dev/null || echo "$HOME/.cache/ccache")
+  mkdir -p "$host_ccache" "$root/var/cache/ccache"
+  mount --bind "$host_ccache" "$root/var/cache/ccache"
+  mounts+=("$root/var/cache/ccache")
+fi
 
 # A clone, not a copy: the root sees committed work only, as CI does. git is not in a minbase
 # root (setup.sh installs it there later), so the clone is made from outside.
@@ -104,6 +114,9 @@ git -C "$root/work/provportal" log -1 --format='clean_root: testing %h %s'
 env_vars=(HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8
           TERM=dumb)
 ((quick)) && env_vars+=(PROVPORTAL_QUICK=1)
+# The root's compilers come from the same Debian packages (dpkg keeps their files' size and
+# time), so ccache's default compiler check matches the machine's entries.
+((share_ccache)) && env_vars+=(CCACHE_DIR=/var/cache/ccache)
 # The machine's network settings the root cannot read from a file: proxies, and where Node (npm)
 # and OpenSSL find the certificates above.
 for var in http_proxy https_proxy no_proxy HTTP_PROXY HTTPS_PROXY NO_PROXY NODE_EXTRA_CA_CERTS \
