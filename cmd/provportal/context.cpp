@@ -1,5 +1,7 @@
 #include "context.hpp"
 
+#include "portal/auth/login.hpp"
+
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
@@ -437,16 +439,20 @@ Expected<std::string> Context::read_secret_file(const std::string& path, const s
 }
 
 Expected<std::string> Context::password(const PasswordFlags& flags, const std::string& question,
-                                        const std::string& fallback_file) {
+                                        const config::Profile* profile) {
   if (flags.from_stdin) return stdin_line("password");
   if (!flags.file.empty()) return read_secret_file(flags.file, "password");
-  if (!fallback_file.empty()) return read_secret_file(fallback_file, "password");
+  if (!flags.command.empty()) return auth::run_secret_command(flags.command, "--password-command");
+  if (profile && !profile->password_file.empty())
+    return read_secret_file(profile->password_file, "password");
+  if (profile && !profile->password_command.empty())
+    return auth::run_secret_command(profile->password_command, "the profile's password_command");
   if (can_prompt()) return prompt_secret(question);
-  return fail(
-      ErrorKind::usage,
-      std::string("a password is needed and ") +
-          (global.no_input ? "--no-input forbids asking" : "stdin is not a terminal"),
-      "pass --password-stdin (password on the first line of stdin) or --password-file FILE");
+  return fail(ErrorKind::usage,
+              std::string("a password is needed and ") +
+                  (global.no_input ? "--no-input forbids asking" : "stdin is not a terminal"),
+              "pass --password-stdin (password on the first line of stdin), --password-file FILE "
+              "or --password-command CMD (a secret manager's CLI)");
 }
 
 Expected<std::string> Context::new_password(const std::string& file, bool from_stdin,
@@ -475,7 +481,13 @@ void add_password_flags(CLI::App& cmd, PasswordFlags& flags) {
                          "Read the password from the first line of stdin");
   auto* f = cmd.add_option("--password-file", flags.file, "Read the password from FILE (chmod 600)")
                 ->type_name("FILE");
+  auto* c = cmd.add_option("--password-command", flags.command,
+                           "Run CMD (with /bin/sh) when the password is needed; its stdout is the "
+                           "password (e.g. 'pass show portal/maria', 'vault kv get -field=pw ...')")
+                ->type_name("CMD");
   s->excludes(f);
+  s->excludes(c);
+  f->excludes(c);
 }
 
 CLI::Option* with_choices(CLI::Option* option, std::vector<std::string> choices, bool enforce) {

@@ -54,6 +54,7 @@ struct GlobalOptions {
 struct PasswordFlags {
   bool from_stdin = false;  // --password-stdin
   std::string file;         // --password-file
+  std::string command;      // --password-command: its stdout is the password
 };
 
 class Context {
@@ -153,10 +154,11 @@ class Context {
   // The first line of a secret file (warns when others may read it); registers it.
   Expected<std::string> read_secret_file(const std::string& path, const std::string& what);
 
-  // The account password from --password-stdin, --password-file, `fallback_file` or a prompt;
-  // ErrorKind::usage naming the flags when none is possible.
+  // The account password from --password-stdin, --password-file, --password-command, then (when
+  // `profile` is given) its password_file or password_command, or a prompt; ErrorKind::usage
+  // naming the flags when none is possible. A command runs only here, when the password is due.
   Expected<std::string> password(const PasswordFlags& flags, const std::string& question,
-                                 const std::string& fallback_file = {});
+                                 const config::Profile* profile = nullptr);
   // A new password from `file`, the next stdin line (when `from_stdin`) or two matching prompts.
   Expected<std::string> new_password(const std::string& file, bool from_stdin,
                                      const std::string& flag_hint);

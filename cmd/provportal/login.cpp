@@ -23,6 +23,7 @@ struct LoginOptions {
   std::string otp_code;
   std::string otp_command;
   std::string totp_secret_file;
+  std::string totp_secret_command;
   std::string new_password_file;
   bool if_needed = false;
 };
@@ -32,6 +33,7 @@ Expected<void> run_login(LoginOptions opt, Context& ctx) {
   if (!settings) return fail(settings.error());
   const auto& profile = (*settings)->profile;
   if (opt.email.empty()) opt.email = profile.email;
+  std::string totp_command_what = "--totp-secret-command";
 
   auto store = ctx.session_store();
   if (!store) return fail(store.error());
@@ -68,8 +70,13 @@ Expected<void> run_login(LoginOptions opt, Context& ctx) {
     if (!e) return fail(e.error());
     opt.email = *e;
   }
-  if (opt.totp_secret_file.empty() && opt.mfa != "email")
+  if (opt.totp_secret_file.empty() && opt.totp_secret_command.empty() && opt.mfa != "email") {
     opt.totp_secret_file = profile.totp_secret_file;
+    if (opt.totp_secret_file.empty()) {
+      opt.totp_secret_command = profile.totp_secret_command;
+      totp_command_what = "the profile's totp_secret_command";
+    }
+  }
 
   auth::LoginRequest req;
   req.email = opt.email;
@@ -79,15 +86,19 @@ Expected<void> run_login(LoginOptions opt, Context& ctx) {
   req.codes.otp_code = opt.otp_code;
   log::register_secret(opt.otp_code);
   req.codes.otp_command = opt.otp_command;
-  if (!opt.totp_secret_file.empty()) {
-    auto text = ctx.read_secret_file(opt.totp_secret_file, "TOTP secret");
+  if (!opt.totp_secret_file.empty() || !opt.totp_secret_command.empty()) {
+    auto text = !opt.totp_secret_file.empty()
+                    ? ctx.read_secret_file(opt.totp_secret_file, "TOTP secret")
+                    : auth::run_secret_command(opt.totp_secret_command, totp_command_what);
     if (!text) return fail(text.error());
     auto secret = auth::parse_totp_secret(*text);
     if (!secret) {
       Error e = secret.error();
-      e.message = opt.totp_secret_file + ": " + e.message;
+      e.message = (!opt.totp_secret_file.empty() ? opt.totp_secret_file : totp_command_what) +
+                  ": " + e.message;
       return fail(std::move(e));
     }
+    log::register_secret(*secret);
     req.codes.totp_secret = *secret;
   }
   if (ctx.can_prompt()) {
@@ -110,8 +121,7 @@ Expected<void> run_login(LoginOptions opt, Context& ctx) {
       return fresh;
     };
 
-  auto password =
-      ctx.password(opt.password, "Password for " + opt.email + ": ", profile.password_file);
+  auto password = ctx.password(opt.password, "Password for " + opt.email + ": ", &profile);
   if (!password) return fail(password.error());
   req.password = *password;
 
@@ -161,8 +171,14 @@ void setup_login(CLI::App& app, Context& ctx) {
       cmd->add_option("--totp-secret-file", opt->totp_secret_file,
                       "Compute TOTP codes from the Base32 secret or otpauth:// URI in FILE")
           ->type_name("FILE");
-  code->excludes(command)->excludes(secret);
-  command->excludes(secret);
+  auto* secret_command =
+      cmd->add_option("--totp-secret-command", opt->totp_secret_command,
+                      "Run CMD (/bin/sh -c) when a TOTP code is due; its stdout is the Base32 "
+                      "secret or otpauth:// URI (a secret manager's CLI)")
+          ->type_name("CMD");
+  code->excludes(command)->excludes(secret)->excludes(secret_command);
+  command->excludes(secret)->excludes(secret_command);
+  secret->excludes(secret_command);
   cmd->add_option("--new-password-file", opt->new_password_file,
                   "New password to set if the current one has expired")
       ->type_name("FILE");
@@ -170,11 +186,15 @@ void setup_login(CLI::App& app, Context& ctx) {
                 "Keep the cached session when the portal still takes it (refreshed near its "
                 "end): no new login, no one-time code spent; otherwise log in");
   cmd->footer(
-      "Without a terminal (cron, CI) give the password with --password-stdin or --password-file "
-      "and the code with --otp-command, --totp-secret-file or --otp-code.\n\n"
+      "Without a terminal (cron, CI) give the password with --password-stdin, --password-file or "
+      "--password-command and the code with --otp-command, --totp-secret-file, "
+      "--totp-secret-command or --otp-code (or the profile's password_file, password_command, "
+      "totp_secret_file, totp_secret_command).\n\n"
       "Examples:\n"
       "  provportal login --email maria.lopez@clinic.example\n"
       "  provportal login --password-file ~/.portal-pw --totp-secret-file ~/.portal-totp\n"
+      "  provportal login --password-command 'pass show portal/maria' \\\n"
+      "      --totp-secret-command 'vault kv get -field=totp secret/portal/maria'\n"
       "  printf '%s\\n' \"$PORTAL_PASSWORD\" | provportal login --email ops@clinic.example \\\n"
       "      --password-stdin --otp-command 'fetch-latest-passcode'\n"
       "  # every night from cron: log in only when the cached session has ended\n"

@@ -150,3 +150,54 @@ def test_no_secret_in_logs_or_output(sandbox_factory, cli_factory, log_format):
 
     # The session cache itself is private.
     assert cli.session_file().exists() is False or (cli.session_file().stat().st_mode & 0o077) == 0
+
+
+def test_secrets_from_a_secret_managers_command(sandbox, cli, tmp_path):
+    """--password-command and --totp-secret-command (and the profile's password_command and
+    totp_secret_command) read a secret from a secret manager's CLI, run only when the secret is
+    due, with its stderr passed through and a failure naming where the command came from
+    (issue #13, item 11)."""
+    from conftest import make_active_user
+    email = make_active_user(sandbox, cli)
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    (vault / "pw").write_text(PASSWORD + "\n")
+    ran = tmp_path / "ran"
+    # A stand-in for `pass show` / `vault kv get`: notes that it ran, prints the secret.
+    show = f"sh -c 'echo x >> {ran}; cat {vault}/\"$0\"'"
+    expect(cli.run("login", "--email", email, "--password-command", f"{show} pw",
+                   "--otp-command", sandbox.otp_command(email)), 0)
+    assert ran.read_text().count("x") == 1
+
+    # The TOTP secret too, then both from the profile: an unattended login with no secret flag.
+    secret_file, secret = enroll_totp(sandbox, cli)
+    (vault / "totp").write_text(secret + "\n")
+    expect(cli.run("logout"), 0)
+    sandbox.clock_advance("31s")
+    expect(cli.run("--no-input", "login", "--email", email, "--password-command", f"{show} pw",
+                   "--totp-secret-command", f"{show} totp"), 0)
+    expect(cli.run("logout"), 0)
+    expect(cli.run("config", "set", "email", email), 0)
+    expect(cli.run("config", "set", "password_command", f"{show} pw"), 0)
+    expect(cli.run("config", "set", "totp_secret_command", f"{show} totp"), 0)
+    before = ran.read_text().count("x")
+    sandbox.clock_advance("31s")  # a TOTP code is taken once: the next login needs the next step
+    expect(cli.run("--no-input", "login"), 0)
+    assert ran.read_text().count("x") == before + 2
+
+    # Never run when the secret is not due: help, completion, whoami with a session.
+    before = ran.read_text().count("x")
+    expect(cli.run("login", "--help"), 0)
+    expect(cli.run("completion", "bash"), 0)
+    expect(cli.run("whoami"), 0)
+    expect(cli.run("login", "--if-needed"), 0)  # the cached session is still good
+    assert ran.read_text().count("x") == before
+
+    # A failure passes the command's stderr through and names the command's source.
+    expect(cli.run("logout"), 0)
+    r = expect(cli.run("--no-input", "login", "--password-command",
+                       "echo 'vault: permission denied' >&2; exit 3"), 4,
+               "vault: permission denied", "--password-command failed (exit status 3)")
+    assert PASSWORD not in r.err and PASSWORD not in r.out
+    expect(cli.run("config", "set", "password_command", "true"), 0)
+    expect(cli.run("--no-input", "login"), 4, "the profile's password_command printed nothing")

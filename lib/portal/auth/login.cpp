@@ -53,10 +53,8 @@ Expected<std::string> obtain_code(const LoginRequest& r, const std::string& fact
   const CodeSources& c = r.codes;
   if (!c.otp_code.empty()) return c.otp_code;
   if (!c.otp_command.empty()) {
-    auto code = run_otp_command(
-        c.otp_command, {{"PROVPORTAL_OTP_FACTOR", factor}, {"PROVPORTAL_OTP_EMAIL", email}});
-    if (code) log::register_secret(*code);
-    return code;
+    return run_secret_command(c.otp_command, "--otp-command",
+                              {{"PROVPORTAL_OTP_FACTOR", factor}, {"PROVPORTAL_OTP_EMAIL", email}});
   }
   if (c.prompt) {
     auto code = c.prompt(factor == "totp" ? "Code from your authenticator app: "
@@ -174,9 +172,9 @@ Expected<LoginOutcome> run_login(api::PortalApi& api, const LoginRequest& reques
   return outcome;
 }
 
-Expected<std::string> run_otp_command(const std::string& command,
-                                      const std::map<std::string, std::string>& env,
-                                      std::chrono::seconds timeout) {
+Expected<std::string> run_secret_command(const std::string& command, const std::string& what,
+                                         const std::map<std::string, std::string>& env,
+                                         std::chrono::seconds timeout) {
   int out[2];
   if (::pipe2(out, O_CLOEXEC) != 0) {
     return fail(ErrorKind::internal, std::string("cannot create a pipe: ") + std::strerror(errno));
@@ -185,8 +183,7 @@ Expected<std::string> run_otp_command(const std::string& command,
   if (pid < 0) {
     ::close(out[0]);
     ::close(out[1]);
-    return fail(ErrorKind::internal,
-                std::string("cannot start --otp-command: ") + std::strerror(errno));
+    return fail(ErrorKind::internal, "cannot start " + what + ": " + std::strerror(errno));
   }
   if (pid == 0) {
     ::setpgid(0, 0);
@@ -231,21 +228,22 @@ Expected<std::string> run_otp_command(const std::string& command,
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   if (timed_out) {
-    return fail(ErrorKind::auth, "--otp-command did not answer within " +
-                                     std::to_string(timeout.count()) + " seconds");
+    return fail(ErrorKind::auth,
+                what + " did not answer within " + std::to_string(timeout.count()) + " seconds");
   }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     std::string how = WIFEXITED(status) ? "exit status " + std::to_string(WEXITSTATUS(status))
                                         : "signal " + std::to_string(WTERMSIG(status));
-    return fail(ErrorKind::auth, "--otp-command failed (" + how + ")",
-                "run the command by hand to see why; it must print the code on stdout");
+    return fail(ErrorKind::auth, what + " failed (" + how + ")",
+                "run the command by hand to see why (its messages are above); it must print "
+                "the secret on stdout");
   }
-  std::string code = trim(output);
-  if (code.empty()) {
-    return fail(ErrorKind::auth, "--otp-command printed no code",
-                "it must print the one-time code on stdout");
+  std::string secret = trim(output);
+  if (secret.empty()) {
+    return fail(ErrorKind::auth, what + " printed nothing", "it must print the secret on stdout");
   }
-  return code;
+  log::register_secret(secret);
+  return secret;
 }
 
 Expected<std::string> parse_totp_secret(std::string_view text) {

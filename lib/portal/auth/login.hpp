@@ -50,10 +50,12 @@ struct LoginOutcome {
 Expected<LoginOutcome> run_login(api::PortalApi& api, const LoginRequest& request);
 
 // Runs `command` with /bin/sh -c (stdin /dev/null, stderr passed through, `env` added) and
-// returns its trimmed stdout. ErrorKind::auth on a nonzero exit, empty output or timeout.
-Expected<std::string> run_otp_command(const std::string& command,
-                                      const std::map<std::string, std::string>& env,
-                                      std::chrono::seconds timeout = std::chrono::seconds{120});
+// returns its trimmed stdout: a one-time code, a password or a TOTP secret from a secret
+// manager's CLI. It is registered for redaction. ErrorKind::auth on a nonzero exit, empty output
+// or timeout, naming the command by `what` ("--otp-command", "the profile's password_command").
+Expected<std::string> run_secret_command(const std::string& command, const std::string& what,
+                                         const std::map<std::string, std::string>& env = {},
+                                         std::chrono::seconds timeout = std::chrono::seconds{120});
 
 // The Base32 secret in the text of a TOTP secret file: the secret itself or an otpauth:// URI.
 // ErrorKind::input when it is neither.

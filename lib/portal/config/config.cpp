@@ -34,7 +34,7 @@ enum class Kind {
   boolean,        // true or false (parse_bool)
   duration,       // 1s to 31d
   email,          // an address
-  name,           // a name checked where it is used (the wire: by the wires there are)
+  name,           // text checked where it is used (the wire by the wires there are; commands)
 };
 
 using FlagMember = std::string FlagOverrides::*;
@@ -60,6 +60,8 @@ const std::vector<KeyInfo>& key_table() {
       {"email", &Profile::email, Kind::email},
       {"totp_secret_file", &Profile::totp_secret_file, Kind::file},
       {"password_file", &Profile::password_file, Kind::file},
+      {"password_command", &Profile::password_command, Kind::name},
+      {"totp_secret_command", &Profile::totp_secret_command, Kind::name},
       {"wait", &Profile::wait, Kind::boolean, "PROVPORTAL_WAIT", &FlagOverrides::wait},
       {"max_wait", &Profile::max_wait, Kind::duration, "PROVPORTAL_MAX_WAIT",
        &FlagOverrides::max_wait},

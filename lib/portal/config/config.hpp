@@ -28,6 +28,10 @@ struct Profile {
   std::string email;
   std::string totp_secret_file;
   std::string password_file;
+  // Commands (/bin/sh -c) whose stdout is the password or the TOTP secret: a secret manager's
+  // CLI, run only when the secret is due.
+  std::string password_command;
+  std::string totp_secret_command;
   // Unattended runs: wait out announced outages ("true"/"false"), for at most max_wait ("6h");
   // where to write the run's metrics and the audit log.
   std::string wait;
