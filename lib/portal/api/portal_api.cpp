@@ -145,7 +145,17 @@ Error map_error(const http::Response& response) {
       msg += " until " + local_clock_time(*until) + " (local time, " + format_iso8601(*until) + ")";
     }
     msg += " after 5 failed logins; wait or ask your administrator";
-    return make(ErrorKind::auth, msg, "", status, code);
+    const auto* cancelled = err.if_contains("reset_cancelled");
+    if (cancelled && cancelled->is_bool() && cancelled->get_bool()) {
+      return make(ErrorKind::auth, msg,
+                  "the reset code was wrong, and a wrong code while the account is locked cancels "
+                  "the reset: ask your administrator to send a new one",
+                  status, code);
+    }
+    return make(ErrorKind::auth, msg,
+                "a password reset from your administrator (`provportal reset-password`) also "
+                "unlocks it",
+                status, code);
   }
   if (code == "account_pending_review") {
     return make(
