@@ -13,6 +13,7 @@
 #include "incremental.hpp"
 #include "portal/api/prior_auth.hpp"
 #include "portal/util/atomic_file.hpp"
+#include "portal/util/strings.hpp"
 #include "stream_printer.hpp"
 
 namespace portal::cli {
@@ -89,9 +90,14 @@ Expected<void> run_search(const SearchOptions& opt, Context& ctx) {
     return fail(ErrorKind::usage, "--limit cannot go with --since last",
                 "the watermark would pass over the orders the limit left out");
   }
+  // Order IDs and ACMP numbers are upper case on the portal: typed in any case, they still
+  // match (and make the same query), as member IDs do.
+  api::OrderQuery normalized = opt.query;
+  normalized.order_id = util::upper(normalized.order_id);
+  normalized.acmp_number = util::upper(normalized.acmp_number);
   // What makes two pulls the same query: every filter but the window (member fields are PHI,
   // so they only reach the watermark file's hashed name).
-  const auto& q = opt.query;
+  const auto& q = normalized;
   std::string key = "order_id=" + q.order_id + "\nacmp_number=" + q.acmp_number +
                     "\nmember_id=" + q.member_id + "\ndate_of_birth=" + q.date_of_birth +
                     "\nfrom=" + q.from + "\nto=" + q.to + "\nstatus=" + q.status +
@@ -126,7 +132,7 @@ Expected<void> run_search(const SearchOptions& opt, Context& ctx) {
   StreamPrinter printer(ctx, k_summary_columns, summary);
   std::size_t saved = 0, unchanged = 0;
   std::string token;
-  api::OrderQuery query = opt.query;
+  api::OrderQuery query = normalized;
   query.page_size = opt.page_size;
   if (!(*pull)->changed_since().empty()) query.updated_since = (*pull)->changed_since();
   while (true) {
@@ -179,6 +185,12 @@ Expected<void> run_search(const SearchOptions& opt, Context& ctx) {
     if (token.empty() || (opt.limit && printer.count() >= opt.limit)) break;
   }
   printer.finish();
+  if (printer.count() == 0 && (*pull)->changed_since().empty()) {
+    // An empty list on stdout is easy to miss: say it where a person looks.
+    std::string filters = description == "orders" ? std::string() : description.substr(8);
+    ctx.notice("No orders found" + (filters.empty() ? std::string() : " (" + filters + ")") +
+               ".");
+  }
   if (!letters_dir.empty()) {
     ctx.notice("Letters: " + std::to_string(saved) + " saved to " + letters_dir.string() +
                (unchanged ? ", " + std::to_string(unchanged) + " already there" : std::string()) +

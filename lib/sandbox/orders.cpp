@@ -400,7 +400,8 @@ ApiResult<json::object> Orders::get_case(const std::string& user_id, std::string
   std::lock_guard lock(m_store.mutex);
   SysTime now = m_store.now_locked();
   apply_due_reviews_locked(now);
-  auto order = order_json_locked(m_store.organization_of_locked(user_id), order_id, now);
+  auto order =
+      order_json_locked(m_store.organization_of_locked(user_id), util::upper(order_id), now);
   if (!order) return tl::unexpected(not_found("order", order_id));
   return std::move(*order);
 }
@@ -409,7 +410,7 @@ bool Orders::order_visible(const std::string& user_id, std::string_view order_id
   std::lock_guard lock(m_store.mutex);
   std::string org = m_store.organization_of_locked(user_id);
   auto st = m_store.db.query("SELECT 1 FROM orders WHERE order_id = ? AND organization_id = ?",
-                             {std::string(order_id), org});
+                             {util::upper(order_id), org});
   return !org.empty() && st.step();
 }
 

@@ -272,6 +272,28 @@ def test_search_by_order_acmp_member_and_letters(office, sandbox, tmp_path):
     assert "2 already there" in again.err, again.describe()
 
 
+def test_order_id_and_acmp_number_match_in_any_case_and_nothing_found_is_said(office):
+    # Issue #13, item 6: identifiers normalised as member IDs are; an empty search says so.
+    a = expect(office.run("submit-case", *CASE_FLAGS, "--answer", "q1=yes", "--answer", "q2=8",
+                          "--answer", "q3=no", "-o", "json"), 0).json()
+    assert a["acmp_number"].startswith("ACMP")
+    by_id = expect(office.run("search-orders", "--order-id", a["order_id"].lower(), "-o", "json"), 0)
+    assert [o["order_id"] for o in by_id.json()] == [a["order_id"]], by_id.describe()
+    assert "no orders" not in by_id.err.lower(), by_id.describe()
+    by_acmp = expect(office.run("search-orders", "--acmp-number", a["acmp_number"].lower(), "-o", "json"), 0)
+    assert [o["order_id"] for o in by_acmp.json()] == [a["order_id"]], by_acmp.describe()
+    # The order itself too (upload-docs and the order's page take it in any case).
+    up = expect(office.run("upload-docs", a["order_id"].lower(), str(DOCS / "clinical-notes.pdf"),
+                           "--document-type", "clinical_notes", "-o", "json"), 0)
+    assert order(office, a["order_id"])["documents"][0]["document_type"] == "clinical_notes", up.describe()
+
+    none = expect(office.run("search-orders", "--acmp-number", "acmp000000000", "-o", "json"), 0,
+                  "no orders found", "ACMP000000000")
+    assert none.json() == [], none.describe()
+    quiet = expect(office.run("search-orders", "--order-id", "ORD-00000000", "-o", "jsonl", "--quiet"), 0)
+    assert quiet.out == "" and quiet.err == "", quiet.describe()
+
+
 def test_pagination_and_limit(office, tmp_path):
     batch = write_cases(tmp_path / "many.csv", 130)
     expect(office.run("submit-case", "--batch", str(batch), "--concurrency", "8", "--results",
