@@ -268,7 +268,7 @@ void setup_submit_case(CLI::App& app, Context& ctx) {
       ->group(g);
   cmd->add_option(
          "--attach", opt->attachments,
-         "A PDF, TIFF, JPEG or PNG to upload when the portal asks for documents (repeatable)")
+         "A PDF, TIFF, JPEG or PNG to upload with the case, whatever its status (repeatable)")
       ->type_name("FILE")
       ->group(g);
   add_batch_flags(*cmd, opt->batch);
@@ -290,7 +290,9 @@ void setup_submit_case(CLI::App& app, Context& ctx) {
       "Attachment paths in a batch are relative to the batch file's directory. They are checked\n"
       "before anything is sent (a regular file, not a symlink, PDF/TIFF/JPEG/PNG by content, "
       "within\n"
-      "the portal's size limit) and uploaded when the portal answers needs-documents.\n"
+      "the portal's size limit) and uploaded to the order whatever its status: in order, as "
+      "the\n"
+      "documents the portal asks for (needs-documents), the rest as `other`.\n"
       "Exit 0 when the order was created (whatever its status), 6 when the portal rejected the "
       "case\n"
       "(each reason is named); for a batch 0 when every row is ok, 1 when some were rejected or "

@@ -294,6 +294,16 @@ def test_order_id_and_acmp_number_match_in_any_case_and_nothing_found_is_said(of
     assert quiet.out == "" and quiet.err == "", quiet.describe()
 
 
+def test_attachments_are_uploaded_when_the_case_is_approved_at_once(office):
+    # Issue #13, item 7: --attach is never dropped, whatever the status.
+    a = expect(office.run("submit-case", *CASE_FLAGS, "--answer", "q1=yes", "--answer", "q2=8",
+                          "--answer", "q3=no", "--attach", str(DOCS / "imaging-report.pdf"), "-o", "json"), 0).json()
+    assert a["status"] == "approved", a
+    assert a["documents_uploaded"] == 1, a
+    docs = order(office, a["order_id"])["documents"]
+    assert [d["filename"] for d in docs] == ["imaging-report.pdf"], docs
+
+
 def test_pagination_and_limit(office, tmp_path):
     batch = write_cases(tmp_path / "many.csv", 130)
     expect(office.run("submit-case", "--batch", str(batch), "--concurrency", "8", "--results",
