@@ -1,5 +1,7 @@
 #include "sandbox/accounts.hpp"
 
+#include <vector>
+
 #include <boost/json.hpp>
 
 #include "portal/records/npi.hpp"
@@ -15,6 +17,16 @@ namespace portal::sandbox {
 
 namespace json = boost::json;
 using std::chrono::seconds;
+
+namespace {
+
+// A stored (normalised) Tax ID as people write it, 12-3456789; null when none was given.
+json::value shown_tax_id(const std::string& tin) {
+  if (tin.size() != 9) return tin.empty() ? json::value(nullptr) : json::value(tin);
+  return json::value(tin.substr(0, 2) + "-" + tin.substr(2));
+}
+
+}  // namespace
 
 // ---- registration ----------------------------------------------------------------------------
 
@@ -69,38 +81,62 @@ ApiResult<json::object> Accounts::register_account(const json::object& body) {
   std::string npi = text_of(body, "npi");
   std::string org_id = text_of(body, "organization_id");
   json::array matches;
+  std::vector<std::string> tax_ids;  // of `matches`, normalised
   {
     auto st = m_store.db.query(
-        "SELECT id, name, npi, city, state FROM organizations WHERE npi = ? ORDER BY name", {npi});
+        "SELECT id, name, npi, city, state, tax_id FROM organizations WHERE npi = ? ORDER BY name",
+        {npi});
     while (st.step()) {
       matches.push_back(json::object{{"id", st.text(0)},
                                      {"name", st.text(1)},
                                      {"npi", st.text(2)},
                                      {"city", st.text(3)},
                                      {"state", st.text(4)}});
+      tax_ids.push_back(records::normalize_tax_id(st.text(5)));
     }
   }
+  std::size_t chosen = matches.size();
+  if (matches.empty()) {
+    // The portal registers people into organisations the health plan has on file; it never
+    // makes one up from an NPI (the real portal's "organization cannot be found").
+    std::string phone = m_store.settings_locked().support_phone;
+    return tl::unexpected(api_error(
+        404, "organization_not_found",
+        "no organisation with NPI " + npi +
+            " is on file with the health plan; check the NPI, or call the health plan's "
+            "provider services at " +
+            phone + " to have the organisation added",
+        json::object{{"npi", npi}, {"support_phone", phone}}));
+  }
   if (!org_id.empty()) {
-    bool found = false;
-    for (const auto& m : matches) found = found || m.as_object().at("id").as_string() == org_id;
-    if (!found) {
+    for (std::size_t i = 0; i < matches.size(); ++i) {
+      if (matches[i].as_object().at("id").as_string() == org_id) chosen = i;
+    }
+    if (chosen == matches.size()) {
       return tl::unexpected(
-          api_error(404, "organization_not_found", "no organisation with that id has this NPI"));
+          api_error(404, "organization_not_found", "no organisation with that id has this NPI",
+                    json::object{{"npi", npi}, {"organizations", matches}}));
     }
   } else if (matches.size() > 1) {
     return tl::unexpected(
         api_error(409, "organization_choice_required",
                   "several organisations have this NPI; choose one with organization_id",
                   json::object{{"organizations", matches}}));
-  } else if (matches.size() == 1) {
-    org_id = std::string(matches[0].as_object().at("id").as_string());
   } else {
-    org_id = "org_" + random_token(9);
-    m_store.db.run(
-        "INSERT INTO organizations(id, name, npi, tax_id, city, state, created_at) VALUES (?, ?, "
-        "?, ?, '', '', ?)",
-        {org_id, "Organization " + npi, npi, records::normalize_tax_id(text_of(body, "tax_id")),
-         unix_of(now)});
+    chosen = 0;
+    org_id = std::string(matches[0].as_object().at("id").as_string());
+  }
+  // The Tax ID, when given (the schema requires it for every provider type but office staff),
+  // must be the organisation's. Neither value is ever echoed: the field is named, no more.
+  if (std::string tin = records::normalize_tax_id(text_of(body, "tax_id"));
+      !tin.empty() && !tax_ids[chosen].empty() && tin != tax_ids[chosen]) {
+    std::string why = "does not match the Tax ID the health plan has on file for " +
+                      std::string(matches[chosen].as_object().at("name").as_string()) +
+                      "; check it against the organisation's IRS letter (EIN)";
+    return tl::unexpected(api_error(
+        422, "tax_id_mismatch",
+        "the Tax ID does not match the organisation's on file",
+        json::object{{"errors", json::array{json::object{{"field", "tax_id"}, {"message", why}}}}}));
   }
   std::string id = "usr_" + random_token(9);
   m_store.db.run(
@@ -174,7 +210,8 @@ ApiResult<json::object> Accounts::admin_registrations(std::string_view status) {
   json::array list;
   auto st = m_store.db.query(
       "SELECT u.id, u.email, u.first_name, u.last_name, u.provider_type, u.npi, u.status, "
-      "u.created_at, o.name FROM users u JOIN organizations o ON o.id = u.organization_id "
+      "u.created_at, o.name, u.tax_id, o.id FROM users u "
+      "JOIN organizations o ON o.id = u.organization_id "
       "WHERE (? = '' OR u.status = ?) ORDER BY u.created_at",
       {std::string(status), std::string(status)});
   while (st.step()) {
@@ -186,7 +223,9 @@ ApiResult<json::object> Accounts::admin_registrations(std::string_view status) {
                                 {"npi", st.text(5)},
                                 {"status", st.text(6)},
                                 {"created_at", format_iso8601(time_of(st.integer(7)))},
-                                {"organization", st.text(8)}});
+                                {"organization", st.text(8)},
+                                {"organization_id", st.text(10)},
+                                {"tax_id", shown_tax_id(st.text(9))}});
   }
   return json::object{{"registrations", std::move(list)}};
 }

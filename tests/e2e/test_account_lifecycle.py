@@ -14,6 +14,7 @@ from conftest import (
     session_tokens,
     PASSWORD,
     TWO_ORG_NPI,
+    UNKNOWN_NPI,
     enroll_totp,
     expect,
     expect_rc,
@@ -165,6 +166,36 @@ def test_register_needs_organization_choice_when_npi_is_shared(sandbox, cli):
     out = r.json()
     assert out["status"] == "pending_review"
     assert out["organization"]["id"] == "org_riverside_cardio_north", r.describe()
+
+
+def test_an_npi_with_no_organisation_on_file_is_refused(sandbox, cli):
+    # Issue #13, item 2: the portal does not make up "Organization 1987654328".
+    email = unique_email()
+    r = expect(cli.register(email, npi=UNKNOWN_NPI, tax_id="36-1234567"), 6,
+               "no organisation with NPI " + UNKNOWN_NPI, "call the health plan", "1-800-555-0100")
+    assert sandbox.registrations() == [], "a registration was stored for an unknown NPI"
+    assert sandbox.emails(to=email) == []
+    assert "Organization " + UNKNOWN_NPI not in r.out + r.err
+
+
+def test_the_tax_id_must_match_the_organisations_and_the_reviewer_sees_it(sandbox, cli):
+    # Issue #13, item 2: a physician's Tax ID must be the organisation's on file; the error names
+    # the field, never the value.
+    email = unique_email()
+    r = expect(cli.register(email, tax_id="37-7654321"), 6, "tax_id", "tax id")
+    assert "7654321" not in r.err + r.out, f"the Tax ID was echoed:{r.describe()}"
+    assert sandbox.registrations() == []
+    # Written without the dash it is the same Tax ID.
+    expect(cli.register(email, tax_id="361234567"), 0)
+    # Several organisations share an NPI: the one chosen decides.
+    other = unique_email()
+    expect(cli.register(other, PASSWORD, "--organization-id", "org_riverside_cardio_north",
+                        npi=TWO_ORG_NPI, tax_id="39-2468135"), 6, "tax_id")
+    expect(cli.register(other, PASSWORD, "--organization-id", "org_riverside_cardio_north",
+                        npi=TWO_ORG_NPI), 0)
+    shown = {reg["email"]: reg for reg in sandbox.registrations()}
+    assert shown[email]["tax_id"] == "36-1234567", shown
+    assert shown[other]["tax_id"] == "39-2468136" and shown[other]["organization_id"] == "org_riverside_cardio_north"
 
 
 def test_duplicate_registration_is_refused(sandbox, cli):

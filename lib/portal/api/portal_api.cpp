@@ -217,6 +217,30 @@ Error map_error(const http::Response& response) {
     return make(ErrorKind::auth, server_or("the code is wrong or has expired"),
                 "use the code from the most recent email; codes expire", status, code);
   }
+  if (code == "organization_not_found") {
+    std::string phone = str(err, "support_phone");
+    return make(ErrorKind::refused,
+                server_or("no organisation with this NPI is on file with the health plan"),
+                "check the NPI (the organisation's); if it is right, call the health plan's "
+                "provider services" +
+                    (phone.empty() ? std::string() : " at " + phone) +
+                    " to have the organisation added",
+                status, code);
+  }
+  if (code == "tax_id_mismatch") {
+    Error e = make(ErrorKind::refused,
+                   server_or("the Tax ID does not match the organisation's on file"),
+                   "give the organisation's Tax ID (EIN) as the health plan has it on file "
+                   "(--tax-id)",
+                   status, code);
+    if (auto it = err.find("errors"); it != err.end() && it->value().is_array()) {
+      for (const auto& f : it->value().get_array()) {
+        if (!f.is_object()) continue;
+        e.fields.push_back({str(f.get_object(), "field"), str(f.get_object(), "message")});
+      }
+    }
+    return e;
+  }
   if (code == "validation_failed" || code == "password_rejected" || status == 400 ||
       status == 413 || status == 422) {
     Error e =
