@@ -20,6 +20,16 @@ using std::chrono::seconds;
 
 namespace {
 
+constexpr std::chrono::days k_verification_valid{7};
+// Asking for new verification codes: one a minute and a few a day per address.
+constexpr std::chrono::seconds k_resend_interval{60};
+constexpr std::chrono::seconds k_resend_day{24 * 3600};
+constexpr std::int64_t k_resend_per_day = 5;
+
+}  // namespace
+
+namespace {
+
 // A stored (normalised) Tax ID as people write it, 12-3456789; null when none was given.
 json::value shown_tax_id(const std::string& tin) {
   if (tin.size() != 9) return tin.empty() ? json::value(nullptr) : json::value(tin);
@@ -169,8 +179,10 @@ ApiResult<json::object> Accounts::verify_email(const json::object& body) {
   std::string email = records::normalize_email(text_of(body, "email"));
   std::string code = text_of(body, "code");
   auto invalid = api_error(400, "invalid_code",
-                           "the verification code is wrong or has expired; "
-                           "ask your administrator to send a new one");
+                           "the verification code is wrong or has expired (codes last 7 "
+                           "days); ask for a new one with `provportal verify-email --resend "
+                           "--email " +
+                               email + "`");
   std::lock_guard lock(m_store.mutex);
   SysTime now = m_store.now_locked();
   if (auto locked = lock_error(m_store.db, email, now)) return tl::unexpected(*locked);
@@ -197,6 +209,88 @@ ApiResult<json::object> Accounts::verify_email(const json::object& body) {
   m_store.db.run("DELETE FROM login_guards WHERE email = ?", {email});
   tx.commit();
   return json::object{{"email", email}, {"status", "active"}};
+}
+
+ApiResult<json::object> Accounts::resend_verification(const json::object& body) {
+  std::string email = records::normalize_email(text_of(body, "email"));
+  if (email.empty() || email.find('@') == std::string::npos || email.size() > 254) {
+    return tl::unexpected(validation_error({{"email", "must be the email address you registered"}}));
+  }
+  std::lock_guard lock(m_store.mutex);
+  SysTime now = m_store.now_locked();
+  // The limit is kept per address whether or not it has an account, so neither the answer nor
+  // the limit tells which addresses are registered.
+  std::int64_t t = unix_of(now), last_at = 0, day_start = t, day_count = 0;
+  {
+    auto st = m_store.db.query(
+        "SELECT last_at, day_start, day_count FROM verification_resends WHERE email = ?", {email});
+    if (st.step()) {
+      last_at = st.integer(0);
+      day_start = st.integer(1);
+      day_count = st.integer(2);
+    }
+  }
+  if (t - day_start >= k_resend_day.count()) {
+    day_start = t;
+    day_count = 0;
+  }
+  std::int64_t wait = 0;
+  if (day_count > 0 && t - last_at < k_resend_interval.count())
+    wait = k_resend_interval.count() - (t - last_at);
+  if (day_count >= k_resend_per_day) wait = std::max(wait, day_start + k_resend_day.count() - t);
+  if (wait > 0) {
+    return tl::unexpected(api_error(
+        429, "rate_limited",
+        "a new verification code was requested for this address a short while ago; try again in " +
+            std::to_string(wait) + " seconds (at most one a minute, " +
+            std::to_string(k_resend_per_day) + " a day)",
+        json::object{{"retry_after", wait}}));
+  }
+  Transaction tx(m_store.db);
+  m_store.db.run(
+      "INSERT INTO verification_resends(email, last_at, day_start, day_count) VALUES (?, ?, ?, ?) "
+      "ON CONFLICT(email) DO UPDATE SET last_at = excluded.last_at, day_start = "
+      "excluded.day_start, day_count = excluded.day_count",
+      {email, t, day_start, day_count + 1});
+  auto user = find_user_by_email(m_store.db, email);
+  if (user && user->status == "email_unverified") send_verification_locked(*user, now, true);
+  tx.commit();
+  return json::object{
+      {"email", email},
+      {"status", "requested"},
+      {"message",
+       "if this address has an approved registration waiting for verification, a new code was "
+       "sent to it; earlier codes no longer work"}};
+}
+
+void Accounts::send_verification_locked(const User& user, SysTime now, bool resent) {
+  std::string code = random_digits(8);
+  auto expires = now + k_verification_valid;
+  m_store.db.run(
+      "UPDATE codes SET used = 1 WHERE user_id = ? AND purpose = 'verify_email' AND used = 0",
+      {user.id});
+  m_store.db.run(
+      "INSERT INTO codes(user_id, purpose, code_hash, expires_at, created_at) VALUES (?, "
+      "'verify_email', ?, ?, ?)",
+      {user.id, code_hash(user.id, code), unix_of(expires), unix_of(now)});
+  m_store.send_mail(user.email, "Verify your email address for the provider portal",
+                    "verify-email",
+                    "Hello " + user.first_name + ",\n\n" +
+                        (resent ? std::string("Here is a new code to verify your email address "
+                                              "(earlier codes no longer work).\n")
+                                : std::string("Your provider portal registration was approved.\n")) +
+                        "Verify your email address with this code: " + code +
+                        "\n\n"
+                        "  provportal verify-email --email " +
+                        user.email + " --code " + code +
+                        "\n\n"
+                        "The code expires in 7 days (at " +
+                        format_iso8601(expires) +
+                        ").\n"
+                        "If it expires, ask for a new one with\n\n"
+                        "  provportal verify-email --resend --email " +
+                        user.email + "\n",
+                    now);
 }
 
 // ---- administration ----------------------------------------------------------------------------
@@ -249,25 +343,12 @@ ApiResult<json::object> Accounts::admin_action(std::string_view action,
   if (action == "approve") {
     if (user->status != "pending_review") return invalid_state("pending review");
     status = "email_unverified";
-    std::string code = random_digits(8);
-    m_store.db.run(
-        "INSERT INTO codes(user_id, purpose, code_hash, expires_at, created_at) VALUES (?, "
-        "'verify_email', ?, ?, ?)",
-        {user->id, code_hash(user->id, code), unix_of(now + std::chrono::days{7}), unix_of(now)});
     m_store.db.run("UPDATE users SET status = ?, updated_at = ? WHERE id = ?",
                    {status, unix_of(now), user->id});
-    m_store.send_mail(email, "Verify your email address for the provider portal", "verify-email",
-                      "Hello " + user->first_name +
-                          ",\n\nYour provider portal registration was approved.\n"
-                          "Verify your email address with this code: " +
-                          code +
-                          "\n\n"
-                          "  provportal verify-email --email " +
-                          email + " --code " + code +
-                          "\n\n"
-                          "The code expires in 7 days (at " +
-                          format_iso8601(now + std::chrono::days{7}) + ").\n",
-                      now);
+    send_verification_locked(*user, now, false);
+  } else if (action == "resend-verification") {
+    if (user->status != "email_unverified") return invalid_state("approved and not yet verified");
+    send_verification_locked(*user, now, true);
   } else if (action == "reject") {
     if (user->status != "pending_review") return invalid_state("pending review");
     status = "rejected";

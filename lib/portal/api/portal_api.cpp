@@ -218,9 +218,11 @@ Error map_error(const http::Response& response) {
                 "use the code from the most recent email; codes expire", status, code);
   }
   if (code == "organization_not_found") {
-    std::string phone = str(err, "support_phone");
+    std::string phone = str(err, "support_phone"), npi = str(err, "npi");
     return make(ErrorKind::refused,
-                server_or("no organisation with this NPI is on file with the health plan"),
+                npi.empty() || err.contains("organizations")
+                    ? server_or("no organisation with this NPI is on file with the health plan")
+                    : "no organisation with NPI " + npi + " is on file with the health plan",
                 "check the NPI (the organisation's); if it is right, call the health plan's "
                 "provider services" +
                     (phone.empty() ? std::string() : " at " + phone) +
@@ -440,6 +442,11 @@ Expected<json::object> PortalApi::register_account(const json::object& record,
 Expected<json::object> PortalApi::verify_email(std::string_view email, std::string_view code) {
   json::object body{{"email", email}, {"code", code}};
   return call_json("POST", "/v1/email-verifications", &body, false);
+}
+
+Expected<json::object> PortalApi::resend_verification(std::string_view email) {
+  json::object body{{"email", email}};
+  return call_json("POST", "/v1/email-verifications/resend", &body, false);
 }
 
 Expected<LoginChallenge> PortalApi::login(std::string_view email, std::string_view password) {
