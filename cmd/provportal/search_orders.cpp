@@ -188,8 +188,7 @@ Expected<void> run_search(const SearchOptions& opt, Context& ctx) {
   if (printer.count() == 0 && (*pull)->changed_since().empty()) {
     // An empty list on stdout is easy to miss: say it where a person looks.
     std::string filters = description == "orders" ? std::string() : description.substr(8);
-    ctx.notice("No orders found" + (filters.empty() ? std::string() : " (" + filters + ")") +
-               ".");
+    ctx.notice("No orders found" + (filters.empty() ? std::string() : " (" + filters + ")") + ".");
   }
   if (!letters_dir.empty()) {
     ctx.notice("Letters: " + std::to_string(saved) + " saved to " + letters_dir.string() +
@@ -257,7 +256,7 @@ void setup_search_orders(CLI::App& app, Context& ctx) {
       "filters\n"
       "and moves the watermark ($XDG_STATE_HOME/provportal/watermarks/) once the output is "
       "complete.\n"
-      "Exit 0 even when nothing matches.");
+      "Exit 0 even when nothing matches (stderr says so).");
   cmd->callback([opt, &ctx] { ctx.action = [opt, &ctx] { return run_search(*opt, ctx); }; });
 }
 

@@ -27,8 +27,9 @@ Expected<void> run_resend(const VerifyEmailOptions& opt, Context& ctx) {
     Error e = r.error();
     if (e.code == "rate_limited") {
       // --wait cannot help: a request without an idempotency key is never sent twice.
-      e.hint = "the portal sends at most one new code a minute and 5 a day per address; use the "
-               "newest email's code, or ask again later";
+      e.hint =
+          "the portal sends at most one new code a minute and 5 a day per address; use the "
+          "newest email's code, or ask again later";
     }
     return fail(std::move(e));
   }
@@ -65,9 +66,10 @@ Expected<void> run_verify_email(VerifyEmailOptions opt, Context& ctx) {
     Error e = r.error();
     if (e.code == "invalid_code") {
       e.message = "the verification code is wrong or has expired";
-      e.hint = "codes last 7 days and only the newest works; ask for a new one with `provportal "
-               "verify-email --resend --email " +
-               opt.email + "`";
+      e.hint =
+          "codes last 7 days and only the newest works; ask for a new one with `provportal "
+          "verify-email --resend --email " +
+          opt.email + "`";
     }
     return fail(std::move(e));
   }

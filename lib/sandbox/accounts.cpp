@@ -110,22 +110,22 @@ ApiResult<json::object> Accounts::register_account(const json::object& body) {
     // The portal registers people into organisations the health plan has on file; it never
     // makes one up from an NPI (the real portal's "organization cannot be found").
     std::string phone = m_store.settings_locked().support_phone;
-    return tl::unexpected(api_error(
-        404, "organization_not_found",
-        "no organisation with NPI " + npi +
-            " is on file with the health plan; check the NPI, or call the health plan's "
-            "provider services at " +
-            phone + " to have the organisation added",
-        json::object{{"npi", npi}, {"support_phone", phone}}));
+    return tl::unexpected(
+        api_error(404, "organization_not_found",
+                  "no organisation with NPI " + npi +
+                      " is on file with the health plan; check the NPI, or call the health plan's "
+                      "provider services at " +
+                      phone + " to have the organisation added",
+                  json::object{{"npi", npi}, {"support_phone", phone}}));
   }
   if (!org_id.empty()) {
     for (std::size_t i = 0; i < matches.size(); ++i) {
       if (matches[i].as_object().at("id").as_string() == org_id) chosen = i;
     }
     if (chosen == matches.size()) {
-      return tl::unexpected(
-          api_error(404, "organization_not_found", "no organisation with that id has this NPI",
-                    json::object{{"npi", npi}, {"organizations", matches}}));
+      return tl::unexpected(api_error(404, "organization_not_found",
+                                      "no organisation with that id has this NPI",
+                                      json::object{{"npi", npi}, {"organizations", matches}}));
     }
   } else if (matches.size() > 1) {
     return tl::unexpected(
@@ -144,9 +144,9 @@ ApiResult<json::object> Accounts::register_account(const json::object& body) {
                       std::string(matches[chosen].as_object().at("name").as_string()) +
                       "; check it against the organisation's IRS letter (EIN)";
     return tl::unexpected(api_error(
-        422, "tax_id_mismatch",
-        "the Tax ID does not match the organisation's on file",
-        json::object{{"errors", json::array{json::object{{"field", "tax_id"}, {"message", why}}}}}));
+        422, "tax_id_mismatch", "the Tax ID does not match the organisation's on file",
+        json::object{
+            {"errors", json::array{json::object{{"field", "tax_id"}, {"message", why}}}}}));
   }
   std::string id = "usr_" + random_token(9);
   m_store.db.run(
@@ -214,7 +214,8 @@ ApiResult<json::object> Accounts::verify_email(const json::object& body) {
 ApiResult<json::object> Accounts::resend_verification(const json::object& body) {
   std::string email = records::normalize_email(text_of(body, "email"));
   if (email.empty() || email.find('@') == std::string::npos || email.size() > 254) {
-    return tl::unexpected(validation_error({{"email", "must be the email address you registered"}}));
+    return tl::unexpected(
+        validation_error({{"email", "must be the email address you registered"}}));
   }
   std::lock_guard lock(m_store.mutex);
   SysTime now = m_store.now_locked();
@@ -273,24 +274,24 @@ void Accounts::send_verification_locked(const User& user, SysTime now, bool rese
       "INSERT INTO codes(user_id, purpose, code_hash, expires_at, created_at) VALUES (?, "
       "'verify_email', ?, ?, ?)",
       {user.id, code_hash(user.id, code), unix_of(expires), unix_of(now)});
-  m_store.send_mail(user.email, "Verify your email address for the provider portal",
-                    "verify-email",
-                    "Hello " + user.first_name + ",\n\n" +
-                        (resent ? std::string("Here is a new code to verify your email address "
-                                              "(earlier codes no longer work).\n")
-                                : std::string("Your provider portal registration was approved.\n")) +
-                        "Verify your email address with this code: " + code +
-                        "\n\n"
-                        "  provportal verify-email --email " +
-                        user.email + " --code " + code +
-                        "\n\n"
-                        "The code expires in 7 days (at " +
-                        format_iso8601(expires) +
-                        ").\n"
-                        "If it expires, ask for a new one with\n\n"
-                        "  provportal verify-email --resend --email " +
-                        user.email + "\n",
-                    now);
+  m_store.send_mail(
+      user.email, "Verify your email address for the provider portal", "verify-email",
+      "Hello " + user.first_name + ",\n\n" +
+          (resent ? std::string("Here is a new code to verify your email address "
+                                "(earlier codes no longer work).\n")
+                  : std::string("Your provider portal registration was approved.\n")) +
+          "Verify your email address with this code: " + code +
+          "\n\n"
+          "  provportal verify-email --email " +
+          user.email + " --code " + code +
+          "\n\n"
+          "The code expires in 7 days (at " +
+          format_iso8601(expires) +
+          ").\n"
+          "If it expires, ask for a new one with\n\n"
+          "  provportal verify-email --resend --email " +
+          user.email + "\n",
+      now);
 }
 
 // ---- administration ----------------------------------------------------------------------------

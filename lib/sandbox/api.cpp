@@ -238,7 +238,8 @@ std::vector<Route> routes() {
          auto r = p.accounts().resend_verification(b);
          auto resp = from_result(r, 202);
          if (!r) {
-           if (const auto* wait = r.error().extra.if_contains("retry_after"); wait && wait->is_int64())
+           if (const auto* wait = r.error().extra.if_contains("retry_after");
+               wait && wait->is_int64())
              resp.headers.emplace_back("Retry-After", std::to_string(wait->as_int64()));
          }
          return resp;

@@ -138,9 +138,9 @@ ApiResult<json::object> Orders::search_orders(const std::string& user_id,
         "AND (?11 IS NULL OR (updated_at > ?11 AND updated_at <= ?15)) "
         "AND (?12 IS NULL OR created_at > ?12 OR (created_at = ?12 AND order_id > ?13)) "
         "ORDER BY created_at, order_id LIMIT ?14",
-        {org, upper_param("order_id"), upper_param("acmp_number"), member_id, param("date_of_birth"),
-         param("from"), param("to"), param("status"), param("health_plan"), param("solution"),
-         updated_since, after_created, after_id, page_size + 1, as_of});
+        {org, upper_param("order_id"), upper_param("acmp_number"), member_id,
+         param("date_of_birth"), param("from"), param("to"), param("status"), param("health_plan"),
+         param("solution"), updated_since, after_created, after_id, page_size + 1, as_of});
     while (st.step()) ids.emplace_back(st.integer(0), st.text(1));
   }
   json::value next = nullptr;

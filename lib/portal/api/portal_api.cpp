@@ -230,11 +230,11 @@ Error map_error(const http::Response& response) {
                 status, code);
   }
   if (code == "tax_id_mismatch") {
-    Error e = make(ErrorKind::refused,
-                   server_or("the Tax ID does not match the organisation's on file"),
-                   "give the organisation's Tax ID (EIN) as the health plan has it on file "
-                   "(--tax-id)",
-                   status, code);
+    Error e =
+        make(ErrorKind::refused, server_or("the Tax ID does not match the organisation's on file"),
+             "give the organisation's Tax ID (EIN) as the health plan has it on file "
+             "(--tax-id)",
+             status, code);
     if (auto it = err.find("errors"); it != err.end() && it->value().is_array()) {
       for (const auto& f : it->value().get_array()) {
         if (!f.is_object()) continue;
