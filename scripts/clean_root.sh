@@ -77,6 +77,12 @@ rm -rf "$root"
 cp -a "$pristine" "$root"
 cp /etc/hosts "$root/etc/hosts"
 cp -L /etc/resolv.conf "$root/etc/resolv.conf"
+# The machine's trusted certificates, as its network needs them (a network that inspects TLS has
+# its own authority there): added to Debian's list when setup.sh installs ca-certificates.
+if [[ -f /etc/ssl/certs/ca-certificates.crt ]]; then
+  mkdir -p "$root/usr/local/share/ca-certificates"
+  cp /etc/ssl/certs/ca-certificates.crt "$root/usr/local/share/ca-certificates/machine-trust.crt"
+fi
 for m in proc sys dev dev/pts; do
   mkdir -p "$root/$m"
   case $m in
@@ -98,6 +104,12 @@ git -C "$root/work/provportal" log -1 --format='clean_root: testing %h %s'
 env_vars=(HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8
           TERM=dumb)
 ((quick)) && env_vars+=(PROVPORTAL_QUICK=1)
+# The machine's network settings the root cannot read from a file: proxies, and where Node (npm)
+# and OpenSSL find the certificates above.
+for var in http_proxy https_proxy no_proxy HTTP_PROXY HTTPS_PROXY NO_PROXY NODE_EXTRA_CA_CERTS \
+           SSL_CERT_FILE; do
+  [[ -n ${!var:-} ]] && env_vars+=("$var=${!var}")
+done
 start=$(date +%s)
 status=0
 chroot "$root" /usr/bin/env -i "${env_vars[@]}" bash -c 'cd /work/provportal && exec "$@"' \

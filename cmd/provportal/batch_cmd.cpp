@@ -213,6 +213,13 @@ Expected<void> run_batch_command(Context& ctx, const batch::Operation& op, const
     }
     return fail(std::move(e));
   }
+  if (summary->failed > 0 && !summary->interrupted && !summary->stopped_early && !f.dry_run) {
+    ctx.notice(std::to_string(summary->failed) + " row" + (summary->failed == 1 ? "" : "s") +
+               " got no final answer after every retry (outcome \"failed\" in the results); run "
+               "the same command with --resume to send only " +
+               (summary->failed == 1 ? "it" : "them") + " (the journal, " +
+               summary->journal.string() + ", keeps the others).");
+  }
   if (summary->interrupted || summary->stopped_early) {
     if (!f.dry_run) {
       ctx.notice("The journal keeps what was done (" + summary->journal.string() +

@@ -60,9 +60,8 @@ Expected<void> run_single_check(const EligibilityOptions& opt, Context& ctx) {
                      {"health_plan", opt.health_plan},
                      {"provider_npi", opt.provider_npi},
                      {"service_date", opt.service_date}});
-  auto wire = ctx.chosen_wire();
-  if (!wire) return fail(wire.error());
-  auto op = ops::eligibility_operation(*wire, portal_today(ctx, true));
+  auto op = ctx.over_chosen_wire(
+      [&](auto wire) { return ops::eligibility_operation(wire, portal_today(ctx, true)); });
   if (!op) return fail(op.error());
   auto result = run_single(ctx, *op, std::move(record));
   if (!result) return fail(result.error());
@@ -102,9 +101,9 @@ Expected<void> run_check(const EligibilityOptions& opt, Context& ctx) {
       return fail(ErrorKind::usage, "--batch and the flags of one member cannot be combined",
                   "put the member in the batch file, or leave out --batch");
     }
-    auto wire = ctx.chosen_wire();
-    if (!wire) return fail(wire.error());
-    auto op = ops::eligibility_operation(*wire, portal_today(ctx, !opt.batch.dry_run));
+    auto op = ctx.over_chosen_wire([&](auto wire) {
+      return ops::eligibility_operation(wire, portal_today(ctx, !opt.batch.dry_run));
+    });
     if (!op) return fail(op.error());
     return run_batch_command(ctx, *op, opt.batch);
   }

@@ -11,9 +11,10 @@
 #include "batch_cmd.hpp"
 #include "commands.hpp"
 #include "incremental.hpp"
-#include "portal/api/claims.hpp"
 #include "portal/batch/rows.hpp"
 #include "portal/ops/claim_status.hpp"
+#include "portal/ops/claims_feed.hpp"
+#include "portal/ops/pages.hpp"
 #include "record_file.hpp"
 #include "stream_printer.hpp"
 
@@ -30,26 +31,6 @@ struct ClaimStatusOptions {
   SinceFlags since;
   BatchFlags batch;
 };
-
-// The columns a table or CSV shows for a claim.
-const std::vector<std::string> k_columns = {
-    "claim_number", "status_category", "status",       "status_date", "status_reasons",
-    "member_id",    "provider_npi",    "service_from", "service_to",  "billed_amount",
-    "paid_amount",  "check_number",    "paid_date",    "updated_at"};
-
-json::object summary(const json::object& claim) {
-  json::object s = pick_columns(claim, k_columns);
-  // The reasons as their codes ("45;2"): the texts are in the JSON output.
-  json::array codes;
-  if (const auto* reasons = claim.if_contains("status_reasons"); reasons && reasons->is_array()) {
-    for (const auto& r : reasons->get_array()) {
-      if (const auto* c = r.is_object() ? r.get_object().if_contains("code") : nullptr)
-        codes.push_back(*c);
-    }
-  }
-  s["status_reasons"] = std::move(codes);
-  return s;
-}
 
 bool inquiry_flags(const ClaimStatusOptions& o) {
   return !o.ref.empty() || !o.claim_number.empty() || !o.member_id.empty() ||
@@ -82,9 +63,8 @@ Expected<void> run_inquiry(const ClaimStatusOptions& opt, Context& ctx) {
                                      "inquiry\n" + batch::canonical_json(record),
                                      "one inquiry (its fields are kept out of this file)");
   if (!pull) return fail(pull.error());
-  auto wire = ctx.chosen_wire();
-  if (!wire) return fail(wire.error());
-  auto op = ops::claim_status_operation(*wire, (*pull)->changed_since());
+  auto op = ctx.over_chosen_wire(
+      [&](auto wire) { return ops::claim_status_operation(wire, (*pull)->changed_since()); });
   if (!op) return fail(op.error());
   auto result = run_single(ctx, *op, std::move(record));
   if (!result) return fail(result.error());
@@ -114,38 +94,33 @@ Expected<void> run_inquiry(const ClaimStatusOptions& opt, Context& ctx) {
   if (const auto* c = result->answer.if_contains("claims"); c && c->is_array())
     claims = c->get_array();
   if (claims.empty()) ctx.notice("No claim of your organisation matches this inquiry.");
-  StreamPrinter printer(ctx, k_columns, summary);
+  StreamPrinter printer(ctx, ops::claim_columns(), ops::claim_summary);
   if (auto printed = printer.page(claims); !printed) return fail(printed.error());
   return deliver(ctx, printer, **pull);
 }
 
 Expected<void> run_feed(const ClaimStatusOptions& opt, Context& ctx) {
-  api::ClaimFeedQuery query;
+  ops::ClaimFeedQuery query;
   query.provider_npi = opt.provider_npi;
   query.status = opt.status;
   query.page_size = opt.page_size;
-  std::string key = "feed\nprovider_npi=" + opt.provider_npi + "\nstatus=" + opt.status;
-  std::string description = "the claims feed" +
-                            (opt.provider_npi.empty() ? "" : ", provider " + opt.provider_npi) +
-                            (opt.status.empty() ? "" : ", status " + opt.status);
-  auto pull = IncrementalPull::start(ctx, opt.since, "claim-status", key, description);
+  auto pull = IncrementalPull::start(ctx, opt.since, "claim-status", ops::query_key(query),
+                                     ops::describe(query));
   if (!pull) return fail(pull.error());
   query.changed_since = (*pull)->changed_since();
+  auto wire = ctx.chosen_wire();
+  if (!wire) return fail(wire.error());
   auto api = ctx.api_with_session();
   if (!api) return fail(api.error());
-  StreamPrinter printer(ctx, k_columns, summary);
-  std::string token;
+  auto pages = ops::PageReader::open(**api, *wire, wire::Feed::claims, ops::page_query(query));
+  if (!pages) return fail(pages.error());
+  StreamPrinter printer(ctx, ops::claim_columns(), ops::claim_summary);
   while (true) {
-    auto page = (*api)->claims(api::claims_query(query, token));
+    auto page = pages->next();
     if (!page) return fail(page.error());
-    (*pull)->answered(*page);
-    if (const auto* c = page->if_contains("claims"); c && c->is_array()) {
-      if (auto printed = printer.page(c->get_array()); !printed) return fail(printed.error());
-    }
-    token.clear();
-    if (const auto* next = page->if_contains("next_page_token"); next && next->is_string())
-      token = next->get_string();
-    if (token.empty()) break;
+    if (!*page) break;
+    (*pull)->answered((*page)->answer);
+    if (auto printed = printer.page((*page)->items); !printed) return fail(printed.error());
   }
   return deliver(ctx, printer, **pull);
 }
@@ -173,9 +148,8 @@ Expected<void> run_claim_status(const ClaimStatusOptions& opt, Context& ctx) {
     }
     auto pull = IncrementalPull::start(ctx, opt.since, "claim-status", {}, {});
     if (!pull) return fail(pull.error());
-    auto wire = ctx.chosen_wire();
-    if (!wire) return fail(wire.error());
-    auto op = ops::claim_status_operation(*wire, (*pull)->changed_since());
+    auto op = ctx.over_chosen_wire(
+        [&](auto wire) { return ops::claim_status_operation(wire, (*pull)->changed_since()); });
     if (!op) return fail(op.error());
     return run_batch_command(ctx, *op, opt.batch);
   }

@@ -90,8 +90,9 @@ Expected<void> Context::init() {
     if (!f) return fail(ErrorKind::usage, "unknown output format " + global.output);
     m_format = *f;
   }
-  m_render.color =
-      !m_output_file && m_streams.out_tty && !global.no_color && !m_env("NO_COLOR").has_value();
+  // NO_COLOR (no-color.org), and a terminal that says it is dumb (Emacs shells, some CI logs).
+  m_render.color = !m_output_file && m_streams.out_tty && !global.no_color &&
+                   !m_env("NO_COLOR").has_value() && m_env("TERM").value_or("") != "dumb";
   return {};
 }
 
@@ -165,8 +166,8 @@ Expected<http::ClientOptions> Context::client_options() {
                              ? "start the sandbox with `provportal-sandbox serve`, or pass "
                                "--base-url and --ca-file"
                              : "check --ca-file / PROVPORTAL_CA_FILE / the profile's ca_file";
-      return fail((*s)->base_url_is_default ? ErrorKind::unavailable : ErrorKind::usage,
-                  "CA file " + p.ca_file + " does not exist", hint);
+      // A configuration error whoever set it (exit 2): waiting and trying again cannot fix it.
+      return fail(ErrorKind::usage, "CA file " + p.ca_file + " does not exist", hint);
     }
   }
   http::ClientOptions o;
@@ -226,16 +227,7 @@ Expected<void> Context::open_audit_log() {
   return {};
 }
 
-namespace {
-
-std::optional<bool> parse_bool(std::string_view given) {
-  const std::string text = util::lower(given);
-  if (text == "true" || text == "1" || text == "yes" || text == "on") return true;
-  if (text == "false" || text == "0" || text == "no" || text == "off") return false;
-  return std::nullopt;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 Expected<api::OutageWait*> Context::outage() {
   if (m_outage_resolved) return m_outage.get();
@@ -245,7 +237,7 @@ Expected<api::OutageWait*> Context::outage() {
   // A bound given anywhere (flag, environment, profile) means waiting, unless wait says false.
   bool wait = !p.max_wait.empty();
   if (!p.wait.empty()) {
-    auto b = parse_bool(p.wait);
+    auto b = config::parse_bool(p.wait);
     if (!b) {
       return fail(ErrorKind::usage, "wait must be true or false, not \"" + p.wait + "\"",
                   "check PROVPORTAL_WAIT and the profile's wait (provportal config get wait)");

@@ -86,6 +86,13 @@ class Context {
   // The wire the profile's `wire` key (or --wire, PROVPORTAL_WIRE) names; the portal's JSON API
   // by default. ErrorKind::usage naming the wires there are for an unknown name.
   Expected<std::shared_ptr<const wire::Wire>> chosen_wire();
+  // What `make` (an ops:: function of the wire) builds over the chosen wire.
+  template <class Make>
+  auto over_chosen_wire(Make&& make) -> decltype(make(std::shared_ptr<const wire::Wire>())) {
+    auto w = chosen_wire();
+    if (!w) return fail(w.error());
+    return make(std::move(*w));
+  }
   // The config file as read (empty when there is none).
   Expected<config::ConfigFile*> config_file();
   const config::EnvLookup& env() const { return m_env; }

@@ -35,7 +35,10 @@ int compute_exit_code(const Outcome& outcome) {
   }
   if (outcome.error) return code_of(outcome.error->kind);
   if (const auto* s = outcome.batch) {
-    if (s->failed > 0) return k_exit_unavailable;
+    if (s->failed > 0) {
+      // Nothing done at all is an outage (5); a batch partly done is told apart (7).
+      return s->ok + s->rejected + s->invalid > 0 ? k_exit_rows_failed : k_exit_unavailable;
+    }
     if (s->rejected > 0 || s->invalid > 0 || s->stopped_early) return k_exit_partial;
   }
   return k_exit_ok;
@@ -51,10 +54,13 @@ const char* const k_exit_codes_help =
     "       inactive, disabled, pending review or email not verified\n"
     "  5    unavailable: network or TLS failure, server errors after retries, maintenance\n"
     "  6    the portal refused the operation (not found, duplicate, conflict, forbidden)\n"
+    "  7    a batch finished partly: some rows got no answer after every retry (the others\n"
+    "       were done); --resume sends only those\n"
     "  70   internal error: a bug (please report it with the command and -vv output)\n"
     "  130  interrupted (a batch saves its journal: run it again with --resume)\n"
     "  A batch that meets several of these exits with the first of 130, the error that\n"
-    "  stopped it, 5, 1. When stdout is closed early (`provportal ... | head -1`) the command\n"
+    "  stopped it, 7 (5 when no row was done), 1. When stdout is closed early (`provportal ... | "
+    "head -1`) the command\n"
     "  stops quietly and dies of SIGPIPE, as `cat` and `yes` do (the shell shows 141).\n";
 
 }  // namespace portal::cli

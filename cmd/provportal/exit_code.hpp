@@ -15,6 +15,9 @@ inline constexpr int k_exit_input = 3;
 inline constexpr int k_exit_auth = 4;
 inline constexpr int k_exit_unavailable = 5;
 inline constexpr int k_exit_refused = 6;
+// A batch finished, part of it done, and some rows got no final answer after every retry: run
+// it again with --resume to send only those (rsync's "partial transfer" beside 5's "nothing").
+inline constexpr int k_exit_rows_failed = 7;
 inline constexpr int k_exit_internal = 70;  // a bug or an unexpected local failure (EX_SOFTWARE)
 inline constexpr int k_exit_interrupted = 130;
 // stdout was closed by its reader: main raises SIGPIPE, the shell shows 128 + 13.
@@ -28,7 +31,8 @@ struct Outcome {
 
 // The exit status of `outcome`. An error decides by its kind; a batch by precedence:
 // interrupted (130) > a fatal error that stopped it (its kind's code) > rows that failed after
-// every retry (5) > rows rejected or invalid, or --fail-fast (1) > 0.
+// every retry (7 when other rows were done, 5 when none was) > rows rejected or invalid, or
+// --fail-fast (1) > 0.
 int compute_exit_code(const Outcome& outcome);
 
 // The exit-status section of `provportal --help`.

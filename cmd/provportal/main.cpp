@@ -17,6 +17,7 @@
 #include "portal/log/log.hpp"
 #include "portal/util/atomic_file.hpp"
 #include "portal/util/clock.hpp"
+#include "version.hpp"
 
 namespace {
 
@@ -27,7 +28,7 @@ constexpr const char* k_help_footer =
     "PROVPORTAL_CLIENT_CERT, PROVPORTAL_CLIENT_KEY, PROVPORTAL_TIMEOUT, PROVPORTAL_WAIT,\n"
     "PROVPORTAL_MAX_WAIT, PROVPORTAL_WAIT_POLL, PROVPORTAL_METRICS, PROVPORTAL_AUDIT_LOG,\n"
     "PROVPORTAL_WIRE, "
-    "NO_COLOR, XDG_CONFIG_HOME, XDG_STATE_HOME.\n"
+    "NO_COLOR (or TERM=dumb: no colour), XDG_CONFIG_HOME, XDG_STATE_HOME.\n"
     "\n"
     "Examples:\n"
     "  provportal register --provider-type physician --npi 1234567893 --tax-id 36-1234567 \\\n"
@@ -206,7 +207,15 @@ int main(int argc, char** argv) {
       "provportal: the provider portal from the command line (register, log in with "
       "MFA, keep your profile current)",
       "provportal"};
-  app.set_version_flag("--version", std::string("provportal ") + PORTAL_VERSION);
+  // --version is answered before parsing, so `-o json` anywhere on the line applies to it.
+  if (auto version = portal::cli::version_requested(argc, argv); !version.empty()) {
+    std::cout << version << std::flush;
+    return 0;
+  }
+  bool version_listed = false;  // answered above; the flag is here for --help
+  app.add_flag("--version", version_listed,
+               "Print the version, the commit, the build type and the versions of OpenSSL, Boost "
+               "and SQLite (-o json: as an object), then exit");
   app.require_subcommand(1);
   app.fallthrough();
   app.footer(std::string(portal::cli::k_exit_codes_help) + "\n" + k_help_footer);

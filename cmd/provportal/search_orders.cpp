@@ -11,7 +11,8 @@
 
 #include "commands.hpp"
 #include "incremental.hpp"
-#include "portal/api/prior_auth.hpp"
+#include "portal/ops/orders_search.hpp"
+#include "portal/ops/pages.hpp"
 #include "portal/util/atomic_file.hpp"
 #include "portal/util/strings.hpp"
 #include "stream_printer.hpp"
@@ -26,37 +27,12 @@ namespace {
 constexpr std::size_t k_page_size_max = 100;
 
 struct SearchOptions {
-  api::OrderQuery query;
+  ops::OrderQuery query;
   std::size_t limit = 0;      // 0: every page
   std::size_t page_size = 0;  // 0: the portal's default
   std::string letters_dir;
   SinceFlags since;
 };
-
-// The columns a table or CSV shows for an order.
-const std::vector<std::string> k_summary_columns = {
-    "order_id",      "acmp_number", "status",     "health_plan", "solution", "member_id",
-    "service_start", "service_end", "created_at", "decided_at",  "letters",  "next_step"};
-
-json::object summary(const json::object& order) {
-  json::object s;
-  for (const auto& key : k_summary_columns) {
-    const auto* v = order.if_contains(key);
-    if (key == "letters") {
-      json::array ids;
-      if (v && v->is_array()) {
-        for (const auto& l : v->get_array()) {
-          if (const auto* id = l.is_object() ? l.get_object().if_contains("letter_id") : nullptr)
-            ids.push_back(*id);
-        }
-      }
-      s[key] = std::move(ids);
-    } else {
-      s[key] = v ? *v : json::value(nullptr);
-    }
-  }
-  return s;
-}
 
 // A file name part from a portal identifier: anything but letters, digits, '.', '_' and '-'
 // becomes '_', so no identifier can reach outside the directory.
@@ -78,11 +54,7 @@ bool same_content(const fs::path& path, const std::string& bytes) {
 }
 
 Expected<void> run_search(const SearchOptions& opt, Context& ctx) {
-  if (opt.query.member_id.empty() != opt.query.date_of_birth.empty()) {
-    return fail(ErrorKind::usage,
-                "a member is searched by --member-id and --date-of-birth together",
-                "give both, e.g. --member-id ACM100234 --date-of-birth 1958-03-14");
-  }
+  if (auto checked = ops::check_order_query(opt.query); !checked) return fail(checked.error());
   if (!opt.since.since.empty() && !opt.query.updated_since.empty()) {
     return fail(ErrorKind::usage, "--since and --updated-since say the same thing; give one");
   }
@@ -92,32 +64,22 @@ Expected<void> run_search(const SearchOptions& opt, Context& ctx) {
   }
   // Order IDs and ACMP numbers are upper case on the portal: typed in any case, they still
   // match (and make the same query), as member IDs do.
-  api::OrderQuery normalized = opt.query;
+  ops::OrderQuery normalized = opt.query;
   normalized.order_id = util::upper(normalized.order_id);
   normalized.acmp_number = util::upper(normalized.acmp_number);
-  // What makes two pulls the same query: every filter but the window (member fields are PHI,
-  // so they only reach the watermark file's hashed name).
-  const auto& q = normalized;
-  std::string key = "order_id=" + q.order_id + "\nacmp_number=" + q.acmp_number +
-                    "\nmember_id=" + q.member_id + "\ndate_of_birth=" + q.date_of_birth +
-                    "\nfrom=" + q.from + "\nto=" + q.to + "\nstatus=" + q.status +
-                    "\nhealth_plan=" + q.health_plan + "\nsolution=" + q.solution;
-  std::string description = "orders";
-  for (const auto& [name, value] :
-       {std::pair<const char*, const std::string*>{"order", &q.order_id},
-        {"ACMP", &q.acmp_number},
-        {"from", &q.from},
-        {"to", &q.to},
-        {"status", &q.status},
-        {"plan", &q.health_plan},
-        {"solution", &q.solution}}) {
-    if (!value->empty()) description += ", " + std::string(name) + " " + *value;
-  }
-  if (!q.member_id.empty()) description += ", one member";
-  auto pull = IncrementalPull::start(ctx, opt.since, "search-orders", key, description);
+  std::string description = ops::describe(normalized);
+  auto pull = IncrementalPull::start(ctx, opt.since, "search-orders", ops::query_key(normalized),
+                                     description);
   if (!pull) return fail(pull.error());
+  auto wire = ctx.chosen_wire();
+  if (!wire) return fail(wire.error());
   auto api = ctx.api_with_session();
   if (!api) return fail(api.error());
+  ops::OrderQuery query = normalized;
+  query.page_size = opt.page_size;
+  if (!(*pull)->changed_since().empty()) query.updated_since = (*pull)->changed_since();
+  auto pages = ops::PageReader::open(**api, *wire, wire::Feed::orders, ops::page_query(query));
+  if (!pages) return fail(pages.error());
   fs::path letters_dir;
   if (!opt.letters_dir.empty()) {
     letters_dir = opt.letters_dir;
@@ -129,25 +91,22 @@ Expected<void> run_search(const SearchOptions& opt, Context& ctx) {
                   "give a writable directory to --download-letters");
     }
   }
-  StreamPrinter printer(ctx, k_summary_columns, summary);
+  StreamPrinter printer(ctx, ops::order_columns(), ops::order_summary);
   std::size_t saved = 0, unchanged = 0;
-  std::string token;
-  api::OrderQuery query = normalized;
-  query.page_size = opt.page_size;
-  if (!(*pull)->changed_since().empty()) query.updated_since = (*pull)->changed_since();
-  while (true) {
+  while (!opt.limit || printer.count() < opt.limit) {
+    std::size_t page_size = 0;
     if (opt.limit) {
-      query.page_size =
+      page_size =
           std::min(opt.page_size ? opt.page_size : k_page_size_max, opt.limit - printer.count());
     }
-    auto page = (*api)->search_orders(api::orders_query(query, token));
+    auto page = pages->next(page_size);
     if (!page) {
       printer.finish();
       return fail(page.error());
     }
-    (*pull)->answered(*page);
-    json::array orders;
-    if (const auto* o = page->if_contains("orders"); o && o->is_array()) orders = o->get_array();
+    if (!*page) break;
+    (*pull)->answered((*page)->answer);
+    json::array& orders = (*page)->items;
     if (opt.limit && printer.count() + orders.size() > opt.limit)
       orders.resize(opt.limit - printer.count());
     if (auto printed = printer.page(orders); !printed) return fail(printed.error());
@@ -159,7 +118,7 @@ Expected<void> run_search(const SearchOptions& opt, Context& ctx) {
       for (const auto& l : letters->get_array()) {
         const auto* id = l.is_object() ? l.get_object().if_contains("letter_id") : nullptr;
         if (!id || !id->is_string()) continue;
-        auto pdf = (*api)->letter(id->get_string());
+        auto pdf = ops::letter(**api, **wire, id->get_string());
         if (!pdf) {
           printer.finish();
           return fail(pdf.error());
@@ -179,10 +138,6 @@ Expected<void> run_search(const SearchOptions& opt, Context& ctx) {
         ++saved;
       }
     }
-    token.clear();
-    if (const auto* next = page->if_contains("next_page_token"); next && next->is_string())
-      token = next->get_string();
-    if (token.empty() || (opt.limit && printer.count() >= opt.limit)) break;
   }
   printer.finish();
   if (printer.count() == 0 && (*pull)->changed_since().empty()) {

@@ -126,9 +126,8 @@ Expected<void> run_single_case(const CaseOptions& opt, Context& ctx) {
   std::filesystem::path base = opt.case_file.empty() || opt.case_file == "-"
                                    ? std::filesystem::path()
                                    : std::filesystem::path(opt.case_file).parent_path();
-  auto wire = ctx.chosen_wire();
-  if (!wire) return fail(wire.error());
-  auto op = ops::case_operation(*wire, base, portal_limits(ctx, false));
+  auto op = ctx.over_chosen_wire(
+      [&](auto wire) { return ops::case_operation(wire, base, portal_limits(ctx, false)); });
   if (!op) return fail(op.error());
   auto result = run_single(ctx, *op, std::move(*record));
   if (!result) return fail(result.error());
@@ -190,10 +189,10 @@ Expected<void> run_submit(const CaseOptions& opt, Context& ctx) {
       return fail(ErrorKind::usage, "--batch and the flags of one case cannot be combined",
                   "put the case in the batch file, or leave out --batch");
     }
-    auto wire = ctx.chosen_wire();
-    if (!wire) return fail(wire.error());
-    auto op = ops::case_operation(*wire, batch_base_dir(opt.batch.file),
-                                  portal_limits(ctx, opt.batch.dry_run));
+    auto op = ctx.over_chosen_wire([&](auto wire) {
+      return ops::case_operation(wire, batch_base_dir(opt.batch.file),
+                                 portal_limits(ctx, opt.batch.dry_run));
+    });
     if (!op) return fail(op.error());
     return run_batch_command(ctx, *op, opt.batch);
   }

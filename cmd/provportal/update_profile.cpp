@@ -13,8 +13,8 @@
 #include "commands.hpp"
 #include "portal/auth/totp.hpp"
 #include "portal/log/log.hpp"
+#include "portal/ops/profile.hpp"
 #include "portal/records/password_policy.hpp"
-#include "portal/records/schema.hpp"
 #include "portal/util/atomic_file.hpp"
 #include "portal/util/clock.hpp"
 #include "record_file.hpp"
@@ -139,10 +139,10 @@ Expected<void> run_update_profile(const UpdateProfileOptions& opt, Context& ctx)
                 "--enroll-totp or --remove-totp");
   }
   if (!changes.empty()) {
-    Error invalid(ErrorKind::input, "the profile changes are not valid; nothing was sent");
-    invalid.fields = records::validate_record("profile", changes);
-    if (!invalid.fields.empty()) return fail(std::move(invalid));
+    if (auto checked = ops::check_profile_change(changes); !checked) return fail(checked.error());
   }
+  auto wire = ctx.chosen_wire();
+  if (!wire) return fail(wire.error());
   if (opt.enroll_totp && opt.totp_secret_out.empty() && opt.otp_code.empty() && !ctx.can_prompt()) {
     return fail(ErrorKind::usage,
                 "enrolling an authenticator app needs a terminal to show the secret",
@@ -179,7 +179,7 @@ Expected<void> run_update_profile(const UpdateProfileOptions& opt, Context& ctx)
 
   std::optional<json::object> profile;
   if (!changes.empty()) {
-    auto r = (*api)->update_profile(changes);
+    auto r = ops::change_profile(**api, **wire, changes);
     if (!r) return fail(r.error());
     profile = std::move(*r);
   }

@@ -44,9 +44,8 @@ Expected<void> run_single_upload(const UploadOptions& opt, Context& ctx) {
     records.push_back(std::move(r));
     labels.push_back(opt.positional[i]);
   }
-  auto wire = ctx.chosen_wire();
-  if (!wire) return fail(wire.error());
-  auto op = ops::document_operation(*wire, {}, portal_limits(ctx, false));
+  auto op = ctx.over_chosen_wire(
+      [&](auto wire) { return ops::document_operation(wire, {}, portal_limits(ctx, false)); });
   if (!op) return fail(op.error());
   auto results = run_records(ctx, *op, std::move(records), labels);
   if (!results) return fail(results.error());
@@ -88,10 +87,10 @@ Expected<void> run_upload(const UploadOptions& opt, Context& ctx) {
           ErrorKind::usage, "--batch and an order's files on the command line cannot be combined",
           "put every document in the manifest (ref, order_id, file, document_type, description)");
     }
-    auto wire = ctx.chosen_wire();
-    if (!wire) return fail(wire.error());
-    auto op = ops::document_operation(*wire, batch_base_dir(opt.batch.file),
-                                      portal_limits(ctx, opt.batch.dry_run));
+    auto op = ctx.over_chosen_wire([&](auto wire) {
+      return ops::document_operation(wire, batch_base_dir(opt.batch.file),
+                                     portal_limits(ctx, opt.batch.dry_run));
+    });
     if (!op) return fail(op.error());
     return run_batch_command(ctx, *op, opt.batch);
   }

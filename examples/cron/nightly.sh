@@ -15,7 +15,8 @@
 # ENV_FILE is sourced; see nightly.env.example for every setting. Exit codes (the worst of the
 # run): 0 all done; 1 some rows were rejected or invalid (see the results named in the mail);
 # 3 a batch file could not be read (moved to FAILED_DIR); 4 a person must log in or unlock the
-# account; 5 the portal was unavailable (the next run resumes); 75 skipped: another run holds
+# account; 5 the portal was unavailable (the next run resumes); 7 some rows got no answer after
+# every retry, the rest was done (the next run sends only those); 75 skipped: another run holds
 # the lock (only with SKIP_EXIT_CODE=75; the default is 0, a skip is not an error).
 set -uo pipefail
 
@@ -59,7 +60,7 @@ worst=0
 
 log() { printf '%s %s\n' "$(date -u +%FT%TZ)" "$*" >>"$log"; }
 need() { attention+=("$*"); log "ATTENTION: $*"; }
-severity() { case $1 in 0) echo 0 ;; 1) echo 1 ;; 3) echo 2 ;; 4) echo 4 ;; *) echo 3 ;; esac; }
+severity() { case $1 in 0) echo 0 ;; 1) echo 1 ;; 3) echo 2 ;; 7) echo 3 ;; 4) echo 5 ;; *) echo 4 ;; esac; }
 worse() {  # keeps the most serious exit code of the run: 4 > 5 > 3 > 1 > 0
   if (($(severity "$1") > $(severity "$worst"))); then worst=$1; fi
 }
@@ -127,6 +128,9 @@ send_batch() {  # send_batch FILE SUBCOMMAND
       worse 4
       need "$name: the session was refused; a person must log in (the batch resumes next run)"
       return 1 ;;
+    7)
+      worse 7
+      need "$name: some rows got no answer after every retry (outcome failed in $results); the next run sends only those from $journal" ;;
     130)
       worse 5
       log "$name: interrupted; the journal is kept and the next run resumes it"

@@ -7,6 +7,8 @@
 #include <boost/json/object.hpp>
 #include <tl/expected.hpp>
 
+#include "portal/util/strings.hpp"
+
 namespace portal::sandbox {
 
 // A refusal as the API reports it: HTTP status, stable code, message and extra members
@@ -25,19 +27,8 @@ using ApiResult = tl::expected<T, ApiError>;
 // it is, every other byte (and '%') percent-encoded, so the message is always valid UTF-8 and
 // JSON whatever bytes were sent.
 inline std::string quotable(std::string_view text) {
-  static constexpr char k_hex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size());
-  for (unsigned char c : text) {
-    if (c > 0x20 && c < 0x7f && c != '%') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += k_hex[c >> 4];
-      out += k_hex[c & 15];
-    }
-  }
-  return out;
+  return util::percent_encode(text,
+                              [](unsigned char c) { return c > 0x20 && c < 0x7f && c != '%'; });
 }
 
 }  // namespace portal::sandbox

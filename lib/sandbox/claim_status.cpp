@@ -71,6 +71,12 @@ bool service_from_before(const Claim* a, const Claim* b) {
 
 }  // namespace
 
+ClaimStatus::View ClaimStatus::view_for(const std::string& user_id, std::optional<SysTime> pinned) {
+  std::lock_guard lock(m_store.mutex);
+  return View{m_store.organization_of_locked(user_id), pinned.value_or(m_store.now_locked()),
+              claim_calendar_locked()};
+}
+
 ClaimCalendar ClaimStatus::claim_calendar_locked() {
   auto epoch = parse_date(m_store.settings_locked().claims_epoch);
   return ClaimCalendar{std::chrono::sys_days{epoch.value_or(chicago_today(m_store.now_locked()))}};
@@ -95,15 +101,7 @@ ApiResult<json::object> ClaimStatus::claim_status(const std::string& user_id,
   if (from && to && *to < *from) problems.push_back({"service_to", "is before service_from"});
   if (!problems.empty()) return tl::unexpected(claims_validation_error(422, problems));
 
-  std::string org;
-  SysTime as_of;
-  ClaimCalendar calendar;
-  {
-    std::lock_guard lock(m_store.mutex);
-    as_of = m_store.now_locked();
-    calendar = claim_calendar_locked();
-    org = m_store.organization_of_locked(user_id);
-  }
+  auto [org, as_of, calendar] = view_for(user_id);
   if (record.contains("member_id")) {
     if (auto rejected = member_reject(*m_store.roster, record, chicago_today(as_of)))
       return tl::unexpected(*rejected);
@@ -203,15 +201,7 @@ ApiResult<json::object> ClaimStatus::claims_feed(const std::string& user_id,
     after.emplace(std::stoll((*parts)[2]), (*parts)[3]);
   }
 
-  std::string org;
-  SysTime as_of;
-  ClaimCalendar calendar;
-  {
-    std::lock_guard lock(m_store.mutex);
-    as_of = pinned.value_or(m_store.now_locked());
-    calendar = claim_calendar_locked();
-    org = m_store.organization_of_locked(user_id);
-  }
+  auto [org, as_of, calendar] = view_for(user_id, pinned);
   ClaimFilter filter;
   filter.organization_id = org;
   filter.provider_npi = npi;
@@ -249,15 +239,7 @@ ApiResult<json::object> ClaimStatus::claims_feed(const std::string& user_id,
 
 ApiResult<json::object> ClaimStatus::get_claim(const std::string& user_id,
                                                std::string_view claim_number) {
-  std::string org;
-  SysTime as_of;
-  ClaimCalendar calendar;
-  {
-    std::lock_guard lock(m_store.mutex);
-    as_of = m_store.now_locked();
-    calendar = claim_calendar_locked();
-    org = m_store.organization_of_locked(user_id);
-  }
+  auto [org, as_of, calendar] = view_for(user_id);
   ClaimFilter filter;
   filter.organization_id = org;
   filter.claim_number = std::string(claim_number);

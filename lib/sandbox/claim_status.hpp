@@ -4,6 +4,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -35,6 +36,15 @@ class ClaimStatus {
  private:
   // Day 0 of the claims (the stored epoch, or today until one is stored).
   ClaimCalendar claim_calendar_locked();
+
+  // What a question about claims is answered against: the asker's organisation, the time the
+  // answer is as of (now on the portal's clock, or `pinned`) and the claims' calendar.
+  struct View {
+    std::string organization;
+    SysTime as_of;
+    ClaimCalendar calendar;
+  };
+  View view_for(const std::string& user_id, std::optional<SysTime> pinned = {});
 
   Store& m_store;
 };

@@ -15,6 +15,7 @@
 #include "portal/util/maintenance.hpp"
 #include "sandbox/eligibility.hpp"
 #include "sandbox/page_token.hpp"
+#include "sandbox/rules.hpp"
 
 namespace portal::sandbox {
 
@@ -133,13 +134,7 @@ ClaimCatalog ClaimCatalog::load(const std::filesystem::path& seed_dir, const Ros
                                 const std::set<std::string>& organizations) {
   auto file = seed_dir / "claims.yaml";
   if (!std::filesystem::exists(file)) return {};
-  std::FILE* f = std::fopen(file.c_str(), "rb");
-  if (f == nullptr) throw std::runtime_error("cannot read " + file.string());
-  std::string text;
-  char buf[65536];
-  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) text.append(buf, n);
-  std::fclose(f);
-  return parse(text, roster, organizations, file.string());
+  return parse(read_seed_file(file), roster, organizations, file.string());
 }
 
 ClaimCatalog ClaimCatalog::parse(std::string_view yaml, const Roster& roster,

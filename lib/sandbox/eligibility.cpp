@@ -9,6 +9,7 @@
 
 #include "portal/util/maintenance.hpp"
 #include "portal/util/strings.hpp"
+#include "sandbox/rules.hpp"
 
 namespace portal::sandbox {
 
@@ -154,27 +155,13 @@ ApiError reject(const json::object& body, std::string code, const char* x12_aaa,
                   std::move(extra)};
 }
 
-std::string text_of(const json::object& body, std::string_view key) {
-  const auto* v = body.if_contains(key);
-  return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-
 }  // namespace
 
 // ---- the roster ------------------------------------------------------------------------------
 
 Roster Roster::load(const std::filesystem::path& seed_dir) {
-  auto read = [](const std::filesystem::path& file) -> std::string {
-    if (!std::filesystem::exists(file)) return {};
-    std::FILE* f = std::fopen(file.c_str(), "rb");
-    if (f == nullptr) throw std::runtime_error("cannot read " + file.string());
-    std::string text;
-    char buf[65536];
-    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) text.append(buf, n);
-    std::fclose(f);
-    return text;
-  };
-  return parse(read(seed_dir / "plans.yaml"), read(seed_dir / "members.yaml"), seed_dir.string());
+  return parse(read_seed_file(seed_dir / "plans.yaml"), read_seed_file(seed_dir / "members.yaml"),
+               seed_dir.string());
 }
 
 Roster Roster::parse(std::string_view plans_yaml, std::string_view members_yaml,

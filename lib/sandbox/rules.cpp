@@ -1,8 +1,22 @@
 #include "sandbox/rules.hpp"
 
+#include <cstdio>
+#include <stdexcept>
+
 #include <boost/json.hpp>
 
 namespace portal::sandbox {
+
+std::string read_seed_file(const std::filesystem::path& file) {
+  if (!std::filesystem::exists(file)) return {};
+  std::FILE* f = std::fopen(file.c_str(), "rb");
+  if (f == nullptr) throw std::runtime_error("cannot read " + file.string());
+  std::string text;
+  char buf[65536];
+  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) text.append(buf, n);
+  std::fclose(f);
+  return text;
+}
 
 namespace json = boost::json;
 

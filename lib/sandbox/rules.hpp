@@ -1,8 +1,9 @@
-// Helpers every part of the portal's rules shares: refusals in the API's shape, reading a JSON
-// body's text members, and times as the database stores them (Unix seconds).
+// Helpers every part of the portal's rules shares: seed files, refusals in the API's shape,
+// reading a JSON body's text members, and times as the database stores them (Unix seconds).
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,6 +15,10 @@
 #include "sandbox/api_error.hpp"
 
 namespace portal::sandbox {
+
+// The text of a seed file (seeds/*.yaml): empty when there is none; std::runtime_error naming it
+// when it cannot be read.
+std::string read_seed_file(const std::filesystem::path& file);
 
 // An ApiError from its parts.
 ApiError api_error(int status, std::string code, std::string message,

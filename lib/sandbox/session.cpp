@@ -101,13 +101,7 @@ struct HashedFileBody {
       unsigned char digest[EVP_MAX_MD_SIZE];
       unsigned int len = 0;
       EVP_DigestFinal_ex(m_sha.get(), digest, &len);
-      static constexpr char k_hex[] = "0123456789abcdef";
-      std::string out;
-      for (unsigned int i = 0; i < len; ++i) {
-        out += k_hex[digest[i] >> 4];
-        out += k_hex[digest[i] & 15];
-      }
-      return out;
+      return util::hex(std::string_view(reinterpret_cast<const char*>(digest), len));
     }
 
    private:

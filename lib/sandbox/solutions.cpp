@@ -11,6 +11,7 @@
 #include "portal/records/codes.hpp"
 #include "portal/util/strings.hpp"
 #include "sandbox/documents.hpp"
+#include "sandbox/rules.hpp"
 
 namespace portal::sandbox {
 
@@ -262,13 +263,7 @@ const Question* Solution::question(std::string_view id) const {
 SolutionCatalog SolutionCatalog::load(const std::filesystem::path& seed_dir) {
   auto file = seed_dir / "solutions.yaml";
   if (!std::filesystem::exists(file)) return {};
-  std::FILE* f = std::fopen(file.c_str(), "rb");
-  if (f == nullptr) throw std::runtime_error("cannot read " + file.string());
-  std::string text;
-  char buf[65536];
-  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) text.append(buf, n);
-  std::fclose(f);
-  return parse(text, file.string());
+  return parse(read_seed_file(file), file.string());
 }
 
 SolutionCatalog SolutionCatalog::parse(std::string_view yaml, std::string_view origin) {

@@ -94,6 +94,16 @@ int to_int(std::string_view v) {
   return n && *n < 1000000 ? static_cast<int>(*n) : 0;
 }
 
+// An acknowledgment code of one character (TA104, AK901, IK501); '?' when missing or longer.
+char one_code(std::string_view v) { return v.size() == 1 ? v[0] : '?'; }
+
+// The codes in elements first..last up to the first empty one (AK905-AK909, IK502-IK506).
+void append_codes(const Segment& s, std::size_t first, std::size_t last,
+                  std::vector<std::string>& codes) {
+  for (std::size_t i = first; i <= last && !s.element(i).empty(); ++i)
+    codes.emplace_back(s.element(i));
+}
+
 class AckBuilder {
  public:
   AckBuilder(Acknowledgements& out, EnvelopeChecker& envelope, std::size_t max_notes)
@@ -111,6 +121,19 @@ class AckBuilder {
     e.element = element;
     e.reason = std::move(reason);
     m_envelope.add(std::move(e));
+  }
+  // An IK3 or IK4 note: it points at a position (IK302, IK401, else a problem) and gives a code
+  // of `codes` (IK304, IK403).
+  template <std::size_t N>
+  void check_note(const Segment& s, bool positioned, int position_element,
+                  std::string_view position_kind, int code_element, const Meaning (&codes)[N]) {
+    const std::string id(s.id().substr(0, 3));
+    if (!positioned)
+      problem(
+          s, position_element,
+          id + "0" + std::to_string(position_element) + " is not " + std::string(position_kind));
+    if (lookup(codes, s.element(code_element)).empty())
+      problem(s, code_element, id + "0" + std::to_string(code_element) + " is not a known code");
   }
   bool room() {
     if (m_notes < m_max_notes) {
@@ -140,7 +163,7 @@ void AckBuilder::on_segment(const Segment& s) {
     t.control_number = s.element(1);
     t.date = s.element(2);
     t.time = s.element(3);
-    t.ack_code = s.element(4).size() == 1 ? s.element(4)[0] : '?';
+    t.ack_code = one_code(s.element(4));
     t.note_code = s.element(5);
     t.segment_position = s.position();
     if (t.ack_code != 'A' && t.ack_code != 'E' && t.ack_code != 'R')
@@ -192,12 +215,11 @@ void AckBuilder::on_segment(const Segment& s) {
     return;
   }
   if (id == "AK9") {
-    m_group->status = s.element(1).size() == 1 ? s.element(1)[0] : '?';
+    m_group->status = one_code(s.element(1));
     m_group->included = static_cast<std::size_t>(to_int(s.element(2)));
     m_group->received = static_cast<std::size_t>(to_int(s.element(3)));
     m_group->accepted_count = static_cast<std::size_t>(to_int(s.element(4)));
-    for (std::size_t i = 5; i <= 9 && !s.element(i).empty(); ++i)
-      m_group->codes.emplace_back(s.element(i));
+    append_codes(s, 5, 9, m_group->codes);
     if (m_group->status == '?') problem(s, 1, "AK901 is missing or not one code");
     m_set = nullptr;
     return;
@@ -216,8 +238,7 @@ void AckBuilder::on_segment(const Segment& s) {
     n.position = static_cast<std::size_t>(to_int(s.element(2)));
     n.loop = s.element(3);
     n.code = s.element(4);
-    if (n.position == 0) problem(s, 2, "IK302 is not a segment position");
-    if (lookup(k_ik3, n.code).empty()) problem(s, 4, "IK304 is not a known code");
+    check_note(s, n.position != 0, 2, "a segment position", 4, k_ik3);
     m_set->segments.push_back(std::move(n));
     m_segment = &m_set->segments.back();
     return;
@@ -240,8 +261,7 @@ void AckBuilder::on_segment(const Segment& s) {
     n.reference = s.element(2);
     n.code = s.element(3);
     n.bad_value = s.element(4);
-    if (n.position == 0) problem(s, 1, "IK401 is not an element position");
-    if (lookup(k_ik4, n.code).empty()) problem(s, 3, "IK403 is not a known code");
+    check_note(s, n.position != 0, 1, "an element position", 3, k_ik4);
     m_segment->elements.push_back(std::move(n));
     m_element = &m_segment->elements.back();
     return;
@@ -252,9 +272,8 @@ void AckBuilder::on_segment(const Segment& s) {
     return;
   }
   if (id == "IK5") {
-    m_set->status = s.element(1).size() == 1 ? s.element(1)[0] : '?';
-    for (std::size_t i = 2; i <= 6 && !s.element(i).empty(); ++i)
-      m_set->codes.emplace_back(s.element(i));
+    m_set->status = one_code(s.element(1));
+    append_codes(s, 2, 6, m_set->codes);
     if (m_set->status == '?') problem(s, 1, "IK501 is missing or not one code");
     m_segment = nullptr;
     m_element = nullptr;

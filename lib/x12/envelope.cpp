@@ -56,54 +56,58 @@ void EnvelopeChecker::error_at(const Segment& s, ErrorCode code, int element, st
   add(std::move(e));
 }
 
-void EnvelopeChecker::close_transaction(const Segment* at, std::uint64_t offset) {
-  Error e;
-  e.code = ErrorCode::missing_se;
-  e.segment_position = at ? at->position() : 0;
-  e.byte_offset = at ? at->offset() : offset;
-  e.segment_id = at ? std::string(at->id().substr(0, 3)) : std::string();
-  e.reason = "transaction set " + m_st01 + " " + m_st02 + " (ST at segment " + num(m_st_position) +
-             ") has no SE";
-  add(std::move(e));
-  m_state = State::group;
+void EnvelopeChecker::close_to(State level, const Segment* at, std::uint64_t offset) {
+  while (m_state > level) {
+    Error e;
+    e.segment_position = at ? at->position() : 0;
+    e.byte_offset = at ? at->offset() : offset;
+    e.segment_id = at ? std::string(at->id().substr(0, 3)) : std::string();
+    if (m_state == State::transaction) {
+      e.code = ErrorCode::missing_se;
+      e.reason = "transaction set " + m_st01 + " " + m_st02 + " (ST at segment " +
+                 num(m_st_position) + ") has no SE";
+      m_state = State::group;
+    } else if (m_state == State::group) {
+      e.code = ErrorCode::missing_ge;
+      e.reason =
+          "functional group " + m_gs06 + " (GS at segment " + num(m_gs_position) + ") has no GE";
+      m_state = State::interchange;
+    } else {
+      e.code = ErrorCode::missing_iea;
+      e.reason =
+          "interchange " + m_isa13 + " (ISA at segment " + num(m_isa_position) + ") has no IEA";
+      m_state = State::outside;
+    }
+    add(std::move(e));
+  }
 }
 
-void EnvelopeChecker::close_group(const Segment* at, std::uint64_t offset) {
-  Error e;
-  e.code = ErrorCode::missing_ge;
-  e.segment_position = at ? at->position() : 0;
-  e.byte_offset = at ? at->offset() : offset;
-  e.segment_id = at ? std::string(at->id().substr(0, 3)) : std::string();
-  e.reason = "functional group " + m_gs06 + " (GS at segment " + num(m_gs_position) + ") has no GE";
-  add(std::move(e));
-  m_state = State::interchange;
+void EnvelopeChecker::check_count(const Segment& s, ErrorCode code, std::uint64_t counted,
+                                  std::string_view units, std::string_view holder) {
+  const auto n = parse_uint(s.element(1));
+  if (!n || *n != counted)
+    error_at(s, code, 1,
+             std::string(s.id()) + "01 says " + std::string(s.element(1)) + " " +
+                 std::string(units) + " but " + std::string(holder) + " " + num(counted),
+             s.element(1));
 }
 
-void EnvelopeChecker::close_interchange(const Segment* at, std::uint64_t offset) {
-  Error e;
-  e.code = ErrorCode::missing_iea;
-  e.segment_position = at ? at->position() : 0;
-  e.byte_offset = at ? at->offset() : offset;
-  e.segment_id = at ? std::string(at->id().substr(0, 3)) : std::string();
-  e.reason = "interchange " + m_isa13 + " (ISA at segment " + num(m_isa_position) + ") has no IEA";
-  add(std::move(e));
-  m_state = State::outside;
+void EnvelopeChecker::check_control(const Segment& s, ErrorCode code, std::string_view header,
+                                    const std::string& expected) {
+  if (s.element(2) != expected)
+    error_at(s, code, 2,
+             std::string(s.id()) + "02 differs from " + std::string(header) + " " + expected,
+             s.element(2));
 }
 
-void EnvelopeChecker::on_end(std::uint64_t offset) {
-  if (m_state == State::transaction) close_transaction(nullptr, offset);
-  if (m_state == State::group) close_group(nullptr, offset);
-  if (m_state == State::interchange) close_interchange(nullptr, offset);
-}
+void EnvelopeChecker::on_end(std::uint64_t offset) { close_to(State::outside, nullptr, offset); }
 
 void EnvelopeChecker::on_segment(const Segment& s) {
   const std::string_view id = s.id();
   if (m_state == State::transaction) ++m_segments_in_st;
 
   if (id == "ISA") {
-    if (m_state == State::transaction) close_transaction(&s, 0);
-    if (m_state == State::group) close_group(&s, 0);
-    if (m_state == State::interchange) close_interchange(&s, 0);
+    close_to(State::outside, &s, 0);
     m_state = State::interchange;
     ++m_interchanges;
     m_isa_position = s.position();
@@ -133,17 +137,10 @@ void EnvelopeChecker::on_segment(const Segment& s) {
       error_at(s, ErrorCode::invalid_content, 0, "IEA without an ISA");
       return;
     }
-    if (m_state == State::transaction) close_transaction(&s, 0);
-    if (m_state == State::group) close_group(&s, 0);
-    if (s.element(2) != m_isa13)
-      error_at(s, ErrorCode::interchange_control_mismatch, 2, "IEA02 differs from ISA13 " + m_isa13,
-               s.element(2));
-    const auto n = parse_uint(s.element(1));
-    if (!n || *n != m_groups_in_isa)
-      error_at(s, ErrorCode::interchange_count_mismatch, 1,
-               "IEA01 says " + std::string(s.element(1)) + " groups but the interchange has " +
-                   num(m_groups_in_isa),
-               s.element(1));
+    close_to(State::interchange, &s, 0);
+    check_control(s, ErrorCode::interchange_control_mismatch, "ISA13", m_isa13);
+    check_count(s, ErrorCode::interchange_count_mismatch, m_groups_in_isa, "groups",
+                "the interchange has");
     m_state = State::outside;
     return;
   }
@@ -154,8 +151,7 @@ void EnvelopeChecker::on_segment(const Segment& s) {
     return;
   }
   if (id == "GS") {
-    if (m_state == State::transaction) close_transaction(&s, 0);
-    if (m_state == State::group) close_group(&s, 0);
+    close_to(State::interchange, &s, 0);
     m_state = State::group;
     ++m_groups_in_isa;
     m_gs_position = s.position();
@@ -172,16 +168,10 @@ void EnvelopeChecker::on_segment(const Segment& s) {
       error_at(s, ErrorCode::unexpected_segment, 0, "GE without a GS");
       return;
     }
-    if (m_state == State::transaction) close_transaction(&s, 0);
-    if (s.element(2) != m_gs06)
-      error_at(s, ErrorCode::group_control_mismatch, 2, "GE02 differs from GS06 " + m_gs06,
-               s.element(2));
-    const auto n = parse_uint(s.element(1));
-    if (!n || *n != m_sets_in_gs)
-      error_at(s, ErrorCode::group_count_mismatch, 1,
-               "GE01 says " + std::string(s.element(1)) + " transaction sets but the group has " +
-                   num(m_sets_in_gs),
-               s.element(1));
+    close_to(State::group, &s, 0);
+    check_control(s, ErrorCode::group_control_mismatch, "GS06", m_gs06);
+    check_count(s, ErrorCode::group_count_mismatch, m_sets_in_gs, "transaction sets",
+                "the group has");
     m_state = State::interchange;
     return;
   }
@@ -192,7 +182,7 @@ void EnvelopeChecker::on_segment(const Segment& s) {
     return;
   }
   if (id == "ST") {
-    if (m_state == State::transaction) close_transaction(&s, 0);
+    close_to(State::group, &s, 0);
     m_state = State::transaction;
     ++m_sets_in_gs;
     ++m_transactions;
@@ -229,15 +219,8 @@ void EnvelopeChecker::on_segment(const Segment& s) {
     return;
   }
   if (id == "SE") {
-    const auto n = parse_uint(s.element(1));
-    if (!n || *n != m_segments_in_st)
-      error_at(s, ErrorCode::segment_count_mismatch, 1,
-               "SE01 says " + std::string(s.element(1)) + " segments but ST..SE holds " +
-                   num(m_segments_in_st),
-               s.element(1));
-    if (s.element(2) != m_st02)
-      error_at(s, ErrorCode::transaction_control_mismatch, 2, "SE02 differs from ST02 " + m_st02,
-               s.element(2));
+    check_count(s, ErrorCode::segment_count_mismatch, m_segments_in_st, "segments", "ST..SE holds");
+    check_control(s, ErrorCode::transaction_control_mismatch, "ST02", m_st02);
     m_state = State::group;
     return;
   }

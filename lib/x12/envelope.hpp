@@ -55,9 +55,15 @@ class EnvelopeChecker {
   void error_at(const Segment& s, ErrorCode code, int element, std::string reason,
                 std::string_view value = {});
   void on_hl(const Segment& s);
-  void close_transaction(const Segment* at, std::uint64_t offset);
-  void close_group(const Segment* at, std::uint64_t offset);
-  void close_interchange(const Segment* at, std::uint64_t offset);
+  // Reports each level still open above `level` as missing its trailer (SE, GE, IEA), innermost
+  // first, at `at` or, at the end of input, at `offset`.
+  void close_to(State level, const Segment* at, std::uint64_t offset);
+  // A trailer's count (element 1: IEA01, GE01, SE01) against what its level holds.
+  void check_count(const Segment& s, ErrorCode code, std::uint64_t counted, std::string_view units,
+                   std::string_view holder);
+  // A trailer's control number (element 2: IEA02, GE02, SE02) against its header's.
+  void check_control(const Segment& s, ErrorCode code, std::string_view header,
+                     const std::string& expected);
 
   std::size_t m_max_findings;
   std::size_t m_dropped = 0;

@@ -1,111 +1,55 @@
 // 005010X212: 276 claim status request and 277 response. Same scope as guide_x279.cpp: loops,
 // order, usage, repeats, the qualifiers and date formats; STC01's category codes (list 507)
 // are checked, the status codes (list 508) are not.
-#include "x12/guide.hpp"
+#include "x12/guide_segments.hpp"
 
 namespace x12 {
 namespace {
 
 using namespace rules;
-constexpr Usage k_r = Usage::required;
-constexpr Usage k_s = Usage::situational;
 
-constexpr ElementRule k_st_276[] = {R(1, Type::id, 3, 3, "276"), R(2, Type::an, 4, 9),
-                                    R(3, Type::an, 1, 35, "005010X212")};
-constexpr ElementRule k_st_277[] = {R(1, Type::id, 3, 3, "277"), R(2, Type::an, 4, 9),
-                                    R(3, Type::an, 1, 35, "005010X212")};
-constexpr ElementRule k_bht_276[] = {R(1, Type::id, 4, 4, "0010"), R(2, Type::id, 2, 2, "13"),
-                                     R(3, Type::an, 1, 50),        R(4, Type::dt, 8, 8),
-                                     S(5, Type::tm, 4, 8),         N(6)};
-constexpr ElementRule k_bht_277[] = {R(1, Type::id, 4, 4, "0010"), R(2, Type::id, 2, 2, "08"),
-                                     R(3, Type::an, 1, 50),        R(4, Type::dt, 8, 8),
-                                     S(5, Type::tm, 4, 8),         R(6, Type::id, 2, 2, "DG")};
-constexpr ElementRule k_se[] = {R(1, Type::n0, 1, 10), R(2, Type::an, 4, 9)};
+// ST, BHT (SE is rules::k_se): header and trailer.
+constexpr auto k_st_276 = st("276", "005010X212");
+constexpr auto k_st_277 = st("277", "005010X212");
+constexpr auto k_bht_276 = bht({.structure = "0010", .purposes = "13", .time = k_s});
+constexpr auto k_bht_277 =
+    bht({.structure = "0010", .purposes = "08", .time = k_s, .transaction_type = "DG"});
 
-constexpr ElementRule k_hl_20[] = {R(1, Type::an, 1, 12), N(2), R(3, Type::id, 1, 2, "20"),
-                                   R(4, Type::id, 1, 1, "1")};
-constexpr ElementRule k_hl_21[] = {R(1, Type::an, 1, 12), R(2, Type::an, 1, 12),
-                                   R(3, Type::id, 1, 2, "21"), R(4, Type::id, 1, 1, "1")};
-constexpr ElementRule k_hl_19[] = {R(1, Type::an, 1, 12), R(2, Type::an, 1, 12),
-                                   R(3, Type::id, 1, 2, "19"), R(4, Type::id, 1, 1, "1")};
-constexpr ElementRule k_hl_22[] = {R(1, Type::an, 1, 12), R(2, Type::an, 1, 12),
-                                   R(3, Type::id, 1, 2, "22"), R(4, Type::id, 1, 1, "0 1")};
-constexpr ElementRule k_hl_23[] = {R(1, Type::an, 1, 12), R(2, Type::an, 1, 12),
-                                   R(3, Type::id, 1, 2, "23"), S(4, Type::id, 1, 1, "0")};
+// HL of 2000A payer (the root), 2000B receiver, 2000C provider, 2000D subscriber and 2000E
+// dependent, whose HL04 is situational.
+constexpr auto k_hl_20 = hl("20", k_n, "1");
+constexpr auto k_hl_21 = hl("21", k_r, "1");
+constexpr auto k_hl_19 = hl("19", k_r, "1");
+constexpr auto k_hl_22 = hl("22", k_r, "0 1");
+constexpr auto k_hl_23 = hl("23", k_r, "0", k_s);
 
-constexpr ElementRule k_nm1_payer[] = {R(1, Type::id, 2, 3, "PR"),
-                                       R(2, Type::id, 1, 1, "2"),
-                                       R(3, Type::an, 1, 60),
-                                       N(4),
-                                       N(5),
-                                       N(6),
-                                       N(7),
-                                       R(8, Type::id, 1, 2, "21 AD FI NI PI PP XV"),
-                                       R(9, Type::an, 2, 80),
-                                       N(10),
-                                       N(11),
-                                       N(12)};
-constexpr ElementRule k_nm1_receiver[] = {R(1, Type::id, 2, 3, "41"),
-                                          R(2, Type::id, 1, 1, "1 2"),
-                                          R(3, Type::an, 1, 60),
-                                          S(4, Type::an, 1, 35),
-                                          S(5, Type::an, 1, 25),
-                                          N(6),
-                                          N(7),
-                                          R(8, Type::id, 1, 2, "46 FI XX"),
-                                          R(9, Type::an, 2, 80),
-                                          N(10),
-                                          N(11),
-                                          N(12)};
-constexpr ElementRule k_nm1_provider[] = {R(1, Type::id, 2, 3, "1P"),
-                                          R(2, Type::id, 1, 1, "1 2"),
-                                          R(3, Type::an, 1, 60),
-                                          S(4, Type::an, 1, 35),
-                                          S(5, Type::an, 1, 25),
-                                          N(6),
-                                          S(7, Type::an, 1, 10),
-                                          R(8, Type::id, 1, 2, "FI SV XX"),
-                                          R(9, Type::an, 2, 80),
-                                          N(10),
-                                          N(11),
-                                          N(12)};
-constexpr ElementRule k_nm1_subscriber[] = {R(1, Type::id, 2, 3, "IL"),
-                                            R(2, Type::id, 1, 1, "1 2"),
-                                            R(3, Type::an, 1, 60),
-                                            S(4, Type::an, 1, 35),
-                                            S(5, Type::an, 1, 25),
-                                            N(6),
-                                            S(7, Type::an, 1, 10),
-                                            R(8, Type::id, 1, 2, "24 II MI"),
-                                            R(9, Type::an, 2, 80),
-                                            N(10),
-                                            N(11),
-                                            N(12)};
-constexpr ElementRule k_nm1_dependent[] = {R(1, Type::id, 2, 3, "QC"),
-                                           R(2, Type::id, 1, 1, "1"),
-                                           R(3, Type::an, 1, 60),
-                                           S(4, Type::an, 1, 35),
-                                           S(5, Type::an, 1, 25),
-                                           N(6),
-                                           S(7, Type::an, 1, 10),
-                                           S(8, Type::id, 1, 2, "MI"),
-                                           S(9, Type::an, 2, 80),
-                                           N(10),
-                                           N(11),
-                                           N(12)};
+// NM1 of 2100A (payer), 2100B (information receiver), 2100C (service provider), 2100D
+// (subscriber) and 2100E (dependent).
+constexpr auto k_nm1_payer = nm1({.entity = "PR",
+                                  .entity_types = "2",
+                                  .person_name = false,
+                                  .suffix = false,
+                                  .id = k_r,
+                                  .id_qualifiers = "21 AD FI NI PI PP XV"});
+constexpr auto k_nm1_receiver =
+    nm1({.entity = "41", .suffix = false, .id = k_r, .id_qualifiers = "46 FI XX"});
+constexpr auto k_nm1_provider = nm1({.entity = "1P", .id = k_r, .id_qualifiers = "FI SV XX"});
+constexpr auto k_nm1_subscriber = nm1({.entity = "IL", .id = k_r, .id_qualifiers = "24 II MI"});
+constexpr auto k_nm1_dependent = nm1({.entity = "QC", .entity_types = "1", .id_qualifiers = "MI"});
 
-constexpr ElementRule k_dmg[] = {R(1, Type::id, 2, 3, "D8"), R(2, Type::dated, 1, 35),
-                                 S(3, Type::id, 1, 1, "F M U")};
-constexpr ElementRule k_per[] = {R(1, Type::id, 2, 2, "IC"), S(2, Type::an, 1, 60),
-                                 S(3, Type::id, 2, 2, "ED EM FX TE UR"), S(4, Type::an, 1, 256)};
-constexpr ElementRule k_trn_276[] = {R(1, Type::id, 1, 2, "1"), R(2, Type::an, 1, 50), N(3), N(4)};
-constexpr ElementRule k_trn_277[] = {R(1, Type::id, 1, 2, "2"), R(2, Type::an, 1, 50), N(3), N(4)};
-constexpr ElementRule k_ref[] = {R(1, Type::id, 2, 3, "1K 6P BLT D9 EA EJ FJ LU XZ VV 1J"),
-                                 R(2, Type::an, 1, 50), N(3), N(4)};
+// PER of 2100A (277): payer contact.
+constexpr auto k_per = per("ED EM FX TE UR");
+// TRN of 2200B-E: the 276's trace (1), the 277's echo of it (2); no originator here.
+constexpr auto k_trn_276 = trn("1", /*originator=*/false);
+constexpr auto k_trn_277 = trn("2", /*originator=*/false);
+// REF of 2200B-E and 2210/2220: every qualifier the guide uses (a loop's row may name fewer).
+constexpr auto k_ref = ref("1K 6P BLT D9 EA EJ FJ LU XZ VV 1J", /*description=*/false);
+// AMT and QTY of 2200B-E: claim amounts and counts; DMG (rules::k_dmg) of 2000D/E.
 constexpr ElementRule k_amt[] = {R(1, Type::id, 1, 3, "T3 YU YY"), R(2, Type::r, 1, 18)};
 constexpr ElementRule k_qty[] = {R(1, Type::id, 2, 2, "90 AA QA QC"), R(2, Type::r, 1, 15)};
-constexpr ElementRule k_dtp[] = {R(1, Type::id, 3, 3, "472 050 009"),
-                                 R(2, Type::id, 2, 3, "D8 RD8"), R(3, Type::dated, 1, 35)};
+// DTP of 2200D/E and the service lines: service (472), received (050) or process (009) dates.
+constexpr auto k_dtp = dtp("472 050 009");
+// SVC of 2210D/E and 2220D/E: the service line.
 constexpr ElementRule k_svc[] = {R(1, Type::composite, 1, 48, "AD ER HC HP IV N4 NU WK"),
                                  R(2, Type::r, 1, 18),
                                  S(3, Type::r, 1, 18),
@@ -113,6 +57,7 @@ constexpr ElementRule k_svc[] = {R(1, Type::composite, 1, 48, "AD ER HC HP IV N4
                                  N(5),
                                  S(6, Type::composite, 1, 48),
                                  S(7, Type::r, 1, 15)};
+// STC of 2200B-E and 2220D/E: status, with up to three category codes.
 constexpr std::string_view k_categories =
     "A0 A1 A2 A3 A4 A5 A6 A7 A8 D0 E0 E1 E2 E3 E4 F0 F1 F2 F3 F3F F3N F4 F5 P0 P1 P2 P3 P4 P5 R0 "
     "R1 R3 R4 R5 R6 R7 R8 R9 R10 R11 R12 R13 R14 R15 R16 R17";
@@ -135,13 +80,16 @@ constexpr SegmentRule k_276_svc_rows[] = {seg("SVC", k_r, 1, k_svc, 7),
                                           seg("DTP", k_s, 1, k_dtp, 3)};
 constexpr Loop k_276_2210d{"2210D", k_276_svc_rows};
 constexpr Loop k_276_2210e{"2210E", k_276_svc_rows};
-constexpr SegmentRule k_276_2200d_rows[] = {
-    seg("TRN", k_r, 1, k_trn_276, 4), seg("REF", k_s, 3, k_ref, 4), seg("AMT", k_s, 1, k_amt, 3),
-    seg("DTP", k_s, 1, k_dtp, 3), open(k_276_2210d, k_s, k_many)};
+// 2200D subscriber and 2200E dependent claim status tracking: the same rows, each with its own
+// 2210 service line loop.
+constexpr std::array<SegmentRule, 5> k_276_claim_rows(const Loop& service_lines) {
+  return {seg("TRN", k_r, 1, k_trn_276, 4), seg("REF", k_s, 3, k_ref, 4),
+          seg("AMT", k_s, 1, k_amt, 3), seg("DTP", k_s, 1, k_dtp, 3),
+          open(service_lines, k_s, k_many)};
+}
+constexpr auto k_276_2200d_rows = k_276_claim_rows(k_276_2210d);
 constexpr Loop k_276_2200d{"2200D", k_276_2200d_rows};
-constexpr SegmentRule k_276_2200e_rows[] = {
-    seg("TRN", k_r, 1, k_trn_276, 4), seg("REF", k_s, 3, k_ref, 4), seg("AMT", k_s, 1, k_amt, 3),
-    seg("DTP", k_s, 1, k_dtp, 3), open(k_276_2210e, k_s, k_many)};
+constexpr auto k_276_2200e_rows = k_276_claim_rows(k_276_2210e);
 constexpr Loop k_276_2200e{"2200E", k_276_2200e_rows};
 constexpr SegmentRule k_276_2100e_rows[] = {seg("NM1", k_r, 1, k_nm1_dependent, 12, 1, "QC")};
 constexpr Loop k_276_2100e{"2100E", k_276_2100e_rows};
@@ -184,13 +132,16 @@ constexpr SegmentRule k_277_svc_rows[] = {
     seg("REF", k_s, 1, k_ref, 4, 1, "FJ"), seg("DTP", k_s, 1, k_dtp, 3)};
 constexpr Loop k_277_2220d{"2220D", k_277_svc_rows};
 constexpr Loop k_277_2220e{"2220E", k_277_svc_rows};
-constexpr SegmentRule k_277_2200d_rows[] = {
-    seg("TRN", k_r, 1, k_trn_277, 4), seg("STC", k_r, 0, k_stc, 12), seg("REF", k_s, 9, k_ref, 4),
-    seg("DTP", k_s, 1, k_dtp, 3), open(k_277_2220d, k_s, k_many)};
+// 2200D subscriber and 2200E dependent claim status tracking: the same rows, each with its own
+// 2220 service line loop.
+constexpr std::array<SegmentRule, 5> k_277_claim_rows(const Loop& service_lines) {
+  return {seg("TRN", k_r, 1, k_trn_277, 4), seg("STC", k_r, 0, k_stc, 12),
+          seg("REF", k_s, 9, k_ref, 4), seg("DTP", k_s, 1, k_dtp, 3),
+          open(service_lines, k_s, k_many)};
+}
+constexpr auto k_277_2200d_rows = k_277_claim_rows(k_277_2220d);
 constexpr Loop k_277_2200d{"2200D", k_277_2200d_rows};
-constexpr SegmentRule k_277_2200e_rows[] = {
-    seg("TRN", k_r, 1, k_trn_277, 4), seg("STC", k_r, 0, k_stc, 12), seg("REF", k_s, 9, k_ref, 4),
-    seg("DTP", k_s, 1, k_dtp, 3), open(k_277_2220e, k_s, k_many)};
+constexpr auto k_277_2200e_rows = k_277_claim_rows(k_277_2220e);
 constexpr Loop k_277_2200e{"2200E", k_277_2200e_rows};
 constexpr SegmentRule k_277_2100e_rows[] = {seg("NM1", k_r, 1, k_nm1_dependent, 12, 1, "QC")};
 constexpr Loop k_277_2100e{"2100E", k_277_2100e_rows};

@@ -1,16 +1,12 @@
 // 005010X231A1: the 999 implementation acknowledgment, and the list of every guide.
-#include "x12/guide.hpp"
+#include "x12/guide_segments.hpp"
 
 namespace x12 {
 namespace {
 
 using namespace rules;
-constexpr Usage k_r = Usage::required;
-constexpr Usage k_s = Usage::situational;
 
-constexpr ElementRule k_st[] = {R(1, Type::id, 3, 3, "999"), R(2, Type::an, 4, 9),
-                                R(3, Type::an, 1, 35, "005010X231A1")};
-constexpr ElementRule k_se[] = {R(1, Type::n0, 1, 10), R(2, Type::an, 4, 9)};
+constexpr auto k_st = st("999", "005010X231A1");
 constexpr ElementRule k_ak1[] = {R(1, Type::id, 2, 2, "BE FA HB HC HI HN HP HR HS RA"),
                                  R(2, Type::n0, 1, 9), R(3, Type::an, 1, 12)};
 constexpr ElementRule k_ak2[] = {R(1, Type::id, 3, 3), R(2, Type::an, 4, 9), S(3, Type::an, 1, 35)};

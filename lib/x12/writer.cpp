@@ -36,6 +36,26 @@ void Writer::fail_here(ErrorCode code, int element, std::string reason, std::str
   m_status = fail(std::move(e));
 }
 
+bool Writer::control_valid(std::uint32_t control_number, ErrorCode code, int element) {
+  if (control_number != 0 && control_number <= k_max_control) return true;
+  fail_here(
+      code, element,
+      m_segment_id + (element < 10 ? "0" : "") + std::to_string(element) + " must be 1..999999999");
+  return false;
+}
+
+void Writer::envelope_segment(std::initializer_list<std::string_view> elements, Level after) {
+  m_level = Level::transaction;  // borrow the segment builder for the envelope segments
+  segment(elements);
+  m_level = after;
+}
+
+void Writer::trailer(std::string_view id, std::uint64_t count, std::string_view control,
+                     Level after) {
+  const std::string text = std::to_string(count);
+  envelope_segment({id, text, control}, after);
+}
+
 bool Writer::expect_level(Level level, std::string_view what) {
   if (!m_status) return false;
   if (m_level == level) return true;
@@ -132,8 +152,7 @@ void Writer::begin_interchange(const InterchangeHeader& h, std::uint32_t control
   m_position = 0;
   m_segment_id = "ISA";
   m_segment_start = m_out.size();
-  if (control_number == 0 || control_number > k_max_control)
-    return fail_here(ErrorCode::isa_malformed, 13, "ISA13 must be 1..999999999");
+  if (!control_valid(control_number, ErrorCode::isa_malformed, 13)) return;
   if (h.usage != 'T' && h.usage != 'P')
     return fail_here(ErrorCode::isa_malformed, 15, "ISA15 must be T or P");
   const auto days = std::chrono::floor<std::chrono::days>(h.time);
@@ -194,54 +213,39 @@ void Writer::begin_group(std::string_view functional_id, std::string_view applic
                          std::uint32_t control_number) {
   if (!expect_level(Level::interchange, "GS")) return;
   m_segment_id = "GS";
-  if (control_number == 0 || control_number > k_max_control)
-    return fail_here(ErrorCode::group_control_invalid, 6, "GS06 must be 1..999999999");
+  if (!control_valid(control_number, ErrorCode::group_control_invalid, 6)) return;
   std::snprintf(m_gs06, sizeof m_gs06, "%u", control_number);
   m_version.assign(version);
-  m_level = Level::transaction;  // borrow the segment builder for the envelope segments
-  segment({"GS", functional_id, application_sender, application_receiver, m_date8, m_time4, m_gs06,
-           "X", version});
-  m_level = Level::group;
+  envelope_segment({"GS", functional_id, application_sender, application_receiver, m_date8, m_time4,
+                    m_gs06, "X", version},
+                   Level::group);
   m_sets = 0;
 }
 
 void Writer::begin_transaction(std::string_view set_id, std::uint32_t control_number) {
   if (!expect_level(Level::group, "ST")) return;
   m_segment_id = "ST";
-  if (control_number == 0 || control_number > k_max_control)
-    return fail_here(ErrorCode::transaction_control_invalid, 2, "ST02 must be 1..999999999");
+  if (!control_valid(control_number, ErrorCode::transaction_control_invalid, 2)) return;
   std::snprintf(m_st02, sizeof m_st02, "%04u", control_number);
   m_segments = 0;
-  m_level = Level::transaction;
-  segment({"ST", set_id, m_st02, m_version});
+  envelope_segment({"ST", set_id, m_st02, m_version}, Level::transaction);
 }
 
 void Writer::end_transaction() {
   if (!expect_level(Level::transaction, "SE")) return;
-  char count[24];
-  std::snprintf(count, sizeof count, "%llu", static_cast<unsigned long long>(m_segments + 1));
-  segment({"SE", count, m_st02});
-  m_level = Level::group;
+  trailer("SE", m_segments + 1, m_st02, Level::group);
   ++m_sets;
 }
 
 void Writer::end_group() {
   if (!expect_level(Level::group, "GE")) return;
-  char count[24];
-  std::snprintf(count, sizeof count, "%llu", static_cast<unsigned long long>(m_sets));
-  m_level = Level::transaction;
-  segment({"GE", count, m_gs06});
-  m_level = Level::interchange;
+  trailer("GE", m_sets, m_gs06, Level::interchange);
   ++m_groups;
 }
 
 void Writer::end_interchange() {
   if (!expect_level(Level::interchange, "IEA")) return;
-  char count[24];
-  std::snprintf(count, sizeof count, "%llu", static_cast<unsigned long long>(m_groups));
-  m_level = Level::transaction;
-  segment({"IEA", count, m_isa13});
-  m_level = Level::none;
+  trailer("IEA", m_groups, m_isa13, Level::none);
 }
 
 }  // namespace x12

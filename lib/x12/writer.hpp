@@ -80,6 +80,12 @@ class Writer {
   void finish_segment();
   void fail_here(ErrorCode code, int element, std::string reason, std::string_view value = {});
   bool expect_level(Level level, std::string_view what);
+  // A header's control number (ISA13, GS06, ST02) in 1..999999999, else the first problem.
+  bool control_valid(std::uint32_t control_number, ErrorCode code, int element);
+  // An envelope segment written with the segment builder, then the writer at `after`.
+  void envelope_segment(std::initializer_list<std::string_view> elements, Level after);
+  // A trailer (SE, GE, IEA): its count and its header's control number.
+  void trailer(std::string_view id, std::uint64_t count, std::string_view control, Level after);
 
   WriterOptions m_options;
   std::array<bool, 256> m_allowed{};  // characters data may hold

@@ -16,6 +16,7 @@ claims are dated from that Tuesday too (`--claims-epoch`), so they stand where t
 from __future__ import annotations
 
 import base64
+import csv
 import datetime as dt
 import hmac
 import json
@@ -31,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 OTP_SCRIPT = REPO / "examples" / "otp-from-outbox.sh"
@@ -44,6 +46,31 @@ CHICAGO_TZ = "CST6CDT,M3.2.0,M11.1.0"
 SUPPORT_PHONE_DEFAULT = "1-800-555-0100"
 
 ORG_NPI = "1234567893"  # one organisation: org_lakeshore
+
+# The sandbox's seeded members, and the columns of an eligibility batch.
+ROSTER = yaml.safe_load((REPO / "examples" / "sandbox" / "members.yaml").read_text())["members"]
+ELIGIBILITY_FIELDS = ["ref", "member_id", "first_name", "last_name", "date_of_birth", "health_plan",
+                      "provider_npi", "service_date"]
+
+
+def eligibility_row(i: int, ref: str, npi: str = ORG_NPI, service_date: str = "2026-11-16") -> dict:
+    """A well-formed eligibility row of the i-th seeded member (cycling), found and named right."""
+    m = ROSTER[i % len(ROSTER)]
+    return {"ref": ref, "member_id": m["member_id"], "first_name": m["first_name"], "last_name": m["last_name"],
+            "date_of_birth": m["date_of_birth"], "health_plan": m["plan"], "provider_npi": npi,
+            "service_date": service_date}
+
+
+def write_eligibility_rows(path: Path, n: int, ref=lambda i: f"r{i:07d}", bad: int = 0,
+                           service_date: str = "2026-11-16") -> Path:
+    """A CSV batch of n well-formed rows cycling through the roster, then `bad` rows with an NPI
+    that fails its check digit."""
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=ELIGIBILITY_FIELDS)
+        w.writeheader()
+        for i in range(n + bad):
+            w.writerow(eligibility_row(i, ref(i), ORG_NPI if i < n else "1234567890", service_date))
+    return path
 TWO_ORG_NPI = "1679576722"  # two organisations: org_riverside_cardio, org_riverside_cardio_north
 UNKNOWN_NPI = "1987654328"  # a valid check digit, but no organisation on file has it
 # The Tax ID on file for each organisation (examples/sandbox/organizations.yaml): a registration's

@@ -16,28 +16,18 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import PASSWORD, REPO, enroll_totp, expect, make_active_user
+from conftest import PASSWORD, REPO, enroll_totp, expect, make_active_user, write_eligibility_rows
 
 EXAMPLES = REPO / "examples"
 CRON = EXAMPLES / "cron" / "nightly.sh"
 BATCH_CI = EXAMPLES / "ci" / "batch-ci.sh"
 K8S = EXAMPLES / "k8s"
-ROSTER = yaml.safe_load((EXAMPLES / "sandbox" / "members.yaml").read_text())["members"]
-FIELDS = ["ref", "member_id", "first_name", "last_name", "date_of_birth", "health_plan",
-          "provider_npi", "service_date"]
 SCRIPT_TIMEOUT = 120
 
 
 def write_rows(path: Path, n: int, prefix: str = "r") -> Path:
     """n well-formed eligibility rows cycling through the sandbox's roster."""
-    with path.open("w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(FIELDS)
-        for i in range(n):
-            m = ROSTER[i % len(ROSTER)]
-            w.writerow([f"{prefix}{i:06d}", m["member_id"], m["first_name"], m["last_name"],
-                        m["date_of_birth"], m["plan"], "1234567893", "2026-11-16"])
-    return path
+    return write_eligibility_rows(path, n, ref=lambda i: f"{prefix}{i:06d}")
 
 
 def idempotency_keys(sandbox) -> int:

@@ -12,26 +12,15 @@ import time
 from pathlib import Path
 
 import pytest
-import yaml
 
-from conftest import REPO, expect, make_active_user
+from conftest import ELIGIBILITY_FIELDS, REPO, ROSTER, expect, make_active_user, write_eligibility_rows
 
 EXAMPLES = REPO / "examples"
-ROSTER = yaml.safe_load((EXAMPLES / "sandbox" / "members.yaml").read_text())["members"]
-FIELDS = ["ref", "member_id", "first_name", "last_name", "date_of_birth", "health_plan",
-          "provider_npi", "service_date"]
+FIELDS = ELIGIBILITY_FIELDS
 
 
 def write_rows(path: Path, n: int, service_date: str = "2026-11-16") -> Path:
-    """n rows cycling through the roster (all well-formed, found and named right)."""
-    with path.open("w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(FIELDS)
-        for i in range(n):
-            m = ROSTER[i % len(ROSTER)]
-            w.writerow([f"r{i:07d}", m["member_id"], m["first_name"], m["last_name"],
-                        m["date_of_birth"], m["plan"], "1234567893", service_date])
-    return path
+    return write_eligibility_rows(path, n, service_date=service_date)
 
 
 def read_results(path: Path) -> list[dict]:
@@ -240,3 +229,30 @@ def test_the_default_date_of_service_is_the_portals_today_in_chicago(sandbox, cl
     expect(cli.run("check-eligibility", "--batch", str(batch), "--results", str(results), env=env), 0)
     row = json.loads(results.read_text().splitlines()[0])
     assert row["answer"]["service_date"] == "2026-11-17", row
+
+
+def test_a_row_with_invalid_utf8_keeps_its_ref(cli, sandbox, tmp_path):
+    """A row refused for one unreadable cell still carries its ref (and only the readable cells)
+    into the results, so a script matching results to its input by ref finds every row
+    (issue #13, item 18). A row cut short by a quote never closed does not."""
+    batch = tmp_path / "mixed.csv"
+    batch.write_bytes(
+        b"ref,member_id,first_name,last_name,date_of_birth,health_plan,provider_npi,service_date\n"
+        b"ok-1,ACM100234,James,Whitaker,1958-03-14,acme-commercial,1234567893,2026-11-16\n"
+        b"latin1-2,ACM100418,Mar\xeda,Gonz\xe1lez,1984-07-22,acme-commercial,1234567893,2026-11-16\n"
+        b"nul-3,ACM100418,Maria,Go\x00nzalez,1984-07-22,acme-commercial,1234567893,2026-11-16\n"
+        b"extra-4,ACM100234,James,Whitaker,1958-03-14,acme-commercial,1234567893,2026-11-16,x\n"
+        b"\xff\xfe-5,ACM100234,James,Whitaker,1958-03-14,acme-commercial,1234567893,2026-11-16\n")
+    results = tmp_path / "results.jsonl"
+    r = cli.run("check-eligibility", "--batch", str(batch), "--dry-run", "--results", str(results))
+    assert r.rc == 1, r.describe()
+    rows = {row["line"]: row for row in map(json.loads, results.read_text().splitlines())}
+    assert rows[2]["outcome"] == "ok" and rows[2]["ref"] == "ok-1", rows[2]
+    assert rows[3]["outcome"] == "invalid" and rows[3]["ref"] == "latin1-2", rows[3]
+    assert "not valid UTF-8" in rows[3]["message"] and "first_name" in rows[3]["message"], rows[3]
+    assert rows[4]["outcome"] == "invalid" and rows[4]["ref"] == "nul-3", rows[4]
+    assert rows[5]["outcome"] == "invalid" and rows[5]["ref"] == "extra-4", rows[5]
+    # The ref itself is what cannot be read: there is none to give.
+    assert rows[6]["outcome"] == "invalid" and rows[6]["ref"] is None, rows[6]
+    # No cell's text reaches a message (PHI), readable or not.
+    assert "Gonz" not in results.read_text() and "Whitaker" not in results.read_text()

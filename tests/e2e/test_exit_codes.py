@@ -84,3 +84,40 @@ def test_a_large_search_into_head_stops_paging_quietly_and_keeps_the_watermark(o
     assert "error" not in p.stderr and "Watermark moved" not in p.stderr
     r = expect(office.run("search-orders", "-o", "jsonl", "--since", "last"), 0, stream="out")
     assert len(r.out.splitlines()) == 40
+
+
+def _eligibility_batch(path, n):
+    from test_eligibility_batch import write_rows
+    return write_rows(path, n)
+
+
+def test_a_batch_partly_done_exits_7_and_resume_sends_only_the_rest(sandbox_factory, cli_factory, tmp_path):
+    """Exit 5 meant both "the portal was down, nothing was done" and "999,999 rows done, one
+    failed after its retries": a batch partly done now exits 7 and says how to send only the rest
+    (issue #13, item 17)."""
+    sandbox = sandbox_factory(extra_args=["--faults", "rate=0.4,kinds=500,seed=3,paths=/v1/eligibility"])
+    cli = cli_factory(sandbox)
+    from conftest import make_active_user
+    expect(cli.login_email(make_active_user(sandbox, cli)), 0)
+    src = _eligibility_batch(tmp_path / "b.csv", 30)
+    results, journal = tmp_path / "r.jsonl", tmp_path / "j.db"
+    args = ["check-eligibility", "--batch", str(src), "--results", str(results), "--journal", str(journal)]
+    r = expect(cli.run(*args, "--max-attempts", "1"), 7, "no final answer after every retry", "--resume")
+    outcomes = [json.loads(line)["outcome"] for line in results.read_text().splitlines()]
+    failed = outcomes.count("failed")
+    assert 0 < failed < 30 and outcomes.count("ok") == 30 - failed, outcomes
+    # --resume sends only the failed rows; the others come from the journal.
+    r = expect(cli.run(*args, "--resume", "--max-attempts", "10"), 0, f"{30 - failed} from the journal")
+    outcomes = [json.loads(line)["outcome"] for line in results.read_text().splitlines()]
+    assert outcomes == ["ok"] * 30, outcomes
+
+
+def test_a_batch_of_which_no_row_was_done_exits_5(sandbox_factory, cli_factory, tmp_path):
+    sandbox = sandbox_factory(extra_args=["--faults", "rate=1,kinds=500,seed=3,paths=/v1/eligibility"])
+    cli = cli_factory(sandbox)
+    from conftest import make_active_user
+    expect(cli.login_email(make_active_user(sandbox, cli)), 0)
+    src = _eligibility_batch(tmp_path / "b.csv", 5)
+    results = tmp_path / "r.jsonl"
+    expect(cli.run("check-eligibility", "--batch", str(src), "--results", str(results), "--max-attempts", "2"), 5)
+    assert [json.loads(line)["outcome"] for line in results.read_text().splitlines()] == ["failed"] * 5

@@ -25,12 +25,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import PINNED_TIME, REPO, Cli, Result, Sandbox, expect, make_active_user
+from conftest import (ELIGIBILITY_FIELDS, PINNED_TIME, REPO, Cli, Result, Sandbox, eligibility_row, expect,
+                      make_active_user)
 from hostile_server import HostileServer, make_pki
 
-ROSTER = yaml.safe_load((REPO / "examples" / "sandbox" / "members.yaml").read_text())["members"]
-FIELDS = ["ref", "member_id", "first_name", "last_name", "date_of_birth", "health_plan",
-          "provider_npi", "service_date"]
+FIELDS = ELIGIBILITY_FIELDS
 ASAN = any(k in os.environ for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS"))
 # Peak RSS allowed for a batch run, whatever its input: 64 MB in a release build; a sanitizer
 # build adds its own shadow memory and quarantine on top of the same work.
@@ -39,10 +38,7 @@ RSS_LIMIT_KB = (64 if not ASAN else 512) * 1024
 
 def good_row(i: int, ref: str | None = None) -> dict:
     """A well-formed row of an active member; its ref is unique, so no test replays another's."""
-    m = ROSTER[i % len(ROSTER)]
-    return {"ref": ref or f"ok-{i}-{uuid.uuid4().hex[:8]}", "member_id": m["member_id"], "first_name": m["first_name"],
-            "last_name": m["last_name"], "date_of_birth": m["date_of_birth"], "health_plan": m["plan"],
-            "provider_npi": "1234567893", "service_date": "2026-11-16"}
+    return eligibility_row(i, ref or f"ok-{i}-{uuid.uuid4().hex[:8]}")
 
 
 def csv_line(row: dict) -> bytes:

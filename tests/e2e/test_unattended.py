@@ -4,7 +4,6 @@ IDs, --metrics in the Prometheus text format, and the audit log of submissions."
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 import json
@@ -19,14 +18,12 @@ import time
 from pathlib import Path
 
 import pytest
-import yaml
 
-from conftest import PASSWORD, REPO, expect, iso, make_active_user, unique_email
+from conftest import (ELIGIBILITY_FIELDS, PASSWORD, REPO, ROSTER, expect, iso, make_active_user, unique_email,
+                      write_eligibility_rows)
 
 EXAMPLES = REPO / "examples"
-ROSTER = yaml.safe_load((EXAMPLES / "sandbox" / "members.yaml").read_text())["members"]
-FIELDS = ["ref", "member_id", "first_name", "last_name", "date_of_birth", "health_plan",
-          "provider_npi", "service_date"]
+FIELDS = ELIGIBILITY_FIELDS
 
 
 def _future_window_end() -> dt.datetime:
@@ -51,15 +48,7 @@ def before_end(seconds: int) -> str:
 
 def write_rows(path: Path, n: int, bad: int = 0) -> Path:
     """n rows from the roster (found and named right), then `bad` rows with an invalid NPI."""
-    with path.open("w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(FIELDS)
-        for i in range(n + bad):
-            m = ROSTER[i % len(ROSTER)]
-            npi = "1234567893" if i < n else "1234567890"
-            w.writerow([f"r{i:05d}", m["member_id"], m["first_name"], m["last_name"], m["date_of_birth"],
-                        m["plan"], npi, "2026-11-16"])
-    return path
+    return write_eligibility_rows(path, n, ref=lambda i: f"r{i:05d}", bad=bad)
 
 
 def read_jsonl(path: Path) -> list[dict]:

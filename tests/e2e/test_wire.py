@@ -24,7 +24,13 @@ def test_the_profile_keeps_its_wire(cli_factory):
     expect(cli.run("config", "set", "wire", "portal-json"), 0)
     r = expect(cli.run("config", "get", "wire"), 0, stream="out")
     assert r.out.strip() == "portal-json"
-    expect(cli.run("config", "set", "wire", "x12-nope"), 0)  # checked when used, not when set
+    # Checked when set (nothing is written) ...
+    expect(cli.run("config", "set", "wire", "x12-nope"), 2, 'unknown wire "x12-nope"', "portal-json")
+    r = expect(cli.run("config", "get", "wire"), 0, stream="out")
+    assert r.out.strip() == "portal-json"
+    # ... and when used, for a file edited by hand.
+    config = cli.config_dir / "config.yaml"
+    config.write_text(config.read_text().replace("portal-json", "x12-nope"))
     expect(cli.run("check-eligibility", "--batch", str(EXAMPLES / "eligibility.csv"), "--dry-run"),
            2, 'unknown wire "x12-nope"')
 

@@ -204,7 +204,8 @@ TEST(CsvReader, MoreCellsThanTheHeaderIsAProblemOfThatRowOnly) {
   EXPECT_NE(p.find("3 cells"), std::string::npos) << p;
   EXPECT_NE(p.find("2 columns"), std::string::npos) << p;
   EXPECT_EQ(p.find("Zebulon"), std::string::npos) << p;  // never the values
-  EXPECT_TRUE(out.records[1].fields.empty());
+  // The row still says who it is (its result carries its ref), though it is not sent.
+  EXPECT_EQ(out.records[1].fields.at("ref"), "r2");
   EXPECT_FALSE(out.records[2].problem);
   EXPECT_EQ(out.records[2].line, 4u);
 }
@@ -217,7 +218,17 @@ TEST(CsvReader, InvalidUtf8NamesLineAndColumnButNotTheValue) {
   EXPECT_EQ(p.rfind("line 2, column \"last_name\":", 0), 0u) << p;
   EXPECT_NE(p.find("UTF-8"), std::string::npos) << p;
   EXPECT_EQ(p.find("Zebulon"), std::string::npos) << p;
+  // The readable cells go with the row (its ref), the unreadable one does not.
+  EXPECT_EQ(out.records[0].fields.at("ref"), "r1");
+  EXPECT_FALSE(out.records[0].fields.contains("last_name"));
   EXPECT_FALSE(out.records[1].problem);
+}
+
+TEST(CsvReader, ARecordCutShortCarriesNoCells) {
+  auto out = read_all(Format::csv, "ref,name\nr1,\"never closed\n");
+  ASSERT_EQ(out.records.size(), 1u);
+  ASSERT_TRUE(out.records[0].problem);
+  EXPECT_TRUE(out.records[0].fields.empty());
 }
 
 TEST(CsvReader, RefusesOverlongAndSurrogateEncodings) {

@@ -40,14 +40,25 @@ TEST(ExitCode, ABatchFollowsItsPrecedence) {
   s.stopped_early = true;  // --fail-fast
   EXPECT_EQ(compute_exit_code({.batch = &s}), 1);
   s.rejected = 2;
-  s.failed = 1;  // failed rows outrank rejected ones
-  EXPECT_EQ(compute_exit_code({.batch = &s}), 5);
+  s.failed = 1;  // failed rows outrank rejected ones: a batch partly done
+  EXPECT_EQ(compute_exit_code({.batch = &s}), 7);
+  s.ok = 5;
+  s.rejected = 0;
+  EXPECT_EQ(compute_exit_code({.batch = &s}), 7);
   s.fatal = Error(ErrorKind::auth, "session expired");  // the error that stopped the run, next
   EXPECT_EQ(compute_exit_code({.batch = &s}), 4);
   EXPECT_EQ(compute_exit_code({.error = &*s.fatal, .batch = &s}), 4);
   s.interrupted = true;  // an interrupt outranks everything
   EXPECT_EQ(compute_exit_code({.batch = &s}), 130);
   EXPECT_EQ(compute_exit_code({.error = &*s.fatal, .batch = &s}), 130);
+}
+
+TEST(ExitCode, ABatchOfWhichNoRowWasDoneIsUnavailable) {
+  Summary s;
+  s.total = s.failed = 4;  // every row failed after its retries: the portal was not there
+  EXPECT_EQ(compute_exit_code({.batch = &s}), 5);
+  s.invalid = 1;  // one row was checked and refused here: the batch was partly done
+  EXPECT_EQ(compute_exit_code({.batch = &s}), 7);
 }
 
 TEST(ExitCode, AnErrorOutranksTheRowsOfABatchThatWasNotStopped) {

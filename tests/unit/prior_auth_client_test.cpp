@@ -203,18 +203,6 @@ TEST(CaseChecks, TheSchemaNamesTheAdditionalInfoLimit) {
   EXPECT_NE(problems[0].message.find("2000"), std::string::npos);
 }
 
-TEST(OrderSearch, QueryEncodesEveryGivenFilterAndThePageToken) {
-  api::OrderQuery q;
-  q.member_id = "ACM100234";
-  q.date_of_birth = "1958-03-14";
-  q.status = "needs-documents";
-  q.page_size = 100;
-  EXPECT_EQ(api::orders_query(q, "a b&c"),
-            "member_id=ACM100234&date_of_birth=1958-03-14&status=needs-documents&page_size=100&"
-            "page_token=a%20b%26c");
-  EXPECT_EQ(api::orders_query({}, ""), "");
-}
-
 TEST(PortalLimitsTest, ParsedFromTheAnswerWithDefaultsForWhatIsMissing) {
   auto l = api::parse_limits(
       json::parse(R"({"document_max_bytes": 1000, "document_content_types": ["application/pdf"]})")

@@ -37,3 +37,15 @@ TEST(Strings, IequalsIgnoresAsciiCaseOnly) {
   EXPECT_FALSE(iequals("\xC3\x89", "\xC3\xA9"));  // É and é differ outside ASCII
   EXPECT_FALSE(iequals("[", "{"));                // 0x5B vs 0x7B: not letters
 }
+
+TEST(Strings, HexWritesTwoDigitsPerByte) {
+  EXPECT_EQ(portal::util::hex(std::string_view("\x00\x0f\xa5\xff", 4)), "000fa5ff");
+  EXPECT_EQ(portal::util::hex(std::string_view("\x00\x0f\xa5\xff", 4), true), "000FA5FF");
+  EXPECT_EQ(portal::util::hex(""), "");
+}
+
+TEST(Strings, PercentEncodeKeepsWhatThePredicateKeeps) {
+  auto digits = [](unsigned char c) { return c >= '0' && c <= '9'; };
+  EXPECT_EQ(portal::util::percent_encode("a1 %\xC3\xA9", digits), "%611%20%25%C3%A9");
+  EXPECT_EQ(portal::util::percent_encode("", digits), "");
+}

@@ -12,6 +12,7 @@ namespace {
 namespace json = boost::json;
 using portal::ErrorKind;
 using portal::http::Response;
+using portal::wire::Feed;
 using portal::wire::Function;
 
 TEST(WireRegistry, TheDefaultIsThePortalsJsonApi) {
@@ -71,6 +72,60 @@ TEST(PortalJsonWire, AnAnswerThatIsNotJsonIsStillARejection) {
   EXPECT_EQ(result.outcome, "rejected");
   EXPECT_EQ(result.http_status, 404);
   EXPECT_TRUE(result.answer.empty());
+}
+
+TEST(PortalJsonWire, AProfileChangeIsAPatchOfTheProfile) {
+  portal::wire::portal_json::PortalJson w;
+  EXPECT_TRUE(w.one_request(Function::profile_change));
+  json::object changes{{"phone", "+1 312 555 0100"}};
+  auto r = w.request(Function::profile_change, changes, {});
+  EXPECT_EQ(r.method, "PATCH");
+  EXPECT_EQ(r.target, "/v1/profile");
+  EXPECT_EQ(json::parse(r.body), json::value(changes));
+}
+
+TEST(PortalJsonWire, APageRequestEncodesTheGivenFiltersThePageSizeAndTheToken) {
+  portal::wire::portal_json::PortalJson w;
+  portal::wire::PageQuery q;
+  q.filters = {{"member_id", "ACM100234"}, {"from", ""}, {"status", "needs-documents"}};
+  q.page_size = 100;
+  q.page_token = "a b&c";
+  auto r = w.page_request(Feed::orders, q);
+  EXPECT_EQ(r.method, "GET");
+  EXPECT_EQ(r.target,
+            "/v1/orders?member_id=ACM100234&status=needs-documents&page_size=100&"
+            "page_token=a%20b%26c");
+  EXPECT_EQ(w.page_request(Feed::claims, {}).target, "/v1/claims");
+}
+
+TEST(PortalJsonWire, APageHoldsItsItemsTheNextTokenAndTheRestOfTheAnswer) {
+  portal::wire::portal_json::PortalJson w;
+  Response answer{.status = 200,
+                  .body = R"({"as_of":"2026-12-07T06:00:00Z","claims":[{"claim_number":"C1"},)"
+                          R"({"claim_number":"C2"}],"next_page_token":"t2"})"};
+  auto page = w.read_page(Feed::claims, answer);
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->items.size(), 2u);
+  EXPECT_EQ(page->items[1].at("claim_number"), "C2");
+  EXPECT_EQ(page->next_page_token, "t2");
+  EXPECT_EQ(page->answer.at("as_of"), "2026-12-07T06:00:00Z");
+  answer.body = R"({"orders":[]})";
+  page = w.read_page(Feed::orders, answer);
+  ASSERT_TRUE(page);
+  EXPECT_TRUE(page->items.empty());
+  EXPECT_TRUE(page->next_page_token.empty());  // the last page
+  answer.body = "<html>";
+  page = w.read_page(Feed::orders, answer);
+  ASSERT_FALSE(page);
+  EXPECT_EQ(page.error().kind, ErrorKind::unavailable);
+  EXPECT_NE(page.error().message.find("order search"), std::string::npos);
+}
+
+TEST(PortalJsonWire, ALetterIsFetchedAsAPdfByItsEncodedId) {
+  portal::wire::portal_json::PortalJson w;
+  auto r = w.letter_request("LTR/1");
+  EXPECT_EQ(r.method, "GET");
+  EXPECT_EQ(r.target, "/v1/letters/LTR%2F1");
 }
 
 TEST(Wire, RelativePathsAreUnderTheBatchsFolder) {

@@ -11,6 +11,7 @@
 #include "portal/log/log.hpp"
 #include "portal/util/crypto.hpp"
 #include "portal/util/maintenance.hpp"
+#include "portal/util/strings.hpp"
 
 namespace portal::api {
 
@@ -26,19 +27,9 @@ std::string str(const json::object& o, std::string_view key) {
   return std::string(it->value().get_string());
 }
 
-std::string url_encode_impl(std::string_view s) {
-  static const char* k_hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += k_hex[c >> 4];
-      out += k_hex[c & 15];
-    }
-  }
-  return out;
+// RFC 3986's unreserved characters: what a path segment or query value keeps as it is.
+bool is_unreserved(unsigned char c) {
+  return std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~';
 }
 
 // "14:05" in the machine's time zone.
@@ -84,7 +75,7 @@ Expected<SessionGrant> to_grant(const json::object& o) {
 
 }  // namespace
 
-std::string url_encode(std::string_view s) { return url_encode_impl(s); }
+std::string url_encode(std::string_view s) { return util::percent_encode(s, is_unreserved); }
 
 bool LoginChallenge::offers(std::string_view factor) const {
   return std::find(factors.begin(), factors.end(), factor) != factors.end();
@@ -327,7 +318,25 @@ Expected<http::Response> PortalApi::call(std::string method, std::string target,
   req.method = std::move(method);
   req.target = std::move(target);
   if (body) req.body = json::serialize(*body);
-  req.headers.emplace_back("Accept", "application/json");
+  return exchange(std::move(req), body, with_session);
+}
+
+Expected<http::Response> PortalApi::send(http::Request request, bool with_session) {
+  std::optional<json::object> body;
+  if (!request.body.empty()) {
+    boost::system::error_code ec;
+    auto parsed = json::parse(request.body, ec);
+    if (!ec && parsed.is_object()) body = std::move(parsed.get_object());
+  }
+  return exchange(std::move(request), body ? &*body : nullptr, with_session);
+}
+
+Expected<http::Response> PortalApi::exchange(http::Request req, const json::object* body,
+                                             bool with_session) {
+  if (std::none_of(req.headers.begin(), req.headers.end(),
+                   [](const auto& h) { return util::iequals(h.first, "accept"); })) {
+    req.headers.emplace_back("Accept", "application/json");
+  }
   req.headers.emplace_back("X-Request-Id", random_token(9));
   if (with_session) {
     if (m_token.empty()) return fail(ErrorKind::auth, "not logged in", k_login_hint);
@@ -534,10 +543,6 @@ Expected<json::object> PortalApi::profile() {
   return call_json("GET", "/v1/profile", nullptr, true);
 }
 
-Expected<json::object> PortalApi::update_profile(const json::object& changes) {
-  return call_json("PATCH", "/v1/profile", &changes, true);
-}
-
 Expected<void> PortalApi::change_password(std::string_view current_password,
                                           std::string_view new_password) {
   json::object body{{"current_password", current_password}, {"new_password", new_password}};
@@ -597,22 +602,6 @@ Expected<json::object> PortalApi::get_case(std::string_view order_id) {
     return fail(std::move(e));
   }
   return r;
-}
-
-Expected<json::object> PortalApi::search_orders(std::string_view query) {
-  return call_json("GET", "/v1/orders" + (query.empty() ? std::string() : "?" + std::string(query)),
-                   nullptr, true);
-}
-
-Expected<json::object> PortalApi::claims(std::string_view query) {
-  return call_json("GET", "/v1/claims" + (query.empty() ? std::string() : "?" + std::string(query)),
-                   nullptr, true);
-}
-
-Expected<std::string> PortalApi::letter(std::string_view letter_id) {
-  auto r = call("GET", "/v1/letters/" + url_encode(letter_id), nullptr, true);
-  if (!r) return fail(r.error());
-  return std::move(r->body);
 }
 
 }  // namespace portal::api

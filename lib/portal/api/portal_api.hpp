@@ -112,8 +112,6 @@ class PortalApi {
                                                std::string_view new_password);
   // GET /v1/profile (session).
   Expected<boost::json::object> profile();
-  // PATCH /v1/profile (session) with the fields to change; the updated profile.
-  Expected<boost::json::object> update_profile(const boost::json::object& changes);
   // POST /v1/profile/password (session).
   Expected<void> change_password(std::string_view current_password, std::string_view new_password);
   // POST /v1/profile/mfa/totp (session): a pending enrolment.
@@ -129,19 +127,17 @@ class PortalApi {
   // GET /v1/cases/{order_id} (session): the order; ErrorKind::refused (not_found) for an
   // unknown order or another organisation's.
   Expected<boost::json::object> get_case(std::string_view order_id);
-  // GET /v1/orders?QUERY (session): one page, {"orders": [...], "next_page_token"}. `query` is
-  // the encoded query string without '?' (see orders_query()).
-  Expected<boost::json::object> search_orders(std::string_view query);
-  // GET /v1/letters/{letter_id} (session): the letter's PDF bytes.
-  Expected<std::string> letter(std::string_view letter_id);
-  // GET /v1/claims?QUERY (session): one page of the claims change feed, {"as_of",
-  // "changed_since", "claims": [...], "next_page_token"} (see claims_query()).
-  Expected<boost::json::object> claims(std::string_view query);
+  // Sends `request` (a wire built it) with the retries the method allows, the session added
+  // when `with_session`: the 2xx answer, or the portal's refusal mapped to an Error.
+  Expected<http::Response> send(http::Request request, bool with_session = true);
 
  private:
   // One exchange with retries as the method allows; 2xx answers are returned, others mapped.
   Expected<http::Response> call(std::string method, std::string target,
                                 const boost::json::object* body, bool with_session);
+  // The same for a request built whole; `body` is its body parsed (for the audit), or null.
+  Expected<http::Response> exchange(http::Request req, const boost::json::object* body,
+                                    bool with_session);
   // The attempts of one request until a final answer (kept in `final_answer`, 2xx or not).
   Expected<http::Response> send_until_final(const http::Request& req,
                                             std::optional<http::Response>& final_answer);

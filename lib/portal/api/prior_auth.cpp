@@ -2,8 +2,6 @@
 
 #include <boost/json.hpp>
 
-#include "portal/api/portal_api.hpp"
-
 namespace portal::api {
 
 namespace json = boost::json;
@@ -24,27 +22,6 @@ PortalLimits parse_limits(const json::object& answer) {
     if (!types.empty()) limits.document_content_types = std::move(types);
   }
   return limits;
-}
-
-std::string orders_query(const OrderQuery& q, const std::string& page_token) {
-  std::string out;
-  auto add = [&](const char* name, const std::string& value) {
-    if (value.empty()) return;
-    out += (out.empty() ? "" : "&") + std::string(name) + "=" + url_encode(value);
-  };
-  add("order_id", q.order_id);
-  add("acmp_number", q.acmp_number);
-  add("member_id", q.member_id);
-  add("date_of_birth", q.date_of_birth);
-  add("from", q.from);
-  add("to", q.to);
-  add("status", q.status);
-  add("health_plan", q.health_plan);
-  add("solution", q.solution);
-  add("updated_since", q.updated_since);
-  if (q.page_size) add("page_size", std::to_string(q.page_size));
-  add("page_token", page_token);
-  return out;
 }
 
 }  // namespace portal::api

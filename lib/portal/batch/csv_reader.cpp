@@ -372,11 +372,15 @@ Expected<std::optional<Record>> CsvReader::next() {
   record.index = m_index++;
   record.line = m_record_line;
   record.problem = record_problem();
-  if (record.problem) return record;
+  // A record refused for one of its cells still says who it is: every cell that can be read
+  // (its ref above all) goes with it, so a script finds its result by ref. Cells cut short by
+  // a record too long or a quote never closed cannot be trusted.
+  if (record.problem && (m_too_long || m_unterminated)) return record;
   record.fields.reserve(m_cells.size());
-  for (std::size_t i = 0; i < m_cells.size(); ++i) {
+  for (std::size_t i = 0; i < m_cells.size() && i < m_header.size(); ++i) {
     const Cell& cell = m_cells[i];
     if (cell.end == cell.begin) continue;  // empty and absent read the same
+    if (record.problem && cell_problem(i)) continue;
     record.fields.emplace(m_header[i],
                           std::string_view(m_buf.data() + cell.begin, cell.end - cell.begin));
   }

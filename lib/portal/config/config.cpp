@@ -1,6 +1,8 @@
 #include "portal/config/config.hpp"
 
 #include "portal/util/atomic_file.hpp"
+#include "portal/util/clock.hpp"
+#include "portal/util/strings.hpp"
 
 #include <cerrno>
 #include <cstdlib>
@@ -20,38 +22,55 @@ namespace {
 
 using Member = std::string Profile::*;
 
+// What a key's value must be.
+enum class Kind {
+  url,            // https://...
+  file,           // an existing, readable file
+  file_to_write,  // a file in an existing directory
+  boolean,        // true or false (parse_bool)
+  duration,       // 1s to 31d
+  email,          // an address
+  name,           // a name checked where it is used (the wire: by the wires there are)
+};
+
 struct KeyInfo {
   const char* name;
   Member member;
+  Kind kind;
 };
 
 const std::vector<KeyInfo>& key_table() {
   static const std::vector<KeyInfo> k_keys = {
-      {"base_url", &Profile::base_url},
-      {"ca_file", &Profile::ca_file},
-      {"client_cert", &Profile::client_cert},
-      {"client_key", &Profile::client_key},
-      {"email", &Profile::email},
-      {"totp_secret_file", &Profile::totp_secret_file},
-      {"password_file", &Profile::password_file},
-      {"wait", &Profile::wait},
-      {"max_wait", &Profile::max_wait},
-      {"metrics_file", &Profile::metrics_file},
-      {"audit_log", &Profile::audit_log},
-      {"wire", &Profile::wire},
+      {"base_url", &Profile::base_url, Kind::url},
+      {"ca_file", &Profile::ca_file, Kind::file},
+      {"client_cert", &Profile::client_cert, Kind::file},
+      {"client_key", &Profile::client_key, Kind::file},
+      {"email", &Profile::email, Kind::email},
+      {"totp_secret_file", &Profile::totp_secret_file, Kind::file},
+      {"password_file", &Profile::password_file, Kind::file},
+      {"wait", &Profile::wait, Kind::boolean},
+      {"max_wait", &Profile::max_wait, Kind::duration},
+      {"metrics_file", &Profile::metrics_file, Kind::file_to_write},
+      {"audit_log", &Profile::audit_log, Kind::file_to_write},
+      {"wire", &Profile::wire, Kind::name},
   };
   return k_keys;
 }
 
-std::optional<Member> find_key(std::string_view key) {
+const KeyInfo* find_info(std::string_view key) {
   std::string k(key);
   for (auto& c : k) {
     if (c == '-') c = '_';
   }
   for (const auto& info : key_table()) {
-    if (k == info.name) return info.member;
+    if (k == info.name) return &info;
   }
-  return std::nullopt;
+  return nullptr;
+}
+
+std::optional<Member> find_key(std::string_view key) {
+  const auto* info = find_info(key);
+  return info ? std::optional<Member>(info->member) : std::nullopt;
 }
 
 fs::path home_dir(const EnvLookup& env) {
@@ -59,7 +78,7 @@ fs::path home_dir(const EnvLookup& env) {
   return fs::path("/");
 }
 
-std::string expand_home(const std::string& path, const EnvLookup& env) {
+std::string home_expanded(const std::string& path, const EnvLookup& env) {
   if (path == "~") return home_dir(env).string();
   if (path.rfind("~/", 0) == 0) return (home_dir(env) / path.substr(2)).string();
   return path;
@@ -215,6 +234,69 @@ Expected<void> set_key(Profile& profile, std::string_view key, std::string value
   return {};
 }
 
+std::string expand_home(const std::string& path, const EnvLookup& env) {
+  return home_expanded(path, env);
+}
+
+std::optional<bool> parse_bool(std::string_view given) {
+  const std::string text = util::lower(given);
+  if (text == "true" || text == "1" || text == "yes" || text == "on") return true;
+  if (text == "false" || text == "0" || text == "no" || text == "off") return false;
+  return std::nullopt;
+}
+
+Expected<void> check_value(std::string_view key, const std::string& value) {
+  const auto* info = find_info(key);
+  if (!info) {
+    return fail(ErrorKind::usage, "unknown configuration key " + std::string(key), known_keys());
+  }
+  if (value.empty()) return {};  // unset
+  const std::string name = info->name;
+  auto bad = [&](const std::string& why, std::string hint) {
+    return fail(ErrorKind::usage, name + " \"" + value + "\": " + why, std::move(hint));
+  };
+  std::error_code ec;
+  switch (info->kind) {
+    case Kind::url:
+      if (value.rfind("https://", 0) != 0 || value.size() == 8)
+        return bad("is not an https:// URL",
+                   "give the portal's address, e.g. https://portal.example");
+      break;
+    case Kind::file: {
+      if (!fs::is_regular_file(value, ec))
+        return bad(fs::exists(value, ec) ? "is not a regular file" : "does not exist",
+                   "give the path of an existing file");
+      if (::access(value.c_str(), R_OK) != 0)
+        return bad("cannot be read: " + std::string(std::strerror(errno)),
+                   "check the file's permissions");
+      break;
+    }
+    case Kind::file_to_write: {
+      auto dir = fs::path(value).parent_path();
+      if (!dir.empty() && !fs::is_directory(dir, ec))
+        return bad("its directory " + dir.string() + " does not exist",
+                   "give a file in an existing directory");
+      break;
+    }
+    case Kind::boolean:
+      if (!parse_bool(value)) return bad("is not true or false", "the values are true and false");
+      break;
+    case Kind::duration: {
+      auto d = parse_duration(value);
+      if (!d || d->count() <= 0 || *d > std::chrono::hours{24 * 31})
+        return bad("is not a duration from 1s to 31d", "e.g. 90m, 6h or 1d12h");
+      break;
+    }
+    case Kind::email:
+      if (value.find('@') == std::string::npos || value.front() == '@' || value.back() == '@')
+        return bad("is not an email address", "e.g. maria.lopez@clinic.example");
+      break;
+    case Kind::name:
+      break;
+  }
+  return {};
+}
+
 bool valid_profile_name(std::string_view name) {
   if (name.empty() || name.size() > 64 || name.front() == '.') return false;
   for (char c : name) {
@@ -284,7 +366,7 @@ Expected<Resolved> resolve(const ConfigFile& file, const FlagOverrides& flags,
   for (std::string* path : {&r.profile.ca_file, &r.profile.client_cert, &r.profile.client_key,
                             &r.profile.totp_secret_file, &r.profile.password_file,
                             &r.profile.metrics_file, &r.profile.audit_log}) {
-    *path = expand_home(*path, env);
+    *path = home_expanded(*path, env);
   }
   return r;
 }

@@ -87,6 +87,19 @@ Expected<std::string> get_key(const Profile& profile, std::string_view key);
 // Sets `key` in `profile`; an empty value unsets it. ErrorKind::usage for an unknown key.
 Expected<void> set_key(Profile& profile, std::string_view key, std::string value);
 
+// Whether `value` is one `key` can hold (an empty value unsets it and is always accepted):
+// ErrorKind::usage naming the key, the value and what it must be — an https:// base URL, an
+// existing readable file for ca_file/client_cert/client_key/password_file/totp_secret_file, a
+// file in an existing directory for metrics_file/audit_log, true or false for wait, a duration
+// from 1s to 31d for max_wait, an address for email. The wire is checked by its users.
+Expected<void> check_value(std::string_view key, const std::string& value);
+
+// "true", "1", "yes", "on" → true; "false", "0", "no", "off" → false (any case); else nullopt.
+std::optional<bool> parse_bool(std::string_view text);
+
+// `path` with a leading "~/" (or a lone "~") replaced by $HOME.
+std::string expand_home(const std::string& path, const EnvLookup& env);
+
 // True when `name` can name a profile (letters, digits, '.', '_' and '-'; no leading '.').
 bool valid_profile_name(std::string_view name);
 

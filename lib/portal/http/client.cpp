@@ -43,10 +43,6 @@ using namespace detail;
 
 namespace {
 
-constexpr const char* k_tls12_ciphers =
-    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
-    "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
-    "DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:DHE-RSA-CHACHA20-POLY1305";
 constexpr std::uint32_t k_response_header_limit = 64 * 1024;
 constexpr const char* k_tls_hint = "check --ca-file or the server's certificate names";
 constexpr const char* k_connect_hint = "check the base URL and that the server is running";
@@ -84,53 +80,8 @@ class TlsClient final : public Client {
 
   ~TlsClient() override { close_connection(); }
 
-  Expected<void> init_tls() {
-    SSL_CTX* ctx = m_ssl_ctx.native_handle();
-    m_ssl_ctx.set_options(ssl::context::default_workarounds | ssl::context::no_compression);
-    SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);
-    if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
-        SSL_CTX_set_cipher_list(ctx, k_tls12_ciphers) != 1) {
-      ERR_clear_error();
-      return fail(ErrorKind::internal, "cannot configure TLS 1.2+ with the required ciphers");
-    }
-    boost::system::error_code ec;
-    const TlsOptions& tls = m_options.tls;
-    if (!tls.ca_file.empty()) {
-      m_ssl_ctx.load_verify_file(tls.ca_file, ec);
-      if (ec) {
-        return fail(ErrorKind::usage,
-                    "cannot load CA file " + tls.ca_file + ": " + tls_reason(ec, nullptr));
-      }
-    } else {
-      m_ssl_ctx.set_default_verify_paths(ec);
-      if (ec) {
-        return fail(ErrorKind::internal,
-                    "cannot load the system's trusted certificates: " + tls_reason(ec, nullptr));
-      }
-    }
-    m_ssl_ctx.set_verify_mode(ssl::verify_peer);
-    if (tls.client_cert_file.empty() != tls.client_key_file.empty()) {
-      return fail(ErrorKind::usage, "a client certificate needs both a certificate and a key file");
-    }
-    if (!tls.client_cert_file.empty()) {
-      m_ssl_ctx.use_certificate_chain_file(tls.client_cert_file, ec);
-      if (ec) {
-        return fail(ErrorKind::usage, "cannot load client certificate " + tls.client_cert_file +
-                                          ": " + tls_reason(ec, nullptr));
-      }
-      m_ssl_ctx.use_private_key_file(tls.client_key_file, ssl::context::pem, ec);
-      if (ec) {
-        return fail(ErrorKind::usage, "cannot load client key " + tls.client_key_file + ": " +
-                                          tls_reason(ec, nullptr));
-      }
-      if (SSL_CTX_check_private_key(ctx) != 1) {
-        ERR_clear_error();
-        return fail(ErrorKind::usage, "client key " + tls.client_key_file +
-                                          " does not match certificate " + tls.client_cert_file);
-      }
-    }
-    return {};
-  }
+  ssl::context& tls_context() { return m_ssl_ctx; }
+  const TlsOptions& tls_options() const { return m_options.tls; }
 
   const std::string& base_url() const override { return m_options.base_url; }
 
@@ -695,7 +646,8 @@ Expected<std::unique_ptr<Client>> Client::create(ClientOptions options) {
 
   auto client = std::make_unique<TlsClient>(std::move(options), std::move(host), std::move(port),
                                             std::move(prefix), is_ip, std::move(host_header));
-  if (auto r = client->init_tls(); !r) return fail(r.error());
+  if (auto r = configure_client_tls(client->tls_context(), client->tls_options()); !r)
+    return fail(r.error());
   return std::unique_ptr<Client>(std::move(client));
 }
 

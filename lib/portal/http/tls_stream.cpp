@@ -13,6 +13,15 @@ namespace portal::http::detail {
 
 namespace bhttp = boost::beast::http;
 
+namespace {
+
+constexpr const char* k_tls12_ciphers =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+    "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
+    "DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:DHE-RSA-CHACHA20-POLY1305";
+
+}  // namespace
+
 // "10s", "1.5s", "0.25s": a duration as users read it.
 std::string seconds_text(std::chrono::milliseconds ms) {
   auto count = ms.count();
@@ -101,6 +110,53 @@ void set_io_timeouts(int fd, std::chrono::milliseconds limit) {
 
 std::chrono::milliseconds until(Clock::time_point deadline) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+}
+
+Expected<void> configure_client_tls(asio::ssl::context& context, const TlsOptions& tls) {
+  SSL_CTX* ctx = context.native_handle();
+  context.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_compression);
+  SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);
+  if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
+      SSL_CTX_set_cipher_list(ctx, k_tls12_ciphers) != 1) {
+    ERR_clear_error();
+    return fail(ErrorKind::internal, "cannot configure TLS 1.2+ with the required ciphers");
+  }
+  boost::system::error_code ec;
+  if (!tls.ca_file.empty()) {
+    context.load_verify_file(tls.ca_file, ec);
+    if (ec) {
+      return fail(ErrorKind::usage,
+                  "cannot load CA file " + tls.ca_file + ": " + tls_reason(ec, nullptr));
+    }
+  } else {
+    context.set_default_verify_paths(ec);
+    if (ec) {
+      return fail(ErrorKind::internal,
+                  "cannot load the system's trusted certificates: " + tls_reason(ec, nullptr));
+    }
+  }
+  context.set_verify_mode(asio::ssl::verify_peer);
+  if (tls.client_cert_file.empty() != tls.client_key_file.empty()) {
+    return fail(ErrorKind::usage, "a client certificate needs both a certificate and a key file");
+  }
+  if (!tls.client_cert_file.empty()) {
+    context.use_certificate_chain_file(tls.client_cert_file, ec);
+    if (ec) {
+      return fail(ErrorKind::usage, "cannot load client certificate " + tls.client_cert_file +
+                                        ": " + tls_reason(ec, nullptr));
+    }
+    context.use_private_key_file(tls.client_key_file, asio::ssl::context::pem, ec);
+    if (ec) {
+      return fail(ErrorKind::usage,
+                  "cannot load client key " + tls.client_key_file + ": " + tls_reason(ec, nullptr));
+    }
+    if (SSL_CTX_check_private_key(ctx) != 1) {
+      ERR_clear_error();
+      return fail(ErrorKind::usage, "client key " + tls.client_key_file +
+                                        " does not match certificate " + tls.client_cert_file);
+    }
+  }
+  return {};
 }
 
 }  // namespace portal::http::detail

@@ -7,6 +7,7 @@
 
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/error.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/system/error_code.hpp>
 #include <boost/system/system_error.hpp>
@@ -15,6 +16,9 @@
 
 #include <openssl/err.h>
 #include <unistd.h>
+
+#include "portal/http/client.hpp"
+#include "portal/util/error.hpp"
 
 namespace portal::http::detail {
 
@@ -72,10 +76,7 @@ class TlsStream {
   }
   template <class MutableBuffers>
   std::size_t read_some(const MutableBuffers& buffers) {
-    boost::system::error_code ec;
-    auto n = read_some(buffers, ec);
-    if (ec) throw boost::system::system_error(ec);
-    return n;
+    return or_throw([&](auto& ec) { return read_some(buffers, ec); });
   }
 
   // Writes the buffers whole (one TLS record per 16 KiB): several small buffers, as Beast's
@@ -103,10 +104,7 @@ class TlsStream {
   }
   template <class ConstBuffers>
   std::size_t write_some(const ConstBuffers& buffers) {
-    boost::system::error_code ec;
-    auto n = write_some(buffers, ec);
-    if (ec) throw boost::system::system_error(ec);
-    return n;
+    return or_throw([&](auto& ec) { return write_some(buffers, ec); });
   }
 
   // Writes all of [data, data + size) or fails.
@@ -127,12 +125,26 @@ class TlsStream {
   static boost::system::error_code tls_failure(SSL* ssl, int ret);
 
  private:
+  // The throwing form Beast's synchronous streams also offer, over a call taking an error code.
+  template <class Call>
+  static std::size_t or_throw(Call&& call) {
+    boost::system::error_code ec;
+    auto n = call(ec);
+    if (ec) throw boost::system::system_error(ec);
+    return n;
+  }
+
   static constexpr std::size_t k_write_coalesce_bytes = 64 * 1024;
   int m_fd;
   SSL* m_ssl;
   Clock::time_point m_deadline = Clock::time_point::max();
   std::string m_out;
 };
+
+// Makes `context` a TLS 1.2+ client context with the project's ciphers, verifying the server
+// against `tls.ca_file` (or the system's store), with the client certificate when one is given.
+// ErrorKind::usage naming the file that cannot be loaded.
+Expected<void> configure_client_tls(asio::ssl::context& context, const TlsOptions& tls);
 
 // Sets how long one read(2) or write(2) of `fd` may wait (at least a millisecond).
 void set_io_timeouts(int fd, std::chrono::milliseconds limit);

@@ -7,10 +7,7 @@ namespace portal::ops {
 Expected<batch::Operation> over_wire(batch::Operation op, wire::Function function,
                                      std::shared_ptr<const wire::Wire> wire, wire::Inputs inputs) {
   if (!wire->carries(function)) {
-    return fail(ErrorKind::usage,
-                "the " + std::string(wire->name()) + " wire does not carry " +
-                    std::string(wire::function_name(function)) + " requests",
-                "use a profile whose wire does (provportal config set wire NAME, or --wire)");
+    return fail(wire::not_carried(*wire, std::string(wire::function_name(function)) + " requests"));
   }
   if (wire->one_request(function)) {
     op.request = [wire, function, inputs](const boost::json::object& record) {

@@ -12,6 +12,8 @@
 #include <memory>
 #include <vector>
 
+#include "portal/util/strings.hpp"
+
 namespace portal::records {
 
 namespace {
@@ -102,13 +104,7 @@ Expected<std::string> sha256_of_file(const std::filesystem::path& path) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_DigestFinal_ex(ctx.get(), digest, &len);
-  static constexpr char k_hex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < len; ++i) {
-    out += k_hex[digest[i] >> 4];
-    out += k_hex[digest[i] & 15];
-  }
-  return out;
+  return util::hex(std::string_view(reinterpret_cast<const char*>(digest), len));
 }
 
 std::string describe_content_types(const std::vector<std::string>& types) {

@@ -4,6 +4,8 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "portal/util/strings.hpp"
+
 #include <stdexcept>
 #include <vector>
 
@@ -24,14 +26,7 @@ std::string sha256_hex(std::string_view data) {
   if (!sha256 || EVP_Digest(data.data(), data.size(), md, &len, sha256, nullptr) != 1) {
     throw std::runtime_error("SHA-256 failed");
   }
-  static const char k_hex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(len * 2);
-  for (unsigned i = 0; i < len; ++i) {
-    out += k_hex[md[i] >> 4];
-    out += k_hex[md[i] & 15];
-  }
-  return out;
+  return util::hex(std::string_view(reinterpret_cast<const char*>(md), len));
 }
 
 std::string random_token(int bytes) {

@@ -48,4 +48,29 @@ bool has_line_break_or_nul(std::string_view s) {
   return s.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
 }
 
+std::string hex(std::string_view bytes, bool upper_case) {
+  const char* digits = upper_case ? "0123456789ABCDEF" : "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    out += digits[c >> 4];
+    out += digits[c & 15];
+  }
+  return out;
+}
+
+std::string percent_encode(std::string_view s, bool (*keep)(unsigned char)) {
+  std::string out;
+  out.reserve(s.size());
+  for (unsigned char c : s) {
+    if (keep(c)) {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex(std::string_view(reinterpret_cast<const char*>(&c), 1), true);
+    }
+  }
+  return out;
+}
+
 }  // namespace portal::util

@@ -25,4 +25,10 @@ bool is_http_token(std::string_view s);
 // Whether `s` holds a CR, an LF or a NUL byte: what an HTTP header value may never hold.
 bool has_line_break_or_nul(std::string_view s);
 
+// `bytes` as hexadecimal digits, two per byte, lower case (upper case with `upper_case`).
+std::string hex(std::string_view bytes, bool upper_case = false);
+
+// `s` with each byte `keep` refuses written as %XX (upper-case hex), the others as they are.
+std::string percent_encode(std::string_view s, bool (*keep)(unsigned char));
+
 }  // namespace portal::util

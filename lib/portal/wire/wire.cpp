@@ -1,5 +1,7 @@
 #include "portal/wire/wire.hpp"
 
+#include <string>
+
 namespace portal::wire {
 
 std::string_view function_name(Function f) {
@@ -12,8 +14,26 @@ std::string_view function_name(Function f) {
       return "case";
     case Function::document:
       return "document";
+    case Function::profile_change:
+      return "profile change";
   }
   return "function";
+}
+
+std::string_view feed_name(Feed f) {
+  switch (f) {
+    case Feed::claims:
+      return "claims feed";
+    case Feed::orders:
+      return "order search";
+  }
+  return "feed";
+}
+
+Error not_carried(const Wire& wire, std::string_view what) {
+  return Error(ErrorKind::usage,
+               "the " + std::string(wire.name()) + " wire does not carry " + std::string(what),
+               "use a profile whose wire does (provportal config set wire NAME, or --wire)");
 }
 
 std::filesystem::path resolve_path(const std::string& path, const std::filesystem::path& base_dir) {

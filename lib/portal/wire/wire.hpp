@@ -15,8 +15,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/storage_ptr.hpp>
 
@@ -31,10 +33,36 @@ enum class Function {
   claim_inquiry,    // schemas/claim_status.schema.json → the claims found and their status
   case_submission,  // schemas/case.schema.json → an order (and its attachments uploaded)
   document,         // schemas/document.schema.json → a document added to an order
+  profile_change,   // schemas/profile.schema.json → the account's profile as changed
+};
+
+// The portal's lists, read page by page (a pull, not a record per row).
+enum class Feed {
+  claims,  // the organisation's claims, those changed since a time (claim-status's feed)
+  orders,  // the organisation's prior authorization orders (search-orders)
 };
 
 // The name of a function as the operations and messages say it ("eligibility", ...).
 std::string_view function_name(Function f);
+// The name of a feed as messages say it ("claims feed", "order search").
+std::string_view feed_name(Feed f);
+
+// One page's question: the filters by the portal's names (empty values are left out), the page
+// size (0: the portal's default) and the token of the page (empty: the first).
+struct PageQuery {
+  std::vector<std::pair<std::string, std::string>> filters;
+  std::size_t page_size = 0;
+  std::string page_token;
+};
+
+// One page of a feed: its items in the portal's vocabulary (claims, orders), the next page's
+// token (empty: this is the last page), and the whole answer (as_of and the other fields a pull's
+// watermark reads).
+struct Page {
+  boost::json::array items;
+  std::string next_page_token;
+  boost::json::object answer;
+};
 
 // A file a record names: `path` as given, or under `base_dir` when relative.
 std::filesystem::path resolve_path(const std::string& path, const std::filesystem::path& base_dir);
@@ -105,7 +133,20 @@ class Wire {
   virtual bool answer_verbatim(Function f) const = 0;
   // The whole conversation of one record of a function of several requests.
   virtual Result exchange(Function f, Exchange& exchange, const Inputs& inputs) const = 0;
+
+  // Whether the wire carries the feed `f`; pulling one it does not is a usage error.
+  virtual bool carries(Feed f) const = 0;
+  // The request of one page (the sender adds the session).
+  virtual http::Request page_request(Feed f, const PageQuery& query) const = 0;
+  // The page in a 2xx answer to page_request(); ErrorKind::unavailable when it cannot be read.
+  virtual Expected<Page> read_page(Feed f, const http::Response& answer) const = 0;
+  // The request of an order's letter (the answer's body is the PDF).
+  virtual http::Request letter_request(std::string_view letter_id) const = 0;
 };
+
+// The usage error of asking `wire` for `what` ("eligibility requests", "the claims feed") that
+// it does not carry.
+Error not_carried(const Wire& wire, std::string_view what);
 
 // The wire of `name`; ErrorKind::usage naming the wires there are when there is none.
 Expected<std::shared_ptr<const Wire>> make(std::string_view name);

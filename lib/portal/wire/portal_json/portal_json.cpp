@@ -246,12 +246,16 @@ std::string_view PortalJson::name() const { return k_default; }
 
 bool PortalJson::carries(Function) const { return true; }
 
-bool PortalJson::one_request(Function f) const { return f == Function::eligibility; }
+bool PortalJson::one_request(Function f) const {
+  return f == Function::eligibility || f == Function::profile_change;
+}
 
 http::Request PortalJson::request(Function f, const json::object& record, const Inputs&) const {
   http::Request request;
-  request.method = "POST";
-  request.target = f == Function::eligibility ? "/v1/eligibility" : "/v1/claims/status";
+  request.method = f == Function::profile_change ? "PATCH" : "POST";
+  request.target = f == Function::eligibility      ? "/v1/eligibility"
+                   : f == Function::profile_change ? "/v1/profile"
+                                                   : "/v1/claims/status";
   request.body = json::serialize(record);
   return request;
 }
@@ -275,12 +279,57 @@ Result PortalJson::exchange(Function f, Exchange& exchange, const Inputs& inputs
     case Function::claim_inquiry:
       return inquiry_exchange(exchange, inputs.changed_since);
     case Function::eligibility:
+    case Function::profile_change:
       break;
   }
   // One request: sent and read here as the engine would.
   auto answer = exchange.send(request(f, exchange.record(), inputs));
   if (!answer) return exchange.unanswered();
   return result(f, *answer, {});
+}
+
+bool PortalJson::carries(Feed) const { return true; }
+
+http::Request PortalJson::page_request(Feed f, const PageQuery& q) const {
+  std::string query;
+  auto add = [&](std::string_view name, const std::string& value) {
+    if (value.empty()) return;
+    query += (query.empty() ? "?" : "&") + std::string(name) + "=" + url_encode(value);
+  };
+  for (const auto& [name, value] : q.filters) add(name, value);
+  if (q.page_size) add("page_size", std::to_string(q.page_size));
+  add("page_token", q.page_token);
+  http::Request request;
+  request.method = "GET";
+  request.target = (f == Feed::claims ? "/v1/claims" : "/v1/orders") + query;
+  return request;
+}
+
+Expected<Page> PortalJson::read_page(Feed f, const http::Response& answer) const {
+  json::error_code ec;
+  auto body = json::parse(answer.body, ec);
+  if (ec || !body.is_object()) {
+    return fail(ErrorKind::unavailable, "the portal sent a page of its " +
+                                            std::string(feed_name(f)) +
+                                            " that is not a JSON object");
+  }
+  Page page;
+  page.answer = std::move(body.get_object());
+  if (auto* items = page.answer.if_contains(f == Feed::claims ? "claims" : "orders");
+      items && items->is_array()) {
+    page.items = std::move(items->get_array());
+    items->emplace_array();
+  }
+  page.next_page_token = text(page.answer, "next_page_token");
+  return page;
+}
+
+http::Request PortalJson::letter_request(std::string_view letter_id) const {
+  http::Request request;
+  request.method = "GET";
+  request.target = "/v1/letters/" + url_encode(letter_id);
+  request.headers = {{"Accept", "application/pdf"}};
+  return request;
 }
 
 }  // namespace portal::wire::portal_json

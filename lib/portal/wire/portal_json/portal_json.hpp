@@ -1,7 +1,8 @@
 // The portal's own JSON REST API as a wire (the default): POST /v1/eligibility, POST
 // /v1/claims/status, POST /v1/cases with the attachments uploaded to
-// POST /v1/cases/{order_id}/documents when the portal asks for documents, as schemas/openapi.yaml
-// describes. Its answers are the portal's vocabulary as they are.
+// POST /v1/cases/{order_id}/documents when the portal asks for documents, PATCH /v1/profile,
+// GET /v1/claims and GET /v1/orders page by page and GET /v1/letters/{id}, as
+// schemas/openapi.yaml describes. Its answers are the portal's vocabulary as they are.
 #pragma once
 
 #include "portal/wire/wire.hpp"
@@ -19,6 +20,10 @@ class PortalJson final : public Wire {
                 boost::json::storage_ptr storage) const override;
   bool answer_verbatim(Function f) const override;
   Result exchange(Function f, Exchange& exchange, const Inputs& inputs) const override;
+  bool carries(Feed f) const override;
+  http::Request page_request(Feed f, const PageQuery& query) const override;
+  Expected<Page> read_page(Feed f, const http::Response& answer) const override;
+  http::Request letter_request(std::string_view letter_id) const override;
 };
 
 // The portal's reading of a final answer: 2xx is ok with the body as the answer; anything else
