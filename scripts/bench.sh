@@ -198,7 +198,8 @@ measure curlup curl -sS --fail-with-body -o "$work/curl-upload.json" --cacert "$
 measure ppup "$bin/provportal" upload-docs "$order_id" "$work/upload-pp.pdf" --document-type clinical_notes -o json -q
 rm -f "$work/upload-curl.pdf" "$work/upload-pp.pdf"
 
-# A 10,000-case YAML batch (approved at once; the runner keeps a bounded window of rows).
+# A 10,000-case YAML batch (approved at once; the runner keeps a bounded window of rows). They
+# repeat one member, code and dates, so each says it is new (not_duplicate, with a reason).
 "$py" - "$work/cases.yaml" 10000 <<'PY'
 import sys
 with open(sys.argv[1], "w") as f:
@@ -217,6 +218,8 @@ with open(sys.argv[1], "w") as f:
   service_start: "2026-12-01"
   service_end: "2027-02-28"
   answers: {{q1: "yes", q2: {6 + i % 10}, q3: "no"}}
+  not_duplicate: true
+  additional_info: "bench case {i}: one member, code and dates on purpose"
 """)
 PY
 measure cases "$bin/provportal" submit-case --batch "$work/cases.yaml" --concurrency "$conc" --results "$work/cases.jsonl" -q

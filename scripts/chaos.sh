@@ -181,11 +181,14 @@ def make_batch(trial_dir, tag, kind):
             rows = [r for r in csv.DictReader(f)
                     if not r.get("attachments") and r.get("service_end", "") >= r.get("service_start", "")]
         with src.open("w", newline="") as f:
-            w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
+            # The copies repeat approved orders' members, codes and dates: each says it is new.
+            w = csv.DictWriter(f, fieldnames=[*rows[0].keys(), "not_duplicate"])
             w.writeheader()
             for i in range(args.rows // 4):
                 r = dict(rows[i % len(rows)])
                 r["ref"] = f"{tag}-{i:06d}"
+                r["not_duplicate"] = "true"
+                r["additional_info"] = ((r.get("additional_info") or "") + f" (chaos copy {i})").strip()
                 w.writerow(r)
     return src
 

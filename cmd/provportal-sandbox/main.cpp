@@ -168,14 +168,17 @@ int main(int argc, char** argv) {
       "  provportal-sandbox admin --data-dir D settings --claims-epoch 2026-11-17\n");
   std::string email;
   std::string chosen_action;
-  for (const char* action : {"approve", "reject", "disable", "unlock", "reset-password"}) {
+  for (const char* action :
+       {"approve", "reject", "disable", "unlock", "reset-password", "resend-verification"}) {
     std::string help =
         std::string(action) == "approve"
             ? "Approve a pending registration (sends the verification email)"
         : std::string(action) == "reject"  ? "Reject a pending registration"
         : std::string(action) == "disable" ? "Disable an account (only a new registration helps)"
         : std::string(action) == "unlock"  ? "Clear a lockout and reactivate an inactive account"
-                                           : "Email a password reset code";
+        : std::string(action) == "reset-password"
+            ? "Email a password reset code"
+            : "Email a new verification code to an approved, unverified account (old ones void)";
     auto* sub = admin->add_subcommand(action, help);
     sub->add_option("email", email, "The account's email address")->required();
     sub->callback([&chosen_action, action] { chosen_action = action; });

@@ -1,6 +1,7 @@
 // provportal check-eligibility: is a member covered on the date of service? One member from
 // flags, or a batch of them.
 #include <algorithm>
+#include <functional>
 #include <memory>
 
 #include <CLI/CLI.hpp>
@@ -9,6 +10,8 @@
 #include "batch_cmd.hpp"
 #include "commands.hpp"
 #include "portal/ops/eligibility.hpp"
+#include "portal/util/clock.hpp"
+#include "portal/util/maintenance.hpp"
 #include "record_file.hpp"
 
 namespace portal::cli {
@@ -23,6 +26,30 @@ struct EligibilityOptions {
   BatchFlags batch;
 };
 
+// Today on the portal: the date in America/Chicago on the portal's clock (GET /v1/health), not
+// this machine's date in its own time zone. Without asking (a dry run sends nothing) or when the
+// portal does not say, its clock is taken as ours plus the offset seen at the last login.
+std::function<std::string()> portal_today(Context& ctx, bool may_ask) {
+  return [&ctx, may_ask]() -> std::string {
+    if (may_ask) {
+      if (auto api = ctx.api()) {
+        if (auto health = (*api)->health()) {
+          const auto* t = health->if_contains("time");
+          if (auto now = t && t->is_string() ? parse_iso8601(t->get_string()) : std::nullopt)
+            return chicago_date(*now);
+        }
+      }
+    }
+    std::chrono::seconds offset{0};
+    if (auto store = ctx.session_store()) {
+      if (auto session = store->load(); session && *session) {
+        offset = std::chrono::seconds{(*session)->clock_offset};
+      }
+    }
+    return chicago_date(SystemClock().now() + offset);
+  };
+}
+
 Expected<void> run_single_check(const EligibilityOptions& opt, Context& ctx) {
   json::object record;
   put_flags(record, {{"ref", opt.ref},
@@ -33,7 +60,8 @@ Expected<void> run_single_check(const EligibilityOptions& opt, Context& ctx) {
                      {"health_plan", opt.health_plan},
                      {"provider_npi", opt.provider_npi},
                      {"service_date", opt.service_date}});
-  auto op = ctx.over_chosen_wire([&](auto wire) { return ops::eligibility_operation(wire); });
+  auto op = ctx.over_chosen_wire(
+      [&](auto wire) { return ops::eligibility_operation(wire, portal_today(ctx, true)); });
   if (!op) return fail(op.error());
   auto result = run_single(ctx, *op, std::move(record), &opt.batch);
   if (!result) return fail(result.error());
@@ -73,7 +101,9 @@ Expected<void> run_check(const EligibilityOptions& opt, Context& ctx) {
       return fail(ErrorKind::usage, "--batch and the flags of one member cannot be combined",
                   "put the member in the batch file, or leave out --batch");
     }
-    auto op = ctx.over_chosen_wire([&](auto wire) { return ops::eligibility_operation(wire); });
+    auto op = ctx.over_chosen_wire([&](auto wire) {
+      return ops::eligibility_operation(wire, portal_today(ctx, !opt.batch.dry_run));
+    });
     if (!op) return fail(op.error());
     return run_batch_command(ctx, *op, opt.batch);
   }
@@ -98,7 +128,8 @@ void setup_check_eligibility(CLI::App& app, Context& ctx) {
                   "NPI of the provider who will see the member")
       ->type_name("NPI");
   cmd->add_option("--service-date", opt->service_date,
-                  "Date of service (YYYY-MM-DD; default today)")
+                  "Date of service (YYYY-MM-DD; default the portal's today, in US Central "
+                  "time)")
       ->type_name("DATE");
   cmd->add_option("--ref", opt->ref, "Your reference, echoed in the result")->type_name("REF");
   add_batch_flags(*cmd, opt->batch);

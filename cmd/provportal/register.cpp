@@ -107,9 +107,8 @@ Expected<void> run_register(const RegisterOptions& opt, Context& ctx) {
   std::string npi = text_of(rec, "npi");
   auto orgs = (*api)->organizations(npi);
   if (!orgs) return fail(orgs.error());
-  if (orgs->empty()) {
-    ctx.notice("No organisation is on file with NPI " + npi + ".");
-  } else {
+  // None on file: the portal refuses the registration itself, saying whom to call.
+  if (!orgs->empty()) {
     ctx.notice("Organisations with NPI " + npi + ":");
     int n = 0;
     for (const auto& o : *orgs) {

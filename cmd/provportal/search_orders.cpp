@@ -14,6 +14,7 @@
 #include "portal/ops/orders_search.hpp"
 #include "portal/ops/pages.hpp"
 #include "portal/util/atomic_file.hpp"
+#include "portal/util/strings.hpp"
 #include "stream_printer.hpp"
 
 namespace portal::cli {
@@ -61,14 +62,20 @@ Expected<void> run_search(const SearchOptions& opt, Context& ctx) {
     return fail(ErrorKind::usage, "--limit cannot go with --since last",
                 "the watermark would pass over the orders the limit left out");
   }
-  auto pull = IncrementalPull::start(ctx, opt.since, "search-orders", ops::query_key(opt.query),
-                                     ops::describe(opt.query));
+  // Order IDs and ACMP numbers are upper case on the portal: typed in any case, they still
+  // match (and make the same query), as member IDs do.
+  ops::OrderQuery normalized = opt.query;
+  normalized.order_id = util::upper(normalized.order_id);
+  normalized.acmp_number = util::upper(normalized.acmp_number);
+  std::string description = ops::describe(normalized);
+  auto pull = IncrementalPull::start(ctx, opt.since, "search-orders", ops::query_key(normalized),
+                                     description);
   if (!pull) return fail(pull.error());
   auto wire = ctx.chosen_wire();
   if (!wire) return fail(wire.error());
   auto api = ctx.api_with_session();
   if (!api) return fail(api.error());
-  ops::OrderQuery query = opt.query;
+  ops::OrderQuery query = normalized;
   query.page_size = opt.page_size;
   if (!(*pull)->changed_since().empty()) query.updated_since = (*pull)->changed_since();
   auto pages = ops::PageReader::open(**api, *wire, wire::Feed::orders, ops::page_query(query));
@@ -133,6 +140,11 @@ Expected<void> run_search(const SearchOptions& opt, Context& ctx) {
     }
   }
   printer.finish();
+  if (printer.count() == 0 && (*pull)->changed_since().empty()) {
+    // An empty list on stdout is easy to miss: say it where a person looks.
+    std::string filters = description == "orders" ? std::string() : description.substr(8);
+    ctx.notice("No orders found" + (filters.empty() ? std::string() : " (" + filters + ")") + ".");
+  }
   if (!letters_dir.empty()) {
     ctx.notice("Letters: " + std::to_string(saved) + " saved to " + letters_dir.string() +
                (unchanged ? ", " + std::to_string(unchanged) + " already there" : std::string()) +
@@ -199,7 +211,7 @@ void setup_search_orders(CLI::App& app, Context& ctx) {
       "filters\n"
       "and moves the watermark ($XDG_STATE_HOME/provportal/watermarks/) once the output is "
       "complete.\n"
-      "Exit 0 even when nothing matches.");
+      "Exit 0 even when nothing matches (stderr says so).");
   cmd->callback([opt, &ctx] { ctx.action = [opt, &ctx] { return run_search(*opt, ctx); }; });
 }
 

@@ -25,6 +25,7 @@ struct CaseOptions {
       ordering_npi, servicing_npi, service_start, service_end, urgency, additional_info,
       additional_info_file;
   std::vector<std::string> procedures, diagnoses, answers, attachments;
+  bool not_duplicate = false;
   BatchFlags batch;
 
   bool any_record_flag() const {
@@ -33,7 +34,7 @@ struct CaseOptions {
            !date_of_birth.empty() || !ordering_npi.empty() || !servicing_npi.empty() ||
            !service_start.empty() || !service_end.empty() || !urgency.empty() ||
            !additional_info.empty() || !additional_info_file.empty() || !procedures.empty() ||
-           !diagnoses.empty() || !answers.empty() || !attachments.empty();
+           !diagnoses.empty() || !answers.empty() || !attachments.empty() || not_duplicate;
   }
 };
 
@@ -81,6 +82,7 @@ Expected<json::object> case_record(const CaseOptions& opt) {
   list("procedures", opt.procedures);
   list("diagnoses", opt.diagnoses);
   list("attachments", opt.attachments);
+  if (opt.not_duplicate) record["not_duplicate"] = true;
   if (!opt.answers.empty()) {
     json::object answers;
     if (auto* given = record.if_contains("answers"); given && given->is_object())
@@ -165,6 +167,16 @@ Expected<void> run_single_case(const CaseOptions& opt, Context& ctx) {
                  : "order " + existing +
                        " is still open: see it with `provportal search-orders --order-id " +
                        existing + "`";
+  } else if (result->code == "duplicate_order") {
+    std::string existing;
+    if (const auto* id = result->answer.if_contains("existing_order_id"); id && id->is_string()) {
+      existing = id->get_string();
+    }
+    e.message = "the portal rejected the case as a duplicate: order " + existing +
+                " already approves these procedure codes for this member and these dates";
+    e.hint = "see it with `provportal search-orders --order-id " + existing +
+             "`; if this case really is new, add --not-duplicate with the reason in "
+             "--additional-info";
   } else if (result->outcome == "failed") {
     e.hint = "run the same command again: the idempotency key makes the portal answer it only once";
   }
@@ -265,9 +277,13 @@ void setup_submit_case(CLI::App& app, Context& ctx) {
       ->type_name("FILE")
       ->excludes("--additional-info")
       ->group(g);
+  cmd->add_flag("--not-duplicate", opt->not_duplicate,
+                "The case is new although it repeats an approved order's member, codes and "
+                "dates (give the reason in --additional-info)")
+      ->group(g);
   cmd->add_option(
          "--attach", opt->attachments,
-         "A PDF, TIFF, JPEG or PNG to upload when the portal asks for documents (repeatable)")
+         "A PDF, TIFF, JPEG or PNG to upload with the case, whatever its status (repeatable)")
       ->type_name("FILE")
       ->group(g);
   add_batch_flags(*cmd, opt->batch);
@@ -289,7 +305,14 @@ void setup_submit_case(CLI::App& app, Context& ctx) {
       "Attachment paths in a batch are relative to the batch file's directory. They are checked\n"
       "before anything is sent (a regular file, not a symlink, PDF/TIFF/JPEG/PNG by content, "
       "within\n"
-      "the portal's size limit) and uploaded when the portal answers needs-documents.\n"
+      "the portal's size limit) and uploaded to the order whatever its status: in order, as "
+      "the\n"
+      "documents the portal asks for (needs-documents), the rest as `other`.\n"
+      "A case repeating the member, procedure codes and dates of an approved order is rejected "
+      "as\n"
+      "duplicate_order naming that order (existing_order_id); --not-duplicate (column "
+      "not_duplicate)\n"
+      "sends it anyway, with the reason in additional_info.\n"
       "Exit 0 when the order was created (whatever its status), 6 when the portal rejected the "
       "case\n"
       "(each reason is named); for a batch 0 when every row is ok, 1 when some were rejected or "

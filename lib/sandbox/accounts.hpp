@@ -20,11 +20,15 @@ class Accounts {
   ApiResult<boost::json::object> organizations(std::string_view npi);
   // POST /v1/registrations: a pending account (201), emailed that it was received.
   ApiResult<boost::json::object> register_account(const boost::json::object& body);
-  // POST /v1/registrations/verify-email: activates an approved account with the emailed code.
+  // POST /v1/email-verifications: activates an approved account with the emailed code.
   ApiResult<boost::json::object> verify_email(const boost::json::object& body);
+  // POST /v1/email-verifications/resend {email}: a new code (the old ones void) when the address
+  // has an approved account waiting for verification. The answer is the same whether it has or
+  // not; requests are limited per address, existing or not (429 rate_limited with retry_after).
+  ApiResult<boost::json::object> resend_verification(const boost::json::object& body);
 
   // Administration: approve, reject, disable, unlock (also reactivates an inactive account),
-  // reset-password (emails a reset code).
+  // reset-password (emails a reset code), resend-verification (a new verification code).
   ApiResult<boost::json::object> admin_action(std::string_view action, std::string_view email);
   // The registrations in `status` ("" for all).
   ApiResult<boost::json::object> admin_registrations(std::string_view status);
@@ -34,6 +38,9 @@ class Accounts {
   const std::filesystem::path& admin_token_file() const { return m_store.admin_token_file; }
 
  private:
+  // Voids the account's verification codes and emails a new one, valid 7 days.
+  void send_verification_locked(const User& user, SysTime now, bool resent);
+
   Store& m_store;
 };
 

@@ -233,6 +233,17 @@ std::vector<Route> routes() {
        [](Portal& p, const HttpRequest&, const json::object& b, const std::string&) {
          return from_result(p.accounts().verify_email(b));
        }},
+      {"POST", "/v1/email-verifications/resend", A::none,
+       [](Portal& p, const HttpRequest&, const json::object& b, const std::string&) {
+         auto r = p.accounts().resend_verification(b);
+         auto resp = from_result(r, 202);
+         if (!r) {
+           if (const auto* wait = r.error().extra.if_contains("retry_after");
+               wait && wait->is_int64())
+             resp.headers.emplace_back("Retry-After", std::to_string(wait->as_int64()));
+         }
+         return resp;
+       }},
       {"POST", "/v1/auth/login", A::none,
        [](Portal& p, const HttpRequest&, const json::object& b, const std::string&) {
          return from_result(p.signin().login(b));

@@ -89,8 +89,11 @@ ApiResult<json::object> Orders::search_orders(const std::string& user_id,
     }
   }
   if (!problems.empty()) return tl::unexpected(validation_error(problems));
-  DbValue member_id =
-      given("member_id") ? DbValue(util::upper(value("member_id"))) : DbValue(nullptr);
+  // Identifiers the portal hands out in upper case match however they were typed.
+  auto upper_param = [&](const std::string& name) {
+    return given(name) ? DbValue(util::upper(value(name))) : DbValue(nullptr);
+  };
+  DbValue member_id = upper_param("member_id");
 
   // The page token carries the last (created_at, order_id) answered and the first page's
   // as_of, is bound to the filters and signed, so it can be neither forged nor reused with
@@ -135,9 +138,9 @@ ApiResult<json::object> Orders::search_orders(const std::string& user_id,
         "AND (?11 IS NULL OR (updated_at > ?11 AND updated_at <= ?15)) "
         "AND (?12 IS NULL OR created_at > ?12 OR (created_at = ?12 AND order_id > ?13)) "
         "ORDER BY created_at, order_id LIMIT ?14",
-        {org, param("order_id"), param("acmp_number"), member_id, param("date_of_birth"),
-         param("from"), param("to"), param("status"), param("health_plan"), param("solution"),
-         updated_since, after_created, after_id, page_size + 1, as_of});
+        {org, upper_param("order_id"), upper_param("acmp_number"), member_id,
+         param("date_of_birth"), param("from"), param("to"), param("status"), param("health_plan"),
+         param("solution"), updated_since, after_created, after_id, page_size + 1, as_of});
     while (st.step()) ids.emplace_back(st.integer(0), st.text(1));
   }
   json::value next = nullptr;

@@ -35,7 +35,7 @@ const char* extension_of(std::string_view content_type) {
 }  // namespace
 
 ApiResult<boost::json::object> Orders::upload_document(const std::string& user_id,
-                                                       std::string_view order_id,
+                                                       std::string_view given_order_id,
                                                        const DocumentUpload& upload,
                                                        const UploadedBody& body) {
   namespace json = boost::json;
@@ -47,6 +47,7 @@ ApiResult<boost::json::object> Orders::upload_document(const std::string& user_i
       if (!file.empty()) std::filesystem::remove(file, ignored);
     }
   } cleanup{body.file};
+  const std::string order_id = util::upper(given_order_id);  // as the portal handed it out
 
   std::lock_guard lock(m_store.mutex);
   SysTime now = m_store.now_locked();

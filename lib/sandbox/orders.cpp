@@ -44,6 +44,12 @@ std::size_t code_points(std::string_view s) {
       s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0u) != 0x80u; }));
 }
 
+// Whether the case says it is not a repeat of an approved order (not_duplicate: true).
+bool says_not_duplicate(const json::object& body) {
+  const auto* v = body.if_contains("not_duplicate");
+  return v && v->is_bool() && v->get_bool();
+}
+
 }  // namespace
 
 json::object Orders::limits() {
@@ -161,6 +167,11 @@ CaseSubmission Orders::submit_case(const std::string& user_id, const json::objec
     auto problems = records::validate_record("case", record);
     if (const auto* info = body.if_contains("additional_info"); info && !info->is_string()) {
       problems.push_back({"additional_info", "must be text"});
+    }
+    if (says_not_duplicate(body) && util::trim(text_of(body, "additional_info")).empty()) {
+      problems.push_back({"additional_info",
+                          "must say why the case is new when not_duplicate is true (it repeats "
+                          "the member, procedure codes and dates of an approved order)"});
     }
     if (!problems.empty()) invalid = validation_error(problems);
   }
@@ -330,6 +341,21 @@ CaseSubmission Orders::submit_case(const std::string& user_id, const json::objec
     }
   }
 
+  // A repeat of an approved order: the same member, procedure codes and dates. Resubmitting
+  // would approve the same service twice; a case that really is new says so (not_duplicate,
+  // with its reason in additional_info).
+  if (!says_not_duplicate(body)) {
+    if (auto existing = approved_twin(org_id, member_id, solution_id, body); !existing.empty()) {
+      return refuse(api_error(
+          409, "duplicate_order",
+          "order " + existing +
+              " already approves these procedure codes for this member and these dates; see it "
+              "with its order ID, or, if this case really is new, send it again with "
+              "not_duplicate: true and the reason in additional_info",
+          json::object{{"existing_order_id", existing}}));
+    }
+  }
+
   Adjudication decision = adjudicate(*solution, answers);
   std::string order_id =
       unique_id(m_store.db, "ORD-", 8, "SELECT 1 FROM orders WHERE order_id = ?");
@@ -396,11 +422,40 @@ CaseSubmission Orders::submit_case(const std::string& user_id, const json::objec
   return {std::move(order), std::nullopt};
 }
 
+std::string Orders::approved_twin(const std::string& org_id, const std::string& member_id,
+                                  const std::string& solution_id, const json::object& body) {
+  auto code_set = [](const json::array& procedures) {
+    std::vector<std::string> codes;
+    for (const auto& p : procedures) {
+      if (const auto* c = p.is_object() ? p.as_object().if_contains("code") : nullptr;
+          c && c->is_string())
+        codes.push_back(util::upper(c->as_string()));
+    }
+    std::sort(codes.begin(), codes.end());
+    codes.erase(std::unique(codes.begin(), codes.end()), codes.end());
+    return codes;
+  };
+  auto wanted = code_set(body.at("procedures").as_array());
+  auto st = m_store.db.query(
+      "SELECT order_id, procedures FROM orders WHERE organization_id = ? AND member_id = ? AND "
+      "solution = ? AND service_start = ? AND service_end = ? AND status IN ('approved', "
+      "'partially-approved') ORDER BY created_at, order_id",
+      {org_id, member_id, solution_id, text_of(body, "service_start"),
+       text_of(body, "service_end")});
+  std::string found;
+  while (found.empty() && st.step()) {
+    if (code_set(json::parse(st.text(1)).as_array()) == wanted) found = st.text(0);
+  }
+  st.reset();
+  return found;
+}
+
 ApiResult<json::object> Orders::get_case(const std::string& user_id, std::string_view order_id) {
   std::lock_guard lock(m_store.mutex);
   SysTime now = m_store.now_locked();
   apply_due_reviews_locked(now);
-  auto order = order_json_locked(m_store.organization_of_locked(user_id), order_id, now);
+  auto order =
+      order_json_locked(m_store.organization_of_locked(user_id), util::upper(order_id), now);
   if (!order) return tl::unexpected(not_found("order", order_id));
   return std::move(*order);
 }
@@ -409,7 +464,7 @@ bool Orders::order_visible(const std::string& user_id, std::string_view order_id
   std::lock_guard lock(m_store.mutex);
   std::string org = m_store.organization_of_locked(user_id);
   auto st = m_store.db.query("SELECT 1 FROM orders WHERE order_id = ? AND organization_id = ?",
-                             {std::string(order_id), org});
+                             {util::upper(order_id), org});
   return !org.empty() && st.step();
 }
 

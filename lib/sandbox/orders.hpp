@@ -85,6 +85,10 @@ class Orders {
  private:
   // Decides the pended orders whose review came due by `now` (their solution's review rule).
   void apply_due_reviews_locked(SysTime now);
+  // The first approved (or partially approved) order of the organisation for the member and
+  // solution with the case's service dates and the same set of procedure codes; "" when none.
+  std::string approved_twin(const std::string& org_id, const std::string& member_id,
+                            const std::string& solution_id, const boost::json::object& body);
   std::optional<boost::json::object> order_json_locked(const std::string& org_id,
                                                        std::string_view order_id, SysTime now);
   void decide_locked(const std::string& order_id, Decision decision,

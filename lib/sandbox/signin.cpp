@@ -282,7 +282,11 @@ ApiResult<json::object> SignIn::password_reset(const json::object& body) {
   {
     std::lock_guard lock(m_store.mutex);
     SysTime now = m_store.now_locked();
-    if (auto locked = lock_error(m_store.db, email, now)) return tl::unexpected(*locked);
+    // A reset is how a locked-out person gets back in (the identity provider's rule), so the
+    // lockout does not refuse a right code. It still bounds the guessing: while locked, a wrong
+    // code voids the account's reset codes, so a code meets at most a lockout's worth of
+    // failures and one more.
+    auto locked = lock_error(m_store.db, email, now);
     user = find_user_by_email(m_store.db, email);
     bool valid = false;
     if (user) {
@@ -291,6 +295,19 @@ ApiResult<json::object> SignIn::password_reset(const json::object& body) {
           "AND expires_at > ? AND code_hash = ?",
           {user->id, unix_of(now), code_hash(user->id, code)});
       valid = st.step();
+    }
+    if (!valid && locked) {
+      if (user) {
+        m_store.db.run(
+            "UPDATE codes SET used = 1 WHERE user_id = ? AND purpose = 'password_reset' "
+            "AND used = 0",
+            {user->id});
+      }
+      locked->message +=
+          "; the reset code was wrong, and a wrong code while locked cancels the reset: ask "
+          "your administrator to send a new one";
+      locked->extra["reset_cancelled"] = true;
+      return tl::unexpected(*locked);
     }
     if (!valid) {
       Transaction tx(m_store.db);

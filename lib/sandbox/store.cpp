@@ -23,7 +23,7 @@ using std::chrono::seconds;
 
 namespace {
 
-constexpr int k_schema_version = 1;
+constexpr int k_schema_version = 2;  // 2: verification_resends
 
 constexpr const char* k_schema_sql = R"sql(
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -43,6 +43,9 @@ CREATE UNIQUE INDEX IF NOT EXISTS users_live_email ON users(email)
   WHERE status NOT IN ('disabled', 'rejected');
 CREATE TABLE IF NOT EXISTS login_guards (
   email TEXT PRIMARY KEY, failures INTEGER NOT NULL DEFAULT 0, locked_until INTEGER);
+CREATE TABLE IF NOT EXISTS verification_resends (
+  email TEXT PRIMARY KEY, last_at INTEGER NOT NULL, day_start INTEGER NOT NULL,
+  day_count INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS codes (
   id INTEGER PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id), purpose TEXT NOT NULL,
   code_hash TEXT NOT NULL, expires_at INTEGER NOT NULL, used INTEGER NOT NULL DEFAULT 0,

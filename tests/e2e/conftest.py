@@ -72,6 +72,16 @@ def write_eligibility_rows(path: Path, n: int, ref=lambda i: f"r{i:07d}", bad: i
             w.writerow(eligibility_row(i, ref(i), ORG_NPI if i < n else "1234567890", service_date))
     return path
 TWO_ORG_NPI = "1679576722"  # two organisations: org_riverside_cardio, org_riverside_cardio_north
+UNKNOWN_NPI = "1987654328"  # a valid check digit, but no organisation on file has it
+# The Tax ID on file for each organisation (examples/sandbox/organizations.yaml): a registration's
+# must match the organisation it joins.
+ORG_TAX_IDS = {
+    "org_lakeshore": "36-1234567",
+    "org_prairie_imaging": "37-7654321",
+    "org_riverside_cardio": "39-2468135",
+    "org_riverside_cardio_north": "39-2468136",
+}
+NPI_TAX_IDS = {ORG_NPI: "36-1234567", "1245319599": "37-7654321", TWO_ORG_NPI: "39-2468135"}
 
 CLI_TIMEOUT = 60
 SANDBOX_START_TIMEOUT = 30
@@ -417,9 +427,14 @@ class Cli:
         return r
 
     # -- the account lifecycle in the contract's words
-    def register(self, email: str, password: str = PASSWORD, *extra: str, npi: str = ORG_NPI) -> Result:
+    def register(self, email: str, password: str = PASSWORD, *extra: str, npi: str = ORG_NPI,
+                 tax_id: str | None = None) -> Result:
+        """Registers a physician; the Tax ID defaults to the one on file for the organisation joined."""
+        if tax_id is None:
+            chosen = extra[extra.index("--organization-id") + 1] if "--organization-id" in extra else None
+            tax_id = ORG_TAX_IDS[chosen] if chosen in ORG_TAX_IDS else NPI_TAX_IDS.get(npi, "36-1234567")
         return self.run(
-            "register", "--provider-type", "physician", "--npi", npi, "--tax-id", "36-1234567",
+            "register", "--provider-type", "physician", "--npi", npi, "--tax-id", tax_id,
             "--first-name", "Jane", "--last-name", "Doe", "--email", email,
             "--phone", "312-555-0142", "--fax", "312-555-0143", "--accept-terms", "--password-stdin",
             *extra, stdin=password + "\n",

@@ -14,6 +14,7 @@ from conftest import (
     session_tokens,
     PASSWORD,
     TWO_ORG_NPI,
+    UNKNOWN_NPI,
     enroll_totp,
     expect,
     expect_rc,
@@ -165,6 +166,101 @@ def test_register_needs_organization_choice_when_npi_is_shared(sandbox, cli):
     out = r.json()
     assert out["status"] == "pending_review"
     assert out["organization"]["id"] == "org_riverside_cardio_north", r.describe()
+
+
+def test_an_npi_with_no_organisation_on_file_is_refused(sandbox, cli):
+    # Issue #13, item 2: the portal does not make up "Organization 1987654328".
+    email = unique_email()
+    r = expect(cli.register(email, npi=UNKNOWN_NPI, tax_id="36-1234567"), 6,
+               "no organisation with NPI " + UNKNOWN_NPI, "call the health plan", "1-800-555-0100")
+    assert sandbox.registrations() == [], "a registration was stored for an unknown NPI"
+    assert sandbox.emails(to=email) == []
+    assert "Organization " + UNKNOWN_NPI not in r.out + r.err
+
+
+def test_the_tax_id_must_match_the_organisations_and_the_reviewer_sees_it(sandbox, cli):
+    # Issue #13, item 2: a physician's Tax ID must be the organisation's on file; the error names
+    # the field, never the value.
+    email = unique_email()
+    r = expect(cli.register(email, tax_id="37-7654321"), 6, "tax_id", "tax id")
+    assert "7654321" not in r.err + r.out, f"the Tax ID was echoed:{r.describe()}"
+    assert sandbox.registrations() == []
+    # Written without the dash it is the same Tax ID.
+    expect(cli.register(email, tax_id="361234567"), 0)
+    # Several organisations share an NPI: the one chosen decides.
+    other = unique_email()
+    expect(cli.register(other, PASSWORD, "--organization-id", "org_riverside_cardio_north",
+                        npi=TWO_ORG_NPI, tax_id="39-2468135"), 6, "tax_id")
+    expect(cli.register(other, PASSWORD, "--organization-id", "org_riverside_cardio_north",
+                        npi=TWO_ORG_NPI), 0)
+    shown = {reg["email"]: reg for reg in sandbox.registrations()}
+    assert shown[email]["tax_id"] == "36-1234567", shown
+    assert shown[other]["tax_id"] == "39-2468136" and shown[other]["organization_id"] == "org_riverside_cardio_north"
+
+
+def test_an_expired_verification_code_can_be_replaced(sandbox, cli):
+    # Issue #13, item 1: after 7 days the code is dead; approve and reset-password answer
+    # invalid_state and registering again is email_taken, so the way out is a resend.
+    email = unique_email()
+    expect(cli.register(email), 0)
+    sandbox.admin("approve", email)
+    old = sandbox.latest_code(email, "verify-email")
+    sandbox.clock_advance("8d")
+    r = expect(cli.run("verify-email", "--email", email, "--code", old), 4)
+    assert "--resend" in r.err, f"the error should name the way out:{r.describe()}"
+    assert sandbox.admin("approve", email, check=False).rc != 0
+
+    r = expect(cli.run("verify-email", "--resend", "--email", email, "-o", "json"), 0, "new code")
+    assert r.json() == {"email": email, "status": "requested"}, r.describe()
+    mails = sandbox.emails(to=email, purpose="verify-email")
+    assert len(mails) == 2, mails
+    new = sandbox.latest_code(email, "verify-email")
+    assert new != old
+    expect(cli.run("verify-email", "--email", email, "--code", old), 4)  # old codes are void
+    expect(cli.run("verify-email", "--email", email, "--code", new), 0)
+    expect(cli.login_email(email), 0)
+
+    # Asking again at once is limited, with the time to wait.
+    again = expect(cli.run("verify-email", "--resend", "--email", email), 5, "try again in")
+    assert "code" in again.err
+
+
+def test_resend_answers_the_same_for_any_address_and_is_rate_limited(sandbox, cli):
+    email = unique_email()
+    expect(cli.register(email), 0)
+    sandbox.admin("approve", email)
+    nobody = unique_email("nobody")
+    answers = {}
+    for address in (email, nobody):
+        a = api(sandbox, "POST", "/v1/email-verifications/resend", {"email": address})
+        assert a.status == 202, a
+        answers[address] = {k: v for k, v in a.body.items() if k != "email"}
+    assert answers[email] == answers[nobody], answers
+    assert sandbox.emails(to=nobody) == []
+    assert len(sandbox.emails(to=email, purpose="verify-email")) == 2
+    # The limit holds for both alike: no difference to learn from it either.
+    for address in (email, nobody):
+        a = api(sandbox, "POST", "/v1/email-verifications/resend", {"email": address})
+        assert a.status == 429 and a.body["error"]["code"] == "rate_limited", a
+        assert 0 < int(a.headers.get("Retry-After", a.headers.get("retry-after", "0"))) <= 60, a
+    # A minute later one more is allowed; five a day at most.
+    for _ in range(4):
+        sandbox.clock_advance("61s")
+        assert api(sandbox, "POST", "/v1/email-verifications/resend", {"email": email}).status == 202
+    sandbox.clock_advance("61s")
+    limited = api(sandbox, "POST", "/v1/email-verifications/resend", {"email": email})
+    assert limited.status == 429, limited
+    assert len(sandbox.emails(to=email, purpose="verify-email")) == 6  # the approval's and 5 resent
+    sandbox.clock_advance("1d")
+    assert api(sandbox, "POST", "/v1/email-verifications/resend", {"email": email}).status == 202
+
+    # The administrator's resend is not limited, and needs an account waiting for verification.
+    r = sandbox.admin("resend-verification", email)
+    assert r.json()["status"] == "email_unverified"
+    assert len(sandbox.emails(to=email, purpose="verify-email")) == 8
+    expect(cli.run("verify-email", "--email", email, "--code", sandbox.latest_code(email, "verify-email")), 0)
+    refused = sandbox.admin("resend-verification", email, check=False)
+    assert refused.rc != 0 and "invalid_state" in refused.out + refused.err, refused.describe()
 
 
 def test_duplicate_registration_is_refused(sandbox, cli):

@@ -207,6 +207,30 @@ def test_a_killed_or_interrupted_batch_resumes_with_nothing_lost(office, tmp_pat
     assert all(row["outcome"] == "ok" for row in rows)
 
 
+@pytest.mark.parametrize("portal_time, tz", [
+    ("2026-11-17T23:30:00Z", "Asia/Tokyo"),    # already the 18th in Tokyo (and nearly so in UTC)
+    ("2026-11-18T05:30:00Z", "UTC"),           # the 18th in UTC, still 23:30 on the 17th in Chicago
+])
+def test_the_default_date_of_service_is_the_portals_today_in_chicago(sandbox, cli, tmp_path, portal_time, tz):
+    # Issue #13, item 3: neither this machine's time zone nor its clock decides "today": the
+    # portal's clock (moved here) in America/Chicago does.
+    email = make_active_user(sandbox, cli)
+    sandbox.clock_set(portal_time)
+    expect(cli.login_email(email), 0)
+    env = {"TZ": tz}
+    one = expect(cli.run("check-eligibility", "--member-id", "ACM100234", "--first-name", "James",
+                         "--last-name", "Whitaker", "--dob", "1958-03-14", "--health-plan", "acme-commercial",
+                         "--provider-npi", "1234567893", "-o", "json", env=env), 0).json()
+    assert one["service_date"] == "2026-11-17", one
+    batch = tmp_path / "b.csv"
+    batch.write_text("ref,member_id,first_name,last_name,date_of_birth,health_plan,provider_npi\n"
+                     "r1,ACM100234,James,Whitaker,1958-03-14,acme-commercial,1234567893\n")
+    results = tmp_path / "r.jsonl"
+    expect(cli.run("check-eligibility", "--batch", str(batch), "--results", str(results), env=env), 0)
+    row = json.loads(results.read_text().splitlines()[0])
+    assert row["answer"]["service_date"] == "2026-11-17", row
+
+
 def test_a_row_with_invalid_utf8_keeps_its_ref(cli, sandbox, tmp_path):
     """A row refused for one unreadable cell still carries its ref (and only the readable cells)
     into the results, so a script matching results to its input by ref finds every row

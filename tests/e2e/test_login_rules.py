@@ -117,3 +117,44 @@ def test_password_expiry_can_be_switched_off(sandbox, cli):
     sandbox.admin("unlock", email)  # 100 days without a login: reactivate the inactive account
     expect(cli.login_email(email), 0)
     assert whoami(cli)["password_expires_at"] is None
+
+
+def _lock_out(cli, email):
+    for _ in range(5):
+        r = cli.run("login", "--email", email, "--password-stdin", "--mfa", "email", "--otp-code", "000000",
+                    stdin="wrong horse battery staple\n")
+        expect(r, 4)
+    expect(cli.login_email(email), 4, "locked until")
+
+
+def test_completed_admin_password_reset_clears_the_lockout(sandbox, cli):
+    # Issue #13, item 8: the identity provider's rule: a completed reset unlocks the account.
+    email = make_active_user(sandbox, cli)
+    _lock_out(cli, email)
+    r = expect(cli.login_email(email), 4, "locked until")
+    assert "reset" in r.err, f"the lockout should say that an administrator's reset also unlocks:{r.describe()}"
+    sandbox.admin("reset-password", email)
+    code = sandbox.latest_code(email, "password-reset")
+    expect(cli.run("reset-password", "--email", email, "--code", code, "--password-stdin",
+                   stdin=NEW_PASSWORD + "\n"), 0)
+    # At once, not 15 minutes later: the clock has not moved.
+    expect(cli.login_email(email, NEW_PASSWORD), 0)
+    assert whoami(cli)["email"] == email
+
+
+def test_a_wrong_reset_code_while_locked_cancels_the_reset(sandbox, cli):
+    # Unlocking by reset must not open a way to guess codes while locked: one wrong code cancels.
+    email = make_active_user(sandbox, cli)
+    _lock_out(cli, email)
+    sandbox.admin("reset-password", email)
+    code = sandbox.latest_code(email, "password-reset")
+    wrong = "00000000" if code != "00000000" else "11111111"
+    r = expect(cli.run("reset-password", "--email", email, "--code", wrong, "--password-stdin",
+                       stdin=NEW_PASSWORD + "\n"), 4, "locked", "ask your administrator to send a new one")
+    assert wrong not in r.err + r.out
+    # The right code no longer works; the account stays locked until the lock ends.
+    expect(cli.run("reset-password", "--email", email, "--code", code, "--password-stdin",
+                   stdin=NEW_PASSWORD + "\n"), 4, "locked")
+    expect(cli.login_email(email, NEW_PASSWORD), 4, "locked until")
+    sandbox.clock_advance("16m")
+    expect(cli.login_email(email, PASSWORD), 0)

@@ -65,16 +65,20 @@ def needs_documents_case(cli, *extra: str) -> dict:
 
 
 def write_cases(path: Path, n: int, prefix: str = "bulk") -> Path:
-    """n radiology cases the sandbox approves at once (so none is a duplicate of an open one)."""
+    """n radiology cases the sandbox approves at once (so none is a duplicate of an open one).
+
+    They repeat one member, codes and dates, which the portal refuses after the first approval
+    (duplicate_order), so each says it is new (not_duplicate, with a reason)."""
     with path.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(["ref", "health_plan", "solution", "member_id", "first_name", "last_name", "date_of_birth",
                     "ordering_npi", "servicing_npi", "procedures", "diagnoses", "service_start", "service_end",
-                    "answers.q1", "answers.q2", "answers.q3"])
+                    "answers.q1", "answers.q2", "answers.q3", "not_duplicate", "additional_info"])
         for i in range(n):
             w.writerow([f"{prefix}-{i:05d}", "acme-commercial", "radiology", "ACM100234", "James", "Whitaker",
                         "1958-03-14", "1234567893", "1245319599", "70551:1;70553:1", "R51.9;G44.209",
-                        "2026-12-01", "2027-02-28", "yes", str(6 + i % 5), "no"])
+                        "2026-12-01", "2027-02-28", "yes", str(6 + i % 5), "no", "true",
+                        f"test case {prefix}-{i:05d}, not a resubmission"])
     return path
 
 
@@ -134,7 +138,9 @@ def test_one_case_from_flags_each_outcome(office, sandbox, tmp_path):
     assert approved["status"] == "approved" and approved["order_id"].startswith("ORD-")
     assert approved["acmp_number"].startswith("ACMP")
 
-    pended = expect(office.run("submit-case", *CASE_FLAGS, "--answer", "q1=yes", "--answer", "q2=3",
+    # (Other dates: with the approved order's dates it would be a duplicate_order.)
+    pended = expect(office.run("submit-case", *case_flags(service_start="2027-03-01", service_end="2027-05-31"),
+                               "--answer", "q1=yes", "--answer", "q2=3",
                                "--answer", "q3=no", "--ref", "pend-1", "-o", "json"), 0).json()
     assert pended["status"] == "pended"
 
@@ -163,6 +169,57 @@ def test_one_case_from_flags_each_outcome(office, sandbox, tmp_path):
         "answers": {"q1": True, "q2": False, "q3": 8}, "attachments": ["notes.pdf"]}))
     from_file = expect(office.run("submit-case", "--case-file", str(case_file), "-o", "json"), 0).json()
     assert from_file["status"] == "pended" and from_file["documents_uploaded"] == 1
+
+
+def test_a_repeated_case_after_approval_is_a_duplicate_order(office, sandbox, tmp_path):
+    # Issue #13, item 9: the same member, procedure codes and dates as an approved order.
+    answers = ["--answer", "q1=yes", "--answer", "q2=8", "--answer", "q3=no"]
+    first = expect(office.run("submit-case", *CASE_FLAGS, *answers, "--ref", "first", "-o", "json"), 0).json()
+    assert first["status"] == "approved"
+
+    # Another ref (so not an idempotent replay), other answers: still the same service.
+    r = expect(office.run("submit-case", *CASE_FLAGS, "--answer", "q1=yes", "--answer", "q2=9", "--answer", "q3=no",
+                          "--ref", "again"), 6, "duplicate", first["order_id"], "--not-duplicate")
+    assert r.out == "", r.describe()
+    member = ["search-orders", "--member-id", "ACM100234", "--dob", "1958-03-14", "-o", "json"]
+    assert [o["order_id"] for o in expect(office.run(*member), 0).json()] == [first["order_id"]]
+
+    # The portal's answer: 409 duplicate_order naming the order.
+    token = token_of(office)
+    body = {"health_plan": "acme-commercial", "solution": "radiology", "member_id": "acm100234",
+            "first_name": "James", "last_name": "Whitaker", "date_of_birth": "1958-03-14",
+            "ordering_npi": "1234567893", "servicing_npi": "1245319599",
+            "procedures": [{"code": "70551", "units": 2}], "diagnoses": ["R51.9"],
+            "service_start": "2026-12-01", "service_end": "2027-02-28",
+            "answers": {"q1": True, "q2": 8, "q3": False}}
+    a = api(sandbox, "POST", "/v1/cases", body, token=token)
+    assert a.status == 409 and a.body["error"]["code"] == "duplicate_order", a
+    assert a.body["error"]["existing_order_id"] == first["order_id"], a
+
+    # In a batch: the row is rejected with the existing order's ID in its result.
+    batch = tmp_path / "cases.csv"
+    batch.write_text(
+        "ref,health_plan,solution,member_id,first_name,last_name,date_of_birth,ordering_npi,servicing_npi,"
+        "procedures,diagnoses,service_start,service_end,answers.q1,answers.q2,answers.q3\n"
+        "dup-1,acme-commercial,radiology,ACM100234,James,Whitaker,1958-03-14,1234567893,1245319599,"
+        "70551:1,R51.9,2026-12-01,2027-02-28,yes,8,no\n"
+        "new-1,acme-commercial,radiology,ACM100234,James,Whitaker,1958-03-14,1234567893,1245319599,"
+        "70551:1,R51.9,2027-06-01,2027-08-31,yes,8,no\n")
+    results = tmp_path / "results.csv"
+    expect(office.run("submit-case", "--batch", str(batch), "--results", str(results)), 1)
+    rows = {row["ref"]: row for row in read_results(results)}
+    assert rows["dup-1"]["outcome"] == "rejected" and rows["dup-1"]["code"] == "duplicate_order", rows["dup-1"]
+    assert rows["dup-1"]["existing_order_id"] == first["order_id"], rows["dup-1"]
+    assert rows["new-1"]["outcome"] == "ok" and rows["new-1"]["status"] == "approved", rows["new-1"]
+
+    # A case that really is new says so, with its reason; without one nothing is sent.
+    expect(office.run("submit-case", *CASE_FLAGS, *answers, "--ref", "again-2", "--not-duplicate"), 3,
+           "additional_info")
+    second = expect(office.run("submit-case", *CASE_FLAGS, *answers, "--ref", "again-3", "--not-duplicate",
+                               "--additional-info", "Repeat MRI ordered after a new head injury on 2026-11-20.",
+                               "-o", "json"), 0).json()
+    assert second["status"] == "approved" and second["order_id"] != first["order_id"]
+    assert len(expect(office.run(*member), 0).json()) == 3
 
 
 def test_a_bad_case_is_refused_before_sending(office, tmp_path):
@@ -270,6 +327,38 @@ def test_search_by_order_acmp_member_and_letters(office, sandbox, tmp_path):
     assert not list(letters.glob("*.part"))
     again = expect(office.run("search-orders", "--download-letters", str(letters), "-o", "jsonl"), 0)
     assert "2 already there" in again.err, again.describe()
+
+
+def test_order_id_and_acmp_number_match_in_any_case_and_nothing_found_is_said(office):
+    # Issue #13, item 6: identifiers normalised as member IDs are; an empty search says so.
+    a = expect(office.run("submit-case", *CASE_FLAGS, "--answer", "q1=yes", "--answer", "q2=8",
+                          "--answer", "q3=no", "-o", "json"), 0).json()
+    assert a["acmp_number"].startswith("ACMP")
+    by_id = expect(office.run("search-orders", "--order-id", a["order_id"].lower(), "-o", "json"), 0)
+    assert [o["order_id"] for o in by_id.json()] == [a["order_id"]], by_id.describe()
+    assert "no orders" not in by_id.err.lower(), by_id.describe()
+    by_acmp = expect(office.run("search-orders", "--acmp-number", a["acmp_number"].lower(), "-o", "json"), 0)
+    assert [o["order_id"] for o in by_acmp.json()] == [a["order_id"]], by_acmp.describe()
+    # The order itself too (upload-docs and the order's page take it in any case).
+    up = expect(office.run("upload-docs", a["order_id"].lower(), str(DOCS / "clinical-notes.pdf"),
+                           "--document-type", "clinical_notes", "-o", "json"), 0)
+    assert order(office, a["order_id"])["documents"][0]["document_type"] == "clinical_notes", up.describe()
+
+    none = expect(office.run("search-orders", "--acmp-number", "acmp000000000", "-o", "json"), 0,
+                  "no orders found", "ACMP000000000")
+    assert none.json() == [], none.describe()
+    quiet = expect(office.run("search-orders", "--order-id", "ORD-00000000", "-o", "jsonl", "--quiet"), 0)
+    assert quiet.out == "" and quiet.err == "", quiet.describe()
+
+
+def test_attachments_are_uploaded_when_the_case_is_approved_at_once(office):
+    # Issue #13, item 7: --attach is never dropped, whatever the status.
+    a = expect(office.run("submit-case", *CASE_FLAGS, "--answer", "q1=yes", "--answer", "q2=8",
+                          "--answer", "q3=no", "--attach", str(DOCS / "imaging-report.pdf"), "-o", "json"), 0).json()
+    assert a["status"] == "approved", a
+    assert a["documents_uploaded"] == 1, a
+    docs = order(office, a["order_id"])["documents"]
+    assert [d["filename"] for d in docs] == ["imaging-report.pdf"], docs
 
 
 def test_pagination_and_limit(office, tmp_path):

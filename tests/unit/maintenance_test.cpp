@@ -57,3 +57,13 @@ TEST(Maintenance, NextStartAndDescription) {
   EXPECT_EQ(describe_chicago_time(at("2026-11-23T00:00:00Z")), "18:00 CST (2026-11-23T00:00:00Z)");
   EXPECT_EQ(describe_chicago_time(at("2026-07-12T23:00:00Z")), "18:00 CDT (2026-07-12T23:00:00Z)");
 }
+
+TEST(Maintenance, ChicagoDateIsThePortalsToday) {
+  // 23:30 UTC on a November Tuesday is 17:30 CST the same day; 05:30 UTC the next day is still
+  // 23:30 CST the day before; in July (CDT) 04:59 UTC is 23:59 the day before, 05:00 the day.
+  EXPECT_EQ(chicago_date(at("2026-11-17T23:30:00Z")), "2026-11-17");
+  EXPECT_EQ(chicago_date(at("2026-11-18T05:30:00Z")), "2026-11-17");
+  EXPECT_EQ(chicago_date(at("2026-11-18T06:00:00Z")), "2026-11-18");
+  EXPECT_EQ(chicago_date(at("2026-07-04T04:59:00Z")), "2026-07-03");
+  EXPECT_EQ(chicago_date(at("2026-07-04T05:00:00Z")), "2026-07-04");
+}

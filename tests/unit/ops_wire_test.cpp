@@ -74,7 +74,8 @@ TEST(OpsOverAWire, AnInvalidProfileChangeNamesTheFieldBeforeAnythingIsAsked) {
 }
 
 TEST(OpsOverAWire, ARecordFunctionTheWireDoesNotCarryIsAUsageError) {
-  auto op = ops::eligibility_operation(std::make_shared<Nothing>());
+  auto op = ops::eligibility_operation(std::make_shared<Nothing>(),
+                                       [] { return std::string("2026-11-17"); });
   ASSERT_FALSE(op);
   expect_usage_naming_the_wire(op.error(), "eligibility requests");
 }

@@ -126,7 +126,23 @@ TEST_F(PortalRules, SeveralOrganisationsNeedAChoice) {
   EXPECT_EQ(r.error().code, "organization_choice_required");
   EXPECT_EQ(r.error().extra.at("organizations").as_array().size(), 2u);
   body["organization_id"] = "org_riverside_cardio_north";
+  // The Tax ID must be the chosen organisation's (this one was Lakeshore's).
+  auto mismatch = m_portal->accounts().register_account(body);
+  ASSERT_FALSE(mismatch);
+  EXPECT_EQ(mismatch.error().code, "tax_id_mismatch");
+  EXPECT_EQ(mismatch.error().message.find("36"), std::string::npos);
+  body["tax_id"] = "39-2468136";
   EXPECT_TRUE(m_portal->accounts().register_account(body));
+}
+
+TEST_F(PortalRules, AnNpiWithNoOrganisationOnFileIsRefused) {
+  auto body = registration("unknown@clinic.example");
+  body["npi"] = "1987654328";
+  auto r = m_portal->accounts().register_account(body);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, "organization_not_found");
+  EXPECT_EQ(r.error().status, 404);
+  EXPECT_NE(r.error().message.find("call the health plan"), std::string::npos);
 }
 
 TEST_F(PortalRules, FiveFailuresLockForFifteenMinutesEvenForTheRightPassword) {

@@ -183,6 +183,13 @@ class PriorAuth : public ::testing::Test {
             {"urgency", "routine"},
             {"answers", std::move(answers)}};
   }
+  // radiology() for another service period (ending on December `end_day`): after an approval,
+  // the same member, codes and dates would be a duplicate_order.
+  static json::object radiology_ending(int end_day) {
+    auto c = radiology();
+    c["service_end"] = "2026-12-" + std::to_string(end_day);
+    return c;
+  }
   static json::object pended_radiology() {
     return radiology({{"q1", "yes"}, {"q2", 4}, {"q3", "no"}});
   }
@@ -613,11 +620,37 @@ TEST_F(PriorAuth, OversizeDocumentsAreRefused) {
   EXPECT_FALSE(fs::exists(big));
 }
 
+TEST_F(PriorAuth, ARepeatOfAnApprovedOrderIsADuplicateOrderUnlessItSaysItIsNew) {
+  std::string first = create(radiology(), "approved");
+  // Other answers, another body: the same member, codes and dates all the same.
+  auto again = post_case(m_alice, radiology({{"q1", "yes"}, {"q2", 9}, {"q3", false}}));
+  ASSERT_EQ(again.status, 409) << again.body;
+  auto err = body_of(again).at("error").as_object();
+  EXPECT_EQ(err.at("code"), "duplicate_order");
+  EXPECT_EQ(err.at("existing_order_id"), first.c_str());
+  // The codes as a set: the order and units do not matter; another code does.
+  auto more = radiology();
+  more["procedures"] = json::array{json::object{{"code", "72148"}, {"units", 2}},
+                                   json::object{{"code", "72148"}, {"units", 1}}};
+  EXPECT_EQ(post_case(m_alice, more).status, 409);
+  more["procedures"].as_array().push_back(json::object{{"code", "72158"}, {"units", 1}});
+  EXPECT_EQ(post_case(m_alice, more).status, 201);
+  // Another organisation's approval is not ours.
+  EXPECT_EQ(post_case(m_carol, radiology()).status, 201);
+  // not_duplicate needs a reason.
+  auto new_case = radiology();
+  new_case["not_duplicate"] = true;
+  auto no_reason = post_case(m_alice, new_case);
+  EXPECT_EQ(no_reason.status, 400) << no_reason.body;
+  new_case["additional_info"] = "A second study after a new injury.";
+  EXPECT_EQ(post_case(m_alice, new_case).status, 201);
+}
+
 TEST_F(PriorAuth, SearchFiltersAndPages) {
   m_portal->clock_set(k_t0);  // signing in took real time
   std::vector<std::string> ids;
   for (int i = 0; i < 5; ++i) {
-    ids.push_back(create(radiology(), "approved"));
+    ids.push_back(create(radiology_ending(20 + i), "approved"));
     m_portal->clock_advance(std::chrono::seconds{1});
   }
   std::string pended = create(pended_radiology(), "pended");
@@ -706,7 +739,7 @@ TEST_F(PriorAuth, SearchFiltersAndPages) {
 TEST_F(PriorAuth, AnOrdersPullKeepsItsWindowAcrossPages) {
   m_portal->clock_set(k_t0);
   std::vector<std::string> first;
-  for (int i = 0; i < 3; ++i) first.push_back(create(radiology(), "approved"));
+  for (int i = 0; i < 3; ++i) first.push_back(create(radiology_ending(20 + i), "approved"));
   m_portal->clock_set(k_t0 + std::chrono::minutes{10});
   auto ids_of = [&](const HttpResponse& r) {
     std::vector<std::string> out;
@@ -720,7 +753,7 @@ TEST_F(PriorAuth, AnOrdersPullKeepsItsWindowAcrossPages) {
   std::string as_of = str(body_of(page1).at("as_of"));
   EXPECT_EQ(as_of, "2026-11-17T15:09:58Z");
   // An order created between the pages is after the window: not on page 2, but in the next pull.
-  std::string later = create(radiology(), "approved");
+  std::string later = create(radiology_ending(25), "approved");
   m_portal->clock_set(k_t0 + std::chrono::minutes{20});
   auto page2 =
       call("GET", "/v1/orders" + since + "&page_token=" + str(body_of(page1).at("next_page_token")),

@@ -136,7 +136,17 @@ Error map_error(const http::Response& response) {
       msg += " until " + local_clock_time(*until) + " (local time, " + format_iso8601(*until) + ")";
     }
     msg += " after 5 failed logins; wait or ask your administrator";
-    return make(ErrorKind::auth, msg, "", status, code);
+    const auto* cancelled = err.if_contains("reset_cancelled");
+    if (cancelled && cancelled->is_bool() && cancelled->get_bool()) {
+      return make(ErrorKind::auth, msg,
+                  "the reset code was wrong, and a wrong code while the account is locked cancels "
+                  "the reset: ask your administrator to send a new one",
+                  status, code);
+    }
+    return make(ErrorKind::auth, msg,
+                "a password reset from your administrator (`provportal reset-password`) also "
+                "unlocks it",
+                status, code);
   }
   if (code == "account_pending_review") {
     return make(
@@ -197,6 +207,32 @@ Error map_error(const http::Response& response) {
     // A wrong or expired one-time code proves nothing about the person: an authentication failure.
     return make(ErrorKind::auth, server_or("the code is wrong or has expired"),
                 "use the code from the most recent email; codes expire", status, code);
+  }
+  if (code == "organization_not_found") {
+    std::string phone = str(err, "support_phone"), npi = str(err, "npi");
+    return make(ErrorKind::refused,
+                npi.empty() || err.contains("organizations")
+                    ? server_or("no organisation with this NPI is on file with the health plan")
+                    : "no organisation with NPI " + npi + " is on file with the health plan",
+                "check the NPI (the organisation's); if it is right, call the health plan's "
+                "provider services" +
+                    (phone.empty() ? std::string() : " at " + phone) +
+                    " to have the organisation added",
+                status, code);
+  }
+  if (code == "tax_id_mismatch") {
+    Error e =
+        make(ErrorKind::refused, server_or("the Tax ID does not match the organisation's on file"),
+             "give the organisation's Tax ID (EIN) as the health plan has it on file "
+             "(--tax-id)",
+             status, code);
+    if (auto it = err.find("errors"); it != err.end() && it->value().is_array()) {
+      for (const auto& f : it->value().get_array()) {
+        if (!f.is_object()) continue;
+        e.fields.push_back({str(f.get_object(), "field"), str(f.get_object(), "message")});
+      }
+    }
+    return e;
   }
   if (code == "validation_failed" || code == "password_rejected" || status == 400 ||
       status == 413 || status == 422) {
@@ -415,6 +451,11 @@ Expected<json::object> PortalApi::register_account(const json::object& record,
 Expected<json::object> PortalApi::verify_email(std::string_view email, std::string_view code) {
   json::object body{{"email", email}, {"code", code}};
   return call_json("POST", "/v1/email-verifications", &body, false);
+}
+
+Expected<json::object> PortalApi::resend_verification(std::string_view email) {
+  json::object body{{"email", email}};
+  return call_json("POST", "/v1/email-verifications/resend", &body, false);
 }
 
 Expected<LoginChallenge> PortalApi::login(std::string_view email, std::string_view password) {

@@ -90,6 +90,9 @@ class PortalApi {
                                                  std::string_view password);
   // POST /v1/email-verifications.
   Expected<boost::json::object> verify_email(std::string_view email, std::string_view code);
+  // POST /v1/email-verifications/resend: asks for a new verification code (the portal answers
+  // the same whether or not the address has an account waiting; 429 when asked too often).
+  Expected<boost::json::object> resend_verification(std::string_view email);
   // POST /v1/auth/login: the first factor.
   Expected<LoginChallenge> login(std::string_view email, std::string_view password);
   // POST /v1/auth/mfa/email: mails a one-time passcode; {sent_to, expires_at}.

@@ -1,6 +1,7 @@
 #include "portal/ops/eligibility.hpp"
 
-#include <ctime>
+#include <memory>
+#include <mutex>
 
 #include <boost/json.hpp>
 
@@ -10,27 +11,23 @@ namespace portal::ops {
 
 namespace json = boost::json;
 
-namespace {
-
-std::string local_today() {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  ::localtime_r(&now, &tm);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-  return buf;
-}
-
-}  // namespace
-
-Expected<batch::Operation> eligibility_operation(std::shared_ptr<const wire::Wire> wire) {
+Expected<batch::Operation> eligibility_operation(std::shared_ptr<const wire::Wire> wire,
+                                                 std::function<std::string()> today) {
   batch::Operation op;
   op.name = "eligibility";
   op.schema = "eligibility";
   // The date of service is fixed when the row is read, so a re-run tomorrow is a new check
-  // (a new idempotency key), while a resumed run today is the same one.
-  op.prepare = [](json::object& record) {
-    if (!record.contains("service_date")) record["service_date"] = local_today();
+  // (a new idempotency key), while a resumed run today is the same one. Today is asked once per
+  // run (and rows may be read on more than one thread): one run has one today.
+  struct Today {
+    std::once_flag once;
+    std::string date;
+  };
+  auto fixed = std::make_shared<Today>();
+  op.prepare = [fixed, today = std::move(today)](json::object& record) {
+    if (record.contains("service_date")) return;
+    std::call_once(fixed->once, [&] { fixed->date = today(); });
+    record["service_date"] = fixed->date;
   };
   op.result_columns = {"status",
                        "active",

@@ -68,6 +68,14 @@ std::vector<FieldError> check_case(const json::object& record, const fs::path& b
                                                " characters, the portal accepts at most " +
                                                std::to_string(limits.additional_info_max_chars)});
   }
+  if (const auto* nd = record.if_contains("not_duplicate"); nd && nd->is_bool() && nd->get_bool()) {
+    std::string info = text(record, "additional_info");
+    if (info.find_first_not_of(" \t\r\n") == std::string::npos) {
+      problems.push_back({"additional_info",
+                          "must say why the case is new when not_duplicate is set (it repeats an "
+                          "approved order's member, procedure codes and dates)"});
+    }
+  }
   if (const auto* files = record.if_contains("attachments"); files && files->is_array()) {
     const auto& a = files->get_array();
     for (std::size_t i = 0; i < a.size(); ++i) {

@@ -1,5 +1,5 @@
 // Prior authorization on the batch engine: the operations behind `submit-case` (a case, then
-// its attachments when the portal asks for documents) and `upload-docs` (one document), and the
+// its attachments, whatever the order's status) and `upload-docs` (one document), and the
 // checks made before anything is sent.
 #pragma once
 
@@ -18,7 +18,8 @@
 namespace portal::ops {
 
 // Checks of a case record beyond its schema: procedure and diagnosis code formats, service_end
-// not before service_start, and each attachment (relative paths from `base_dir`) an existing,
+// not before service_start, a reason in additional_info when not_duplicate is set, and each
+// attachment (relative paths from `base_dir`) an existing,
 // readable regular file (not a symlink) of an accepted type by content within the size limit.
 std::vector<FieldError> check_case(const boost::json::object& record,
                                    const std::filesystem::path& base_dir,
@@ -29,10 +30,11 @@ std::vector<FieldError> check_document(const boost::json::object& record,
                                        const std::filesystem::path& base_dir,
                                        const api::PortalLimits& limits);
 
-// A case for each row (on the JSON wire: POST /v1/cases); when the order needs documents and the
-// row has attachments, they are uploaded in the same row (matched in order to the documents the
+// A case for each row (on the JSON wire: POST /v1/cases); the row's attachments are uploaded to
+// the order in the same row, whatever its status (matched in order to the documents the
 // portal asks for, the rest as `other`) and the order is read again. Created → ok (status says
-// which), case_rejected → rejected with each reason as a field error.
+// which), case_rejected → rejected with each reason as a field error, duplicate_order →
+// rejected with existing_order_id.
 Expected<batch::Operation> case_operation(std::shared_ptr<const wire::Wire> wire,
                                           std::filesystem::path base_dir, api::PortalLimits limits);
 

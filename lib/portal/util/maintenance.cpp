@@ -60,6 +60,14 @@ SysTime next_maintenance_start(SysTime t) {
   return t;  // unreachable: a Sunday is always within eight days
 }
 
+std::string chicago_date(SysTime t) {
+  std::chrono::year_month_day d{std::chrono::floor<std::chrono::days>(t + chicago_utc_offset(t))};
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(d.year()),
+                static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));
+  return buf;
+}
+
 std::string describe_chicago_time(SysTime t) {
   local_seconds local{t.time_since_epoch() + chicago_utc_offset(t)};
   auto day = floor<days>(local);

@@ -14,6 +14,9 @@ namespace portal {
 // otherwise -6 h.
 std::chrono::seconds chicago_utc_offset(SysTime t);
 
+// The date in America/Chicago at instant t, YYYY-MM-DD: the portal's "today".
+std::string chicago_date(SysTime t);
+
 // "CST" or "CDT" at instant t.
 const char* chicago_zone_abbrev(SysTime t);
 

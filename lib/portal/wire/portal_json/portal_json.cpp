@@ -95,8 +95,9 @@ Result case_exchange(Exchange& ctx, const fs::path& base_dir) {
   std::string order_id = text(result.answer, "order_id");
   std::int64_t uploaded = 0;
   const auto* attachments = ctx.record().if_contains("attachments");
-  if (text(result.answer, "status") == "needs-documents" && attachments &&
-      attachments->is_array() && !attachments->get_array().empty()) {
+  // Attachments go whatever the status: an order approved or pended at once keeps them on file
+  // too (they are never dropped); those the portal asks for take its document types.
+  if (attachments && attachments->is_array() && !attachments->get_array().empty()) {
     json::array required;
     if (const auto* r = result.answer.if_contains("documents_required"); r && r->is_array()) {
       required = r->get_array();
