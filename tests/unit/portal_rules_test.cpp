@@ -11,6 +11,7 @@
 #include "portal/auth/totp.hpp"
 #include "portal/util/crypto.hpp"
 #include "sandbox/portal.hpp"
+#include "sandbox_accounts.hpp"
 
 namespace fs = std::filesystem;
 namespace json = boost::json;
@@ -38,22 +39,7 @@ class PortalRules : public ::testing::Test {
   }
 
   // The newest code of the given purpose in the outbox.
-  std::string newest_code(const std::string& purpose) {
-    std::vector<fs::path> files;
-    for (const auto& e : fs::directory_iterator(m_dir / "outbox")) {
-      if (e.path().filename().string().find(purpose) != std::string::npos)
-        files.push_back(e.path());
-    }
-    std::sort(files.begin(), files.end());
-    if (files.empty()) return {};
-    std::ifstream in(files.back());
-    std::stringstream ss;
-    ss << in.rdbuf();
-    std::smatch m;
-    std::string text = ss.str();
-    std::regex_search(text, m, std::regex(R"(code(?: is)?: ([0-9]{6,8}))"));
-    return m.size() > 1 ? m[1].str() : std::string();
-  }
+  std::string newest_code(const std::string& purpose) { return test::newest_code(m_dir, purpose); }
 
   std::string active_account(const std::string& email) {
     EXPECT_TRUE(m_portal->accounts().register_account(registration(email)));

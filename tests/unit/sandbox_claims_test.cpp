@@ -17,6 +17,7 @@
 #include "sandbox/claims.hpp"
 #include "sandbox/eligibility.hpp"
 #include "sandbox/portal.hpp"
+#include "sandbox_accounts.hpp"
 #include "temp_dir.hpp"
 
 namespace fs = std::filesystem;
@@ -66,53 +67,20 @@ class Claims : public ::testing::Test {
   }
 
   std::string newest_code(const std::string& purpose) {
-    std::vector<fs::path> files;
-    for (const auto& e : fs::directory_iterator(m_dir.path() / "outbox")) {
-      if (e.path().filename().string().find(purpose) != std::string::npos)
-        files.push_back(e.path());
-    }
-    std::sort(files.begin(), files.end());
-    if (files.empty()) return {};
-    std::ifstream in(files.back());
-    std::stringstream ss;
-    ss << in.rdbuf();
-    std::string text = ss.str();
-    std::smatch m;
-    std::regex_search(text, m, std::regex(R"(code(?: is)?: ([0-9]{6,8}))"));
-    return m.size() > 1 ? m[1].str() : std::string();
+    return test::newest_code(m_dir.path(), purpose);
   }
 
   std::string session_of(const std::string& email, const std::string& npi,
                          const std::string& tax_id, const std::string& organization = {}) {
-    json::object reg{{"provider_type", "physician"},
-                     {"npi", npi},
-                     {"tax_id", tax_id},
-                     {"first_name", "Pat"},
-                     {"last_name", "Doe"},
-                     {"email", email},
-                     {"phone", "312-555-0142"},
-                     {"fax", "312-555-0143"},
-                     {"accept_terms", true},
-                     {"password", "violet kettle sunrise"}};
-    if (!organization.empty()) reg["organization_id"] = organization;
-    EXPECT_TRUE(m_portal->accounts().register_account(reg));
-    EXPECT_TRUE(m_portal->accounts().admin_action("approve", email));
-    EXPECT_TRUE(m_portal->accounts().verify_email(
-        {{"email", email}, {"code", newest_code("verify-email")}}));
+    test::register_active(
+        *m_portal, m_dir.path(),
+        {.email = email, .npi = npi, .tax_id = tax_id, .organization = organization});
     m_emails.push_back(email);
     return sign_in(email);
   }
 
   std::string sign_in(const std::string& email) {
-    auto l = m_portal->signin().login({{"email", email}, {"password", "violet kettle sunrise"}});
-    EXPECT_TRUE(l);
-    if (!l) return {};
-    std::string mfa(l->at("mfa_token").as_string());
-    EXPECT_TRUE(m_portal->signin().mfa_email({{"mfa_token", mfa}}));
-    auto s = m_portal->signin().mfa_verify(
-        {{"mfa_token", mfa}, {"factor", "email"}, {"code", newest_code("login-passcode")}});
-    EXPECT_TRUE(s);
-    return s ? std::string(s->at("token").as_string()) : std::string();
+    return test::sign_in(*m_portal, m_dir.path(), email);
   }
 
   // Moves the portal's clock to `t` and signs everyone in again (sessions end after 30 idle

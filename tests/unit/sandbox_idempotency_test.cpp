@@ -16,6 +16,7 @@
 #include "sandbox/api.hpp"
 #include "sandbox/idempotency.hpp"
 #include "sandbox/portal.hpp"
+#include "sandbox_accounts.hpp"
 #include "temp_dir.hpp"
 
 namespace fs = std::filesystem;
@@ -141,23 +142,6 @@ class IdempotentApi : public ::testing::Test {
     m_bob = session_of("bob@clinic.example", "Bob");
   }
 
-  std::string newest_code(const std::string& purpose) {
-    std::vector<fs::path> files;
-    for (const auto& e : fs::directory_iterator(m_dir.path() / "outbox")) {
-      if (e.path().filename().string().find(purpose) != std::string::npos)
-        files.push_back(e.path());
-    }
-    std::sort(files.begin(), files.end());
-    if (files.empty()) return {};
-    std::ifstream in(files.back());
-    std::stringstream ss;
-    ss << in.rdbuf();
-    std::string text = ss.str();
-    std::smatch m;
-    std::regex_search(text, m, std::regex(R"(code(?: is)?: ([0-9]{6,8}))"));
-    return m.size() > 1 ? m[1].str() : std::string();
-  }
-
   // Registers, approves, verifies and signs in a user; returns the session token.
   std::string session_of(const std::string& email, const std::string& first_name) {
     register_active(email, first_name);
@@ -165,26 +149,11 @@ class IdempotentApi : public ::testing::Test {
   }
 
   void register_active(const std::string& email, const std::string& first_name) {
-    json::object reg{{"provider_type", "physician"}, {"npi", "1234567893"},
-                     {"tax_id", "36-1234567"},       {"first_name", first_name},
-                     {"last_name", "Doe"},           {"email", email},
-                     {"phone", "312-555-0142"},      {"fax", "312-555-0143"},
-                     {"accept_terms", true},         {"password", "violet kettle sunrise"}};
-    EXPECT_TRUE(m_portal->accounts().register_account(reg));
-    EXPECT_TRUE(m_portal->accounts().admin_action("approve", email));
-    EXPECT_TRUE(m_portal->accounts().verify_email(
-        {{"email", email}, {"code", newest_code("verify-email")}}));
+    test::register_active(*m_portal, m_dir.path(), {.email = email, .first_name = first_name});
   }
 
   std::string sign_in(const std::string& email) {
-    auto l = m_portal->signin().login({{"email", email}, {"password", "violet kettle sunrise"}});
-    EXPECT_TRUE(l);
-    std::string mfa(l->at("mfa_token").as_string());
-    EXPECT_TRUE(m_portal->signin().mfa_email({{"mfa_token", mfa}}));
-    auto s = m_portal->signin().mfa_verify(
-        {{"mfa_token", mfa}, {"factor", "email"}, {"code", newest_code("login-passcode")}});
-    EXPECT_TRUE(s);
-    return std::string(s->at("token").as_string());
+    return test::sign_in(*m_portal, m_dir.path(), email);
   }
 
   HttpResponse post(const std::string& token, const json::object& body, const std::string* key,

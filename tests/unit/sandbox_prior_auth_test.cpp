@@ -21,6 +21,7 @@
 #include "sandbox/orders.hpp"
 #include "sandbox/portal.hpp"
 #include "sandbox/solutions.hpp"
+#include "sandbox_accounts.hpp"
 
 namespace fs = std::filesystem;
 namespace json = boost::json;
@@ -62,52 +63,16 @@ class PriorAuth : public ::testing::Test {
     m_portal.reset();
   }
 
-  std::string newest_code(const std::string& purpose) {
-    std::vector<fs::path> files;
-    for (const auto& e : fs::directory_iterator(m_dir / "outbox")) {
-      if (e.path().filename().string().find(purpose) != std::string::npos)
-        files.push_back(e.path());
-    }
-    std::sort(files.begin(), files.end());
-    if (files.empty()) return {};
-    std::ifstream in(files.back());
-    std::stringstream ss;
-    ss << in.rdbuf();
-    std::string text = ss.str();
-    std::smatch m;
-    std::regex_search(text, m, std::regex(R"(code(?: is)?: ([0-9]{6,8}))"));
-    return m.size() > 1 ? m[1].str() : std::string();
-  }
+  std::string newest_code(const std::string& purpose) { return test::newest_code(m_dir, purpose); }
 
   std::string session_of(const std::string& email, const std::string& first_name,
                          const std::string& npi, const std::string& tax_id) {
-    json::object reg{{"provider_type", "physician"},
-                     {"npi", npi},
-                     {"tax_id", tax_id},
-                     {"first_name", first_name},
-                     {"last_name", "Doe"},
-                     {"email", email},
-                     {"phone", "312-555-0142"},
-                     {"fax", "312-555-0143"},
-                     {"accept_terms", true},
-                     {"password", "violet kettle sunrise"}};
-    EXPECT_TRUE(m_portal->accounts().register_account(reg));
-    EXPECT_TRUE(m_portal->accounts().admin_action("approve", email));
-    EXPECT_TRUE(m_portal->accounts().verify_email(
-        {{"email", email}, {"code", newest_code("verify-email")}}));
+    test::register_active(*m_portal, m_dir,
+                          {.email = email, .first_name = first_name, .npi = npi, .tax_id = tax_id});
     return sign_in(email);
   }
 
-  std::string sign_in(const std::string& email) {
-    auto l = m_portal->signin().login({{"email", email}, {"password", "violet kettle sunrise"}});
-    EXPECT_TRUE(l);
-    std::string mfa(l->at("mfa_token").as_string());
-    EXPECT_TRUE(m_portal->signin().mfa_email({{"mfa_token", mfa}}));
-    auto s = m_portal->signin().mfa_verify(
-        {{"mfa_token", mfa}, {"factor", "email"}, {"code", newest_code("login-passcode")}});
-    EXPECT_TRUE(s);
-    return std::string(s->at("token").as_string());
-  }
+  std::string sign_in(const std::string& email) { return test::sign_in(*m_portal, m_dir, email); }
 
   HttpResponse call(const std::string& method, const std::string& target, const std::string& token,
                     const std::string& body = {},
