@@ -51,16 +51,11 @@ struct Signup {
 // Registers `who`, approves and verifies the account (each step EXPECTed to succeed).
 inline void register_active(sandbox::Portal& portal, const std::filesystem::path& data_dir,
                             const Signup& who) {
-  boost::json::object reg{{"provider_type", "physician"},
-                          {"npi", who.npi},
-                          {"tax_id", who.tax_id},
-                          {"first_name", who.first_name},
-                          {"last_name", "Doe"},
-                          {"email", who.email},
-                          {"phone", "312-555-0142"},
-                          {"fax", "312-555-0143"},
-                          {"accept_terms", true},
-                          {"password", k_sandbox_password}};
+  boost::json::object reg{{"provider_type", "physician"}, {"npi", who.npi},
+                          {"tax_id", who.tax_id},         {"first_name", who.first_name},
+                          {"last_name", "Doe"},           {"email", who.email},
+                          {"phone", "312-555-0142"},      {"fax", "312-555-0143"},
+                          {"accept_terms", true},         {"password", k_sandbox_password}};
   if (!who.organization.empty()) reg["organization_id"] = who.organization;
   auto registered = portal.accounts().register_account(reg);
   EXPECT_TRUE(registered) << (registered ? "" : registered.error().message);
