@@ -175,7 +175,16 @@ Outcome read_all(const std::string& text, const batch::ReaderLimits& limits, std
     outcome.records.push_back({record.line, without_numbers(record.problem.value_or("")),
                                batch::canonical_json(record.fields)});
     if (record.problem) {
-      if (!record.fields.empty()) contract_broken("a record with a problem and fields");
+      // A refused record keeps only the cells that could be read (so its result carries its
+      // ref): each one text, valid UTF-8 without a NUL byte.
+      for (const auto& kv : record.fields) {
+        if (!kv.value().is_string()) contract_broken("a refused record's cell is not text");
+        std::string_view text = kv.value().get_string();
+        if (text.find('\0') != std::string_view::npos ||
+            batch::detail::find_invalid_utf8(text)) {
+          contract_broken("a refused record carries a cell that could not be read");
+        }
+      }
       if (!starts_with(*record.problem, "line "))
         contract_broken("a problem not starting with \"line N\"", *record.problem);
       continue;
