@@ -180,8 +180,7 @@ Outcome read_all(const std::string& text, const batch::ReaderLimits& limits, std
       for (const auto& kv : record.fields) {
         if (!kv.value().is_string()) contract_broken("a refused record's cell is not text");
         std::string_view text = kv.value().get_string();
-        if (text.find('\0') != std::string_view::npos ||
-            batch::detail::find_invalid_utf8(text)) {
+        if (text.find('\0') != std::string_view::npos || batch::detail::find_invalid_utf8(text)) {
           contract_broken("a refused record carries a cell that could not be read");
         }
       }
