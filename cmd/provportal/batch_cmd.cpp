@@ -87,16 +87,9 @@ Expected<batch::Transport> make_transport(Context& ctx) {
   t.token = (*api)->token();
   t.connect = [o = *options]() { return http::Client::create(o); };
   // A second job of the same profile may refresh the session (which ends the old token) while
-  // this one runs: go on with the token it left in the cache.
-  t.renew = [store = *store,
-             base = (*api)->base_url()](const std::string& rejected) -> std::optional<std::string> {
-    auto lock = store.lock();
-    if (!lock) return std::nullopt;
-    auto cached = store.load();
-    if (!cached || !*cached || (*cached)->base_url != base || (*cached)->token == rejected)
-      return std::nullopt;
-    return (*cached)->token;
-  };
+  // this one runs, or the session may end during a long --wait: go on with the token the other
+  // job left in the cache, or log in again from the profile's secrets.
+  t.renew = session_renewal(ctx);
   return t;
 }
 

@@ -140,7 +140,7 @@ void setup_config(CLI::App& app, Context& ctx) {
   cmd->footer(
       "The file is $XDG_CONFIG_HOME/provportal/config.yaml (~/.config by default). Keys: "
       "base_url, ca_file, client_cert, client_key, email, totp_secret_file, password_file,\n"
-      "password_command, totp_secret_command (run only when the secret is due),\n"
+      "password_command, totp_secret_command, otp_command (run only when the secret is due),\n"
       "wait (true|false), max_wait (e.g. 6h), metrics_file, audit_log, wire, and the defaults of\n"
       "flags: output, log_format, concurrency, rate, max_attempts, timeout.\n"
       "Precedence: flags > PROVPORTAL_* environment > profile > defaults (the local sandbox).\n\n"

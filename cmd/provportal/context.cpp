@@ -275,21 +275,52 @@ Expected<api::OutageWait*> Context::outage() {
   }
   auto client_opts = client_options();
   if (!client_opts) return fail(client_opts.error());
-  // The probe has its own connection: it runs on whichever thread leads the wait.
-  o.probe =
-      [opts = *client_opts,
-       probe = std::shared_ptr<api::PortalApi>()]() mutable -> std::optional<std::chrono::seconds> {
-    if (!probe) {
-      auto c = http::Client::create(opts);
-      if (!c) return std::nullopt;
-      api::RetryPolicy once;
-      once.max_attempts = 1;
-      probe = std::make_shared<api::PortalApi>(std::move(*c), once);
+  // The probe and the keepalive share a connection of their own: they run on whichever thread
+  // leads the wait.
+  struct Side {
+    http::ClientOptions options;
+    std::unique_ptr<api::PortalApi> api;
+    api::PortalApi* get() {
+      if (!api) {
+        auto c = http::Client::create(options);
+        if (!c) return nullptr;
+        api::RetryPolicy once;
+        once.max_attempts = 1;
+        api = std::make_unique<api::PortalApi>(std::move(*c), once);
+      }
+      return api.get();
     }
-    auto health = probe->health();
+  };
+  auto side = std::make_shared<Side>(Side{*client_opts, nullptr});
+  o.probe = [side]() -> std::optional<std::chrono::seconds> {
+    auto* a = side->get();
+    if (!a) return std::nullopt;
+    auto health = a->health();
     if (!health) return std::nullopt;
     return api::downtime_left(*health);
   };
+  // The session in the cache is the one every connection of this profile goes on with (a
+  // renewal saves there first): touching it keeps it from ending while the run waits.
+  o.keepalive = [side,
+                 store = auth::SessionStore(config::sessions_dir(m_env), (*s)->profile_name)] {
+    auto* a = side->get();
+    if (!a) return;
+    auto cached = store.load();
+    if (!cached || !*cached || (*cached)->base_url != a->base_url()) return;
+    a->set_token((*cached)->token);
+    if (auto touched = a->profile(); touched)
+      spdlog::info("kept the session alive while waiting");
+    else
+      spdlog::info("could not keep the session alive while waiting: {}", touched.error().message);
+  };
+  if (auto every = m_env("PROVPORTAL_KEEPALIVE")) {
+    auto d = parse_duration(*every);
+    if (!d || d->count() <= 0) {
+      m_outage_resolved = false;
+      return fail(ErrorKind::usage, "PROVPORTAL_KEEPALIVE must be a duration such as 10m or 30s");
+    }
+    o.keepalive_every = *d;
+  }
   o.cancelled = [] { return batch::stop_flag().load(); };
   m_outage = std::make_unique<api::OutageWait>(std::move(o));
   return m_outage.get();
@@ -337,6 +368,10 @@ Expected<auth::SessionStore> Context::session_store() {
   return auth::SessionStore(config::sessions_dir(m_env), (*s)->profile_name);
 }
 
+auth::TotpStepMemory Context::totp_steps() const {
+  return auth::TotpStepMemory(config::sessions_dir(m_env));
+}
+
 Expected<api::PortalApi*> Context::api_with_session() {
   auto a = api();
   if (!a) return fail(a.error());
@@ -347,6 +382,7 @@ Expected<api::PortalApi*> Context::api_with_session() {
   auto session = auth::use_session(*store, **a, clock);
   if (!session) return fail(session.error());
   if (!session->email.empty()) set_account(session->email);
+  (*a)->set_renewal(session_renewal(*this));
   // The cache is a plain file: a damaged or tampered token that is not one printable word would
   // put a line break (a forged header) next to Authorization. Refuse it before any request.
   for (unsigned char c : (*a)->token()) {

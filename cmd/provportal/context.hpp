@@ -20,6 +20,7 @@
 #include "portal/api/portal_api.hpp"
 #include "portal/api/telemetry.hpp"
 #include "portal/auth/session.hpp"
+#include "portal/auth/totp_steps.hpp"
 #include "portal/config/config.hpp"
 #include "portal/log/audit_log.hpp"
 #include "portal/log/log.hpp"
@@ -56,6 +57,18 @@ struct PasswordFlags {
   std::string file;         // --password-file
   std::string command;      // --password-command: its stdout is the password
 };
+
+class Context;
+
+// After a 401 in the middle of a run (a session that ended during a long --wait, or that another
+// job replaced): the session token to go on with. The one another process of the same profile
+// left in the cache, or else, when the profile holds every secret an unattended login needs
+// (email; password_file or password_command; totp_secret_file, totp_secret_command or
+// otp_command), a new login saved to the cache; nullopt when there is neither. Defined in
+// login.cpp.
+using SessionRenewal =
+    std::function<Expected<std::optional<std::string>>(const std::string& rejected)>;
+SessionRenewal session_renewal(Context& ctx);
 
 class Context {
  public:
@@ -104,6 +117,8 @@ class Context {
   Expected<api::PortalApi*> api();
   // The session cache of the resolved profile.
   Expected<auth::SessionStore> session_store();
+  // The TOTP steps this machine spent (beside the sessions, in the config directory).
+  auth::TotpStepMemory totp_steps() const;
   // The API with this profile's session (refreshed when near expiry); auth error otherwise.
   Expected<api::PortalApi*> api_with_session();
 

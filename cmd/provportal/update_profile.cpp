@@ -3,15 +3,18 @@
 #include <chrono>
 #include <cstring>
 #include <memory>
+#include <optional>
 
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
 
 #include "commands.hpp"
 #include "portal/auth/totp.hpp"
+#include "portal/auth/totp_steps.hpp"
 #include "portal/log/log.hpp"
 #include "portal/ops/profile.hpp"
 #include "portal/records/password_policy.hpp"
@@ -90,6 +93,7 @@ Expected<json::object> enroll_totp(const UpdateProfileOptions& opt, Context& ctx
   auto enrolment = api.enrol_totp();
   if (!enrolment) return fail(enrolment.error());
   std::string code = opt.otp_code;
+  std::optional<std::uint64_t> step;  // of the code computed here
   if (!opt.totp_secret_out.empty()) {
     if (auto w = write_secret_file(opt.totp_secret_out, enrolment->secret); !w)
       return fail(w.error());
@@ -98,7 +102,8 @@ Expected<json::object> enroll_totp(const UpdateProfileOptions& opt, Context& ctx
                "without the secret: " +
                uri_without_secret(enrolment->otpauth_uri));
     if (code.empty()) {
-      auto c = auth::totp_code(enrolment->secret, portal_now(api));
+      step = auth::totp_step(portal_now(api));
+      auto c = auth::totp_code_at_step(enrolment->secret, *step);
       if (!c)
         return fail(ErrorKind::unavailable, "the portal sent a TOTP secret that is not Base32");
       code = *c;
@@ -122,6 +127,11 @@ Expected<json::object> enroll_totp(const UpdateProfileOptions& opt, Context& ctx
   log::register_secret(code);
   auto confirmed = api.confirm_totp(code);
   if (!confirmed) return fail(confirmed.error());
+  // The portal has spent this step: a login in the same 30 seconds must use the next one.
+  if (step) {
+    if (auto kept = ctx.totp_steps().remember(enrolment->secret, *step); !kept)
+      spdlog::warn("cannot record the TOTP step used: {}", kept.error().message);
+  }
   ctx.notice("Authenticator app enrolled; log in with it from now on (--mfa totp).");
   return *confirmed;
 }

@@ -4,6 +4,7 @@ password expiry."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 from conftest import (
     NEW_PASSWORD,
@@ -11,6 +12,7 @@ from conftest import (
     api,
     enroll_totp,
     expect,
+    iso,
     make_active_user,
     parse_time,
     totp,
@@ -158,3 +160,65 @@ def test_a_wrong_reset_code_while_locked_cancels_the_reset(sandbox, cli):
     expect(cli.login_email(email, NEW_PASSWORD), 4, "locked until")
     sandbox.clock_advance("16m")
     expect(cli.login_email(email, PASSWORD), 0)
+
+
+# ---- TOTP: spent steps and the factor in the hints (issue #13 item 5) ---------------------------
+
+
+def _at_step_start(sandbox) -> None:
+    """Moves the portal's clock to the first second of its next 30-second TOTP step, so that what
+    follows within a few seconds happens inside one step."""
+    now = sandbox.now()
+    ahead = 30 - int(now.timestamp()) % 30
+    sandbox.clock_set(iso(now + dt.timedelta(seconds=ahead)))
+
+
+def _verify_refusals(result) -> list[str]:
+    return [line for line in result.err.splitlines() if "/v1/auth/mfa/verify -> 401" in line]
+
+
+def test_login_right_after_enrolment_never_sends_a_spent_totp_code(sandbox, cli):
+    email = make_active_user(sandbox, cli)
+    expect(cli.login_email(email), 0)
+    _at_step_start(sandbox)
+    secret_file, _ = enroll_totp(sandbox, cli)  # the confirmation spends this step's code
+
+    # The same 30 seconds: the CLI knows the step was spent and sends the next one's code, which
+    # the portal accepts, so no failed attempt counts towards a lockout.
+    cli.global_args = ["-vv", "-o", "json"]  # the debug log shows every exchange
+    first = expect(cli.login_totp(email, secret_file), 0)
+    assert first.json()["factor"] == "totp", first.describe()
+    assert not _verify_refusals(first), first.describe()
+
+    # At once again: this step and the next are both spent, so the CLI waits for the step after
+    # (up to 30 s) instead of sending a code the portal would refuse.
+    started = time.monotonic()
+    second = expect(cli.login_totp(email, secret_file), 0, "was used already; waiting")
+    assert not _verify_refusals(second), second.describe()
+    assert time.monotonic() - started <= 40, second.describe()
+    memory = list((cli.home / "config" / "provportal" / "sessions").glob("totp-*.step"))
+    assert len(memory) == 1 and oct(memory[0].stat().st_mode & 0o777) == "0o600", memory
+    assert secret_file.read_text().strip() not in memory[0].read_text()
+
+
+def test_totp_hints_name_the_authenticator_app_not_emailed_codes(sandbox, cli):
+    email = make_active_user(sandbox, cli)
+    expect(cli.login_email(email), 0)
+    # A wrong confirmation code at enrolment: the hint says how to enrol again.
+    r = expect(cli.run("update-profile", "--enroll-totp", "--otp-code", "000000",
+                       "--totp-secret-out", str(cli.home / "totp.secret")), 4, "--enroll-totp", "authenticator")
+    assert "email" not in r.err.lower(), r.describe()
+
+    secret_file, secret = enroll_totp(sandbox, cli)
+    expect(cli.run("logout"), 0)
+    sandbox.clock_advance("31s")
+    now = sandbox.now().timestamp()
+    wrong = next(c for c in ("000000", "111111", "222222", "333333")
+                 if c not in {totp(secret, now + d) for d in (-30, 0, 30, 60)})
+    r = expect(cli.run("login", "--email", email, "--password-stdin", "--mfa", "totp", "--otp-code", wrong,
+                       stdin=PASSWORD + "\n"), 4, "authenticator", "30 seconds")
+    assert "email" not in r.err.lower().replace(email.lower(), ""), r.describe()
+
+    # An emailed passcode's hint still speaks of the email.
+    r = expect(cli.run("login", "--email", email, "--password-stdin", "--mfa", "email", "--otp-code", "000000",
+                       stdin=PASSWORD + "\n"), 4, "email")

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (ELIGIBILITY_FIELDS, PASSWORD, REPO, ROSTER, expect, iso, make_active_user, unique_email,
+from conftest import (ELIGIBILITY_FIELDS, PASSWORD, REPO, ROSTER, enroll_totp, expect, iso, make_active_user, unique_email,
                       write_eligibility_rows)
 
 EXAMPLES = REPO / "examples"
@@ -257,6 +257,73 @@ def test_ctrl_c_during_a_single_command_wait_writes_the_metrics(sandbox, office,
     fams = parse_exposition(metrics.read_text())
     assert sample(fams, "provportal_last_run_exit_code", command="whoami") == 130
     assert sample(fams, "provportal_requests_total", code="5xx") >= 1
+
+
+def _profile_secrets(sandbox, office, tmp_path, second_factor: str) -> None:
+    """Gives the profile what an unattended login needs: the password in a file and a second
+    factor that needs no one (the TOTP secret in a file, or a command that prints the emailed
+    code)."""
+    if second_factor == "totp_secret_file":
+        secret_file, _ = enroll_totp(sandbox, office)
+        keys = {"totp_secret_file": str(secret_file)}
+    else:
+        keys = {"otp_command": sandbox.otp_command(office.email)}
+    password = tmp_path / "password"
+    password.write_text(PASSWORD + "\n")
+    password.chmod(0o600)
+    keys.update({"password_file": str(password), "email": office.email})
+    for key, value in keys.items():
+        expect(office.run("config", "set", key, value), 0)
+
+
+@pytest.mark.parametrize("second_factor", ["totp_secret_file", "otp_command"])
+def test_a_wait_longer_than_the_idle_timeout_logs_in_again_from_the_profile(sandbox, office, tmp_path,
+                                                                           second_factor):
+    _profile_secrets(sandbox, office, tmp_path, second_factor)
+    batch = write_rows(tmp_path / "rows.csv", 12)
+    window_on(sandbox, office, before_end(90))
+    results = tmp_path / "results.jsonl"
+    proc = start(office, "check-eligibility", "--batch", str(batch), "--results", str(results),
+                 "--journal", str(tmp_path / "job.db"), "--wait", env={"PROVPORTAL_WAIT_POLL": "1s"})
+    wait_for_text(proc, "waiting (--wait) until")
+    # The window ends 31 minutes after the session was last used: the portal has ended it.
+    sandbox.clock_set(iso(WINDOW_END_AT + dt.timedelta(minutes=31)))
+    rc, _, err = finish(proc)
+    assert rc == 0, err
+    assert "logging in again as" in err and "logged in again" in err, err
+    assert PASSWORD not in err
+    assert [(r["ref"], r["outcome"]) for r in read_jsonl(results)] == [(f"r{i:05d}", "ok") for i in range(12)]
+
+    # A single command too: whoami waits out the window, then logs in again and answers.
+    sandbox.admin("settings", "--maintenance-window", "off")
+    window_on(sandbox, office, before_end(90))
+    proc = start(office, "-o", "json", "whoami", "--wait", env={"PROVPORTAL_WAIT_POLL": "1s"})
+    wait_for_text(proc, "waiting (--wait) until")
+    sandbox.clock_set(iso(WINDOW_END_AT + dt.timedelta(minutes=31)))
+    rc, out, err = finish(proc)
+    assert rc == 0, err
+    assert json.loads(out)["email"] == office.email and "logged in again" in err, err
+
+
+def test_a_wait_longer_than_the_idle_timeout_without_secrets_exits_4_naming_login_if_needed(sandbox, office,
+                                                                                           tmp_path):
+    batch = write_rows(tmp_path / "rows.csv", 12)
+    window_on(sandbox, office, before_end(90))
+    results = tmp_path / "results.jsonl"
+    journal = tmp_path / "job.db"
+    proc = start(office, "check-eligibility", "--batch", str(batch), "--results", str(results),
+                 "--journal", str(journal), "--wait", env={"PROVPORTAL_WAIT_POLL": "1s"})
+    wait_for_text(proc, "waiting (--wait) until")
+    sandbox.clock_set(iso(WINDOW_END_AT + dt.timedelta(minutes=31)))
+    rc, _, err = finish(proc)
+    assert rc == 4, err
+    assert "login --if-needed" in err and "password_file" in err and "--resume" in err, err
+    assert not results.exists()
+
+    expect(office.login_email(office.email), 0)
+    expect(office.run("check-eligibility", "--batch", str(batch), "--results", str(results),
+                      "--journal", str(journal), "--resume"), 0)
+    assert [r["ref"] for r in read_jsonl(results)] == [f"r{i:05d}" for i in range(12)]
 
 
 def test_wait_from_the_environment_and_bad_values(sandbox, office):

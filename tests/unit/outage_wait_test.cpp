@@ -137,3 +137,19 @@ TEST(OutageWait, DescribesDurationsAsPeopleSayThem) {
   EXPECT_EQ(api::describe_duration(5h + 15min), "5 h 15 min");
   EXPECT_EQ(api::describe_duration(6h), "6 h");
 }
+
+TEST(OutageWait, AWaitLongerThanTheKeepaliveIntervalTouchesTheSessionEachInterval) {
+  std::atomic<int> touches{0};
+  api::WaitOptions o;
+  o.keepalive_every = 1s;
+  o.keepalive = [&] { ++touches; };
+  api::OutageWait w(o);
+  ASSERT_TRUE(w.wait(3s, false, Error(ErrorKind::unavailable, "busy")));
+  // At 1 s and 2 s (and perhaps at the very end): never before the first interval has passed.
+  EXPECT_GE(touches.load(), 2);
+  EXPECT_LE(touches.load(), 3);
+
+  touches = 0;
+  ASSERT_TRUE(w.wait(1s, false, Error(ErrorKind::unavailable, "busy")));
+  EXPECT_LE(touches.load(), 1) << "a short wait does not touch the session";
+}

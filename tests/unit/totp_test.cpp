@@ -1,12 +1,18 @@
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
 #include "portal/auth/totp.hpp"
+#include "portal/auth/totp_steps.hpp"
+#include "temp_dir.hpp"
 
 using namespace portal;
 using namespace portal::auth;
+namespace fs = std::filesystem;
 
 namespace {
 std::vector<std::uint8_t> bytes(const std::string& s) { return {s.begin(), s.end()}; }
@@ -59,4 +65,54 @@ TEST(Totp, NewSecretIs160BitsAndUriNamesIssuer) {
   auto uri = otpauth_uri(secret, "jane@clinic.example");
   EXPECT_EQ(uri.rfind("otpauth://totp/provportal:jane%40clinic.example?secret=" + secret, 0), 0u);
   EXPECT_NE(uri.find("issuer=provportal"), std::string::npos);
+}
+
+// ---- spent steps ------------------------------------------------------------------------------
+
+TEST(TotpSteps, ChoosesThisStepUnlessSpentThenTheNextWithinReachOrWaits) {
+  const SysTime t{std::chrono::seconds{1'000'000'040}};  // 20 s into step 33333334
+  const std::uint64_t now = 33'333'334;
+  ASSERT_EQ(totp_step(t), now);
+  auto fresh = choose_totp_step(t, std::nullopt);
+  EXPECT_EQ(fresh.step, now);
+  EXPECT_EQ(fresh.wait.count(), 0);
+  EXPECT_EQ(choose_totp_step(t, now - 1).step, now);  // an older step spent: no matter
+  // This step spent (an enrolment a moment ago): the next one, which the portal accepts now.
+  auto next = choose_totp_step(t, now);
+  EXPECT_EQ(next.step, now + 1);
+  EXPECT_EQ(next.wait.count(), 0);
+  // The next one spent too: the one after, once the portal's clock reaches the next step (10 s).
+  auto later = choose_totp_step(t, now + 1);
+  EXPECT_EQ(later.step, now + 2);
+  EXPECT_EQ(later.wait.count(), 10);
+  // Spent further ahead than the portal's clock can be (it was set back): no wait of minutes.
+  auto behind = choose_totp_step(t, now + 40);
+  EXPECT_EQ(behind.step, now);
+  EXPECT_EQ(behind.wait.count(), 0);
+}
+
+TEST(TotpSteps, MemoryKeepsTheHighestStepPerSecretWithoutTheSecret) {
+  test::TempDir dir;
+  TotpStepMemory memory(dir.path() / "sessions");
+  const std::string a = "JBSWY3DPEHPK3PXP", b = "GEZDGNBVGY3TQOJQ";
+  EXPECT_FALSE(memory.last(a));
+  ASSERT_TRUE(memory.remember(a, 100));
+  ASSERT_TRUE(memory.remember(a, 90));  // lower: kept as it was
+  EXPECT_EQ(memory.last(a), 100u);
+  EXPECT_EQ(memory.last("jbsw y3dp ehpk 3pxp"), 100u) << "the same secret spelled otherwise";
+  EXPECT_FALSE(memory.last(b));
+  auto file = memory.file_of(a);
+  EXPECT_EQ(fs::status(file).permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+  std::ifstream in(file);
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_EQ(text, "100\n");
+  EXPECT_EQ(file.filename().string().find(a), std::string::npos);
+}
+
+TEST(TotpSteps, TheCodeOfAStepIsTheCodeAtItsFirstSecond) {
+  const std::string secret = "JBSWY3DPEHPK3PXP";
+  EXPECT_EQ(totp_code_at_step(secret, 33'333'334),
+            totp_code(secret, SysTime{std::chrono::seconds{33'333'334LL * 30}}));
+  EXPECT_FALSE(totp_code_at_step("not base32!", 1));
 }

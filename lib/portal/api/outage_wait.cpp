@@ -100,6 +100,8 @@ Expected<void> OutageWait::lead(std::chrono::seconds retry_after, bool maintenan
   lock.unlock();
   Expected<void> result;
   auto next_probe = started + m_options.poll;
+  const auto keepalive_every = std::max<std::chrono::seconds>(m_options.keepalive_every, 1s);
+  auto next_keepalive = started + keepalive_every;
   while (true) {
     if (cancelled()) {
       result = fail(ErrorKind::interrupted, "interrupted while waiting for the portal");
@@ -107,6 +109,10 @@ Expected<void> OutageWait::lead(std::chrono::seconds retry_after, bool maintenan
     }
     auto now = Steady::now();
     if (now >= until) break;
+    if (m_options.keepalive && now >= next_keepalive) {
+      next_keepalive = now + keepalive_every;
+      m_options.keepalive();
+    }
     if (maintenance && m_options.probe && now >= next_probe) {
       next_probe = now + m_options.poll;
       auto down = m_options.probe();

@@ -27,6 +27,11 @@ struct WaitOptions {
   std::function<std::optional<std::chrono::seconds>()> probe;
   // True when the run is asked to stop (Ctrl-C): the wait ends with ErrorKind::interrupted.
   std::function<bool()> cancelled;
+  // Touches the session every keepalive_every while a wait lasts, so that a wait longer than the
+  // portal's idle timeout (30 minutes) does not end it. Optional; a failure is only logged (in the
+  // maintenance window the portal refuses it too, and the run logs in again afterwards if it can).
+  std::function<void()> keepalive;
+  std::chrono::seconds keepalive_every{10 * 60};
 };
 
 class OutageWait {

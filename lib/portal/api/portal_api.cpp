@@ -177,8 +177,9 @@ Error map_error(const http::Response& response) {
                 status, code);
   }
   if (code == "mfa_failed") {
-    return make(ErrorKind::auth, "the one-time code was wrong, already used or expired",
-                "run `provportal login` again; email codes work once and expire after 10 minutes",
+    return make(ErrorKind::auth, "the emailed one-time passcode was wrong, already used or expired",
+                "run `provportal login` again for a new one; each works once and expires after 10 "
+                "minutes",
                 status, code);
   }
   if (code == "mfa_token_invalid") {
@@ -344,6 +345,22 @@ Expected<http::Response> PortalApi::exchange(http::Request req, const json::obje
   }
   std::optional<http::Response> final_answer;
   auto r = send_until_final(req, final_answer);
+  if (with_session && !r && r.error().code == "session_invalid" && m_renewal) {
+    auto fresh = m_renewal(m_token);
+    if (!fresh) return fail(fresh.error());
+    if (*fresh && !(*fresh)->empty() && **fresh != m_token) {
+      set_token(std::move(**fresh));
+      for (auto& [name, value] : req.headers) {
+        if (util::iequals(name, "authorization")) value = "Bearer " + m_token;
+      }
+      final_answer.reset();
+      r = send_until_final(req, final_answer);
+    } else {
+      Error e = r.error();
+      e.hint = k_session_ended_hint;
+      return fail(std::move(e));
+    }
+  }
   if (m_observer) {
     http::RequestEvent event{req, final_answer ? &*final_answer : nullptr, audit_hash(body)};
     if (!final_answer && !r) event.problem = r.error().message;
@@ -499,6 +516,15 @@ Expected<MfaResult> PortalApi::verify_mfa(std::string_view mfa_token, std::strin
                                           std::string_view code) {
   json::object body{{"mfa_token", mfa_token}, {"factor", factor}, {"code", code}};
   auto r = call_json("POST", "/v1/auth/mfa/verify", &body, false);
+  if (!r && r.error().code == "mfa_failed" && factor == "totp") {
+    Error e = r.error();
+    e.message = "the authenticator app's code was wrong, already used or expired";
+    e.hint =
+        "its codes change every 30 seconds and each works once: check that the clock of the "
+        "device (or of this machine, with --totp-secret-file) is right, then run `provportal "
+        "login` again; five failures in a row lock the account for 15 minutes";
+    return fail(std::move(e));
+  }
   if (!r) return fail(r.error());
   MfaResult m;
   if (auto it = r->find("password_change_required");
@@ -570,7 +596,18 @@ Expected<TotpEnrolment> PortalApi::enrol_totp() {
 
 Expected<json::object> PortalApi::confirm_totp(std::string_view code) {
   json::object body{{"code", code}};
-  return call_json("POST", "/v1/profile/mfa/totp/confirm", &body, true);
+  auto r = call_json("POST", "/v1/profile/mfa/totp/confirm", &body, true);
+  if (!r && r.error().code == "mfa_failed") {
+    Error e = r.error();
+    e.message =
+        "the authenticator app's code was not accepted: it is wrong or expired, and the "
+        "app is not enrolled";
+    e.hint =
+        "check that the app holds the secret just shown and that the device's clock is right, "
+        "then run `provportal update-profile --enroll-totp` again (it issues a new secret)";
+    return fail(std::move(e));
+  }
+  return r;
 }
 
 Expected<json::object> PortalApi::disable_totp(std::string_view password) {

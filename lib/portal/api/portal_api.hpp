@@ -79,6 +79,10 @@ class PortalApi {
   // --wait: an announced outage (the maintenance window, a long Retry-After) is waited out
   // through `wait` (not owned; null: reported as an error at once).
   void set_outage_wait(OutageWait* wait) { m_wait = wait; }
+  // After a session request is refused with session_invalid: the token to send it with once
+  // more (nullopt: none, the refusal stands). Optional.
+  using Renewal = std::function<Expected<std::optional<std::string>>(const std::string& rejected)>;
+  void set_renewal(Renewal renewal) { m_renewal = std::move(renewal); }
   const std::string& base_url() const;
 
   // GET /v1/health: {status, time, maintenance}.
@@ -147,6 +151,7 @@ class PortalApi {
   std::unique_ptr<http::Client> m_client;
   RetryPolicy m_retry;
   std::string m_token;
+  Renewal m_renewal;
   std::function<void(std::chrono::milliseconds)> m_sleep;
   http::Observer* m_observer = nullptr;
   OutageWait* m_wait = nullptr;

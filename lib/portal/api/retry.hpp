@@ -13,6 +13,13 @@
 
 namespace portal::api {
 
+// What to do when the session ended in the middle of a run and could not be renewed
+// (Verdict::auth with no session to go on with).
+inline constexpr const char* k_session_ended_hint =
+    "run `provportal login --if-needed`, or let runs log in again by themselves: set the "
+    "profile's password_file (or password_command) and totp_secret_file (or "
+    "totp_secret_command, or otp_command)";
+
 class OutageWait;
 
 // How often and how patiently to retry a request that may be repeated safely.

@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <thread>
 
 #include <fcntl.h>
 #include <poll.h>
@@ -88,7 +89,6 @@ Expected<LoginOutcome> run_login(api::PortalApi& api, const LoginRequest& reques
 
   std::string factor;
   std::string code;
-  bool computed = false;
   if (request.mfa == MfaChoice::totp) {
     if (!challenge->offers("totp")) {
       return fail(ErrorKind::auth, "no authenticator app is enrolled for this account",
@@ -123,12 +123,24 @@ Expected<LoginOutcome> run_login(api::PortalApi& api, const LoginRequest& reques
                          : request.email;
     say(request, "A one-time passcode was sent to " + to + "; it expires in 10 minutes.");
   }
+  std::optional<std::uint64_t> computed_step;
   if (code.empty()) {
     if (factor == "totp" && !codes.totp_secret.empty() && codes.otp_code.empty()) {
-      auto c = totp_code(codes.totp_secret, challenge->server_now());
+      auto choice = choose_totp_step(
+          challenge->server_now(),
+          request.totp_steps ? request.totp_steps->last(codes.totp_secret) : std::nullopt);
+      if (choice.wait.count() > 0) {
+        say(request, "The authenticator code of this 30-second step was used already; waiting " +
+                         std::to_string(choice.wait.count()) + " s for the next one.");
+        if (request.sleep)
+          request.sleep(choice.wait);
+        else
+          std::this_thread::sleep_for(choice.wait);
+      }
+      auto c = totp_code_at_step(codes.totp_secret, choice.step);
       if (!c) return fail(ErrorKind::input, "the TOTP secret is not valid Base32");
       code = *c;
-      computed = true;
+      computed_step = choice.step;
     } else {
       auto c = obtain_code(request, factor, request.email);
       if (!c) return fail(c.error());
@@ -138,15 +150,22 @@ Expected<LoginOutcome> run_login(api::PortalApi& api, const LoginRequest& reques
   log::register_secret(code);
 
   auto verified = api.verify_mfa(challenge->mfa_token, factor, code);
-  if (!verified && computed && verified.error().code == "mfa_failed") {
-    // The portal takes each time step once; when this step's code was just used (say, by an
-    // enrolment a moment ago) the next step's code is still inside its tolerance window.
+  if (!verified && computed_step && verified.error().code == "mfa_failed" &&
+      *computed_step <= totp_step(challenge->server_now())) {
+    // Not a step this machine spent: the app on a phone may have used it. The next step's code
+    // is still inside the portal's tolerance window (this costs one failed attempt).
     spdlog::info("TOTP code of this time step refused; trying the next step's code");
-    auto next = totp_code(codes.totp_secret, challenge->server_now() + std::chrono::seconds{30});
+    auto next = totp_code_at_step(codes.totp_secret, *computed_step + 1);
     if (next) {
       log::register_secret(*next);
       verified = api.verify_mfa(challenge->mfa_token, factor, *next);
+      ++*computed_step;
     }
+  }
+  if (computed_step && request.totp_steps) {
+    // Spent whether or not the portal took it: a refused code is not worth sending again either.
+    if (auto kept = request.totp_steps->remember(codes.totp_secret, *computed_step); !kept)
+      spdlog::warn("cannot record the TOTP step used: {}", kept.error().message);
   }
   if (!verified) return fail(verified.error());
 

@@ -5,10 +5,12 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "portal/api/portal_api.hpp"
+#include "portal/auth/totp_steps.hpp"
 #include "portal/util/error.hpp"
 
 namespace portal::auth {
@@ -34,6 +36,10 @@ struct LoginRequest {
   std::function<Expected<std::string>()> new_password;
   // Progress messages for the person (stderr).
   std::function<void(const std::string&)> notice;
+  // The TOTP steps already spent (codes computed from totp_secret skip them); optional.
+  std::optional<TotpStepMemory> totp_steps;
+  // Sleeps until a step not yet spent is within the portal's reach (tests shorten it).
+  std::function<void(std::chrono::seconds)> sleep;
 };
 
 struct LoginOutcome {

@@ -33,14 +33,14 @@ std::string Run::current_token() {
   return m_token;
 }
 
-bool Run::renew_token(const std::string& rejected) {
+Expected<bool> Run::renew_token(const std::string& rejected) {
   if (!m_transport.renew) return false;
   std::lock_guard lock(m_token_mutex);
   if (m_token != rejected) return true;  // another worker renewed it already
   auto fresh = m_transport.renew(rejected);
-  if (!fresh || fresh->empty() || *fresh == rejected) return false;
-  spdlog::info("the session was renewed by another provportal process; going on with it");
-  m_token = std::move(*fresh);
+  if (!fresh) return fail(fresh.error());
+  if (!*fresh || (*fresh)->empty() || **fresh == rejected) return false;
+  m_token = std::move(**fresh);
   return true;
 }
 
@@ -127,13 +127,16 @@ Run::Delivery Run::deliver(std::size_t line, std::unique_ptr<http::Client>& clie
       // is safe because the idempotency key makes the portal replay an answer it already gave.
       client.reset();
     } else if (c.verdict == api::Verdict::auth) {
-      if (renew_token(token)) {
-        --attempt;  // another process renewed the session: the same attempt with its token
+      auto renewed = renew_token(token);
+      if (renewed && *renewed) {
+        --attempt;  // the same attempt with the renewed session
         again = true;
         continue;
       }
-      Error e = c.error;
-      e.hint = "log in again (provportal login), then run the same command with --resume";
+      Error e = renewed ? c.error : renewed.error();
+      if (renewed) e.hint = api::k_session_ended_hint;
+      e.hint +=
+          (e.hint.empty() ? "" : "; ") + std::string("then run the same command with --resume");
       set_fatal(std::move(e));
       out.stopped = true;
       return out;

@@ -111,7 +111,7 @@ class Run {
   void set_fatal(Error e);
   // The session token requests go with now, and its replacement after a 401 (Transport::renew).
   std::string current_token();
-  bool renew_token(const std::string& rejected);
+  Expected<bool> renew_token(const std::string& rejected);
   Expected<void> open_journal();
   // Commits the rows recorded so far, after the observer wrote what it held back for them.
   void commit_journal() {

@@ -98,10 +98,10 @@ struct RunOptions {
 struct Transport {
   std::function<Expected<std::unique_ptr<http::Client>>()> connect;
   std::string token;
-  // After a 401: the session token to go on with when another process (a second job of the same
-  // profile) replaced `rejected` in the session cache meanwhile; nullopt when there is none.
-  // Optional.
-  std::function<std::optional<std::string>(const std::string& rejected)> renew;
+  // After a 401: the session token to go on with (one another job of the same profile left in
+  // the session cache, or a new login); nullopt when there is none, an error when getting one
+  // failed. Optional.
+  std::function<Expected<std::optional<std::string>>(const std::string& rejected)> renew;
 };
 
 struct Summary {

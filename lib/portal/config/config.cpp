@@ -62,6 +62,7 @@ const std::vector<KeyInfo>& key_table() {
       {"password_file", &Profile::password_file, Kind::file},
       {"password_command", &Profile::password_command, Kind::name},
       {"totp_secret_command", &Profile::totp_secret_command, Kind::name},
+      {"otp_command", &Profile::otp_command, Kind::name},
       {"wait", &Profile::wait, Kind::boolean, "PROVPORTAL_WAIT", &FlagOverrides::wait},
       {"max_wait", &Profile::max_wait, Kind::duration, "PROVPORTAL_MAX_WAIT",
        &FlagOverrides::max_wait},

@@ -32,6 +32,9 @@ struct Profile {
   // CLI, run only when the secret is due.
   std::string password_command;
   std::string totp_secret_command;
+  // A command whose stdout is the one-time code (login's --otp-command): with password_file or
+  // password_command, it lets a run log in again by itself when its session ends.
+  std::string otp_command;
   // Unattended runs: wait out announced outages ("true"/"false"), for at most max_wait ("6h");
   // where to write the run's metrics and the audit log.
   std::string wait;
