@@ -46,11 +46,20 @@ std::string escape(const std::string& text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '\\': out += "\\e"; break;
-      case '-': out += "\\-"; break;
-      case '\'': out += "\\(aq"; break;
-      case '`': out += "\\(ga"; break;
-      default: out += c;
+      case '\\':
+        out += "\\e";
+        break;
+      case '-':
+        out += "\\-";
+        break;
+      case '\'':
+        out += "\\(aq";
+        break;
+      case '`':
+        out += "\\(ga";
+        break;
+      default:
+        out += c;
     }
   }
   if (!out.empty() && out.front() == '.') out.insert(0, "\\&");
@@ -152,7 +161,11 @@ std::string option_tag(const CLI::Formatter& f, const CLI::Option* o, bool posit
   std::string name = f.make_option_name(o, positional);
   std::string spaced;
   for (char c : name) spaced += c == ',' ? std::string(", ") : std::string(1, c);
-  return bold(spaced) + escape(f.make_option_opts(o));
+  // A list of choices may break after any comma (\: is roff's break point), never inside a word.
+  std::string opts;
+  for (char c : escape(f.make_option_opts(o)))
+    opts += c == ',' ? std::string(",\\:") : std::string(1, c);
+  return bold(spaced) + opts;
 }
 
 }  // namespace
@@ -168,8 +181,7 @@ std::string render(const CLI::App& app, const Program& program) {
   std::ostringstream out;
 
   out << ".\\\" " << page << "(1): written by `" << program.name
-      << " --man-pages` from the text of `" << join(path, " ")
-      << " --help`; do not edit.\n";
+      << " --man-pages` from the text of `" << join(path, " ") << " --help`; do not edit.\n";
   out << ".TH \"" << escape(upper(page)) << "\" \"1\" \"\" \"" << escape(program.name) << ' '
       << escape(program.version) << "\" \"User Commands\"\n";
   out << ".nh\n.ad l\n";  // no hyphenation (option names, paths), ragged right
@@ -199,9 +211,8 @@ std::string render(const CLI::App& app, const Program& program) {
   bool options_opened = false;
   const auto groups = app.get_groups();
   for (const auto& group : groups) {
-    auto opts = app.get_options([&group](const CLI::Option* o) {
-      return o->get_group() == group && o->nonpositional();
-    });
+    auto opts = app.get_options(
+        [&group](const CLI::Option* o) { return o->get_group() == group && o->nonpositional(); });
     if (group.empty() || opts.empty()) continue;
     if (!options_opened) out << ".SH OPTIONS\n";
     options_opened = true;
