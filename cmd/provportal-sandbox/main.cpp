@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
 
+#include "man_page.hpp"
 #include "portal/util/atomic_file.hpp"
 #include "portal/util/clock.hpp"
 #include "sandbox/api.hpp"
@@ -25,6 +26,24 @@ using namespace portal;
 using namespace portal::sandbox;
 
 namespace {
+
+// The exit status of every command; `--help` and the man pages print it.
+constexpr const char* k_exit_status_help =
+    "Exit status:\n"
+    "  0    done\n"
+    "  2    usage error: bad flags or arguments\n"
+    "  3    no sandbox database in the data directory, bad seed data, or a request the portal\n"
+    "       refuses as invalid\n"
+    "  5    the certificates, the listening socket or a client certificate could not be made\n"
+    "  6    not found (no such account or order), or a conflict with its state\n"
+    "  70   an unexpected failure\n";
+
+// The defaults of --data-dir and --seed-dir as help and the man pages name them: never a path
+// of the machine that built or runs the program.
+constexpr const char* k_data_dir_default =
+    " (default: $XDG_DATA_HOME/provportal-sandbox, or ~/.local/share/provportal-sandbox)";
+constexpr const char* k_seed_dir_default =
+    " (default: examples/sandbox of the source tree the program was built from)";
 
 fs::path default_data_dir() {
   if (const char* x = std::getenv("XDG_DATA_HOME"); x && *x)
@@ -80,8 +99,11 @@ int print_api(const ApiResult<json::object>& r) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"provportal-sandbox: the reference provider portal server (HTTPS + SQLite).\n"};
+  CLI::App app{"provportal-sandbox: the reference provider portal server (HTTPS + SQLite).\n",
+               "provportal-sandbox"};
   app.footer(
+      std::string(k_exit_status_help) +
+      "\n"
       "Examples:\n"
       "  provportal-sandbox serve --data-dir ./sandbox --listen 127.0.0.1:0 --maintenance-window "
       "off\n"
@@ -102,12 +124,13 @@ int main(int argc, char** argv) {
   std::string log_level = "info";
   std::string faults;
   std::string claims_epoch;
-  serve->add_option("--data-dir", data_dir, "Directory of the database, certificates and outbox")
-      ->capture_default_str();
+  serve->add_option(
+      "--data-dir", data_dir,
+      std::string("Directory of the database, certificates and outbox") + k_data_dir_default);
   serve->add_option("--listen", listen, "HOST:PORT to listen on (port 0 picks a free port)")
       ->capture_default_str();
-  serve->add_option("--seed-dir", seed_dir, "Directory of the seed YAML files")
-      ->capture_default_str();
+  serve->add_option("--seed-dir", seed_dir,
+                    std::string("Directory of the seed YAML files") + k_seed_dir_default);
   serve
       ->add_option("--maintenance-window", maintenance,
                    "on|off: the Sunday 12:30-18:00 America/Chicago window (stored; default on)")
@@ -159,7 +182,8 @@ int main(int argc, char** argv) {
   auto* admin =
       app.add_subcommand("admin", "Administer accounts, the clock and settings of a sandbox");
   admin->require_subcommand(1);
-  admin->add_option("--data-dir", data_dir, "The sandbox's data directory")->capture_default_str();
+  admin->add_option("--data-dir", data_dir,
+                    std::string("The sandbox's data directory") + k_data_dir_default);
   admin->footer(
       "Examples:\n"
       "  provportal-sandbox admin --data-dir D approve jane@clinic.example\n"
@@ -223,10 +247,9 @@ int main(int argc, char** argv) {
                    "For partial: approved units per code, CODE=N (default: the solution's share)")
       ->delimiter(',');
   decide->add_option("--note", decide_note, "A note printed on the letter");
-  decide
-      ->add_option("--seed-dir", seed_dir,
-                   "The seed the server was started with (plan and solution names)")
-      ->capture_default_str();
+  decide->add_option("--seed-dir", seed_dir,
+                     std::string("The seed the server was started with (plan and solution names)") +
+                         k_seed_dir_default);
   decide->footer(
       "Examples:\n"
       "  provportal-sandbox admin --data-dir D decide ORD-12345678 approve\n"
@@ -240,6 +263,14 @@ int main(int argc, char** argv) {
   client_cert->add_option("--cn", cn, "Common name")->capture_default_str();
   client_cert->add_option("--cert", cert_out, "Certificate output (PEM)")->required();
   client_cert->add_option("--key", key_out, "Key output (PEM, 0600)")->required();
+
+  // `provportal-sandbox --man-pages DIR`: the build writes the man pages from this command tree.
+  if (int rc = portal::man::answer_man_pages_request(
+          argc, argv, app,
+          {"provportal-sandbox", PORTAL_VERSION, k_exit_status_help, {"provportal"}});
+      rc >= 0) {
+    return rc;
+  }
 
   try {
     app.parse(argc, argv);

@@ -59,8 +59,8 @@ const char* const k_exit_codes_help =
     "  70   internal error: a bug (please report it with the command and -vv output)\n"
     "  130  interrupted (a batch saves its journal: run it again with --resume)\n"
     "  A batch that meets several of these exits with the first of 130, the error that\n"
-    "  stopped it, 7 (5 when no row was done), 1. When stdout is closed early (`provportal ... | "
-    "head -1`) the command\n"
-    "  stops quietly and dies of SIGPIPE, as `cat` and `yes` do (the shell shows 141).\n";
+    "  stopped it, 7 (5 when no row was done), 1. When stdout is closed early\n"
+    "  (`provportal ... | head -1`) the command stops quietly and dies of SIGPIPE, as\n"
+    "  `cat` and `yes` do (the shell shows 141).\n";
 
 }  // namespace portal::cli

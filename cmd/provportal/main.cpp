@@ -14,6 +14,7 @@
 #include "commands.hpp"
 #include "context.hpp"
 #include "exit_code.hpp"
+#include "man_page.hpp"
 #include "portal/log/log.hpp"
 #include "portal/util/atomic_file.hpp"
 #include "portal/util/clock.hpp"
@@ -237,6 +238,14 @@ int main(int argc, char** argv) {
   portal::cli::setup_claim_status(app, ctx);
   portal::cli::setup_config(app, ctx);
   portal::cli::setup_completion(app, ctx);
+
+  // `provportal --man-pages DIR`: the build writes the man pages from this command tree.
+  if (int rc = portal::man::answer_man_pages_request(
+          argc, argv, app,
+          {"provportal", PORTAL_VERSION, portal::cli::k_exit_codes_help, {"provportal-sandbox"}});
+      rc >= 0) {
+    return rc;
+  }
 
   try {
     app.parse(argc, argv);
