@@ -22,6 +22,12 @@ std::atomic<bool>& batch_running() {
   return running;
 }
 
+std::vector<std::string> printed_fields(const BatchFlags& flags,
+                                        const std::vector<std::string>& record_fields,
+                                        const std::vector<std::string>& result_columns) {
+  return flags.file.empty() ? record_fields : batch::result_fields(result_columns);
+}
+
 void add_batch_flags(CLI::App& cmd, BatchFlags& f) {
   const char* g = "Batch options";
   cmd.add_option(
@@ -175,6 +181,7 @@ Expected<void> run_batch_command(Context& ctx, const batch::Operation& op, const
   o.journal = f.journal;
   o.results = f.results;
   o.results_csv = ctx.format() == output::Format::csv;
+  if (const auto* fields = ctx.fields()) o.fields = fields->columns;
   // A progress line redrawn with \r would break JSON logs, one object per line.
   o.progress =
       ctx.stderr_is_tty() && !ctx.global.quiet && log::current_format() == log::Format::text;

@@ -32,6 +32,12 @@ struct BatchFlags {
   std::string results;
 };
 
+// The fields a record-taking subcommand prints (for --fields): `record_fields` for one record,
+// the result lines' columns (batch::result_fields) for a batch.
+std::vector<std::string> printed_fields(const BatchFlags& flags,
+                                        const std::vector<std::string>& record_fields,
+                                        const std::vector<std::string>& result_columns);
+
 // Adds the batch flags to `cmd` in their own help group.
 void add_batch_flags(CLI::App& cmd, BatchFlags& flags);
 

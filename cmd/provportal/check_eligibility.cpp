@@ -10,6 +10,7 @@
 #include "batch_cmd.hpp"
 #include "commands.hpp"
 #include "portal/ops/eligibility.hpp"
+#include "portal/ops/fields.hpp"
 #include "portal/util/clock.hpp"
 #include "portal/util/maintenance.hpp"
 #include "record_file.hpp"
@@ -148,7 +149,11 @@ void setup_check_eligibility(CLI::App& app, Context& ctx) {
       "ref, member_id, first_name, last_name, date_of_birth, health_plan, provider_npi, "
       "service_date.\n"
       "Exit 0 when every row is ok, 1 when some were rejected or invalid (see --results).");
-  cmd->callback([opt, &ctx] { ctx.action = [opt, &ctx] { return run_check(*opt, ctx); }; });
+  cmd->callback([opt, &ctx] {
+    ctx.declare_fields(
+        printed_fields(opt->batch, ops::eligibility_fields(), ops::eligibility_result_columns()));
+    ctx.action = [opt, &ctx] { return run_check(*opt, ctx); };
+  });
 }
 
 }  // namespace portal::cli

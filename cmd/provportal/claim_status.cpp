@@ -14,6 +14,7 @@
 #include "portal/batch/rows.hpp"
 #include "portal/ops/claim_status.hpp"
 #include "portal/ops/claims_feed.hpp"
+#include "portal/ops/fields.hpp"
 #include "portal/ops/pages.hpp"
 #include "record_file.hpp"
 #include "stream_printer.hpp"
@@ -242,7 +243,11 @@ void setup_claim_status(CLI::App& app, Context& ctx) {
       "everything. Delete the query's file there to start over.\n"
       "Exit 0 even when no claim matches; 6 when the portal cannot match the member (reject "
       "reason).");
-  cmd->callback([opt, &ctx] { ctx.action = [opt, &ctx] { return run_claim_status(*opt, ctx); }; });
+  cmd->callback([opt, &ctx] {
+    ctx.declare_fields(
+        printed_fields(opt->batch, ops::claim_fields(), ops::claim_status_result_columns()));
+    ctx.action = [opt, &ctx] { return run_claim_status(*opt, ctx); };
+  });
 }
 
 }  // namespace portal::cli

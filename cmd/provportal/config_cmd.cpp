@@ -160,7 +160,10 @@ void setup_config(CLI::App& app, Context& ctx) {
       "One row per profile and key, with where the value comes from: flag, env PROVPORTAL_..., "
       "profile or default.\n\nExamples:\n  provportal config list\n  provportal config list -o "
       "json | jq '.[] | select(.current and .source != \"default\")'");
-  list->callback([&ctx] { ctx.action = [&ctx] { return run_list(ctx); }; });
+  list->callback([&ctx] {
+    ctx.declare_fields({"profile", "current", "key", "value", "source"});
+    ctx.action = [&ctx] { return run_list(ctx); };
+  });
 
   auto* get = cmd->add_subcommand("get", "Print one setting of the current (or --profile) profile");
   with_choices(get->add_option("key", opt->key, "Setting name, e.g. base_url")->required(),

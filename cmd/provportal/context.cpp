@@ -79,6 +79,17 @@ Expected<void> Context::init() {
     }
     break;
   }
+  if (global.fields_flag && global.fields_flag->count() > 0) {
+    // Before anything is sent: a case must not be submitted only to fail at printing it.
+    if (!m_valid_fields) {
+      return fail(ErrorKind::usage, "--fields: this command prints no records to choose fields of",
+                  "leave out --fields");
+    }
+    auto chosen = output::choose_fields(global.fields, *m_valid_fields);
+    if (!chosen) return fail(chosen.error());
+    m_fields = std::move(*chosen);
+    m_render.fields = &*m_fields;
+  }
   if (!global.output_file.empty()) {
     auto file = AtomicFile::create(global.output_file);
     if (!file) return fail(file.error());

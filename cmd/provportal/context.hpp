@@ -49,6 +49,8 @@ struct GlobalOptions {
   double timeout = 0;       // --timeout SECONDS (0: PROVPORTAL_TIMEOUT, else the client's defaults)
   std::string output_file;  // -O/--output-file FILE: the machine output, written aside and renamed
   bool wait = false;        // --wait (the rest of the unattended flags are in `overrides`)
+  std::string fields;       // --fields a,b,c: the output's fields to keep
+  const CLI::Option* fields_flag = nullptr;  // given when its count() > 0 (even as "")
 };
 
 // How a command may obtain a password without putting it in argv.
@@ -91,8 +93,16 @@ class Context {
   // The exit code of a run whose action succeeded (a batch with rejected rows sets 1).
   int exit_code = 0;
 
-  // Applies the global flags that need no configuration: logging, output format, colour, and
-  // opens --output-file (as FILE.part; the format follows its extension unless -o says).
+  // Declares the fields the chosen subcommand prints (dotted names, as table and CSV show them),
+  // so that init() checks --fields before anything is sent. Called by the parse callback of a
+  // subcommand that prints records, for the mode its flags chose (a batch prints result lines).
+  void declare_fields(std::vector<std::string> valid) { m_valid_fields = std::move(valid); }
+  // The --fields choice of this run (checked by init()), or nullptr: every field.
+  const output::FieldChoice* fields() const { return m_fields ? &*m_fields : nullptr; }
+
+  // Applies the global flags that need no configuration: logging, output format, colour,
+  // --fields (a usage error listing the valid names), and opens --output-file (as FILE.part; the
+  // format follows its extension unless -o says).
   Expected<void> init();
 
   // The settings of this run (flags > env > config > defaults), resolved on first use.
@@ -183,6 +193,8 @@ class Context {
   config::EnvLookup m_env;
   output::Format m_format = output::Format::json;
   output::RenderOptions m_render;
+  std::optional<std::vector<std::string>> m_valid_fields;
+  std::optional<output::FieldChoice> m_fields;
   std::optional<config::ConfigFile> m_config;
   std::optional<config::Resolved> m_settings;
   Expected<void> open_audit_log();

@@ -275,7 +275,10 @@ void setup_login(CLI::App& app, Context& ctx) {
       "not\n"
       "verified, password expired without --new-password-file, MFA failed) exits 4 with what to "
       "do.");
-  cmd->callback([opt, &ctx] { ctx.action = [opt, &ctx] { return run_login(*opt, ctx); }; });
+  cmd->callback([opt, &ctx] {
+    ctx.declare_fields({"email", "status", "factor", "expires_at", "password_changed"});
+    ctx.action = [opt, &ctx] { return run_login(*opt, ctx); };
+  });
 }
 
 }  // namespace portal::cli

@@ -51,7 +51,10 @@ Expected<void> run_logout(Context& ctx) {
 void setup_logout(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("logout", "End the session and delete the cached token");
   cmd->footer("Examples:\n  provportal logout\n  provportal logout --profile prod");
-  cmd->callback([&ctx] { ctx.action = [&ctx] { return run_logout(ctx); }; });
+  cmd->callback([&ctx] {
+    ctx.declare_fields({"email", "status"});
+    ctx.action = [&ctx] { return run_logout(ctx); };
+  });
 }
 
 }  // namespace portal::cli

@@ -113,6 +113,14 @@ void setup_globals(CLI::App& app, Context& ctx) {
   app.add_flag("--no-input", g.no_input, "Never prompt; fail naming the flag to use instead")
       ->group(k_group);
   app.add_flag("--no-color", g.no_color, "No colour in output (also NO_COLOR)")->group(k_group);
+  g.fields_flag =
+      app.add_option(
+             "--fields", g.fields,
+             "Keep only these fields, in this order, in every format: names as table and CSV "
+             "show them (dotted for nested ones, e.g. organization.name); an unknown name "
+             "lists the valid ones")
+          ->type_name("A,B,C")
+          ->group(k_group);
   app.add_option("-O,--output-file", g.output_file,
                  "Write the output to FILE, whole or not at all (FILE.part, then renamed); the "
                  "format follows the extension (.json .jsonl .csv .yaml) unless -o says")

@@ -179,7 +179,11 @@ void setup_register(CLI::App& app, Context& ctx) {
       "  provportal register --file me.yaml --password-file ~/.portal-password\n"
       "  printf '%s\\n' \"$PW\" | provportal register --file me.json --password-stdin "
       "--organization-id org_riverside_cardio_north");
-  cmd->callback([opt, &ctx] { ctx.action = [opt, &ctx] { return run_register(*opt, ctx); }; });
+  cmd->callback([opt, &ctx] {
+    ctx.declare_fields(
+        {"id", "email", "status", "organization.id", "organization.name", "organization.npi"});
+    ctx.action = [opt, &ctx] { return run_register(*opt, ctx); };
+  });
 }
 
 }  // namespace portal::cli

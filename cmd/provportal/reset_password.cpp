@@ -63,8 +63,10 @@ void setup_reset_password(CLI::App& app, Context& ctx) {
       "  provportal reset-password --email maria.lopez@clinic.example --code 739105\n"
       "  provportal reset-password --email maria.lopez@clinic.example --code 739105 "
       "--password-file new.txt");
-  cmd->callback(
-      [opt, &ctx] { ctx.action = [opt, &ctx] { return run_reset_password(*opt, ctx); }; });
+  cmd->callback([opt, &ctx] {
+    ctx.declare_fields({"email", "status"});
+    ctx.action = [opt, &ctx] { return run_reset_password(*opt, ctx); };
+  });
 }
 
 }  // namespace portal::cli

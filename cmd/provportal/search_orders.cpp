@@ -11,6 +11,7 @@
 
 #include "commands.hpp"
 #include "incremental.hpp"
+#include "portal/ops/fields.hpp"
 #include "portal/ops/orders_search.hpp"
 #include "portal/ops/pages.hpp"
 #include "portal/util/atomic_file.hpp"
@@ -212,7 +213,10 @@ void setup_search_orders(CLI::App& app, Context& ctx) {
       "and moves the watermark ($XDG_STATE_HOME/provportal/watermarks/) once the output is "
       "complete.\n"
       "Exit 0 even when nothing matches (stderr says so).");
-  cmd->callback([opt, &ctx] { ctx.action = [opt, &ctx] { return run_search(*opt, ctx); }; });
+  cmd->callback([opt, &ctx] {
+    ctx.declare_fields(ops::order_fields());
+    ctx.action = [opt, &ctx] { return run_search(*opt, ctx); };
+  });
 }
 
 }  // namespace portal::cli

@@ -26,14 +26,30 @@ StreamPrinter::StreamPrinter(Context& ctx, std::vector<std::string> columns, Sum
   }
 }
 
+json::object shown_row(const json::object& item, const json::object& summary) {
+  json::object row = item;
+  for (const auto& [key, value] : summary) row[key] = value;
+  return row;
+}
+
 json::object StreamPrinter::row_of(const json::value& item) const {
-  return item.is_object() ? m_summary(item.get_object()) : pick_columns(json::object{}, m_columns);
+  if (!item.is_object()) return pick_columns(json::object{}, m_columns);
+  const auto& record = item.get_object();
+  return m_ctx.fields() ? shown_row(record, m_summary(record)) : m_summary(record);
+}
+
+json::value StreamPrinter::whole(const json::value& item) const {
+  return m_ctx.fields() ? output::project(item, m_ctx.fields()->names) : item;
+}
+
+const std::vector<std::string>& StreamPrinter::columns() const {
+  return m_ctx.fields() ? m_ctx.fields()->columns : m_columns;
 }
 
 void StreamPrinter::header() {
   if (m_header) return;
   std::string line;
-  for (const auto& c : m_columns) line += (line.empty() ? "" : ",") + output::csv_cell(c);
+  for (const auto& c : columns()) line += (line.empty() ? "" : ",") + output::csv_cell(c);
   m_ctx.out() << line << '\n';
   m_header = true;
 }
@@ -43,25 +59,25 @@ Expected<void> StreamPrinter::page(const json::array& items) {
   switch (m_ctx.format()) {
     case output::Format::json:
       for (const auto& item : items)
-        out << (m_count++ == 0 ? "[\n" : ",\n") << json::serialize(item);
+        out << (m_count++ == 0 ? "[\n" : ",\n") << json::serialize(whole(item));
       break;
     case output::Format::jsonl:
-      for (const auto& item : items) out << json::serialize(item) << '\n';
+      for (const auto& item : items) out << json::serialize(whole(item)) << '\n';
       m_count += items.size();
       break;
     case output::Format::yaml:
-      if (!items.empty()) out << output::to_yaml(items);
+      if (!items.empty()) out << output::to_yaml(whole(items));
       m_count += items.size();
       break;
     case output::Format::csv:
       header();
       for (const auto& item : items) {
         std::string line;
-        bool first = true;
-        for (const auto& [col, value] : output::flatten(row_of(item))) {
-          line += (first ? "" : ",") + output::csv_cell(value);
-          first = false;
-        }
+        const json::object row = row_of(item);
+        const auto& cols = columns();
+        for (std::size_t i = 0; i < cols.size(); ++i)
+          line +=
+              (i ? "," : "") + output::csv_cell(output::cell_text(output::at_path(row, cols[i])));
         out << line << '\n';
       }
       m_count += items.size();

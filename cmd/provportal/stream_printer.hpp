@@ -31,7 +31,13 @@ class StreamPrinter {
 
  private:
   void header();
+  // The row table and CSV show for `item`: its summary, or with --fields the item with the
+  // summary's columns as the summary shows them.
   boost::json::object row_of(const boost::json::value& item) const;
+  // What JSON, JSON Lines and YAML show of `item`: all of it, or the --fields.
+  boost::json::value whole(const boost::json::value& item) const;
+  // The table and CSV columns: the summary's, or the --fields.
+  const std::vector<std::string>& columns() const;
 
   Context& m_ctx;
   std::vector<std::string> m_columns;
@@ -39,6 +45,10 @@ class StreamPrinter {
   std::size_t m_count = 0;
   bool m_header = false;
 };
+
+// `item` with the members of `summary` in place of its own: what --fields chooses from in table
+// and CSV, so a chosen summary column reads as it does without --fields.
+boost::json::object shown_row(const boost::json::object& item, const boost::json::object& summary);
 
 // The `columns` of `item` as they are (null when absent): the default summary.
 boost::json::object pick_columns(const boost::json::object& item,

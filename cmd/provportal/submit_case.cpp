@@ -10,8 +10,10 @@
 
 #include "batch_cmd.hpp"
 #include "commands.hpp"
+#include "portal/ops/fields.hpp"
 #include "portal/ops/prior_auth.hpp"
 #include "record_file.hpp"
+#include "stream_printer.hpp"
 
 namespace portal::cli {
 
@@ -133,7 +135,8 @@ Expected<void> run_single_case(const CaseOptions& opt, Context& ctx) {
   if (!result) return fail(result.error());
   if (result->outcome == "ok") {
     if (ctx.format() == output::Format::table || ctx.format() == output::Format::csv) {
-      ctx.print(order_summary(result->answer));
+      auto summary = order_summary(result->answer);
+      ctx.print(ctx.fields() ? shown_row(result->answer, summary) : summary);
     } else {
       ctx.print(result->answer);
     }
@@ -317,7 +320,10 @@ void setup_submit_case(CLI::App& app, Context& ctx) {
       "case\n"
       "(each reason is named); for a batch 0 when every row is ok, 1 when some were rejected or "
       "invalid.");
-  cmd->callback([opt, &ctx] { ctx.action = [opt, &ctx] { return run_submit(*opt, ctx); }; });
+  cmd->callback([opt, &ctx] {
+    ctx.declare_fields(printed_fields(opt->batch, ops::case_fields(), ops::case_result_columns()));
+    ctx.action = [opt, &ctx] { return run_submit(*opt, ctx); };
+  });
 }
 
 }  // namespace portal::cli

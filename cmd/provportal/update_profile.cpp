@@ -16,6 +16,7 @@
 #include "portal/auth/totp.hpp"
 #include "portal/auth/totp_steps.hpp"
 #include "portal/log/log.hpp"
+#include "portal/ops/fields.hpp"
 #include "portal/ops/profile.hpp"
 #include "portal/records/password_policy.hpp"
 #include "portal/util/atomic_file.hpp"
@@ -252,8 +253,10 @@ void setup_update_profile(CLI::App& app, Context& ctx) {
       "--password-stdin\n"
       "  provportal update-profile --enroll-totp --totp-secret-out ~/.portal-totp\n"
       "  provportal update-profile --remove-totp --password-file ~/.portal-pw");
-  cmd->callback(
-      [opt, &ctx] { ctx.action = [opt, &ctx] { return run_update_profile(*opt, ctx); }; });
+  cmd->callback([opt, &ctx] {
+    ctx.declare_fields(ops::profile_fields());
+    ctx.action = [opt, &ctx] { return run_update_profile(*opt, ctx); };
+  });
 }
 
 }  // namespace portal::cli

@@ -7,6 +7,7 @@
 
 #include "batch_cmd.hpp"
 #include "commands.hpp"
+#include "portal/ops/fields.hpp"
 #include "portal/ops/prior_auth.hpp"
 
 namespace portal::cli {
@@ -133,7 +134,11 @@ void setup_upload_docs(CLI::App& app, Context& ctx) {
       "Exit 0 when every file was uploaded, 3 when a file cannot be used (nothing was sent), 6 "
       "when\n"
       "the portal refused one (unknown order, type, size).");
-  cmd->callback([opt, &ctx] { ctx.action = [opt, &ctx] { return run_upload(*opt, ctx); }; });
+  cmd->callback([opt, &ctx] {
+    ctx.declare_fields(
+        printed_fields(opt->batch, ops::document_fields(), ops::document_result_columns()));
+    ctx.action = [opt, &ctx] { return run_upload(*opt, ctx); };
+  });
 }
 
 }  // namespace portal::cli

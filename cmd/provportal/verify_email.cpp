@@ -101,7 +101,10 @@ void setup_verify_email(CLI::App& app, Context& ctx) {
       "Examples:\n"
       "  provportal verify-email --email maria.lopez@clinic.example --code 482913\n"
       "  provportal verify-email --resend --email maria.lopez@clinic.example");
-  cmd->callback([opt, &ctx] { ctx.action = [opt, &ctx] { return run_verify_email(*opt, ctx); }; });
+  cmd->callback([opt, &ctx] {
+    ctx.declare_fields({"email", "status"});
+    ctx.action = [opt, &ctx] { return run_verify_email(*opt, ctx); };
+  });
 }
 
 }  // namespace portal::cli

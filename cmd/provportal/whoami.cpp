@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "commands.hpp"
+#include "portal/ops/fields.hpp"
 
 namespace portal::cli {
 
@@ -22,7 +23,10 @@ Expected<void> run_whoami(Context& ctx) {
 void setup_whoami(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("whoami", "Show the profile of the logged-in account");
   cmd->footer("Examples:\n  provportal whoami\n  provportal whoami -o json | jq -r .email");
-  cmd->callback([&ctx] { ctx.action = [&ctx] { return run_whoami(ctx); }; });
+  cmd->callback([&ctx] {
+    ctx.declare_fields(ops::profile_fields());
+    ctx.action = [&ctx] { return run_whoami(ctx); };
+  });
 }
 
 }  // namespace portal::cli

@@ -1,5 +1,6 @@
 #include "portal/batch/results_sink.hpp"
 
+#include <algorithm>
 #include <string_view>
 #include <system_error>
 
@@ -11,37 +12,15 @@ namespace portal::batch::detail {
 
 namespace json = boost::json;
 
-namespace {
-
-const json::value* at_path(const json::object& object, std::string_view path) {
-  const json::object* node = &object;
-  while (true) {
-    auto dot = path.find('.');
-    const json::value* v = node->if_contains(path.substr(0, dot));
-    if (!v || dot == std::string_view::npos) return v;
-    if (!v->is_object()) return nullptr;
-    node = &v->get_object();
-    path = path.substr(dot + 1);
-  }
-}
-
-std::string cell_text(const json::value* v) {
-  if (!v || v->is_null()) return {};
-  if (v->is_string()) return std::string(v->get_string());
-  if (v->is_bool()) return v->get_bool() ? "true" : "false";
-  if (v->is_array()) {
-    std::string out;
-    for (const auto& e : v->get_array()) out += (out.empty() ? "" : ";") + cell_text(&e);
-    return out;
-  }
-  return json::serialize(*v);
-}
-
-}  // namespace
-
 ResultsSink::ResultsSink(const Operation& op, const RunOptions& options, std::ostream& fallback)
-    : m_columns(op.result_columns), m_path(options.results), m_out(&fallback) {
+    : m_fields(options.fields), m_path(options.results), m_out(&fallback) {
   m_csv = m_path.empty() ? options.results_csv : m_path.extension() == ".csv";
+  m_columns = m_fields.empty() ? result_fields(op.result_columns) : m_fields;
+  for (const auto& c : m_columns) {
+    auto fixed = std::find(k_result_fixed.begin(), k_result_fixed.end(), std::string_view(c));
+    m_fixed.push_back(
+        fixed == k_result_fixed.end() ? -1 : static_cast<int>(fixed - k_result_fixed.begin()));
+  }
 }
 
 Expected<void> ResultsSink::open() {
@@ -61,14 +40,62 @@ Expected<void> ResultsSink::open() {
     m_out = &m_file->stream();
   }
   if (m_csv) {
-    std::string header = "line,ref,outcome,http_status,code,message,errors";
-    for (const auto& c : m_columns) header += "," + output::csv_cell(c);
+    std::string header;
+    for (const auto& c : m_columns) header += (header.empty() ? "" : ",") + output::csv_cell(c);
     *m_out << header << '\n';
   }
   return {};
 }
 
+std::string ResultsSink::cell(const json::object& r, std::size_t column) const {
+  const int fixed = m_fixed[column];
+  if (fixed < 0) {
+    const auto* answer = r.if_contains("answer");
+    return answer && answer->is_object()
+               ? output::cell_text(output::at_path(answer->get_object(), m_columns[column]))
+               : std::string();
+  }
+  if (std::string_view(k_result_fixed[static_cast<std::size_t>(fixed)]) != "errors")
+    return output::cell_text(r.if_contains(k_result_fixed[static_cast<std::size_t>(fixed)]));
+  std::string errors;
+  if (const auto* e = r.if_contains("errors"); e && e->is_array()) {
+    for (const auto& fe : e->get_array()) {
+      errors += (errors.empty() ? "" : "; ") +
+                output::cell_text(fe.get_object().if_contains("field")) + ": " +
+                output::cell_text(fe.get_object().if_contains("message"));
+    }
+  }
+  return errors;
+}
+
+json::object ResultsSink::chosen(const json::object& r) const {
+  json::object out;
+  std::vector<std::string> answer_fields;
+  for (std::size_t i = 0; i < m_columns.size(); ++i) {
+    if (m_fixed[i] >= 0) {
+      const auto* v = r.if_contains(m_columns[i]);
+      out[m_columns[i]] = v ? *v : json::value(nullptr);
+    } else {
+      if (answer_fields.empty()) out["answer"] = nullptr;  // its place among the columns
+      answer_fields.push_back(m_columns[i]);
+    }
+  }
+  if (!answer_fields.empty()) {
+    const auto* answer = r.if_contains("answer");
+    out["answer"] = output::project(
+        answer && answer->is_object() ? answer->get_object() : json::object(), answer_fields);
+  }
+  return out;
+}
+
 void ResultsSink::write(const json::object& r, const std::string* text) {
+  if (!m_csv && !m_fields.empty()) {
+    // `r` may lack the answer, which `text` then holds.
+    json::value whole;
+    if (text) whole = json::parse(*text);
+    m_chosen = json::serialize(chosen(whole.is_object() ? whole.get_object() : r));
+    text = &m_chosen;
+  }
   if (!m_csv && text) {
     m_out->write(text->data(), static_cast<std::streamsize>(text->size()));
     m_out->put('\n');
@@ -84,26 +111,9 @@ void ResultsSink::write(const json::object& r, const std::string* text) {
     return;
   }
   std::string line;
-  auto add = [&](std::string_view text) {
-    if (!line.empty() || m_first_added) line += ',';
-    m_first_added = true;
-    line += output::csv_cell(text);
-  };
-  m_first_added = false;
-  for (const char* k : {"line", "ref", "outcome", "http_status", "code", "message"})
-    add(cell_text(r.if_contains(k)));
-  std::string errors;
-  if (const auto* e = r.if_contains("errors"); e && e->is_array()) {
-    for (const auto& fe : e->get_array()) {
-      errors += (errors.empty() ? "" : "; ") + cell_text(fe.get_object().if_contains("field")) +
-                ": " + cell_text(fe.get_object().if_contains("message"));
-    }
-  }
-  add(errors);
-  const auto* answer = r.if_contains("answer");
-  for (const auto& c : m_columns) {
-    add(answer && answer->is_object() ? cell_text(at_path(answer->get_object(), c))
-                                      : std::string());
+  for (std::size_t i = 0; i < m_columns.size(); ++i) {
+    if (i) line += ',';
+    line += output::csv_cell(cell(r, i));
   }
   *m_out << line << '\n';
 }

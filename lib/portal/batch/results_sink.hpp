@@ -1,11 +1,13 @@
 // Where a run's results go: one line per row, in input order (private to the batch runner).
 #pragma once
+#include <array>
 #include <cstddef>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/json/object.hpp>
@@ -16,6 +18,10 @@
 #include "portal/util/error.hpp"
 
 namespace portal::batch::detail {
+
+// The columns every result line has, before the answer's (CSV order).
+inline constexpr std::array<const char*, 7> k_result_fixed = {
+    "line", "ref", "outcome", "http_status", "code", "message", "errors"};
 
 // Results: one line per row, in input order, to a file written aside (FILE.part), fsync-ed and
 // renamed at the end (so the next system never reads half a file), or to stdout.
@@ -39,7 +45,15 @@ class ResultsSink {
   void abandon();
 
  private:
-  std::vector<std::string> m_columns;
+  // The CSV text of result `r`'s column number `column`.
+  std::string cell(const boost::json::object& r, std::size_t column) const;
+  // The result with only the --fields columns (JSON Lines).
+  boost::json::object chosen(const boost::json::object& r) const;
+
+  std::vector<std::string> m_fields;   // --fields (empty: every column)
+  std::vector<std::string> m_columns;  // the columns written: --fields, or every one
+  std::vector<int> m_fixed;            // per column: its index in k_result_fixed, or -1 (answer)
+  std::string m_chosen;
   std::filesystem::path m_path;
   static constexpr std::size_t k_file_buffer = 256 * 1024;  // fewer, larger writes
   std::unique_ptr<AtomicFile> m_file;
@@ -47,7 +61,6 @@ class ResultsSink {
   boost::json::serializer m_serializer;
   char m_text[4096];
   bool m_csv = false;
-  bool m_first_added = false;
 };
 
 }  // namespace portal::batch::detail

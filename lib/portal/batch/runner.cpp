@@ -5,6 +5,7 @@
 
 #include <boost/json.hpp>
 
+#include "portal/batch/results_sink.hpp"
 #include "portal/batch/run.hpp"
 #include "portal/wire/portal_json/portal_json.hpp"
 
@@ -19,6 +20,12 @@ std::atomic<bool>& stop_flag() {
 
 RowResult interpret_answer(const http::Response& r, json::storage_ptr storage) {
   return wire::portal_json::read_answer(r, std::move(storage));
+}
+
+std::vector<std::string> result_fields(const std::vector<std::string>& answer_columns) {
+  std::vector<std::string> fields(detail::k_result_fixed.begin(), detail::k_result_fixed.end());
+  fields.insert(fields.end(), answer_columns.begin(), answer_columns.end());
+  return fields;
 }
 
 std::string Summary::line() const {

@@ -92,7 +92,14 @@ struct RunOptions {
   // The records were coerced, prepared and checked before the run (a single command refuses them
   // all before sending any): the runner does not do it again.
   bool prevalidated = false;
+  // --fields: the result columns to keep, in this order (names of result_fields()); empty: all.
+  // JSON Lines keep the chosen answer columns inside "answer".
+  std::vector<std::string> fields;
 };
+
+// The columns of a result line as CSV results show them: line, ref, outcome, http_status, code,
+// message, errors, then `answer_columns` (Operation::result_columns).
+std::vector<std::string> result_fields(const std::vector<std::string>& answer_columns);
 
 // Where the runner sends requests: a fresh client for each connection, and the session token.
 struct Transport {

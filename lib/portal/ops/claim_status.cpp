@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "portal/ops/fields.hpp"
 #include "portal/ops/over_wire.hpp"
 
 namespace portal::ops {
@@ -31,9 +32,7 @@ Expected<batch::Operation> claim_status_operation(std::shared_ptr<const wire::Wi
   op.name = "claim-status";
   op.schema = "claim_status";
   op.check = [](const json::object& record) { return check_claim_status(record); };
-  op.result_columns = {
-      "as_of",    "claim_count",        "claim_numbers",        "status_categories",
-      "statuses", "reject_reason.code", "reject_reason.x12_aaa"};
+  op.result_columns = claim_status_result_columns();
   return over_wire(std::move(op), wire::Function::claim_inquiry, std::move(wire),
                    {.changed_since = std::move(changed_since)});
 }

@@ -5,6 +5,7 @@
 
 #include <boost/json.hpp>
 
+#include "portal/ops/fields.hpp"
 #include "portal/ops/over_wire.hpp"
 
 namespace portal::ops {
@@ -29,17 +30,7 @@ Expected<batch::Operation> eligibility_operation(std::shared_ptr<const wire::Wir
     std::call_once(fixed->once, [&] { fixed->date = today(); });
     record["service_date"] = fixed->date;
   };
-  op.result_columns = {"status",
-                       "active",
-                       "member.member_id",
-                       "plan.id",
-                       "plan.name",
-                       "coverage.start",
-                       "coverage.end",
-                       "service_date",
-                       "reason",
-                       "reject_reason.code",
-                       "reject_reason.x12_aaa"};
+  op.result_columns = eligibility_result_columns();
   return over_wire(std::move(op), wire::Function::eligibility, std::move(wire));
 }
 

@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "portal/ops/fields.hpp"
 #include "portal/ops/over_wire.hpp"
 #include "portal/records/codes.hpp"
 #include "portal/records/content_type.hpp"
@@ -104,8 +105,7 @@ Expected<batch::Operation> case_operation(std::shared_ptr<const wire::Wire> wire
   op.check = [base_dir, limits](const json::object& record) {
     return check_case(record, base_dir, limits);
   };
-  op.result_columns = {"order_id",  "acmp_number", "status",   "documents_uploaded",
-                       "next_step", "health_plan", "solution", "existing_order_id"};
+  op.result_columns = case_result_columns();
   return over_wire(std::move(op), wire::Function::case_submission, std::move(wire),
                    {.base_dir = std::move(base_dir)});
 }
@@ -118,8 +118,7 @@ Expected<batch::Operation> document_operation(std::shared_ptr<const wire::Wire> 
   op.check = [base_dir, limits](const json::object& record) {
     return check_document(record, base_dir, limits);
   };
-  op.result_columns = {"document_id", "order_id",     "document_type", "size",
-                       "sha256",      "content_type", "order_status"};
+  op.result_columns = document_result_columns();
   return over_wire(std::move(op), wire::Function::document, std::move(wire),
                    {.base_dir = std::move(base_dir)});
 }

@@ -64,8 +64,24 @@ struct Rows {
   std::vector<std::map<std::string, std::string>> cells;
 };
 
-Rows to_rows(const json::value& value) {
+Rows to_rows(const json::value& value, const FieldChoice* fields) {
   Rows rows;
+  if (fields) {
+    // --fields: exactly its columns, whatever the records hold.
+    rows.columns = fields->columns;
+    auto add = [&rows](const json::value& v) {
+      std::map<std::string, std::string> row;
+      for (const auto& col : rows.columns)
+        row[col] = cell_text(v.is_object() ? at_path(v.get_object(), col) : nullptr);
+      rows.cells.push_back(std::move(row));
+    };
+    if (value.is_array()) {
+      for (const auto& e : value.get_array()) add(e);
+    } else {
+      add(value);
+    }
+    return rows;
+  }
   auto add = [&rows](const json::value& v) {
     std::map<std::string, std::string> row;
     for (auto& [col, text] : flatten(v)) {
@@ -115,7 +131,14 @@ void render_table(std::ostream& out, const json::value& value, const RenderOptio
   const char* off = options.color ? k_reset : "";
   if (value.is_array() && value.get_array().empty()) return;
   if (!value.is_array()) {
-    auto pairs = flatten(value);
+    std::vector<std::pair<std::string, std::string>> pairs;
+    if (options.fields) {
+      for (const auto& col : options.fields->columns)
+        pairs.emplace_back(
+            col, cell_text(value.is_object() ? at_path(value.get_object(), col) : nullptr));
+    } else {
+      pairs = flatten(value);
+    }
     std::size_t width = 0;
     for (const auto& [k, v] : pairs) width = std::max(width, display_width(upper(k)));
     for (const auto& [k, v] : pairs) {
@@ -126,7 +149,7 @@ void render_table(std::ostream& out, const json::value& value, const RenderOptio
     }
     return;
   }
-  Rows rows = to_rows(value);
+  Rows rows = to_rows(value, options.fields);
   std::vector<std::size_t> widths;
   for (const auto& col : rows.columns) {
     std::size_t w = display_width(upper(col));
@@ -153,9 +176,10 @@ void render_table(std::ostream& out, const json::value& value, const RenderOptio
   }
 }
 
-void render_csv(std::ostream& out, const json::value& value) {
-  if (value.is_array() && value.get_array().empty()) return;
-  Rows rows = to_rows(value);
+void render_csv(std::ostream& out, const json::value& value, const FieldChoice* fields) {
+  // Without --fields an empty list has no columns to name; with it, the header still says them.
+  if (value.is_array() && value.get_array().empty() && !fields) return;
+  Rows rows = to_rows(value, fields);
   for (std::size_t i = 0; i < rows.columns.size(); ++i) {
     out << (i ? "," : "") << csv_cell(rows.columns[i]);
   }
@@ -283,7 +307,105 @@ void yaml_into(std::string& out, const json::value& v, int indent) {
   }
 }
 
+// `value` at the dotted `path` of `into`, making the objects on the way.
+void put_path(json::object& into, std::string_view path, json::value value) {
+  json::object* node = &into;
+  for (auto dot = path.find('.'); dot != std::string_view::npos; dot = path.find('.')) {
+    json::value& next = (*node)[path.substr(0, dot)];
+    if (!next.is_object()) next = json::object();
+    node = &next.get_object();
+    path = path.substr(dot + 1);
+  }
+  (*node)[path] = std::move(value);
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
 }  // namespace
+
+Expected<FieldChoice> choose_fields(std::string_view list, const std::vector<std::string>& valid) {
+  FieldChoice choice;
+  const std::string hint = "the fields here are: " + joined(valid);
+  while (!list.empty()) {
+    auto comma = list.find(',');
+    std::string name(trim(list.substr(0, comma)));
+    list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+    if (name.empty() ||
+        std::find(choice.names.begin(), choice.names.end(), name) != choice.names.end()) {
+      continue;
+    }
+    std::vector<std::string> columns;
+    for (const auto& v : valid) {
+      if (v == name || (v.size() > name.size() && v.compare(0, name.size(), name) == 0 &&
+                        v[name.size()] == '.')) {
+        columns.push_back(v);
+      }
+    }
+    if (columns.empty()) {
+      return fail(ErrorKind::usage, "--fields: unknown field \"" + name + "\"", hint);
+    }
+    choice.names.push_back(name);
+    for (auto& c : columns) {
+      if (std::find(choice.columns.begin(), choice.columns.end(), c) == choice.columns.end())
+        choice.columns.push_back(std::move(c));
+    }
+  }
+  if (choice.names.empty()) return fail(ErrorKind::usage, "--fields names no field", hint);
+  return choice;
+}
+
+const json::value* at_path(const json::object& record, std::string_view path) {
+  const json::object* node = &record;
+  while (true) {
+    auto dot = path.find('.');
+    const json::value* v = node->if_contains(path.substr(0, dot));
+    if (!v || dot == std::string_view::npos) return v;
+    if (!v->is_object()) return nullptr;
+    node = &v->get_object();
+    path = path.substr(dot + 1);
+  }
+}
+
+std::string cell_text(const json::value* value) {
+  if (!value) return {};
+  if (value->is_object()) return json::serialize(*value);
+  if (!value->is_array()) return scalar_text(*value);
+  const auto& items = value->get_array();
+  if (std::any_of(items.begin(), items.end(),
+                  [](const json::value& e) { return e.is_structured(); }))
+    return json::serialize(*value);
+  std::string out;
+  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? ";" : "") + scalar_text(items[i]);
+  return out;
+}
+
+json::object project(const json::object& record, const std::vector<std::string>& names) {
+  json::object out;
+  for (const auto& name : names) {
+    const json::value* v = at_path(record, name);
+    put_path(out, name, v ? *v : json::value(nullptr));
+  }
+  return out;
+}
+
+json::value project(const json::value& value, const std::vector<std::string>& names) {
+  if (value.is_object()) return project(value.get_object(), names);
+  if (!value.is_array()) return value;
+  json::array out;
+  out.reserve(value.get_array().size());
+  for (const auto& e : value.get_array()) out.push_back(project(e, names));
+  return out;
+}
 
 std::optional<Format> parse_format(std::string_view name) {
   if (name == "table") return Format::table;
@@ -343,8 +465,12 @@ std::string to_yaml(const json::value& value) {
   return out;
 }
 
-void render(std::ostream& out, const json::value& value, Format format,
+void render(std::ostream& out, const json::value& given, Format format,
             const RenderOptions& options) {
+  json::value projected;
+  if (options.fields && format != Format::table && format != Format::csv)
+    projected = project(given, options.fields->names);
+  const json::value& value = projected.is_null() ? given : projected;
   switch (format) {
     case Format::table:
       render_table(out, value, options);
@@ -361,7 +487,7 @@ void render(std::ostream& out, const json::value& value, Format format,
       }
       break;
     case Format::csv:
-      render_csv(out, value);
+      render_csv(out, value, options.fields);
       break;
     case Format::yaml:
       out << to_yaml(value);

@@ -10,6 +10,8 @@
 
 #include <boost/json/fwd.hpp>
 
+#include "portal/util/error.hpp"
+
 namespace portal::output {
 
 enum class Format { table, json, jsonl, csv, yaml };
@@ -20,8 +22,38 @@ std::optional<Format> parse_format(std::string_view name);
 // The name parse_format() accepts for `format`.
 const char* format_name(Format format);
 
+// A choice of fields (--fields a,b,c): names as table and CSV show them, dotted for nested ones
+// ("organization.name"), in the order given.
+struct FieldChoice {
+  std::vector<std::string> names;    // as given: what JSON, JSON Lines and YAML keep
+  std::vector<std::string> columns;  // table and CSV columns: a nested object's name expanded
+};
+
+// Parses `list` ("a,b,c") against `valid`, the fields a command's output has (dotted names, leaves
+// of nested objects). A name is valid when it is one of them or names a nested object of them
+// ("organization" for "organization.name"); repeated names count once. ErrorKind::usage naming
+// the unknown name and every valid one, or for a list without names.
+Expected<FieldChoice> choose_fields(std::string_view list, const std::vector<std::string>& valid);
+
+// `record` with only `names`, in that order; a dotted name keeps its nesting ("member.first_name"
+// -> {"member": {"first_name": ...}}) and a field the record lacks is null.
+boost::json::object project(const boost::json::object& record,
+                            const std::vector<std::string>& names);
+// project() of an object, or of each object of an array (anything else is returned as it is).
+boost::json::value project(const boost::json::value& value, const std::vector<std::string>& names);
+
+// The value at a dotted path of `record` ("plan.name"), or nullptr.
+const boost::json::value* at_path(const boost::json::object& record, std::string_view path);
+
+// What a table or CSV cell shows for `value`: empty for null or absent, a list of scalars joined
+// with ";", other lists and objects as JSON.
+std::string cell_text(const boost::json::value* value);
+
 struct RenderOptions {
   bool color = false;  // ANSI styling of table headers (only on a terminal without NO_COLOR)
+  // --fields (not owned; null: every field): the output keeps these fields, and table and CSV
+  // show exactly its columns, in order, even when a record lacks one.
+  const FieldChoice* fields = nullptr;
 };
 
 // Writes `value` to `out` in `format`. Objects become one row (tables show them as KEY VALUE
