@@ -386,7 +386,7 @@ PERSON_MUST_ACT = [
     ("inactive", "inactive"),
     ("disabled", "disabled"),
     ("expired", "expired"),
-    ("mfa", "one-time code was wrong"),
+    ("mfa", "one-time passcode was wrong"),
 ]
 
 

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -15,11 +16,25 @@
 
 #include <boost/json.hpp>
 
+#include "portal/util/clock.hpp"
 #include "sandbox/portal.hpp"
 
 namespace portal::test {
 
 inline const std::string k_sandbox_password = "violet kettle sunrise";
+
+// Whether the instant `text` (RFC 3339) is `expected` or at most `slack` later. The sandbox's
+// clock, once set, ticks with the machine's: a step that hashes passwords on a loaded machine
+// may end a second or two after the instant the test set.
+inline ::testing::AssertionResult at_or_just_after(
+    const boost::json::value& text, const std::string& expected,
+    std::chrono::seconds slack = std::chrono::seconds{10}) {
+  auto want = parse_iso8601(expected);
+  auto got = text.is_string() ? parse_iso8601(text.get_string()) : std::nullopt;
+  if (got && want && *got >= *want && *got - *want <= slack) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure()
+         << boost::json::serialize(text) << " is not " << expected << " or just after";
+}
 
 // The code in the newest outbox message of `purpose` ("verify-email", "login-passcode",
 // "password-reset") under the Portal's data directory; "" when there is none.
