@@ -308,14 +308,20 @@ CaseSubmission Orders::submit_case(const std::string& user_id, const json::objec
         check_answers(*solution, a && a->is_object() ? &a->as_object() : nullptr, answers);
     reasons.insert(reasons.end(), problems.begin(), problems.end());
   }
-  // The limit is the solution's (the schema's maxLength, checked before, bounds them all).
+  // The limit is the solution's; for a solution there is none of, the schema's maxLength (which
+  // bounds every solution's).
   std::string info = text_of(body, "additional_info");
-  if (solution != nullptr && code_points(info) > solution->additional_info_max_chars) {
+  const std::size_t info_max = solution != nullptr
+                                   ? solution->additional_info_max_chars
+                                   : records::property_max_length("case", "additional_info");
+  if (info_max != 0 && code_points(info) > info_max) {
     reasons.push_back({"additional_info_too_long",
                        "additional_info has " + std::to_string(code_points(info)) +
-                           " characters; the " + solution->id + " solution accepts at most " +
-                           std::to_string(solution->additional_info_max_chars),
-                       "additional_info", solution->additional_info_max_chars});
+                           " characters; " +
+                           (solution != nullptr ? "the " + solution->id + " solution accepts"
+                                                : std::string("a case carries")) +
+                           " at most " + std::to_string(info_max),
+                       "additional_info", info_max});
   }
   if (!reasons.empty()) return refuse(case_rejected(reasons));
 

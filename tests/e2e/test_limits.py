@@ -74,9 +74,10 @@ def test_the_sandbox_refuses_additional_info_over_the_solutions_limit(office, sa
     # The same text is within radiology's limit (2000): the portal takes it.
     r = api(sandbox, "POST", "/v1/cases", body(RADIOLOGY, 1001), token=token)
     assert r.status == 201, r
-    # Past the schema's generic maximum it is not a case at all.
+    # Past the schema's generic maximum too, the solution's own limit is the one named.
     r = api(sandbox, "POST", "/v1/cases", body(RADIOLOGY, 4001), token=token)
-    assert r.status == 400 and r.body["error"]["code"] == "validation_failed", r
+    assert r.status == 422, r
+    assert [x["max_chars"] for x in r.body["error"]["reasons"]] == [2000], r
 
 
 def test_a_batch_is_checked_against_each_programs_announced_limit(office, sandbox, tmp_path):

@@ -470,17 +470,18 @@ TEST_F(PriorAuth, EveryRejectionReason) {
   c["additional_info"] = std::string(2001, 'x');
   expect_reason(c, "additional_info_too_long", "additional_info");
   {
-    auto r = post_case(m_alice, c);
-    const auto& reason = body_of(r).at("error").at("reasons").as_array()[0].as_object();
+    auto answer = body_of(post_case(m_alice, c));
+    const auto& reason = answer.at("error").at("reasons").as_array()[0].as_object();
     EXPECT_EQ(reason.at("max_chars"), 2000);
     EXPECT_NE(reason.at("message").as_string().find("radiology solution accepts at most 2000"),
               std::string_view::npos);
   }
   c["additional_info"] = std::string(2000, 'x');
   EXPECT_EQ(post_case(m_alice, c).status, 201);
-  // Over the generic maximum (the schema's maxLength) is no case at all.
-  c["additional_info"] = std::string(4001, 'x');
-  EXPECT_EQ(post_case(m_alice, c).status, 400);
+  // A solution the plan does not offer still has its own limit (dmepos: 1000).
+  c["solution"] = "dmepos";
+  c["additional_info"] = std::string(1001, 'x');
+  expect_reason(c, "additional_info_too_long", "additional_info");
 
   // Several reasons at once, all told.
   c = radiology({{"q2", "many"}});
