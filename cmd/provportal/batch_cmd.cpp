@@ -381,8 +381,11 @@ api::PortalLimits portal_limits(Context& ctx, bool dry_run) {
       break;
     case ops::LimitsSource::not_known:
       ctx.notice("The portal's limits are not known (" + known.problem +
-                 "): additional_info is checked against the schema's generic maximum of " +
-                 generic + " characters only, and the portal may accept fewer for a solution.");
+                 "): checking against the documented defaults only: additional_info at most "
+                 "the schema's generic maximum of " +
+                 generic +
+                 " characters (the portal may accept fewer for a solution), documents at most " +
+                 std::to_string(known.limits.document_max_bytes >> 20) + " MiB.");
       break;
   }
   return std::move(known.limits);
