@@ -11,7 +11,9 @@
 #include "exit_code.hpp"
 #include "portal/batch/reader.hpp"
 #include "portal/log/log.hpp"
+#include "portal/ops/limits.hpp"
 #include "portal/records/schema.hpp"
+#include "portal/util/clock.hpp"
 
 namespace portal::cli {
 
@@ -338,17 +340,67 @@ Expected<std::vector<batch::RowResult>> run_records(Context& ctx, const batch::O
   return out;
 }
 
+namespace {
+
+// The limits cache of the resolved profile, and the portal it is for.
+Expected<std::pair<std::filesystem::path, std::string>> limits_cache(Context& ctx) {
+  auto settings = ctx.settings();
+  if (!settings) return fail(settings.error());
+  return std::pair{ops::limits_cache_file(config::cache_dir(ctx.env()), (*settings)->profile_name),
+                   (*settings)->profile.base_url};
+}
+
+std::string day_of(SysTime t) { return format_iso8601(t).substr(0, 10); }
+
+}  // namespace
+
 api::PortalLimits portal_limits(Context& ctx, bool dry_run) {
-  if (dry_run) return {};
-  auto api = ctx.api();
-  if (!api) return {};
-  auto limits = (*api)->limits();
-  if (!limits) {
-    spdlog::debug("GET /v1/limits failed ({}); using the documented limits",
-                  limits.error().message);
-    return {};
+  auto cache = limits_cache(ctx);
+  auto wire = ctx.chosen_wire();
+  if (!cache || !wire) return {};
+  ops::LimitsLookup lookup{cache->first, cache->second, SystemClock().now(), dry_run};
+  auto known = ops::known_limits(lookup, [&]() -> Expected<std::optional<api::PortalLimits>> {
+    auto api = ctx.api();
+    if (!api) return fail(api.error());
+    return ops::fetch_limits(**api, **wire);
+  });
+  const std::string generic = std::to_string(api::schema_additional_info_max_chars());
+  switch (known.source) {
+    case ops::LimitsSource::fetched:
+      spdlog::debug("the portal's limits fetched and cached in {}", lookup.cache_file.string());
+      break;
+    case ops::LimitsSource::cached:
+      if (lookup.now - known.fetched_at >= ops::k_limits_fresh_for) {
+        ctx.notice("Checking against the portal's limits as cached on " + day_of(known.fetched_at) +
+                   " (a run that sends asks the portal again).");
+      }
+      break;
+    case ops::LimitsSource::stale_cache:
+      ctx.notice("Checking against the portal's limits as cached on " + day_of(known.fetched_at) +
+                 ": asking again failed (" + known.problem + ").");
+      break;
+    case ops::LimitsSource::not_known:
+      ctx.notice("The portal's limits are not known (" + known.problem +
+                 "): checking against the documented defaults only: additional_info at most "
+                 "the schema's generic maximum of " +
+                 generic +
+                 " characters (the portal may accept fewer for a solution), documents at most " +
+                 std::to_string(known.limits.document_max_bytes >> 20) + " MiB.");
+      break;
   }
-  return api::parse_limits(*limits);
+  return std::move(known.limits);
+}
+
+std::function<void()> forget_limits_when_refused(Context& ctx) {
+  auto cache = limits_cache(ctx);
+  if (!cache) return {};
+  return [file = cache->first] {
+    // Called from the sending threads: removing a file is safe to repeat.
+    ops::forget_cached_limits(file);
+    spdlog::info(
+        "the portal refused additional_info the cached limits allowed: they are "
+        "asked again on the next run");
+  };
 }
 
 std::filesystem::path batch_base_dir(const std::string& batch_file) {

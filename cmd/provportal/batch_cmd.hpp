@@ -1,9 +1,11 @@
 // The flags and the driver every batch subcommand shares: --batch FILE and its format, the
 // runner's knobs, the journal and the results file (SPEC.md section 3, "Batch behaviour").
 #pragma once
+
 #include <atomic>
 #include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -54,9 +56,15 @@ Expected<batch::RowResult> run_single(Context& ctx, const batch::Operation& op,
                                       boost::json::object record,
                                       const BatchFlags* flags = nullptr);
 
-// What the portal accepts for documents and free text (GET /v1/limits); the documented
-// defaults for --dry-run or when the portal does not say.
+// What the portal accepts for documents and free text (each solution's additional_info limit):
+// the profile's cached limits while fresh (at any age on --dry-run), else asked over the wire
+// and cached, else the cache however old, else the schemas' generic maximums; says on stderr
+// when the limits are old or not the portal's.
 api::PortalLimits portal_limits(Context& ctx, bool dry_run);
+
+// What a case operation calls when the portal refuses additional_info the cached limits let
+// through: the cache is dropped, so the next run asks again. Empty when there is no profile.
+std::function<void()> forget_limits_when_refused(Context& ctx);
 
 // The directory relative paths inside a batch file are read from: the file's own ("-": the
 // current directory).

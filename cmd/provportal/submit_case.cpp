@@ -128,8 +128,10 @@ Expected<void> run_single_case(const CaseOptions& opt, Context& ctx) {
   std::filesystem::path base = opt.case_file.empty() || opt.case_file == "-"
                                    ? std::filesystem::path()
                                    : std::filesystem::path(opt.case_file).parent_path();
-  auto op = ctx.over_chosen_wire(
-      [&](auto wire) { return ops::case_operation(wire, base, portal_limits(ctx, false)); });
+  auto op = ctx.over_chosen_wire([&](auto wire) {
+    return ops::case_operation(wire, base, portal_limits(ctx, opt.batch.dry_run),
+                               forget_limits_when_refused(ctx));
+  });
   if (!op) return fail(op.error());
   auto result = run_single(ctx, *op, std::move(*record), &opt.batch);
   if (!result) return fail(result.error());
@@ -194,7 +196,8 @@ Expected<void> run_submit(const CaseOptions& opt, Context& ctx) {
     }
     auto op = ctx.over_chosen_wire([&](auto wire) {
       return ops::case_operation(wire, batch_base_dir(opt.batch.file),
-                                 portal_limits(ctx, opt.batch.dry_run));
+                                 portal_limits(ctx, opt.batch.dry_run),
+                                 forget_limits_when_refused(ctx));
     });
     if (!op) return fail(op.error());
     return run_batch_command(ctx, *op, opt.batch);
@@ -272,7 +275,7 @@ void setup_submit_case(CLI::App& app, Context& ctx) {
       ->type_name("Q=A")
       ->group(g);
   cmd->add_option("--additional-info", opt->additional_info,
-                  "Free text for the reviewer (at most 2000 characters)")
+                  "Free text for the reviewer (at most the solution's limit, GET /v1/limits)")
       ->type_name("TEXT")
       ->group(g);
   cmd->add_option("--additional-info-file", opt->additional_info_file,
@@ -316,6 +319,10 @@ void setup_submit_case(CLI::App& app, Context& ctx) {
       "duplicate_order naming that order (existing_order_id); --not-duplicate (column "
       "not_duplicate)\n"
       "sends it anyway, with the reason in additional_info.\n"
+      "additional_info is checked against the limit the portal announces for the case's solution\n"
+      "(GET /v1/limits), cached per profile in $XDG_CACHE_HOME/provportal/limits/ and asked again\n"
+      "after a day; --dry-run uses the cache offline at any age (with none and no portal: the\n"
+      "schema's generic maximum, and it says so).\n"
       "Exit 0 when the order was created (whatever its status), 6 when the portal rejected the "
       "case\n"
       "(each reason is named); for a batch 0 when every row is ok, 1 when some were rejected or "

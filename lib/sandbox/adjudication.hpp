@@ -18,6 +18,7 @@ namespace portal::sandbox {
 // A refusal reason of a case: {code, message, field?}.
 struct CaseReason {
   std::string code, message, field;
+  std::size_t max_chars = 0;  // additional_info_too_long: the solution's limit
 };
 
 // Checks `answers` (the case's answers object, possibly absent) against the solution's

@@ -306,8 +306,8 @@ std::vector<Route> routes() {
          return json_response(200, p.health_plans());
        }},
       {"GET", "/v1/limits", A::none,
-       [](Portal&, const HttpRequest&, const json::object&, const std::string&) {
-         return json_response(200, Orders::limits());
+       [](Portal& p, const HttpRequest&, const json::object&, const std::string&) {
+         return json_response(200, p.orders().limits());
        }},
       {"GET", "/v1/solutions", A::session,
        [](Portal& p, const HttpRequest& r, const json::object&, const std::string&) {

@@ -31,6 +31,7 @@ ApiError case_rejected(const std::vector<CaseReason>& reasons, json::object extr
   for (const auto& r : reasons) {
     json::object o{{"code", r.code}, {"message", r.message}};
     if (!r.field.empty()) o["field"] = r.field;
+    if (r.max_chars != 0) o["max_chars"] = r.max_chars;
     list.push_back(std::move(o));
   }
   std::string msg = "the case was rejected: " + reasons.front().message;
@@ -52,11 +53,22 @@ bool says_not_duplicate(const json::object& body) {
 
 }  // namespace
 
-json::object Orders::limits() {
+json::object Orders::limits() const {
   json::array types, content_types;
   for (const auto& t : document_types()) types.push_back(json::string(t));
   for (const auto& t : document_content_types()) content_types.push_back(json::string(t));
-  return {{"additional_info_max_chars", k_additional_info_max_chars},
+  // Each solution's own additional_info limit; the top-level value is the largest of them, what
+  // a client that reads no per_solution could at most send (the portal still applies each
+  // solution's own).
+  json::object per_solution;
+  std::size_t largest = 0;
+  for (const auto& s : m_store.solutions->solutions()) {
+    per_solution[s.id] = json::object{{"additional_info_max_chars", s.additional_info_max_chars}};
+    largest = std::max(largest, s.additional_info_max_chars);
+  }
+  if (largest == 0) largest = k_additional_info_max_chars_default;
+  return {{"additional_info_max_chars", largest},
+          {"per_solution", std::move(per_solution)},
           {"document_max_bytes", k_document_max_bytes},
           {"document_content_types", std::move(content_types)},
           {"document_types", std::move(types)},
@@ -296,13 +308,20 @@ CaseSubmission Orders::submit_case(const std::string& user_id, const json::objec
         check_answers(*solution, a && a->is_object() ? &a->as_object() : nullptr, answers);
     reasons.insert(reasons.end(), problems.begin(), problems.end());
   }
+  // The limit is the solution's; for a solution there is none of, the schema's maxLength (which
+  // bounds every solution's).
   std::string info = text_of(body, "additional_info");
-  if (code_points(info) > k_additional_info_max_chars) {
+  const std::size_t info_max = solution != nullptr
+                                   ? solution->additional_info_max_chars
+                                   : records::property_max_length("case", "additional_info");
+  if (info_max != 0 && code_points(info) > info_max) {
     reasons.push_back({"additional_info_too_long",
                        "additional_info has " + std::to_string(code_points(info)) +
-                           " characters; the limit is " +
-                           std::to_string(k_additional_info_max_chars),
-                       "additional_info"});
+                           " characters; " +
+                           (solution != nullptr ? "the " + solution->id + " solution accepts"
+                                                : std::string("a case carries")) +
+                           " at most " + std::to_string(info_max),
+                       "additional_info", info_max});
   }
   if (!reasons.empty()) return refuse(case_rejected(reasons));
 

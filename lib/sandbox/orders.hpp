@@ -24,8 +24,7 @@
 
 namespace portal::sandbox {
 
-// What GET /v1/limits states.
-inline constexpr std::size_t k_additional_info_max_chars = 2000;
+// What GET /v1/limits states (with each solution's additional_info limit).
 inline constexpr std::size_t k_search_page_size_default = 50;
 inline constexpr std::size_t k_search_page_size_max = 100;
 // How far an order search's `as_of` trails the portal's clock. With updated_since, a search lists
@@ -49,9 +48,10 @@ class Orders {
  public:
   explicit Orders(Store& store) : m_store(store) {}
 
-  // {additional_info_max_chars, document_max_bytes, document_content_types, document_types,
+  // {additional_info_max_chars (the largest of any solution), per_solution: {id:
+  // {additional_info_max_chars}}, document_max_bytes, document_content_types, document_types,
   // search_page_size_max}.
-  static boost::json::object limits();
+  boost::json::object limits() const;
   // {"solutions": [...]}, those `health_plan` offers when given (404 plan_not_found otherwise).
   ApiResult<boost::json::object> solutions(std::string_view health_plan) const;
   // Adjudicates a case (case.schema.json without ref and attachments) and creates its order:

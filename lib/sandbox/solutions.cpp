@@ -9,6 +9,7 @@
 #include <boost/json.hpp>
 
 #include "portal/records/codes.hpp"
+#include "portal/records/schema.hpp"
 #include "portal/util/strings.hpp"
 #include "sandbox/documents.hpp"
 #include "sandbox/rules.hpp"
@@ -140,6 +141,16 @@ Solution read_solution(const YAML::Node& node, std::string_view origin, std::siz
   entry = "solution " + s.id;
   s.name = text(node, "name", entry);
   s.acmp = node["acmp"] && yes_no_of(node["acmp"].Scalar()).value_or(false);
+  if (const YAML::Node m = node["additional_info_max_chars"]) {
+    // The schema's maxLength bounds every solution: a case over it is not even a case.
+    const std::size_t ceiling = records::property_max_length("case", "additional_info");
+    auto d = m.IsScalar() ? number_of(m.Scalar()) : std::nullopt;
+    if (!d || *d < 1 || *d != std::floor(*d) || (ceiling != 0 && *d > double(ceiling))) {
+      bad_seed(origin, entry + ": additional_info_max_chars must be a whole number from 1 to " +
+                           std::to_string(ceiling) + " (case.schema.json's maxLength)");
+    }
+    s.additional_info_max_chars = static_cast<std::size_t>(*d);
+  }
   if (!node["procedure_codes"] || !node["procedure_codes"].IsSequence()) {
     bad_seed(origin, entry + ": procedure_codes is required");
   }
@@ -321,6 +332,7 @@ json::object solution_json(const Solution& s) {
   return {{"id", s.id},
           {"name", s.name},
           {"acmp", s.acmp},
+          {"additional_info_max_chars", s.additional_info_max_chars},
           {"procedure_codes", std::move(codes)},
           {"questions", std::move(questions)}};
 }

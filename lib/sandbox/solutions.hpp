@@ -63,9 +63,15 @@ struct ReviewRule {
   int partial_percent = 50;
 };
 
+// The additional_info limit of a solution whose seed states none.
+inline constexpr std::size_t k_additional_info_max_chars_default = 2000;
+
 struct Solution {
   std::string id, name;
   bool acmp = false;
+  // The most characters (code points) of additional_info a case of this solution may carry;
+  // never more than case.schema.json's maxLength (the seed is refused otherwise).
+  std::size_t additional_info_max_chars = k_additional_info_max_chars_default;
   std::vector<std::pair<std::string, std::string>> code_ranges;  // inclusive, same-shape codes
   std::vector<Question> questions;
   std::vector<CriteriaRule> criteria;
@@ -99,6 +105,7 @@ std::optional<Decision> parse_decision(std::string_view text);
 // nullopt when it is not one (a choice matches its spelling in any case).
 std::optional<Answer> answer_from_text(const Question& q, std::string_view text);
 
-// {"id", "name", "acmp", "procedure_codes", "questions": [...]} as GET /v1/solutions lists it.
+// {"id", "name", "acmp", "additional_info_max_chars", "procedure_codes", "questions": [...]} as
+// GET /v1/solutions lists it.
 boost::json::object solution_json(const Solution& s);
 }  // namespace portal::sandbox

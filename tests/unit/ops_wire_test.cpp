@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "portal/ops/eligibility.hpp"
+#include "portal/ops/limits.hpp"
 #include "portal/ops/pages.hpp"
 #include "portal/ops/profile.hpp"
 
@@ -39,6 +40,11 @@ class Nothing final : public wire::Wire {
     return wire::Page{};
   }
   http::Request letter_request(std::string_view) const override { return {}; }
+  std::optional<http::Request> limits_request() const override { return std::nullopt; }
+  Expected<api::PortalLimits> read_limits(const http::Response&) const override {
+    ADD_FAILURE() << "nothing may be read";
+    return api::PortalLimits{};
+  }
 };
 
 // No connection: nothing may be sent.
@@ -56,6 +62,13 @@ TEST(OpsOverAWire, AFeedTheWireDoesNotCarryIsAUsageError) {
   auto reader = ops::PageReader::open(api, std::make_shared<Nothing>(), wire::Feed::claims, {});
   ASSERT_FALSE(reader);
   expect_usage_naming_the_wire(reader.error(), "claims feed");
+}
+
+TEST(OpsOverAWire, AWireWithoutLimitsSaysNoneAreKnownWithoutSending) {
+  auto api = unconnected();
+  auto limits = ops::fetch_limits(api, Nothing());
+  ASSERT_TRUE(limits) << limits.error().message;
+  EXPECT_FALSE(*limits);
 }
 
 TEST(OpsOverAWire, AProfileChangeTheWireDoesNotCarryIsAUsageError) {

@@ -174,6 +174,7 @@ TEST(CaseChecks, DatesInfoAndAttachmentsRelativeToTheBatchFile) {
   r["attachments"] = json::array{"docs/notes.pdf", "docs/fake.pdf", "docs/none.pdf"};
   r["service_end"] = "2026-11-30";
   api::PortalLimits limits;
+  limits.announced = true;
   limits.additional_info_max_chars = 5;
   r["additional_info"] = "ééééé";  // 5 characters, 10 bytes: within the limit
   batch::coerce_to_schema("case", r);
@@ -193,23 +194,86 @@ TEST(CaseChecks, DatesInfoAndAttachmentsRelativeToTheBatchFile) {
   EXPECT_TRUE(named);
 }
 
-TEST(CaseChecks, TheSchemaNamesTheAdditionalInfoLimit) {
+TEST(CaseChecks, TheSchemaNamesTheGenericAdditionalInfoMaximum) {
+  EXPECT_EQ(api::schema_additional_info_max_chars(), 4000u);
   json::object r = case_row();
   batch::coerce_to_schema("case", r);
-  r["additional_info"] = std::string(2001, 'a');
+  r["additional_info"] = std::string(4001, 'a');
   auto problems = records::validate_record("case", r);
   ASSERT_EQ(problems.size(), 1u);
   EXPECT_EQ(problems[0].field, "additional_info");
-  EXPECT_NE(problems[0].message.find("2000"), std::string::npos);
+  EXPECT_NE(problems[0].message.find("4000"), std::string::npos);
+}
+
+TEST(CaseChecks, AdditionalInfoWithinTheLimitThePortalAnnouncedForTheSolution) {
+  auto limits = api::parse_limits(json::parse(R"({"additional_info_max_chars": 3000,
+      "per_solution": {"sleep": {"additional_info_max_chars": 1000},
+                       "radiology": {"additional_info_max_chars": 2000}}})")
+                                      .as_object());
+  json::object r = case_row();
+  batch::coerce_to_schema("case", r);
+  auto info_problem = [&](std::string solution, std::size_t chars) {
+    r["solution"] = solution;
+    r["additional_info"] = std::string(chars, 'a');
+    for (const auto& p : ops::check_case(r, {}, limits)) {
+      if (p.field == "additional_info") return p.message;
+    }
+    return std::string();
+  };
+  EXPECT_EQ(info_problem("sleep", 1000), "");
+  EXPECT_EQ(info_problem("sleep", 1001),
+            "is too long: 1001 characters, the portal accepts at most 1000 for the sleep solution");
+  EXPECT_EQ(info_problem("radiology", 1001), "");
+  EXPECT_NE(info_problem("radiology", 2001).find("at most 2000 for the radiology"),
+            std::string::npos);
+  // A solution the portal states nothing for: its generic limit.
+  EXPECT_EQ(info_problem("cardiology", 3000), "");
+  EXPECT_EQ(info_problem("cardiology", 3001),
+            "is too long: 3001 characters, the portal accepts at most 3000");
+  // Nothing announced: the schema's maxLength (validation's) is the only bound.
+  limits = api::PortalLimits{};
+  EXPECT_EQ(info_problem("sleep", 3999), "");
 }
 
 TEST(PortalLimitsTest, ParsedFromTheAnswerWithDefaultsForWhatIsMissing) {
   auto l = api::parse_limits(
       json::parse(R"({"document_max_bytes": 1000, "document_content_types": ["application/pdf"]})")
           .as_object());
+  EXPECT_TRUE(l.announced);
   EXPECT_EQ(l.document_max_bytes, 1000u);
   EXPECT_EQ(l.document_content_types, std::vector<std::string>{"application/pdf"});
-  EXPECT_EQ(l.additional_info_max_chars, 2000u);
+  EXPECT_EQ(l.additional_info_max_chars, api::schema_additional_info_max_chars());
+  EXPECT_TRUE(l.additional_info_max_chars_by_solution.empty());
+  EXPECT_FALSE(api::PortalLimits{}.announced);
+}
+
+TEST(PortalLimitsTest, PerSolutionLimitsSurviveTheCacheForm) {
+  auto l = api::parse_limits(json::parse(R"({"additional_info_max_chars": 4000,
+      "per_solution": {"sleep": {"additional_info_max_chars": 1000}, "odd": 7,
+                       "bad": {"additional_info_max_chars": -3}},
+      "document_max_bytes": 1000})")
+                                 .as_object());
+  EXPECT_EQ(l.additional_info_max_for("sleep"), 1000u);
+  EXPECT_EQ(l.additional_info_max_for("odd"), 4000u);
+  EXPECT_EQ(l.additional_info_max_for("bad"), 4000u);
+  auto again = api::parse_limits(api::limits_json(l));
+  EXPECT_EQ(again.additional_info_max_chars_by_solution, l.additional_info_max_chars_by_solution);
+  EXPECT_EQ(again.additional_info_max_chars, 4000u);
+  EXPECT_EQ(again.document_max_bytes, 1000u);
+  EXPECT_EQ(again.document_content_types, l.document_content_types);
+}
+
+TEST(CaseOperation, APortalRefusalForTheLimitIsTold) {
+  wire::Result r;
+  r.outcome = "rejected";
+  r.errors = {{"additional_info",
+               "additional_info_too_long: additional_info has 1001 characters; the sleep solution "
+               "accepts at most 1000"}};
+  EXPECT_TRUE(ops::refused_for_limit(r));
+  r.errors = {{"answers.q1", "answer_missing: q1 is required"}};
+  EXPECT_FALSE(ops::refused_for_limit(r));
+  r.outcome = "ok";
+  EXPECT_FALSE(ops::refused_for_limit(r));
 }
 
 // ---- row actions in the runner -----------------------------------------------------------------

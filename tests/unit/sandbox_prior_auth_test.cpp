@@ -234,6 +234,30 @@ TEST(Solutions, InconsistentRulesAreRefusedWithTheEntry) {
             std::string::npos);
 }
 
+TEST(Solutions, EachCarriesItsAdditionalInfoLimitWithinTheSchemaMaximum) {
+  auto catalog = SolutionCatalog::parse(R"(solutions:
+  - {id: a, name: A, procedure_codes: ["70551"]}
+  - {id: b, name: B, procedure_codes: ["70551"], additional_info_max_chars: 4000}
+  - {id: c, name: C, procedure_codes: ["70551"], additional_info_max_chars: 750})");
+  EXPECT_EQ(catalog.find("a")->additional_info_max_chars, k_additional_info_max_chars_default);
+  EXPECT_EQ(catalog.find("b")->additional_info_max_chars, 4000u);
+  EXPECT_EQ(catalog.find("c")->additional_info_max_chars, 750u);
+  EXPECT_EQ(solution_json(*catalog.find("c")).at("additional_info_max_chars"), 750);
+  for (const char* bad : {"4001", "0", "12.5", "many"}) {
+    std::string message;
+    try {
+      SolutionCatalog::parse(std::string("solutions:\n  - {id: x, name: X, procedure_codes: "
+                                         "[\"70551\"], additional_info_max_chars: ") +
+                             bad + "}");
+    } catch (const std::runtime_error& e) {
+      message = e.what();
+    }
+    EXPECT_NE(message.find("additional_info_max_chars must be a whole number from 1 to 4000"),
+              std::string::npos)
+        << bad << ": " << message;
+  }
+}
+
 TEST(Solutions, APlanNamingAnUnknownSolutionIsASeedError) {
   fs::path dir = fs::temp_directory_path() / ("portal-seed-" + random_token(6));
   fs::create_directories(dir / "seed");
@@ -256,7 +280,14 @@ TEST(Solutions, APlanNamingAnUnknownSolutionIsASeedError) {
 
 TEST_F(PriorAuth, LimitsAndSolutionsPerPlan) {
   auto limits = body_of(call("GET", "/v1/limits", ""));
-  EXPECT_EQ(limits.at("additional_info_max_chars"), 2000);
+  // Each solution's own additional_info limit (the seeds make them differ); the top-level
+  // value is the largest of them.
+  EXPECT_EQ(limits.at("additional_info_max_chars"), 4000);
+  const auto& per = limits.at("per_solution").as_object();
+  EXPECT_EQ(per.size(), 9u);
+  EXPECT_EQ(per.at("radiology").at("additional_info_max_chars"), 2000);
+  EXPECT_EQ(per.at("sleep").at("additional_info_max_chars"), 1000);
+  EXPECT_EQ(per.at("genetic_testing").at("additional_info_max_chars"), 4000);
   EXPECT_EQ(limits.at("document_max_bytes"), 268435456);
   EXPECT_EQ(limits.at("search_page_size_max"), 100);
   EXPECT_EQ(limits.at("document_content_types").as_array().size(), 4u);
@@ -270,6 +301,10 @@ TEST_F(PriorAuth, LimitsAndSolutionsPerPlan) {
   for (const auto& s : commercial.at("solutions").as_array()) ids.insert(str(s.at("id")));
   EXPECT_EQ(ids, (std::set<std::string>{"radiology", "cardiology", "sleep", "musculoskeletal",
                                         "genetic_testing"}));
+  for (const auto& sol : commercial.at("solutions").as_array()) {
+    EXPECT_EQ(sol.at("additional_info_max_chars"),
+              per.at(str(sol.at("id"))).at("additional_info_max_chars"));
+  }
   const auto& q =
       commercial.at("solutions").as_array()[0].at("questions").as_array()[0].as_object();
   EXPECT_EQ(q.at("id"), "q1");
@@ -434,8 +469,19 @@ TEST_F(PriorAuth, EveryRejectionReason) {
   c = radiology();
   c["additional_info"] = std::string(2001, 'x');
   expect_reason(c, "additional_info_too_long", "additional_info");
+  {
+    auto answer = body_of(post_case(m_alice, c));
+    const auto& reason = answer.at("error").at("reasons").as_array()[0].as_object();
+    EXPECT_EQ(reason.at("max_chars"), 2000);
+    EXPECT_NE(reason.at("message").as_string().find("radiology solution accepts at most 2000"),
+              std::string_view::npos);
+  }
   c["additional_info"] = std::string(2000, 'x');
   EXPECT_EQ(post_case(m_alice, c).status, 201);
+  // A solution the plan does not offer still has its own limit (dmepos: 1000).
+  c["solution"] = "dmepos";
+  c["additional_info"] = std::string(1001, 'x');
+  expect_reason(c, "additional_info_too_long", "additional_info");
 
   // Several reasons at once, all told.
   c = radiology({{"q2", "many"}});

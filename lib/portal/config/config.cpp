@@ -183,6 +183,11 @@ fs::path state_dir(const EnvLookup& env) {
   return home_dir(env) / ".local" / "state" / "provportal";
 }
 
+fs::path cache_dir(const EnvLookup& env) {
+  if (auto x = env("XDG_CACHE_HOME")) return fs::path(*x) / "provportal";
+  return home_dir(env) / ".cache" / "provportal";
+}
+
 fs::path default_audit_log(const EnvLookup& env) { return state_dir(env) / "audit.jsonl"; }
 
 fs::path default_sandbox_ca(const EnvLookup& env) {

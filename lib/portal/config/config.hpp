@@ -78,6 +78,10 @@ fs::path sessions_dir(const EnvLookup& env);
 // log.
 fs::path state_dir(const EnvLookup& env);
 
+// $XDG_CACHE_HOME/provportal (default ~/.cache/provportal): what the portal announced (its
+// limits), safe to delete.
+fs::path cache_dir(const EnvLookup& env);
+
 // state_dir()/audit.jsonl.
 fs::path default_audit_log(const EnvLookup& env);
 

@@ -63,11 +63,16 @@ std::vector<FieldError> check_case(const json::object& record, const fs::path& b
   if (!start.empty() && !end.empty() && end < start) {
     problems.push_back({"service_end", "is before service_start"});
   }
-  if (auto info = text(record, "additional_info");
-      utf8_length(info) > limits.additional_info_max_chars) {
-    problems.push_back({"additional_info", "is too long: " + std::to_string(utf8_length(info)) +
-                                               " characters, the portal accepts at most " +
-                                               std::to_string(limits.additional_info_max_chars)});
+  // The portal's limit for the case's solution; unannounced, the schema's maxLength (which
+  // validation already applied) is all there is to check.
+  if (std::string info = text(record, "additional_info"), solution = text(record, "solution");
+      limits.announced && utf8_length(info) > limits.additional_info_max_for(solution)) {
+    const bool own = limits.additional_info_max_chars_by_solution.contains(solution);
+    problems.push_back(
+        {"additional_info", "is too long: " + std::to_string(utf8_length(info)) +
+                                " characters, the portal accepts at most " +
+                                std::to_string(limits.additional_info_max_for(solution)) +
+                                (own ? " for the " + solution + " solution" : std::string())});
   }
   if (const auto* nd = record.if_contains("not_duplicate"); nd && nd->is_bool() && nd->get_bool()) {
     std::string info = text(record, "additional_info");
@@ -97,8 +102,18 @@ std::vector<FieldError> check_document(const json::object& record, const fs::pat
   return problems;
 }
 
+bool refused_for_limit(const wire::Result& result) {
+  if (result.outcome != "rejected") return false;
+  for (const auto& e : result.errors) {
+    if (e.field == "additional_info" && e.message.starts_with("additional_info_too_long"))
+      return true;
+  }
+  return false;
+}
+
 Expected<batch::Operation> case_operation(std::shared_ptr<const wire::Wire> wire, fs::path base_dir,
-                                          PortalLimits limits) {
+                                          PortalLimits limits,
+                                          std::function<void()> on_limit_refused) {
   batch::Operation op;
   op.name = "case";
   op.schema = "case";
@@ -106,8 +121,17 @@ Expected<batch::Operation> case_operation(std::shared_ptr<const wire::Wire> wire
     return check_case(record, base_dir, limits);
   };
   op.result_columns = case_result_columns();
-  return over_wire(std::move(op), wire::Function::case_submission, std::move(wire),
-                   {.base_dir = std::move(base_dir)});
+  auto made = over_wire(std::move(op), wire::Function::case_submission, std::move(wire),
+                        {.base_dir = std::move(base_dir)});
+  if (made && made->action && on_limit_refused) {
+    made->action = [send = std::move(made->action),
+                    told = std::move(on_limit_refused)](batch::RowContext& row) {
+      auto result = send(row);
+      if (refused_for_limit(result)) told();
+      return result;
+    };
+  }
+  return made;
 }
 
 Expected<batch::Operation> document_operation(std::shared_ptr<const wire::Wire> wire,

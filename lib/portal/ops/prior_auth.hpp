@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,7 +19,9 @@
 namespace portal::ops {
 
 // Checks of a case record beyond its schema: procedure and diagnosis code formats, service_end
-// not before service_start, a reason in additional_info when not_duplicate is set, and each
+// not before service_start, additional_info within the limit the portal announced for the
+// case's solution (when `limits` are announced), a reason in additional_info when
+// not_duplicate is set, and each
 // attachment (relative paths from `base_dir`) an existing,
 // readable regular file (not a symlink) of an accepted type by content within the size limit.
 std::vector<FieldError> check_case(const boost::json::object& record,
@@ -30,13 +33,19 @@ std::vector<FieldError> check_document(const boost::json::object& record,
                                        const std::filesystem::path& base_dir,
                                        const api::PortalLimits& limits);
 
+// Whether the portal refused a case for its additional_info limit (additional_info_too_long):
+// the limits the case was checked against before sending were not the portal's any more.
+bool refused_for_limit(const wire::Result& result);
+
 // A case for each row (on the JSON wire: POST /v1/cases); the row's attachments are uploaded to
 // the order in the same row, whatever its status (matched in order to the documents the
 // portal asks for, the rest as `other`) and the order is read again. Created → ok (status says
 // which), case_rejected → rejected with each reason as a field error, duplicate_order →
-// rejected with existing_order_id.
+// rejected with existing_order_id. `on_limit_refused` (optional; called from the sending
+// threads) hears of each case the portal refused for its additional_info limit.
 Expected<batch::Operation> case_operation(std::shared_ptr<const wire::Wire> wire,
-                                          std::filesystem::path base_dir, api::PortalLimits limits);
+                                          std::filesystem::path base_dir, api::PortalLimits limits,
+                                          std::function<void()> on_limit_refused = {});
 
 // A document for each row, the file streamed from disk (on the JSON wire:
 // POST /v1/cases/{order_id}/documents).

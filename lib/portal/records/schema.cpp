@@ -308,4 +308,13 @@ std::vector<FieldError> validate_record(std::string_view schema_name,
   return problems;
 }
 
+std::size_t property_max_length(std::string_view schema_name, std::string_view property) {
+  const boost::json::value& doc = compiled(schema_name).document;
+  const auto* props = doc.is_object() ? doc.get_object().if_contains("properties") : nullptr;
+  const auto* p = props && props->is_object() ? props->get_object().if_contains(property) : nullptr;
+  const auto* max = p && p->is_object() ? p->get_object().if_contains("maxLength") : nullptr;
+  return max && max->is_int64() && max->get_int64() > 0 ? static_cast<std::size_t>(max->get_int64())
+                                                        : 0;
+}
+
 }  // namespace portal::records

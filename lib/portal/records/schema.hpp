@@ -1,6 +1,7 @@
 // JSON Schema validation of records against the schemas in schemas/ (compiled in).
 #pragma once
 
+#include <cstddef>
 #include <map>
 #include <string>
 #include <string_view>
@@ -24,5 +25,9 @@ std::vector<FieldError> validate_record(std::string_view schema_name,
 // needs valijson's full report.
 std::vector<FieldError> validate_record(std::string_view schema_name,
                                         const boost::json::object& record);
+
+// The maxLength of a top-level string property of the named schema ("case", "additional_info"):
+// the generic maximum where a portal states its own, smaller limits; 0 when it sets none.
+std::size_t property_max_length(std::string_view schema_name, std::string_view property);
 
 }  // namespace portal::records

@@ -22,6 +22,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/storage_ptr.hpp>
 
+#include "portal/api/prior_auth.hpp"
 #include "portal/http/client.hpp"
 #include "portal/util/error.hpp"
 
@@ -142,6 +143,13 @@ class Wire {
   virtual Expected<Page> read_page(Feed f, const http::Response& answer) const = 0;
   // The request of an order's letter (the answer's body is the PDF).
   virtual http::Request letter_request(std::string_view letter_id) const = 0;
+
+  // The request that asks the portal what it accepts (each solution's additional_info limit,
+  // document sizes and types; no session needed), or nullopt when this wire has no way to learn
+  // it: records are then checked against the schemas' generic maximums alone.
+  virtual std::optional<http::Request> limits_request() const = 0;
+  // The limits in a 2xx answer to limits_request(); ErrorKind::unavailable when unreadable.
+  virtual Expected<api::PortalLimits> read_limits(const http::Response& answer) const = 0;
 };
 
 // The usage error of asking `wire` for `what` ("eligibility requests", "the claims feed") that

@@ -332,4 +332,21 @@ http::Request PortalJson::letter_request(std::string_view letter_id) const {
   return request;
 }
 
+std::optional<http::Request> PortalJson::limits_request() const {
+  http::Request request;
+  request.method = "GET";
+  request.target = "/v1/limits";
+  return request;
+}
+
+Expected<api::PortalLimits> PortalJson::read_limits(const http::Response& answer) const {
+  json::error_code ec;
+  auto body = json::parse(answer.body, ec);
+  if (ec || !body.is_object()) {
+    return fail(ErrorKind::unavailable,
+                "the portal's limits (GET /v1/limits) are not a JSON object");
+  }
+  return api::parse_limits(body.get_object());
+}
+
 }  // namespace portal::wire::portal_json

@@ -1,7 +1,7 @@
 // The portal's own JSON REST API as a wire (the default): POST /v1/eligibility, POST
 // /v1/claims/status, POST /v1/cases with the attachments uploaded to
 // POST /v1/cases/{order_id}/documents when the portal asks for documents, PATCH /v1/profile,
-// GET /v1/claims and GET /v1/orders page by page and GET /v1/letters/{id}, as
+// GET /v1/claims and GET /v1/orders page by page, GET /v1/letters/{id} and GET /v1/limits, as
 // schemas/openapi.yaml describes. Its answers are the portal's vocabulary as they are.
 #pragma once
 
@@ -24,6 +24,8 @@ class PortalJson final : public Wire {
   http::Request page_request(Feed f, const PageQuery& query) const override;
   Expected<Page> read_page(Feed f, const http::Response& answer) const override;
   http::Request letter_request(std::string_view letter_id) const override;
+  std::optional<http::Request> limits_request() const override;
+  Expected<api::PortalLimits> read_limits(const http::Response& answer) const override;
 };
 
 // The portal's reading of a final answer: 2xx is ok with the body as the answer; anything else
