@@ -66,29 +66,19 @@ struct Rows {
 
 Rows to_rows(const json::value& value, const FieldChoice* fields) {
   Rows rows;
-  if (fields) {
-    // --fields: exactly its columns, whatever the records hold.
-    rows.columns = fields->columns;
-    auto add = [&rows](const json::value& v) {
-      std::map<std::string, std::string> row;
+  // --fields: exactly its columns, whatever the records hold; else every column seen.
+  if (fields) rows.columns = fields->columns;
+  auto add = [&rows, fields](const json::value& v) {
+    std::map<std::string, std::string> row;
+    if (fields) {
       for (const auto& col : rows.columns)
         row[col] = cell_text(v.is_object() ? at_path(v.get_object(), col) : nullptr);
-      rows.cells.push_back(std::move(row));
-    };
-    if (value.is_array()) {
-      for (const auto& e : value.get_array()) add(e);
     } else {
-      add(value);
-    }
-    return rows;
-  }
-  auto add = [&rows](const json::value& v) {
-    std::map<std::string, std::string> row;
-    for (auto& [col, text] : flatten(v)) {
-      if (std::find(rows.columns.begin(), rows.columns.end(), col) == rows.columns.end()) {
-        rows.columns.push_back(col);
+      for (auto& [col, text] : flatten(v)) {
+        if (std::find(rows.columns.begin(), rows.columns.end(), col) == rows.columns.end())
+          rows.columns.push_back(col);
+        row[col] = std::move(text);
       }
-      row[col] = std::move(text);
     }
     rows.cells.push_back(std::move(row));
   };
