@@ -1,0 +1,222 @@
+// The transactions provportal exchanges, typed: 270/271 eligibility (005010X279A1) and 276/277
+// claim status (005010X212). Each writer emits one transaction set (ST..SE) into an open group of
+// a Writer, following its implementation guide's loops and required segments; each reader walks
+// the sets of an interchange one at a time with the streaming Reader and hands each parsed item
+// to a callback, so a file of any size is read in flat memory.
+//
+// Values are kept as the guides write them except dates, which are ISO "YYYY-MM-DD" here and
+// D8/RD8 (CCYYMMDD, CCYYMMDD-CCYYMMDD) on the wire. Amounts stay decimal strings ("25", "150.00").
+// Nothing here knows the portal's vocabulary: wires and the sandbox map it.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "x12/error.hpp"
+#include "x12/reader.hpp"
+#include "x12/writer.hpp"
+
+namespace x12 {
+
+// An NM1 party: a person (entity type 1) or an organisation (2).
+struct Party {
+  std::string entity_code;      // NM101: PR payer, 1P provider, IL subscriber, 41 submitter...
+  char entity_type = '2';       // NM102
+  std::string last_or_org;      // NM103
+  std::string first;            // NM104
+  std::string middle;           // NM105
+  std::string id_qualifier;     // NM108: PI payer ID, XX NPI, MI member ID, 46 ETIN, FI tax ID
+  std::string id;               // NM109
+};
+
+// A date or a range (DTP with D8 or RD8), by its qualifier (DTP01).
+struct DatePeriod {
+  std::string qualifier;  // 291 plan, 346 plan begin, 347 plan end, 472 service...
+  std::string from;       // YYYY-MM-DD
+  std::string to;         // YYYY-MM-DD, "" for a single date (D8)
+};
+
+// A trace number: TRN01 1 (current, in requests) or 2 (referenced, in responses).
+struct Trace {
+  std::string type;        // TRN01
+  std::string number;      // TRN02, up to 50
+  std::string originator;  // TRN03: "1" or "9" followed by the originator's ID (10 characters)
+  std::string detail;      // TRN04, optional
+};
+
+// AAA: a request that could not be answered, where and why.
+struct Rejection {
+  std::string loop;       // where it was found: "2000A", "2100A", "2100B", "2100C", "2110C"...
+  char valid = 'N';       // AAA01
+  std::string reason;     // AAA03: 42 unable to respond now, 72 invalid member ID, 75 not found...
+  std::string follow_up;  // AAA04: C correct and resubmit, N no resubmission, P, R, W, X, Y...
+};
+
+// ---- 270 / 271 -----------------------------------------------------------------------------
+
+// One 270: one information source (payer), receiver (provider), subscriber and inquiry.
+struct EligibilityInquiry {
+  std::string reference;           // BHT03, the submitter's reference for the transaction
+  std::string created_date;        // BHT04 (YYYY-MM-DD); BHT05 time "HHMM" in created_time
+  std::string created_time;
+  Party payer;                     // 2100A NM1*PR*2*name*****PI*id
+  Party provider;                  // 2100B NM1*1P*1|2*...*XX*npi
+  Trace trace;                     // 2000C TRN*1
+  Party subscriber;                // 2100C NM1*IL*1*last*first****MI*member id
+  std::string date_of_birth;       // 2100C DMG*D8, YYYY-MM-DD
+  std::string gender;              // DMG03 F/M/U, optional
+  std::vector<DatePeriod> dates;   // 2100C DTP*291 (the date or range of service)
+  std::vector<std::string> service_types;  // 2110C EQ01 repetitions; "30" when empty
+};
+
+// One benefit (2110C EB and what follows it).
+struct Benefit {
+  std::string info;                      // EB01: 1 active, 6 inactive, A, B, C, G, CB...
+  std::string coverage_level;            // EB02: IND, FAM, EMP...
+  std::vector<std::string> service_types;  // EB03 repetitions
+  std::string insurance_type;            // EB04: HM, C1, MA, MC, PR, QM...
+  std::string plan_description;          // EB05
+  std::string time_period;               // EB06: 23 calendar year, 27 visit, 29 remaining...
+  std::string amount;                    // EB07
+  std::string percent;                   // EB08 (0.2 is 20 %)
+  std::string quantity_qualifier;        // EB09
+  std::string quantity;                  // EB10
+  std::string authorization;             // EB11: Y, N, U
+  std::string in_network;                // EB12: Y, N, U, W
+  std::vector<DatePeriod> dates;         // 2110C DTP
+  std::vector<std::string> messages;     // 2110C MSG01
+};
+
+// One 271 answer for one subscriber (2000C), with what its payer and provider loops said.
+struct EligibilityResponse {
+  std::string reference;          // BHT03 (the 270's)
+  Party payer;                    // 2100A
+  Party provider;                 // 2100B
+  std::vector<Trace> traces;      // 2000C TRN*2 (the 270's trace) and the payer's TRN*1
+  Party subscriber;               // 2100C
+  std::string date_of_birth;      // 2100C DMG
+  std::string gender;
+  std::string group_number;       // 2100C REF*6P, REF*IG...: first plan/group reference
+  std::string group_name;         // its REF03
+  std::vector<DatePeriod> dates;  // 2100C DTP: 346/347 plan begin/end, 356/357, 291, 307
+  std::vector<Benefit> benefits;
+  // Every AAA of the payer (2000A/2100A), receiver (2100B) and subscriber (2100C/2110C) loops.
+  std::vector<Rejection> rejections;
+  // The trace this answer is for (the TRN*2 whose number a request sent), "" when none.
+  std::string_view request_trace() const;
+};
+
+// ---- 276 / 277 -----------------------------------------------------------------------------
+
+// One 276: one payer, information receiver, service provider, subscriber and claim.
+struct ClaimInquiry {
+  std::string reference;             // BHT03
+  std::string created_date;          // BHT04, YYYY-MM-DD
+  std::string created_time;          // BHT05, HHMM
+  Party payer;                       // 2100A NM1*PR
+  Party receiver;                    // 2100B NM1*41 (the information receiver, the submitter)
+  Party provider;                    // 2100C NM1*1P ... XX npi
+  Party subscriber;                  // 2100D NM1*IL ... MI member id
+  std::string date_of_birth;         // 2000D DMG, YYYY-MM-DD (optional)
+  std::string gender;
+  Trace trace;                       // 2200D TRN*1
+  std::string payer_claim_number;    // 2200D REF*1K (optional)
+  std::string patient_account;       // 2200D REF*EJ (optional)
+  std::string total_charge;          // 2200D AMT*T3 (optional)
+  DatePeriod service;                // 2200D DTP*472 (qualifier set by the writer)
+};
+
+// STC: one status of a claim or a service line.
+struct StatusInfo {
+  std::string category;      // STC01-1 (507): A1, F1, P1...
+  std::string status;        // STC01-2 (508)
+  std::string entity;        // STC01-3 (98): entity the status applies to, optional
+  std::vector<std::string> more;  // STC10 and STC11 composites as "cat:code[:entity]"
+  std::string effective_date;     // STC02, YYYY-MM-DD
+  std::string action;             // STC03
+  std::string total_charge;       // STC04
+  std::string paid;               // STC05
+  std::string adjudication_date;  // STC06, YYYY-MM-DD
+  std::string payment_method;     // STC07: ACH, BOP, CHK, FWT, NON
+  std::string payment_date;       // STC08, YYYY-MM-DD
+  std::string check_number;       // STC09
+  std::string message;            // STC12
+};
+
+// One service line of a claim (2220D/E).
+struct ServiceLine {
+  std::string procedure_qualifier;  // SVC01-1: HC, NU...
+  std::string procedure;            // SVC01-2
+  std::vector<std::string> modifiers;  // SVC01-3..6
+  std::string charge;               // SVC02
+  std::string paid;                 // SVC03
+  std::string revenue_code;         // SVC04
+  std::string units;                // SVC07
+  std::vector<StatusInfo> statuses;
+  std::string line_control;         // REF*FJ
+  DatePeriod service;               // DTP*472
+};
+
+// One claim's status (2200D or 2200E).
+struct ClaimStatusItem {
+  Trace trace;                       // TRN*2: the 276's trace
+  std::vector<StatusInfo> statuses;
+  std::string payer_claim_number;    // REF*1K
+  std::string patient_account;       // REF*EJ
+  std::string bill_type;             // REF*BLT
+  DatePeriod service;                // DTP*472
+  std::vector<ServiceLine> lines;
+};
+
+// One 277 answer for one subscriber (or dependent): its parties and claims.
+struct ClaimStatusResponse {
+  std::string reference;  // BHT03
+  Party payer;            // 2100A
+  Party receiver;         // 2100B
+  Party provider;         // 2100C
+  Party subscriber;       // 2100D (or 2100E, the dependent, when present)
+  std::vector<ClaimStatusItem> claims;
+};
+
+// ---- writing -------------------------------------------------------------------------------
+
+// Writes one ST..SE of each kind into `writer`, which must have a group open with the right
+// functional identifier (HS 270, HB 271, HR 276, HN 277) and version. `st02` is the set's control
+// number. Data the guide does not allow (a missing required value, a name over 60/35 characters,
+// a bad qualifier) makes the writer's status() an error naming the segment and element.
+void write_270(Writer& writer, std::uint32_t st02, const EligibilityInquiry& inquiry);
+void write_271(Writer& writer, std::uint32_t st02, const EligibilityResponse& response);
+void write_276(Writer& writer, std::uint32_t st02, const ClaimInquiry& inquiry);
+void write_277(Writer& writer, std::uint32_t st02, const ClaimStatusResponse& response);
+
+// ---- reading -------------------------------------------------------------------------------
+
+// What a reader hands over for each set it read, with where it was. Returning false stops.
+template <typename T>
+using Each = std::function<bool(T&& item, const Segment& st)>;
+
+// What reading an interchange came to: the sets read, and every problem (a framing error, a
+// set of another kind, a segment the transaction cannot hold) with its position. A problem in
+// one set does not stop the others.
+struct ReadSummary {
+  std::size_t sets = 0;
+  std::vector<Error> problems;
+};
+
+// Reads every 270 (or 271, 276, 277) set of the interchanges `reader` yields. A 270 or 276 set
+// holds one inquiry per subscriber; a 271 or 277 one response per subscriber: `each` gets them
+// one at a time.
+ReadSummary read_270(Reader& reader, const Each<EligibilityInquiry>& each);
+ReadSummary read_271(Reader& reader, const Each<EligibilityResponse>& each);
+ReadSummary read_276(Reader& reader, const Each<ClaimInquiry>& each);
+ReadSummary read_277(Reader& reader, const Each<ClaimStatusResponse>& each);
+
+// ISO "YYYY-MM-DD" ⇄ CCYYMMDD; "" when the input is not such a date.
+std::string to_d8(std::string_view iso);
+std::string from_d8(std::string_view d8);
+
+}  // namespace x12
