@@ -85,6 +85,24 @@ namespace {
 
 // The session and connections a batch uses; checked before any row is read.
 Expected<batch::Transport> make_transport(Context& ctx) {
+  auto chosen = ctx.chosen_wire();
+  if (!chosen) return fail(chosen.error());
+  if (!(*chosen)->needs_session()) {
+    // The wire's messages carry their own credentials (X12 over CORE): no login, no renewal.
+    auto options = ctx.client_options();
+    if (!options) return fail(options.error());
+    if (auto audit = ctx.open_audit_log(); !audit) return fail(audit.error());
+    batch::Transport t;
+    t.connect = [o = *options]() { return http::Client::create(o); };
+    // A 401 is the endpoint refusing the message's credentials: no session to renew.
+    t.renew = [wire = std::string((*chosen)->name())](
+                  const std::string&) -> Expected<std::optional<std::string>> {
+      return fail(ErrorKind::auth, "the " + wire + " endpoint refused the credentials",
+                  "check the profile's email and password_file or password_command (the "
+                  "WS-Security UsernameToken), or its client_cert and client_key");
+    };
+    return t;
+  }
   auto api = ctx.api_with_session();
   if (!api) return fail(api.error());
   auto options = ctx.client_options();
@@ -216,6 +234,10 @@ Expected<void> run_batch_command(Context& ctx, const batch::Operation& op, const
     transport = std::move(*t);
     auto s = ctx.settings();
     if (s) o.scope = (*s)->profile.base_url + "\n" + (*s)->profile_name;
+    // A batch over another wire is another run of it (its own journal and keys).
+    if (auto w = ctx.chosen_wire(); w && (*w)->name() != wire::k_default) {
+      o.scope += "\n" + std::string((*w)->name());
+    }
   }
   auto reader = batch::make_reader(format, *in, f.file == "-" ? "stdin" : f.file);
 

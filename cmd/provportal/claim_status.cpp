@@ -26,7 +26,8 @@ namespace json = boost::json;
 namespace {
 
 struct ClaimStatusOptions {
-  std::string ref, claim_number, member_id, date_of_birth, provider_npi, service_from, service_to;
+  std::string ref, claim_number, member_id, first_name, last_name, date_of_birth, provider_npi,
+      service_from, service_to;
   std::string status;
   std::size_t page_size = 0;
   SinceFlags since;
@@ -35,7 +36,8 @@ struct ClaimStatusOptions {
 
 bool inquiry_flags(const ClaimStatusOptions& o) {
   return !o.ref.empty() || !o.claim_number.empty() || !o.member_id.empty() ||
-         !o.date_of_birth.empty() || !o.service_from.empty() || !o.service_to.empty();
+         !o.first_name.empty() || !o.last_name.empty() || !o.date_of_birth.empty() ||
+         !o.service_from.empty() || !o.service_to.empty();
 }
 
 json::object inquiry_record(const ClaimStatusOptions& o) {
@@ -43,6 +45,8 @@ json::object inquiry_record(const ClaimStatusOptions& o) {
   put_flags(record, {{"ref", o.ref},
                      {"claim_number", o.claim_number},
                      {"member_id", o.member_id},
+                     {"first_name", o.first_name},
+                     {"last_name", o.last_name},
                      {"date_of_birth", o.date_of_birth},
                      {"provider_npi", o.provider_npi},
                      {"service_from", o.service_from},
@@ -180,6 +184,13 @@ void setup_claim_status(CLI::App& app, Context& ctx) {
   cmd->add_option("--member-id", opt->member_id,
                   "The member's ID, with --date-of-birth, --provider-npi and dates")
       ->type_name("ID")
+      ->group(one);
+  cmd->add_option("--first-name", opt->first_name, "The member's first name (X12 wires send it)")
+      ->type_name("NAME")
+      ->group(one);
+  cmd->add_option("--last-name", opt->last_name,
+                  "The member's last name (the X12 wires need it: the 276's subscriber)")
+      ->type_name("NAME")
       ->group(one);
   cmd->add_option("--date-of-birth,--dob", opt->date_of_birth,
                   "The member's date of birth (YYYY-MM-DD)")

@@ -176,10 +176,30 @@ Expected<const config::Resolved*> Context::settings() {
 }
 
 Expected<std::shared_ptr<const wire::Wire>> Context::chosen_wire() {
+  if (m_wire) return m_wire;
   auto s = settings();
   if (!s) return fail(s.error());
-  const auto& name = (*s)->profile.wire;
-  return wire::make(name.empty() ? wire::k_default : std::string_view(name));
+  const auto& p = (*s)->profile;
+  wire::Settings ws;
+  ws.base_url = p.base_url;
+  ws.endpoint = p.endpoint;
+  ws.core_form = p.core_form;
+  ws.sender_id = p.sender_id;
+  ws.receiver_id = p.receiver_id;
+  ws.usage_indicator = p.usage_indicator;
+  ws.payers_file = p.payers_file;
+  ws.state_dir = config::state_dir(m_env);
+  ws.username = p.email;
+  ws.outbox = p.outbox;
+  ws.inbox = p.inbox;
+  // The WS-Security password: the profile's secret sources, read when the first message goes.
+  if (!p.password_file.empty() || !p.password_command.empty()) {
+    ws.password = [this, profile = p]() { return password({}, "", &profile); };
+  }
+  auto made = wire::make(p.wire.empty() ? wire::k_default : std::string_view(p.wire), ws);
+  if (!made) return fail(made.error());
+  m_wire = std::move(*made);
+  return m_wire;
 }
 
 Expected<http::ClientOptions> Context::client_options() {
@@ -199,6 +219,15 @@ Expected<http::ClientOptions> Context::client_options() {
   }
   http::ClientOptions o;
   o.base_url = p.base_url;
+  // A wire with an endpoint of its own (a CAQH CORE endpoint) is reached there.
+  if (!p.wire.empty() && p.wire != wire::k_default) {
+    if (auto w = chosen_wire(); w && !(*w)->endpoint().empty()) {
+      const std::string url = (*w)->endpoint();
+      const auto host = url.find("://");
+      const auto path = url.find('/', host == std::string::npos ? 0 : host + 3);
+      o.base_url = url.substr(0, path);
+    }
+  }
   o.tls.ca_file = p.ca_file;
   o.tls.client_cert_file = p.client_cert;
   o.tls.client_key_file = p.client_key;

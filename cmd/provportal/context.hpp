@@ -123,6 +123,8 @@ class Context {
 
   // How to reach the resolved portal (base URL, TLS files, user agent).
   Expected<http::ClientOptions> client_options();
+  // Opens the profile's audit log (once) before anything is sent.
+  Expected<void> open_audit_log();
   // The API client for the resolved base URL, created on first use.
   Expected<api::PortalApi*> api();
   // The session cache of the resolved profile.
@@ -197,10 +199,10 @@ class Context {
   std::optional<output::FieldChoice> m_fields;
   std::optional<config::ConfigFile> m_config;
   std::optional<config::Resolved> m_settings;
-  Expected<void> open_audit_log();
   std::filesystem::path metrics_path() const;
 
   std::unique_ptr<api::PortalApi> m_api;
+  std::shared_ptr<const wire::Wire> m_wire;  // chosen_wire(), made once
   bool m_session_loaded = false;
   std::unique_ptr<AtomicFile> m_output_file;
   std::chrono::steady_clock::time_point m_started = std::chrono::steady_clock::now();

@@ -21,28 +21,28 @@ inline constexpr std::string_view k_core_ns = "http://www.caqh.org/SOAP/WSDL/COR
 
 // The kind of message: the XSD's request and response roots.
 enum class Message {
-  real_time_request,        // COREEnvelopeRealTimeRequest
-  real_time_response,       // COREEnvelopeRealTimeResponse
-  batch_submission,         // COREEnvelopeBatchSubmission
+  real_time_request,   // COREEnvelopeRealTimeRequest
+  real_time_response,  // COREEnvelopeRealTimeResponse
+  batch_submission,    // COREEnvelopeBatchSubmission
   batch_submission_response,
-  batch_results_request,    // COREEnvelopeBatchResultsRetrievalRequest
+  batch_results_request,  // COREEnvelopeBatchResultsRetrievalRequest
   batch_results_response,
 };
 
 // The CORE envelope's fields, in the XSD's order. Empty optional fields are left out.
 struct Envelope {
   Message message = Message::real_time_request;
-  std::string payload_type;     // X12_270_Request_005010X279A1, X12_271_Response_005010X279A1...
+  std::string payload_type;  // X12_270_Request_005010X279A1, X12_271_Response_005010X279A1...
   std::string processing_mode = "RealTime";  // RealTime or Batch
-  std::string payload_id;       // an RFC 4122 UUID, new for each payload
-  std::optional<long long> payload_length;  // batch only
-  std::string timestamp;        // xs:dateTime UTC, 2026-12-07T11:50:00Z
+  std::string payload_id;                    // an RFC 4122 UUID, new for each payload
+  std::optional<long long> payload_length;   // batch only
+  std::string timestamp;                     // xs:dateTime UTC, 2026-12-07T11:50:00Z
   std::string sender_id;
   std::string receiver_id;
   std::string rule_version = std::string(k_rule_version);
-  std::string checksum;         // batch only: SHA-1 hex of the payload
-  std::string payload;          // the X12 interchange
-  std::string error_code;       // responses: "Success", PayloadIDRequired, UnAuthorized...
+  std::string checksum;    // batch only: SHA-1 hex of the payload
+  std::string payload;     // the X12 interchange
+  std::string error_code;  // responses: "Success", PayloadIDRequired, UnAuthorized...
   std::string error_message;
 };
 
@@ -54,7 +54,7 @@ struct Credentials {
 
 // A SOAP 1.2 fault (env:Fault): Code/Value, Reason/Text.
 struct Fault {
-  std::string code;    // env:Sender or env:Receiver
+  std::string code;  // env:Sender or env:Receiver
   std::string reason;
 };
 

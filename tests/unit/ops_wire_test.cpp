@@ -20,7 +20,8 @@ class Nothing final : public wire::Wire {
   std::string_view name() const override { return "nothing"; }
   bool carries(wire::Function) const override { return false; }
   bool one_request(wire::Function) const override { return false; }
-  http::Request request(wire::Function, const json::object&, const wire::Inputs&) const override {
+  http::Request request(wire::Function, const json::object&, const wire::Inputs&,
+                        std::string_view) const override {
     ADD_FAILURE() << "nothing may be built";
     return {};
   }

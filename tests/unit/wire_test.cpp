@@ -38,7 +38,7 @@ TEST(PortalJsonWire, EligibilityIsOneRequestWithTheRecordAsItsBody) {
   EXPECT_TRUE(w.one_request(Function::eligibility));
   EXPECT_FALSE(w.one_request(Function::case_submission));
   json::object record{{"member_id", "ACM100234"}, {"service_date", "2026-12-07"}};
-  auto r = w.request(Function::eligibility, record, {});
+  auto r = w.request(Function::eligibility, record, {}, "k");
   EXPECT_EQ(r.method, "POST");
   EXPECT_EQ(r.target, "/v1/eligibility");
   EXPECT_EQ(json::parse(r.body), json::value(record));
@@ -78,7 +78,7 @@ TEST(PortalJsonWire, AProfileChangeIsAPatchOfTheProfile) {
   portal::wire::portal_json::PortalJson w;
   EXPECT_TRUE(w.one_request(Function::profile_change));
   json::object changes{{"phone", "+1 312 555 0100"}};
-  auto r = w.request(Function::profile_change, changes, {});
+  auto r = w.request(Function::profile_change, changes, {}, "k");
   EXPECT_EQ(r.method, "PATCH");
   EXPECT_EQ(r.target, "/v1/profile");
   EXPECT_EQ(json::parse(r.body), json::value(changes));

@@ -62,7 +62,7 @@ std::optional<json::object> audit_entry(const http::RequestEvent& e, const Who& 
   if (req.method == "GET" || req.method == "HEAD") return std::nullopt;
   std::string path = req.target.substr(0, req.target.find('?'));
   if (path.rfind("/v1/auth/", 0) == 0) return std::nullopt;
-  const bool inquiry = path == "/v1/eligibility";
+  const bool inquiry = path == "/v1/eligibility" || !req.audit.empty();
 
   json::object entry(std::move(storage));
   entry.reserve(20);
@@ -82,6 +82,7 @@ std::optional<json::object> audit_entry(const http::RequestEvent& e, const Who& 
   if (!e.ref.empty()) entry["ref"] = e.ref;
   if (auto key = header_of(req, "Idempotency-Key"); !key.empty()) entry["idempotency_key"] = key;
   if (!e.body_sha256.empty()) entry["request_sha256"] = e.body_sha256;
+  for (const auto& [name, value] : req.audit) entry[name] = value;
   if (!e.file.empty()) {
     // A file's name may carry a patient's name: only its hash, to match it with the file.
     entry["file_name_sha256"] = sha256_hex(std::filesystem::path(e.file).filename().string());

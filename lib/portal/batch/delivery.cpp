@@ -71,11 +71,16 @@ void Run::worker() {
 Run::Delivery Run::deliver(std::size_t line, std::unique_ptr<http::Client>& client,
                            http::Request& request, const fs::path* file,
                            const std::string& content_type, FirstAttempt* first) {
-  request.headers.emplace_back("Authorization", std::string());
+  // A wire without sessions (X12 over CORE) sends no Authorization header.
+  const bool with_session = !current_token().empty();
+  if (with_session) request.headers.emplace_back("Authorization", std::string());
   struct TakeOffSession {
     http::Headers& headers;
-    ~TakeOffSession() { headers.pop_back(); }
-  } take_off{request.headers};
+    bool on;
+    ~TakeOffSession() {
+      if (on) headers.pop_back();
+    }
+  } take_off{request.headers, with_session};
   Delivery out;
   bool again = false;  // the same attempt once more, after a wait or with a renewed token
   for (int attempt = 1; attempt <= m_options.max_attempts; ++attempt) {
@@ -92,7 +97,7 @@ Run::Delivery Run::deliver(std::size_t line, std::unique_ptr<http::Client>& clie
         return out;
       }
       token = current_token();
-      request.headers.back().second = "Bearer " + token;  // Authorization, added last above
+      if (with_session) request.headers.back().second = "Bearer " + token;  // added last above
       if (attempt > 1 || again) {
         ++m_retried;
         if (m_options.observer) m_options.observer->retried();
@@ -164,6 +169,10 @@ Run::Delivery Run::deliver(std::size_t line, std::unique_ptr<http::Client>& clie
       return out;
     } else if (c.verdict == api::Verdict::retry) {
       out.problem = c.error.message;
+    } else if (auto busy = m_op.transient ? m_op.transient(*response) : std::nullopt) {
+      // A final answer that says "not now" (the payer's system is down): like a 503.
+      out.problem = std::move(*busy);
+      client.reset();
     } else {
       out.response = std::move(*response);
       return out;
@@ -265,7 +274,7 @@ void Run::send(Slot& slot, std::unique_ptr<http::Client>& client) {
 http::Request Run::request_for(const Slot& slot) const {
   http::Request request;
   if (m_op.request) {
-    request = m_op.request(slot.record);
+    request = m_op.request(slot.record, slot.key);
   } else {
     request.method = m_op.method;
     request.target = m_op.target;

@@ -162,11 +162,12 @@ void Run::start_row(Lane& lane, Slot* slot) {
     }
     lane.client = std::move(*made);
   }
-  std::string token = current_token();  // (the rate and an outage were passed in lanes_thread)
-  lane.request.headers.emplace_back("Authorization", "Bearer " + token);
+  std::string token = current_token();       // (the rate and an outage were passed in lanes_thread)
+  const bool with_session = !token.empty();  // a wire without sessions sends none
+  if (with_session) lane.request.headers.emplace_back("Authorization", "Bearer " + token);
   lane.sent_at = Clock::now();
   auto started = lane.client->start(lane.request);
-  lane.request.headers.pop_back();
+  if (with_session) lane.request.headers.pop_back();
   lane.first.emplace(
       FirstAttempt{tl::unexpected<Error>(Error(ErrorKind::internal, "")), std::move(token)});
   if (!started) {
@@ -178,7 +179,9 @@ void Run::start_row(Lane& lane, Slot* slot) {
 void Run::answered(Lane& lane, Expected<http::Response> answer) {
   const int status = answer ? answer->status : 0;
   // Final answers settle here; deliver() (on a retry worker) sorts out everything else.
-  const bool final = api::final_status(status);
+  // (A 2xx that says "not now", an X12 AAA 42, is not final: the retry worker backs off.)
+  const bool final = api::final_status(status) &&
+                     !(m_op.transient && status >= 200 && status < 300 && m_op.transient(*answer));
   lane.first->answer = std::move(answer);
   // The socket leaves the epoll set when a retry worker takes the lane (its reads are its own),
   // and as soon as it was closed (before its number can be another lane's, registered anew).

@@ -36,9 +36,12 @@ using RowContext = wire::Exchange;
 struct Operation {
   std::string name;    // names the idempotency scope and the journal ("eligibility")
   std::string schema;  // the record's schema in schemas/ ("eligibility")
-  // The request of a row of one request (the engine adds the idempotency key). Optional: by
-  // default `method` `target` with the record as the JSON body.
-  std::function<http::Request(const boost::json::object& record)> request;
+  // The request of a row of one request, given the row's idempotency key (which the engine also
+  // adds as a header). Optional: by default `method` `target` with the record as the JSON body.
+  std::function<http::Request(const boost::json::object& record, const std::string& key)> request;
+  // Whether a 2xx answer says the other side cannot answer now (an X12 AAA 42): the reason, and
+  // the row is retried with backoff as after a 503. Optional.
+  std::function<std::optional<std::string>(const http::Response&)> transient;
   std::string method = "POST";
   std::string target;
   // Fills defaults before validation and hashing (e.g. today's service date). Optional.

@@ -43,6 +43,19 @@ struct Profile {
   std::string audit_log;
   // How records travel to the portal (portal/wire/wire.hpp: "portal-json", the default).
   std::string wire;
+  // The X12 wires' parties and places: the CAQH CORE endpoint (x12-core; default base_url +
+  // /core/soap) and its form (soap or mime), the sender and receiver IDs (ISA06/ISA08, GS02/GS03,
+  // CORE SenderID/ReceiverID), the usage indicator (ISA15: T test, P production), the crosswalk
+  // of health plans to payer IDs (examples/payers.yaml's shape), and the clearinghouse drop's
+  // outbox and inbox directories (x12-files).
+  std::string endpoint;
+  std::string core_form;
+  std::string sender_id;
+  std::string receiver_id;
+  std::string usage_indicator;
+  std::string payers_file;
+  std::string outbox;
+  std::string inbox;
   // Defaults of the run's flags: -o, --log-format, a batch's --concurrency, --rate and
   // --max-attempts (a payer's rate limit belongs in its profile), --timeout.
   std::string output;

@@ -39,6 +39,9 @@ struct Request {
   std::string target;  // path and query below base_url, e.g. "/v1/profile"
   Headers headers;     // extra headers; values with CR or LF are refused, never sent
   std::string body;    // sent with Content-Type: application/json when not empty
+  // Identifiers of the request for the audit log, never sent (an X12 wire's ISA13, GS06, ST02,
+  // TRN02 and CORE PayloadID): name and value, no PHI.
+  std::vector<std::pair<std::string, std::string>> audit;
 };
 
 struct Response {

@@ -9,9 +9,22 @@ Expected<batch::Operation> over_wire(batch::Operation op, wire::Function functio
   if (!wire->carries(function)) {
     return fail(wire::not_carried(*wire, std::string(wire::function_name(function)) + " requests"));
   }
+  if (auto ready = wire->ready(function); !ready) return fail(ready.error());
+  // The wire's own checks after the operation's.
+  op.check = [wire, function, before = std::move(op.check)](const boost::json::object& record) {
+    auto problems = before ? before(record) : std::vector<FieldError>{};
+    auto more = wire->check(function, record);
+    problems.insert(problems.end(), std::make_move_iterator(more.begin()),
+                    std::make_move_iterator(more.end()));
+    return problems;
+  };
   if (wire->one_request(function)) {
-    op.request = [wire, function, inputs](const boost::json::object& record) {
-      return wire->request(function, record, inputs);
+    op.request = [wire, function, inputs](const boost::json::object& record,
+                                          const std::string& key) {
+      return wire->request(function, record, inputs, key);
+    };
+    op.transient = [wire, function](const http::Response& answer) {
+      return wire->transient(function, answer);
     };
     op.interpret = [wire, function](const http::Response& answer,
                                     boost::json::storage_ptr storage) {

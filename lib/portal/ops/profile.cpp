@@ -20,7 +20,7 @@ Expected<boost::json::object> change_profile(api::PortalApi& api, const wire::Wi
   if (!wire.carries(k_function) || !wire.one_request(k_function)) {
     return fail(wire::not_carried(wire, "profile changes"));
   }
-  auto answer = api.send(wire.request(k_function, changes, {}));
+  auto answer = api.send(wire.request(k_function, changes, {}, {}));
   if (!answer) return fail(answer.error());
   auto result = wire.result(k_function, *answer, {});
   if (result.outcome != "ok") {

@@ -3,6 +3,7 @@
 
 #include "portal/wire/portal_json/portal_json.hpp"
 #include "portal/wire/wire.hpp"
+#include "portal/wire/x12_core/x12_core.hpp"
 
 namespace portal::wire {
 
@@ -10,21 +11,23 @@ namespace {
 
 struct Entry {
   std::string_view name;
-  std::function<std::shared_ptr<const Wire>()> make;
+  std::function<std::shared_ptr<const Wire>(const Settings&)> make;
 };
 
 const std::vector<Entry>& registry() {
   static const std::vector<Entry> k_wires = {
-      {k_default, [] { return std::make_shared<const portal_json::PortalJson>(); }},
+      {k_default,
+       [](const Settings&) { return std::make_shared<const portal_json::PortalJson>(); }},
+      {"x12-core", [](const Settings& s) { return std::make_shared<const x12_core::X12Core>(s); }},
   };
   return k_wires;
 }
 
 }  // namespace
 
-Expected<std::shared_ptr<const Wire>> make(std::string_view name) {
+Expected<std::shared_ptr<const Wire>> make(std::string_view name, const Settings& settings) {
   for (const auto& e : registry()) {
-    if (e.name == name) return e.make();
+    if (e.name == name) return e.make(settings);
   }
   std::string all;
   for (const auto& n : names()) all += (all.empty() ? "" : ", ") + n;

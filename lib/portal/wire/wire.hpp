@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -117,14 +118,43 @@ class Wire {
   virtual ~Wire() = default;
   // The name a profile's `wire` key gives ("portal-json").
   virtual std::string_view name() const = 0;
+  // Whether the wire's requests need the portal's session (a login): the portal's JSON API does;
+  // an X12 wire authenticates each message itself (a certificate, a WS-Security token).
+  virtual bool needs_session() const { return true; }
+  // The URL the wire's requests go to when it is not the profile's base_url (a CORE endpoint),
+  // else "".
+  virtual std::string endpoint() const { return {}; }
   // Whether the wire carries `f`; an operation over a wire that does not is a usage error.
   virtual bool carries(Function f) const = 0;
+  // Whether the wire has what it needs to carry `f` (an X12 wire: its sender ID, its payers
+  // file): a usage error naming the profile key to set, checked before any row is read.
+  virtual Expected<void> ready(Function f) const {
+    (void)f;
+    return {};
+  }
+  // A record's problems that only this wire has (X12 needs fields the JSON API does not): the
+  // row is then invalid and nothing is sent. Checked on the reading thread after the schema.
+  virtual std::vector<FieldError> check(Function f, const boost::json::object& record) const {
+    (void)f;
+    (void)record;
+    return {};
+  }
   // Whether a record of `f` is one request and its answer: the engine then sends request() on
   // its lanes and reads the answer with result(). Otherwise it runs exchange().
   virtual bool one_request(Function f) const = 0;
-  // The request of a record of a one-request function (the engine adds the idempotency key).
-  virtual http::Request request(Function f, const boost::json::object& record,
-                                const Inputs& inputs) const = 0;
+  // The request of a record of a one-request function. `key` is the record's idempotency key,
+  // the same for the row in every run (the engine adds it as a header; a wire whose protocol has
+  // no such header ties the request to it otherwise, e.g. an X12 trace number).
+  virtual http::Request request(Function f, const boost::json::object& record, const Inputs& inputs,
+                                std::string_view key) const = 0;
+  // Whether a final answer (2xx) to request() says the other side cannot answer now (X12 AAA 42:
+  // the payer's system is down): the engine then retries the row with backoff as it would a 503.
+  // The reason in words, or nullopt for an answer to keep.
+  virtual std::optional<std::string> transient(Function f, const http::Response& answer) const {
+    (void)f;
+    (void)answer;
+    return std::nullopt;
+  }
   // The final answer of a one-request function (2xx, or a 4xx the engine does not retry) as a
   // Result whose answer lives in `storage` (the row's own memory).
   virtual Result result(Function f, const http::Response& answer,
@@ -156,8 +186,25 @@ class Wire {
 // it does not carry.
 Error not_carried(const Wire& wire, std::string_view what);
 
+// What a profile says of its wire beyond its name: the X12 wires' endpoint, parties and places
+// (portal/config/config.hpp, Profile). The portal's JSON API needs none of it.
+struct Settings {
+  std::string base_url;         // the profile's portal
+  std::string endpoint;         // x12-core: the CORE endpoint's URL ("": base_url + /core/soap)
+  std::string core_form;        // x12-core: "soap" (default) or "mime"
+  std::string sender_id;        // ISA06, GS02, CORE SenderID
+  std::string receiver_id;      // ISA08, GS03, CORE ReceiverID (a payer's own when it names one)
+  std::string usage_indicator;  // ISA15: "T" (default) or "P"
+  std::string payers_file;      // the health_plan → payer ID crosswalk
+  std::filesystem::path state_dir;  // control numbers are kept under it
+  std::string username;             // WS-Security UsernameToken: the profile's email
+  // The password, read from the profile's secret sources when first needed (never a flag).
+  std::function<Expected<std::string>()> password;
+  std::string outbox, inbox;  // x12-files: the clearinghouse drop's directories
+};
+
 // The wire of `name`; ErrorKind::usage naming the wires there are when there is none.
-Expected<std::shared_ptr<const Wire>> make(std::string_view name);
+Expected<std::shared_ptr<const Wire>> make(std::string_view name, const Settings& settings = {});
 // The names of every wire, the default first.
 std::vector<std::string> names();
 // The default wire: the portal's JSON API.

@@ -250,7 +250,8 @@ bool PortalJson::one_request(Function f) const {
   return f == Function::eligibility || f == Function::profile_change;
 }
 
-http::Request PortalJson::request(Function f, const json::object& record, const Inputs&) const {
+http::Request PortalJson::request(Function f, const json::object& record, const Inputs&,
+                                  std::string_view) const {
   http::Request request;
   request.method = f == Function::profile_change ? "PATCH" : "POST";
   request.target = f == Function::eligibility      ? "/v1/eligibility"
@@ -283,7 +284,7 @@ Result PortalJson::exchange(Function f, Exchange& exchange, const Inputs& inputs
       break;
   }
   // One request: sent and read here as the engine would.
-  auto answer = exchange.send(request(f, exchange.record(), inputs));
+  auto answer = exchange.send(request(f, exchange.record(), inputs, exchange.key()));
   if (!answer) return exchange.unanswered();
   return result(f, *answer, {});
 }

@@ -14,8 +14,8 @@ class PortalJson final : public Wire {
   std::string_view name() const override;
   bool carries(Function f) const override;
   bool one_request(Function f) const override;
-  http::Request request(Function f, const boost::json::object& record,
-                        const Inputs& inputs) const override;
+  http::Request request(Function f, const boost::json::object& record, const Inputs& inputs,
+                        std::string_view key) const override;
   Result result(Function f, const http::Response& answer,
                 boost::json::storage_ptr storage) const override;
   bool answer_verbatim(Function f) const override;

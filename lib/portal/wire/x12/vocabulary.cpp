@@ -1,0 +1,662 @@
+#include "portal/wire/x12/vocabulary.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+
+#include <boost/json.hpp>
+
+#include "portal/util/clock.hpp"
+#include "portal/util/crypto.hpp"
+#include "x12/codes.hpp"
+#include "x12/reader.hpp"
+#include "x12/writer.hpp"
+
+namespace portal::wire::x12w {
+
+namespace json = boost::json;
+
+namespace {
+
+std::string text(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  return v && v->is_string() ? std::string(v->get_string()) : std::string();
+}
+
+std::string upper(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// Names as X12's basic character set holds them: upper case, letters outside it dropped to
+// their nearest ASCII (the payer matches names folded anyway).
+std::string x12_name(std::string_view name) {
+  std::string out;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(name[i]);
+    if (c < 0x80) {
+      if (c == '*' || c == '~' || c == ':' || c == '^' || c < 0x20) continue;
+      out.push_back(static_cast<char>(std::toupper(c)));
+    } else if (c == 0xC3 && i + 1 < name.size()) {
+      // Latin-1 letters in UTF-8 (À..ÿ): their base letter.
+      static constexpr std::string_view k_base =
+          "AAAAAAACEEEEIIIIDNOOOOOxOUUUUYTSaaaaaaaceeeeiiiidnooooo/ouuuuyty";
+      unsigned char d = static_cast<unsigned char>(name[++i]);
+      if (d >= 0x80 && d <= 0xBF) {
+        char b = k_base[d - 0x80];
+        if (std::isalpha(static_cast<unsigned char>(b)))
+          out.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(b))));
+      }
+    } else {
+      // Other multi-byte characters are left out.
+      while (i + 1 < name.size() && (static_cast<unsigned char>(name[i + 1]) & 0xC0) == 0x80) ++i;
+    }
+  }
+  return out;
+}
+
+// The plan types of the portal and the EB04 insurance type codes a 271 gives them.
+struct PlanType {
+  std::string_view type, code;
+};
+constexpr PlanType k_plan_types[] = {
+    {"commercial", "C1"}, {"medicare-advantage", "HN"},  {"medicaid", "MC"},
+    {"hmo", "HM"},        {"individual-exchange", "IP"},
+};
+
+std::string plan_type_of(std::string_view code) {
+  for (const auto& t : k_plan_types)
+    if (t.code == code) return std::string(t.type);
+  return std::string(code);
+}
+
+// A solution name from a 271 message ("PRIOR AUTHORIZATION REQUIRED: GENETIC TESTING" →
+// genetic_testing).
+std::string solution_of(std::string_view message) {
+  if (auto colon = message.rfind(':'); colon != std::string_view::npos)
+    message = message.substr(colon + 1);
+  std::string out;
+  for (char c : message) {
+    if (std::isalnum(static_cast<unsigned char>(c))) {
+      out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    } else if (!out.empty() && out.back() != '_') {
+      out.push_back('_');
+    }
+  }
+  while (!out.empty() && out.back() == '_') out.pop_back();
+  return out;
+}
+
+// A whole-dollar amount as a JSON number when it is one, else the decimal as given.
+json::value amount(std::string_view a) {
+  if (a.empty()) return nullptr;
+  char* end = nullptr;
+  std::string s(a);
+  double v = std::strtod(s.c_str(), &end);
+  if (end && *end == '\0') {
+    if (v == static_cast<double>(static_cast<long long>(v))) return static_cast<long long>(v);
+    return v;
+  }
+  return json::string(s);
+}
+
+// Dollars with two decimals ("185.00"), or null.
+json::value money(std::string_view a) {
+  if (a.empty()) return nullptr;
+  std::string s(a);
+  char* end = nullptr;
+  double v = std::strtod(s.c_str(), &end);
+  if (!end || *end != '\0') return json::string(s);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.2f", v);
+  return json::string(buf);
+}
+
+FieldError field_error(std::string field, std::string message) {
+  return FieldError{std::move(field), std::move(message)};
+}
+
+const Payer* payer_for(const json::object& record, const Payers& payers,
+                       std::vector<FieldError>& errors) {
+  const std::string plan = text(record, "health_plan");
+  const Payer* p = payers.of_plan(plan);
+  if (!p) {
+    errors.push_back(field_error("health_plan", "no payer ID for health plan \"" + plan +
+                                                    "\" in the payers file " + payers.origin() +
+                                                    ": add it (`" + plan +
+                                                    ": {payer_id: ID, name: NAME}`)"));
+  }
+  return p;
+}
+
+std::string now_date() { return format_iso8601(std::chrono::system_clock::now()).substr(0, 10); }
+
+std::string reason_words(x12::codes::List list, std::string_view code) {
+  const auto* c = x12::codes::find(list, code);
+  return c ? std::string(c->title) : std::string();
+}
+
+}  // namespace
+
+std::string trace_of(std::string_view key) { return upper(sha256_hex(key).substr(0, 24)); }
+
+std::string trace_originator(std::string_view sender_id) {
+  std::string id;
+  for (char c : sender_id)
+    if (std::isalnum(static_cast<unsigned char>(c))) id.push_back(c);
+  id = upper(id).substr(0, 9);
+  while (id.size() < 9) id.push_back('0');
+  return "9" + id;
+}
+
+Checked<x12::EligibilityInquiry> eligibility_inquiry(const json::object& record,
+                                                     const Payers& payers, const Parties& parties,
+                                                     std::string_view trace) {
+  std::vector<FieldError> errors;
+  const Payer* payer = payer_for(record, payers, errors);
+  x12::EligibilityInquiry q;
+  q.reference = std::string(trace.substr(0, 30));
+  q.created_date = now_date();
+  if (payer) {
+    q.payer = {"PR", '2', payer->name, "", "", "PI", payer->payer_id};
+  }
+  q.provider = {"1P", '2', "PROVIDER", "", "", "XX", text(record, "provider_npi")};
+  q.trace = {"1", std::string(trace), trace_originator(parties.sender_id), ""};
+  const std::string last = x12_name(text(record, "last_name"));
+  const std::string first = x12_name(text(record, "first_name"));
+  if (last.empty()) {
+    errors.push_back(field_error("last_name", "has no letter X12 can carry (NM103)"));
+  }
+  q.subscriber = {"IL", '1', last, first, "", "MI", upper(text(record, "member_id"))};
+  q.date_of_birth = text(record, "date_of_birth");
+  if (auto d = text(record, "service_date"); !d.empty()) q.dates.push_back({"291", d, ""});
+  q.service_types = {"30"};
+  if (!errors.empty()) return tl::unexpected(std::move(errors));
+  return q;
+}
+
+Checked<x12::ClaimInquiry> claim_inquiry(const json::object& record, const Payers& payers,
+                                         const Parties& parties, std::string_view trace) {
+  std::vector<FieldError> errors;
+  // The 276 names the subscriber (NM103 and NM109 are required in 2100D), the provider (2100C)
+  // and the dates of service (2200D DTP*472) whatever else the record gives.
+  const std::string x12_needs = " (the X12 276 requires it";
+  const Payer* payer = payer_for(record, payers, errors);
+  for (auto [field, seg] :
+       {std::pair{"member_id", "2100D NM109"}, std::pair{"last_name", "2100D NM103"},
+        std::pair{"provider_npi", "2100C NM109"}, std::pair{"service_from", "2200D DTP*472"}}) {
+    if (text(record, field).empty()) {
+      errors.push_back(field_error(field, std::string("is missing") + x12_needs + ": " + seg +
+                                              "); add a " + field + " column"));
+    }
+  }
+  x12::ClaimInquiry q;
+  q.reference = std::string(trace.substr(0, 30));
+  q.created_date = now_date();
+  if (payer) q.payer = {"PR", '2', payer->name, "", "", "PI", payer->payer_id};
+  q.receiver = {"41", '2', "PROVPORTAL SUBMITTER", "", "", "46", parties.sender_id};
+  q.provider = {"1P", '2', "PROVIDER", "", "", "XX", text(record, "provider_npi")};
+  q.subscriber = {
+      "IL", '1',  x12_name(text(record, "last_name")), x12_name(text(record, "first_name")),
+      "",   "MI", upper(text(record, "member_id"))};
+  q.date_of_birth = text(record, "date_of_birth");
+  q.trace = {"1", std::string(trace), trace_originator(parties.sender_id), ""};
+  q.payer_claim_number = text(record, "claim_number");
+  std::string from = text(record, "service_from"), to = text(record, "service_to");
+  q.service = {"472", from, to.empty() || to == from ? std::string() : to};
+  if (!errors.empty()) return tl::unexpected(std::move(errors));
+  return q;
+}
+
+namespace {
+
+template <typename Inquiry, typename Write>
+Expected<std::string> interchange(std::string_view functional_id, std::string_view version,
+                                  const Inquiry& inquiry, const Parties& parties,
+                                  std::string_view receiver_id, const Controls& controls,
+                                  std::chrono::sys_seconds time, Write write) {
+  x12::Writer w;
+  x12::InterchangeHeader h;
+  h.sender_id = parties.sender_id;
+  h.receiver_id = receiver_id;
+  h.usage = parties.usage;
+  h.time = time;
+  w.begin_interchange(h, controls.interchange);
+  w.begin_group(functional_id, parties.sender_id, receiver_id, version, controls.group);
+  write(w, controls.transaction, inquiry);
+  w.end_group();
+  w.end_interchange();
+  if (!w.status()) {
+    const auto& e = w.status().error();
+    return fail(ErrorKind::invalid, "the X12 request cannot be written: " + x12::to_string(e));
+  }
+  return std::move(w.out());
+}
+
+}  // namespace
+
+Expected<std::string> interchange_270(const x12::EligibilityInquiry& inquiry,
+                                      const Parties& parties, std::string_view receiver_id,
+                                      const Controls& controls, std::chrono::sys_seconds time) {
+  return interchange("HS", "005010X279A1", inquiry, parties, receiver_id, controls, time,
+                     [](x12::Writer& w, std::uint32_t st02, const x12::EligibilityInquiry& q) {
+                       x12::write_270(w, st02, q);
+                     });
+}
+
+Expected<std::string> interchange_276(const x12::ClaimInquiry& inquiry, const Parties& parties,
+                                      std::string_view receiver_id, const Controls& controls,
+                                      std::chrono::sys_seconds time) {
+  return interchange("HR", "005010X212", inquiry, parties, receiver_id, controls, time,
+                     [](x12::Writer& w, std::uint32_t st02, const x12::ClaimInquiry& q) {
+                       x12::write_276(w, st02, q);
+                     });
+}
+
+std::string reject_code_of_aaa(std::string_view aaa) {
+  if (aaa == "72") return "invalid_member_id";
+  if (aaa == "73") return "name_mismatch";
+  if (aaa == "75") return "subscriber_not_found";
+  if (aaa == "71" || aaa == "58") return "invalid_date_of_birth";
+  if (aaa == "42" || aaa == "80") return "payer_unavailable";
+  if (aaa == "43" || aaa == "51") return "invalid_provider";
+  if (aaa == "57" || aaa == "62") return "invalid_service_date";
+  if (aaa == "79") return "invalid_payer";
+  if (aaa == "15") return "required_information_missing";
+  return "aaa_" + std::string(aaa);
+}
+
+Result eligibility_result(const x12::EligibilityResponse& r, const json::object& record,
+                          const Payers& payers, json::storage_ptr storage) {
+  Result out;
+  out.http_status = 200;
+  json::object answer(storage);
+  if (auto ref = text(record, "ref"); !ref.empty()) answer["ref"] = ref;
+  if (!r.rejections.empty()) {
+    // The subscriber's reason first: it names the field to fix.
+    const x12::Rejection* aaa = &r.rejections.front();
+    for (const auto& rej : r.rejections)
+      if (rej.loop.starts_with("2100C") || rej.loop.starts_with("2110C")) aaa = &rej;
+    const auto* code = x12::codes::find(x12::codes::List::aaa, aaa->reason);
+    std::string words = code ? std::string(code->title) : "reject reason " + aaa->reason;
+    out.outcome = "rejected";
+    out.code = "eligibility_rejected";
+    out.message = "the payer rejected the inquiry: " + words + " (AAA " + aaa->reason + ")";
+    json::object reason{
+        {"code", reject_code_of_aaa(aaa->reason)}, {"x12_aaa", aaa->reason}, {"message", words}};
+    if (!aaa->follow_up.empty()) {
+      reason["follow_up"] = aaa->follow_up;
+      if (const auto* f = x12::codes::find(x12::codes::List::aaa_follow_up, aaa->follow_up))
+        reason["follow_up_text"] = f->title;
+    }
+    if (code && !code->action.empty()) reason["fix"] = code->action;
+    if (code && !code->field.empty()) {
+      out.errors.push_back({std::string(code->field), words});
+    }
+    answer["reject_reason"] = std::move(reason);
+    out.answer = std::move(answer);
+    return out;
+  }
+  // Active or inactive: the EB*1 or EB*6 of the plan.
+  std::string status, plan_name, insurance_type;
+  for (const auto& b : r.benefits) {
+    if (b.info == "1" || b.info == "6") {
+      if (status.empty() || b.info == "1") status = b.info == "1" ? "active" : "inactive";
+      if (plan_name.empty()) plan_name = b.plan_description;
+      if (insurance_type.empty()) insurance_type = b.insurance_type;
+    }
+  }
+  if (status.empty()) {
+    out.outcome = "rejected";
+    out.code = "eligibility_unreadable";
+    out.message = "the 271 has neither an active (EB*1) nor an inactive (EB*6) benefit";
+    out.answer = std::move(answer);
+    return out;
+  }
+  answer["status"] = status;
+  answer["active"] = status == "active";
+  answer["member"] = json::object{{"member_id", r.subscriber.id},
+                                  {"first_name", r.subscriber.first},
+                                  {"last_name", r.subscriber.last_or_org},
+                                  {"date_of_birth", r.date_of_birth}};
+  std::string plan_id = text(record, "health_plan");
+  if (plan_id.empty()) {
+    if (const auto* p = payers.of_id(r.payer.id)) plan_id = p->health_plan;
+  }
+  answer["plan"] = json::object{{"id", plan_id},
+                                {"name", plan_name.empty() ? r.payer.last_or_org : plan_name},
+                                {"type", plan_type_of(insurance_type)}};
+  std::string start, end;
+  for (const auto& d : r.dates) {
+    if (d.qualifier == "346" || d.qualifier == "356") start = d.from;
+    if (d.qualifier == "347" || d.qualifier == "357") end = d.from;
+    if ((d.qualifier == "291" || d.qualifier == "307") && !d.to.empty()) {
+      if (start.empty()) start = d.from;
+      if (end.empty()) end = d.to;
+    }
+  }
+  answer["coverage"] =
+      json::object{{"start", start.empty() ? json::value(nullptr) : json::value(start)},
+                   {"end", end.empty() ? json::value(nullptr) : json::value(end)}};
+  std::string service_date = text(record, "service_date");
+  for (const auto& d : r.dates)
+    if (service_date.empty() && d.qualifier == "291") service_date = d.from;
+  for (const auto& b : r.benefits)
+    for (const auto& d : b.dates)
+      if (service_date.empty() && d.qualifier == "291") service_date = d.from;
+  answer["service_date"] = service_date;
+  json::object copays, deductible, oop;
+  json::value coinsurance = nullptr;
+  json::array prior_auth;
+  for (const auto& b : r.benefits) {
+    const bool family = b.coverage_level == "FAM";
+    const std::string_view st = b.service_types.empty() ? "" : b.service_types.front();
+    bool specialist = false;
+    for (const auto& m : b.messages)
+      if (upper(m).find("SPECIALIST") != std::string::npos) specialist = true;
+    if (b.info == "B" && !b.amount.empty()) {
+      if (st == "86")
+        copays["emergency_room"] = amount(b.amount);
+      else if (specialist)
+        copays["specialist"] = amount(b.amount);
+      else if (st == "98" || st == "BY" || st == "BZ")
+        copays["primary_care"] = amount(b.amount);
+    } else if (b.info == "C" && !b.amount.empty() && b.time_period != "29") {
+      deductible[family ? "family" : "individual"] = amount(b.amount);
+    } else if (b.info == "G" && !b.amount.empty() && b.time_period != "29") {
+      oop[family ? "family" : "individual"] = amount(b.amount);
+    } else if (b.info == "A" && !b.percent.empty()) {
+      double p = std::strtod(b.percent.c_str(), nullptr);
+      coinsurance = static_cast<long long>(p * 100 + 0.5);
+    }
+    if (b.authorization == "Y") {
+      for (const auto& m : b.messages) {
+        auto s = solution_of(m);
+        if (!s.empty() &&
+            std::find(prior_auth.begin(), prior_auth.end(), json::value(s)) == prior_auth.end())
+          prior_auth.emplace_back(s);
+      }
+    }
+  }
+  answer["benefits"] = json::object{{"copays", std::move(copays)},
+                                    {"deductible", std::move(deductible)},
+                                    {"out_of_pocket_max", std::move(oop)},
+                                    {"coinsurance_percent", coinsurance},
+                                    {"prior_authorization", std::move(prior_auth)}};
+  if (status == "inactive") {
+    answer["reason"] = !start.empty() && !service_date.empty() && service_date < start
+                           ? "coverage_not_started"
+                           : "coverage_terminated";
+  }
+  out.outcome = "ok";
+  out.answer = std::move(answer);
+  return out;
+}
+
+namespace {
+
+// The portal's word for a status category, as ClaimStatusCategory lists them.
+std::string category_word(std::string_view c) {
+  static constexpr std::pair<std::string_view, std::string_view> k_words[] = {
+      {"A1", "acknowledged"},
+      {"A2", "accepted"},
+      {"P1", "pending-in-process"},
+      {"P2", "pending-payer-review"},
+      {"P3", "pending-information-requested"},
+      {"P4", "pending-patient-information"},
+      {"F1", "finalized-paid"},
+      {"F2", "finalized-denied"},
+      {"F3", "finalized-revised"},
+      {"F4", "finalized-no-payment"},
+  };
+  for (auto [k, v] : k_words)
+    if (k == c) return std::string(v);
+  return std::string(c);
+}
+
+// What a 277's E0 status (the inquiry's data could not be matched) says in the JSON API's words:
+// its reject reason and the AAA code the JSON API gives with it.
+struct StcReject {
+  std::string_view status, code, aaa;
+};
+constexpr StcReject k_stc_rejects[] = {
+    {"33", "subscriber_not_found", "75"},   {"164", "invalid_member_id", "72"},
+    {"158", "invalid_date_of_birth", "71"}, {"153", "invalid_provider", "43"},
+    {"187", "invalid_service_date", "57"},
+};
+
+}  // namespace
+
+Result claim_status_result(const std::vector<x12::ClaimStatusResponse>& responses,
+                           const Payers& payers, json::storage_ptr storage) {
+  Result out;
+  out.http_status = 200;
+  json::object answer(storage);
+  json::array claims;
+  for (const auto& r : responses) {
+    for (const auto& c : r.claims) {
+      if (c.statuses.empty()) continue;
+      const auto& s = c.statuses.front();
+      // A4 (not found): no claim; the answer is the claims found, maybe none.
+      if (s.category == "A4" || s.category == "D0") continue;
+      // E0 and the other A/E categories without a claim: the inquiry could not be matched.
+      const bool refusal = s.category == "E0" || s.category == "E3" || s.category == "E4" ||
+                           s.category == "A3" || s.category == "A6" || s.category == "A7" ||
+                           s.category == "A8";
+      if (refusal) {
+        std::string words = reason_words(x12::codes::List::stc_category, s.category);
+        std::string status_words = reason_words(x12::codes::List::stc_status, s.status);
+        std::string code = "stc_" + s.category + "_" + s.status, aaa;
+        for (const auto& r : k_stc_rejects) {
+          if (r.status == s.status) {
+            code = std::string(r.code);
+            aaa = std::string(r.aaa);
+          }
+        }
+        out.outcome = "rejected";
+        out.code = "claim_status_rejected";
+        const std::string stc =
+            s.category + ":" + s.status + (s.entity.empty() ? "" : ":" + s.entity);
+        out.message = "the payer could not match the inquiry: " +
+                      (status_words.empty() ? words : status_words) + " (STC " + stc + ")";
+        json::object reason{{"code", code},
+                            {"x12_stc", stc},
+                            {"message", status_words.empty() ? words : status_words}};
+        if (!aaa.empty()) reason["x12_aaa"] = aaa;
+        answer["reject_reason"] = std::move(reason);
+        out.answer = std::move(answer);
+        return out;
+      }
+      json::object claim;
+      claim["claim_number"] = c.payer_claim_number;
+      claim["status_category"] = s.category;
+      claim["status"] = category_word(s.category);
+      claim["status_description"] = reason_words(x12::codes::List::stc_category, s.category);
+      claim["status_code"] = s.status;
+      if (!s.entity.empty()) claim["status_entity"] = s.entity;
+      claim["status_date"] = s.effective_date;
+      claim["status_reasons"] = json::array();
+      claim["member_id"] = r.subscriber.id;
+      const auto* p = payers.of_id(r.payer.id);
+      claim["health_plan"] = p ? p->health_plan : r.payer.id;
+      claim["provider_npi"] = r.provider.id;
+      claim["rendering_npi"] = nullptr;
+      claim["service_from"] = c.service.from;
+      claim["service_to"] = c.service.to.empty() ? c.service.from : c.service.to;
+      claim["received_date"] = nullptr;
+      claim["billed_amount"] = money(s.total_charge);
+      const bool finalized = !s.category.empty() && s.category[0] == 'F';
+      claim["paid_amount"] =
+          finalized ? money(s.paid.empty() ? "0" : s.paid) : json::value(nullptr);
+      claim["check_number"] =
+          s.check_number.empty() ? json::value(nullptr) : json::value(s.check_number);
+      claim["paid_date"] =
+          s.payment_date.empty() ? json::value(nullptr) : json::value(s.payment_date);
+      if (!c.patient_account.empty()) claim["patient_account"] = c.patient_account;
+      json::array lines;
+      int n = 0;
+      for (const auto& l : c.lines) {
+        long long units = l.units.empty() ? 1 : std::strtoll(l.units.c_str(), nullptr, 10);
+        lines.push_back(json::object{{"line", ++n},
+                                     {"procedure_code", l.procedure},
+                                     {"units", units < 1 ? 1 : units},
+                                     {"billed_amount", money(l.charge)}});
+      }
+      claim["lines"] = std::move(lines);
+      claim["status_history"] = json::array();
+      claim["updated_at"] = nullptr;
+      claims.push_back(std::move(claim));
+    }
+  }
+  answer["as_of"] = format_iso8601(std::chrono::system_clock::now());
+  answer["changed_since"] = nullptr;
+  answer["claims"] = std::move(claims);
+  out.outcome = "ok";
+  out.answer = std::move(answer);
+  return out;
+}
+
+std::optional<Result> acknowledgement_result(const x12::Acknowledgements& acks) {
+  for (const auto& t : acks.ta1s) {
+    if (t.accepted()) continue;
+    Result out;
+    out.outcome = "rejected";
+    out.http_status = 200;
+    out.code = "x12_rejected";
+    std::string why(x12::ta1_reason(t.note_code));
+    out.message = "the payer rejected the interchange (TA1 " + std::string(1, t.ack_code) + ", " +
+                  t.note_code + (why.empty() ? "" : ": " + why) + ")";
+    out.errors.push_back({"ISA", why.empty() ? "TA1 note " + t.note_code : why});
+    return out;
+  }
+  for (const auto& g : acks.groups) {
+    for (const auto& s : g.sets) {
+      if (s.accepted()) continue;
+      Result out;
+      out.outcome = "rejected";
+      out.http_status = 200;
+      out.code = "x12_rejected";
+      std::string all;
+      for (const auto& seg : s.segments) {
+        std::string where = seg.segment_id + " at position " + std::to_string(seg.position) +
+                            (seg.loop.empty() ? "" : " (loop " + seg.loop + ")");
+        std::string seg_why(x12::ik3_reason(seg.code));
+        if (seg.elements.empty()) {
+          out.errors.push_back({seg.segment_id, where + ": " + seg_why});
+        }
+        for (const auto& e : seg.elements) {
+          char pos[16];
+          std::snprintf(pos, sizeof pos, "%02d", e.position);
+          std::string el = seg.segment_id + pos;
+          std::string why(x12::ik4_reason(e.code));
+          out.errors.push_back({el, where + ", element " + el + ": " + why});
+        }
+        all += (all.empty() ? "" : "; ") + where + ": " + seg_why;
+      }
+      out.message = "the payer rejected the transaction (999 IK5 " + std::string(1, s.status) +
+                    ")" + (all.empty() ? "" : ": " + all);
+      return out;
+    }
+    if (g.status == 'R' && g.sets.empty()) {
+      Result out;
+      out.outcome = "rejected";
+      out.http_status = 200;
+      out.code = "x12_rejected";
+      out.message = "the payer rejected the functional group (999 AK9 R)";
+      return out;
+    }
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+// The set id of the first ST in `payload` ("271", "999"), or "" (a TA1 alone has none).
+std::string first_set(std::string_view payload, bool& has_ta1) {
+  auto reader = x12::Reader::from_memory(payload);
+  has_ta1 = false;
+  while (const auto* s = reader.next()) {
+    if (s->id() == "TA1") has_ta1 = true;
+    if (s->id() == "ST") return std::string(s->element(1));
+  }
+  return {};
+}
+
+Result unreadable(std::string message) {
+  Result out;
+  out.outcome = "failed";
+  out.http_status = 200;
+  out.code = "x12_unreadable";
+  out.message = std::move(message);
+  return out;
+}
+
+}  // namespace
+
+Result read_answer(Function f, std::string_view payload, const json::object& record,
+                   const Payers& payers, json::storage_ptr storage) {
+  bool has_ta1 = false;
+  const std::string set = first_set(payload, has_ta1);
+  if (set == "999" || has_ta1) {
+    auto acks = x12::read_acknowledgements(payload);
+    if (auto rejected = acknowledgement_result(acks)) return *rejected;
+    if (set == "999" || set.empty())
+      return unreadable("the payer acknowledged the request but sent no answer");
+  }
+  if (f == Function::eligibility) {
+    if (set != "271") return unreadable("the payer answered with a " + set + ", not a 271");
+    std::optional<x12::EligibilityResponse> got;
+    auto reader = x12::Reader::from_memory(payload);
+    auto summary = x12::read_271(reader, [&](x12::EligibilityResponse&& r, const x12::Segment&) {
+      if (!got) got = std::move(r);
+      return true;
+    });
+    if (!got) {
+      return unreadable("the 271 could not be read" +
+                        (summary.problems.empty()
+                             ? std::string()
+                             : ": " + x12::to_string(summary.problems.front())));
+    }
+    return eligibility_result(*got, record, payers, std::move(storage));
+  }
+  if (f == Function::claim_inquiry) {
+    if (set != "277") return unreadable("the payer answered with a " + set + ", not a 277");
+    std::vector<x12::ClaimStatusResponse> all;
+    auto reader = x12::Reader::from_memory(payload);
+    auto summary = x12::read_277(reader, [&](x12::ClaimStatusResponse&& r, const x12::Segment&) {
+      all.push_back(std::move(r));
+      return all.size() < 10000;
+    });
+    if (all.empty() && !summary.problems.empty()) {
+      return unreadable("the 277 could not be read: " + x12::to_string(summary.problems.front()));
+    }
+    auto result = claim_status_result(all, payers, std::move(storage));
+    if (auto ref = text(record, "ref"); !ref.empty() && result.outcome == "ok")
+      result.answer["ref"] = ref;
+    return result;
+  }
+  return unreadable("this wire does not read answers to " + std::string(function_name(f)));
+}
+
+std::optional<std::string> payer_busy(Function f, std::string_view payload) {
+  auto reader = x12::Reader::from_memory(payload);
+  while (const auto* s = reader.next()) {
+    if (f == Function::eligibility && s->id() == "AAA") {
+      auto code = s->element(3);
+      if (code == "42" || code == "80") {
+        return "the payer cannot answer now (AAA " + std::string(code) + ": " +
+               reason_words(x12::codes::List::aaa, code) + ")";
+      }
+    }
+    if (f == Function::claim_inquiry && s->id() == "STC") {
+      auto cat = s->component(1, 1);
+      if (cat == "E1" || cat == "E2") {
+        return "the payer cannot answer now (STC " + std::string(cat) + ": " +
+               reason_words(x12::codes::List::stc_category, cat) + ")";
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace portal::wire::x12w

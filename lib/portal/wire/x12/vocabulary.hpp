@@ -1,0 +1,101 @@
+// The portal's vocabulary ⇄ X12 5010, for every X12 wire (x12-core, x12-files) and the offline
+// tools (`provportal x12 build|parse`): a record of schemas/eligibility.schema.json becomes a 270
+// and a 271 becomes the same result fields as the JSON API's answer (schemas/openapi.yaml,
+// EligibilityResult); a claim_status record becomes a 276 and a 277 the ClaimStatusAnswer's
+// claims. What the sandbox's 271 and 277 carry, and so what is read here, is docs/core.md (the
+// sandbox's companion guide); anything else a payer sends is read as the guides define it.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/json/object.hpp>
+#include <boost/json/storage_ptr.hpp>
+#include <tl/expected.hpp>
+
+#include "portal/util/error.hpp"
+#include "portal/wire/wire.hpp"
+#include "portal/wire/x12/payers.hpp"
+#include "x12/ack.hpp"
+#include "x12/transactions.hpp"
+
+namespace portal::wire::x12w {
+
+// The interchange's parties and flags, from the profile.
+struct Parties {
+  std::string sender_id;    // ISA06 (ZZ), GS02, CORE SenderID; the submitter's ID
+  std::string receiver_id;  // ISA08 (ZZ), GS03, CORE ReceiverID; a payer's own when it names one
+  char usage = 'T';         // ISA15
+};
+
+// The control numbers of one interchange holding one transaction set.
+struct Controls {
+  std::uint32_t interchange = 1;  // ISA13 = IEA02
+  std::uint32_t group = 1;        // GS06 = GE02
+  std::uint32_t transaction = 1;  // ST02 = SE02
+};
+
+// A record's problems for X12, by field (the row is then invalid and nothing is sent).
+template <typename T>
+using Checked = tl::expected<T, std::vector<FieldError>>;
+
+// The TRN02 of the row whose idempotency key is `key`: 24 hexadecimal digits of its SHA-256, the
+// same in every run of the row, so an answer matches its row whatever order answers come in.
+std::string trace_of(std::string_view key);
+
+// The submitter's trace originator (TRN03): "9" and the sender's ID, padded to 10.
+std::string trace_originator(std::string_view sender_id);
+
+// Record → inquiry. The record passed its schema; the payer comes from the crosswalk.
+Checked<x12::EligibilityInquiry> eligibility_inquiry(const boost::json::object& record,
+                                                     const Payers& payers, const Parties& parties,
+                                                     std::string_view trace);
+Checked<x12::ClaimInquiry> claim_inquiry(const boost::json::object& record, const Payers& payers,
+                                         const Parties& parties, std::string_view trace);
+
+// One interchange (ISA, GS, one ST..SE, GE, IEA) holding the inquiry, written at `time`. An
+// error names the segment and element the guide refused (nothing is sent then).
+Expected<std::string> interchange_270(const x12::EligibilityInquiry& inquiry,
+                                      const Parties& parties, std::string_view receiver_id,
+                                      const Controls& controls, std::chrono::sys_seconds time);
+Expected<std::string> interchange_276(const x12::ClaimInquiry& inquiry, const Parties& parties,
+                                      std::string_view receiver_id, const Controls& controls,
+                                      std::chrono::sys_seconds time);
+
+// Answers → the portal's vocabulary.
+//
+// A 271: ok with an EligibilityResult (status, active, member, plan, coverage, service_date,
+// benefits, reason), or rejected (eligibility_rejected) with reject_reason {code, x12_aaa,
+// follow_up, message} from its AAA. `record` is the row (its health_plan and service_date).
+Result eligibility_result(const x12::EligibilityResponse& response,
+                          const boost::json::object& record, const Payers& payers,
+                          boost::json::storage_ptr storage);
+// A 277's claims (of one or more subscribers) as a ClaimStatusAnswer {as_of, changed_since,
+// claims}: A4 (not found) is no claim; a 277 that says the inquiry could not be matched (E0, E3,
+// E4, A3, A6-A8) is rejected (claim_status_rejected) with reject_reason {code, x12_stc, message,
+// and x12_aaa where the JSON API has one}.
+Result claim_status_result(const std::vector<x12::ClaimStatusResponse>& responses,
+                           const Payers& payers, boost::json::storage_ptr storage);
+// A TA1 or 999 that rejected the request: rejected with code x12_rejected, the IK3/IK4 segment
+// and element in errors[]; nullopt when the acknowledgements accepted it.
+std::optional<Result> acknowledgement_result(const x12::Acknowledgements& acks);
+
+// Reads an X12 payload answering `f` (271 or 277, or a 999/TA1 instead): the row's result.
+// `record` is the row when it is known (the real-time answer of one request), else empty.
+Result read_answer(Function f, std::string_view payload, const boost::json::object& record,
+                   const Payers& payers, boost::json::storage_ptr storage);
+
+// Whether a payload says the payer cannot answer now (AAA 42 or 80; a 277's E1 or E2): the
+// reason in words, else nullopt.
+std::optional<std::string> payer_busy(Function f, std::string_view payload);
+
+// The AAA reject reason of a code as the JSON API names it (72 invalid_member_id, 73
+// name_mismatch, 75 subscriber_not_found, 71/58 invalid_date_of_birth, ...); "eligibility_
+// rejected" style codes for the others: "aaa_NN".
+std::string reject_code_of_aaa(std::string_view aaa);
+
+}  // namespace portal::wire::x12w

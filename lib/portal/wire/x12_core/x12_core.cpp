@@ -1,0 +1,281 @@
+#include "portal/wire/x12_core/x12_core.hpp"
+
+#include <boost/json.hpp>
+
+#include "caqh/envelope.hpp"
+#include "portal/util/clock.hpp"
+
+namespace portal::wire::x12_core {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::uint32_t k_block = 256;  // control numbers reserved per store update
+
+// The path of an https:// URL ("/core/soap"), "/" when it has none.
+std::string path_of(std::string_view url) {
+  auto scheme = url.find("://");
+  auto slash = url.find('/', scheme == std::string_view::npos ? 0 : scheme + 3);
+  return slash == std::string_view::npos ? "/" : std::string(url.substr(slash));
+}
+
+std::string_view request_payload_type(Function f) {
+  return f == Function::eligibility ? "X12_270_Request_005010X279A1" : "X12_276_Request_005010X212";
+}
+
+std::string timestamp_now() {
+  auto t = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  return format_iso8601(t);
+}
+
+}  // namespace
+
+X12Core::X12Core(Settings settings) : m_settings(std::move(settings)) {
+  m_parties.sender_id = m_settings.sender_id;
+  m_parties.receiver_id = m_settings.receiver_id;
+  m_parties.usage = m_settings.usage_indicator == "P" ? 'P' : 'T';
+  m_url_path = path_of(endpoint());
+  m_mime = m_settings.core_form == "mime";
+}
+
+std::string_view X12Core::name() const { return "x12-core"; }
+
+std::string X12Core::endpoint() const {
+  if (!m_settings.endpoint.empty()) return m_settings.endpoint;
+  std::string base = m_settings.base_url;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  return base + (m_settings.core_form == "mime" ? "/core/mime" : "/core/soap");
+}
+
+bool X12Core::carries(Function f) const {
+  return f == Function::eligibility || f == Function::claim_inquiry;
+}
+
+Expected<void> X12Core::load() const {
+  std::lock_guard lock(m_mutex);
+  if (m_loaded) {
+    if (m_load_error) return tl::unexpected(*m_load_error);
+    return {};
+  }
+  m_loaded = true;
+  auto failed = [&](Error e) -> Expected<void> {
+    m_load_error = e;
+    return tl::unexpected(std::move(e));
+  };
+  if (m_settings.sender_id.empty() || m_settings.sender_id.size() > 15) {
+    return failed(Error(ErrorKind::usage,
+                        "the x12-core wire needs the profile's sender_id (1 to 15 characters: "
+                        "ISA06 and the CORE SenderID)",
+                        "provportal config set sender_id YOUR_SUBMITTER_ID"));
+  }
+  if (m_settings.receiver_id.empty() || m_settings.receiver_id.size() > 15) {
+    return failed(Error(ErrorKind::usage,
+                        "the x12-core wire needs the profile's receiver_id (1 to 15 characters: "
+                        "ISA08 and the CORE ReceiverID)",
+                        "provportal config set receiver_id THE_PAYERS_OR_CLEARINGHOUSES_ID"));
+  }
+  if (m_settings.payers_file.empty()) {
+    return failed(Error(ErrorKind::usage,
+                        "the x12-core wire needs the profile's payers_file (health plans to "
+                        "payer IDs)",
+                        "provportal config set payers_file examples/payers.yaml (edit it for "
+                        "your clearinghouse's payer IDs)"));
+  }
+  auto payers = x12w::Payers::load(m_settings.payers_file);
+  if (!payers) return failed(payers.error());
+  m_payers = std::move(*payers);
+  auto store = ::x12::ControlNumbers::open(m_settings.state_dir / "x12" / "control-numbers",
+                                           m_settings.sender_id);
+  if (!store) {
+    return failed(Error(
+        ErrorKind::usage, "cannot keep X12 control numbers: " + ::x12::to_string(store.error()),
+        "check that " + (m_settings.state_dir / "x12").string() + " can be written"));
+  }
+  m_controls.emplace(std::move(*store));
+  return {};
+}
+
+Expected<void> X12Core::ready(Function f) const {
+  if (!carries(f)) return fail(not_carried(*this, function_name(f)));
+  return load();
+}
+
+std::vector<FieldError> X12Core::check(Function f, const json::object& record) const {
+  if (!load() || !m_payers) return {};  // ready() reported it
+  const auto trace = x12w::trace_of("check");
+  if (f == Function::eligibility) {
+    auto q = x12w::eligibility_inquiry(record, *m_payers, m_parties, trace);
+    if (!q) return q.error();
+  } else if (f == Function::claim_inquiry) {
+    auto q = x12w::claim_inquiry(record, *m_payers, m_parties, trace);
+    if (!q) return q.error();
+  }
+  return {};
+}
+
+bool X12Core::one_request(Function) const { return true; }
+
+Expected<x12w::Controls> X12Core::next_controls() const {
+  std::lock_guard lock(m_mutex);
+  if (!m_controls) return fail(ErrorKind::internal, "the X12 control numbers are not open");
+  if (m_block_left == 0) {
+    auto block = m_controls->reserve(k_block, k_block, 0);
+    if (!block) {
+      return fail(ErrorKind::unavailable,
+                  "cannot reserve X12 control numbers: " + ::x12::to_string(block.error()));
+    }
+    m_block = *block;
+    m_block_left = k_block;
+  }
+  x12w::Controls c{m_block.interchange, m_block.group, 1};
+  m_block.interchange = ::x12::next_control(m_block.interchange);
+  m_block.group = ::x12::next_control(m_block.group);
+  --m_block_left;
+  return c;
+}
+
+http::Request X12Core::request(Function f, const json::object& record, const Inputs&,
+                               std::string_view key) const {
+  http::Request req;
+  req.method = "POST";
+  req.target = m_url_path;
+  // What cannot be built (checked before: only a store that cannot be written) goes out as an
+  // empty body the engine reports; it never sends a half-built interchange.
+  if (!load() || !m_payers) return req;
+  const std::string trace = x12w::trace_of(key);
+  auto controls = next_controls();
+  if (!controls) return req;
+  const auto now =
+      std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  Expected<std::string> payload = fail(ErrorKind::internal, "no payload");
+  std::string receiver = m_parties.receiver_id;
+  {
+    const auto* v = record.if_contains("health_plan");
+    const auto* payer = v && v->is_string() ? m_payers->of_plan(v->get_string()) : nullptr;
+    if (payer && !payer->receiver_id.empty()) receiver = payer->receiver_id;
+  }
+  if (f == Function::eligibility) {
+    auto q = x12w::eligibility_inquiry(record, *m_payers, m_parties, trace);
+    if (!q) return req;
+    payload = x12w::interchange_270(*q, m_parties, receiver, *controls, now);
+  } else {
+    auto q = x12w::claim_inquiry(record, *m_payers, m_parties, trace);
+    if (!q) return req;
+    payload = x12w::interchange_276(*q, m_parties, receiver, *controls, now);
+  }
+  if (!payload) return req;
+  caqh::Envelope env;
+  env.message = caqh::Message::real_time_request;
+  env.payload_type = std::string(request_payload_type(f));
+  env.processing_mode = "RealTime";
+  env.payload_id = caqh::new_payload_id();
+  env.timestamp = timestamp_now();
+  env.sender_id = m_settings.sender_id;
+  env.receiver_id = receiver;
+  env.payload = std::move(*payload);
+  std::optional<caqh::Credentials> credentials;
+  if (!m_settings.username.empty() && m_settings.password) {
+    std::lock_guard lock(m_mutex);
+    if (!m_password) {
+      if (auto pw = m_settings.password()) m_password = std::move(*pw);
+    }
+    if (m_password) credentials = caqh::Credentials{m_settings.username, *m_password};
+  }
+  char number[16];
+  std::snprintf(number, sizeof number, "%09u", controls->interchange);
+  req.audit = {{"x12_isa13", number},
+               {"x12_gs06", std::to_string(controls->group)},
+               {"x12_st02", "0001"},
+               {"x12_trn02", trace},
+               {"core_payload_id", env.payload_id}};
+  if (m_mime) {
+    const std::string boundary = "provportal-" + env.payload_id;
+    req.body = caqh::to_mime(env, boundary, credentials ? &*credentials : nullptr);
+    req.headers = {{"Content-Type", caqh::mime_content_type(boundary)}, {"Accept", "*/*"}};
+  } else {
+    req.body = caqh::to_soap(env, credentials ? &*credentials : nullptr);
+    req.headers = {{"Content-Type", caqh::soap_content_type(env.message)},
+                   {"Accept", "application/soap+xml, text/xml"}};
+  }
+  return req;
+}
+
+Expected<std::string> X12Core::payload_of(const http::Response& answer) const {
+  const std::string type = answer.header("content-type");
+  caqh::Parsed parsed = type.find("multipart/") != std::string::npos
+                            ? caqh::from_mime(type, answer.body)
+                            : caqh::from_soap(answer.body);
+  if (parsed.fault) {
+    return fail(ErrorKind::refused, "the CORE endpoint answered with a SOAP fault (" +
+                                        parsed.fault->code + "): " + parsed.fault->reason);
+  }
+  if (!parsed.envelope) {
+    return fail(ErrorKind::unavailable,
+                "the CORE endpoint's answer cannot be read: " + parsed.problem);
+  }
+  const auto& env = *parsed.envelope;
+  if (!env.error_code.empty() && env.error_code != "Success") {
+    return fail(ErrorKind::refused,
+                "the CORE endpoint refused the envelope (" + env.error_code +
+                    (env.error_message.empty() ? "" : ": " + env.error_message) + ")");
+  }
+  if (env.payload.empty()) {
+    return fail(ErrorKind::unavailable, "the CORE endpoint's answer has no payload");
+  }
+  return env.payload;
+}
+
+std::optional<std::string> X12Core::transient(Function f, const http::Response& answer) const {
+  if (answer.status < 200 || answer.status >= 300) return std::nullopt;
+  auto payload = payload_of(answer);
+  if (!payload) return std::nullopt;
+  return x12w::payer_busy(f, *payload);
+}
+
+Result X12Core::result(Function f, const http::Response& answer, json::storage_ptr storage) const {
+  auto payload = payload_of(answer);
+  if (!payload) {
+    Result out;
+    out.http_status = answer.status;
+    out.outcome = payload.error().kind == ErrorKind::refused ? "rejected" : "failed";
+    out.code = answer.status == 401 ? "unauthorized" : "core_error";
+    out.message = payload.error().message;
+    return out;
+  }
+  if (!load() || !m_payers) {
+    Result out;
+    out.outcome = "failed";
+    out.message = "the payers file could not be read";
+    return out;
+  }
+  auto out = x12w::read_answer(f, *payload, json::object(), *m_payers, std::move(storage));
+  out.http_status = answer.status;
+  return out;
+}
+
+bool X12Core::answer_verbatim(Function) const { return false; }
+
+Result X12Core::exchange(Function f, Exchange& exchange, const Inputs& inputs) const {
+  auto answer = exchange.send(request(f, exchange.record(), inputs, exchange.key()));
+  if (!answer) return exchange.unanswered();
+  return result(f, *answer, {});
+}
+
+bool X12Core::carries(Feed) const { return false; }
+
+http::Request X12Core::page_request(Feed, const PageQuery&) const { return {}; }
+
+Expected<Page> X12Core::read_page(Feed f, const http::Response&) const {
+  return fail(not_carried(*this, feed_name(f)));
+}
+
+http::Request X12Core::letter_request(std::string_view) const { return {}; }
+
+std::optional<http::Request> X12Core::limits_request() const { return std::nullopt; }
+
+Expected<api::PortalLimits> X12Core::read_limits(const http::Response&) const {
+  return fail(ErrorKind::unavailable, "the x12-core wire has no limits to read");
+}
+
+}  // namespace portal::wire::x12_core
