@@ -115,6 +115,13 @@ struct ExplainOptions {
   std::string code;
 };
 
+// "claim status category codes (list 507), in STC01-1"; the element is not said twice.
+std::string describe(const codes::ListInfo& l) {
+  std::string text(l.title);
+  if (text.find(l.element) == std::string::npos) text += ", in " + std::string(l.element);
+  return text;
+}
+
 std::string list_names() {
   std::string names;
   for (const auto& l : codes::lists()) names += (names.empty() ? "" : ", ") + std::string(l.name);
@@ -226,8 +233,7 @@ Expected<void> run_explain(const ExplainOptions& opt, Context& ctx) {
     }
     std::size_t width = 0;
     for (const auto& c : all) width = std::max(width, c.code.size());
-    out << info.name << ": " << info.title << ", in " << info.element << " (" << all.size()
-        << " codes)\n";
+    out << info.name << ": " << describe(info) << " (" << all.size() << " codes)\n";
     for (const auto& c : all) {
       const std::string lead =
           "  " + std::string(c.code) + std::string(width + 2 - c.code.size(), ' ');
@@ -325,6 +331,8 @@ std::string finding_text(const std::string& file, const x12::Error& e) {
       if (!e.loop.empty()) out += std::string(e.segment_id.empty() ? "" : ", ") + "loop " + e.loop;
       out += ")";
     }
+  } else if (e.code == x12::ErrorCode::io_error && e.byte_offset == 0) {
+    return file + ": " + e.reason;  // not read at all
   } else {
     out += "byte " + std::to_string(e.byte_offset);
   }
@@ -333,6 +341,34 @@ std::string finding_text(const std::string& file, const x12::Error& e) {
     if (e.component != 0) out += "-" + std::to_string(e.component);
   }
   return out + ": " + e.reason;
+}
+
+// The ISA's fields are fixed-width (ISA01..ISA16: 2,10,2,10,2,15,2,15,6,4,1,5,9,1,1,1).
+constexpr std::size_t k_isa_widths[] = {2, 10, 2, 10, 2, 15, 2, 15, 6, 4, 1, 5, 9, 1, 1, 1};
+
+// A fixed-width ISA finding names a character, not the element: reads that ISA again at
+// `offset` (a file can be; stdin cannot) and names the first element of the wrong width.
+void name_isa_element(int fd, x12::Error& e) {
+  if (e.code != x12::ErrorCode::isa_malformed || e.element != 0 || e.segment_position != 1) return;
+  char buf[128];
+  const ssize_t n = ::pread(fd, buf, sizeof buf, static_cast<off_t>(e.byte_offset));
+  if (n < 4 || std::string_view(buf, 3) != "ISA") return;
+  const std::string_view isa(buf, static_cast<std::size_t>(n));
+  const char sep = isa[3];
+  std::size_t pos = 4;
+  for (std::size_t k = 1; k < std::size(k_isa_widths); ++k) {
+    const std::size_t end = isa.find(sep, pos);
+    if (end == std::string_view::npos) return;
+    if (end - pos != k_isa_widths[k - 1]) {
+      e.element = static_cast<int>(k);
+      e.value = std::string(isa.substr(pos, end - pos));
+      e.reason += " (ISA" + std::string(k < 10 ? "0" : "") + std::to_string(k) + " is " +
+                  std::to_string(end - pos) + " characters; it must be " +
+                  std::to_string(k_isa_widths[k - 1]) + ", space-padded)";
+      return;
+    }
+    pos = end + 1;
+  }
 }
 
 Expected<void> run_validate(const ValidateCmdOptions& opt, Context& ctx) {
@@ -360,6 +396,7 @@ Expected<void> run_validate(const ValidateCmdOptions& opt, Context& ctx) {
       x12::Reader reader(input->fd());
       report = x12::validate(reader, vo);
       found = std::move(report.findings);
+      for (auto& e : found) name_isa_element(input->fd(), e);
       dropped = report.dropped;
     }
     if (found.empty() && dropped == 0) {
@@ -835,7 +872,7 @@ void setup_x12(CLI::App& app, Context& ctx) {
   for (const auto& l : codes::lists()) {
     std::string name(l.name);
     lists_help += "  " + name + std::string(8 - std::min<std::size_t>(7, name.size()), ' ') +
-                  std::string(l.title) + ", " + std::string(l.element) + "\n";
+                  describe(l) + "\n";
   }
   explain->footer(
       "Examples:\n"
