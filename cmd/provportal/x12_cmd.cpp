@@ -1,0 +1,1008 @@
+// provportal x12: the X12 5010 tools that work offline, with no portal and no login.
+//   explain   what a code of a payer's answer means and what to do (AAA, STC, CARC, RARC...)
+//   validate  check interchanges against the envelope rules and the implementation guides
+//   parse     an interchange as segments, or as typed acknowledgements (999, TA1)
+// (`x12 build` comes with the X12 wires.) Everything streams: memory does not grow with the
+// size of a file, except the typed acknowledgements of one file (see run_parse).
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <istream>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <span>
+#include <streambuf>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
+#include <boost/json.hpp>
+
+#include "commands.hpp"
+#include "portal/output/output.hpp"
+#include "stream_printer.hpp"
+#include "x12/ack.hpp"
+#include "x12/codes.hpp"
+#include "x12/error.hpp"
+#include "x12/reader.hpp"
+#include "x12/segment.hpp"
+#include "x12/validate.hpp"
+
+namespace portal::cli {
+
+namespace json = boost::json;
+namespace codes = x12::codes;
+
+namespace {
+
+// ---- shared ---------------------------------------------------------------------------------
+
+// True when a machine format was chosen (-o, PROVPORTAL_OUTPUT, the profile's output, -O FILE,
+// --fields): explain and validate print plain text for people otherwise, whatever the terminal.
+bool machine_output(Context& ctx) {
+  if (!ctx.global.output.empty() || ctx.output_file() != nullptr || ctx.fields() != nullptr)
+    return true;
+  auto s = ctx.settings();
+  return s && !(*s)->profile.output.empty();
+}
+
+// `text` wrapped at `width` columns, starting at column `column`; every line after the first
+// is indented by `indent` spaces.
+std::string wrap(std::string_view text, std::size_t indent, std::size_t column,
+                 std::size_t width = 100) {
+  std::string out;
+  bool first = true;
+  while (!text.empty()) {
+    const std::size_t space = text.find(' ');
+    const std::string_view word = text.substr(0, space);
+    text.remove_prefix(space == std::string_view::npos ? text.size() : space + 1);
+    if (word.empty()) continue;
+    if (!first && column + 1 + word.size() > width) {
+      out += '\n' + std::string(indent, ' ');
+      column = indent;
+    } else if (!first) {
+      out += ' ';
+      ++column;
+    }
+    out += word;
+    column += word.size();
+    first = false;
+  }
+  return out;
+}
+
+// An open input: a file or stdin ("-"). Closes what it opened.
+class Input {
+ public:
+  static Expected<Input> open(const std::string& path) {
+    if (path == "-") return Input(path, STDIN_FILENO, false);
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      return fail(ErrorKind::input, "cannot open " + path + ": " + std::strerror(errno),
+                  "check the path (give - to read stdin)");
+    }
+    return Input(path, fd, true);
+  }
+  Input(Input&& o) noexcept : m_name(std::move(o.m_name)), m_fd(o.m_fd), m_owned(o.m_owned) {
+    o.m_owned = false;
+  }
+  Input& operator=(Input&&) = delete;
+  ~Input() {
+    if (m_owned) ::close(m_fd);
+  }
+  int fd() const { return m_fd; }
+  // How findings name it: the path, or "-" for stdin.
+  const std::string& name() const { return m_name; }
+
+ private:
+  Input(std::string name, int fd, bool owned) : m_name(std::move(name)), m_fd(fd), m_owned(owned) {}
+  std::string m_name;
+  int m_fd;
+  bool m_owned;
+};
+
+// ---- explain --------------------------------------------------------------------------------
+
+struct ExplainOptions {
+  std::string list;
+  std::string code;
+};
+
+// "claim status category codes (list 507), in STC01-1"; the element is not said twice.
+std::string describe(const codes::ListInfo& l) {
+  std::string text(l.title);
+  if (text.find(l.element) == std::string::npos) text += ", in " + std::string(l.element);
+  return text;
+}
+
+std::string list_names() {
+  std::string names;
+  for (const auto& l : codes::lists()) names += (names.empty() ? "" : ", ") + std::string(l.name);
+  return names;
+}
+
+json::object code_record(const codes::Code& c, const codes::ListInfo& list) {
+  return json::object{{"list", c.list_name},  {"element", list.element},
+                      {"code", c.code},       {"title", c.title},
+                      {"meaning", c.meaning}, {"action", c.action},
+                      {"field", c.field},     {"retry", codes::retry_name(c.retry)}};
+}
+
+std::vector<std::string> code_fields() {
+  return {"list", "element", "code", "title", "meaning", "action", "field", "retry"};
+}
+
+std::string_view retry_words(codes::Retry retry) {
+  switch (retry) {
+    case codes::Retry::fix:
+      return "fix: correct the data, then send it again";
+    case codes::Retry::later:
+      return "later: nothing to correct; provportal retries it later with backoff, as after a "
+             "503";
+    case codes::Retry::never:
+      return "never: do not send it again";
+    case codes::Retry::none:
+      break;
+  }
+  return "";
+}
+
+void print_code_text(std::ostream& out, const codes::Code& c) {
+  const std::string head = std::string(c.list_name) + " " + std::string(c.code) + ": ";
+  out << head << wrap(c.title, 4, head.size()) << '\n';
+  auto line = [&out](std::string_view label, std::string_view text) {
+    if (text.empty()) return;
+    const std::string lead = "  " + std::string(label) + std::string(12 - label.size(), ' ');
+    out << lead << wrap(text, lead.size(), lead.size()) << '\n';
+  };
+  line("Meaning", c.meaning);
+  line("What to do", c.action);
+  line("Fix field", c.field);
+  line("Retry", retry_words(c.retry));
+}
+
+// The codes `arg` designates in `list`: one code, or for the claim status categories a
+// composite CATEGORY:STATUS[:ENTITY] as STC01 carries it, each part in its own list.
+Expected<std::vector<const codes::Code*>> codes_of(codes::List list, const std::string& arg) {
+  auto not_found = [](codes::List l, std::string_view code) {
+    const auto& info = codes::info(l);
+    return fail(ErrorKind::usage,
+                "no code " + std::string(code) + " in the " + std::string(info.title),
+                "`provportal x12 explain " + std::string(info.name) + "` lists them");
+  };
+  std::vector<const codes::Code*> found;
+  if (list == codes::List::stc_category && arg.find(':') != std::string::npos) {
+    constexpr codes::List k_parts[] = {codes::List::stc_category, codes::List::stc_status,
+                                       codes::List::entity};
+    std::string_view rest = arg;
+    for (std::size_t i = 0; !rest.empty() || i == 0; ++i) {
+      const std::size_t colon = rest.find(':');
+      const std::string_view part = rest.substr(0, colon);
+      rest.remove_prefix(colon == std::string_view::npos ? rest.size() : colon + 1);
+      if (i >= 3) {
+        return fail(ErrorKind::usage,
+                    "STC " + arg +
+                        ": only CATEGORY:STATUS[:ENTITY] is explained (STC01-4, the "
+                        "NCPDP reject code, is not)",
+                    "e.g. provportal x12 explain STC A7:21:PR");
+      }
+      if (part.empty()) {
+        return fail(ErrorKind::usage,
+                    "STC " + arg + ": part " + std::to_string(i + 1) + " is empty",
+                    "e.g. provportal x12 explain STC A7:21:PR");
+      }
+      const codes::Code* c = codes::find(k_parts[i], part);
+      if (c == nullptr) return not_found(k_parts[i], part);
+      found.push_back(c);
+      if (colon == std::string_view::npos) break;
+    }
+    return found;
+  }
+  const codes::Code* c = codes::find(list, arg);
+  // A status code alone (`STC 21`) is read in the claim status codes.
+  if (c == nullptr && list == codes::List::stc_category)
+    c = codes::find(codes::List::stc_status, arg);
+  if (c == nullptr) return not_found(list, arg);
+  found.push_back(c);
+  return found;
+}
+
+Expected<void> run_explain(const ExplainOptions& opt, Context& ctx) {
+  const auto list = codes::list_named(opt.list);
+  if (!list) {
+    return fail(ErrorKind::usage, "no code list named \"" + opt.list + "\"",
+                "the lists: " + list_names() + " (e.g. provportal x12 explain AAA 75)");
+  }
+  const auto& info = codes::info(*list);
+  const bool machine = machine_output(ctx);
+  std::ostream& out = ctx.out();
+  if (opt.code.empty()) {
+    const auto all = codes::all(*list);
+    if (machine) {
+      json::array records;
+      for (const auto& c : all) records.push_back(code_record(c, codes::info(*list)));
+      ctx.print(records);
+      return {};
+    }
+    std::size_t width = 0;
+    for (const auto& c : all) width = std::max(width, c.code.size());
+    out << info.name << ": " << describe(info) << " (" << all.size() << " codes)\n";
+    for (const auto& c : all) {
+      const std::string lead =
+          "  " + std::string(c.code) + std::string(width + 2 - c.code.size(), ' ');
+      std::string tail;
+      if (c.retry != codes::Retry::none) tail = std::string(codes::retry_name(c.retry));
+      if (!c.field.empty()) tail += (tail.empty() ? "" : " ") + std::string(c.field);
+      out << lead
+          << wrap(std::string(c.title) + (tail.empty() ? "" : " [" + tail + "]"), lead.size(),
+                  lead.size())
+          << '\n';
+    }
+    out << "`provportal x12 explain " << info.name << " CODE` explains one.\n";
+    return {};
+  }
+  auto found = codes_of(*list, opt.code);
+  if (!found) return fail(found.error());
+  if (machine) {
+    if (found->size() == 1) {
+      const auto* c = found->front();
+      ctx.print(code_record(*c, codes::info(*codes::list_named(c->list_name))));
+    } else {
+      json::array records;
+      for (const auto* c : *found)
+        records.push_back(code_record(*c, codes::info(*codes::list_named(c->list_name))));
+      ctx.print(records);
+    }
+    return {};
+  }
+  for (std::size_t i = 0; i < found->size(); ++i) {
+    if (i) out << '\n';
+    print_code_text(out, *(*found)[i]);
+  }
+  return {};
+}
+
+// ---- validate -------------------------------------------------------------------------------
+
+struct ValidateCmdOptions {
+  std::vector<std::string> files;
+  std::size_t max_findings = 1000;
+  std::string charset = "extended";
+  bool require_guide = false;
+};
+
+std::string ack_text(x12::ErrorCode code) {
+  const x12::AckCode a = x12::ack_code(code);
+  const char* element = "";
+  switch (a.level) {
+    case x12::AckLevel::interchange:
+      element = "TA105";
+      break;
+    case x12::AckLevel::group:
+      element = "AK905";
+      break;
+    case x12::AckLevel::transaction:
+      element = "IK502";
+      break;
+    case x12::AckLevel::segment:
+      element = "IK304";
+      break;
+    case x12::AckLevel::element:
+      element = "IK403";
+      break;
+  }
+  return std::string(element) + " " + std::string(a.code);
+}
+
+json::object finding_record(const std::string& file, const x12::Error& e) {
+  return json::object{{"file", file},
+                      {"segment", e.segment_position},
+                      {"offset", e.byte_offset},
+                      {"segment_id", e.segment_id},
+                      {"loop", e.loop},
+                      {"element", e.element},
+                      {"component", e.component},
+                      {"value", e.value},
+                      {"code", x12::code_name(e.code)},
+                      {"ack", ack_text(e.code)},
+                      {"reason", e.reason}};
+}
+
+std::vector<std::string> finding_fields() {
+  return {"file",      "segment", "offset", "segment_id", "loop",  "element",
+          "component", "value",   "code",   "ack",        "reason"};
+}
+
+// "FILE:segment 15 (SE, loop 2000A) element 1: reason", or "FILE:byte 12: reason" when no
+// segment could be read.
+std::string finding_text(const std::string& file, const x12::Error& e) {
+  std::string out = file + ":";
+  if (e.segment_position != 0) {
+    out += "segment " + std::to_string(e.segment_position);
+    if (!e.segment_id.empty() || !e.loop.empty()) {
+      out += " (" + e.segment_id;
+      if (!e.loop.empty()) out += std::string(e.segment_id.empty() ? "" : ", ") + "loop " + e.loop;
+      out += ")";
+    }
+  } else if (e.code == x12::ErrorCode::io_error && e.byte_offset == 0) {
+    return file + ": " + e.reason;  // not read at all
+  } else {
+    out += "byte " + std::to_string(e.byte_offset);
+  }
+  if (e.element != 0) {
+    out += " element " + std::to_string(e.element);
+    if (e.component != 0) out += "-" + std::to_string(e.component);
+  }
+  return out + ": " + e.reason;
+}
+
+// The ISA's fields are fixed-width (ISA01..ISA16: 2,10,2,10,2,15,2,15,6,4,1,5,9,1,1,1).
+constexpr std::size_t k_isa_widths[] = {2, 10, 2, 10, 2, 15, 2, 15, 6, 4, 1, 5, 9, 1, 1, 1};
+
+// A fixed-width ISA finding names a character, not the element: reads that ISA again at
+// `offset` (a file can be; stdin cannot) and names the first element of the wrong width.
+void name_isa_element(int fd, x12::Error& e) {
+  if (e.code != x12::ErrorCode::isa_malformed || e.element != 0 || e.segment_position != 1) return;
+  char buf[128];
+  const ssize_t n = ::pread(fd, buf, sizeof buf, static_cast<off_t>(e.byte_offset));
+  if (n < 4 || std::string_view(buf, 3) != "ISA") return;
+  const std::string_view isa(buf, static_cast<std::size_t>(n));
+  const char sep = isa[3];
+  std::size_t pos = 4;
+  for (std::size_t k = 1; k < std::size(k_isa_widths); ++k) {
+    const std::size_t end = isa.find(sep, pos);
+    if (end == std::string_view::npos) return;
+    if (end - pos != k_isa_widths[k - 1]) {
+      e.element = static_cast<int>(k);
+      e.value = std::string(isa.substr(pos, end - pos));
+      e.reason += " (ISA" + std::string(k < 10 ? "0" : "") + std::to_string(k) + " is " +
+                  std::to_string(end - pos) + " characters; it must be " +
+                  std::to_string(k_isa_widths[k - 1]) + ", space-padded)";
+      return;
+    }
+    pos = end + 1;
+  }
+}
+
+Expected<void> run_validate(const ValidateCmdOptions& opt, Context& ctx) {
+  if (std::count(opt.files.begin(), opt.files.end(), "-") > 1)
+    return fail(ErrorKind::usage, "stdin (-) can be read once only");
+  x12::ValidateOptions vo;
+  vo.max_findings = opt.max_findings;
+  vo.charset = opt.charset == "basic" ? x12::Charset::basic : x12::Charset::extended;
+  vo.require_guide = opt.require_guide;
+  const bool machine = machine_output(ctx);
+  std::optional<StreamPrinter> printer;
+  if (machine) printer.emplace(ctx, finding_fields(), nullptr);
+  std::size_t findings = 0, bad_files = 0;
+  for (const auto& path : opt.files) {
+    std::vector<x12::Error> found;
+    std::size_t dropped = 0;
+    auto input = Input::open(path);
+    x12::Report report;
+    if (!input) {
+      x12::Error e;
+      e.code = x12::ErrorCode::io_error;
+      e.reason = input.error().message;
+      found.push_back(std::move(e));
+    } else {
+      x12::Reader reader(input->fd());
+      report = x12::validate(reader, vo);
+      found = std::move(report.findings);
+      for (auto& e : found) name_isa_element(input->fd(), e);
+      dropped = report.dropped;
+    }
+    if (found.empty() && dropped == 0) {
+      ctx.notice(path + ": valid (" + std::to_string(report.interchanges) + " interchange(s), " +
+                 std::to_string(report.transactions) + " transaction set(s), " +
+                 std::to_string(report.segments) + " segments)");
+      continue;
+    }
+    ++bad_files;
+    findings += found.size() + dropped;
+    if (printer) {
+      json::array page;
+      for (const auto& e : found) page.push_back(finding_record(path, e));
+      if (auto printed = printer->page(page); !printed) return printed;
+    } else {
+      std::ostream& out = ctx.out();
+      for (const auto& e : found) out << finding_text(path, e) << '\n';
+      out.flush();
+      if (ctx.output_closed()) return fail(ErrorKind::output_closed, "stdout was closed");
+    }
+    if (dropped) {
+      ctx.notice(path + ": " + std::to_string(dropped) +
+                 " more finding(s) not shown (--max-findings " + std::to_string(opt.max_findings) +
+                 ")");
+    }
+  }
+  if (printer) printer->finish();
+  if (findings == 0) return {};
+  // The findings are the output: keep them (-O FILE too) before saying the input is not valid.
+  if (auto done = ctx.commit_output(); !done) return fail(done.error());
+  return fail(ErrorKind::input,
+              std::to_string(findings) + " finding(s) in " + std::to_string(bad_files) + " of " +
+                  std::to_string(opt.files.size()) + " file(s)",
+              "each finding names the segment (counted from ISA = 1) and the element; correct "
+              "them and validate again");
+}
+
+// ---- parse ----------------------------------------------------------------------------------
+
+// Serves `prefix` (what --as auto looked at), then the rest of `fd`: the reader sees the whole
+// input once, from stdin as from a file. A read error sets badbit, which the reader reports.
+class PrefixedInput : public std::streambuf {
+ public:
+  PrefixedInput(std::string prefix, int fd) : m_prefix(std::move(prefix)), m_fd(fd) {
+    setg(m_prefix.data(), m_prefix.data(), m_prefix.data() + m_prefix.size());
+  }
+
+ protected:
+  int_type underflow() override {
+    if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
+    for (;;) {
+      const ssize_t n = ::read(m_fd, m_buf, sizeof m_buf);
+      if (n > 0) {
+        setg(m_buf, m_buf, m_buf + n);
+        return traits_type::to_int_type(*gptr());
+      }
+      if (n == 0) return traits_type::eof();
+      if (errno != EINTR) throw std::system_error(errno, std::generic_category(), "read");
+    }
+  }
+
+ private:
+  std::string m_prefix;
+  int m_fd;
+  char m_buf[64 << 10];
+};
+
+// What a typed view tells about the input once read.
+struct ViewOutcome {
+  std::size_t records = 0;
+  std::vector<x12::Error> problems;  // the input's (malformed acknowledgements, envelopes)
+};
+
+// A typed reading of one kind of X12 content: what `x12 parse --as NAME` prints, one record at
+// a time. `--as auto` picks the view whose transaction set (ST01, within its GS01 group) the
+// input holds first, or whose interchange segment (TA1) it holds when it has no set; anything
+// else is printed as segments. The eligibility (271) and claim status (277) views of the X12
+// wires go in k_views below: one row each, nothing else to change.
+struct TypedView {
+  std::string_view name;                  // --as NAME
+  std::string_view set_id;                // the ST01 it reads ("999"); "" when it reads a segment
+  std::string_view functional_id;         // the GS01 of that set's group ("FA")
+  std::string_view segment;               // the interchange-level segment it reads ("TA1")
+  std::string_view summary;               // one line for --help
+  std::vector<std::string> (*columns)();  // table and CSV columns (also --fields names)
+  // Reads `reader` to its end and prints each record with `printer`.
+  ViewOutcome (*read)(x12::Reader& reader, StreamPrinter& printer);
+};
+
+// ---- the acknowledgement views (999, TA1)
+
+struct Meaning {
+  std::string_view code, text;
+};
+// IK501/AK901 and the IK502..IK506 / AK905..AK909 codes of 005010X231A1.
+constexpr Meaning k_ack_status[] = {
+    {"A", "accepted"},
+    {"E", "accepted with errors"},
+    {"P", "partially accepted"},
+    {"R", "rejected"},
+    {"M", "rejected: message authentication code failed"},
+    {"W", "rejected: assurance failed validity tests"},
+    {"X", "rejected: content after decryption could not be analyzed"},
+};
+constexpr Meaning k_ik5_codes[] = {
+    {"1", "Transaction set not supported"},
+    {"2", "Transaction set trailer missing"},
+    {"3", "Transaction set control number in header and trailer do not match"},
+    {"4", "Number of included segments does not match actual count"},
+    {"5", "One or more segments in error"},
+    {"6", "Missing or invalid transaction set identifier"},
+    {"7", "Missing or invalid transaction set control number"},
+    {"18", "Transaction set not in functional group"},
+    {"19", "Invalid transaction set implementation convention reference"},
+    {"23", "Transaction set control number not unique within the functional group"},
+    {"I5", "Implementation one or more segments in error"},
+    {"I6", "Implementation convention not supported"},
+};
+constexpr Meaning k_ak9_codes[] = {
+    {"1", "Functional group not supported"},
+    {"2", "Functional group version not supported"},
+    {"3", "Functional group trailer missing"},
+    {"4", "Group control number in the functional group header and trailer do not agree"},
+    {"5", "Number of included transaction sets does not match actual count"},
+    {"6", "Group control number violates syntax"},
+    {"19", "Functional group control number not unique within interchange"},
+};
+
+template <std::size_t N>
+std::string_view meaning_of(const Meaning (&table)[N], std::string_view code) {
+  for (const Meaning& m : table)
+    if (m.code == code) return m.text;
+  return {};
+}
+
+std::string coded(std::string_view code, std::string_view text) {
+  return std::string(code) + (text.empty() ? " (unknown code)" : " " + std::string(text));
+}
+
+std::vector<std::string> ack_columns() {
+  return {"record",         "functional_id", "group_control_number", "set_id",
+          "control_number", "status",        "status_text",          "accepted",
+          "reasons",        "notes"};
+}
+
+json::object ta1_record(const x12::Ta1& t) {
+  return json::object{
+      {"record", "ta1"},
+      {"control_number", t.control_number},
+      {"date", t.date},
+      {"time", t.time},
+      {"status", std::string(1, t.ack_code)},
+      {"status_text", meaning_of(k_ack_status, std::string(1, t.ack_code))},
+      {"accepted", t.accepted()},
+      {"note_code", t.note_code},
+      {"reasons", json::array{json::string(coded(t.note_code, x12::ta1_reason(t.note_code)))}},
+      {"segment", t.segment_position}};
+}
+
+json::object set_record(const x12::GroupAck& g, const x12::SetAck& s) {
+  const std::string status(1, s.status), group_status(1, g.status);
+  json::array reasons, group_reasons, segments;
+  for (const auto& c : s.codes)
+    reasons.push_back(json::string(coded(c, meaning_of(k_ik5_codes, c))));
+  for (const auto& c : g.codes)
+    group_reasons.push_back(json::string(coded(c, meaning_of(k_ak9_codes, c))));
+  std::string notes;  // one line per note, for table and CSV
+  for (const auto& n : s.segments) {
+    json::array context, elements;
+    for (const auto& c : n.context) context.push_back(json::string(c));
+    std::string note = "IK3 " + n.segment_id + " at " + std::to_string(n.position) +
+                       (n.loop.empty() ? "" : " in " + n.loop) + ": " +
+                       coded(n.code, x12::ik3_reason(n.code));
+    for (const auto& e : n.elements) {
+      elements.push_back(json::object{{"position", e.position},
+                                      {"component", e.component},
+                                      {"repetition", e.repetition},
+                                      {"reference", e.reference},
+                                      {"code", e.code},
+                                      {"reason", x12::ik4_reason(e.code)},
+                                      {"bad_value", e.bad_value}});
+      note += "; IK4 element " + std::to_string(e.position) +
+              (e.component ? "-" + std::to_string(e.component) : "") +
+              (e.reference.empty() ? "" : " (" + e.reference + ")") + ": " +
+              coded(e.code, x12::ik4_reason(e.code)) +
+              (e.bad_value.empty() ? "" : " \"" + e.bad_value + "\"");
+    }
+    notes += (notes.empty() ? "" : " | ") + note;
+    segments.push_back(json::object{{"segment_id", n.segment_id},
+                                    {"position", n.position},
+                                    {"loop", n.loop},
+                                    {"code", n.code},
+                                    {"reason", x12::ik3_reason(n.code)},
+                                    {"context", std::move(context)},
+                                    {"elements", std::move(elements)}});
+  }
+  return json::object{{"record", "set"},
+                      {"functional_id", g.functional_id},
+                      {"group_control_number", g.control_number},
+                      {"group_version", g.version},
+                      {"group_status", group_status},
+                      {"group_status_text", meaning_of(k_ack_status, group_status)},
+                      {"group_reasons", std::move(group_reasons)},
+                      {"set_id", s.set_id},
+                      {"control_number", s.control_number},
+                      {"version", s.version},
+                      {"status", status},
+                      {"status_text", meaning_of(k_ack_status, status)},
+                      {"accepted", s.accepted()},
+                      {"reasons", std::move(reasons)},
+                      {"notes", notes},
+                      {"segments", std::move(segments)}};
+}
+
+// The TA1s and 999 set acknowledgements of the input. read_acknowledgements holds what it
+// read until the end (IK3/IK4 notes capped at 100,000): memory follows the number of sets
+// acknowledged, which stays small for acknowledgements.
+ViewOutcome read_acks(x12::Reader& reader, StreamPrinter& printer, bool sets) {
+  const x12::Acknowledgements acks = x12::read_acknowledgements(reader);
+  ViewOutcome outcome;
+  outcome.problems = acks.problems;
+  json::array page;
+  for (const auto& t : acks.ta1s) page.push_back(ta1_record(t));
+  if (sets) {
+    for (const auto& g : acks.groups)
+      for (const auto& s : g.sets) page.push_back(set_record(g, s));
+  }
+  outcome.records = page.size();
+  if (!page.empty()) (void)printer.page(page);
+  if (acks.dropped_notes) {
+    x12::Error e;
+    e.reason = std::to_string(acks.dropped_notes) +
+               " IK3/IK4 notes beyond the first 100000 were "
+               "left out";
+    outcome.problems.push_back(std::move(e));
+  }
+  return outcome;
+}
+
+ViewOutcome read_999(x12::Reader& reader, StreamPrinter& printer) {
+  return read_acks(reader, printer, true);
+}
+ViewOutcome read_ta1(x12::Reader& reader, StreamPrinter& printer) {
+  return read_acks(reader, printer, false);
+}
+
+constexpr TypedView k_views[] = {
+    {"999", "999", "FA", "",
+     "implementation acknowledgments: one record per set acknowledged "
+     "(AK2..IK5, with the group's AK1/AK9, the IK3/IK4 notes and their reasons), and the TA1s",
+     ack_columns, read_999},
+    {"ta1", "", "", "TA1", "interchange acknowledgments: one record per TA1", ack_columns,
+     read_ta1},
+};
+
+const TypedView* view_named(std::string_view name) {
+  for (const TypedView& v : k_views)
+    if (v.name == name) return &v;
+  return nullptr;
+}
+
+// ---- the generic view: every segment
+
+constexpr std::size_t k_csv_elements = 32;  // e01..e32; more are joined into e32
+
+std::vector<std::string> segment_columns() {
+  std::vector<std::string> cols = {"interchange", "position", "offset", "id"};
+  for (std::size_t i = 1; i <= k_csv_elements; ++i)
+    cols.push_back((i < 10 ? "e0" : "e") + std::to_string(i));
+  return cols;
+}
+
+// An element as JSON: its text; an array of its components when it has some; {"repeats": [...]}
+// when it repeats. The ISA's fields are never split (two of them are the separators).
+json::value element_value(const x12::Segment& s, std::size_t i, bool split) {
+  const std::string_view text = s.element(i);
+  const x12::Delimiters& d = s.delimiters();
+  auto composite = [&d](std::string_view v) -> json::value {
+    if (v.find(d.component) == std::string_view::npos) return json::string(v);
+    json::array parts;
+    for (std::size_t c = 1;; ++c) {
+      parts.push_back(json::string(x12::Segment::nth_part(v, d.component, c)));
+      std::size_t seps = static_cast<std::size_t>(std::count(v.begin(), v.end(), d.component));
+      if (c > seps) break;
+    }
+    return parts;
+  };
+  if (!split) return json::string(text);
+  if (text.find(d.repetition) == std::string_view::npos) return composite(text);
+  json::array repeats;
+  const auto n = static_cast<std::size_t>(std::count(text.begin(), text.end(), d.repetition)) + 1;
+  for (std::size_t r = 1; r <= n; ++r)
+    repeats.push_back(composite(x12::Segment::nth_part(text, d.repetition, r)));
+  return json::object{{"repeats", std::move(repeats)}};
+}
+
+struct SegmentsOutcome {
+  std::size_t segments = 0;
+  std::optional<x12::Error> error;
+};
+
+// Prints every segment `reader` yields, a page of 256 at a time: flat memory for any input.
+// JSON, JSON Lines and YAML get each element's structure; table and CSV the elements as
+// written, in e01..e32.
+Expected<SegmentsOutcome> print_segments(x12::Reader& reader, Context& ctx) {
+  const std::vector<std::string> cols = segment_columns();
+  const bool as_written =
+      ctx.format() == output::Format::table || ctx.format() == output::Format::csv;
+  StreamPrinter printer(ctx, cols, [](const json::object& row) { return row; });
+  SegmentsOutcome outcome;
+  std::size_t interchange = 0;
+  json::array page;
+  auto flush = [&]() -> Expected<void> {
+    if (page.empty()) return {};
+    auto printed = printer.page(page);
+    page.clear();
+    return printed;
+  };
+  while (const x12::Segment* s = reader.next()) {
+    const bool isa = s->id() == "ISA";
+    if (isa) ++interchange;
+    ++outcome.segments;
+    json::object item{{"interchange", interchange},
+                      {"position", s->position()},
+                      {"offset", s->offset()},
+                      {"id", s->id()}};
+    const std::size_t n = s->size();
+    if (as_written) {
+      // Only the elements present: a table page is as wide as its widest segment.
+      for (std::size_t i = 1; i <= n && i <= k_csv_elements; ++i) {
+        std::string text(s->element(i));
+        for (std::size_t j = i + 1; i == k_csv_elements && j <= n; ++j)
+          text += s->delimiters().element + std::string(s->element(j));
+        if (!text.empty()) item[cols[3 + i]] = std::move(text);
+      }
+    } else {
+      json::array elements;
+      for (std::size_t i = 1; i <= n; ++i) elements.push_back(element_value(*s, i, !isa));
+      item["elements"] = std::move(elements);
+    }
+    page.push_back(std::move(item));
+    if (page.size() >= 256) {
+      if (auto f = flush(); !f) return fail(f.error());
+    }
+  }
+  if (auto f = flush(); !f) return fail(f.error());
+  printer.finish();
+  if (reader.error()) outcome.error = *reader.error();
+  return outcome;
+}
+
+// ---- parse itself
+
+struct ParseOptions {
+  std::string file;
+  std::string as = "auto";
+};
+
+// Looks at the start of `fd` (up to the first ST, at most 256 KiB) to choose the view for --as
+// auto; `prefix` keeps what was read, for the reader. nullptr: print segments.
+const TypedView* detect(int fd, std::string& prefix) {
+  std::string gs01, st01;
+  bool ta1 = false;
+  char buf[16 << 10];
+  while (st01.empty() && prefix.size() < (256u << 10)) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    prefix.append(buf, static_cast<std::size_t>(n));
+    x12::Reader peek = x12::Reader::from_memory(std::string_view(prefix));
+    while (const x12::Segment* s = peek.next()) {
+      if (s->id() == "TA1") ta1 = true;
+      if (s->id() == "GS") gs01 = s->element(1);
+      if (s->id() == "ST") {
+        st01 = s->element(1);
+        break;
+      }
+    }
+  }
+  for (const TypedView& v : k_views)
+    if (!st01.empty() && v.set_id == st01 && (v.functional_id.empty() || v.functional_id == gs01))
+      return &v;
+  if (st01.empty() && ta1) return view_named("ta1");
+  return nullptr;
+}
+
+Expected<void> run_parse(const ParseOptions& opt, Context& ctx) {
+  auto input = Input::open(opt.file);
+  if (!input) return fail(input.error());
+  const TypedView* view = nullptr;
+  bool segments = opt.as == "segments";
+  std::string prefix;
+  if (opt.as == "auto") {
+    view = detect(input->fd(), prefix);
+    segments = view == nullptr;
+    spdlog::info("{}: read as {} (--as auto)", input->name(),
+                 view ? std::string(view->name) : std::string("segments"));
+  } else if (!segments) {
+    view = view_named(opt.as);
+  }
+  PrefixedInput buffer(std::move(prefix), input->fd());
+  std::istream stream(&buffer);
+  x12::Reader reader(stream);
+
+  std::vector<x12::Error> problems;
+  std::size_t records = 0;
+  if (segments) {
+    auto printed = print_segments(reader, ctx);
+    if (!printed) return fail(printed.error());
+    records = printed->segments;
+    if (printed->error) problems.push_back(*printed->error);
+  } else {
+    StreamPrinter printer(ctx, view->columns(), nullptr);
+    ViewOutcome outcome = view->read(reader, printer);
+    printer.finish();
+    records = outcome.records;
+    problems = std::move(outcome.problems);
+    if (records == 0 && problems.empty()) {
+      if (auto done = ctx.commit_output(); !done) return fail(done.error());
+      return fail(ErrorKind::input,
+                  input->name() + " holds no " +
+                      (view->segment.empty() ? std::string(view->set_id) + " transaction set"
+                                             : std::string(view->segment) + " segment"),
+                  "`provportal x12 parse --as segments " + opt.file + "` shows what it holds");
+    }
+  }
+  if (ctx.output_closed()) return fail(ErrorKind::output_closed, "stdout was closed");
+  if (problems.empty()) return {};
+  for (const auto& p : problems) ctx.notice(finding_text(input->name(), p));
+  if (auto done = ctx.commit_output(); !done) return fail(done.error());
+  return fail(ErrorKind::input,
+              input->name() + " is not well-formed X12: " + std::to_string(problems.size()) +
+                  " problem(s), listed above (" + std::to_string(records) +
+                  " record(s) were printed before)",
+              "`provportal x12 validate " + opt.file + "` checks it in full");
+}
+
+}  // namespace
+
+void setup_x12(CLI::App& app, Context& ctx) {
+  auto* cmd = app.add_subcommand(
+      "x12", "X12 5010 offline tools: explain a payer's codes, validate and parse interchanges");
+  cmd->require_subcommand(1);
+  cmd->footer(
+      "Examples:\n"
+      "  provportal x12 explain AAA 75\n"
+      "  provportal x12 explain STC A7:21:PR\n"
+      "  provportal x12 validate outbox/*.x12\n"
+      "  provportal x12 parse --as 999 inbox/999_0001.x12 -o jsonl\n\n"
+      "They work offline: no portal, no login. explain and validate print text for people "
+      "unless\n"
+      "-o (or -O, PROVPORTAL_OUTPUT, the profile's output) asks for a machine format; parse "
+      "prints\n"
+      "records (a table on a terminal, JSON otherwise).");
+
+  // explain
+  auto eopt = std::make_shared<ExplainOptions>();
+  auto* explain = cmd->add_subcommand(
+      "explain", "What a code of a payer's answer means, what to do, and whether to send again");
+  std::vector<std::string> names;
+  for (const auto& l : codes::lists()) names.emplace_back(l.name);
+  with_choices(
+      explain->add_option("list", eopt->list, "The code list: " + list_names() + " (any case)")
+          ->required()
+          ->type_name("LIST"),
+      names, false);
+  explain
+      ->add_option("code", eopt->code,
+                   "The code; for STC, CATEGORY:STATUS[:ENTITY] as STC01 carries it (each "
+                   "part explained). Without it, the whole list")
+      ->type_name("CODE");
+  std::string lists_help;
+  for (const auto& l : codes::lists()) {
+    std::string name(l.name);
+    lists_help += "  " + name + std::string(8 - std::min<std::size_t>(7, name.size()), ' ') +
+                  describe(l) + "\n";
+  }
+  explain->footer(
+      "Examples:\n"
+      "  provportal x12 explain AAA 75\n"
+      "  provportal x12 explain AAA 42 -o json\n"
+      "  provportal x12 explain STC A7:21:PR\n"
+      "  provportal x12 explain CARC 45\n"
+      "  provportal x12 explain RARC N130\n"
+      "  provportal x12 explain AAA04 C\n"
+      "  provportal x12 explain AAA -o csv > aaa03.csv     # the whole list\n\n"
+      "Lists:\n" +
+      lists_help +
+      "\n"
+      "Each code says what it means for a provider office, what to do, the record field to "
+      "correct\n"
+      "(member_id, date_of_birth, first_name/last_name, provider_npi, service_date, "
+      "health_plan)\n"
+      "and the retry class: fix (correct, then send again), later (nothing to correct: "
+      "provportal\n"
+      "retries it with backoff, as after a 503: AAA 42 and 80), never (do not send it again).\n"
+      "-o json|jsonl|csv|yaml|table prints the fields list, element, code, title, meaning, "
+      "action,\n"
+      "field and retry. A list or code that does not exist is a usage error (exit 2): the "
+      "argument\n"
+      "names nothing, and nothing else was attempted; `provportal x12 explain LIST` lists the "
+      "codes.");
+  explain->callback([eopt, &ctx] {
+    ctx.declare_fields(code_fields());
+    ctx.action = [eopt, &ctx] { return run_explain(*eopt, ctx); };
+  });
+
+  // validate
+  auto vopt = std::make_shared<ValidateCmdOptions>();
+  auto* validate =
+      cmd->add_subcommand("validate",
+                          "Check X12 interchanges: envelopes, control numbers, counts and the "
+                          "implementation guides (270/271, 276/277, 999)");
+  validate->add_option("files", vopt->files, "The interchanges to check (- for stdin)")
+      ->required()
+      ->type_name("FILE");
+  validate
+      ->add_option("--max-findings", vopt->max_findings,
+                   "Report at most N findings per file; the rest are counted (default 1000)")
+      ->type_name("N")
+      ->check(CLI::PositiveNumber);
+  with_choices(validate
+                   ->add_option("--charset", vopt->charset,
+                                "Characters data may hold: extended (default) or basic (the X12 "
+                                "basic set, what every receiver accepts)")
+                   ->type_name("SET"),
+               {"extended", "basic"});
+  validate->add_flag("--require-guide", vopt->require_guide,
+                     "A transaction set without an implementation guide here (an 837...) is a "
+                     "finding, not only its envelope checked");
+  validate->footer(
+      "Examples:\n"
+      "  provportal x12 validate request.x12\n"
+      "  provportal x12 validate outbox/*.x12 -o jsonl > findings.jsonl\n"
+      "  some-generator | provportal x12 validate -\n\n"
+      "Each finding is one line, FILE:segment N (ID, loop L) element E: reason, segments "
+      "counted\n"
+      "from the ISA (= 1) of their interchange; -o json|jsonl|csv|yaml|table prints them as "
+      "records\n"
+      "(file, segment, offset, segment_id, loop, element, component, value, code, ack: the "
+      "999/TA1\n"
+      "code a receiver would send, reason). Files are read as they stream: memory stays flat "
+      "for a\n"
+      "file of any size. Exit status 0 when every file is valid, 3 when there are findings "
+      "(an\n"
+      "input error: the file cannot be used as it is) or a file cannot be read, 2 for a usage "
+      "error.");
+  validate->callback([vopt, &ctx] {
+    ctx.declare_fields(finding_fields());
+    ctx.action = [vopt, &ctx] { return run_validate(*vopt, ctx); };
+  });
+
+  // parse
+  auto popt = std::make_shared<ParseOptions>();
+  auto* parse = cmd->add_subcommand(
+      "parse", "Print an X12 file as segments, or as typed acknowledgements (999, TA1)");
+  parse->add_option("file", popt->file, "The interchange to read (- for stdin)")
+      ->required()
+      ->type_name("FILE");
+  std::vector<std::string> views = {"auto", "segments"};
+  std::string views_help;
+  for (const TypedView& v : k_views) {
+    views.emplace_back(v.name);
+    views_help += "  " + std::string(v.name) + std::string(10 - v.name.size(), ' ') +
+                  wrap(v.summary, 12, 12, 98) + "\n";
+  }
+  with_choices(parse
+                   ->add_option("--as", popt->as,
+                                "How to read it: auto (default: by its first ST01/GS01, "
+                                "else segments), segments, or a typed view")
+                   ->type_name("VIEW"),
+               views);
+  parse->footer(
+      "Examples:\n"
+      "  provportal x12 parse request.x12 -o jsonl\n"
+      "  provportal x12 parse --as 999 inbox/999_0001.x12 -o json | jq '.[] | "
+      "select(.accepted == false)'\n"
+      "  provportal x12 parse --as ta1 inbox/ta1.x12\n"
+      "  provportal x12 parse --as segments big.x12 -o csv > segments.csv\n\n"
+      "Views:\n"
+      "  segments  every segment: interchange, position (ISA = 1), offset (byte), id and "
+      "elements,\n"
+      "            an element being its text, an array of its components, or {\"repeats\": "
+      "[...]};\n"
+      "            table and CSV show the elements as written in e01..e32 (more join into "
+      "e32)\n" +
+      views_help +
+      "\n"
+      "Segments are printed as they are read (-o json is one array written as it goes): memory "
+      "stays\n"
+      "flat for a file of any size. A typed view holds one file's acknowledgements until the "
+      "end.\n"
+      "Exit status 0 when the file was read whole, 3 when it is not well-formed X12 (what "
+      "could be\n"
+      "read is printed first, the problems go to stderr) or holds nothing of the view asked "
+      "for.");
+  parse->callback([popt, &ctx] {
+    std::vector<std::string> fields = segment_columns();
+    fields.emplace_back("elements");
+    for (const TypedView& v : k_views) {
+      for (auto& c : v.columns())
+        if (std::find(fields.begin(), fields.end(), c) == fields.end()) fields.push_back(c);
+    }
+    ctx.declare_fields(std::move(fields));
+    ctx.action = [popt, &ctx] { return run_parse(*popt, ctx); };
+  });
+}
+
+}  // namespace portal::cli
