@@ -228,6 +228,9 @@ void note_finding(const Error& e, const SetRange& range, SetAck& ack) {
     return;
   }
   if (code.level != AckLevel::segment && code.level != AckLevel::element) return;
+  // A set cut off before its SE gets IK502 2 from the envelope's finding; the guide walk's
+  // "required segment SE missing" would only repeat it.
+  if (e.code == ErrorCode::missing_segment && e.segment_id == "SE") return;
   ack.status = 'R';
   if (e.segment_position < range.st_position || e.segment_position == 0 ||
       !echoable_id(e.segment_id))

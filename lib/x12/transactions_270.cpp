@@ -435,7 +435,8 @@ void Read271::on_hl(const Segment& s) {
     m_level = Level::source;
   } else if (level == "21") {
     flush();
-    flush_base();
+    // The source's own AAA go with the first receiver under it; a receiver's stay its own.
+    if (m_level != Level::source) flush_base();
     m_base.provider = {};
     std::erase_if(m_base.rejections, [](const Rejection& r) { return r.loop == "2100B"; });
     m_base_used = false;

@@ -1,11 +1,19 @@
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "temp_dir.hpp"
+#include "x12/ack.hpp"
 #include "x12/transactions.hpp"
 #include "x12/validate.hpp"
 #include "x12_test_util.hpp"
@@ -1028,4 +1036,119 @@ TEST(X12Transactions, ReadersSurviveMutatedInput) {
     check(read_277(r4, count));
   }
   EXPECT_GT(items, 0u);
+}
+
+// ---- an outside opinion --------------------------------------------------------------------
+
+namespace {
+
+// Runs `command`, returning its exit status and filling `output` with what it printed.
+int run(const std::string& command, std::string& output) {
+  output.clear();
+  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) return -1;
+  char buf[4096];
+  while (std::size_t n = std::fread(buf, 1, sizeof buf, pipe)) output.append(buf, n);
+  const int status = ::pclose(pipe);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::string quoted(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
+
+}  // namespace
+
+// node-x12 (scripts/x12_check.js, installed into .tools by scripts/setup.sh) parses one
+// interchange of every kind the codec writes. X12_INTEROP_DIR, when set, keeps the samples there.
+TEST(X12Interop, NodeX12ParsesEveryKindTheWritersWrite) {
+  const std::filesystem::path repo = std::filesystem::path(PORTAL_TEST_DATA_DIR) / ".." / "..";
+  const std::filesystem::path checker = repo / "scripts" / "x12_check.js";
+  const bool have_tools =
+      std::filesystem::exists(repo / ".tools" / "node_modules" / "node-x12" / "package.json");
+  std::string output;
+  const bool have_node = run("command -v node", output) == 0;
+  if (!have_node || !have_tools) {
+    const std::string why = !have_node ? "node is not installed"
+                                       : "node-x12 is not installed in .tools (scripts/setup.sh "
+                                         "installs it)";
+    if (std::getenv("CI") != nullptr) FAIL() << why << ", but CI must run this check";
+    GTEST_SKIP() << why;
+  }
+
+  portal::test::TempDir temp;
+  const char* keep = std::getenv("X12_INTEROP_DIR");
+  const std::filesystem::path dir = keep != nullptr ? std::filesystem::path(keep) : temp.path();
+  std::filesystem::create_directories(dir);
+  std::vector<std::filesystem::path> files;
+  auto save = [&](const std::string& name, const std::string& bytes) {
+    expect_valid(bytes);
+    files.push_back(dir / name);
+    std::ofstream(files.back(), std::ios::binary) << bytes;
+  };
+  save("270.x12", interchange("HS", "005010X279A1", [&](Writer& w) {
+         write_270(w, 1, sample_270());
+         EligibilityInquiry dependent = sample_270();
+         dependent.dependent = {"03", '1', "SMITH", "MARY", "", "", ""};
+         write_270(w, 2, dependent);
+       }));
+  save("271.x12", interchange("HB", "005010X279A1", [&](Writer& w) {
+         write_271(w, 1, sample_271());
+         EligibilityResponse r = sample_271();
+         r.dependent = {"03", '1', "SMITH", "MARY", "", "", ""};
+         r.rejections = {{"2000A", 'N', "42", "R"}, {"2100D", 'N', "73", "C"}};
+         write_271(w, 2, r);
+       }));
+  save("276.x12", interchange("HR", "005010X212", [&](Writer& w) {
+         write_276(w, 1, sample_276());
+         ClaimInquiry dependent = sample_276();
+         dependent.dependent = {"QC", '1', "SMITH", "MARY", "", "", ""};
+         write_276(w, 2, dependent);
+       }));
+  save("277.x12", interchange("HN", "005010X212", [&](Writer& w) {
+         write_277(w, 1, sample_277());
+         ClaimStatusResponse dependent = sample_277();
+         dependent.insured = dependent.subscriber;
+         dependent.subscriber = {"QC", '1', "SMITH", "MARY", "", "", ""};
+         write_277(w, 2, dependent);
+       }));
+  // A 999 acknowledging the 270s above, alone and after a TA1; and a TA1 alone.
+  const std::string requests = [&] {
+    std::ifstream in(files[0], std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }();
+  const Report report = validate(requests);
+  const std::vector<InterchangeRange> ranges = envelope_ranges(requests);
+  ASSERT_EQ(ranges.size(), 1u);
+  const GroupAck ack = acknowledge(report, ranges[0].groups.at(0));
+  const Ta1 ta1 = acknowledge_interchange(report, ranges[0]);
+  auto answer = [&](bool with_ta1, bool with_999) {
+    Writer w;
+    w.begin_interchange(header(), 77);
+    if (with_ta1) write_ta1(w, ta1);
+    if (with_999) {
+      w.begin_group("FA", "PAYER", "SUBMITTER", "005010X231A1", 78);
+      write_999(w, 1, ack);
+      w.end_group();
+    }
+    w.end_interchange();
+    EXPECT_TRUE(w.status()) << to_string(w.status().error());
+    return w.out();
+  };
+  save("999.x12", answer(false, true));
+  save("ta1_999.x12", answer(true, true));
+  save("ta1.x12", answer(true, false));
+
+  std::string command = "node " + quoted(checker);
+  for (const auto& f : files) command += " " + quoted(f);
+  ASSERT_EQ(run(command, output), 0) << command << "\n" << output;
+  for (const char* line : {"set 270 0001", "set 270 0002", "set 271 0002", "set 276 0002",
+                           "set 277 0002", "set 999 0001", "ta1 000000042 A 000",
+                           "interchange 77 groups 0"})
+    EXPECT_NE(output.find(line), std::string::npos) << line << " not in:\n" << output;
+
+  // A control: node-x12 does refuse a wrong count.
+  std::string broken = requests;
+  broken.replace(broken.find("SE*13*"), 6, "SE*12*");
+  const std::filesystem::path bad = temp.path() / "broken.x12";
+  std::ofstream(bad, std::ios::binary) << broken;
+  EXPECT_EQ(run("node " + quoted(checker) + " " + quoted(bad), output), 1) << output;
 }
