@@ -341,8 +341,11 @@ TEST(X12Transactions, A271WithSeveralBenefitsValidatesAndReadsBackEqual) {
 
 TEST(X12Transactions, A271CarriesAnAaaInEachLoop) {
   EligibilityResponse r = sample_271();
-  r.rejections = {{"2000A", 'N', "42", "R"}, {"2100A", 'Y', "79", "P"}, {"2100B", 'N', "43", "N"},
-                  {"2100C", 'N', "75", "C"}, {"2110C", 'N', "57", "W"}};
+  r.rejections = {{"2000A", 'N', "42", "R"},
+                  {"2100A", 'Y', "79", "P"},
+                  {"2100B", 'N', "43", "N"},
+                  {"2100C", 'N', "75", "C"},
+                  {"2110C", 'N', "57", "W"}};
   const std::string bytes =
       interchange("HB", "005010X279A1", [&](Writer& w) { write_271(w, 1, r); });
   expect_valid(bytes);
@@ -407,8 +410,7 @@ TEST(X12Transactions, A271ForADependentNamesTheDependentLoops) {
 
 TEST(X12Transactions, A276ValidatesAndReadsBackEqual) {
   const ClaimInquiry q = sample_276();
-  const std::string bytes =
-      interchange("HR", "005010X212", [&](Writer& w) { write_276(w, 1, q); });
+  const std::string bytes = interchange("HR", "005010X212", [&](Writer& w) { write_276(w, 1, q); });
   expect_valid(bytes);
   EXPECT_NE(bytes.find("HL*4*3*22*0~DMG*D8*19800229*M~NM1*IL*1*SMITH*JOHN*Q***MI*W123456789~"
                        "TRN*1*CLAIM-TRACE-1~REF*1K*05347006051~REF*BLT*111~REF*EJ*SM123456~"
@@ -437,8 +439,7 @@ TEST(X12Transactions, A276ForADependentWithServiceLines) {
   q.lines[1].procedure = "81002";
   q.lines[1].modifiers.clear();
   q.lines[1].line_control.clear();
-  const std::string bytes =
-      interchange("HR", "005010X212", [&](Writer& w) { write_276(w, 1, q); });
+  const std::string bytes = interchange("HR", "005010X212", [&](Writer& w) { write_276(w, 1, q); });
   expect_valid(bytes);
   EXPECT_NE(bytes.find("HL*4*3*22*1~NM1*IL*1*SMITH*JOHN*Q***MI*W123456789~HL*5*4*23~"
                        "DMG*D8*20151014*F~NM1*QC*1*SMITH*MARY~TRN*1*CLAIM-TRACE-1~"),
@@ -455,8 +456,7 @@ TEST(X12Transactions, A276ForADependentWithServiceLines) {
 
 TEST(X12Transactions, A277WithSeveralClaimsAndServiceLinesReadsBackAsOneResponse) {
   const ClaimStatusResponse r = sample_277();
-  const std::string bytes =
-      interchange("HN", "005010X212", [&](Writer& w) { write_277(w, 1, r); });
+  const std::string bytes = interchange("HN", "005010X212", [&](Writer& w) { write_277(w, 1, r); });
   expect_valid(bytes);
   EXPECT_NE(bytes.find("BHT*0010*08*277X212*20261117*0810*DG~"), std::string::npos);
   EXPECT_NE(bytes.find("STC*F1:65:PR*20261110**8513.88*7000*20261109*CHK*20261112*CHK-000123*"
@@ -492,8 +492,7 @@ TEST(X12Transactions, A277ForADependentAndAtTheReceiverAndProviderLevels) {
   not_found.effective_date = "2026-11-17";
   provider.statuses = {not_found};
   r.claims.insert(r.claims.begin(), {receiver, provider});
-  const std::string bytes =
-      interchange("HN", "005010X212", [&](Writer& w) { write_277(w, 1, r); });
+  const std::string bytes = interchange("HN", "005010X212", [&](Writer& w) { write_277(w, 1, r); });
   expect_valid(bytes);
   EXPECT_NE(bytes.find("NM1*41*2*XYZ SERVICE*****46*X67E~TRN*2*BATCH-1~STC*A1:19~HL*3*2*19*1~"
                        "NM1*1P*2*LAKESHORE CLINIC*****XX*1234567893~TRN*1*0~"
@@ -706,7 +705,8 @@ TEST(X12Transactions, ReadsTheX279A1Examples) {
   EXPECT_EQ(inquiries[0].provider,
             (Party{"1P", '2', "BONE AND JOINT CLINIC", "", "", "SV", "2000035"}));
   EXPECT_EQ(inquiries[0].trace, (Trace{"1", "93175-012547", "9877281234", ""}));
-  EXPECT_EQ(inquiries[0].subscriber, (Party{"IL", '1', "SMITH", "ROBERT", "", "MI", "11122333301"}));
+  EXPECT_EQ(inquiries[0].subscriber,
+            (Party{"IL", '1', "SMITH", "ROBERT", "", "MI", "11122333301"}));
   EXPECT_EQ(inquiries[0].date_of_birth, "1943-05-19");
   EXPECT_EQ(inquiries[0].dates, (std::vector<DatePeriod>{{"291", "2006-05-01", ""}}));
   EXPECT_EQ(inquiries[0].service_types, std::vector<std::string>{"30"});
@@ -782,9 +782,8 @@ TEST(X12Transactions, RewritesTheX279A1RequestExamplesByteForByte) {
       if (in_set) set += std::string(s->text()) + "~";
       if (s->id() == "SE") in_set = false;
     }
-    const std::string rewritten = interchange("HS", "005010X279A1", [&](Writer& w) {
-      write_270(w, st02, inquiries[0]);
-    });
+    const std::string rewritten =
+        interchange("HS", "005010X279A1", [&](Writer& w) { write_270(w, st02, inquiries[0]); });
     EXPECT_NE(rewritten.find(set), std::string::npos) << name << "\n" << set << "\n" << rewritten;
   }
 }
@@ -817,9 +816,9 @@ TEST(X12Transactions, ReadsTheX212Examples) {
   EXPECT_EQ(claims[2].lines[0].units, "1");
   EXPECT_EQ(claims[2].lines[0].service.from, "2005-05-01");
 
-  for (const char* name : {"guide/x212_276_provider_request.x12",
-                           "guide/x212_276_info_receiver_request.x12",
-                           "guide/x212_276_ncpdp_request.x12"}) {
+  for (const char* name :
+       {"guide/x212_276_provider_request.x12", "guide/x212_276_info_receiver_request.x12",
+        "guide/x212_276_ncpdp_request.x12"}) {
     const std::string bytes = read_data(name);
     expect_valid(bytes);
     EXPECT_FALSE(read_all<ClaimInquiry>(bytes, read_276).empty()) << name;
@@ -910,16 +909,16 @@ TEST(X12Transactions, ATruncatedSetHandsOverNoHalfItemAndSaysWhere) {
 TEST(X12Transactions, ProblemsOfHostileSetsCarryPositions) {
   const std::string body =
       "ST*271*0001*005010X279A1~BHT*0022*11*R*20261117*1200~"
-      "EB*1~"                                   // 3: before any HL
-      "HL*1**20*1~NM1*PR*2*PAYER*****PI*1~"     // 4, 5
-      "TRN*2*X*9123456789~"                     // 6: a trace in the source loop
-      "HL*2*2*21*1~NM1*1P*2*CLINIC*****XX*1~"   // 7: HL pointing at itself
-      "NM1*1P*2*AGAIN*****XX*2~"                // 9: a second NM1 in 2100B
-      "HL*3*2*22*1~NM1*IL*1*SMITH****MI*9~"     // 10, 11
-      "DTP*346*D8*20261341~"                    // 12: not a date
-      "MSG*NO BENEFIT BEFORE ME~"               // 13: a message outside a benefit
-      "ZZZ*SKIPPED SILENTLY~"                   // 14: not mapped
-      "HL*4*3*99*0~EB*1~"                       // 15, 16: an unknown level
+      "EB*1~"                                  // 3: before any HL
+      "HL*1**20*1~NM1*PR*2*PAYER*****PI*1~"    // 4, 5
+      "TRN*2*X*9123456789~"                    // 6: a trace in the source loop
+      "HL*2*2*21*1~NM1*1P*2*CLINIC*****XX*1~"  // 7: HL pointing at itself
+      "NM1*1P*2*AGAIN*****XX*2~"               // 9: a second NM1 in 2100B
+      "HL*3*2*22*1~NM1*IL*1*SMITH****MI*9~"    // 10, 11
+      "DTP*346*D8*20261341~"                   // 12: not a date
+      "MSG*NO BENEFIT BEFORE ME~"              // 13: a message outside a benefit
+      "ZZZ*SKIPPED SILENTLY~"                  // 14: not mapped
+      "HL*4*3*99*0~EB*1~"                      // 15, 16: an unknown level
       "SE*17*0001~";
   const std::string bytes = std::string(x12::test::k_isa) +
                             "GS*HB*S*R*20260101*1200*5*X*005010X279A1~" + body +
@@ -1140,9 +1139,9 @@ TEST(X12Interop, NodeX12ParsesEveryKindTheWritersWrite) {
   std::string command = "node " + quoted(checker);
   for (const auto& f : files) command += " " + quoted(f);
   ASSERT_EQ(run(command, output), 0) << command << "\n" << output;
-  for (const char* line : {"set 270 0001", "set 270 0002", "set 271 0002", "set 276 0002",
-                           "set 277 0002", "set 999 0001", "ta1 000000042 A 000",
-                           "interchange 77 groups 0"})
+  for (const char* line :
+       {"set 270 0001", "set 270 0002", "set 271 0002", "set 276 0002", "set 277 0002",
+        "set 999 0001", "ta1 000000042 A 000", "interchange 77 groups 0"})
     EXPECT_NE(output.find(line), std::string::npos) << line << " not in:\n" << output;
 
   // A control: node-x12 does refuse a wrong count.
