@@ -22,6 +22,10 @@ constexpr auto k_hl_21 = hl("21", k_r, "1");
 constexpr auto k_hl_19 = hl("19", k_r, "1");
 constexpr auto k_hl_22 = hl("22", k_r, "0 1");
 constexpr auto k_hl_23 = hl("23", k_r, "0", k_s);
+// In a 277 the receiver and provider levels may end without children: a status at their own
+// level (2200B, 2200C) answers the whole request.
+constexpr auto k_hl_21_277 = hl("21", k_r, "0 1");
+constexpr auto k_hl_19_277 = hl("19", k_r, "0 1");
 
 // NM1 of 2100A (payer), 2100B (information receiver), 2100C (service provider), 2100D
 // (subscriber) and 2100E (dependent).
@@ -39,9 +43,11 @@ constexpr auto k_nm1_dependent = nm1({.entity = "QC", .entity_types = "1", .id_q
 
 // PER of 2100A (277): payer contact.
 constexpr auto k_per = per("ED EM FX TE UR");
-// TRN of 2200B-E: the 276's trace (1), the 277's echo of it (2); no originator here.
+// TRN of 2200B-E: the 276's trace (1), the 277's echo of it (2), except the provider level
+// (2200C) of a 277, whose trace is a current one (1); no originator here.
 constexpr auto k_trn_276 = trn("1", /*originator=*/false);
 constexpr auto k_trn_277 = trn("2", /*originator=*/false);
+constexpr auto k_trn_277_provider = trn("1", /*originator=*/false);
 // REF of 2200B-E and 2210/2220: every qualifier the guide uses (a loop's row may name fewer).
 constexpr auto k_ref = ref("1K 6P BLT D9 EA EJ FJ LU XZ VV 1J", /*description=*/false);
 // AMT and QTY of 2200B-E: claim amounts and counts; DMG (rules::k_dmg) of 2000D/E.
@@ -155,20 +161,24 @@ constexpr SegmentRule k_277_2000d_rows[] = {
     seg("HL", k_r, 1, k_hl_22, 4, 3, "22"), open(k_277_2100d, k_r, 1),
     open(k_277_2200d, k_s, k_many), open(k_277_2000e, k_s, k_many)};
 constexpr Loop k_277_2000d{"2000D", k_277_2000d_rows};
-constexpr SegmentRule k_277_trace_rows[] = {
-    seg("TRN", k_r, 1, k_trn_277, 4), seg("STC", k_s, 0, k_stc, 12), seg("REF", k_s, 2, k_ref, 4),
-    seg("QTY", k_s, 2, k_qty, 2), seg("AMT", k_s, 2, k_amt, 3)};
-constexpr Loop k_277_2200b{"2200B", k_277_trace_rows};
-constexpr Loop k_277_2200c{"2200C", k_277_trace_rows};
+// 2200B information receiver and 2200C provider of service trace: the same rows but the TRN.
+constexpr std::array<SegmentRule, 5> k_277_trace_rows(std::span<const ElementRule> trn) {
+  return {seg("TRN", k_r, 1, trn, 4), seg("STC", k_s, 0, k_stc, 12), seg("REF", k_s, 2, k_ref, 4),
+          seg("QTY", k_s, 2, k_qty, 2), seg("AMT", k_s, 2, k_amt, 3)};
+}
+constexpr auto k_277_2200b_rows = k_277_trace_rows(k_trn_277);
+constexpr Loop k_277_2200b{"2200B", k_277_2200b_rows};
+constexpr auto k_277_2200c_rows = k_277_trace_rows(k_trn_277_provider);
+constexpr Loop k_277_2200c{"2200C", k_277_2200c_rows};
 constexpr SegmentRule k_277_2100c_rows[] = {seg("NM1", k_r, 1, k_nm1_provider, 12, 1, "1P")};
 constexpr Loop k_277_2100c{"2100C", k_277_2100c_rows};
-constexpr SegmentRule k_277_2000c_rows[] = {seg("HL", k_r, 1, k_hl_19, 4, 3, "19"),
+constexpr SegmentRule k_277_2000c_rows[] = {seg("HL", k_r, 1, k_hl_19_277, 4, 3, "19"),
                                             open(k_277_2100c, k_r, 1), open(k_277_2200c, k_s, 1),
                                             open(k_277_2000d, k_s, k_many)};
 constexpr Loop k_277_2000c{"2000C", k_277_2000c_rows};
 constexpr SegmentRule k_277_2100b_rows[] = {seg("NM1", k_r, 1, k_nm1_receiver, 12, 1, "41")};
 constexpr Loop k_277_2100b{"2100B", k_277_2100b_rows};
-constexpr SegmentRule k_277_2000b_rows[] = {seg("HL", k_r, 1, k_hl_21, 4, 3, "21"),
+constexpr SegmentRule k_277_2000b_rows[] = {seg("HL", k_r, 1, k_hl_21_277, 4, 3, "21"),
                                             open(k_277_2100b, k_r, 1), open(k_277_2200b, k_s, 1),
                                             open(k_277_2000c, k_s, k_many)};
 constexpr Loop k_277_2000b{"2000B", k_277_2000b_rows};

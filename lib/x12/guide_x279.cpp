@@ -20,6 +20,9 @@ constexpr auto k_hl_20 = hl("20", k_n, "1");
 constexpr auto k_hl_21 = hl("21", k_r, "1");
 constexpr auto k_hl_22 = hl("22", k_r, "0 1");
 constexpr auto k_hl_23 = hl("23", k_r, "0");
+// A 271 may answer at the source or receiver level alone (an AAA there), without children.
+constexpr auto k_hl_20_271 = hl("20", k_n, "0 1");
+constexpr auto k_hl_21_271 = hl("21", k_r, "0 1");
 
 // NM1 of 2100A (information source), 2100B (receiver), 2100C (subscriber), 2100D (dependent)
 // and 2120C/D (benefit related entity).
@@ -208,7 +211,7 @@ constexpr SegmentRule k_271_2100b_rows[] = {
     seg("AAA", k_s, 9, k_aaa, 4),
     seg("PRV", k_s, 1, k_prv, 6)};
 constexpr Loop k_271_2100b{"2100B", k_271_2100b_rows};
-constexpr SegmentRule k_271_2000b_rows[] = {seg("HL", k_r, 1, k_hl_21, 4, 3, "21"),
+constexpr SegmentRule k_271_2000b_rows[] = {seg("HL", k_r, 1, k_hl_21_271, 4, 3, "21"),
                                             open(k_271_2100b, k_r, 1),
                                             open(k_271_2000c, k_s, k_many)};
 constexpr Loop k_271_2000b{"2000B", k_271_2000b_rows};
@@ -216,7 +219,7 @@ constexpr SegmentRule k_271_2100a_rows[] = {
     seg("NM1", k_r, 1, k_nm1_source, 12, 1, "2B 36 GP P5 PR"), seg("PER", k_s, 3, k_per, 9),
     seg("AAA", k_s, 9, k_aaa, 4)};
 constexpr Loop k_271_2100a{"2100A", k_271_2100a_rows};
-constexpr SegmentRule k_271_2000a_rows[] = {seg("HL", k_r, 1, k_hl_20, 4, 3, "20"),
+constexpr SegmentRule k_271_2000a_rows[] = {seg("HL", k_r, 1, k_hl_20_271, 4, 3, "20"),
                                             seg("AAA", k_s, 9, k_aaa, 4), open(k_271_2100a, k_r, 1),
                                             open(k_271_2000b, k_s, k_many)};
 constexpr Loop k_271_2000a{"2000A", k_271_2000a_rows};

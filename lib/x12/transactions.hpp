@@ -31,6 +31,7 @@ struct Party {
   std::string middle;           // NM105
   std::string id_qualifier;     // NM108: PI payer ID, XX NPI, MI member ID, 46 ETIN, FI tax ID
   std::string id;               // NM109
+  friend bool operator==(const Party&, const Party&) = default;
 };
 
 // A date or a range (DTP with D8 or RD8), by its qualifier (DTP01).
@@ -38,6 +39,7 @@ struct DatePeriod {
   std::string qualifier;  // 291 plan, 346 plan begin, 347 plan end, 472 service...
   std::string from;       // YYYY-MM-DD
   std::string to;         // YYYY-MM-DD, "" for a single date (D8)
+  friend bool operator==(const DatePeriod&, const DatePeriod&) = default;
 };
 
 // A trace number: TRN01 1 (current, in requests) or 2 (referenced, in responses).
@@ -46,6 +48,7 @@ struct Trace {
   std::string number;      // TRN02, up to 50
   std::string originator;  // TRN03: "1" or "9" followed by the originator's ID (10 characters)
   std::string detail;      // TRN04, optional
+  friend bool operator==(const Trace&, const Trace&) = default;
 };
 
 // AAA: a request that could not be answered, where and why.
@@ -54,6 +57,7 @@ struct Rejection {
   char valid = 'N';       // AAA01
   std::string reason;     // AAA03: 42 unable to respond now, 72 invalid member ID, 75 not found...
   std::string follow_up;  // AAA04: C correct and resubmit, N no resubmission, P, R, W, X, Y...
+  friend bool operator==(const Rejection&, const Rejection&) = default;
 };
 
 // ---- 270 / 271 -----------------------------------------------------------------------------
@@ -71,6 +75,11 @@ struct EligibilityInquiry {
   std::string gender;              // DMG03 F/M/U, optional
   std::vector<DatePeriod> dates;   // 2100C DTP*291 (the date or range of service)
   std::vector<std::string> service_types;  // 2110C EQ01 repetitions; "30" when empty
+  // 2100D NM1*03: the patient when it is the subscriber's dependent (empty entity_code and name
+  // otherwise). Then the trace, birth date, gender, dates and service types are the dependent's
+  // and go in its loops (2000D TRN, 2100D DMG/DTP, 2110D EQ).
+  Party dependent;
+  friend bool operator==(const EligibilityInquiry&, const EligibilityInquiry&) = default;
 };
 
 // One benefit (2110C EB and what follows it).
@@ -89,6 +98,7 @@ struct Benefit {
   std::string in_network;                // EB12: Y, N, U, W
   std::vector<DatePeriod> dates;         // 2110C DTP
   std::vector<std::string> messages;     // 2110C MSG01
+  friend bool operator==(const Benefit&, const Benefit&) = default;
 };
 
 // One 271 answer for one subscriber (2000C), with what its payer and provider loops said.
@@ -108,9 +118,51 @@ struct EligibilityResponse {
   std::vector<Rejection> rejections;
   // The trace this answer is for (the TRN*2 whose number a request sent), "" when none.
   std::string_view request_trace() const;
+  // BHT04 (YYYY-MM-DD) and BHT05 (HHMM); the writer uses the interchange's when empty.
+  std::string created_date;
+  std::string created_time;
+  // 2100D NM1*03: the patient when it is the subscriber's dependent (else empty). Then the
+  // traces, birth date, gender, dates and benefits are the dependent's (2000D TRN, 2100D DMG/DTP,
+  // 2110D EB) and its AAA segments are named 2100D and 2110D.
+  Party dependent;
+  friend bool operator==(const EligibilityResponse&, const EligibilityResponse&) = default;
 };
 
 // ---- 276 / 277 -----------------------------------------------------------------------------
+
+// STC: one status of a claim or a service line.
+struct StatusInfo {
+  std::string category;      // STC01-1 (507): A1, F1, P1...
+  std::string status;        // STC01-2 (508)
+  std::string entity;        // STC01-3 (98): entity the status applies to, optional
+  std::vector<std::string> more;  // STC10 and STC11 composites as "cat:code[:entity]"
+  std::string effective_date;     // STC02, YYYY-MM-DD
+  std::string action;             // STC03
+  std::string total_charge;       // STC04
+  std::string paid;               // STC05
+  std::string adjudication_date;  // STC06, YYYY-MM-DD
+  std::string payment_method;     // STC07: ACH, BOP, CHK, FWT, NON
+  std::string payment_date;       // STC08, YYYY-MM-DD
+  std::string check_number;       // STC09
+  std::string message;            // STC12
+  std::string code_list;          // STC01-4: "RX" when STC01-2 is an NCPDP reject code
+  friend bool operator==(const StatusInfo&, const StatusInfo&) = default;
+};
+
+// One service line of a claim (2220D/E).
+struct ServiceLine {
+  std::string procedure_qualifier;  // SVC01-1: HC, NU...
+  std::string procedure;            // SVC01-2
+  std::vector<std::string> modifiers;  // SVC01-3..6
+  std::string charge;               // SVC02
+  std::string paid;                 // SVC03
+  std::string revenue_code;         // SVC04
+  std::string units;                // SVC07
+  std::vector<StatusInfo> statuses;
+  std::string line_control;         // REF*FJ
+  DatePeriod service;               // DTP*472
+  friend bool operator==(const ServiceLine&, const ServiceLine&) = default;
+};
 
 // One 276: one payer, information receiver, service provider, subscriber and claim.
 struct ClaimInquiry {
@@ -128,37 +180,13 @@ struct ClaimInquiry {
   std::string patient_account;       // 2200D REF*EJ (optional)
   std::string total_charge;          // 2200D AMT*T3 (optional)
   DatePeriod service;                // 2200D DTP*472 (qualifier set by the writer)
-};
-
-// STC: one status of a claim or a service line.
-struct StatusInfo {
-  std::string category;      // STC01-1 (507): A1, F1, P1...
-  std::string status;        // STC01-2 (508)
-  std::string entity;        // STC01-3 (98): entity the status applies to, optional
-  std::vector<std::string> more;  // STC10 and STC11 composites as "cat:code[:entity]"
-  std::string effective_date;     // STC02, YYYY-MM-DD
-  std::string action;             // STC03
-  std::string total_charge;       // STC04
-  std::string paid;               // STC05
-  std::string adjudication_date;  // STC06, YYYY-MM-DD
-  std::string payment_method;     // STC07: ACH, BOP, CHK, FWT, NON
-  std::string payment_date;       // STC08, YYYY-MM-DD
-  std::string check_number;       // STC09
-  std::string message;            // STC12
-};
-
-// One service line of a claim (2220D/E).
-struct ServiceLine {
-  std::string procedure_qualifier;  // SVC01-1: HC, NU...
-  std::string procedure;            // SVC01-2
-  std::vector<std::string> modifiers;  // SVC01-3..6
-  std::string charge;               // SVC02
-  std::string paid;                 // SVC03
-  std::string revenue_code;         // SVC04
-  std::string units;                // SVC07
-  std::vector<StatusInfo> statuses;
-  std::string line_control;         // REF*FJ
-  DatePeriod service;               // DTP*472
+  // BHT04/BHT05 above: the writer uses the interchange's date and time when they are empty.
+  // 2100E NM1*QC: the patient when it is the subscriber's dependent (else empty); then the birth
+  // date, gender and the claim go in the dependent's loops (2000E DMG, 2200E).
+  Party dependent;
+  std::string bill_type;             // 2200D REF*BLT (optional)
+  std::vector<ServiceLine> lines;    // 2210D SVC, REF*FJ, DTP*472 (no statuses in a 276)
+  friend bool operator==(const ClaimInquiry&, const ClaimInquiry&) = default;
 };
 
 // One claim's status (2200D or 2200E).
@@ -170,6 +198,11 @@ struct ClaimStatusItem {
   std::string bill_type;             // REF*BLT
   DatePeriod service;                // DTP*472
   std::vector<ServiceLine> lines;
+  // "" for a claim (2200D, or 2200E under a dependent); "2200B" or "2200C" for a status the
+  // payer gave for the whole request at the information receiver's or the provider's level
+  // (then only the trace and the statuses are used).
+  std::string loop;
+  friend bool operator==(const ClaimStatusItem&, const ClaimStatusItem&) = default;
 };
 
 // One 277 answer for one subscriber (or dependent): its parties and claims.
@@ -180,6 +213,12 @@ struct ClaimStatusResponse {
   Party provider;         // 2100C
   Party subscriber;       // 2100D (or 2100E, the dependent, when present)
   std::vector<ClaimStatusItem> claims;
+  // BHT04 (YYYY-MM-DD) and BHT05 (HHMM); the writer uses the interchange's when empty.
+  std::string created_date;
+  std::string created_time;
+  // 2100D NM1*IL when `subscriber` holds the dependent (entity code QC, 2100E); else empty.
+  Party insured;
+  friend bool operator==(const ClaimStatusResponse&, const ClaimStatusResponse&) = default;
 };
 
 // ---- writing -------------------------------------------------------------------------------
@@ -188,6 +227,21 @@ struct ClaimStatusResponse {
 // functional identifier (HS 270, HB 271, HR 276, HN 277) and version. `st02` is the set's control
 // number. Data the guide does not allow (a missing required value, a name over 60/35 characters,
 // a bad qualifier) makes the writer's status() an error naming the segment and element.
+// Every segment is checked against its guide row (guide_x279.cpp, guide_x212.cpp) before it is
+// written, so what they write passes validate(). They fill in: BHT04/BHT05 from the interchange
+// when created_date/created_time are empty; NM101 when empty (270/271: PR, 1P, IL, 03; 276/277:
+// PR, 41, 1P, IL, QC); NM108 when NM109 is given without it (PI payer, XX provider, 46 receiver,
+// MI member); TRN01 when empty (1 in requests and in 2200C, 2 in the 271's 2000C/D and the 277's
+// 2200B/D/E); EQ01 30 when no service type is given; DTP01 291 for a 270 date without one.
+// 270: HL 20, 21, 22 (and 23 under it for a dependent); DTP and EQ in the patient's loops.
+// 271: HL 20 (HL04 0 when nothing follows), 21 (written when a provider or a patient is given;
+//   HL04 0 without a patient), 22 (and 23); REF*6P for the group; each Rejection's AAA in the
+//   loop it names, those of 2110C/D after the last benefit's DTPs; EB, DTP, AAA, MSG per benefit.
+// 276: HL 20, 21, 19, 22 (and 23 without HL04); TRN, REF*1K/BLT/EJ, AMT*T3, DTP*472 in 2200D/E,
+//   SVC, REF*FJ, DTP*472 per line in 2210D/E.
+// 277: HL 20, 21, 19, 22 (and 23 when the subscriber's entity code is QC); a claim whose loop is
+//   2200B or 2200C goes at that level (TRN and STC only); TRN, STC, REF*1K/BLT/EJ, DTP*472 in
+//   2200D/E, SVC, STC, REF*FJ, DTP*472 per line in 2220D/E.
 void write_270(Writer& writer, std::uint32_t st02, const EligibilityInquiry& inquiry);
 void write_271(Writer& writer, std::uint32_t st02, const EligibilityResponse& response);
 void write_276(Writer& writer, std::uint32_t st02, const ClaimInquiry& inquiry);
@@ -207,9 +261,16 @@ struct ReadSummary {
   std::vector<Error> problems;
 };
 
-// Reads every 270 (or 271, 276, 277) set of the interchanges `reader` yields. A 270 or 276 set
-// holds one inquiry per subscriber; a 271 or 277 one response per subscriber: `each` gets them
-// one at a time.
+// Reads every 270 (or 271, 276, 277) set of the interchanges `reader` yields and hands `each`
+// one item at a time, holding only that item in memory:
+// - 270 and 271: one per patient, that is per subscriber (2000C), or per dependent (2000D) under
+//   a subscriber that was not asked or answered about itself; a 271 answering at the source or
+//   receiver level alone (an AAA there, no 2000C) gives one response without a subscriber;
+// - 276: one per claim (2200D or 2200E);
+// - 277: one per patient with all its claims, and one without a subscriber for each status
+//   given for the whole request at the receiver's or provider's level (2200B, 2200C).
+// Segments a reader does not map are skipped; mapped ones out of place are problems. An item
+// whose set was cut off before its SE is not handed over.
 ReadSummary read_270(Reader& reader, const Each<EligibilityInquiry>& each);
 ReadSummary read_271(Reader& reader, const Each<EligibilityResponse>& each);
 ReadSummary read_276(Reader& reader, const Each<ClaimInquiry>& each);

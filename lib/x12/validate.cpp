@@ -8,6 +8,7 @@
 
 #include "x12/envelope.hpp"
 #include "x12/guide.hpp"
+#include "x12/guide_check.hpp"
 #include "x12/text.hpp"
 
 namespace x12 {
@@ -17,28 +18,6 @@ using detail::clip;
 
 // The guides nest at most 6 loops deep; the stack never grows beyond this.
 constexpr std::size_t k_max_depth = 12;
-
-bool is_integer(std::string_view v) {
-  if (!v.empty() && v[0] == '-') v.remove_prefix(1);
-  return detail::all_digits(v);
-}
-
-bool is_decimal(std::string_view v) {
-  if (!v.empty() && v[0] == '-') v.remove_prefix(1);
-  const std::size_t dot = v.find('.');
-  if (dot == std::string_view::npos) return detail::all_digits(v);
-  const std::string_view a = v.substr(0, dot), b = v.substr(dot + 1);
-  return (a.empty() || detail::all_digits(a)) && (b.empty() || detail::all_digits(b)) &&
-         !(a.empty() && b.empty());
-}
-
-// X12 lengths of numbers count digits only (no sign, no decimal point).
-std::size_t length_of(std::string_view v, Type t) {
-  if (t != Type::n0 && t != Type::r) return v.size();
-  std::size_t n = 0;
-  for (char c : v) n += (c >= '0' && c <= '9') ? 1 : 0;
-  return n;
-}
 
 // True when the rule's element `index` has a code list (so check_elements reports a bad value).
 bool codes_checked(const SegmentRule& rule, std::uint8_t index) {
@@ -226,59 +205,15 @@ void SetWalker::check_characters(const Segment& s, std::string_view loop) {
 
 void SetWalker::check_value(const Segment& s, const ElementRule& e, std::string_view v,
                             std::string_view loop) {
+  const std::string_view format =
+      e.type == Type::dated ? s.element(static_cast<std::size_t>(e.index - 1)) : std::string_view();
+  auto problem = detail::check_value(e, v, format, s.delimiters().component);
+  if (!problem) return;
   const int i = e.index;
-  auto bad = [&](ErrorCode code, std::string reason) {
-    report(s, code, loop, i,
-           std::string(s.id().substr(0, 3)) + (i < 10 ? "0" : "") + std::to_string(i) + " " +
-               std::move(reason),
-           v);
-  };
-  if (e.type == Type::composite) {
-    const std::string_view first = Segment::nth_part(v, s.delimiters().component, 1);
-    if (!e.codes.empty() && !has_code(e.codes, first))
-      bad(ErrorCode::invalid_code, "'" + clip(first) + "' is not an allowed code");
-    return;
-  }
-  const std::size_t len = length_of(v, e.type);
-  if (e.type != Type::dated) {
-    if (len < e.min)
-      return bad(ErrorCode::element_too_short, "is shorter than " + std::to_string(e.min));
-    if (len > e.max)
-      return bad(ErrorCode::element_too_long, "is longer than " + std::to_string(e.max));
-  }
-  switch (e.type) {
-    case Type::id:
-      if (!e.codes.empty() && !has_code(e.codes, v))
-        bad(ErrorCode::invalid_code, "'" + clip(v) + "' is not one of: " + std::string(e.codes));
-      break;
-    case Type::dt:
-      if (!detail::valid_date8(v)) bad(ErrorCode::invalid_date, "is not a CCYYMMDD date");
-      break;
-    case Type::tm:
-      if (!detail::valid_time(v)) bad(ErrorCode::invalid_time, "is not an HHMM[SS] time");
-      break;
-    case Type::n0:
-      if (!is_integer(v)) bad(ErrorCode::invalid_character, "is not an integer");
-      break;
-    case Type::r:
-      if (!is_decimal(v)) bad(ErrorCode::invalid_character, "is not a decimal number");
-      break;
-    case Type::dated: {
-      const std::string_view format = s.element(static_cast<std::size_t>(i - 1));
-      if (format == "D8") {
-        if (!detail::valid_date8(v)) bad(ErrorCode::invalid_date, "is not a D8 date (CCYYMMDD)");
-      } else if (format == "RD8") {
-        const std::size_t dash = v.find('-');
-        const bool ok = dash == 8 && v.size() == 17 && detail::valid_date8(v.substr(0, 8)) &&
-                        detail::valid_date8(v.substr(9)) && v.substr(0, 8) <= v.substr(9);
-        if (!ok) bad(ErrorCode::invalid_date, "is not an RD8 range (CCYYMMDD-CCYYMMDD, in order)");
-      }
-      break;
-    }
-    case Type::an:
-    case Type::composite:
-      break;
-  }
+  report(s, problem->code, loop, i,
+         std::string(s.id().substr(0, 3)) + (i < 10 ? "0" : "") + std::to_string(i) + " " +
+             std::move(problem->reason),
+         v);
 }
 
 void SetWalker::check_elements(const Segment& s, const SegmentRule& rule, std::string_view loop) {

@@ -33,7 +33,21 @@ void Writer::fail_here(ErrorCode code, int element, std::string reason, std::str
   e.element = element;
   e.value = std::string(value.substr(0, 80));
   e.reason = std::move(reason);
-  m_status = fail(std::move(e));
+  m_status = x12::fail(std::move(e));
+}
+
+void Writer::fail(Error error) {
+  if (!m_status) return;
+  if (error.segment_position == 0) error.segment_position = m_position + 1;
+  if (error.byte_offset == 0) error.byte_offset = m_out.size();
+  if (error.value.size() > 80) error.value.resize(80);
+  m_status = x12::fail(std::move(error));
+}
+
+bool Writer::writable(std::string_view value) const {
+  for (char c : value)
+    if (m_allowed[static_cast<unsigned char>(c)] == 0) return false;
+  return true;
 }
 
 bool Writer::control_valid(std::uint32_t control_number, ErrorCode code, int element) {
@@ -205,6 +219,7 @@ void Writer::begin_interchange(const InterchangeHeader& h, std::uint32_t control
   m_keep = m_out.size();
   finish_segment();
   m_groups = 0;
+  m_group_seen = false;
   m_level = Level::interchange;
 }
 
@@ -216,6 +231,8 @@ void Writer::begin_group(std::string_view functional_id, std::string_view applic
   if (!control_valid(control_number, ErrorCode::group_control_invalid, 6)) return;
   std::snprintf(m_gs06, sizeof m_gs06, "%u", control_number);
   m_version.assign(version);
+  m_functional_id.assign(functional_id);
+  m_group_seen = true;
   envelope_segment({"GS", functional_id, application_sender, application_receiver, m_date8, m_time4,
                     m_gs06, "X", version},
                    Level::group);
@@ -241,6 +258,16 @@ void Writer::end_group() {
   if (!expect_level(Level::group, "GE")) return;
   trailer("GE", m_sets, m_gs06, Level::interchange);
   ++m_groups;
+}
+
+void Writer::interchange_segment(std::initializer_list<std::string_view> elements) {
+  if (!expect_level(Level::interchange, "a segment between ISA and GS")) return;
+  if (m_group_seen) {
+    fail_here(ErrorCode::unexpected_segment, 0,
+              "a segment directly inside the interchange must come before its first GS");
+    return;
+  }
+  envelope_segment(elements, Level::interchange);
 }
 
 void Writer::end_interchange() {

@@ -66,6 +66,14 @@ class Writer {
   void end_group();
   // IEA with the number of groups and ISA13.
   void end_interchange();
+  // A segment directly inside the interchange, after the ISA and before any GS (a TA1):
+  // elements[0] is its id.
+  void interchange_segment(std::initializer_list<std::string_view> elements);
+
+  // Keeps `error` as the writer's first problem (a check of the caller's own, such as a
+  // required value missing), unless one is kept already. A segment position and byte offset of 0
+  // become the segment about to be written.
+  void fail(Error error);
 
   // Success, or the first problem met (later calls do nothing after it).
   const Expected<void>& status() const { return m_status; }
@@ -73,6 +81,18 @@ class Writer {
   std::string& out() { return m_out; }
   // Segments written in the current interchange (ISA = 1).
   std::size_t position() const { return m_position; }
+  // The delimiters and character set the writer was made with.
+  const WriterOptions& options() const { return m_options; }
+  // The current interchange's date (CCYYMMDD) and time (HHMM), as GS04/GS05 carry them; "" before
+  // the first ISA.
+  std::string_view interchange_date() const { return m_date8; }
+  std::string_view interchange_time() const { return m_time4; }
+  // The open group's GS01 and GS08 (the last group's after its GE).
+  std::string_view group_id() const { return m_functional_id; }
+  std::string_view group_version() const { return m_version; }
+  // True when `value` can be written as data: every character in the character set and none a
+  // delimiter.
+  bool writable(std::string_view value) const;
 
  private:
   enum class Level : std::uint8_t { none, interchange, group, transaction, segment };
@@ -101,8 +121,10 @@ class Writer {
   char m_gs06[10] = {};
   char m_st02[10] = {};
   std::string m_version;
+  std::string m_functional_id;
   std::string m_date8, m_time4;
   std::uint64_t m_groups = 0, m_sets = 0, m_segments = 0;
+  bool m_group_seen = false;  // a GS was written in the current interchange
 };
 
 }  // namespace x12
