@@ -4,9 +4,10 @@
     util → records, http, log, config, pull, output → api → wire → batch, auth → ops → cmd
 
 A module may include its own layer's headers only within itself, and lower layers freely.
-lib/x12 depends on nothing of the project. The sandbox (lib/sandbox, cmd/provportal-sandbox)
-may use util, records, x12 and auth's TOTP only; the CLI (cmd/provportal) never includes the
-sandbox. No two headers of lib/sandbox include each other, directly or through others.
+lib/x12 and lib/caqh (the CAQH CORE envelopes) depend on nothing of the project but themselves.
+The library uses caqh/ from its wires up, as it uses x12/. The sandbox (lib/sandbox,
+cmd/provportal-sandbox) may use util, records, x12, caqh and auth's TOTP only; the CLI
+(cmd/provportal) never includes the sandbox. No two headers of lib/sandbox include each other, directly or through others.
 
 Prints each include that breaks a rule as FILE:LINE: what and why, and exits 1. Run by
 scripts/test.sh; tests/e2e/test_layers.py shows it failing on an upward include.
@@ -67,19 +68,21 @@ def check(root: Path) -> tuple[list[str], set]:
             parts = target.split("/")
             if parts[0] == "sandbox":
                 report(f, n, target, "the library never includes the sandbox")
-            elif parts[0] == "x12":
+            elif parts[0] in ("x12", "caqh"):
                 if LAYERS[module] < LAYERS["wire"]:
-                    report(f, n, target, f"{module}/ is below the wires that use lib/x12")
+                    report(f, n, target, f"{module}/ is below the wires that use lib/{parts[0]}")
             elif parts[0] == "portal" and len(parts) > 2:
                 other = parts[1]
                 if other != module and other in LAYERS and LAYERS[other] >= LAYERS[module]:
                     report(f, n, target, f"{module}/ (layer {LAYERS[module]}) may not include "
                            f"{other}/ (layer {LAYERS[other]}): includes point down")
 
-    for f in sorted(root.glob("lib/x12/**/*.[ch]pp")):
-        for n, target in includes(f):
-            if not target.startswith("x12/"):
-                report(f, n, target, "lib/x12 is standalone: it includes nothing of the project")
+    for lib in ("x12", "caqh"):
+        for f in sorted(root.glob(f"lib/{lib}/**/*.[ch]pp")):
+            for n, target in includes(f):
+                if not target.startswith(f"{lib}/"):
+                    report(f, n, target,
+                           f"lib/{lib} is standalone: it includes nothing of the project")
 
     sandbox_files = sorted(root.glob("lib/sandbox/*.[ch]pp")) + sorted(
         root.glob("cmd/provportal-sandbox/*.[ch]pp"))
@@ -88,8 +91,8 @@ def check(root: Path) -> tuple[list[str], set]:
             parts = target.split("/")
             if parts[0] == "portal" and len(parts) > 2:
                 if parts[1] not in SANDBOX_ALLOWED and "/".join(parts[1:3]) not in SANDBOX_ALLOWED:
-                    report(f, n, target, "the sandbox uses only util, records, x12 and auth's "
-                           "TOTP of the library")
+                    report(f, n, target, "the sandbox uses only util, records, x12, caqh and "
+                           "auth's TOTP of the library")
 
     for f in sorted(root.glob("cmd/provportal/*.[ch]pp")):
         for n, target in includes(f):

@@ -5,7 +5,8 @@
 //
 // XML is read with libxml2 with the network, external entities, DTD loading and entity
 // substitution off and a size bound, so neither side can be attacked through the envelope.
-// This module knows nothing of the rest of the project (the standard library and libxml2 only).
+// This module knows nothing of the rest of the project (the standard library, libxml2 and
+// OpenSSL's libcrypto for the random PayloadID and the SHA-1 CheckSum).
 #pragma once
 
 #include <optional>
@@ -65,6 +66,11 @@ struct Parsed {
   std::optional<Credentials> credentials;
   std::optional<Fault> fault;
   std::string problem;  // empty when envelope or fault was read
+  // With a problem: the CORE ErrorCode it calls for when the message was a CORE envelope that
+  // lacks a required field ("PayloadIDRequired", "SenderIDRequired"...), else "".
+  std::string error_code;
+  // With such an error_code: the fields that were read, so an answer can still echo them.
+  std::optional<Envelope> incomplete;
 };
 
 // The SOAP 1.2 document of `envelope` (credentials, when given, in a wsse:Security header).
@@ -91,5 +97,30 @@ Parsed from_mime(std::string_view content_type, std::string_view body);
 std::string new_payload_id();
 // SHA-1 of `payload` in lower-case hex (the batch CheckSum).
 std::string checksum(std::string_view payload);
+
+// ---- additions of the implementation -------------------------------------------------------
+
+// The CORE root element's name of a message ("COREEnvelopeRealTimeRequest").
+std::string_view root_name(Message message);
+
+// The first problem of an envelope's values, as the CORE ErrorCode it calls for: CORERuleVersion
+// other than 2.2.0 (VersionMismatch), ProcessingMode other than RealTime or Batch
+// (ProcessingModeIllegal), a PayloadID that is not an RFC 4122 UUID (PayloadIDIllegal), a
+// PayloadLength or CheckSum the payload does not match (PayloadLengthIllegal, ChecksumMismatch).
+// Required fields are checked by the readers (Parsed::error_code).
+struct EnvelopeError {
+  std::string code;
+  std::string message;
+};
+std::optional<EnvelopeError> check_values(const Envelope& envelope);
+
+// True for "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" in hex digits of either case.
+bool is_uuid(std::string_view text);
+
+// A boundary for to_mime: "----CORE" and 32 random hex digits (never found in an X12 payload).
+std::string new_boundary();
+
+// The boundary parameter of a multipart Content-Type (quoted or not), or "".
+std::string boundary_of(std::string_view content_type);
 
 }  // namespace caqh

@@ -12,6 +12,7 @@
 #include "portal/util/clock.hpp"
 #include "portal/util/crypto.hpp"
 #include "portal/util/maintenance.hpp"
+#include "sandbox/core.hpp"
 #include "sandbox/documents.hpp"
 #include "sandbox/idempotency.hpp"
 
@@ -397,6 +398,7 @@ std::vector<Route> routes() {
 }
 
 constexpr std::string_view k_admin_accounts_prefix = "/v1/admin/accounts/";
+constexpr std::string_view k_admin_core_traces = "/v1/admin/core/traces";
 
 // Runs an idempotent route under the request's Idempotency-Key (see idempotency.hpp): the first
 // final answer is stored, a retry with the same body gets it again without running the route,
@@ -452,7 +454,8 @@ HttpResponse run_idempotent(IdempotencyStore& store, Portal& portal, const Route
 Handler make_api_handler(Portal& portal) {
   auto table = std::make_shared<std::vector<Route>>(routes());
   auto store = std::make_shared<IdempotencyStore>(portal.database_file());
-  return [&portal, table, store](const HttpRequest& req) -> HttpResponse {
+  auto core = std::make_shared<CoreEndpoint>(portal);
+  return [&portal, table, store, core](const HttpRequest& req) -> HttpResponse {
     std::string request_id = req.header("x-request-id");
     if (request_id.empty() || request_id.size() > 128) request_id = new_request_id();
     auto finish = [&](HttpResponse r) {
@@ -461,6 +464,8 @@ Handler make_api_handler(Portal& portal) {
       spdlog::debug("{} {} {} {}", req.method, req.path, r.status, request_id);
       return r;
     };
+    // CAQH CORE (docs/core.md): XML and MIME bodies, CORE's own errors and maintenance answer.
+    if (CoreEndpoint::serves(req.path)) return finish(core->handle(req));
     bool admin_path = req.path.rfind("/v1/admin/", 0) == 0;
     if (!admin_path && req.path != "/v1/health") {
       if (auto refusal = maintenance_refusal(portal)) return finish(std::move(*refusal));
@@ -476,6 +481,18 @@ Handler make_api_handler(Portal& portal) {
             error_response({400, "bad_json", "the request body must be a JSON object", {}}));
       }
       body = std::move(v.as_object());
+    }
+    if (req.path == k_admin_core_traces) {
+      if (!portal.accounts().admin_token_matches(bearer(req))) {
+        return finish(
+            error_response({401, "admin_required", "an administrator token is required", {}}));
+      }
+      if (req.method != "GET")
+        return finish(error_response({405, "method_not_allowed", "use GET", {}}));
+      auto totals = core->traces().totals();
+      return finish(json_response(200, json::object{{"traces", totals.traces},
+                                                    {"answers", totals.answers},
+                                                    {"repeated", totals.repeated}}));
     }
     if (admin_path && req.path.rfind(k_admin_accounts_prefix, 0) == 0) {
       if (!portal.accounts().admin_token_matches(bearer(req))) {

@@ -75,6 +75,12 @@ HealthPlan read_plan(const YAML::Node& node, std::string_view origin, std::size_
   if (util::lower(p.id) != p.id) bad_seed(origin, entry + ": plan ids are lower case");
   p.name = required_text(node, "name", origin, entry);
   p.type = required_text(node, "type", origin, entry);
+  if (node["payer_id"]) {
+    p.payer_id = util::upper(node["payer_id"].as<std::string>());
+    if (p.payer_id.empty() || p.payer_id.size() > 80 ||
+        p.payer_id.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") != std::string::npos)
+      bad_seed(origin, entry + ": payer_id must be 1 to 80 letters and digits");
+  }
   std::string pattern = required_text(node, "member_id_pattern", origin, entry);
   try {
     p.member_id_pattern = std::regex(pattern, std::regex::ECMAScript | std::regex::optimize);
@@ -183,6 +189,11 @@ Roster Roster::parse(std::string_view plans_yaml, std::string_view members_yaml,
       if (!r.m_plan_index.emplace(p.id, r.m_plans.size()).second) {
         bad_seed(plans_origin, "plan " + p.id + " is listed twice");
       }
+      for (const auto& other : r.m_plans) {
+        if (!p.payer_id.empty() && other.payer_id == p.payer_id)
+          bad_seed(plans_origin, "plans " + other.id + " and " + p.id + " share the payer_id " +
+                                     p.payer_id);
+      }
       r.m_plans.push_back(std::move(p));
     }
   }
@@ -211,6 +222,14 @@ Roster Roster::parse(std::string_view plans_yaml, std::string_view members_yaml,
 const HealthPlan* Roster::plan(std::string_view id) const {
   auto it = m_plan_index.find(std::string(id));
   return it == m_plan_index.end() ? nullptr : &m_plans[it->second];
+}
+
+const HealthPlan* Roster::plan_by_payer_id(std::string_view payer_id) const {
+  std::string id = util::upper(payer_id);
+  for (const auto& p : m_plans) {
+    if (!p.payer_id.empty() && p.payer_id == id) return &p;
+  }
+  return nullptr;
 }
 
 const Member* Roster::member(std::string_view plan_id, std::string_view member_id) const {
@@ -252,6 +271,34 @@ std::string name_key(std::string_view name) {
       }
       buf[n++] = static_cast<char>(0x80 | (cp & 0x3F));
       out.append(buf, static_cast<std::size_t>(n));
+    }
+  }
+  return out;
+}
+
+std::string ascii_name(std::string_view name) {
+  std::string out;
+  out.reserve(name.size());
+  for (std::size_t i = 0; i < name.size();) {
+    char32_t cp = next_code_point(name, i);
+    if (cp >= 0x20 && cp < 0x7F) {
+      out += static_cast<char>(cp);
+    } else if (const char* plain = unaccented(cp)) {
+      // The tables give lower case; the upper-case letters of the two blocks are Latin-1's
+      // U+00C0..U+00DE and, in Latin Extended-A, the first of each pair (the pairs start on an
+      // even code point except in U+0139..U+0148 and U+0179..U+017E).
+      bool upper = (cp >= 0xC0 && cp <= 0xDE) || cp == 0x178 ||
+                   (cp >= 0x100 && cp <= 0x17F &&
+                    ((cp >= 0x139 && cp <= 0x148) || (cp >= 0x179 && cp <= 0x17E) ? cp % 2 == 1
+                                                                                   : cp % 2 == 0) &&
+                    cp != 0x138 && cp != 0x149 && cp != 0x17F);
+      std::string letters(plain);
+      if (upper && !letters.empty()) letters[0] = static_cast<char>(letters[0] - 'a' + 'A');
+      out += letters;
+    } else if (cp == 0x2019 || cp == 0x2018) {
+      out += '\'';  // typographic apostrophes
+    } else if (cp == 0xA0 || (cp >= 0x2010 && cp <= 0x2015)) {
+      out += cp == 0xA0 ? ' ' : '-';  // no-break space, dashes
     }
   }
   return out;

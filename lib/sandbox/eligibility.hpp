@@ -23,6 +23,7 @@ struct HealthPlan {
   std::string id;                // e.g. "acme-commercial"
   std::string name;              // e.g. "Acme Health Commercial PPO"
   std::string type;              // e.g. "commercial", "medicare-advantage", "medicaid", "hmo"
+  std::string payer_id;          // its X12 payer ID (2100A NM109 of a 270), e.g. "ACMEC"; or ""
   std::regex member_id_pattern;  // over the whole upper-cased member ID
   std::string member_id_format;  // the pattern in words, for messages
   boost::json::object benefits;  // the benefit summary, as answered
@@ -50,6 +51,8 @@ class Roster {
 
   const std::vector<HealthPlan>& plans() const { return m_plans; }
   const HealthPlan* plan(std::string_view id) const;
+  // The plan whose payer_id is `payer_id` (upper-cased), or nullptr.
+  const HealthPlan* plan_by_payer_id(std::string_view payer_id) const;
   // The member of `plan_id` with this (upper-case) member ID, or nullptr.
   const Member* member(std::string_view plan_id, std::string_view member_id) const;
   std::size_t member_count() const { return m_members.size(); }
@@ -63,6 +66,10 @@ class Roster {
 // A name reduced for comparison: lower case, accents dropped (é → e, ß → ss, …), and only
 // letters and digits kept, so "O'Neil" matches "ONEIL" and "Brontë-Hall" matches "bronte hall".
 std::string name_key(std::string_view name);
+
+// `name` in the letters X12 can carry: accents removed (Zoë Brontë-Hall → Zoe Bronte-Hall,
+// Núñez → Nunez, ß → ss), case kept, characters of other scripts and controls left out.
+std::string ascii_name(std::string_view name);
 
 // Today's date in America/Chicago at instant `now`: the default date of service.
 std::chrono::year_month_day chicago_today(SysTime now);

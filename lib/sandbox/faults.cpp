@@ -16,9 +16,12 @@ constexpr FaultKind k_all_kinds[] = {FaultKind::too_many_requests, FaultKind::un
                                      FaultKind::reset_after,       FaultKind::delay,
                                      FaultKind::truncate};
 
+// Named only: "all" means the HTTP kinds above.
+constexpr FaultKind k_core_kinds[] = {FaultKind::core_unavailable, FaultKind::core_slow};
+
 constexpr std::string_view k_syntax =
     "rate=R[,kinds=K+K...][,seed=N][,paths=/P+/P...] where R is 0 to 1 and K is one of 429, "
-    "503, 500, reset, reset-after, delay, truncate or all";
+    "503, 500, reset, reset-after, delay, truncate, all, core-42 or core-slow";
 
 // SplitMix64: a good 64-bit mix of a counter, enough for reproducible coin flips.
 std::uint64_t mix(std::uint64_t x) {
@@ -43,6 +46,9 @@ std::vector<std::string_view> split(std::string_view s, char sep) {
 
 std::optional<FaultKind> kind_of(std::string_view name) {
   for (auto k : k_all_kinds) {
+    if (fault_kind_name(k) == name) return k;
+  }
+  for (auto k : k_core_kinds) {
     if (fault_kind_name(k) == name) return k;
   }
   return std::nullopt;
@@ -78,9 +84,19 @@ std::string_view fault_kind_name(FaultKind kind) {
       return "delay";
     case FaultKind::truncate:
       return "truncate";
+    case FaultKind::core_unavailable:
+      return "core-42";
+    case FaultKind::core_slow:
+      return "core-slow";
   }
   return "?";
 }
+
+bool is_core_fault(FaultKind kind) {
+  return kind == FaultKind::core_unavailable || kind == FaultKind::core_slow;
+}
+
+bool is_core_path(std::string_view path) { return has_prefix(path, "/core"); }
 
 Expected<FaultSpec> parse_fault_spec(std::string_view text) {
   FaultSpec spec;
@@ -182,6 +198,7 @@ std::optional<FaultDecision> FaultInjector::decide(std::uint64_t n) const {
   std::uint64_t b = mix(a);
   FaultDecision d{m_spec.kinds[b % m_spec.kinds.size()]};
   if (d.kind == FaultKind::delay) d.delay = std::chrono::milliseconds(200 + mix(b) % 1301);
+  if (d.kind == FaultKind::core_slow) d.delay = std::chrono::milliseconds(21000 + mix(b) % 4001);
   return d;
 }
 

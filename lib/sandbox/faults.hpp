@@ -24,6 +24,9 @@ enum class FaultKind {
   reset_after,        // "reset-after": the request is applied, then the connection is reset
   delay,              // "delay": the request is applied and answered after 0.2-1.5 s
   truncate,           // "truncate": the request is applied, half the answer is sent, then close
+  // CAQH CORE (docs/core.md); on /core/* requests only (no fault elsewhere), not in "all":
+  core_unavailable,  // "core-42": a 270 is answered with AAA*N**42*R (cannot respond now)
+  core_slow,         // "core-slow": answered after 21-25 s, past CORE's 20 s real-time budget
 };
 
 // The spec's name of a kind ("429", "reset-after", ...).
@@ -40,7 +43,8 @@ struct FaultSpec {
 
 // Parses "rate=0.1,kinds=429+503+reset+delay,seed=42,paths=/v1/eligibility+/v1/cases":
 // comma-separated settings, '+' between the items of a list. rate is required; kinds defaults
-// to all, seed to a random one (fault_spec_text shows it, to repeat a run).
+// to all (the seven HTTP kinds; the CORE kinds are named on their own), seed to a random one
+// (fault_spec_text shows it, to repeat a run).
 Expected<FaultSpec> parse_fault_spec(std::string_view text);
 
 // The spec in the syntax parse_fault_spec reads, every setting spelled out.
@@ -53,8 +57,13 @@ bool fault_eligible_by_default(std::string_view path);
 
 struct FaultDecision {
   FaultKind kind;
-  std::chrono::milliseconds delay{0};  // for FaultKind::delay: 200 to 1500 ms
+  // For FaultKind::delay: 200 to 1500 ms; for FaultKind::core_slow: 21 to 25 s.
+  std::chrono::milliseconds delay{0};
 };
+
+// Whether `kind` acts only on CAQH CORE requests, and whether `path` is one (/core/...).
+bool is_core_fault(FaultKind kind);
+bool is_core_path(std::string_view path);
 
 // Decides which requests get which fault. Thread-safe. The n-th eligible request's decision
 // depends only on the seed and n, so a single-threaded client sees the same faults each run.

@@ -58,6 +58,7 @@ ApiResult<json::object> Profiles::update_profile(const std::string& user_id,
       {user->email, user->first_name, user->last_name, user->phone, user->fax, unix_of(now),
        user->id});
   if (old_email != user->email) {
+    m_store.credentials.clear();  // CORE's cache is keyed by the old email
     m_store.send_mail(old_email, "Your provider portal email address was changed", "email-changed",
                       "The email address of your provider portal account was changed to " +
                           user->email +
@@ -89,6 +90,7 @@ ApiResult<json::object> Profiles::change_password(const std::string& user_id,
   m_store.db.run(
       "UPDATE users SET password_hash = ?, password_changed_at = ?, updated_at = ? WHERE id = ?",
       {hash, unix_of(now), unix_of(now), user->id});
+  m_store.credentials.clear();  // CORE's cache must not keep accepting the old password
   return json::object{{"status", "password_changed"}};
 }
 

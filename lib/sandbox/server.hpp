@@ -32,6 +32,8 @@ struct HttpRequest {
   std::uint64_t body_size = 0;
   std::string body_sha256;
   std::string remote_address;
+  // An injected fault the handler acts out itself (FaultKind::core_unavailable), else nullopt.
+  std::optional<FaultKind> fault;
   // The first value of a header (case-insensitive name), or "" when absent.
   std::string header(std::string_view name) const;
   // The same, or nullptr when absent (to tell an empty header from a missing one).

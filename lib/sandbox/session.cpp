@@ -337,6 +337,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void handle(HttpRequest req) {
     std::optional<FaultDecision> fault;
     if (FaultInjector* faults = m_server.faults()) fault = faults->next(req.path);
+    // The CORE kinds act on CORE requests only; elsewhere they are no fault.
+    if (fault && is_core_fault(fault->kind) && !is_core_path(req.path)) fault.reset();
     if (!fault) return respond(call_handler(req));
     spdlog::debug("injected fault {} on {} {}", fault_kind_name(fault->kind), req.method, req.path);
     switch (fault->kind) {
@@ -357,7 +359,12 @@ class Session : public std::enable_shared_from_this<Session> {
         // saves a retry from applying it twice.
         call_handler(req);
         return abort_connection();
+      case FaultKind::core_unavailable:
+        // The CORE handler answers "cannot respond now" in the X12 (AAA*N**42*R).
+        req.fault = fault->kind;
+        return respond(call_handler(req));
       case FaultKind::delay:
+      case FaultKind::core_slow:
         m_state = State::delaying;
         m_delayed = std::move(req);
         m_fault_timer.expires_after(fault->delay);

@@ -266,6 +266,7 @@ ApiResult<json::object> SignIn::expired_password_change(const json::object& body
       "UPDATE users SET password_hash = ?, password_changed_at = ?, updated_at = ? WHERE id = ?",
       {hash, unix_of(now), unix_of(now), user->id});
   user->password_changed_at = unix_of(now);
+  m_store.credentials.clear();
   auto session = start_session(*user, now);
   tx.commit();
   return session;
@@ -338,6 +339,80 @@ ApiResult<json::object> SignIn::password_reset(const json::object& body) {
   m_store.invalidate_sessions_locked();
   tx.commit();
   return json::object{{"email", email}, {"status", "password_reset"}};
+}
+
+// ---- CAQH CORE --------------------------------------------------------------------------------
+
+ApiResult<std::string> SignIn::verify_credentials(std::string_view username,
+                                                  std::string_view password) {
+  std::string key = std::string(username);
+  key += '\0';
+  key += password;
+  key = sha256_hex(key);
+  std::string email = records::normalize_email(std::string(username));
+  std::optional<User> user;
+  {
+    std::lock_guard lock(m_store.mutex);
+    SysTime now = m_store.now_locked();
+    if (auto it = m_store.credentials.find(key); it != m_store.credentials.end()) {
+      // Like a session: a lock that others' failures set later does not end it.
+      if (it->second.expires_at > unix_of(now)) {
+        ++m_credential_hits;
+        return it->second.user_id;
+      }
+      m_store.credentials.erase(it);
+    }
+    if (auto locked = lock_error(m_store.db, email, now)) return tl::unexpected(*locked);
+    user = find_user_by_email(m_store.db, email);
+  }
+  bool ok = false;
+  if (user)
+    ok = verify_password(password, user->password_hash);
+  else
+    burn_password_check(password);
+
+  std::lock_guard lock(m_store.mutex);
+  SysTime now = m_store.now_locked();
+  if (!ok) {
+    Transaction tx(m_store.db);
+    auto err = record_failure(
+        m_store.db, email, now,
+        api_error(401, "invalid_credentials", "the username or password is wrong"));
+    tx.commit();
+    return tl::unexpected(err);
+  }
+  // The password is right: from here the answer may describe the account's state.
+  static const std::pair<const char*, const char*> k_states[] = {
+      {"disabled", "account_disabled"},
+      {"rejected", "account_rejected"},
+      {"pending_review", "account_pending_review"},
+      {"email_unverified", "email_not_verified"}};
+  for (const auto& [status, code] : k_states) {
+    if (user->status == status)
+      return tl::unexpected(
+          api_error(401, code, std::string("the account is not active (") + status + ")"));
+  }
+  std::int64_t reference =
+      std::max(user->last_login_at.value_or(0), user->activated_at.value_or(0));
+  if (now - time_of(reference) > k_inactivity_limit) {
+    return tl::unexpected(api_error(401, "account_inactive",
+                                    "the account is locked as inactive: no sign-in for 45 days; "
+                                    "ask your administrator to reactivate it"));
+  }
+  auto s = m_store.settings_locked();
+  if (s.password_max_age_days > 0 &&
+      now >= time_of(user->password_changed_at) + std::chrono::days{s.password_max_age_days}) {
+    return tl::unexpected(api_error(
+        401, "password_expired",
+        "the password has expired; change it at a portal sign-in, then use the new one"));
+  }
+  Transaction tx(m_store.db);
+  m_store.db.run("DELETE FROM login_guards WHERE email = ?", {email});
+  m_store.db.run("UPDATE users SET last_login_at = ? WHERE id = ?", {unix_of(now), user->id});
+  tx.commit();
+  if (m_store.credentials.size() >= k_session_cache_limit) m_store.credentials.clear();
+  m_store.credentials[key] = CachedCredential{user->id, unix_of(now + k_core_credential_ttl)};
+  return user->id;
 }
 
 // ---- sessions and profile ------------------------------------------------------------------

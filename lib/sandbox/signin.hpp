@@ -3,7 +3,9 @@
 // memory, written back at most every k_session_touch_interval).
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -22,6 +24,8 @@ inline constexpr std::chrono::hours k_session_absolute{12};
 // A session's sliding expiry is written to the database at most this often (it is kept in
 // memory between writes), so authenticating a request does not write on every request.
 inline constexpr std::chrono::seconds k_session_touch_interval{5};
+// How long CAQH CORE's authentication remembers a verified username and password.
+inline constexpr std::chrono::minutes k_core_credential_ttl{10};
 
 class SignIn {
  public:
@@ -36,6 +40,17 @@ class SignIn {
 
   // Maps a bearer token to the user id (sliding expiry).
   ApiResult<std::string> authenticate(std::string_view token);
+
+  // CAQH CORE's authentication (docs/core.md): the email and password of an active account
+  // whose password has not expired, with no second factor; the user id. A verified pair is
+  // remembered for k_core_credential_ttl in Store::credentials, so only a miss pays for Argon2
+  // and counts as a sign-in (last_login_at). Failures count toward the lockout like logins.
+  // Errors are 401 with why: invalid_credentials, account_locked, account_disabled,
+  // account_rejected, account_pending_review, email_not_verified, account_inactive,
+  // password_expired.
+  ApiResult<std::string> verify_credentials(std::string_view username, std::string_view password);
+  // How many verify_credentials calls the cache answered.
+  std::uint64_t credential_cache_hits() const { return m_credential_hits.load(); }
   // A new token for a live one (the old one ends), and the end of a session.
   ApiResult<boost::json::object> refresh(std::string_view token);
   ApiResult<boost::json::object> logout(std::string_view token);
@@ -44,6 +59,7 @@ class SignIn {
   ApiResult<boost::json::object> start_session(const User& u, SysTime now);
 
   Store& m_store;
+  std::atomic<std::uint64_t> m_credential_hits{0};
 };
 
 }  // namespace portal::sandbox

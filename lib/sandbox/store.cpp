@@ -151,7 +151,10 @@ void Store::refresh_locked() {
   }
   fresh.clock_offset = offset_ms.value_or(offset_s.value_or(seconds{0}));
   // Another process disabled an account or revoked sessions: cached sessions are re-checked.
-  if (!m_cached || m_cached->auth_epoch != fresh.auth_epoch) sessions.clear();
+  if (!m_cached || m_cached->auth_epoch != fresh.auth_epoch) {
+    sessions.clear();
+    credentials.clear();
+  }
   m_cached = std::move(fresh);
 }
 
@@ -160,6 +163,7 @@ void Store::invalidate_sessions_locked() {
   auto epoch = std::stoll(setting("auth_epoch", "0")) + 1;
   set_setting("auth_epoch", std::to_string(epoch));
   sessions.clear();
+  credentials.clear();
 }
 
 SysTime Store::now_locked() {

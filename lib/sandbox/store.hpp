@@ -47,7 +47,15 @@ struct CachedSession {
   std::int64_t expires_at = 0, stored_expires_at = 0, absolute_expires_at = 0;
 };
 
-// The shared state. Members named *_locked, `db` and `sessions` need `mutex` held; the
+// A username and password CAQH CORE verified recently (SignIn::verify_credentials), by the
+// SHA-256 of username, NUL, password. Dropped with the sessions when the auth epoch changes.
+struct CachedCredential {
+  std::string user_id;
+  std::int64_t expires_at = 0;  // on the portal's clock
+};
+
+// The shared state. Members named *_locked, `db`, `sessions` and `credentials` need `mutex`
+// held; the
 // catalogues are set before serving (Portal::load_seed) and only read afterwards.
 class Store {
  public:
@@ -61,6 +69,7 @@ class Store {
   std::filesystem::path data_dir, database_file, admin_token_file;
   std::string admin_token_hash;  // also the key of the signed page tokens
   std::unordered_map<std::string, CachedSession> sessions;  // by token hash
+  std::unordered_map<std::string, CachedCredential> credentials;  // see CachedCredential
   std::shared_ptr<const Roster> roster;
   std::shared_ptr<const SolutionCatalog> solutions;
   std::shared_ptr<const ClaimCatalog> claims;

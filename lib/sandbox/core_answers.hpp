@@ -1,0 +1,41 @@
+// The CAQH CORE endpoint's answers to a valid 270 or 276 interchange: each inquiry becomes the
+// body the JSON API takes, goes through the same rules (Portal::check_eligibility,
+// ClaimStatus::claim_status) and comes back as a 271 or 277 by the conventions of docs/core.md.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "portal/util/clock.hpp"
+#include "sandbox/core_x12.hpp"
+#include "sandbox/portal.hpp"
+#include "x12/error.hpp"
+
+namespace portal::sandbox {
+
+struct CoreAnswer {
+  std::string payload;                // the 271 or 277 interchange
+  std::vector<std::string> answered;  // the TRN02 of every inquiry answered finally
+  // Problems of the typed reader (a set it could not hold), when no inquiry could be read.
+  std::vector<x12::Error> problems;
+  bool empty() const { return payload.empty(); }
+};
+
+// Answers every 270 inquiry of `payload` (one 271 set each). With `cannot_respond_now` (the
+// core-42 fault) each is refused with AAA*N**42*R in 2000A instead and none counts as answered.
+CoreAnswer answer_270(Portal& portal, std::string_view payload, const RequestInterchange& request,
+                      ControlAllocator& numbers, bool cannot_respond_now);
+
+// Answers every 276 inquiry of `payload` (one 277 set each) for the claims of `user_id`'s
+// organisation.
+CoreAnswer answer_276(Portal& portal, const std::string& user_id, std::string_view payload,
+                      const RequestInterchange& request, ControlAllocator& numbers);
+
+// The STC01 (category, status code, entity) the sandbox gives a claim status category.
+struct StatusCode {
+  std::string category, status, entity;
+};
+StatusCode status_code_of(std::string_view category);
+
+}  // namespace portal::sandbox
