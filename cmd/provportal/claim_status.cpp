@@ -26,8 +26,8 @@ namespace json = boost::json;
 namespace {
 
 struct ClaimStatusOptions {
-  std::string ref, claim_number, member_id, first_name, last_name, date_of_birth, provider_npi,
-      service_from, service_to;
+  std::string ref, claim_number, member_id, first_name, last_name, date_of_birth, health_plan,
+      provider_npi, service_from, service_to;
   std::string status;
   std::size_t page_size = 0;
   SinceFlags since;
@@ -36,8 +36,8 @@ struct ClaimStatusOptions {
 
 bool inquiry_flags(const ClaimStatusOptions& o) {
   return !o.ref.empty() || !o.claim_number.empty() || !o.member_id.empty() ||
-         !o.first_name.empty() || !o.last_name.empty() || !o.date_of_birth.empty() ||
-         !o.service_from.empty() || !o.service_to.empty();
+         !o.first_name.empty() || !o.last_name.empty() || !o.health_plan.empty() ||
+         !o.date_of_birth.empty() || !o.service_from.empty() || !o.service_to.empty();
 }
 
 json::object inquiry_record(const ClaimStatusOptions& o) {
@@ -48,6 +48,7 @@ json::object inquiry_record(const ClaimStatusOptions& o) {
                      {"first_name", o.first_name},
                      {"last_name", o.last_name},
                      {"date_of_birth", o.date_of_birth},
+                     {"health_plan", o.health_plan},
                      {"provider_npi", o.provider_npi},
                      {"service_from", o.service_from},
                      {"service_to", o.service_to}});
@@ -187,6 +188,10 @@ void setup_claim_status(CLI::App& app, Context& ctx) {
       ->group(one);
   cmd->add_option("--first-name", opt->first_name, "The member's first name (X12 wires send it)")
       ->type_name("NAME")
+      ->group(one);
+  cmd->add_option("--health-plan", opt->health_plan,
+                  "The member's health plan (the X12 wires need it to name the payer)")
+      ->type_name("PLAN")
       ->group(one);
   cmd->add_option("--last-name", opt->last_name,
                   "The member's last name (the X12 wires need it: the 276's subscriber)")

@@ -30,8 +30,7 @@ std::string x12_safe(std::string_view value, std::size_t max) {
   std::string out;
   for (char c : value) {
     if (out.size() >= max) break;
-    if (x12::in_charset(c, x12::Charset::extended) && c != '*' && c != '^' && c != ':' &&
-        c != '~')
+    if (x12::in_charset(c, x12::Charset::extended) && c != '*' && c != '^' && c != ':' && c != '~')
       out += c;
   }
   return out;
@@ -70,14 +69,15 @@ x12::Writer begin_answer(const RequestInterchange& request, ControlAllocator& nu
 
 }  // namespace
 
-// ---- the request ---------------------------------------------------------------------------------
+// ---- the request
+// ---------------------------------------------------------------------------------
 
 RequestInterchange read_request_interchange(std::string_view payload) {
   RequestInterchange r;
   std::string_view p = payload;
   if (p.substr(0, 3) == "\xEF\xBB\xBF") p.remove_prefix(3);
-  while (!p.empty() && (p.front() == ' ' || p.front() == '\r' || p.front() == '\n' ||
-                        p.front() == '\t'))
+  while (!p.empty() &&
+         (p.front() == ' ' || p.front() == '\r' || p.front() == '\n' || p.front() == '\t'))
     p.remove_prefix(1);
   if (p.size() > 4 && p.substr(0, 3) == "ISA") {
     // The ISA's fields by its own element separator, whatever its width turned out to be.
@@ -119,7 +119,8 @@ RequestInterchange read_request_interchange(std::string_view payload) {
   return r;
 }
 
-// ---- control numbers -------------------------------------------------------------------------------
+// ---- control numbers
+// -------------------------------------------------------------------------------
 
 namespace {
 x12::ControlNumbers open_numbers(const std::filesystem::path& directory) {
@@ -137,11 +138,11 @@ ControlAllocator::ControlAllocator(const std::filesystem::path& directory, std::
 std::uint32_t ControlAllocator::take(int kind) {
   std::lock_guard lock(m_mutex);
   if (m_left[kind] == 0) {
-    auto reserved = m_store.reserve(kind == 0 ? m_block : 0, kind == 1 ? m_block : 0,
-                                    kind == 2 ? m_block : 0);
+    auto reserved =
+        m_store.reserve(kind == 0 ? m_block : 0, kind == 1 ? m_block : 0, kind == 2 ? m_block : 0);
     if (!reserved)
       throw std::runtime_error("cannot reserve X12 control numbers: " + reserved.error().reason);
-    m_next[kind] = kind == 0 ? reserved->interchange
+    m_next[kind] = kind == 0   ? reserved->interchange
                    : kind == 1 ? reserved->group
                                : reserved->transaction;
     m_left[kind] = m_block;
@@ -156,7 +157,8 @@ std::uint32_t ControlAllocator::interchange() { return take(0); }
 std::uint32_t ControlAllocator::group() { return take(1); }
 std::uint32_t ControlAllocator::transaction() { return take(2); }
 
-// ---- the answers' envelope ---------------------------------------------------------------------------
+// ---- the answers' envelope
+// ---------------------------------------------------------------------------
 
 x12::InterchangeHeader answer_header(const RequestInterchange& request, SysTime now) {
   x12::InterchangeHeader h;
@@ -179,7 +181,8 @@ bool interchange_broken(const x12::Report& report) {
   });
 }
 
-// ---- TA1 -------------------------------------------------------------------------------------------
+// ---- TA1
+// -------------------------------------------------------------------------------------------
 
 std::string write_ta1_answer(const RequestInterchange& request, const x12::Report& report,
                              ControlAllocator& numbers, SysTime now) {
@@ -202,7 +205,8 @@ std::string write_ta1_answer(const RequestInterchange& request, const x12::Repor
   return std::move(w.out());
 }
 
-// ---- 999 -------------------------------------------------------------------------------------------
+// ---- 999
+// -------------------------------------------------------------------------------------------
 
 namespace {
 
@@ -270,7 +274,8 @@ std::string write_999_answer(const RequestInterchange& request, const x12::Repor
     if (ack.level == x12::AckLevel::segment) {
       if (note.code.empty()) note.code = std::string(ack.code);
     } else if (note.elements.size() < 99) {
-      note.elements.push_back({e.element, e.component, std::string(ack.code), x12_safe(e.value, 99)});
+      note.elements.push_back(
+          {e.element, e.component, std::string(ack.code), x12_safe(e.value, 99)});
     }
   }
 

@@ -191,8 +191,8 @@ Roster Roster::parse(std::string_view plans_yaml, std::string_view members_yaml,
       }
       for (const auto& other : r.m_plans) {
         if (!p.payer_id.empty() && other.payer_id == p.payer_id)
-          bad_seed(plans_origin, "plans " + other.id + " and " + p.id + " share the payer_id " +
-                                     p.payer_id);
+          bad_seed(plans_origin,
+                   "plans " + other.id + " and " + p.id + " share the payer_id " + p.payer_id);
       }
       r.m_plans.push_back(std::move(p));
     }
@@ -290,7 +290,7 @@ std::string ascii_name(std::string_view name) {
       bool upper = (cp >= 0xC0 && cp <= 0xDE) || cp == 0x178 ||
                    (cp >= 0x100 && cp <= 0x17F &&
                     ((cp >= 0x139 && cp <= 0x148) || (cp >= 0x179 && cp <= 0x17E) ? cp % 2 == 1
-                                                                                   : cp % 2 == 0) &&
+                                                                                  : cp % 2 == 0) &&
                     cp != 0x138 && cp != 0x149 && cp != 0x17F);
       std::string letters(plain);
       if (upper && !letters.empty()) letters[0] = static_cast<char>(letters[0] - 'a' + 'A');

@@ -67,7 +67,7 @@ TEST(X12Vocabulary, AnEligibilityRecordBecomesA270TheGuideAccepts) {
   auto q = eligibility_inquiry(member(), payers, k_parties, trace_of("k1"));
   ASSERT_TRUE(q);
   EXPECT_EQ(q->payer.id, "ACMEC");
-  EXPECT_EQ(q->subscriber.last_or_org, "ONEIL");
+  EXPECT_EQ(q->subscriber.last_or_org, "O'NEIL");
   EXPECT_EQ(q->subscriber.first, "ZOE");
   EXPECT_EQ(q->subscriber.id, "ACM100234");
   auto bytes = interchange_270(*q, k_parties, "SBXPAYER", {7, 8, 9},
@@ -284,6 +284,38 @@ TEST(X12Vocabulary, A999RejectionNamesTheSegmentAndElement) {
   fine.groups = {x12::GroupAck{}};
   fine.groups[0].status = 'A';
   EXPECT_FALSE(acknowledgement_result(fine));
+}
+
+}  // namespace
+
+namespace {
+
+// The sandbox's 271 for James Whitaker (docs/core.md), read as a client reads any payer's.
+constexpr std::string_view k_sandbox_271 =
+    "ISA*00*          *00*          *ZZ*PROVPORTALSBX  *ZZ*CLINIC01       *261117*1500*^*00501*"
+    "000000001*0*T*:~GS*HB*PROVPORTALSBX*CLINIC01*20261117*1500*1*X*005010X279A1~ST*271*0001*"
+    "005010X279A1~BHT*0022*11*REQ0001*20261117*1500~HL*1**20*1~NM1*PR*2*Acme Health Commercial "
+    "PPO*****PI*ACMEC~HL*2*1*21*1~NM1*1P*2*LAKESHORE CLINIC*****XX*1234567893~HL*3*2*22*0~TRN*2*"
+    "93175-012547*9877281234~NM1*IL*1*Whitaker*James****MI*ACM100234~REF*6P*acme-commercial*Acme "
+    "Health Commercial PPO~DMG*D8*19580314~DTP*346*D8*20240101~DTP*291*D8*20261116~EB*1*IND*30*C1*"
+    "Acme Health Commercial PPO~EB*B*IND*98***27*25~MSG*PRIMARY CARE~EB*B*IND*98***27*50~MSG*"
+    "SPECIALIST~EB*B*IND*86***27*300~EB*C*IND*30***23*1500~EB*C*FAM*30***23*3000~EB*G*IND*30***23*"
+    "6500~EB*G*FAM*30***23*13000~EB*A*IND*30*****0.2~EB*D*IND*30********Y~MSG*radiology~EB*D*IND*"
+    "30********Y~MSG*genetic_testing~SE*29*0001~GE*1*1~IEA*1*000000001~";
+
+TEST(X12Vocabulary, TheSandboxs271ReadsAsItsJsonAnswer) {
+  auto res =
+      read_answer(Function::eligibility, k_sandbox_271, json::object(), sandbox_payers(), {});
+  ASSERT_EQ(res.outcome, "ok") << res.message;
+  const auto& a = res.answer;
+  EXPECT_EQ(a.at("plan").at("id"), "acme-commercial");
+  EXPECT_EQ(a.at("service_date"), "2026-11-16");
+  EXPECT_EQ(a.at("member").at("last_name"), "Whitaker");
+  const auto& b = a.at("benefits");
+  EXPECT_EQ(b.at("copays"),
+            (json::object{{"primary_care", 25}, {"specialist", 50}, {"emergency_room", 300}}));
+  EXPECT_EQ(b.at("coinsurance_percent"), 20);
+  EXPECT_EQ(b.at("prior_authorization"), (json::array{"radiology", "genetic_testing"}));
 }
 
 }  // namespace

@@ -119,6 +119,12 @@ FieldError field_error(std::string field, std::string message) {
 const Payer* payer_for(const json::object& record, const Payers& payers,
                        std::vector<FieldError>& errors) {
   const std::string plan = text(record, "health_plan");
+  if (plan.empty()) {
+    errors.push_back(field_error("health_plan",
+                                 "is missing (the X12 inquiry names the payer: loop 2100A); add "
+                                 "a health_plan column"));
+    return nullptr;
+  }
   const Payer* p = payers.of_plan(plan);
   if (!p) {
     errors.push_back(field_error("health_plan", "no payer ID for health plan \"" + plan +
@@ -129,7 +135,11 @@ const Payer* payer_for(const json::object& record, const Payers& payers,
   return p;
 }
 
-std::string now_date() { return format_iso8601(std::chrono::system_clock::now()).substr(0, 10); }
+std::string now_date() {
+  return format_iso8601(
+             std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()))
+      .substr(0, 10);
+}
 
 std::string reason_words(x12::codes::List list, std::string_view code) {
   const auto* c = x12::codes::find(list, code);
@@ -200,7 +210,7 @@ Checked<x12::ClaimInquiry> claim_inquiry(const json::object& record, const Payer
       "IL", '1',  x12_name(text(record, "last_name")), x12_name(text(record, "first_name")),
       "",   "MI", upper(text(record, "member_id"))};
   q.date_of_birth = text(record, "date_of_birth");
-  q.trace = {"1", std::string(trace), trace_originator(parties.sender_id), ""};
+  q.trace = {"1", std::string(trace), "", ""};  // a 276's 2200D TRN has no originator
   q.payer_claim_number = text(record, "claim_number");
   std::string from = text(record, "service_from"), to = text(record, "service_to");
   q.service = {"472", from, to.empty() || to == from ? std::string() : to};
@@ -228,7 +238,7 @@ Expected<std::string> interchange(std::string_view functional_id, std::string_vi
   w.end_interchange();
   if (!w.status()) {
     const auto& e = w.status().error();
-    return fail(ErrorKind::invalid, "the X12 request cannot be written: " + x12::to_string(e));
+    return fail(ErrorKind::input, "the X12 request cannot be written: " + x12::to_string(e));
   }
   return std::move(w.out());
 }
@@ -350,7 +360,8 @@ Result eligibility_result(const x12::EligibilityResponse& r, const json::object&
   json::array prior_auth;
   for (const auto& b : r.benefits) {
     const bool family = b.coverage_level == "FAM";
-    const std::string_view st = b.service_types.empty() ? "" : b.service_types.front();
+    std::string_view st;  // (not a ?: with "": that would view a temporary string)
+    if (!b.service_types.empty()) st = b.service_types.front();
     bool specialist = false;
     for (const auto& m : b.messages)
       if (upper(m).find("SPECIALIST") != std::string::npos) specialist = true;
@@ -508,7 +519,8 @@ Result claim_status_result(const std::vector<x12::ClaimStatusResponse>& response
       claims.push_back(std::move(claim));
     }
   }
-  answer["as_of"] = format_iso8601(std::chrono::system_clock::now());
+  answer["as_of"] = format_iso8601(
+      std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()));
   answer["changed_since"] = nullptr;
   answer["claims"] = std::move(claims);
   out.outcome = "ok";
