@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import csv
 import json
+import subprocess
+import time
 import unicodedata
 from pathlib import Path
 
 import pytest
 
-from conftest import PASSWORD, REPO, expect, make_active_user
+from conftest import PASSWORD, REPO, expect, make_active_user, write_eligibility_rows
 
 EXAMPLES = REPO / "examples"
 SENDER = "PROVPORTAL01"
@@ -178,3 +180,63 @@ def test_wrong_credentials_stop_the_run_naming_the_profiles_secrets(core, tmp_pa
     r = expect(core.run("check-eligibility", "--batch", str(EXAMPLES / "eligibility.csv"), env=env), 4,
                "password_file")
     assert "not the password" not in r.err + r.out
+
+
+def _journal_rows(state: Path) -> int:
+    total = 0
+    for db in state.glob("**/*.db"):
+        out = subprocess.run(["sqlite3", f"file:{db}?mode=ro", "SELECT count(*) FROM rows"],
+                             capture_output=True, text=True, timeout=5)
+        try:
+            total = max(total, int(out.stdout.strip() or 0))
+        except ValueError:
+            pass
+    return total
+
+
+def test_faults_and_three_kills_end_with_one_result_per_row_and_each_trace_answered_once(
+        sandbox_factory, cli_factory, tmp_path):
+    """Issue #14's acceptance: a batch over CORE under 20 % faults (AAA 42, 503, connections
+    dropped before and after the payer answered) and three kill -9 + --resume ends with exactly
+    one result per row, and the payer saw each row under one trace number (a resumed or retried
+    row sends its own trace again, never a new one)."""
+    sandbox = sandbox_factory(extra_args=[
+        "--faults", "rate=0.2,kinds=core-42+503+reset+reset-after,seed=11,paths=/core"])
+    cli = cli_factory(sandbox)
+    email = make_active_user(sandbox, cli)
+    password_file = cli.home / "password"
+    password_file.write_text(PASSWORD + "\n")
+    password_file.chmod(0o600)
+    expect(cli.run("config", "set", "email", email), 0)
+    expect(cli.run("config", "set", "password_file", str(password_file)), 0)
+    n = 600
+    src = write_eligibility_rows(tmp_path / "b.csv", n)
+    out = tmp_path / "r.jsonl"
+    args = ["check-eligibility", "--batch", str(src), "--results", str(out), "--max-attempts", "12",
+            "--concurrency", "4"]
+    env = cli.env(core_env(cli))
+    state = cli.home / "state"
+    done = 0
+    for k in range(3):
+        proc = subprocess.Popen([str(cli.binary), *args, *(["--resume"] if k else []), "--rate", "60"],
+                                env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, text=True)
+        # Killed once the journal holds some more rows than the last run left.
+        deadline = time.time() + 60
+        while time.time() < deadline and _journal_rows(state) < done + 40 and proc.poll() is None:
+            time.sleep(0.05)
+        assert proc.poll() is None, f"the run ended before it was killed: {proc.stderr.read()}"
+        proc.kill()
+        proc.wait(timeout=30)
+        assert not out.exists(), "a results file appears only when it is complete"
+        assert _journal_rows(state) > done
+        done = _journal_rows(state)
+    r = expect(cli.run(*args, "--resume", env=core_env(cli), timeout=300), 0)
+    assert "retried" in r.err, r.describe()
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [row["line"] for row in rows] == list(range(2, n + 2))
+    assert all(row["outcome"] == "ok" for row in rows), [row for row in rows if row["outcome"] != "ok"][:3]
+    db = sandbox.data_dir / "portal.db"
+    query = "SELECT count(*), count(DISTINCT trace) FROM core_traces WHERE transaction_set = '270'"
+    traces = subprocess.run(["sqlite3", f"file:{db}?mode=ro", query], capture_output=True, text=True, timeout=10)
+    assert traces.stdout.strip() == f"{n}|{n}", traces
