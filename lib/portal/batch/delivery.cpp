@@ -83,6 +83,7 @@ Run::Delivery Run::deliver(std::size_t line, std::unique_ptr<http::Client>& clie
   } take_off{request.headers, with_session};
   Delivery out;
   bool again = false;  // the same attempt once more, after a wait or with a renewed token
+  auto sent_at = Clock::now();
   for (int attempt = 1; attempt <= m_options.max_attempts; ++attempt) {
     std::optional<Expected<http::Response>> got;
     std::string token;
@@ -114,7 +115,7 @@ Run::Delivery Run::deliver(std::size_t line, std::unique_ptr<http::Client>& clie
         }
         client = std::move(*made);
       }
-      auto sent_at = Clock::now();
+      sent_at = Clock::now();
       got.emplace(file ? client->send_file(request, *file, content_type) : client->send(request));
       if (m_options.observer) {
         m_options.observer->exchange({request, *got ? &**got : nullptr, Clock::now() - sent_at});
@@ -178,7 +179,14 @@ Run::Delivery Run::deliver(std::size_t line, std::unique_ptr<http::Client>& clie
       return out;
     }
     if (attempt == m_options.max_attempts) break;
-    const auto delay = m_retry.backoff(attempt, c.retry_after);
+    auto delay = m_retry.backoff(attempt, c.retry_after);
+    if (!response && response.error().code == "timeout" &&
+        m_op.resend_after_timeout > std::chrono::seconds{0}) {
+      // The protocol's own rule for sending again what may still be in the receiver's hands.
+      const auto due = std::chrono::duration_cast<std::chrono::milliseconds>(
+          m_op.resend_after_timeout - (Clock::now() - sent_at));
+      delay = std::max(delay, due);
+    }
     spdlog::debug("line {}: attempt {} failed ({}); retrying in {} ms", line, attempt, out.problem,
                   delay.count());
     interruptible_sleep(delay);

@@ -42,6 +42,9 @@ struct Operation {
   // Whether a 2xx answer says the other side cannot answer now (an X12 AAA 42): the reason, and
   // the row is retried with backoff as after a 503. Optional.
   std::function<std::optional<std::string>(const http::Response&)> transient;
+  // The least time between sending a request that timed out and sending it again (CAQH CORE:
+  // 90 s, so the receiver has finished with the first); 0: the backoff alone decides.
+  std::chrono::seconds resend_after_timeout{0};
   std::string method = "POST";
   std::string target;
   // Fills defaults before validation and hashing (e.g. today's service date). Optional.

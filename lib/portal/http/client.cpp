@@ -372,9 +372,10 @@ class TlsClient final : public Client {
   tl::unexpected<Error> timed_out(std::chrono::milliseconds limit, const std::string& step,
                                   const char* hint) {
     close_connection();
-    return fail(ErrorKind::unavailable,
-                "timed out after " + seconds_text(limit) + " while " + step + " " + base_url(),
-                hint);
+    Error e(ErrorKind::unavailable,
+            "timed out after " + seconds_text(limit) + " while " + step + " " + base_url(), hint);
+    e.code = "timeout";
+    return tl::unexpected(std::move(e));
   }
 
   // Opens a TCP connection to one of the host's addresses within the deadline; the socket is

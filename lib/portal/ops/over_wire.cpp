@@ -26,6 +26,7 @@ Expected<batch::Operation> over_wire(batch::Operation op, wire::Function functio
     op.transient = [wire, function](const http::Response& answer) {
       return wire->transient(function, answer);
     };
+    op.resend_after_timeout = wire->resend_after_timeout();
     op.interpret = [wire, function](const http::Response& answer,
                                     boost::json::storage_ptr storage) {
       return wire->result(function, answer, std::move(storage));

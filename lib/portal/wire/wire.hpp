@@ -9,6 +9,7 @@
 // batch/, ops/ or cmd/ changes. See ARCHITECTURE.md, "Adding a wire".
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <filesystem>
 #include <functional>
@@ -118,6 +119,9 @@ class Wire {
   virtual ~Wire() = default;
   // The name a profile's `wire` key gives ("portal-json").
   virtual std::string_view name() const = 0;
+  // The least time between a request that timed out and sending it again (CAQH CORE: 90 s);
+  // 0: the engine's backoff alone decides.
+  virtual std::chrono::seconds resend_after_timeout() const { return std::chrono::seconds{0}; }
   // Whether the wire's requests need the portal's session (a login): the portal's JSON API does;
   // an X12 wire authenticates each message itself (a certificate, a WS-Security token).
   virtual bool needs_session() const { return true; }

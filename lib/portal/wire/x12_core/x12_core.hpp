@@ -38,6 +38,9 @@ class X12Core final : public Wire {
   bool answer_verbatim(Function f) const override;
   Result exchange(Function f, Exchange& exchange, const Inputs& inputs) const override;
   bool needs_session() const override { return false; }
+  // CORE: an inquiry without an answer within the connection's 60 s may be sent again 90 s after
+  // it was first sent (the profile's timeout, default 60 s, is the wait for an answer).
+  std::chrono::seconds resend_after_timeout() const override { return std::chrono::seconds{90}; }
   std::string endpoint() const override;
   bool carries(Feed f) const override;
   http::Request page_request(Feed f, const PageQuery& query) const override;
