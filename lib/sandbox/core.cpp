@@ -115,18 +115,17 @@ HttpResponse CoreEndpoint::handle(const HttpRequest& req) {
   if (settings.maintenance_window) {
     if (auto end = maintenance_window_end(now)) {
       auto retry = std::chrono::duration_cast<std::chrono::seconds>(*end - now).count();
-      HttpResponse r = refusal(t, 503, "env:Receiver",
-                               "the portal is down for scheduled maintenance until " +
-                                   describe_chicago_time(*end) +
-                                   "; urgent requests: call the health plan at " +
-                                   settings.support_phone);
+      HttpResponse r = refusal(
+          t, 503, "env:Receiver",
+          "the portal is down for scheduled maintenance until " + describe_chicago_time(*end) +
+              "; urgent requests: call the health plan at " + settings.support_phone);
       r.headers.emplace_back("Retry-After", std::to_string(retry));
       return r;
     }
   }
 
-  caqh::Parsed parsed =
-      t.soap ? caqh::from_soap(req.body, req.body.size() + 1) : caqh::from_mime(t.content_type, req.body);
+  caqh::Parsed parsed = t.soap ? caqh::from_soap(req.body, req.body.size() + 1)
+                               : caqh::from_mime(t.content_type, req.body);
   if (parsed.fault) return refusal(t, 400, "env:Sender", "a request cannot be a SOAP fault");
   if (!parsed.envelope && !parsed.incomplete) {
     return refusal(t, 400, "env:Sender", "the CORE envelope cannot be read: " + parsed.problem);
@@ -182,9 +181,8 @@ HttpResponse CoreEndpoint::handle(const HttpRequest& req) {
   if (!user) return answer(401, k_error_payload_type, {}, "UnAuthorized", user.error().message);
 
   if (!seen.processing_mode.empty() && seen.processing_mode != "RealTime") {
-    return envelope_error("ProcessingModeIllegal",
-                          "only RealTime is served here (ProcessingMode " + seen.processing_mode +
-                              ")");
+    return envelope_error("ProcessingModeIllegal", "only RealTime is served here (ProcessingMode " +
+                                                       seen.processing_mode + ")");
   }
   if (!parsed.envelope) return envelope_error(parsed.error_code, parsed.problem);
   const caqh::Envelope& request = *parsed.envelope;
@@ -195,20 +193,22 @@ HttpResponse CoreEndpoint::handle(const HttpRequest& req) {
   else if (request.payload_type == k_276_request)
     set_id = "276";
   else
-    return envelope_error("PayloadTypeIllegal",
-                          "PayloadType must be " + std::string(k_270_request) + " or " +
-                              std::string(k_276_request) + ", not \"" + request.payload_type +
-                              "\"");
+    return envelope_error("PayloadTypeIllegal", "PayloadType must be " +
+                                                    std::string(k_270_request) + " or " +
+                                                    std::string(k_276_request) + ", not \"" +
+                                                    request.payload_type + "\"");
 
   // The X12: an envelope that cannot be read gets a TA1, a guide's finding a 999.
   const std::string& payload = request.payload;
   RequestInterchange shape = read_request_interchange(payload);
   auto acknowledge = [&](const x12::Report& report) {
     if (interchange_broken(report))
-      return answer(200, k_ta1_response, write_ta1_answer(shape, report, m_numbers, m_portal.now()),
-                    "Success", "Envelope was processed successfully.");
-    return answer(200, k_999_response, write_999_answer(shape, report, m_numbers, m_portal.now()),
-                  "Success", "Envelope was processed successfully.");
+      return answer(200, k_ta1_response,
+                    write_ta1_answer(shape, payload, report, m_numbers, m_portal.now()), "Success",
+                    "Envelope was processed successfully.");
+    return answer(200, k_999_response,
+                  write_999_answer(shape, payload, report, m_numbers, m_portal.now()), "Success",
+                  "Envelope was processed successfully.");
   };
   x12::ValidateOptions options;
   options.require_guide = true;
@@ -216,17 +216,15 @@ HttpResponse CoreEndpoint::handle(const HttpRequest& req) {
   if (!report.ok()) return acknowledge(report);
   for (const auto& s : shape.sets) {
     if (s.st01 != set_id)
-      return envelope_error("PayloadTypeIllegal", "the payload holds a " + s.st01 +
-                                                      " but PayloadType names a " + set_id);
+      return envelope_error("PayloadTypeIllegal",
+                            "the payload holds a " + s.st01 + " but PayloadType names a " + set_id);
   }
   if (shape.sets.empty())
     return envelope_error("PayloadTypeIllegal", "the payload holds no " + set_id);
 
-  CoreAnswer answered =
-      set_id == "270"
-          ? answer_270(m_portal, payload, shape, m_numbers,
-                       req.fault == FaultKind::core_unavailable)
-          : answer_276(m_portal, *user, payload, shape, m_numbers);
+  CoreAnswer answered = set_id == "270" ? answer_270(m_portal, payload, shape, m_numbers,
+                                                     req.fault == FaultKind::core_unavailable)
+                                        : answer_276(m_portal, *user, payload, shape, m_numbers);
   if (answered.empty()) {
     x12::Report problems;
     problems.findings = std::move(answered.problems);
@@ -243,8 +241,8 @@ HttpResponse CoreEndpoint::handle(const HttpRequest& req) {
   const SysTime answered_at = m_portal.now();
   for (const std::string& trace : answered.answered)
     m_traces.record(*user, shape.isa06, set_id, trace, answered_at);
-  return answer(200, set_id == "270" ? k_271_response : k_277_response,
-                std::move(answered.payload), "Success", "Envelope was processed successfully.");
+  return answer(200, set_id == "270" ? k_271_response : k_277_response, std::move(answered.payload),
+                "Success", "Envelope was processed successfully.");
 }
 
 }  // namespace portal::sandbox

@@ -205,8 +205,8 @@ x12::EligibilityResponse respond_270(Portal& portal, const x12::EligibilityInqui
     return r;
   }
   const json::object& out = *checked;
-  const Member* member = portal.roster().member(plan->id, text_of(out.at("member").as_object(),
-                                                                  "member_id"));
+  const Member* member =
+      portal.roster().member(plan->id, text_of(out.at("member").as_object(), "member_id"));
   if (member != nullptr) {
     r.subscriber = x12::Party{"IL",
                               '1',
@@ -330,7 +330,8 @@ x12::ClaimStatusResponse respond_276(Portal& portal, const std::string& user_id,
     item.statuses.push_back(std::move(status));
     item.payer_claim_number = inquiry.payer_claim_number;
     item.patient_account = inquiry.patient_account;
-    if (!inquiry.service.from.empty()) item.service = {"472", inquiry.service.from, inquiry.service.to};
+    if (!inquiry.service.from.empty())
+      item.service = {"472", inquiry.service.from, inquiry.service.to};
     r.claims.push_back(std::move(item));
   };
   std::string today = format_date(chicago_today(portal.now()));
@@ -350,14 +351,17 @@ x12::ClaimStatusResponse respond_276(Portal& portal, const std::string& user_id,
 }  // namespace
 
 StatusCode status_code_of(std::string_view category) {
-  static const StatusCode k_codes[] = {
-      {"A1", "19", "PR"}, {"A2", "20", "PR"}, {"P1", "38", "PR"},  {"P2", "46", "PR"},
-      {"P3", "21", "1P"}, {"P4", "21", "QC"}, {"F1", "65", "PR"},  {"F2", "1", "PR"},
-      {"F3", "101", "PR"}, {"F4", "104", "PR"}};
+  static const StatusCode k_codes[] = {{"A1", "19", "PR"}, {"A2", "20", "PR"}, {"P1", "38", "PR"},
+                                       {"P2", "46", "PR"}, {"P3", "21", "1P"}, {"P4", "21", "QC"},
+                                       {"F1", "65", "PR"}, {"F2", "1", "PR"},  {"F3", "101", "PR"},
+                                       {"F4", "104", "PR"}};
   for (const auto& c : k_codes) {
     if (c.category == category) return c;
   }
-  std::string status = category.empty() ? "1" : category[0] == 'A' ? "20" : category[0] == 'P' ? "38" : "1";
+  std::string status = category.empty()     ? "1"
+                       : category[0] == 'A' ? "20"
+                       : category[0] == 'P' ? "38"
+                                            : "1";
   return {std::string(category), status, "PR"};
 }
 
@@ -376,11 +380,10 @@ CoreAnswer answer_270(Portal& portal, std::string_view payload, const RequestInt
     answer.problems = std::move(summary.problems);
     return answer;
   }
-  answer.payload = answer_interchange(request, numbers, portal.now(), "HB", "005010X279A1",
-                                      [&](x12::Writer& w) {
-                                        for (const auto& r : responses)
-                                          x12::write_271(w, numbers.transaction(), r);
-                                      });
+  answer.payload =
+      answer_interchange(request, numbers, portal.now(), "HB", "005010X279A1", [&](x12::Writer& w) {
+        for (const auto& r : responses) x12::write_271(w, numbers.transaction(), r);
+      });
   return answer;
 }
 
@@ -398,11 +401,10 @@ CoreAnswer answer_276(Portal& portal, const std::string& user_id, std::string_vi
     answer.problems = std::move(summary.problems);
     return answer;
   }
-  answer.payload = answer_interchange(request, numbers, portal.now(), "HN", "005010X212",
-                                      [&](x12::Writer& w) {
-                                        for (const auto& r : responses)
-                                          x12::write_277(w, numbers.transaction(), r);
-                                      });
+  answer.payload =
+      answer_interchange(request, numbers, portal.now(), "HN", "005010X212", [&](x12::Writer& w) {
+        for (const auto& r : responses) x12::write_277(w, numbers.transaction(), r);
+      });
   return answer;
 }
 

@@ -375,9 +375,9 @@ ApiResult<std::string> SignIn::verify_credentials(std::string_view username,
   SysTime now = m_store.now_locked();
   if (!ok) {
     Transaction tx(m_store.db);
-    auto err = record_failure(
-        m_store.db, email, now,
-        api_error(401, "invalid_credentials", "the username or password is wrong"));
+    auto err =
+        record_failure(m_store.db, email, now,
+                       api_error(401, "invalid_credentials", "the username or password is wrong"));
     tx.commit();
     return tl::unexpected(err);
   }
@@ -402,9 +402,9 @@ ApiResult<std::string> SignIn::verify_credentials(std::string_view username,
   auto s = m_store.settings_locked();
   if (s.password_max_age_days > 0 &&
       now >= time_of(user->password_changed_at) + std::chrono::days{s.password_max_age_days}) {
-    return tl::unexpected(api_error(
-        401, "password_expired",
-        "the password has expired; change it at a portal sign-in, then use the new one"));
+    return tl::unexpected(
+        api_error(401, "password_expired",
+                  "the password has expired; change it at a portal sign-in, then use the new one"));
   }
   Transaction tx(m_store.db);
   m_store.db.run("DELETE FROM login_guards WHERE email = ?", {email});

@@ -68,7 +68,7 @@ class Store {
   Mailer mailer;
   std::filesystem::path data_dir, database_file, admin_token_file;
   std::string admin_token_hash;  // also the key of the signed page tokens
-  std::unordered_map<std::string, CachedSession> sessions;  // by token hash
+  std::unordered_map<std::string, CachedSession> sessions;        // by token hash
   std::unordered_map<std::string, CachedCredential> credentials;  // see CachedCredential
   std::shared_ptr<const Roster> roster;
   std::shared_ptr<const SolutionCatalog> solutions;
