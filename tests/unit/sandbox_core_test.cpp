@@ -301,6 +301,17 @@ TEST_F(SandboxCore, UnknownMemberGetsAaa75AndUnknownPayerAaa79) {
   ASSERT_EQ(name.rejections.size(), 1u);
   EXPECT_EQ(name.rejections[0].reason, "73");
 
+  auto no_dob = one(inquiry("ACM100234", "JAMES", "WHITAKER", ""));
+  ASSERT_EQ(no_dob.rejections.size(), 1u);
+  EXPECT_EQ(no_dob.rejections[0].reason, "58");
+  // An NPI whose check digit is wrong: the provider's loop.
+  auto npi = inquiry("ACM100234", "JAMES", "WHITAKER", "1958-03-14");
+  npi.provider.id = "1234567890";
+  auto bad_npi = one(npi);
+  ASSERT_EQ(bad_npi.rejections.size(), 1u);
+  EXPECT_EQ(bad_npi.rejections[0].loop, "2100B");
+  EXPECT_EQ(bad_npi.rejections[0].reason, "43");
+
   auto payer = one(inquiry("ACM100234", "JAMES", "WHITAKER", "1958-03-14", "NOPAYER"));
   ASSERT_EQ(payer.rejections.size(), 1u);
   EXPECT_EQ(payer.rejections[0].loop, "2100A");
