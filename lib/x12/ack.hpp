@@ -107,9 +107,9 @@ void write_999(Writer& writer, std::uint32_t st02, const GroupAck& group);
 
 // Where one transaction set is in an input: what acknowledge() needs to place findings.
 struct SetRange {
-  std::string set_id;          // ST01
-  std::string control_number;  // ST02
-  std::string version;         // ST03, "" when absent
+  std::string set_id;           // ST01
+  std::string control_number;   // ST02
+  std::string version;          // ST03, "" when absent
   std::size_t st_position = 0;  // the ST's segment position in its interchange (ISA = 1)
   std::uint64_t begin = 0;      // byte offset of the ST
   std::uint64_t end = 0;        // past the SE's terminator, or where the set was cut off
@@ -118,9 +118,9 @@ struct SetRange {
 
 // Where one functional group is, with its sets.
 struct GroupRange {
-  std::string functional_id;   // GS01
-  std::string control_number;  // GS06
-  std::string version;         // GS08
+  std::string functional_id;         // GS01
+  std::string control_number;        // GS06
+  std::string version;               // GS08
   std::uint64_t begin = 0, end = 0;  // the GS's offset; past the GE, or where it was cut off
   bool closed = false;               // a GE ended it
   std::vector<SetRange> sets;
@@ -128,9 +128,9 @@ struct GroupRange {
 
 // Where one interchange is, with its groups.
 struct InterchangeRange {
-  std::string control_number;  // ISA13
-  std::string date;            // ISA09, YYMMDD
-  std::string time;            // ISA10, HHMM
+  std::string control_number;        // ISA13
+  std::string date;                  // ISA09, YYMMDD
+  std::string time;                  // ISA10, HHMM
   std::uint64_t begin = 0, end = 0;  // the ISA's offset; past the IEA, or where it was cut off
   std::vector<GroupRange> groups;
 };

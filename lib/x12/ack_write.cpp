@@ -56,10 +56,10 @@ void write_ta1(Writer& writer, const Ta1& t) {
     return ta1_problem(writer, ErrorCode::invalid_code, 4, "TA104 must be A, E or R",
                        std::string_view(&t.ack_code, 1));
   if (ta1_reason(t.note_code).empty())
-    return ta1_problem(writer, ErrorCode::invalid_code, 5,
-                       "TA105 must be a note code 000-031", t.note_code);
-  writer.interchange_segment({"TA1", t.control_number, t.date, t.time,
-                              std::string_view(&t.ack_code, 1), t.note_code});
+    return ta1_problem(writer, ErrorCode::invalid_code, 5, "TA105 must be a note code 000-031",
+                       t.note_code);
+  writer.interchange_segment(
+      {"TA1", t.control_number, t.date, t.time, std::string_view(&t.ack_code, 1), t.note_code});
 }
 
 void write_999(Writer& writer, std::uint32_t st02, const GroupAck& g) {
@@ -97,8 +97,8 @@ void write_999(Writer& writer, std::uint32_t st02, const GroupAck& g) {
     auto code = [&](std::size_t i) {
       return i < a.codes.size() ? std::string_view(a.codes[i]) : std::string_view();
     };
-    out.segment("IK5", {std::string_view(&a.status, 1), code(0), code(1), code(2), code(3),
-                        code(4)});
+    out.segment("IK5",
+                {std::string_view(&a.status, 1), code(0), code(1), code(2), code(3), code(4)});
   }
   out.loop("ST");
   if (g.codes.size() > k_max_codes) {
@@ -228,6 +228,9 @@ void note_finding(const Error& e, const SetRange& range, SetAck& ack) {
     return;
   }
   if (code.level != AckLevel::segment && code.level != AckLevel::element) return;
+  // A set cut off before its SE gets IK502 2 from the envelope's finding; the guide walk's
+  // "required segment SE missing" would only repeat it.
+  if (e.code == ErrorCode::missing_segment && e.segment_id == "SE") return;
   ack.status = 'R';
   if (e.segment_position < range.st_position || e.segment_position == 0 ||
       !echoable_id(e.segment_id))

@@ -24,13 +24,13 @@ namespace x12 {
 
 // An NM1 party: a person (entity type 1) or an organisation (2).
 struct Party {
-  std::string entity_code;      // NM101: PR payer, 1P provider, IL subscriber, 41 submitter...
-  char entity_type = '2';       // NM102
-  std::string last_or_org;      // NM103
-  std::string first;            // NM104
-  std::string middle;           // NM105
-  std::string id_qualifier;     // NM108: PI payer ID, XX NPI, MI member ID, 46 ETIN, FI tax ID
-  std::string id;               // NM109
+  std::string entity_code;   // NM101: PR payer, 1P provider, IL subscriber, 41 submitter...
+  char entity_type = '2';    // NM102
+  std::string last_or_org;   // NM103
+  std::string first;         // NM104
+  std::string middle;        // NM105
+  std::string id_qualifier;  // NM108: PI payer ID, XX NPI, MI member ID, 46 ETIN, FI tax ID
+  std::string id;            // NM109
   friend bool operator==(const Party&, const Party&) = default;
 };
 
@@ -64,16 +64,16 @@ struct Rejection {
 
 // One 270: one information source (payer), receiver (provider), subscriber and inquiry.
 struct EligibilityInquiry {
-  std::string reference;           // BHT03, the submitter's reference for the transaction
-  std::string created_date;        // BHT04 (YYYY-MM-DD); BHT05 time "HHMM" in created_time
+  std::string reference;     // BHT03, the submitter's reference for the transaction
+  std::string created_date;  // BHT04 (YYYY-MM-DD); BHT05 time "HHMM" in created_time
   std::string created_time;
-  Party payer;                     // 2100A NM1*PR*2*name*****PI*id
-  Party provider;                  // 2100B NM1*1P*1|2*...*XX*npi
-  Trace trace;                     // 2000C TRN*1
-  Party subscriber;                // 2100C NM1*IL*1*last*first****MI*member id
-  std::string date_of_birth;       // 2100C DMG*D8, YYYY-MM-DD
-  std::string gender;              // DMG03 F/M/U, optional
-  std::vector<DatePeriod> dates;   // 2100C DTP*291 (the date or range of service)
+  Party payer;                             // 2100A NM1*PR*2*name*****PI*id
+  Party provider;                          // 2100B NM1*1P*1|2*...*XX*npi
+  Trace trace;                             // 2000C TRN*1
+  Party subscriber;                        // 2100C NM1*IL*1*last*first****MI*member id
+  std::string date_of_birth;               // 2100C DMG*D8, YYYY-MM-DD
+  std::string gender;                      // DMG03 F/M/U, optional
+  std::vector<DatePeriod> dates;           // 2100C DTP*291 (the date or range of service)
   std::vector<std::string> service_types;  // 2110C EQ01 repetitions; "30" when empty
   // 2100D NM1*03: the patient when it is the subscriber's dependent (empty entity_code and name
   // otherwise). Then the trace, birth date, gender, dates and service types are the dependent's
@@ -84,31 +84,31 @@ struct EligibilityInquiry {
 
 // One benefit (2110C EB and what follows it).
 struct Benefit {
-  std::string info;                      // EB01: 1 active, 6 inactive, A, B, C, G, CB...
-  std::string coverage_level;            // EB02: IND, FAM, EMP...
+  std::string info;                        // EB01: 1 active, 6 inactive, A, B, C, G, CB...
+  std::string coverage_level;              // EB02: IND, FAM, EMP...
   std::vector<std::string> service_types;  // EB03 repetitions
-  std::string insurance_type;            // EB04: HM, C1, MA, MC, PR, QM...
-  std::string plan_description;          // EB05
-  std::string time_period;               // EB06: 23 calendar year, 27 visit, 29 remaining...
-  std::string amount;                    // EB07
-  std::string percent;                   // EB08 (0.2 is 20 %)
-  std::string quantity_qualifier;        // EB09
-  std::string quantity;                  // EB10
-  std::string authorization;             // EB11: Y, N, U
-  std::string in_network;                // EB12: Y, N, U, W
-  std::vector<DatePeriod> dates;         // 2110C DTP
-  std::vector<std::string> messages;     // 2110C MSG01
+  std::string insurance_type;              // EB04: HM, C1, MA, MC, PR, QM...
+  std::string plan_description;            // EB05
+  std::string time_period;                 // EB06: 23 calendar year, 27 visit, 29 remaining...
+  std::string amount;                      // EB07
+  std::string percent;                     // EB08 (0.2 is 20 %)
+  std::string quantity_qualifier;          // EB09
+  std::string quantity;                    // EB10
+  std::string authorization;               // EB11: Y, N, U
+  std::string in_network;                  // EB12: Y, N, U, W
+  std::vector<DatePeriod> dates;           // 2110C DTP
+  std::vector<std::string> messages;       // 2110C MSG01
   friend bool operator==(const Benefit&, const Benefit&) = default;
 };
 
 // One 271 answer for one subscriber (2000C), with what its payer and provider loops said.
 struct EligibilityResponse {
-  std::string reference;          // BHT03 (the 270's)
-  Party payer;                    // 2100A
-  Party provider;                 // 2100B
-  std::vector<Trace> traces;      // 2000C TRN*2 (the 270's trace) and the payer's TRN*1
-  Party subscriber;               // 2100C
-  std::string date_of_birth;      // 2100C DMG
+  std::string reference;      // BHT03 (the 270's)
+  Party payer;                // 2100A
+  Party provider;             // 2100B
+  std::vector<Trace> traces;  // 2000C TRN*2 (the 270's trace) and the payer's TRN*1
+  Party subscriber;           // 2100C
+  std::string date_of_birth;  // 2100C DMG
   std::string gender;
   std::string group_number;       // 2100C REF*6P, REF*IG...: first plan/group reference
   std::string group_name;         // its REF03
@@ -132,9 +132,9 @@ struct EligibilityResponse {
 
 // STC: one status of a claim or a service line.
 struct StatusInfo {
-  std::string category;      // STC01-1 (507): A1, F1, P1...
-  std::string status;        // STC01-2 (508)
-  std::string entity;        // STC01-3 (98): entity the status applies to, optional
+  std::string category;           // STC01-1 (507): A1, F1, P1...
+  std::string status;             // STC01-2 (508)
+  std::string entity;             // STC01-3 (98): entity the status applies to, optional
   std::vector<std::string> more;  // STC10 and STC11 composites as "cat:code[:entity]"
   std::string effective_date;     // STC02, YYYY-MM-DD
   std::string action;             // STC03
@@ -151,52 +151,52 @@ struct StatusInfo {
 
 // One service line of a claim (2220D/E).
 struct ServiceLine {
-  std::string procedure_qualifier;  // SVC01-1: HC, NU...
-  std::string procedure;            // SVC01-2
+  std::string procedure_qualifier;     // SVC01-1: HC, NU...
+  std::string procedure;               // SVC01-2
   std::vector<std::string> modifiers;  // SVC01-3..6
-  std::string charge;               // SVC02
-  std::string paid;                 // SVC03
-  std::string revenue_code;         // SVC04
-  std::string units;                // SVC07
+  std::string charge;                  // SVC02
+  std::string paid;                    // SVC03
+  std::string revenue_code;            // SVC04
+  std::string units;                   // SVC07
   std::vector<StatusInfo> statuses;
-  std::string line_control;         // REF*FJ
-  DatePeriod service;               // DTP*472
+  std::string line_control;  // REF*FJ
+  DatePeriod service;        // DTP*472
   friend bool operator==(const ServiceLine&, const ServiceLine&) = default;
 };
 
 // One 276: one payer, information receiver, service provider, subscriber and claim.
 struct ClaimInquiry {
-  std::string reference;             // BHT03
-  std::string created_date;          // BHT04, YYYY-MM-DD
-  std::string created_time;          // BHT05, HHMM
-  Party payer;                       // 2100A NM1*PR
-  Party receiver;                    // 2100B NM1*41 (the information receiver, the submitter)
-  Party provider;                    // 2100C NM1*1P ... XX npi
-  Party subscriber;                  // 2100D NM1*IL ... MI member id
-  std::string date_of_birth;         // 2000D DMG, YYYY-MM-DD (optional)
+  std::string reference;      // BHT03
+  std::string created_date;   // BHT04, YYYY-MM-DD
+  std::string created_time;   // BHT05, HHMM
+  Party payer;                // 2100A NM1*PR
+  Party receiver;             // 2100B NM1*41 (the information receiver, the submitter)
+  Party provider;             // 2100C NM1*1P ... XX npi
+  Party subscriber;           // 2100D NM1*IL ... MI member id
+  std::string date_of_birth;  // 2000D DMG, YYYY-MM-DD (optional)
   std::string gender;
-  Trace trace;                       // 2200D TRN*1
-  std::string payer_claim_number;    // 2200D REF*1K (optional)
-  std::string patient_account;       // 2200D REF*EJ (optional)
-  std::string total_charge;          // 2200D AMT*T3 (optional)
-  DatePeriod service;                // 2200D DTP*472 (qualifier set by the writer)
+  Trace trace;                     // 2200D TRN*1
+  std::string payer_claim_number;  // 2200D REF*1K (optional)
+  std::string patient_account;     // 2200D REF*EJ (optional)
+  std::string total_charge;        // 2200D AMT*T3 (optional)
+  DatePeriod service;              // 2200D DTP*472 (qualifier set by the writer)
   // BHT04/BHT05 above: the writer uses the interchange's date and time when they are empty.
   // 2100E NM1*QC: the patient when it is the subscriber's dependent (else empty); then the birth
   // date, gender and the claim go in the dependent's loops (2000E DMG, 2200E).
   Party dependent;
-  std::string bill_type;             // 2200D REF*BLT (optional)
-  std::vector<ServiceLine> lines;    // 2210D SVC, REF*FJ, DTP*472 (no statuses in a 276)
+  std::string bill_type;           // 2200D REF*BLT (optional)
+  std::vector<ServiceLine> lines;  // 2210D SVC, REF*FJ, DTP*472 (no statuses in a 276)
   friend bool operator==(const ClaimInquiry&, const ClaimInquiry&) = default;
 };
 
 // One claim's status (2200D or 2200E).
 struct ClaimStatusItem {
-  Trace trace;                       // TRN*2: the 276's trace
+  Trace trace;  // TRN*2: the 276's trace
   std::vector<StatusInfo> statuses;
-  std::string payer_claim_number;    // REF*1K
-  std::string patient_account;       // REF*EJ
-  std::string bill_type;             // REF*BLT
-  DatePeriod service;                // DTP*472
+  std::string payer_claim_number;  // REF*1K
+  std::string patient_account;     // REF*EJ
+  std::string bill_type;           // REF*BLT
+  DatePeriod service;              // DTP*472
   std::vector<ServiceLine> lines;
   // "" for a claim (2200D, or 2200E under a dependent); "2200B" or "2200C" for a status the
   // payer gave for the whole request at the information receiver's or the provider's level

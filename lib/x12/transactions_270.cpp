@@ -73,8 +73,8 @@ void write_benefits(Emitter& out, const EligibilityResponse& r, bool dependent) 
     out.loop(loop);
     const std::vector<std::string_view> types(b.service_types.begin(), b.service_types.end());
     out.segment("EB", {b.info, b.coverage_level, Field::repeats(types), b.insurance_type,
-                       b.plan_description, b.time_period, b.amount, b.percent,
-                       b.quantity_qualifier, b.quantity, b.authorization, b.in_network});
+                       b.plan_description, b.time_period, b.amount, b.percent, b.quantity_qualifier,
+                       b.quantity, b.authorization, b.in_network});
     for (const DatePeriod& d : b.dates) out.dtp(d, d.qualifier);
     if (i + 1 == r.benefits.size()) write_aaa(out, r.rejections, loop);
     for (const std::string& m : b.messages) out.segment("MSG", {m});
@@ -364,8 +364,7 @@ void Read270::on(const Segment& s) {
   if (id == "EQ") {
     if (!patient() || !m_named) return misplaced(problems, s, loop);
     for (std::string_view type : detail::repetitions(s, 1))
-      if (std::string* slot = problems.push(m_item.service_types, s, "service types"))
-        *slot = type;
+      if (std::string* slot = problems.push(m_item.service_types, s, "service types")) *slot = type;
     return;
   }
 }
@@ -415,8 +414,8 @@ class Read271 final : public Builder, EligibilityWalk {
   bool m_have_item = false;
   bool m_base_used = false;  // a patient of this source/receiver carries the base's AAA
   Level m_item_level = Level::header;
-  bool m_in_eb = false;  // in 2110C/D, after an EB
-  bool m_in_ls = false;  // between LS and LE (2120C/D)
+  bool m_in_eb = false;     // in 2110C/D, after an EB
+  bool m_in_ls = false;     // between LS and LE (2120C/D)
   bool m_skipping = false;  // the current benefit was over the cap
 };
 
@@ -435,7 +434,8 @@ void Read271::on_hl(const Segment& s) {
     m_level = Level::source;
   } else if (level == "21") {
     flush();
-    flush_base();
+    // The source's own AAA go with the first receiver under it; a receiver's stay its own.
+    if (m_level != Level::source) flush_base();
     m_base.provider = {};
     std::erase_if(m_base.rejections, [](const Rejection& r) { return r.loop == "2100B"; });
     m_base_used = false;
@@ -513,8 +513,8 @@ void Read271::on(const Segment& s) {
     return;
   }
   if (id == "AAA") {
-    const bool placed = (m_level == Level::source) || (m_named && !m_in_ls &&
-                                                       (m_level == Level::receiver || patient()));
+    const bool placed = (m_level == Level::source) ||
+                        (m_named && !m_in_ls && (m_level == Level::receiver || patient()));
     if (!placed) return misplaced(problems, s, loop);
     const std::string_view valid = s.element(1);
     Rejection r{std::string(loop), valid.size() == 1 ? valid[0] : '?', std::string(s.element(3)),
@@ -576,8 +576,7 @@ void Read271::on(const Segment& s) {
   }
   if (id == "MSG") {
     if (!m_in_eb || m_in_ls) return misplaced(problems, s, loop);
-    if (std::string* slot = problems.push(benefit()->messages, s, "messages"))
-      *slot = s.element(1);
+    if (std::string* slot = problems.push(benefit()->messages, s, "messages")) *slot = s.element(1);
     return;
   }
   if (id == "LS") {

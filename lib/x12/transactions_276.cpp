@@ -287,9 +287,9 @@ class ClaimStatusWalk {
   }
 
   Level m_level = Level::header;
-  bool m_named = false;     // the current level's NM1 was read
-  bool m_in_claim = false;  // after a TRN of 2200B-E
-  bool m_in_line = false;   // after an SVC
+  bool m_named = false;      // the current level's NM1 was read
+  bool m_in_claim = false;   // after a TRN of 2200B-E
+  bool m_in_line = false;    // after an SVC
   bool m_skip_line = false;  // the current line was over the cap: what follows it is dropped
   std::string_view m_line_loop_d = "2220D", m_line_loop_e = "2220E";
 };

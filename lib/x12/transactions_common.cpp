@@ -182,13 +182,13 @@ void Emitter::segment(std::string_view id, std::initializer_list<Field> fields) 
       return;
     }
     if (field.repeated && !e.repeats && field.parts.size() > 1) {
-      fail(ErrorCode::too_many_elements, id, i,
-           element_name(id, i) + " does not repeat" + where(), field.first());
+      fail(ErrorCode::too_many_elements, id, i, element_name(id, i) + " does not repeat" + where(),
+           field.first());
       return;
     }
     if (!field.parts.empty() && !field.repeated && e.type != Type::composite) {
-      fail(ErrorCode::invalid_content, id, i,
-           element_name(id, i) + " is not a composite" + where(), field.first());
+      fail(ErrorCode::invalid_content, id, i, element_name(id, i) + " is not a composite" + where(),
+           field.first());
       return;
     }
     const std::string_view format = i >= 2 ? text_of(static_cast<std::size_t>(i - 1)) : "";
@@ -250,10 +250,11 @@ void write_dmg(Emitter& out, std::string_view date_of_birth, std::string_view ge
 
 void write_nm1(Emitter& out, const Party& p, std::string_view default_entity,
                std::string_view default_qualifier) {
-  const std::string_view qualifier =
-      p.id.empty() ? std::string_view(p.id_qualifier) : or_default(p.id_qualifier, default_qualifier);
-  out.segment("NM1", {or_default(p.entity_code, default_entity), std::string_view(&p.entity_type, 1),
-                      p.last_or_org, p.first, p.middle, "", "", qualifier, p.id});
+  const std::string_view qualifier = p.id.empty() ? std::string_view(p.id_qualifier)
+                                                  : or_default(p.id_qualifier, default_qualifier);
+  out.segment("NM1",
+              {or_default(p.entity_code, default_entity), std::string_view(&p.entity_type, 1),
+               p.last_or_org, p.first, p.middle, "", "", qualifier, p.id});
 }
 
 // ---- reading -------------------------------------------------------------------------------
@@ -319,8 +320,8 @@ bool read_dtp(const Segment& s, DatePeriod& period, Problems& problems, std::str
   return false;
 }
 
-bool read_dmg(const Segment& s, std::string& date_of_birth, std::string& gender,
-              Problems& problems, std::string_view loop) {
+bool read_dmg(const Segment& s, std::string& date_of_birth, std::string& gender, Problems& problems,
+              std::string_view loop) {
   gender = s.element(3);
   if (s.element(1) == "D8") {
     date_of_birth = from_d8(s.element(2));

@@ -122,8 +122,8 @@ class Problems {
  public:
   explicit Problems(EnvelopeChecker& sink) : m_sink(sink) {}
   // A problem at segment `s`, in `loop` when known.
-  void add(const Segment& s, ErrorCode code, std::string_view loop, int element,
-           std::string reason, std::string_view value = {});
+  void add(const Segment& s, ErrorCode code, std::string_view loop, int element, std::string reason,
+           std::string_view value = {});
   // Appends to `list` unless it is full (then one problem per list and item): nullptr then.
   template <typename T>
   T* push(std::vector<T>& list, const Segment& s, std::string_view what) {
@@ -151,8 +151,8 @@ Trace read_trace(const Segment& s);
 // Parses a DTP (D8 or RD8) into `period`; false (with a problem) when its date is not one.
 bool read_dtp(const Segment& s, DatePeriod& period, Problems& problems, std::string_view loop);
 // Parses DMG into a birth date and gender; false (with a problem) when the date is not one.
-bool read_dmg(const Segment& s, std::string& date_of_birth, std::string& gender,
-              Problems& problems, std::string_view loop);
+bool read_dmg(const Segment& s, std::string& date_of_birth, std::string& gender, Problems& problems,
+              std::string_view loop);
 // The repetitions of element `i` of `s` (empty ones skipped).
 std::vector<std::string_view> repetitions(const Segment& s, std::size_t i);
 // Parses an STC and an SVC.
