@@ -172,12 +172,19 @@ int main(int argc, char** argv) {
       "               reset-after  apply the request, then reset the connection unanswered\n"
       "               delay        apply the request and answer after 0.2-1.5 s\n"
       "               truncate     apply the request, send half the answer, then close\n"
+      "             and, named on their own (not in all), for the CAQH CORE endpoints /core/*:\n"
+      "               core-42      answer a 270 with AAA*N**42*R (cannot respond now)\n"
+      "               core-slow    answer after 21-25 s, past CORE's 20 s real-time budget\n"
       "  seed=N     makes the choice of requests and faults repeatable (default: random, logged)\n"
       "  paths=/P   only requests whose path is /P or below it (default: every path but\n"
       "             /v1/health, /v1/auth/*, /v1/admin/*, /v1/registrations,\n"
       "             /v1/email-verifications, /v1/password-resets and /v1/organizations, so\n"
       "             signing in keeps working)\n"
-      "Each injected fault is logged at debug level (--log-level debug).\n");
+      "Each injected fault is logged at debug level (--log-level debug).\n"
+      "\n"
+      "CAQH CORE: the same address answers X12 270/276 real-time inquiries at POST /core/soap\n"
+      "(SOAP 1.2) and POST /core/mime (multipart/form-data), a portal account's email and\n"
+      "password as the UsernameToken (see docs/core.md of the source tree).\n");
 
   auto* admin =
       app.add_subcommand("admin", "Administer accounts, the clock and settings of a sandbox");

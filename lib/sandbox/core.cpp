@@ -203,10 +203,12 @@ HttpResponse CoreEndpoint::handle(const HttpRequest& req) {
   RequestInterchange shape = read_request_interchange(payload);
   auto acknowledge = [&](const x12::Report& report) {
     if (interchange_broken(report))
-      return answer(200, k_ta1_response, write_ta1_answer(shape, report, m_numbers, m_portal.now()),
-                    "Success", "Envelope was processed successfully.");
-    return answer(200, k_999_response, write_999_answer(shape, report, m_numbers, m_portal.now()),
-                  "Success", "Envelope was processed successfully.");
+      return answer(200, k_ta1_response,
+                    write_ta1_answer(shape, payload, report, m_numbers, m_portal.now()), "Success",
+                    "Envelope was processed successfully.");
+    return answer(200, k_999_response,
+                  write_999_answer(shape, payload, report, m_numbers, m_portal.now()), "Success",
+                  "Envelope was processed successfully.");
   };
   x12::ValidateOptions options;
   options.require_guide = true;

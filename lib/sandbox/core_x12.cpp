@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <map>
 #include <stdexcept>
 
+#include "x12/ack.hpp"
 #include "x12/charset.hpp"
 #include "x12/error.hpp"
 #include "x12/reader.hpp"
@@ -83,20 +83,25 @@ RequestInterchange read_request_interchange(std::string_view payload) {
     // The ISA's fields by its own element separator, whatever its width turned out to be.
     const char sep = p[3];
     std::string_view isa = p.substr(0, std::min<std::size_t>(p.size(), 106));
-    std::vector<std::string> f;
+    std::vector<std::string_view> f;
     std::size_t start = 0;
     for (std::size_t i = 0; i <= isa.size(); ++i) {
       if (i == isa.size() || isa[i] == sep) {
-        f.push_back(trim(isa.substr(start, i - start)));
+        f.push_back(isa.substr(start, i - start));
         start = i + 1;
       }
     }
-    auto at = [&](std::size_t i) { return i < f.size() ? f[i] : std::string(); };
+    // A field is taken only when it has its fixed width: in a damaged ISA the fields shift, and
+    // a shifted one would address the answer to a wrong party.
+    static constexpr std::size_t k_width[] = {3, 2, 10, 2, 10, 2, 15, 2, 15, 6, 4, 1, 5, 9, 1, 1};
+    auto at = [&](std::size_t i) {
+      return i < f.size() && f[i].size() == k_width[i] ? trim(f[i]) : std::string();
+    };
     if (std::string q = x12_safe(at(5), 2); q.size() == 2) r.isa05 = q;
-    r.isa06 = x12_safe(at(6), 15);
-    if (at(9).size() == 6 && all_digits(at(9))) r.isa09 = at(9);
-    if (at(10).size() == 4 && all_digits(at(10))) r.isa10 = at(10);
-    if (at(13).size() == 9 && all_digits(at(13))) r.isa13 = at(13);
+    if (!at(5).empty()) r.isa06 = x12_safe(at(6), 15);
+    if (all_digits(at(9))) r.isa09 = at(9);
+    if (all_digits(at(10))) r.isa10 = at(10);
+    if (all_digits(at(13))) r.isa13 = at(13);
     if (std::string u = at(15); u == "P" || u == "T") r.isa15 = u[0];
   }
   auto reader = x12::Reader::from_memory(payload);
@@ -181,157 +186,57 @@ bool interchange_broken(const x12::Report& report) {
   });
 }
 
-// ---- TA1
-// -------------------------------------------------------------------------------------------
+// ---- TA1 and 999
+// -----------------------------------------------------------------------------------
 
-std::string write_ta1_answer(const RequestInterchange& request, const x12::Report& report,
-                             ControlAllocator& numbers, SysTime now) {
-  std::string note = "024";
-  for (const x12::Error& e : report.findings) {
-    auto ack = x12::ack_code(e.code);
-    if (ack.level == x12::AckLevel::interchange) {
-      note = std::string(ack.code);
-      break;
+std::string write_ta1_answer(const RequestInterchange& request, std::string_view payload,
+                             const x12::Report& report, ControlAllocator& numbers, SysTime now) {
+  auto ranges = x12::envelope_ranges(payload);
+  x12::Ta1 ta1;
+  if (!ranges.empty()) ta1 = x12::acknowledge_interchange(report, ranges.front());
+  if (ta1.ack_code != 'R') {
+    // No interchange to place the finding in (the ISA itself could not be read): the first
+    // interchange-level finding of the report.
+    ta1.ack_code = 'R';
+    ta1.note_code = "024";
+    for (const x12::Error& e : report.findings) {
+      auto ack = x12::ack_code(e.code);
+      if (ack.level == x12::AckLevel::interchange) {
+        ta1.note_code = std::string(ack.code);
+        break;
+      }
     }
   }
+  // TA101-103 echo the ISA when it could be read, else zeros and now.
+  if (ta1.control_number.size() != 9 || !all_digits(ta1.control_number))
+    ta1.control_number = request.isa13.empty() ? std::string("000000000") : request.isa13;
+  if (ta1.date.size() != 6 || !all_digits(ta1.date))
+    ta1.date = request.isa09.empty() ? yymmdd(now) : request.isa09;
+  if (ta1.time.size() != 4 || !all_digits(ta1.time))
+    ta1.time = request.isa10.empty() ? hhmm(now) : request.isa10;
   x12::Writer w = begin_answer(request, numbers, now);
-  // A TA1 sits between ISA and IEA, outside any group: the writer has no call for it, so it is
-  // appended as text (every value is digits or a code).
-  w.out() += "TA1*" + (request.isa13.empty() ? std::string("000000000") : request.isa13) + "*" +
-             (request.isa09.empty() ? yymmdd(now) : request.isa09) + "*" +
-             (request.isa10.empty() ? hhmm(now) : request.isa10) + "*R*" + note + "~";
+  x12::write_ta1(w, ta1);
+  if (!w.status()) {
+    // A date or time the ISA held that is no date (991399): today's instead.
+    ta1.date = yymmdd(now);
+    ta1.time = hhmm(now);
+    w = begin_answer(request, numbers, now);
+    x12::write_ta1(w, ta1);
+  }
   w.end_interchange();
   check(w, "TA1");
   return std::move(w.out());
 }
 
-// ---- 999
-// -------------------------------------------------------------------------------------------
-
-namespace {
-
-struct ElementNote {
-  int element = 0, component = 0;
-  std::string code, value;
-};
-struct SegmentNote {
-  std::string id, loop, code;  // code: the segment-level IK304, "" while only element notes
-  std::vector<ElementNote> elements;
-};
-struct SetNotes {
-  std::vector<std::string> codes;            // IK502.. (transaction level)
-  std::map<std::size_t, SegmentNote> notes;  // by position from ST = 1
-  bool rejected = false;
-};
-
-void add_code(std::vector<std::string>& codes, std::string_view code) {
-  if (codes.size() < 5 && std::find(codes.begin(), codes.end(), code) == codes.end())
-    codes.emplace_back(code);
-}
-
-}  // namespace
-
-std::string write_999_answer(const RequestInterchange& request, const x12::Report& report,
-                             ControlAllocator& numbers, SysTime now) {
-  std::vector<SetNotes> sets(request.sets.size());
-  std::vector<std::vector<std::string>> group_codes(request.groups.size());
-  // The set (or group) a finding's position falls in; a finding without one (the input ended
-  // inside a set) goes to the last set.
-  auto set_at = [&](std::size_t position) -> std::ptrdiff_t {
-    for (std::size_t i = 0; i < request.sets.size(); ++i) {
-      const auto& s = request.sets[i];
-      if (position >= s.first && (s.last == 0 || position <= s.last)) return std::ptrdiff_t(i);
-    }
-    return request.sets.empty() ? -1 : std::ptrdiff_t(request.sets.size() - 1);
-  };
-  auto group_at = [&](std::size_t position) -> std::ptrdiff_t {
-    for (std::size_t i = 0; i < request.groups.size(); ++i) {
-      const auto& g = request.groups[i];
-      if (position >= g.first && (g.last == 0 || position <= g.last)) return std::ptrdiff_t(i);
-    }
-    return request.groups.empty() ? -1 : std::ptrdiff_t(request.groups.size() - 1);
-  };
-  for (const x12::Error& e : report.findings) {
-    auto ack = x12::ack_code(e.code);
-    if (ack.level == x12::AckLevel::interchange) continue;
-    if (ack.level == x12::AckLevel::group) {
-      if (auto g = group_at(e.segment_position); g >= 0) add_code(group_codes[g], ack.code);
-      continue;
-    }
-    auto si = set_at(e.segment_position);
-    if (si < 0) continue;
-    SetNotes& notes = sets[si];
-    notes.rejected = true;
-    if (ack.level == x12::AckLevel::transaction) {
-      add_code(notes.codes, ack.code);
-      continue;
-    }
-    const auto& set = request.sets[si];
-    std::size_t position = e.segment_position >= set.first ? e.segment_position - set.first + 1 : 1;
-    SegmentNote& note = notes.notes[position];
-    if (note.id.empty()) note.id = x12_safe(e.segment_id, 3);
-    if (note.loop.empty()) note.loop = x12_safe(e.loop, 4);  // IK303 holds 4 characters
-    if (ack.level == x12::AckLevel::segment) {
-      if (note.code.empty()) note.code = std::string(ack.code);
-    } else if (note.elements.size() < 99) {
-      note.elements.push_back(
-          {e.element, e.component, std::string(ack.code), x12_safe(e.value, 99)});
-    }
-  }
-
+std::string write_999_answer(const RequestInterchange& request, std::string_view payload,
+                             const x12::Report& report, ControlAllocator& numbers, SysTime now) {
+  auto ranges = x12::envelope_ranges(payload);
   x12::Writer w = begin_answer(request, numbers, now);
   w.begin_group("FA", k_core_sender_id, x12_safe(answer_receiver(request), 15), "005010X231A1",
                 numbers.group());
-  for (std::size_t gi = 0; gi < request.groups.size(); ++gi) {
-    const auto& g = request.groups[gi];
-    w.begin_transaction("999", numbers.transaction());
-    std::string gs06 = all_digits(g.gs06) ? g.gs06.substr(0, 9) : "0";
-    w.segment({"AK1", x12_safe(g.gs01, 2), gs06, x12_safe(g.gs08, 12)});
-    std::size_t count = 0, accepted = 0;
-    for (std::size_t si = 0; si < request.sets.size(); ++si) {
-      const auto& s = request.sets[si];
-      if (s.group != gi) continue;
-      ++count;
-      std::string st02 = x12_safe(s.st02, 9);
-      if (st02.size() < 4) st02.insert(0, 4 - st02.size(), '0');
-      w.segment({"AK2", x12_safe(s.st01, 3), st02, x12_safe(s.st03, 35)});
-      SetNotes& notes = sets[si];
-      for (auto& [position, note] : notes.notes) {
-        std::string pos = std::to_string(position);
-        std::string code = note.code.empty() ? "8" : note.code;
-        w.segment({"IK3", note.id.empty() ? "ST" : note.id, pos, note.loop, code});
-        for (const ElementNote& el : note.elements) {
-          w.begin_segment("IK4");
-          w.element(std::to_string(std::max(el.element, 1)));
-          if (el.component > 0) w.component(std::to_string(el.component));
-          w.element("");
-          w.element(el.code);
-          w.element(el.value);
-          w.end_segment();
-        }
-      }
-      if (notes.rejected) {
-        if (!notes.notes.empty()) add_code(notes.codes, "5");
-        w.begin_segment("IK5");
-        w.element("R");
-        for (const auto& c : notes.codes) w.element(c);
-        w.end_segment();
-      } else {
-        w.segment({"IK5", "A"});
-        ++accepted;
-      }
-    }
-    std::string status = !group_codes[gi].empty() || accepted == 0 ? "R"
-                         : accepted == count                       ? "A"
-                                                                   : "P";
-    w.begin_segment("AK9");
-    w.element(status);
-    w.element(std::to_string(count));
-    w.element(std::to_string(count));
-    w.element(std::to_string(group_codes[gi].empty() ? accepted : 0));
-    for (const auto& c : group_codes[gi]) w.element(c);
-    w.end_segment();
-    w.end_transaction();
+  for (const auto& ix : ranges) {
+    for (const auto& group : ix.groups)
+      x12::write_999(w, numbers.transaction(), x12::acknowledge(report, group));
   }
   w.end_group();
   w.end_interchange();

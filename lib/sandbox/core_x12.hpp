@@ -1,8 +1,8 @@
 // The X12 side of the sandbox's CAQH CORE endpoint (docs/core.md): what a request interchange
 // holds (its envelope and sets, read even when it is broken), the answers' envelope and control
 // numbers, and the acknowledgements of a payload that fails validation: a TA1 for a broken
-// interchange envelope, a 999 for a group or set that breaks its guide. Knows nothing of the
-// portal.
+// interchange envelope, a 999 for a group or set that breaks its guide (lib/x12's acknowledge()
+// and writers). Knows nothing of the portal.
 #pragma once
 
 #include <cstdint>
@@ -22,9 +22,9 @@ namespace portal::sandbox {
 // The sandbox's interchange sender ID (ISA06 ZZ, GS02) and its CORE SenderID.
 inline constexpr std::string_view k_core_sender_id = "PROVPORTALSBX";
 
-// What the answers take from a request interchange: its ISA fields (as written, trimmed) and the
-// positions of its groups and sets. Read leniently from the raw bytes, so a TA1 can answer an
-// interchange the reader refuses.
+// What the answers take from a request interchange: its ISA fields (as written, trimmed), its
+// groups' GS01/GS02 and its sets' ST01. Read leniently from the raw bytes, so a TA1 can answer
+// an interchange the reader refuses.
 struct RequestInterchange {
   std::string isa05 = "ZZ", isa06, isa09, isa10, isa13;  // ISA13: "" when unreadable
   char isa15 = 'T';
@@ -69,13 +69,14 @@ std::string_view answer_receiver(const RequestInterchange& request);
 // Whether `report` has a finding about the interchange envelope (a TA1 answers it).
 bool interchange_broken(const x12::Report& report);
 
-// An interchange holding the TA1 that rejects `request` for the first interchange-level finding
-// of `report`.
-std::string write_ta1_answer(const RequestInterchange& request, const x12::Report& report,
-                             ControlAllocator& numbers, SysTime now);
+// An interchange holding the TA1 (x12::acknowledge_interchange) that rejects `payload`, whose
+// validation is `report`, for its first interchange-level finding.
+std::string write_ta1_answer(const RequestInterchange& request, std::string_view payload,
+                             const x12::Report& report, ControlAllocator& numbers, SysTime now);
 
-// An interchange holding a 999 (one set per request group) for the findings of `report`.
-std::string write_999_answer(const RequestInterchange& request, const x12::Report& report,
-                             ControlAllocator& numbers, SysTime now);
+// An interchange holding a 999 (x12::acknowledge, one set per request group) for the findings of
+// `report` on `payload`.
+std::string write_999_answer(const RequestInterchange& request, std::string_view payload,
+                             const x12::Report& report, ControlAllocator& numbers, SysTime now);
 
 }  // namespace portal::sandbox

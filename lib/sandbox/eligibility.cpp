@@ -152,6 +152,17 @@ const char* unaccented(char32_t cp) {
   return nullptr;
 }
 
+// Whether a Latin-1 Supplement or Latin Extended-A letter is upper case: U+00C0..U+00DE but the
+// multiplication sign, and in Extended-A the first of each case pair (pairs start on an even code
+// point, except in U+0139..U+0148 and U+0179..U+017E).
+bool is_upper_latin(char32_t cp) {
+  if (cp >= 0xC0 && cp <= 0xDE) return cp != 0xD7;
+  if (cp == 0x178) return true;
+  if (cp < 0x100 || cp > 0x17F || cp == 0x138 || cp == 0x149 || cp == 0x17F) return false;
+  const bool odd_pairs = (cp >= 0x139 && cp <= 0x148) || (cp >= 0x179 && cp <= 0x17E);
+  return odd_pairs ? cp % 2 == 1 : cp % 2 == 0;
+}
+
 ApiError reject(const json::object& body, std::string code, const char* x12_aaa,
                 std::string message) {
   json::object extra{
@@ -284,14 +295,8 @@ std::string ascii_name(std::string_view name) {
     if (cp >= 0x20 && cp < 0x7F) {
       out += static_cast<char>(cp);
     } else if (const char* plain = unaccented(cp)) {
-      // The tables give lower case; the upper-case letters of the two blocks are Latin-1's
-      // U+00C0..U+00DE and, in Latin Extended-A, the first of each pair (the pairs start on an
-      // even code point except in U+0139..U+0148 and U+0179..U+017E).
-      bool upper = (cp >= 0xC0 && cp <= 0xDE) || cp == 0x178 ||
-                   (cp >= 0x100 && cp <= 0x17F &&
-                    ((cp >= 0x139 && cp <= 0x148) || (cp >= 0x179 && cp <= 0x17E) ? cp % 2 == 1
-                                                                                  : cp % 2 == 0) &&
-                    cp != 0x138 && cp != 0x149 && cp != 0x17F);
+      // The tables give lower case.
+      const bool upper = is_upper_latin(cp);
       std::string letters(plain);
       if (upper && !letters.empty()) letters[0] = static_cast<char>(letters[0] - 'a' + 'A');
       out += letters;
