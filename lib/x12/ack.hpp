@@ -1,7 +1,9 @@
 // Typed readers for the acknowledgements a payer sends back: TA1 (interchange) and 999
 // (005010X231A1, implementation acknowledgment). A TA1 may stand alone or precede the 999's
 // GS inside the same interchange; both are read. Malformed acknowledgements are reported in
-// `problems`, never thrown or crashed on.
+// `problems`, never thrown or crashed on. And their writers, for a receiver answering
+// (ack_write.cpp): validate() an input, place its findings by envelope_ranges(), acknowledge()
+// each group and interchange, write_ta1() and write_999() the verdicts.
 #pragma once
 
 #include <cstddef>

@@ -200,6 +200,9 @@ void write_277(Writer& writer, std::uint32_t st02, const ClaimStatusResponse& r)
   if (out.ok() && dependent && party_empty(r.insured))
     out.fail(ErrorCode::missing_segment, "NM1", 0,
              "a dependent (NM1*QC, 2100E) needs the subscriber it is under in `insured` (2100D)");
+  if (out.ok() && dependent && claims.patient.empty())
+    out.fail(ErrorCode::missing_segment, "TRN", 0,
+             "a dependent (NM1*QC, 2000E) needs a claim (2200E) to answer about");
   detail::write_bht(out, "0010", "08", r.reference, r.created_date, r.created_time, "DG");
   out.loop("2000A");
   out.segment("HL", {"1", "", "20", "1"});

@@ -675,6 +675,13 @@ TEST(X12Transactions, WritersNameTheSegmentElementAndLoopOfBadData) {
   s.subscriber.entity_code = "QC";  // a dependent without its subscriber
   e = write_error("HN", "005010X212", [&](Writer& w) { write_277(w, 1, s); });
   EXPECT_EQ(e.code, ErrorCode::missing_segment);
+  s = sample_277();
+  s.insured = s.subscriber;
+  s.subscriber = {"QC", '1', "SMITH", "MARY", "", "", ""};
+  s.claims.clear();  // a dependent's level holds claims only
+  e = write_error("HN", "005010X212", [&](Writer& w) { write_277(w, 1, s); });
+  EXPECT_EQ(e.code, ErrorCode::missing_segment);
+  EXPECT_EQ(e.segment_id, "TRN");
 }
 
 TEST(X12Transactions, AWriterStopsAtItsFirstProblem) {
