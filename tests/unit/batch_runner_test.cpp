@@ -45,6 +45,11 @@ struct FakePortal {
   // rows pretty-printed over several lines.
   bool spelled = false;
   bool flaky = true;  // the 503 of every third row's first attempt
+  // Every fourth row's first attempt answered 200 "busy" (an X12 AAA 42's shape); every first
+  // attempt answered only after this long (a receiver slower than the client's timeout).
+  bool busy_first = false;
+  std::chrono::milliseconds slow_first{0};
+  std::map<std::string, std::vector<std::chrono::steady_clock::time_point>> arrivals;
 
   sandbox::HttpResponse handle(const sandbox::HttpRequest& req) {
     ++requests;
@@ -56,9 +61,19 @@ struct FakePortal {
     }
     auto key = req.header("idempotency-key");
     auto body = json::parse(req.body).as_object();
-    std::lock_guard lock(mutex);
+    std::unique_lock lock(mutex);
     int n = ++attempts[key];
+    arrivals[key].push_back(std::chrono::steady_clock::now());
     int row = std::stoi(std::string(body.at("member_id").as_string()).substr(3));
+    if (slow_first.count() > 0 && n == 1) {
+      lock.unlock();
+      std::this_thread::sleep_for(slow_first);
+      lock.lock();
+    }
+    if (busy_first && row % 4 == 0 && n == 1) {
+      res.body = R"({"status":"busy"})";
+      return res;
+    }
     if (flaky && row % 3 == 0 && n == 1) {
       res.status = 503;
       res.headers.emplace_back("Retry-After", "0");
@@ -247,6 +262,49 @@ TEST_F(BatchRunner, TheRateSpacesRequestsWithoutKeepingAnswersWaiting) {
   EXPECT_EQ(s.retried, 0u) << "an answer was read after its deadline and its row sent again";
   EXPECT_EQ(m_portal.requests.load(), 7);
   EXPECT_GE(s.elapsed.count(), 6 * 0.25 - 0.05);  // 7 turns, 250 ms apart
+}
+
+TEST_F(BatchRunner, AnAnswerTheWireCallsTransientIsRetriedLikeA503) {
+  m_portal.flaky = false;
+  m_portal.busy_first = true;
+  Operation busy = op();
+  busy.transient = [](const http::Response& r) -> std::optional<std::string> {
+    if (r.body.find("busy") != std::string::npos) return "the payer cannot answer now";
+    return std::nullopt;
+  };
+  RunOptions o;
+  o.concurrency = 3;
+  std::string results;
+  auto s = run(rows(20), o, &results, &busy);
+  for (const auto& line : lines_of(results)) {
+    if (line.at("outcome") == "ok") EXPECT_EQ(line.at("answer").at("status"), "active");
+  }
+  EXPECT_EQ(s.failed, 0u);
+  EXPECT_EQ(s.retried, 20u / 4 - 20u / 28);  // rows 4, 8, 12, 16, 20 (none invalid)
+  for (const auto& [key, n] : m_portal.attempts) EXPECT_LE(n, 2) << key;
+}
+
+TEST_F(BatchRunner, ARequestThatTimedOutIsSentAgainOnlyAfterTheProtocolsWait) {
+  // CAQH CORE: what got no answer within the connection's hold is sent again no sooner than
+  // 90 s after it was first sent; here 1 s against a 200 ms timeout.
+  m_portal.flaky = false;
+  m_portal.slow_first = std::chrono::milliseconds(400);
+  http::ClientOptions co;
+  co.base_url = "https://127.0.0.1:" + std::to_string(m_server->port());
+  co.tls.ca_file = m_ca;
+  co.request_timeout = std::chrono::milliseconds(200);
+  m_transport.connect = [co] { return http::Client::create(co); };
+  Operation core = op();
+  core.resend_after_timeout = std::chrono::seconds(1);
+  RunOptions o;
+  o.concurrency = 2;
+  auto s = run(rows(2), o, nullptr, &core);
+  EXPECT_EQ(s.ok, 2u);
+  ASSERT_EQ(m_portal.arrivals.size(), 2u);
+  for (const auto& [key, times] : m_portal.arrivals) {
+    ASSERT_EQ(times.size(), 2u) << key;
+    EXPECT_GE(times[1] - times[0], std::chrono::milliseconds(950)) << key;
+  }
 }
 
 TEST_F(BatchRunner, DryRunSendsNothing) {
