@@ -287,9 +287,9 @@ int main(int argc, char** argv) {
   bool house_once = false;
   house->add_option("--data-dir", data_dir,
                     std::string("The sandbox's data directory") + k_data_dir_default);
-  house->add_option("--seed-dir", seed_dir,
-                    std::string("The seed the server was started with (roster, claims)") +
-                        k_seed_dir_default);
+  house->add_option(
+      "--seed-dir", seed_dir,
+      std::string("The seed the server was started with (roster, claims)") + k_seed_dir_default);
   house
       ->add_option("--outbox", house_outbox,
                    "The provider's outbox: its *.x12 files are picked up here (then moved to "
@@ -304,7 +304,8 @@ int main(int argc, char** argv) {
                    "The portal account the drop belongs to (its organisation's claims answer "
                    "276s)")
       ->required();
-  house->add_option("--password-file", house_password_file, "A file holding that account's password")
+  house
+      ->add_option("--password-file", house_password_file, "A file holding that account's password")
       ->required();
   auto* once_flag =
       house->add_flag("--once", house_once, "Answer the files waiting now, then exit");
@@ -313,6 +314,8 @@ int main(int argc, char** argv) {
                    "Without --once: look for new files this often until interrupted")
       ->capture_default_str()
       ->excludes(once_flag);
+  house->add_option("--log-level", log_level, "trace|debug|info|warn|error|off (on stderr)")
+      ->capture_default_str();
   house->footer(
       "Each interchange gets a 999 (IK5 A or R with IK3/IK4 per set; a TA1 instead for a broken\n"
       "envelope) and a 271 or 277 with the answers of its accepted sets, by the CORE endpoint's\n"
@@ -404,6 +407,9 @@ int main(int argc, char** argv) {
     }
     Portal portal(data_dir);
     if (house->parsed()) {
+      // stdout carries the JSON lines: the log goes to stderr, as the server's does.
+      spdlog::set_default_logger(spdlog::stderr_color_mt("clearinghouse"));
+      spdlog::set_level(spdlog::level::from_str(log_level));
       auto interval = parse_duration(house_interval);
       if (!house_once && (!interval || interval->count() <= 0))
         return fail_with("--interval takes a duration such as 2s or 1m, got " + house_interval, 2);

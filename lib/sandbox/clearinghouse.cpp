@@ -104,8 +104,8 @@ PickedUp Clearinghouse::answer_file(const fs::path& file) {
     const x12::Report report = x12::validate(payload, options);
     for (const auto& g : ic.groups) done.sets += g.sets.size();
     if (interchange_broken(report) || ic.groups.empty()) {
-      answers.push_back({stem + part + "_ta1.x12", write_ta1_answer(shape, report, m_numbers, now),
-                         "TA1", {}});
+      answers.push_back(
+          {stem + part + "_ta1.x12", write_ta1_answer(shape, report, m_numbers, now), "TA1", {}});
       continue;
     }
     std::string ack = write_999_answer(shape, report, m_numbers, now);
@@ -131,9 +131,8 @@ PickedUp Clearinghouse::answer_file(const fs::path& file) {
       const std::string set_id = sets.front()->set_id;
       const std::string inquiry = accepted_sets(bytes, ic, g, sets);
       CoreAnswer answered =
-          set_id == "270"
-              ? answer_270(m_portal, inquiry, shape, m_numbers, false)
-              : answer_276(m_portal, m_options.user_id, inquiry, shape, m_numbers);
+          set_id == "270" ? answer_270(m_portal, inquiry, shape, m_numbers, false)
+                          : answer_276(m_portal, m_options.user_id, inquiry, shape, m_numbers);
       if (answered.empty()) continue;
       const std::string kind = set_id == "270" ? "271" : "277";
       answers.push_back({stem + part + "_" + kind + "_" + g.control_number + ".x12",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import sqlite3
 import subprocess
 import time
@@ -192,7 +193,9 @@ def _journal_rows(state: Path) -> int:
     return 0
 
 
-def test_a_kill_9_in_the_first_half_writes_no_row_twice(drop, sandbox, tmp_path):
+# Killed before the first outbox file (the journal holds pending rows no file has), and after it.
+@pytest.mark.parametrize("journaled", [1_000, 5_500])
+def test_a_kill_9_in_the_first_half_writes_no_row_twice(drop, sandbox, tmp_path, journaled):
     n = 12_000  # more than two outbox files' worth (5,000 sets each)
     batch = write_eligibility_rows(tmp_path / "big.csv", n)
     env = files_env(drop)
@@ -200,10 +203,11 @@ def test_a_kill_9_in_the_first_half_writes_no_row_twice(drop, sandbox, tmp_path)
     proc = subprocess.Popen([str(drop.binary), *args], env=drop.env(env), stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=drop.home / "work")
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and proc.poll() is None and _journal_rows(drop.home / "state") < 5_500:
+    while time.monotonic() < deadline and proc.poll() is None and _journal_rows(drop.home / "state") < journaled:
         time.sleep(0.005)
     proc.kill()
     proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL, f"the run ended before the kill: {proc.stderr.read()}"
     # Finish the first half, then the second.
     expect(drop.run(*args, "--resume", env=env, timeout=300), 0, "pending")
     clearinghouse(sandbox, drop)

@@ -80,8 +80,8 @@ class X12FilesWire : public ::testing::Test {
   // Runs the eligibility rows over a new wire (as a new process would); the result lines.
   std::vector<json::object> run(bool resume, std::size_t sets_per_file = 5000,
                                 batch::Summary* summary = nullptr, const char* rows = k_rows) {
-    auto wire =
-        std::make_shared<const wire::x12_files::X12Files>(settings(), wire::x12_files::X12Files::Options{sets_per_file});
+    auto wire = std::make_shared<const wire::x12_files::X12Files>(
+        settings(), wire::x12_files::X12Files::Options{sets_per_file});
     auto op = ops::eligibility_operation(wire, [] { return std::string("2026-11-17"); });
     EXPECT_TRUE(op) << (op ? "" : op.error().message);
     std::istringstream in(rows);
@@ -268,9 +268,8 @@ TEST(X12FilesInbox, OnlyWholeFilesAddressedToTheSubmitterCount) {
   TempDir dir;
   // A TA1 to us, one to someone else, and a file still being synced.
   auto ta1 = [](const char* receiver, const char* isa13) {
-    std::string isa =
-        "ISA*00*          *00*          *ZZ*PROVPORTALSBX  *ZZ*" + std::string(receiver) +
-        "*261117*1500*^*00501*000000900*0*T*:~";
+    std::string isa = "ISA*00*          *00*          *ZZ*PROVPORTALSBX  *ZZ*" +
+                      std::string(receiver) + "*261117*1500*^*00501*000000900*0*T*:~";
     return isa + "TA1*" + isa13 + "*261117*1500*R*024~IEA*0*000000900~";
   };
   std::ofstream(dir.path() / "a.x12") << ta1("PROVPORTAL01   ", "000000011");

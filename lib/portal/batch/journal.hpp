@@ -4,10 +4,10 @@
 //
 // It is a small SQLite database (WAL). A row is journaled once the portal has answered it
 // finally (ok or rejected), or once a wire handed it over without an answer (pending: --resume
-// gives it to the wire again, which collects the answer without sending the row twice). Rows answered but not yet committed when the process died are sent
-// again on resume with the same idempotency key, and the portal replays its stored answer, so
-// they are never applied twice. The file is locked (flock) while a run uses it, so two runs of
-// the same batch cannot interleave.
+// gives it to the wire again, which collects the answer without sending the row twice). Rows
+// answered but not yet committed when the process died are sent again on resume with the same
+// idempotency key, and the portal replays its stored answer, so they are never applied twice. The
+// file is locked (flock) while a run uses it, so two runs of the same batch cannot interleave.
 #pragma once
 #include <cstddef>
 #include <filesystem>

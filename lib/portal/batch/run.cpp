@@ -113,8 +113,8 @@ void Run::draw_progress(bool final) {
   if (!final && now - m_last_progress < 200ms) return;
   m_last_progress = now;
   double secs = std::chrono::duration<double>(now - m_started).count();
-  std::size_t done = m_summary.ok + m_summary.rejected + m_summary.invalid + m_summary.failed +
-                     m_summary.pending;
+  std::size_t done =
+      m_summary.ok + m_summary.rejected + m_summary.invalid + m_summary.failed + m_summary.pending;
   char line[240];
   std::snprintf(line, sizeof line,
                 "\r\033[K%zu rows  %.0f/s  ok %zu  rejected %zu  invalid %zu  failed %zu  pending "

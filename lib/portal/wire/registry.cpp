@@ -20,7 +20,8 @@ const std::vector<Entry>& registry() {
       {k_default,
        [](const Settings&) { return std::make_shared<const portal_json::PortalJson>(); }},
       {"x12-core", [](const Settings& s) { return std::make_shared<const x12_core::X12Core>(s); }},
-      {"x12-files", [](const Settings& s) { return std::make_shared<const x12_files::X12Files>(s); }},
+      {"x12-files",
+       [](const Settings& s) { return std::make_shared<const x12_files::X12Files>(s); }},
   };
   return k_wires;
 }

@@ -35,8 +35,8 @@ bool read_range(int fd, std::uint64_t begin, std::uint64_t end, std::string& out
   out.resize(at + (end - begin));
   std::size_t done = 0;
   while (done < end - begin) {
-    const ssize_t n = ::pread(fd, out.data() + at + done, end - begin - done,
-                              static_cast<off_t>(begin + done));
+    const ssize_t n =
+        ::pread(fd, out.data() + at + done, end - begin - done, static_cast<off_t>(begin + done));
     if (n <= 0) return false;
     done += static_cast<std::size_t>(n);
   }
@@ -111,6 +111,9 @@ void Inbox::scan_file(std::uint32_t index, std::string_view receiver) {
       traces.emplace_back(s->element(2));
     } else if (id == "SE" && in_set) {
       at.se_end = end_of(*s);
+      // A 277 repeats its TRN*2 in every claim it answers: the set is indexed once per trace.
+      std::sort(traces.begin(), traces.end());
+      traces.erase(std::unique(traces.begin(), traces.end()), traces.end());
       for (const auto& t : traces) m_answers[t].push_back(at);
       in_set = false;
     } else if (id == "IEA" && acknowledgements) {

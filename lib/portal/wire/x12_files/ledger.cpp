@@ -111,7 +111,8 @@ Expected<std::unique_ptr<Ledger>> Ledger::open(const fs::path& file) {
         " file TEXT NOT NULL, isa13 TEXT NOT NULL, gs06 TEXT NOT NULL, st02 TEXT NOT NULL,"
         " sent_at TEXT NOT NULL, PRIMARY KEY(sender, trace));");
   } catch (const std::exception& e) {
-    return fail(ErrorKind::usage, "cannot use the x12-files ledger " + file.string() + ": " + e.what());
+    return fail(ErrorKind::usage,
+                "cannot use the x12-files ledger " + file.string() + ": " + e.what());
   }
   return std::unique_ptr<Ledger>(new Ledger(std::move(impl)));
 }
@@ -148,21 +149,22 @@ Expected<void> Ledger::publish(const fs::path& outbox, std::string_view sender,
     tx.commit();
   } catch (const std::exception& e) {
     ::unlink(part.c_str());
-    return fail(ErrorKind::unavailable,
-                "cannot record the outbox file " + name + " in the ledger " +
-                    m_impl->file.string() + ": " + e.what());
+    return fail(ErrorKind::unavailable, "cannot record the outbox file " + name +
+                                            " in the ledger " + m_impl->file.string() + ": " +
+                                            e.what());
   }
   // From here the sets count as sent: a failure below is finished by recover().
   if (::rename(part.c_str(), (outbox / name).c_str()) != 0) {
     return fail(outbox_error(os_error("cannot rename " + part.string()), outbox));
   }
-  if (auto synced = fsync_directory(outbox); !synced) return fail(outbox_error(synced.error().message, outbox));
+  if (auto synced = fsync_directory(outbox); !synced)
+    return fail(outbox_error(synced.error().message, outbox));
   db.run("UPDATE files SET state = 'published' WHERE name = ?", {name});
   return {};
 }
 
 Expected<void> Ledger::recover(std::string_view sender, const fs::path& outbox,
-                              std::string_view name_prefix) {
+                               std::string_view name_prefix) {
   FileLock lock(m_impl->lock_fd);
   auto& db = *m_impl->db;
   struct Staged {

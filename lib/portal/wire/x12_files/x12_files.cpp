@@ -64,7 +64,7 @@ std::string text_of(const json::object& o, std::string_view key) {
 
 // The row's identifiers in X12 as a result's answer carries them (no PHI: the trace is a hash).
 json::object identifiers(const SentSet& sent, const json::object& record) {
-  json::object a{{"x12_trn02", sent.trace}, {"x12_isa13", sent.isa13}, {"x12_gs06", sent.gs06},
+  json::object a{{"x12_trn02", sent.trace}, {"x12_isa13", sent.isa13},  {"x12_gs06", sent.gs06},
                  {"x12_st02", sent.st02},   {"outbox_file", sent.file}, {"sent_at", sent.sent_at}};
   if (auto ref = text_of(record, "ref"); !ref.empty()) a["ref"] = ref;
   return a;
@@ -152,10 +152,10 @@ Expected<void> X12Files::open_state() const {
   };
   for (const auto& n : needed) {
     if (n.value.empty() || n.value.size() > n.max) {
-      return fail(ErrorKind::usage,
-                  "the x12-files wire needs the profile's " + std::string(n.key) + " (" + n.what +
-                      ")",
-                  "provportal config set " + std::string(n.key) + " " + n.example);
+      return fail(
+          ErrorKind::usage,
+          "the x12-files wire needs the profile's " + std::string(n.key) + " (" + n.what + ")",
+          "provportal config set " + std::string(n.key) + " " + n.example);
     }
   }
   std::error_code ec;
@@ -226,8 +226,8 @@ Expected<X12Files::Chunk> X12Files::start_chunk(Function f, const std::string& r
   c.isa13 = block->interchange;
   c.gs06 = block->group;
   c.sent_at = format_iso8601(now);
-  c.name = file_safe(m_settings.sender_id) + "_" + digits("%09u", c.isa13) + "_" + stamp(now) +
-           ".x12";
+  c.name =
+      file_safe(m_settings.sender_id) + "_" + digits("%09u", c.isa13) + "_" + stamp(now) + ".x12";
   x12::InterchangeHeader h;
   h.sender_id = m_parties.sender_id;
   h.receiver_id = receiver;
@@ -238,9 +238,10 @@ Expected<X12Files::Chunk> X12Files::start_chunk(Function f, const std::string& r
   w.begin_interchange(h, c.isa13);
   w.begin_group(k.functional_id, m_parties.sender_id, receiver, k.version, c.gs06);
   if (!w.status()) {
-    return fail(ErrorKind::usage,
-                "the outbox file's envelope cannot be written: " + x12::to_string(w.status().error()),
-                "check the profile's sender_id and receiver_id");
+    return fail(
+        ErrorKind::usage,
+        "the outbox file's envelope cannot be written: " + x12::to_string(w.status().error()),
+        "check the profile's sender_id and receiver_id");
   }
   c.header = std::move(w.out());
   return c;
@@ -309,8 +310,7 @@ Expected<void> X12Files::publish(Chunk& chunk) const {
   if (chunk.sets == 0) return {};
   std::string bytes = chunk.header + chunk.body + "GE*" + std::to_string(chunk.sets) + "*" +
                       digits("%u", chunk.gs06) + "~IEA*1*" + digits("%09u", chunk.isa13) + "~";
-  auto written =
-      m_ledger->publish(m_outbox, m_settings.sender_id, chunk.name, bytes, chunk.sent);
+  auto written = m_ledger->publish(m_outbox, m_settings.sender_id, chunk.name, bytes, chunk.sent);
   for (const auto& s : chunk.sent) m_gathered.erase(s.trace);
   if (!written) {
     if (!m_write_error) m_write_error = written.error();
@@ -420,8 +420,9 @@ Result X12Files::exchange(Function f, Exchange& ex, const Inputs&) const {
   if (auto finished = ex.at_run_end(this, [this] { return flush(); }); !finished)
     return not_sent("failed", finished.error().message);
   return pending(*now, ex.record(),
-                 "handed over in " + now->file + "; run the same command with --resume once "
-                 "the answer is in the inbox");
+                 "handed over in " + now->file +
+                     "; run the same command with --resume once "
+                     "the answer is in the inbox");
 }
 
 bool X12Files::carries(Feed) const { return false; }
