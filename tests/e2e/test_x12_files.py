@@ -141,6 +141,8 @@ def test_an_eligibility_batch_through_the_drop_gives_the_json_wires_records(drop
 def test_pending_rows_alone_exit_0_and_a_run_without_resume_is_told_to_resume(drop, sandbox, tmp_path):
     batch = write_eligibility_rows(tmp_path / "b.csv", 3)
     env = files_env(drop)
+    expect(drop.run("check-eligibility", "--batch", str(batch), "--dry-run", env=env), 0)
+    assert not drop.outbox.exists(), "a dry run leaves the drop alone"
     r = expect(drop.run("check-eligibility", "--batch", str(batch), env=env), 0, "3 pending",
                "run the same command with --resume once the answers are in the inbox")
     rows = [json.loads(line) for line in r.out.splitlines()]

@@ -161,14 +161,8 @@ Expected<void> X12Files::open_state() const {
   std::error_code ec;
   m_outbox = fs::absolute(m_settings.outbox, ec).lexically_normal();
   m_inbox = fs::absolute(m_settings.inbox, ec).lexically_normal();
-  for (const auto& dir : {m_outbox, m_inbox}) {
-    fs::create_directories(dir, ec);
-    if (!fs::is_directory(dir, ec)) {
-      return fail(ErrorKind::usage, "the x12-files directory " + dir.string() + " cannot be made",
-                  "check the profile's outbox and inbox");
-    }
-  }
-  if (::access(m_outbox.c_str(), W_OK) != 0) {
+  // (Made, when missing, by the first row that goes: a --dry-run changes nothing in the drop.)
+  if (fs::exists(m_outbox, ec) && ::access(m_outbox.c_str(), W_OK) != 0) {
     return fail(ErrorKind::usage, "the outbox " + m_outbox.string() + " cannot be written",
                 "give the profile an outbox this user may write (provportal config set outbox "
                 "DIR)");
@@ -187,6 +181,18 @@ Expected<void> X12Files::open_state() const {
   auto ledger = Ledger::open(x12_dir / "files-ledger.db");
   if (!ledger) return fail(ledger.error());
   m_ledger = std::move(*ledger);
+  return {};
+}
+
+Expected<void> X12Files::open_drop() const {
+  std::error_code ec;
+  for (const auto& dir : {m_outbox, m_inbox}) {
+    fs::create_directories(dir, ec);
+    if (!fs::is_directory(dir, ec)) {
+      return fail(ErrorKind::usage, "the x12-files directory " + dir.string() + " cannot be made",
+                  "check the profile's outbox and inbox");
+    }
+  }
   // A run killed while it wrote an outbox file left it to be published, or to be forgotten.
   return m_ledger->recover(m_settings.sender_id, m_outbox, file_safe(m_settings.sender_id) + "_");
 }
@@ -403,6 +409,10 @@ Result X12Files::exchange(Function f, Exchange& ex, const Inputs&) const {
   std::optional<SentSet> now;      // gathered in this run's outbox file
   {
     std::lock_guard lock(m_mutex);
+    if (!m_drop_opened) {
+      m_drop_opened = true;
+      if (auto opened = open_drop(); !opened) m_write_error = opened.error();
+    }
     if (auto it = m_gathered.find(trace); it != m_gathered.end()) {
       now = it->second;
     } else if (auto found = m_ledger->find(m_settings.sender_id, trace)) {
@@ -421,8 +431,8 @@ Result X12Files::exchange(Function f, Exchange& ex, const Inputs&) const {
     return not_sent("failed", finished.error().message);
   return pending(*now, ex.record(),
                  "handed over in " + now->file +
-                     "; run the same command with --resume once "
-                     "the answer is in the inbox");
+                     "; the same command reads its answer from the inbox once it is in "
+                     "(--resume for a batch)");
 }
 
 bool X12Files::carries(Feed) const { return false; }

@@ -72,6 +72,9 @@ class X12Files final : public Wire {
   };
   Expected<void> load() const;
   Expected<void> open_state() const;
+  // Makes the drop's directories and finishes what a killed run left (Ledger::recover), before
+  // the first row of a run goes. Under m_mutex.
+  Expected<void> open_drop() const;
   // A new chunk to `receiver` for `f`, with its control numbers. Under m_mutex.
   Expected<Chunk> start_chunk(Function f, const std::string& receiver) const;
   // Writes `chunk` out through the ledger and forgets it. Under m_mutex.
@@ -91,6 +94,7 @@ class X12Files final : public Wire {
   mutable std::mutex m_mutex;
   mutable bool m_loaded = false;
   mutable std::optional<Error> m_load_error;
+  mutable bool m_drop_opened = false;
   mutable std::optional<Error> m_write_error;  // a file that could not be written this run
   mutable std::optional<x12w::Payers> m_payers;
   mutable std::optional<::x12::ControlNumbers> m_controls;
