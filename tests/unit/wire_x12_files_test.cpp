@@ -283,3 +283,27 @@ TEST(X12FilesInbox, OnlyWholeFilesAddressedToTheSubmitterCount) {
   EXPECT_EQ(inbox.ta1("13"), nullptr);
   EXPECT_TRUE(inbox.problems().empty());
 }
+
+TEST_F(X12FilesWire, AnInterchangeATa1RejectsIsARejectedRowForEachOfItsSets) {
+  run(false);
+  auto files = files_in(m_dir.path() / "outbox");
+  ASSERT_EQ(files.size(), 1u);
+  std::string x12 = read(files[0]);
+  // IEA02 no longer repeats ISA13: the envelope is broken, the clearinghouse answers a TA1.
+  const auto iea = x12.rfind("IEA*1*");
+  ASSERT_NE(iea, std::string::npos);
+  x12.replace(iea + 6, 9, "999999999");
+  std::ofstream(files[0], std::ios::binary | std::ios::trunc) << x12;
+  clearinghouse();
+  auto answers = files_in(m_dir.path() / "inbox");
+  ASSERT_EQ(answers.size(), 1u);
+  EXPECT_NE(answers[0].filename().string().find("_ta1.x12"), std::string::npos);
+  auto lines = run(true);
+  ASSERT_EQ(lines.size(), 3u);
+  for (const auto& l : lines) {
+    EXPECT_EQ(l.at("outcome").as_string(), "rejected") << json::serialize(l);
+    EXPECT_EQ(l.at("code").as_string(), "x12_rejected");
+    EXPECT_NE(std::string(l.at("message").as_string()).find("TA1 R"), std::string::npos);
+    EXPECT_EQ(l.at("errors").at(0).at("field").as_string(), "ISA");
+  }
+}
