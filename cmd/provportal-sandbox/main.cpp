@@ -1,6 +1,10 @@
 // provportal-sandbox: the reference portal server (serve) and its administration (admin).
 #include <unistd.h>
 
+#include <atomic>
+#include <csignal>
+#include <thread>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -15,6 +19,7 @@
 #include "portal/util/atomic_file.hpp"
 #include "portal/util/clock.hpp"
 #include "sandbox/api.hpp"
+#include "sandbox/clearinghouse.hpp"
 #include "sandbox/faults.hpp"
 #include "sandbox/portal.hpp"
 #include "sandbox/server.hpp"
@@ -84,6 +89,18 @@ void print_json(const json::value& v) { std::cout << json::serialize(v) << "\n";
 int fail_with(const std::string& message, int code) {
   std::cerr << "provportal-sandbox: error: " << message << "\n";
   return code;
+}
+
+std::atomic<bool> g_stop{false};
+extern "C" void stop_on_signal(int) { g_stop = true; }
+
+// The first line of `file`, without its line end ("" when it cannot be read).
+std::string first_line(const std::string& file) {
+  std::ifstream in(file);
+  std::string line;
+  std::getline(in, line);
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
 }
 
 int print_api(const ApiResult<json::object>& r) {
@@ -271,6 +288,53 @@ int main(int argc, char** argv) {
   client_cert->add_option("--cert", cert_out, "Certificate output (PEM)")->required();
   client_cert->add_option("--key", key_out, "Key output (PEM, 0600)")->required();
 
+  auto* house = app.add_subcommand(
+      "clearinghouse", "Play a clearinghouse's SFTP drop: answer the X12 files a provider drops");
+  std::string house_outbox, house_inbox, house_email, house_password_file, house_interval = "2s";
+  bool house_once = false;
+  house->add_option("--data-dir", data_dir,
+                    std::string("The sandbox's data directory") + k_data_dir_default);
+  house->add_option(
+      "--seed-dir", seed_dir,
+      std::string("The seed the server was started with (roster, claims)") + k_seed_dir_default);
+  house
+      ->add_option("--outbox", house_outbox,
+                   "The provider's outbox: its *.x12 files are picked up here (then moved to "
+                   "DIR/.done/)")
+      ->required();
+  house
+      ->add_option("--inbox", house_inbox,
+                   "The provider's inbox: the 999 (or TA1) and 271/277 files are written here")
+      ->required();
+  house
+      ->add_option("--email", house_email,
+                   "The portal account the drop belongs to (its organisation's claims answer "
+                   "276s)")
+      ->required();
+  house
+      ->add_option("--password-file", house_password_file, "A file holding that account's password")
+      ->required();
+  auto* once_flag =
+      house->add_flag("--once", house_once, "Answer the files waiting now, then exit");
+  house
+      ->add_option("--interval", house_interval,
+                   "Without --once: look for new files this often until interrupted")
+      ->capture_default_str()
+      ->excludes(once_flag);
+  house->add_option("--log-level", log_level, "trace|debug|info|warn|error|off (on stderr)")
+      ->capture_default_str();
+  house->footer(
+      "Each interchange gets a 999 (IK5 A or R with IK3/IK4 per set; a TA1 instead for a broken\n"
+      "envelope) and a 271 or 277 with the answers of its accepted sets, by the CORE endpoint's\n"
+      "rules (docs/core.md, \"File exchange\"). One JSON line per file answered on stdout.\n"
+      "Exits 3 when the account's credentials are refused.\n"
+      "\n"
+      "Examples:\n"
+      "  provportal-sandbox clearinghouse --data-dir D --outbox drop/outbox --inbox drop/inbox \\\n"
+      "      --email jane@clinic.example --password-file pw --once\n"
+      "  provportal-sandbox clearinghouse --data-dir D --outbox drop/outbox --inbox drop/inbox \\\n"
+      "      --email jane@clinic.example --password-file pw --interval 5s\n");
+
   // `provportal-sandbox --man-pages DIR`: the build writes the man pages from this command tree.
   if (int rc = portal::man::answer_man_pages_request(
           argc, argv, app,
@@ -349,6 +413,40 @@ int main(int argc, char** argv) {
                        3);
     }
     Portal portal(data_dir);
+    if (house->parsed()) {
+      // stdout carries the JSON lines: the log goes to stderr, as the server's does.
+      spdlog::set_default_logger(spdlog::stderr_color_mt("clearinghouse"));
+      spdlog::set_level(spdlog::level::from_str(log_level));
+      auto interval = parse_duration(house_interval);
+      if (!house_once && (!interval || interval->count() <= 0))
+        return fail_with("--interval takes a duration such as 2s or 1m, got " + house_interval, 2);
+      try {
+        portal.load_seed(seed_dir);
+      } catch (const std::exception& e) {
+        return fail_with(std::string("bad seed data: ") + e.what(), 3);
+      }
+      auto user = portal.signin().verify_credentials(house_email, first_line(house_password_file));
+      if (!user) return fail_with("the account's credentials: " + user.error().message, 3);
+      Clearinghouse clearinghouse(portal, {house_outbox, house_inbox, *user});
+      std::signal(SIGINT, stop_on_signal);
+      std::signal(SIGTERM, stop_on_signal);
+      while (true) {
+        for (const auto& done : clearinghouse.run_once()) {
+          json::array answers;
+          for (const auto& a : done.answers) answers.emplace_back(a);
+          print_json(json::object{{"file", done.file},
+                                  {"sets", done.sets},
+                                  {"accepted", done.accepted},
+                                  {"answers", std::move(answers)}});
+        }
+        std::cout << std::flush;
+        if (house_once) return 0;
+        const auto until = std::chrono::steady_clock::now() + *interval;
+        while (!g_stop && std::chrono::steady_clock::now() < until)
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        if (g_stop) return 0;
+      }
+    }
     if (!chosen_action.empty())
       return print_api(portal.accounts().admin_action(chosen_action, email));
     if (regs->parsed()) return print_api(portal.accounts().admin_registrations(reg_status));

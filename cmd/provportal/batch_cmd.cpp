@@ -138,6 +138,7 @@ void count_rows(Context& ctx, const batch::Summary& s) {
   ctx.metrics().rows("rejected", s.rejected);
   ctx.metrics().rows("invalid", s.invalid);
   ctx.metrics().rows("failed", s.failed);
+  if (s.pending) ctx.metrics().rows("pending", s.pending);
 }
 
 json::object summary_json(const batch::Summary& s) {
@@ -146,6 +147,7 @@ json::object summary_json(const batch::Summary& s) {
                       {"rejected", s.rejected},
                       {"invalid", s.invalid},
                       {"failed", s.failed},
+                      {"pending", s.pending},
                       {"retried", s.retried},
                       {"replayed", s.replayed},
                       {"resumed", s.resumed},
@@ -269,6 +271,15 @@ Expected<void> run_batch_command(Context& ctx, const batch::Operation& op, const
                " got no final answer after every retry (outcome \"failed\" in the results); run "
                "the same command with --resume to send only " +
                (summary->failed == 1 ? "it" : "them") + " (the journal, " +
+               summary->journal.string() + ", keeps the others).");
+  }
+  if (summary->pending > 0 && !summary->interrupted && !summary->stopped_early) {
+    // Pending is not a failure (exit 0 when nothing else went wrong): the rows were handed over
+    // as asked, and their answers come later (a clearinghouse's inbox).
+    ctx.notice(std::to_string(summary->pending) + " pending: handed over, answer" +
+               (summary->pending == 1 ? " is" : "s are") +
+               " not in yet; run the same command with --resume once the answers are in the "
+               "inbox (pending rows are not sent again; the journal, " +
                summary->journal.string() + ", keeps the others).");
   }
   if (summary->interrupted || summary->stopped_early) {

@@ -44,6 +44,24 @@ Expected<bool> Run::renew_token(const std::string& rejected) {
   return true;
 }
 
+void Run::at_end(const void* owner, std::function<Expected<void>()> finish) {
+  std::lock_guard lock(m_finish_mutex);
+  for (const auto& f : m_finishers)
+    if (f.first == owner) return;
+  m_finishers.emplace_back(owner, std::move(finish));
+}
+
+void Run::run_finishers() {
+  std::vector<std::pair<const void*, std::function<Expected<void>()>>> finishers;
+  {
+    std::lock_guard lock(m_finish_mutex);
+    finishers.swap(m_finishers);
+  }
+  for (auto& [owner, finish] : finishers) {
+    if (auto done = finish(); !done) set_fatal(done.error());
+  }
+}
+
 void Run::set_fatal(Error e) {
   std::lock_guard lock(m_mutex);
   if (!m_fatal) m_fatal = std::move(e);
@@ -228,7 +246,8 @@ namespace {
 class SlotContext final : public RowContext {
  public:
   using Deliver = std::function<Run::Delivery(http::Request, const fs::path*, const std::string&)>;
-  SlotContext(const Slot& slot, Deliver deliver) : m_slot(slot), m_deliver(std::move(deliver)) {}
+  SlotContext(const Slot& slot, Run& run, Deliver deliver)
+      : m_slot(slot), m_run(run), m_deliver(std::move(deliver)) {}
 
   const json::object& record() const override { return m_slot.record; }
   const std::string& key() const override { return m_slot.key; }
@@ -247,6 +266,10 @@ class SlotContext final : public RowContext {
     r.message = m_problem;
     return r;
   }
+  Expected<void> at_run_end(const void* owner, std::function<Expected<void>()> finish) override {
+    m_run.at_end(owner, std::move(finish));
+    return {};
+  }
   bool stopped() const { return m_stopped; }
 
  private:
@@ -256,6 +279,7 @@ class SlotContext final : public RowContext {
     return std::move(d.response);
   }
   const Slot& m_slot;
+  Run& m_run;
   Deliver m_deliver;
   bool m_stopped = false;
   std::string m_problem;
@@ -265,14 +289,17 @@ class SlotContext final : public RowContext {
 
 void Run::send(Slot& slot, std::unique_ptr<http::Client>& client) {
   if (m_op.action) {
-    SlotContext ctx(slot, [&](http::Request r, const fs::path* file, const std::string& type) {
-      return observed(slot, client, r, file, type);
-    });
+    SlotContext ctx(slot, *this,
+                    [&](http::Request r, const fs::path* file, const std::string& type) {
+                      return observed(slot, client, r, file, type);
+                    });
     RowResult result = m_op.action(ctx);
     // A row cut short by a stopping run stays unfinished whatever the action made of it.
     if (ctx.stopped()) return;
     slot.result = std::move(result);
-    slot.journal = slot.result.outcome == "ok" || slot.result.outcome == "rejected";
+    // A pending row is journaled too: --resume hands it to the wire again (see execute()).
+    slot.journal = slot.result.outcome == "ok" || slot.result.outcome == "rejected" ||
+                   slot.result.outcome == "pending";
     return;
   }
   auto request = request_for(slot);

@@ -88,6 +88,8 @@ JournalInfo Journal::info() {
   info.complete = done.step() && done.text(0) == "1";
   auto count = db.query("SELECT count(*) FROM rows");
   if (count.step()) info.rows_done = static_cast<std::size_t>(count.integer(0));
+  auto pending = db.query("SELECT count(*) FROM rows WHERE outcome = 'pending'");
+  if (pending.step()) info.pending = static_cast<std::size_t>(pending.integer(0));
   return info;
 }
 

@@ -3,10 +3,11 @@
 // without losing a row or sending one twice.
 //
 // It is a small SQLite database (WAL). A row is journaled once the portal has answered it
-// finally (ok or rejected). Rows answered but not yet committed when the process died are sent
-// again on resume with the same idempotency key, and the portal replays its stored answer, so
-// they are never applied twice. The file is locked (flock) while a run uses it, so two runs of
-// the same batch cannot interleave.
+// finally (ok or rejected), or once a wire handed it over without an answer (pending: --resume
+// gives it to the wire again, which collects the answer without sending the row twice). Rows
+// answered but not yet committed when the process died are sent again on resume with the same
+// idempotency key, and the portal replays its stored answer, so they are never applied twice. The
+// file is locked (flock) while a run uses it, so two runs of the same batch cannot interleave.
 #pragma once
 #include <cstddef>
 #include <filesystem>
@@ -21,14 +22,15 @@ namespace portal::batch {
 
 struct JournalEntry {
   std::string key;      // the row's idempotency key, to detect a changed input on resume
-  std::string outcome;  // "ok" or "rejected"
+  std::string outcome;  // "ok", "rejected" or "pending" (handed over, answer not in yet)
   std::string result;   // the row's result as JSON (what --results shows)
 };
 
 struct JournalInfo {
   std::string fingerprint;  // the command, input and shard the journal belongs to
   std::size_t rows_done = 0;
-  bool complete = false;
+  std::size_t pending = 0;  // rows of rows_done whose answer is not in yet
+  bool complete = false;    // every row done and none pending
 };
 
 class Journal {

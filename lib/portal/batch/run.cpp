@@ -88,6 +88,14 @@ Expected<void> Run::open_journal() {
     m_resuming = !info.fingerprint.empty();
     return {};
   }
+  if (same && !info.complete && info.pending > 0 && !m_options.restart) {
+    return fail(ErrorKind::usage,
+                "a run of this batch left " + std::to_string(info.pending) + " row" +
+                    (info.pending == 1 ? "" : "s") +
+                    " pending: handed over, their answers not read yet (" + path.string() + ")",
+                "add --resume to read the answers that came in (pending rows are not sent "
+                "again), or --restart to start over");
+  }
   if (same && !info.complete && info.rows_done > 0 && !m_options.restart) {
     return fail(
         ErrorKind::usage,
@@ -105,13 +113,14 @@ void Run::draw_progress(bool final) {
   if (!final && now - m_last_progress < 200ms) return;
   m_last_progress = now;
   double secs = std::chrono::duration<double>(now - m_started).count();
-  std::size_t done = m_summary.ok + m_summary.rejected + m_summary.invalid + m_summary.failed;
-  char line[200];
-  std::snprintf(
-      line, sizeof line,
-      "\r\033[K%zu rows  %.0f/s  ok %zu  rejected %zu  invalid %zu  failed %zu  retried %zu", done,
-      secs > 0 ? done / secs : 0.0, m_summary.ok, m_summary.rejected, m_summary.invalid,
-      m_summary.failed, m_retried.load());
+  std::size_t done =
+      m_summary.ok + m_summary.rejected + m_summary.invalid + m_summary.failed + m_summary.pending;
+  char line[240];
+  std::snprintf(line, sizeof line,
+                "\r\033[K%zu rows  %.0f/s  ok %zu  rejected %zu  invalid %zu  failed %zu  pending "
+                "%zu  retried %zu",
+                done, secs > 0 ? done / secs : 0.0, m_summary.ok, m_summary.rejected,
+                m_summary.invalid, m_summary.failed, m_summary.pending, m_retried.load());
   m_err << line << (final ? "\r\033[K" : "") << std::flush;
 }
 
@@ -123,6 +132,8 @@ void Run::finish(Slot& slot) {
     ++m_summary.rejected;
   else if (o == "invalid")
     ++m_summary.invalid;
+  else if (o == "pending")
+    ++m_summary.pending;
   else
     ++m_summary.failed;
   if (slot.result.replayed) ++m_summary.replayed;
@@ -142,7 +153,8 @@ void Run::finish(Slot& slot) {
       say(where + (e.field.empty() ? std::string("the row") : e.field) + ": " + e.message);
     }
   }
-  if (m_options.fail_fast && o != "ok") m_halt = true;
+  // A pending row was handed over as asked: its answer is simply not in yet.
+  if (m_options.fail_fast && o != "ok" && o != "pending") m_halt = true;
 }
 
 Expected<Summary> Run::execute(RecordReader& reader, std::ostream& results_out) {
@@ -328,7 +340,11 @@ Expected<Summary> Run::execute(RecordReader& reader, std::ostream& results_out) 
       continue;
     }
     slot.key = idempotency_key(m_op.name, slot.record);
-    if (auto prior = m_resuming ? m_journal->find(slot.index) : std::nullopt) {
+    auto prior = m_resuming ? m_journal->find(slot.index) : std::nullopt;
+    // A pending row goes to the wire again: it collects the answer if it came in, and never
+    // hands the row over twice (its own record of what it sent says it did already).
+    if (prior && prior->outcome == "pending" && prior->key == slot.key) prior.reset();
+    if (prior) {
       if (prior->key != slot.key) {
         input_error = Error(ErrorKind::input,
                             m_options.input_name + ": line " + std::to_string(slot.line) +
@@ -369,6 +385,9 @@ Expected<Summary> Run::execute(RecordReader& reader, std::ostream& results_out) 
   }
   for (auto& t : workers) t.join();
   drain(false, true);
+  // What the wires hold for the whole run (x12-files: the last outbox file) is written out
+  // before the journal's last commit; an error there stops the run.
+  run_finishers();
   if (stop_flag().load()) m_summary.interrupted = true;
   if (m_journal) commit_journal();
   draw_progress(true);
@@ -393,7 +412,13 @@ Expected<Summary> Run::execute(RecordReader& reader, std::ostream& results_out) 
     if (auto r = sink.commit(); !r) return fail(r.error());
     if (m_journal) {
       if (m_options.observer) m_options.observer->flush();
-      m_journal->mark_complete();
+      // A run that left rows pending is not finished: the next run must be --resume (or
+      // --restart), which hands those rows to the wire again.
+      if (m_summary.pending == 0) {
+        m_journal->mark_complete();
+      } else {
+        m_journal->flush();
+      }
     }
   }
   return m_summary;

@@ -10,11 +10,14 @@
 #include <cstddef>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <ostream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "portal/api/retry.hpp"
 #include "portal/batch/journal.hpp"
@@ -46,6 +49,10 @@ class Run {
   Run& operator=(const Run&) = delete;
 
   Expected<Summary> execute(RecordReader& reader, std::ostream& results_out);
+
+  // Keeps `finish` to run once when the last row was handed over (wire::Exchange::at_run_end);
+  // a second call for the same `owner` is ignored. Thread-safe (called from the workers).
+  void at_end(const void* owner, std::function<Expected<void>()> finish);
 
   // What deliver() came to: a final answer, or none (`problem` says why; `stopped` when the
   // run is stopping and the row must stay unfinished).
@@ -109,6 +116,8 @@ class Run {
   void watch(Lane& lane, int fd);  // lanes thread only; -1: none
   void finish(Slot& slot);
   void set_fatal(Error e);
+  // Runs the at_end() finishers, in the order they came; an error stops the run (fatal).
+  void run_finishers();
   // The session token requests go with now, and its replacement after a 401 (Transport::renew).
   std::string current_token();
   Expected<bool> renew_token(const std::string& rejected);
@@ -151,6 +160,8 @@ class Run {
   std::atomic<bool> m_halt{false};  // stop sending: fatal answer, --fail-fast or a signal
   std::optional<Error> m_fatal;
   std::atomic<std::size_t> m_retried{0};
+  std::mutex m_finish_mutex;
+  std::vector<std::pair<const void*, std::function<Expected<void>()>>> m_finishers;
   Summary m_summary;
   Clock::time_point m_started;
   Clock::time_point m_last_progress{};

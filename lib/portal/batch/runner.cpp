@@ -29,17 +29,19 @@ std::vector<std::string> result_fields(const std::vector<std::string>& answer_co
 }
 
 std::string Summary::line() const {
-  char buf[400];
+  const std::size_t done = ok + rejected + invalid + failed + pending;
+  // "N pending" only when there are some: the line of a wire that answers at once is unchanged.
+  const std::string waiting = pending ? ", " + std::to_string(pending) + " pending" : std::string();
+  char buf[448];
   std::snprintf(
       buf, sizeof buf,
-      "%s%zu rows: %zu ok, %zu rejected, %zu invalid, %zu failed; %zu retried%s%s in %.1f s (%.0f "
-      "rows/s)",
-      interrupted ? "interrupted after " : (stopped_early ? "stopped after " : ""),
-      ok + rejected + invalid + failed, ok, rejected, invalid, failed, retried,
+      "%s%zu rows: %zu ok, %zu rejected, %zu invalid, %zu failed%s; %zu retried%s%s in %.1f s "
+      "(%.0f rows/s)",
+      interrupted ? "interrupted after " : (stopped_early ? "stopped after " : ""), done, ok,
+      rejected, invalid, failed, waiting.c_str(), retried,
       resumed ? (", " + std::to_string(resumed) + " from the journal").c_str() : "",
       replayed ? (", " + std::to_string(replayed) + " replayed by the portal").c_str() : "",
-      elapsed.count(),
-      elapsed.count() > 0 ? (ok + rejected + invalid + failed) / elapsed.count() : 0.0);
+      elapsed.count(), elapsed.count() > 0 ? done / elapsed.count() : 0.0);
   return buf;
 }
 

@@ -120,6 +120,9 @@ struct Transport {
 struct Summary {
   std::size_t total = 0;  // rows of this shard
   std::size_t ok = 0, rejected = 0, invalid = 0, failed = 0;
+  // Handed over and not answered yet (a file in a clearinghouse's outbox): journaled as
+  // "pending", and --resume hands them to the wire again instead of taking them as done.
+  std::size_t pending = 0;
   std::size_t resumed = 0;  // taken from the journal of an interrupted run
   std::size_t retried = 0;  // requests sent again after a retryable answer or fault
   std::size_t replayed = 0;
@@ -128,7 +131,7 @@ struct Summary {
   bool stopped_early = false;  // --fail-fast, or a fatal answer
   std::optional<Error> fatal;  // why the run stopped before the end (auth, maintenance, ...)
   std::filesystem::path journal;
-  std::string line() const;  // the one-line summary
+  std::string line() const;  // the one-line summary ("N pending" in it when there are some)
 };
 
 // The default reading of a final answer, the portal's JSON API's: 2xx is ok with the body as the

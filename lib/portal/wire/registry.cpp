@@ -4,6 +4,7 @@
 #include "portal/wire/portal_json/portal_json.hpp"
 #include "portal/wire/wire.hpp"
 #include "portal/wire/x12_core/x12_core.hpp"
+#include "portal/wire/x12_files/x12_files.hpp"
 
 namespace portal::wire {
 
@@ -19,6 +20,8 @@ const std::vector<Entry>& registry() {
       {k_default,
        [](const Settings&) { return std::make_shared<const portal_json::PortalJson>(); }},
       {"x12-core", [](const Settings& s) { return std::make_shared<const x12_core::X12Core>(s); }},
+      {"x12-files",
+       [](const Settings& s) { return std::make_shared<const x12_files::X12Files>(s); }},
   };
   return k_wires;
 }

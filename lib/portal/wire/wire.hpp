@@ -73,7 +73,9 @@ std::filesystem::path resolve_path(const std::string& path, const std::filesyste
 // What one record came to. "ok": the portal accepted it; "rejected": the portal answered with a
 // final refusal (its reason is in code/message); "invalid": the record cannot be used and was
 // not sent (or not all of it); "failed": no final answer after every retry (safe to send again
-// with --resume); empty: the run is stopping and the record stays unfinished.
+// with --resume); "pending": handed over and not answered yet (a file in a clearinghouse's
+// outbox: --resume hands the record to the wire again, which reads its answer when it is in and
+// never sends it twice); empty: the run is stopping and the record stays unfinished.
 struct Result {
   std::string outcome;
   int http_status = 0;
@@ -106,6 +108,15 @@ class Exchange {
   // The result of a record whose last send() had no final answer: "failed" with the reason
   // (safe to send again with --resume), or no outcome at all when the run is stopping.
   virtual Result unanswered() const = 0;
+  // Asks for `finish` to run once when the run has handed over its last record, before the
+  // journal and the results are committed for the last time: a wire that hands records over in
+  // bulk (x12-files writes a run's inquiries into outbox files) writes out the rest there. Each
+  // `owner` is finished once however many records ask; its error stops the run like a fatal
+  // answer. Outside a batch run (this default) `finish` runs at once.
+  virtual Expected<void> at_run_end(const void* owner, std::function<Expected<void>()> finish) {
+    (void)owner;
+    return finish();
+  }
 };
 
 // What an operation hands the wire beside the record.

@@ -1,0 +1,162 @@
+#include "sandbox/clearinghouse.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <iterator>
+#include <set>
+#include <stdexcept>
+
+#include <spdlog/spdlog.h>
+
+#include "portal/util/atomic_file.hpp"
+#include "sandbox/core_answers.hpp"
+#include "x12/ack.hpp"
+#include "x12/validate.hpp"
+
+namespace portal::sandbox {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Files of the pickup to answer: *.x12 that are not hidden (a provider writes ".NAME.part"
+// first and renames it when it is whole).
+bool waiting(const fs::directory_entry& e) {
+  std::error_code ec;
+  const std::string name = e.path().filename().string();
+  return e.is_regular_file(ec) && !name.empty() && name.front() != '.' && name.ends_with(".x12");
+}
+
+std::string read_all(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + file.string());
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+std::string without_zeros(std::string_view n) {
+  while (n.size() > 1 && n.front() == '0') n.remove_prefix(1);
+  return std::string(n);
+}
+
+// One answer to write: its file name and bytes, and the inquiries it answers (counted when it is
+// written).
+struct AnswerFile {
+  std::string name, bytes, set_id;
+  std::vector<std::string> traces;
+  std::string sender;  // the request's ISA06
+};
+
+// The accepted 270 and 276 sets of `group` in an interchange of their own: the request's ISA and
+// GS, those sets, a GE counting them and the IEA.
+std::string accepted_sets(std::string_view bytes, const x12::InterchangeRange& ic,
+                          const x12::GroupRange& group,
+                          const std::vector<const x12::SetRange*>& sets) {
+  const char element = bytes[ic.begin + 3];
+  const char terminator = bytes[ic.begin + 105];
+  std::string out(bytes.substr(ic.begin, 106));
+  out += bytes.substr(group.begin, group.sets.front().begin - group.begin);
+  for (const auto* s : sets) out += bytes.substr(s->begin, s->end - s->begin);
+  out += std::string("GE") + element + std::to_string(sets.size()) + element +
+         group.control_number + terminator + "IEA" + element + "1" + element + ic.control_number +
+         terminator;
+  return out;
+}
+
+}  // namespace
+
+Clearinghouse::Clearinghouse(Portal& portal, ClearinghouseOptions options)
+    : m_portal(portal),
+      m_options(std::move(options)),
+      m_numbers(portal.database_file().parent_path() / "x12-control", 16),
+      m_traces(portal.database_file()) {
+  fs::create_directories(m_options.pickup);
+  fs::create_directories(m_options.dropoff);
+  fs::create_directories(m_options.pickup / ".done");
+}
+
+std::vector<PickedUp> Clearinghouse::run_once() {
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(m_options.pickup))
+    if (waiting(e)) files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  std::vector<PickedUp> out;
+  for (const auto& f : files) out.push_back(answer_file(f));
+  m_traces.flush();
+  return out;
+}
+
+PickedUp Clearinghouse::answer_file(const fs::path& file) {
+  PickedUp done;
+  done.file = file.filename().string();
+  const std::string stem = file.stem().string();
+  const std::string bytes = read_all(file);
+  const SysTime now = m_portal.now();
+  std::vector<AnswerFile> answers;
+  auto ranges = x12::envelope_ranges(bytes);
+  if (ranges.empty()) ranges.push_back(x12::InterchangeRange{"", "", "", 0, bytes.size(), {}});
+  for (std::size_t i = 0; i < ranges.size(); ++i) {
+    const auto& ic = ranges[i];
+    const std::string_view payload = std::string_view(bytes).substr(ic.begin, ic.end - ic.begin);
+    const std::string part = ranges.size() > 1 ? "_" + std::to_string(i + 1) : std::string();
+    const RequestInterchange shape = read_request_interchange(payload);
+    x12::ValidateOptions options;
+    options.require_guide = true;
+    const x12::Report report = x12::validate(payload, options);
+    for (const auto& g : ic.groups) done.sets += g.sets.size();
+    if (interchange_broken(report) || ic.groups.empty()) {
+      answers.push_back(
+          {stem + part + "_ta1.x12", write_ta1_answer(shape, report, m_numbers, now), "TA1", {}});
+      continue;
+    }
+    std::string ack = write_999_answer(shape, report, m_numbers, now);
+    // The sets to answer are the ones the 999 accepts, in groups it does not reject.
+    std::set<std::pair<std::string, std::string>> accepted;
+    const x12::Acknowledgements verdicts = x12::read_acknowledgements(ack);
+    for (const auto& g : verdicts.groups) {
+      if (g.status == 'R') continue;
+      for (const auto& s : g.sets)
+        if (s.accepted())
+          accepted.emplace(without_zeros(g.control_number), without_zeros(s.control_number));
+    }
+    answers.push_back({stem + part + "_999.x12", std::move(ack), "999", {}});
+    for (const auto& g : ic.groups) {
+      std::vector<const x12::SetRange*> sets;
+      for (const auto& s : g.sets) {
+        if ((s.set_id == "270" || s.set_id == "276") &&
+            accepted.contains({without_zeros(g.control_number), without_zeros(s.control_number)}))
+          sets.push_back(&s);
+      }
+      if (sets.empty()) continue;
+      done.accepted += sets.size();
+      const std::string set_id = sets.front()->set_id;
+      const std::string inquiry = accepted_sets(bytes, ic, g, sets);
+      CoreAnswer answered =
+          set_id == "270" ? answer_270(m_portal, inquiry, shape, m_numbers, false)
+                          : answer_276(m_portal, m_options.user_id, inquiry, shape, m_numbers);
+      if (answered.empty()) continue;
+      const std::string kind = set_id == "270" ? "271" : "277";
+      answers.push_back({stem + part + "_" + kind + "_" + g.control_number + ".x12",
+                         std::move(answered.payload), set_id, std::move(answered.answered),
+                         shape.isa06});
+    }
+  }
+  // A file answered before a crash left its answers behind: they are not written (or counted)
+  // again, and the file is moved on.
+  for (const auto& a : answers) {
+    const fs::path target = m_options.dropoff / a.name;
+    done.answers.push_back(a.name);
+    std::error_code ec;
+    if (fs::exists(target, ec)) continue;
+    WriteOptions w;
+    w.mode = 0600;
+    if (auto written = write_file_atomically(target, a.bytes, w); !written)
+      throw std::runtime_error(written.error().message);
+    for (const auto& trace : a.traces)
+      m_traces.record(m_options.user_id, a.sender, a.set_id, trace, now);
+  }
+  fs::rename(file, m_options.pickup / ".done" / file.filename());
+  spdlog::info("answered {}: {} sets, {} accepted", done.file, done.sets, done.accepted);
+  return done;
+}
+
+}  // namespace portal::sandbox

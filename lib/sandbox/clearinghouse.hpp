@@ -1,0 +1,55 @@
+// The sandbox as a clearinghouse behind an SFTP drop (docs/core.md, "File exchange"): it picks
+// up the interchanges a provider dropped (the *.x12 files of the pickup directory, which is the
+// provider's outbox), and answers each interchange of each file as a clearinghouse does:
+// always a 999 (every set accepted, IK5 A, or rejected, IK5 R with its IK3/IK4), or a TA1
+// instead when the envelope itself is broken; and a 271 or 277 holding the answers of the
+// accepted sets, by the rules of the CORE endpoint (core_answers.hpp) for one account's
+// organisation. Answers are written atomically into the drop-off directory (the provider's
+// inbox) and the file picked up is moved to pickup/.done/, so no file is answered twice; a pass
+// killed between the two finds its answers written already (their names come from the file's)
+// and only moves the file. Answered inquiries are counted in core_traces like the endpoint's.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "sandbox/core_traces.hpp"
+#include "sandbox/core_x12.hpp"
+#include "sandbox/portal.hpp"
+
+namespace portal::sandbox {
+
+struct ClearinghouseOptions {
+  std::filesystem::path pickup;   // where the provider drops its files (its outbox)
+  std::filesystem::path dropoff;  // where the answers go (the provider's inbox)
+  std::string user_id;            // the account the drop belongs to (its claims answer 276s)
+};
+
+// What one pass did with one file.
+struct PickedUp {
+  std::string file;                  // its name in the pickup directory
+  std::size_t sets = 0;              // transaction sets in it
+  std::size_t accepted = 0;          // of those, accepted by the 999
+  std::vector<std::string> answers;  // the files written (or found written) in the drop-off
+};
+
+class Clearinghouse {
+ public:
+  // Keeps its control numbers in DATA_DIR/x12-control and its trace counts in the portal's
+  // database, as the CORE endpoint does. The directories are created when missing.
+  Clearinghouse(Portal& portal, ClearinghouseOptions options);
+
+  // Answers every file waiting in the pickup directory, in name order.
+  std::vector<PickedUp> run_once();
+
+ private:
+  PickedUp answer_file(const std::filesystem::path& file);
+
+  Portal& m_portal;
+  ClearinghouseOptions m_options;
+  ControlAllocator m_numbers;
+  CoreTraceLog m_traces;
+};
+
+}  // namespace portal::sandbox
