@@ -104,11 +104,13 @@ PickedUp Clearinghouse::answer_file(const fs::path& file) {
     const x12::Report report = x12::validate(payload, options);
     for (const auto& g : ic.groups) done.sets += g.sets.size();
     if (interchange_broken(report) || ic.groups.empty()) {
-      answers.push_back(
-          {stem + part + "_ta1.x12", write_ta1_answer(shape, report, m_numbers, now), "TA1", {}});
+      answers.push_back({stem + part + "_ta1.x12",
+                         write_ta1_answer(shape, payload, report, m_numbers, now),
+                         "TA1",
+                         {}});
       continue;
     }
-    std::string ack = write_999_answer(shape, report, m_numbers, now);
+    std::string ack = write_999_answer(shape, payload, report, m_numbers, now);
     // The sets to answer are the ones the 999 accepts, in groups it does not reject.
     std::set<std::pair<std::string, std::string>> accepted;
     const x12::Acknowledgements verdicts = x12::read_acknowledgements(ack);
