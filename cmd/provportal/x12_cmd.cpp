@@ -1067,6 +1067,13 @@ Expected<void> run_parse(const ParseOptions& opt, Context& ctx) {
     printer.finish();
     records = outcome.records;
     problems = std::move(outcome.problems);
+    // Sets of another kind are skipped (a 999 beside the 271s): said, not a fault of the input.
+    std::erase_if(problems, [&](const x12::Error& e) {
+      if (e.code != x12::ErrorCode::transaction_not_supported || !e.segment_id.starts_with("ST"))
+        return false;
+      ctx.notice(finding_text(input->name(), e));
+      return true;
+    });
     if (records == 0 && problems.empty()) {
       if (auto done = ctx.commit_output(); !done) return fail(done.error());
       return fail(ErrorKind::input,
