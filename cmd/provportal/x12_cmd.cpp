@@ -1,9 +1,11 @@
 // provportal x12: the X12 5010 tools that work offline, with no portal and no login.
 //   explain   what a code of a payer's answer means and what to do (AAA, STC, CARC, RARC...)
 //   validate  check interchanges against the envelope rules and the implementation guides
-//   parse     an interchange as segments, or as typed acknowledgements (999, TA1)
-// (`x12 build` comes with the X12 wires.) Everything streams: memory does not grow with the
-// size of a file, except the typed acknowledgements of one file (see run_parse).
+//   parse     an interchange as segments, as typed acknowledgements (999, TA1), or as the
+//             commands' result records (271, 277)
+//   build     a batch of records as a 270 or 276 interchange (x12_build.cpp)
+// Everything streams: memory does not grow with the size of a file, except the typed
+// acknowledgements of one file (see run_parse).
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -26,19 +28,27 @@
 #include <boost/json.hpp>
 
 #include "commands.hpp"
+#include "portal/ops/fields.hpp"
 #include "portal/output/output.hpp"
+#include "portal/wire/x12/payers.hpp"
+#include "portal/wire/x12/vocabulary.hpp"
 #include "stream_printer.hpp"
 #include "x12/ack.hpp"
 #include "x12/codes.hpp"
 #include "x12/error.hpp"
 #include "x12/reader.hpp"
 #include "x12/segment.hpp"
+#include "x12/transactions.hpp"
 #include "x12/validate.hpp"
 
 namespace portal::cli {
 
 namespace json = boost::json;
 namespace codes = x12::codes;
+namespace x12w = wire::x12w;
+
+// `provportal x12 build` (x12_build.cpp).
+void setup_x12_build(CLI::App& x12, Context& ctx);
 
 namespace {
 
@@ -470,11 +480,17 @@ struct ViewOutcome {
   std::vector<x12::Error> problems;  // the input's (malformed acknowledgements, envelopes)
 };
 
+// What a view reads with besides the input: the run, and the crosswalk that names an answer's
+// health plan by its payer ID (null when none was given: the plan's id is then left empty).
+struct ViewInputs {
+  Context& ctx;
+  const x12w::Payers* payers = nullptr;
+};
+
 // A typed reading of one kind of X12 content: what `x12 parse --as NAME` prints, one record at
 // a time. `--as auto` picks the view whose transaction set (ST01, within its GS01 group) the
 // input holds first, or whose interchange segment (TA1) it holds when it has no set; anything
-// else is printed as segments. The eligibility (271) and claim status (277) views of the X12
-// wires go in k_views below: one row each, nothing else to change.
+// else is printed as segments.
 struct TypedView {
   std::string_view name;                  // --as NAME
   std::string_view set_id;                // the ST01 it reads ("999"); "" when it reads a segment
@@ -483,7 +499,13 @@ struct TypedView {
   std::string_view summary;               // one line for --help
   std::vector<std::string> (*columns)();  // table and CSV columns (also --fields names)
   // Reads `reader` to its end and prints each record with `printer`.
-  ViewOutcome (*read)(x12::Reader& reader, StreamPrinter& printer);
+  ViewOutcome (*read)(x12::Reader& reader, StreamPrinter& printer, const ViewInputs& inputs);
+  // The --fields names beyond the columns (nullptr: the columns alone).
+  std::vector<std::string> (*fields)() = nullptr;
+  // Reads answers into the portal's vocabulary: the payers file helps (ViewInputs::payers).
+  bool answers = false;
+  // The row table and CSV show for a record (nullptr: its columns as they are).
+  json::object (*row)(const json::object& record) = nullptr;
 };
 
 // ---- the acknowledgement views (999, TA1)
@@ -636,11 +658,210 @@ ViewOutcome read_acks(x12::Reader& reader, StreamPrinter& printer, bool sets) {
   return outcome;
 }
 
-ViewOutcome read_999(x12::Reader& reader, StreamPrinter& printer) {
+ViewOutcome read_999(x12::Reader& reader, StreamPrinter& printer, const ViewInputs&) {
   return read_acks(reader, printer, true);
 }
-ViewOutcome read_ta1(x12::Reader& reader, StreamPrinter& printer) {
+ViewOutcome read_ta1(x12::Reader& reader, StreamPrinter& printer, const ViewInputs&) {
   return read_acks(reader, printer, false);
+}
+
+// ---- the answer views (271, 277): the commands' result records
+
+// The records of a view, printed a page at a time. A page's records live in one arena, made
+// anew for each page out of the same memory, so memory stays flat and a record costs no
+// allocation. JSON Lines without --fields are serialized from the page as they are (the printer
+// would copy each record first).
+class AnswerPages {
+ public:
+  AnswerPages(StreamPrinter& printer, Context& ctx)
+      : m_printer(printer),
+        m_ctx(ctx),
+        m_direct(ctx.format() == output::Format::jsonl && ctx.fields() == nullptr),
+        m_memory(new unsigned char[k_arena]) {
+    renew();
+  }
+  const json::storage_ptr& storage() const { return m_storage; }
+  // Adds a record built in storage(); false once stdout's reader has gone.
+  bool add(json::object&& record) {
+    m_page->push_back(std::move(record));
+    ++m_count;
+    if (m_page->size() >= k_page) flush();
+    return m_open;
+  }
+  void flush() {
+    if (m_page->empty()) return;
+    if (m_direct) {
+      std::ostream& out = m_ctx.out();
+      for (const auto& record : *m_page) {
+        m_serializer.reset(&record);
+        while (!m_serializer.done()) {
+          const auto text = m_serializer.read(m_buffer, sizeof m_buffer);
+          out.write(text.data(), static_cast<std::streamsize>(text.size()));
+        }
+        out.put('\n');
+      }
+      out.flush();
+      if (m_ctx.output_closed()) m_open = false;
+    } else if (!m_printer.page(*m_page)) {
+      m_open = false;
+    }
+    renew();
+  }
+  std::size_t count() const { return m_count; }
+
+ private:
+  static constexpr std::size_t k_page = 64;
+  // What a page of records usually needs; a bigger one borrows more from the heap.
+  static constexpr std::size_t k_arena = 2u << 20;
+  // A new arena for the next page (a JSON container keeps the storage it was made with).
+  void renew() {
+    m_page.reset();
+    m_storage = json::make_shared_resource<json::monotonic_resource>(m_memory.get(), k_arena);
+    m_page.emplace(m_storage);
+  }
+  StreamPrinter& m_printer;
+  Context& m_ctx;
+  const bool m_direct;
+  std::unique_ptr<unsigned char[]> m_memory;
+  json::serializer m_serializer;
+  char m_buffer[16 << 10];
+  json::storage_ptr m_storage;
+  std::optional<json::array> m_page;
+  std::size_t m_count = 0;
+  bool m_open = true;
+};
+
+// A result as a record: the trace it answers, its outcome (and code, message and errors when it
+// is not ok), then the answer's fields as the command prints them.
+json::object answer_record(std::string_view trace, wire::Result&& result,
+                           const json::storage_ptr& sp) {
+  json::object record(result.answer.size() + 5, sp);
+  record.emplace("trace", trace);
+  record.emplace("outcome", result.outcome);
+  if (result.outcome != "ok") {
+    record.emplace("code", result.code);
+    record.emplace("message", result.message);
+    if (!result.errors.empty()) {
+      json::array errors(sp);
+      for (const auto& e : result.errors)
+        errors.push_back(json::object({{"field", e.field}, {"message", e.message}}, sp));
+      record.emplace("errors", std::move(errors));
+    }
+  }
+  for (auto& member : result.answer) record.emplace(member.key(), std::move(member.value()));
+  return record;
+}
+
+std::vector<std::string> eligibility_answer_columns() {
+  std::vector<std::string> cols = {"trace", "outcome", "code"};
+  for (const auto& c : ops::eligibility_result_columns()) cols.push_back(c);
+  return cols;
+}
+
+std::vector<std::string> claim_answer_columns() {
+  return {"trace",      "outcome",   "code", "claim_count", "claim_numbers", "status_categories",
+          "statuses",   "reject_reason.code", "reject_reason.x12_stc", "reject_reason.x12_aaa"};
+}
+
+// Every field of an answer view's records (--fields).
+std::vector<std::string> answer_fields(std::vector<std::string> fields,
+                                       const std::vector<std::string>& more) {
+  for (const auto& f : more)
+    if (f != "ref" && std::find(fields.begin(), fields.end(), f) == fields.end())
+      fields.push_back(f);
+  for (const char* f : {"message", "errors", "reject_reason.message", "reject_reason.follow_up",
+                        "reject_reason.fix"})
+    if (std::find(fields.begin(), fields.end(), f) == fields.end()) fields.emplace_back(f);
+  return fields;
+}
+
+json::object eligibility_answer_row(const json::object& record) {
+  static const std::vector<std::string> k_columns = eligibility_answer_columns();
+  return output::project(record, k_columns);
+}
+
+std::vector<std::string> eligibility_answer_fields() {
+  return answer_fields(eligibility_answer_columns(), ops::eligibility_fields());
+}
+
+std::vector<std::string> claim_answer_fields() {
+  std::vector<std::string> more = {"as_of", "changed_since", "claims"};
+  for (const auto& f : ops::claim_fields()) more.push_back("claims." + f);
+  return answer_fields(claim_answer_columns(), more);
+}
+
+// The row table and CSV show for a 277 record: its claims summed up as claim-status's results
+// file shows them (their numbers, categories and statuses).
+json::object claim_answer_row(const json::object& record) {
+  json::object row = output::project(record, {"trace", "outcome", "code", "reject_reason"});
+  json::array numbers, categories, statuses;
+  const auto* claims = record.if_contains("claims");
+  if (claims && claims->is_array()) {
+    for (const auto& c : claims->get_array()) {
+      if (!c.is_object()) continue;
+      numbers.push_back(*output::at_path(c.get_object(), "claim_number"));
+      categories.push_back(*output::at_path(c.get_object(), "status_category"));
+      statuses.push_back(*output::at_path(c.get_object(), "status"));
+    }
+  }
+  row["claim_count"] = numbers.size();
+  row["claim_numbers"] = std::move(numbers);
+  row["status_categories"] = std::move(categories);
+  row["statuses"] = std::move(statuses);
+  return row;
+}
+
+ViewOutcome read_271(x12::Reader& reader, StreamPrinter& printer, const ViewInputs& inputs) {
+  static const x12w::Payers k_none;
+  const x12w::Payers& payers = inputs.payers ? *inputs.payers : k_none;
+  const json::object no_record;  // the file's rows are not known: the answers say it all
+  AnswerPages pages(printer, inputs.ctx);
+  auto summary = x12::read_271(reader, [&](x12::EligibilityResponse&& r, const x12::Segment&) {
+    auto result = x12w::eligibility_result(r, no_record, payers, pages.storage());
+    return pages.add(answer_record(r.request_trace(), std::move(result), pages.storage()));
+  });
+  pages.flush();
+  return {pages.count(), std::move(summary.problems)};
+}
+
+ViewOutcome read_277(x12::Reader& reader, StreamPrinter& printer, const ViewInputs& inputs) {
+  static const x12w::Payers k_none;
+  const x12w::Payers& payers = inputs.payers ? *inputs.payers : k_none;
+  AnswerPages pages(printer, inputs.ctx);
+  std::vector<x12::ClaimStatusResponse> one(1);
+  auto emit = [&](std::string_view trace) {
+    auto result = x12w::claim_status_result(one, payers, pages.storage());
+    return pages.add(answer_record(trace, std::move(result), pages.storage()));
+  };
+  auto summary = x12::read_277(reader, [&](x12::ClaimStatusResponse&& r, const x12::Segment&) {
+    // One record per inquiry: the claims of one patient answer one trace, unless the payer
+    // answered several of its inquiries in one 2000D.
+    auto trace_of = [](const x12::ClaimStatusItem& c) { return std::string_view(c.trace.number); };
+    const bool one_trace =
+        std::all_of(r.claims.begin(), r.claims.end(), [&](const x12::ClaimStatusItem& c) {
+          return trace_of(c) == trace_of(r.claims.front());
+        });
+    if (one_trace) {
+      const std::string trace = r.claims.empty() ? std::string() : r.claims.front().trace.number;
+      one[0] = std::move(r);
+      return emit(trace);
+    }
+    std::vector<x12::ClaimStatusItem> claims = std::move(r.claims);
+    r.claims.clear();
+    std::vector<std::string> traces;
+    for (const auto& c : claims)
+      if (std::find(traces.begin(), traces.end(), trace_of(c)) == traces.end())
+        traces.emplace_back(trace_of(c));
+    for (const auto& trace : traces) {
+      one[0] = r;
+      for (auto& c : claims)
+        if (c.trace.number == trace) one[0].claims.push_back(std::move(c));
+      if (!emit(trace)) return false;
+    }
+    return true;
+  });
+  pages.flush();
+  return {pages.count(), std::move(summary.problems)};
 }
 
 constexpr TypedView k_views[] = {
@@ -650,6 +871,17 @@ constexpr TypedView k_views[] = {
      ack_columns, read_999},
     {"ta1", "", "", "TA1", "interchange acknowledgments: one record per TA1", ack_columns,
      read_ta1},
+    {"271", "271", "HB", "",
+     "eligibility answers: one record per subscriber (or dependent) answered, with the fields "
+     "check-eligibility prints (status, active, member, plan, coverage, service_date, benefits; "
+     "reject_reason when the payer rejected the inquiry), its outcome, and `trace`: the 270's "
+     "TRN02 it answers",
+     eligibility_answer_columns, read_271, eligibility_answer_fields, true, eligibility_answer_row},
+    {"277", "277", "HN", "",
+     "claim status answers: one record per inquiry answered, with claim-status's fields "
+     "(claims, each with claim_number, status_category, status, amounts, check and dates; "
+     "reject_reason when the payer could not match it), its outcome and `trace`: the 276's TRN02",
+     claim_answer_columns, read_277, claim_answer_fields, true, claim_answer_row},
 };
 
 const TypedView* view_named(std::string_view name) {
@@ -753,7 +985,22 @@ Expected<SegmentsOutcome> print_segments(x12::Reader& reader, Context& ctx) {
 struct ParseOptions {
   std::string file;
   std::string as = "auto";
+  std::string payers_file;
 };
+
+// The payers file an answer view names health plans with: --payers-file, else the profile's
+// payers_file (PROVPORTAL_PAYERS_FILE), else none.
+Expected<std::optional<x12w::Payers>> parse_payers(const ParseOptions& opt, Context& ctx) {
+  std::string file = opt.payers_file;
+  if (file.empty()) {
+    auto settings = ctx.settings();
+    if (settings) file = (*settings)->profile.payers_file;
+  }
+  if (file.empty()) return std::optional<x12w::Payers>();
+  auto payers = x12w::Payers::load(file);
+  if (!payers) return fail(payers.error());
+  return std::optional<x12w::Payers>(std::move(*payers));
+}
 
 // Looks at the start of `fd` (up to the first ST, at most 256 KiB) to choose the view for --as
 // auto; `prefix` keeps what was read, for the reader. nullptr: print segments.
@@ -809,11 +1056,24 @@ Expected<void> run_parse(const ParseOptions& opt, Context& ctx) {
     records = printed->segments;
     if (printed->error) problems.push_back(*printed->error);
   } else {
-    StreamPrinter printer(ctx, view->columns(), nullptr);
-    ViewOutcome outcome = view->read(reader, printer);
+    std::optional<x12w::Payers> payers;
+    if (view->answers) {
+      auto loaded = parse_payers(opt, ctx);
+      if (!loaded) return fail(loaded.error());
+      payers = std::move(*loaded);
+    }
+    StreamPrinter printer(ctx, view->columns(), view->row);
+    ViewOutcome outcome = view->read(reader, printer, {ctx, payers ? &*payers : nullptr});
     printer.finish();
     records = outcome.records;
     problems = std::move(outcome.problems);
+    // Sets of another kind are skipped (a 999 beside the 271s): said, not a fault of the input.
+    std::erase_if(problems, [&](const x12::Error& e) {
+      if (e.code != x12::ErrorCode::transaction_not_supported || !e.segment_id.starts_with("ST"))
+        return false;
+      ctx.notice(finding_text(input->name(), e));
+      return true;
+    });
     if (records == 0 && problems.empty()) {
       if (auto done = ctx.commit_output(); !done) return fail(done.error());
       return fail(ErrorKind::input,
@@ -838,19 +1098,22 @@ Expected<void> run_parse(const ParseOptions& opt, Context& ctx) {
 
 void setup_x12(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand(
-      "x12", "X12 5010 offline tools: explain a payer's codes, validate and parse interchanges");
+      "x12",
+      "X12 5010 offline tools: explain a payer's codes, validate, parse and build interchanges");
   cmd->require_subcommand(1);
   cmd->footer(
       "Examples:\n"
       "  provportal x12 explain AAA 75\n"
       "  provportal x12 explain STC A7:21:PR\n"
       "  provportal x12 validate outbox/*.x12\n"
-      "  provportal x12 parse --as 999 inbox/999_0001.x12 -o jsonl\n\n"
+      "  provportal x12 parse --as 999 inbox/999_0001.x12 -o jsonl\n"
+      "  provportal x12 parse inbox/271_0001.x12 -o csv\n"
+      "  provportal x12 build 270 --batch examples/eligibility.csv -O eligibility.x12\n\n"
       "They work offline: no portal, no login. explain and validate print text for people "
       "unless\n"
       "-o (or -O, PROVPORTAL_OUTPUT, the profile's output) asks for a machine format; parse "
       "prints\n"
-      "records (a table on a terminal, JSON otherwise).");
+      "records (a table on a terminal, JSON otherwise); build writes X12.");
 
   // explain
   auto eopt = std::make_shared<ExplainOptions>();
@@ -952,7 +1215,9 @@ void setup_x12(CLI::App& app, Context& ctx) {
   // parse
   auto popt = std::make_shared<ParseOptions>();
   auto* parse = cmd->add_subcommand(
-      "parse", "Print an X12 file as segments, or as typed acknowledgements (999, TA1)");
+      "parse",
+      "Print an X12 file as segments, as typed acknowledgements (999, TA1), or as the commands' "
+      "results (271, 277)");
   parse->add_option("file", popt->file, "The interchange to read (- for stdin)")
       ->required()
       ->type_name("FILE");
@@ -969,13 +1234,21 @@ void setup_x12(CLI::App& app, Context& ctx) {
                                 "else segments), segments, or a typed view")
                    ->type_name("VIEW"),
                views);
+  parse
+      ->add_option("--payers-file", popt->payers_file,
+                   "For 271 and 277: health plans by payer ID, like examples/payers.yaml, to name "
+                   "each answer's plan (default: the profile's payers_file, "
+                   "PROVPORTAL_PAYERS_FILE)")
+      ->type_name("FILE");
   parse->footer(
       "Examples:\n"
       "  provportal x12 parse request.x12 -o jsonl\n"
       "  provportal x12 parse --as 999 inbox/999_0001.x12 -o json | jq '.[] | "
       "select(.accepted == false)'\n"
       "  provportal x12 parse --as ta1 inbox/ta1.x12\n"
-      "  provportal x12 parse --as segments big.x12 -o csv > segments.csv\n\n"
+      "  provportal x12 parse --as segments big.x12 -o csv > segments.csv\n"
+      "  provportal x12 parse inbox/271_0001.x12 -o jsonl --fields trace,status,plan.id\n"
+      "  provportal x12 parse --as 277 inbox/277_0001.x12 -o csv\n\n"
       "Views:\n"
       "  segments  every segment: interchange, position (ISA = 1), offset (byte), id and "
       "elements,\n"
@@ -987,8 +1260,11 @@ void setup_x12(CLI::App& app, Context& ctx) {
       "\n"
       "Segments are printed as they are read (-o json is one array written as it goes): memory "
       "stays\n"
-      "flat for a file of any size. A typed view holds one file's acknowledgements until the "
-      "end.\n"
+      "flat for a file of any size, and so it does for 271 and 277 (one answer in memory at a "
+      "time).\n"
+      "The acknowledgement views hold one file's acknowledgements until the end. A 271 or 277\n"
+      "record's `trace` is the TRN02 of the inquiry it answers: `provportal x12 build` and the\n"
+      "X12 wires make it from the row's idempotency key.\n"
       "Exit status 0 when the file was read whole, 3 when it is not well-formed X12 (what "
       "could be\n"
       "read is printed first, the problems go to stderr) or holds nothing of the view asked "
@@ -997,12 +1273,14 @@ void setup_x12(CLI::App& app, Context& ctx) {
     std::vector<std::string> fields = segment_columns();
     fields.emplace_back("elements");
     for (const TypedView& v : k_views) {
-      for (auto& c : v.columns())
+      for (auto& c : v.fields ? v.fields() : v.columns())
         if (std::find(fields.begin(), fields.end(), c) == fields.end()) fields.push_back(c);
     }
     ctx.declare_fields(std::move(fields));
     ctx.action = [popt, &ctx] { return run_parse(*popt, ctx); };
   });
+
+  setup_x12_build(*cmd, ctx);
 }
 
 }  // namespace portal::cli

@@ -79,12 +79,12 @@ Expected<Payers> Payers::parse(std::string_view yaml, std::string_view origin) {
 }
 
 const Payer* Payers::of_plan(std::string_view health_plan) const {
-  auto it = m_by_plan.find(std::string(health_plan));
+  auto it = m_by_plan.find(health_plan);
   return it == m_by_plan.end() ? nullptr : &m_payers[it->second];
 }
 
 const Payer* Payers::of_id(std::string_view payer_id) const {
-  auto it = m_by_id.find(std::string(payer_id));
+  auto it = m_by_id.find(payer_id);
   return it == m_by_id.end() ? nullptr : &m_payers[it->second];
 }
 

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -44,7 +45,12 @@ class Payers {
  private:
   std::string m_origin;
   std::vector<Payer> m_payers;
-  std::unordered_map<std::string, std::size_t> m_by_plan, m_by_id;
+  // Looked up by string_view without making a string.
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, std::size_t, Hash, std::equal_to<>> m_by_plan, m_by_id;
 };
 
 }  // namespace portal::wire::x12w

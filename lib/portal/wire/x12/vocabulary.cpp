@@ -3,7 +3,11 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <cstring>
+#include <stdexcept>
+#include <tuple>
 
+#include <openssl/evp.h>
 #include <boost/json.hpp>
 
 #include "portal/util/clock.hpp"
@@ -18,25 +22,38 @@ namespace json = boost::json;
 
 namespace {
 
-std::string text(const json::object& o, std::string_view key) {
+std::string_view text_view(const json::object& o, std::string_view key) {
   const auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
+  return v && v->is_string() ? std::string_view(v->get_string()) : std::string_view();
 }
 
+std::string text(const json::object& o, std::string_view key) {
+  return std::string(text_view(o, key));
+}
+
+// ASCII upper case; other bytes as they are (X12 data is ASCII; UTF-8 is folded before).
+char ascii_upper(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; }
+
 std::string upper(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (auto& c : s) c = ascii_upper(c);
   return s;
 }
 
-// Names as X12's basic character set holds them: upper case, letters outside it dropped to
-// their nearest ASCII (the payer matches names folded anyway).
-std::string x12_name(std::string_view name) {
-  std::string out;
+// `out` = `s` in upper case, reusing out's memory.
+void assign_upper(std::string& out, std::string_view s) {
+  out.assign(s);
+  for (auto& c : out) c = ascii_upper(c);
+}
+
+// `out` = a name as X12's basic character set holds it: upper case, letters outside it dropped
+// to their nearest ASCII (the payer matches names folded anyway). Reuses out's memory.
+void assign_x12_name(std::string& out, std::string_view name) {
+  out.clear();
   for (std::size_t i = 0; i < name.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(name[i]);
     if (c < 0x80) {
       if (c == '*' || c == '~' || c == ':' || c == '^' || c < 0x20) continue;
-      out.push_back(static_cast<char>(std::toupper(c)));
+      out.push_back(ascii_upper(static_cast<char>(c)));
     } else if (c == 0xC3 && i + 1 < name.size()) {
       // Latin-1 letters in UTF-8 (À..ÿ): their base letter.
       static constexpr std::string_view k_base =
@@ -44,15 +61,30 @@ std::string x12_name(std::string_view name) {
       unsigned char d = static_cast<unsigned char>(name[++i]);
       if (d >= 0x80 && d <= 0xBF) {
         char b = k_base[d - 0x80];
-        if (std::isalpha(static_cast<unsigned char>(b)))
-          out.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(b))));
+        if (std::isalpha(static_cast<unsigned char>(b))) out.push_back(ascii_upper(b));
       }
     } else {
       // Other multi-byte characters are left out.
       while (i + 1 < name.size() && (static_cast<unsigned char>(name[i + 1]) & 0xC0) == 0x80) ++i;
     }
   }
-  return out;
+}
+
+// `s` = `v`; a string refilled row after row mostly holds its value already.
+void put(std::string& s, std::string_view v) {
+  if (std::string_view(s) != v) s.assign(v);
+}
+
+// `p` = the NM1 party given, reusing p's memory.
+void assign_party(x12::Party& p, std::string_view entity, char type, std::string_view last,
+                  std::string_view id_qualifier, std::string_view id) {
+  put(p.entity_code, entity);
+  p.entity_type = type;
+  put(p.last_or_org, last);
+  p.first.clear();
+  p.middle.clear();
+  put(p.id_qualifier, id_qualifier);
+  put(p.id, id);
 }
 
 // The plan types of the portal and the EB04 insurance type codes a 271 gives them.
@@ -100,25 +132,42 @@ json::value amount(std::string_view a) {
   return json::string(s);
 }
 
-// Dollars with two decimals ("185.00"), or null.
-json::value money(std::string_view a) {
-  if (a.empty()) return nullptr;
+// Dollars with two decimals ("185.00"), or null; in `storage`.
+json::value money(std::string_view a, json::storage_ptr storage = {}) {
+  if (a.empty()) return json::value(nullptr, storage);
+  // Digits with at most two decimals (what amounts mostly are): padded as printf would.
+  const std::size_t dot = a.find('.');
+  const std::string_view whole = a.substr(0, dot);
+  const std::string_view cents = dot == std::string_view::npos ? "" : a.substr(dot + 1);
+  auto digits = [](std::string_view d) {
+    return std::all_of(d.begin(), d.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  if (!whole.empty() && whole.size() <= 15 && (whole.size() == 1 || whole[0] != '0') &&
+      cents.size() <= 2 && digits(whole) && digits(cents) &&
+      (dot == std::string_view::npos || !cents.empty())) {
+    char buf[24];
+    std::memcpy(buf, whole.data(), whole.size());
+    std::size_t n = whole.size();
+    buf[n++] = '.';
+    buf[n++] = cents.size() > 0 ? cents[0] : '0';
+    buf[n++] = cents.size() > 1 ? cents[1] : '0';
+    return json::value(json::string_view(buf, n), storage);
+  }
   std::string s(a);
   char* end = nullptr;
   double v = std::strtod(s.c_str(), &end);
-  if (!end || *end != '\0') return json::string(s);
+  if (!end || *end != '\0') return json::value(json::string_view(s), storage);
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.2f", v);
-  return json::string(buf);
+  return json::value(json::string_view(buf), storage);
 }
 
 FieldError field_error(std::string field, std::string message) {
   return FieldError{std::move(field), std::move(message)};
 }
 
-const Payer* payer_for(const json::object& record, const Payers& payers,
+const Payer* payer_for(std::string_view plan, const Payers& payers,
                        std::vector<FieldError>& errors) {
-  const std::string plan = text(record, "health_plan");
   if (plan.empty()) {
     errors.push_back(field_error("health_plan",
                                  "is missing (the X12 inquiry names the payer: loop 2100A); add "
@@ -127,9 +176,10 @@ const Payer* payer_for(const json::object& record, const Payers& payers,
   }
   const Payer* p = payers.of_plan(plan);
   if (!p) {
-    errors.push_back(field_error("health_plan", "no payer ID for health plan \"" + plan +
+    const std::string name(plan);
+    errors.push_back(field_error("health_plan", "no payer ID for health plan \"" + name +
                                                     "\" in the payers file " + payers.origin() +
-                                                    ": add it (`" + plan +
+                                                    ": add it (`" + name +
                                                     ": {payer_id: ID, name: NAME}`)"));
   }
   return p;
@@ -141,14 +191,50 @@ std::string now_date() {
       .substr(0, 10);
 }
 
-std::string reason_words(x12::codes::List list, std::string_view code) {
+std::string_view reason_title(x12::codes::List list, std::string_view code) {
   const auto* c = x12::codes::find(list, code);
-  return c ? std::string(c->title) : std::string();
+  return c ? std::string_view(c->title) : std::string_view();
+}
+
+std::string reason_words(x12::codes::List list, std::string_view code) {
+  return std::string(reason_title(list, code));
 }
 
 }  // namespace
 
-std::string trace_of(std::string_view key) { return upper(sha256_hex(key).substr(0, 24)); }
+void assign_trace(std::string& out, std::string_view key) {
+  // A context kept per thread: EVP_Digest makes and frees one per call, which costs as much as
+  // hashing a key (a batch builds a trace per row).
+  struct Context {
+    EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    ~Context() {
+      EVP_MD_CTX_free(ctx);
+      EVP_MD_free(md);
+    }
+  };
+  thread_local Context c;
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (!c.md || !c.ctx || EVP_DigestInit_ex2(c.ctx, c.md, nullptr) != 1 ||
+      EVP_DigestUpdate(c.ctx, key.data(), key.size()) != 1 ||
+      EVP_DigestFinal_ex(c.ctx, md, &len) != 1 || len < 12) {
+    throw std::runtime_error("SHA-256 failed");
+  }
+  // The first 24 hexadecimal digits (12 bytes), upper case.
+  static constexpr char k_digits[] = "0123456789ABCDEF";
+  out.resize(24);
+  for (std::size_t i = 0; i < 12; ++i) {
+    out[2 * i] = k_digits[md[i] >> 4];
+    out[2 * i + 1] = k_digits[md[i] & 0xF];
+  }
+}
+
+std::string trace_of(std::string_view key) {
+  std::string out;
+  assign_trace(out, key);
+  return out;
+}
 
 std::string trace_originator(std::string_view sender_id) {
   std::string id;
@@ -159,63 +245,205 @@ std::string trace_originator(std::string_view sender_id) {
   return "9" + id;
 }
 
+namespace {
+
+// trace_originator of the last sender asked on this thread (a batch's rows share one).
+const std::string& originator_of(std::string_view sender_id) {
+  thread_local std::string sender, originator;
+  if (originator.empty() || sender != sender_id) {
+    sender.assign(sender_id);
+    originator = trace_originator(sender_id);
+  }
+  return originator;
+}
+
+// The fields of a record the inquiries read, found in one pass over it.
+struct Fields {
+  std::string_view member_id, first_name, last_name, date_of_birth, health_plan, provider_npi,
+      service_date, claim_number, service_from, service_to;
+};
+
+Fields fields_of(const json::object& record) {
+  Fields f;
+  for (const auto& kv : record) {
+    if (!kv.value().is_string()) continue;
+    const std::string_view key = kv.key();
+    const std::string_view v = kv.value().get_string();
+    if (key == "member_id") f.member_id = v;
+    else if (key == "first_name") f.first_name = v;
+    else if (key == "last_name") f.last_name = v;
+    else if (key == "date_of_birth") f.date_of_birth = v;
+    else if (key == "health_plan") f.health_plan = v;
+    else if (key == "provider_npi") f.provider_npi = v;
+    else if (key == "service_date") f.service_date = v;
+    else if (key == "claim_number") f.claim_number = v;
+    else if (key == "service_from") f.service_from = v;
+    else if (key == "service_to") f.service_to = v;
+  }
+  return f;
+}
+
+}  // namespace
+
+std::vector<FieldError> fill_eligibility_inquiry(const json::object& record,
+                                                 const Payers& payers, const Parties& parties,
+                                                 std::string_view trace,
+                                                 x12::EligibilityInquiry& q) {
+  std::vector<FieldError> errors;
+  const Fields f = fields_of(record);
+  const Payer* payer = payer_for(f.health_plan, payers, errors);
+  q.reference.assign(trace.substr(0, 30));
+  if (payer) {
+    assign_party(q.payer, "PR", '2', payer->name, "PI", payer->payer_id);
+  } else {
+    q.payer = {};
+  }
+  assign_party(q.provider, "1P", '2', "PROVIDER", "XX", f.provider_npi);
+  put(q.trace.type, "1");
+  q.trace.number.assign(trace);
+  put(q.trace.originator, originator_of(parties.sender_id));
+  q.trace.detail.clear();
+  assign_party(q.subscriber, "IL", '1', "", "MI", {});
+  assign_x12_name(q.subscriber.last_or_org, f.last_name);
+  assign_x12_name(q.subscriber.first, f.first_name);
+  assign_upper(q.subscriber.id, f.member_id);
+  if (q.subscriber.last_or_org.empty()) {
+    errors.push_back(field_error("last_name", "has no letter X12 can carry (NM103)"));
+  }
+  q.date_of_birth.assign(f.date_of_birth);
+  if (!f.service_date.empty()) {
+    q.dates.resize(1);
+    put(q.dates[0].qualifier, "291");
+    put(q.dates[0].from, f.service_date);
+    q.dates[0].to.clear();
+  } else {
+    q.dates.clear();
+  }
+  q.service_types.resize(1);
+  put(q.service_types[0], "30");
+  return errors;
+}
+
 Checked<x12::EligibilityInquiry> eligibility_inquiry(const json::object& record,
                                                      const Payers& payers, const Parties& parties,
                                                      std::string_view trace) {
-  std::vector<FieldError> errors;
-  const Payer* payer = payer_for(record, payers, errors);
   x12::EligibilityInquiry q;
-  q.reference = std::string(trace.substr(0, 30));
-  q.created_date = now_date();
-  if (payer) {
-    q.payer = {"PR", '2', payer->name, "", "", "PI", payer->payer_id};
-  }
-  q.provider = {"1P", '2', "PROVIDER", "", "", "XX", text(record, "provider_npi")};
-  q.trace = {"1", std::string(trace), trace_originator(parties.sender_id), ""};
-  const std::string last = x12_name(text(record, "last_name"));
-  const std::string first = x12_name(text(record, "first_name"));
-  if (last.empty()) {
-    errors.push_back(field_error("last_name", "has no letter X12 can carry (NM103)"));
-  }
-  q.subscriber = {"IL", '1', last, first, "", "MI", upper(text(record, "member_id"))};
-  q.date_of_birth = text(record, "date_of_birth");
-  if (auto d = text(record, "service_date"); !d.empty()) q.dates.push_back({"291", d, ""});
-  q.service_types = {"30"};
+  auto errors = fill_eligibility_inquiry(record, payers, parties, trace, q);
   if (!errors.empty()) return tl::unexpected(std::move(errors));
+  q.created_date = now_date();
   return q;
+}
+
+std::vector<FieldError> fill_claim_inquiry(const json::object& record, const Payers& payers,
+                                           const Parties& parties, std::string_view trace,
+                                           x12::ClaimInquiry& q) {
+  std::vector<FieldError> errors;
+  const Fields f = fields_of(record);
+  // The 276 names the subscriber (NM103 and NM109 are required in 2100D), the provider (2100C)
+  // and the dates of service (2200D DTP*472) whatever else the record gives.
+  const Payer* payer = payer_for(f.health_plan, payers, errors);
+  for (auto [field, value, seg] :
+       {std::tuple{"member_id", f.member_id, "2100D NM109"},
+        std::tuple{"last_name", f.last_name, "2100D NM103"},
+        std::tuple{"provider_npi", f.provider_npi, "2100C NM109"},
+        std::tuple{"service_from", f.service_from, "2200D DTP*472"}}) {
+    if (value.empty()) {
+      errors.push_back(field_error(field, std::string("is missing (the X12 276 requires it: ") +
+                                              seg + "); add a " + field + " column"));
+    }
+  }
+  q.reference.assign(trace.substr(0, 30));
+  if (payer) {
+    assign_party(q.payer, "PR", '2', payer->name, "PI", payer->payer_id);
+  } else {
+    q.payer = {};
+  }
+  assign_party(q.receiver, "41", '2', "PROVPORTAL SUBMITTER", "46", parties.sender_id);
+  assign_party(q.provider, "1P", '2', "PROVIDER", "XX", f.provider_npi);
+  assign_party(q.subscriber, "IL", '1', "", "MI", {});
+  assign_x12_name(q.subscriber.last_or_org, f.last_name);
+  assign_x12_name(q.subscriber.first, f.first_name);
+  assign_upper(q.subscriber.id, f.member_id);
+  q.date_of_birth.assign(f.date_of_birth);
+  // A 276's 2200D TRN has no originator.
+  put(q.trace.type, "1");
+  q.trace.number.assign(trace);
+  q.trace.originator.clear();
+  q.trace.detail.clear();
+  q.payer_claim_number.assign(f.claim_number);
+  put(q.service.qualifier, "472");
+  put(q.service.from, f.service_from);
+  if (f.service_to.empty() || f.service_to == f.service_from) {
+    q.service.to.clear();
+  } else {
+    q.service.to.assign(f.service_to);
+  }
+  return errors;
 }
 
 Checked<x12::ClaimInquiry> claim_inquiry(const json::object& record, const Payers& payers,
                                          const Parties& parties, std::string_view trace) {
-  std::vector<FieldError> errors;
-  // The 276 names the subscriber (NM103 and NM109 are required in 2100D), the provider (2100C)
-  // and the dates of service (2200D DTP*472) whatever else the record gives.
-  const std::string x12_needs = " (the X12 276 requires it";
-  const Payer* payer = payer_for(record, payers, errors);
-  for (auto [field, seg] :
-       {std::pair{"member_id", "2100D NM109"}, std::pair{"last_name", "2100D NM103"},
-        std::pair{"provider_npi", "2100C NM109"}, std::pair{"service_from", "2200D DTP*472"}}) {
-    if (text(record, field).empty()) {
-      errors.push_back(field_error(field, std::string("is missing") + x12_needs + ": " + seg +
-                                              "); add a " + field + " column"));
+  x12::ClaimInquiry q;
+  auto errors = fill_claim_inquiry(record, payers, parties, trace, q);
+  if (!errors.empty()) return tl::unexpected(std::move(errors));
+  q.created_date = now_date();
+  return q;
+}
+
+namespace {
+
+// Which record field makes an element of a 270 or 276 (element 0: every element of the segment).
+struct ElementField {
+  Function function;
+  std::string_view loop, segment;
+  int element;
+  std::string_view field;
+};
+constexpr ElementField k_element_fields[] = {
+    {Function::eligibility, "2100A", "NM1", 0, "health_plan"},
+    {Function::eligibility, "2100B", "NM1", 0, "provider_npi"},
+    {Function::eligibility, "2100C", "NM1", 3, "last_name"},
+    {Function::eligibility, "2100C", "NM1", 4, "first_name"},
+    {Function::eligibility, "2100C", "NM1", 9, "member_id"},
+    {Function::eligibility, "2100C", "DMG", 0, "date_of_birth"},
+    {Function::eligibility, "2100C", "DTP", 0, "service_date"},
+    {Function::claim_inquiry, "2100A", "NM1", 0, "health_plan"},
+    {Function::claim_inquiry, "2100C", "NM1", 0, "provider_npi"},
+    {Function::claim_inquiry, "2100D", "NM1", 3, "last_name"},
+    {Function::claim_inquiry, "2100D", "NM1", 4, "first_name"},
+    {Function::claim_inquiry, "2100D", "NM1", 9, "member_id"},
+    {Function::claim_inquiry, "2000D", "DMG", 0, "date_of_birth"},
+    {Function::claim_inquiry, "2200D", "REF", 0, "claim_number"},
+    {Function::claim_inquiry, "2200D", "DTP", 0, "service_from"},
+};
+
+}  // namespace
+
+FieldError field_error_of(Function f, const x12::Error& refusal) {
+  std::string_view field;
+  for (const auto& e : k_element_fields) {
+    if (e.function == f && e.loop == refusal.loop && e.segment == refusal.segment_id &&
+        (e.element == 0 || e.element == refusal.element)) {
+      field = e.field;
+      break;
     }
   }
-  x12::ClaimInquiry q;
-  q.reference = std::string(trace.substr(0, 30));
-  q.created_date = now_date();
-  if (payer) q.payer = {"PR", '2', payer->name, "", "", "PI", payer->payer_id};
-  q.receiver = {"41", '2', "PROVPORTAL SUBMITTER", "", "", "46", parties.sender_id};
-  q.provider = {"1P", '2', "PROVIDER", "", "", "XX", text(record, "provider_npi")};
-  q.subscriber = {
-      "IL", '1',  x12_name(text(record, "last_name")), x12_name(text(record, "first_name")),
-      "",   "MI", upper(text(record, "member_id"))};
-  q.date_of_birth = text(record, "date_of_birth");
-  q.trace = {"1", std::string(trace), "", ""};  // a 276's 2200D TRN has no originator
-  q.payer_claim_number = text(record, "claim_number");
-  std::string from = text(record, "service_from"), to = text(record, "service_to");
-  q.service = {"472", from, to.empty() || to == from ? std::string() : to};
-  if (!errors.empty()) return tl::unexpected(std::move(errors));
-  return q;
+  const x12::AckCode ack = x12::ack_code(refusal.code);
+  std::string_view why = ack.level == x12::AckLevel::element   ? x12::ik4_reason(ack.code)
+                         : ack.level == x12::AckLevel::segment ? x12::ik3_reason(ack.code)
+                                                               : std::string_view();
+  std::string where = refusal.segment_id;
+  if (refusal.element != 0) {
+    char pos[16];
+    std::snprintf(pos, sizeof pos, "%02d", refusal.element);
+    where += pos;
+  }
+  if (!refusal.loop.empty()) where += " (loop " + refusal.loop + ")";
+  std::string set = f == Function::eligibility ? "270" : "276";
+  return field_error(std::string(field),
+                     "the X12 " + set + " cannot carry it: " + where + ": " +
+                         (why.empty() ? std::string(x12::code_name(refusal.code))
+                                      : std::string(why)));
 }
 
 namespace {
@@ -278,8 +506,8 @@ std::string reject_code_of_aaa(std::string_view aaa) {
 
 Result eligibility_result(const x12::EligibilityResponse& r, const json::object& record,
                           const Payers& payers, json::storage_ptr storage) {
-  Result out;
-  out.http_status = 200;
+  // The answer made in `storage` (an assignment would keep the storage it has, and copy).
+  Result out{.http_status = 200, .answer = json::object(storage)};
   json::object answer(storage);
   if (auto ref = text(record, "ref"); !ref.empty()) answer["ref"] = ref;
   if (!r.rejections.empty()) {
@@ -407,7 +635,7 @@ Result eligibility_result(const x12::EligibilityResponse& r, const json::object&
 namespace {
 
 // The portal's word for a status category, as ClaimStatusCategory lists them.
-std::string category_word(std::string_view c) {
+std::string_view category_word(std::string_view c) {
   static constexpr std::pair<std::string_view, std::string_view> k_words[] = {
       {"A1", "acknowledged"},
       {"A2", "accepted"},
@@ -421,8 +649,8 @@ std::string category_word(std::string_view c) {
       {"F4", "finalized-no-payment"},
   };
   for (auto [k, v] : k_words)
-    if (k == c) return std::string(v);
-  return std::string(c);
+    if (k == c) return v;
+  return c;
 }
 
 // What a 277's E0 status (the inquiry's data could not be matched) says in the JSON API's words:
@@ -440,10 +668,10 @@ constexpr StcReject k_stc_rejects[] = {
 
 Result claim_status_result(const std::vector<x12::ClaimStatusResponse>& responses,
                            const Payers& payers, json::storage_ptr storage) {
-  Result out;
-  out.http_status = 200;
+  // The answer made in `storage` (an assignment would keep the storage it has, and copy).
+  Result out{.http_status = 200, .answer = json::object(storage)};
   json::object answer(storage);
-  json::array claims;
+  json::array claims(storage);
   for (const auto& r : responses) {
     for (const auto& c : r.claims) {
       if (c.statuses.empty()) continue;
@@ -478,44 +706,50 @@ Result claim_status_result(const std::vector<x12::ClaimStatusResponse>& response
         out.answer = std::move(answer);
         return out;
       }
-      json::object claim;
-      claim["claim_number"] = c.payer_claim_number;
-      claim["status_category"] = s.category;
-      claim["status"] = category_word(s.category);
-      claim["status_description"] = reason_words(x12::codes::List::stc_category, s.category);
-      claim["status_code"] = s.status;
-      if (!s.entity.empty()) claim["status_entity"] = s.entity;
-      claim["status_date"] = s.effective_date;
-      claim["status_reasons"] = json::array();
-      claim["member_id"] = r.subscriber.id;
+      // Built in `storage` from the start: a claim made elsewhere would be copied into it.
+      json::object claim(24, storage);
+      auto text_or_null = [&](const std::string& v) {
+        return v.empty() ? json::value(nullptr, storage) : json::value(json::string_view(v), storage);
+      };
+      claim.emplace("claim_number", c.payer_claim_number);
+      claim.emplace("status_category", s.category);
+      claim.emplace("status", category_word(s.category));
+      claim.emplace("status_description",
+                    reason_title(x12::codes::List::stc_category, s.category));
+      claim.emplace("status_code", s.status);
+      if (!s.entity.empty()) claim.emplace("status_entity", s.entity);
+      claim.emplace("status_date", s.effective_date);
+      claim.emplace("status_reasons", json::array(storage));
+      claim.emplace("member_id", r.subscriber.id);
       const auto* p = payers.of_id(r.payer.id);
-      claim["health_plan"] = p ? p->health_plan : r.payer.id;
-      claim["provider_npi"] = r.provider.id;
-      claim["rendering_npi"] = nullptr;
-      claim["service_from"] = c.service.from;
-      claim["service_to"] = c.service.to.empty() ? c.service.from : c.service.to;
-      claim["received_date"] = nullptr;
-      claim["billed_amount"] = money(s.total_charge);
+      claim.emplace("health_plan", p ? p->health_plan : r.payer.id);
+      claim.emplace("provider_npi", r.provider.id);
+      claim.emplace("rendering_npi", nullptr);
+      claim.emplace("service_from", c.service.from);
+      claim.emplace("service_to", c.service.to.empty() ? c.service.from : c.service.to);
+      claim.emplace("received_date", nullptr);
+      claim.emplace("billed_amount", money(s.total_charge, storage));
       const bool finalized = !s.category.empty() && s.category[0] == 'F';
-      claim["paid_amount"] =
-          finalized ? money(s.paid.empty() ? "0" : s.paid) : json::value(nullptr);
-      claim["check_number"] =
-          s.check_number.empty() ? json::value(nullptr) : json::value(s.check_number);
-      claim["paid_date"] =
-          s.payment_date.empty() ? json::value(nullptr) : json::value(s.payment_date);
-      if (!c.patient_account.empty()) claim["patient_account"] = c.patient_account;
-      json::array lines;
+      claim.emplace("paid_amount", finalized ? money(s.paid.empty() ? "0" : s.paid, storage)
+                                             : json::value(nullptr, storage));
+      claim.emplace("check_number", text_or_null(s.check_number));
+      claim.emplace("paid_date", text_or_null(s.payment_date));
+      if (!c.patient_account.empty()) claim.emplace("patient_account", c.patient_account);
+      json::array lines(storage);
+      lines.reserve(c.lines.size());
       int n = 0;
       for (const auto& l : c.lines) {
         long long units = l.units.empty() ? 1 : std::strtoll(l.units.c_str(), nullptr, 10);
-        lines.push_back(json::object{{"line", ++n},
-                                     {"procedure_code", l.procedure},
-                                     {"units", units < 1 ? 1 : units},
-                                     {"billed_amount", money(l.charge)}});
+        json::object line(4, storage);
+        line.emplace("line", ++n);
+        line.emplace("procedure_code", l.procedure);
+        line.emplace("units", units < 1 ? 1 : units);
+        line.emplace("billed_amount", money(l.charge, storage));
+        lines.push_back(std::move(line));
       }
-      claim["lines"] = std::move(lines);
-      claim["status_history"] = json::array();
-      claim["updated_at"] = nullptr;
+      claim.emplace("lines", std::move(lines));
+      claim.emplace("status_history", json::array(storage));
+      claim.emplace("updated_at", nullptr);
       claims.push_back(std::move(claim));
     }
   }

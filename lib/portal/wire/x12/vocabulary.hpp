@@ -46,6 +46,8 @@ using Checked = tl::expected<T, std::vector<FieldError>>;
 // The TRN02 of the row whose idempotency key is `key`: 24 hexadecimal digits of its SHA-256, the
 // same in every run of the row, so an answer matches its row whatever order answers come in.
 std::string trace_of(std::string_view key);
+// The same into `out`, reusing its memory.
+void assign_trace(std::string& out, std::string_view key);
 
 // The submitter's trace originator (TRN03): "9" and the sender's ID, padded to 10.
 std::string trace_originator(std::string_view sender_id);
@@ -56,6 +58,22 @@ Checked<x12::EligibilityInquiry> eligibility_inquiry(const boost::json::object& 
                                                      std::string_view trace);
 Checked<x12::ClaimInquiry> claim_inquiry(const boost::json::object& record, const Payers& payers,
                                          const Parties& parties, std::string_view trace);
+
+// The same into `inquiry`, reusing its memory (a batch of inquiries allocates little after the
+// first), and leaving its created_date and created_time as they are (empty: the interchange's).
+// The record's problems for X12, or none.
+std::vector<FieldError> fill_eligibility_inquiry(const boost::json::object& record,
+                                                 const Payers& payers, const Parties& parties,
+                                                 std::string_view trace,
+                                                 x12::EligibilityInquiry& inquiry);
+std::vector<FieldError> fill_claim_inquiry(const boost::json::object& record,
+                                           const Payers& payers, const Parties& parties,
+                                           std::string_view trace, x12::ClaimInquiry& inquiry);
+
+// The record field a writer's refusal of an inquiry is about (2100C NM103 of a 270: last_name),
+// and what X12 refuses in words that never quote the value (values are PHI); the field is ""
+// when no field of the record made the element.
+FieldError field_error_of(Function f, const x12::Error& refusal);
 
 // One interchange (ISA, GS, one ST..SE, GE, IEA) holding the inquiry, written at `time`. An
 // error names the segment and element the guide refused (nothing is sent then).
