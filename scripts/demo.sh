@@ -148,5 +148,68 @@ column -s, -t < <(cut -d, -f1-4,10-12 "$claims")
 echo "The watermark: the portal's as_of of the last complete pull (delete the file to start over):"
 cat "$XDG_STATE_HOME"/provportal/watermarks/claim-status-*.json
 
+step "The same jobs in X12 5010: over CAQH CORE (x12-core), then through a clearinghouse's drop (x12-files)"
+cat > "$demo/claims.csv" <<CSV
+ref,claim_number,member_id,first_name,last_name,date_of_birth,health_plan,provider_npi,service_from,service_to
+clm-1,,ACM100234,James,Whitaker,1958-03-14,acme-commercial,1234567893,2026-01-01,$today
+clm-2,C71000000102,ACM100418,Maria,Gonzalez,1984-07-22,acme-commercial,1234567893,2026-01-01,$today
+clm-3,,ACM999999,Paul,Newman,1970-01-01,acme-commercial,1234567893,2026-01-01,$today
+CSV
+pp config set email "$email" > /dev/null
+pp config set password_file "$password_file" > /dev/null   # the CORE UsernameToken's password
+export PROVPORTAL_SENDER_ID=PROVPORTAL01 PROVPORTAL_RECEIVER_ID=PROVPORTALSBX \
+       PROVPORTAL_PAYERS_FILE=$root/examples/payers.yaml
+for wire in portal-json x12-core; do
+  set +e
+  show pp --wire "$wire" check-eligibility --batch examples/eligibility.csv --results "$demo/elig-$wire.jsonl" -q
+  show pp --wire "$wire" claim-status --batch "$demo/claims.csv" --results "$demo/claims-$wire.jsonl" -q
+  set -e
+done
+drop=$demo/drop
+export PROVPORTAL_OUTBOX=$drop/outbox PROVPORTAL_INBOX=$drop/inbox
+set +e  # exit 1: some rows are invalid or rejected, as over every wire
+show pp --wire x12-files check-eligibility --batch examples/eligibility.csv --results "$demo/elig-x12-files.jsonl"
+show pp --wire x12-files claim-status --batch "$demo/claims.csv" --results "$demo/claims-x12-files.jsonl"
+set -e
+ls "$drop/outbox"
+show "$bin/provportal-sandbox" clearinghouse --data-dir "$data" --outbox "$drop/outbox" \
+  --inbox "$drop/inbox" --email "$email" --password-file "$password_file" --once --log-level warn
+ls "$drop/inbox"
+set +e
+show pp --wire x12-files check-eligibility --batch examples/eligibility.csv --results "$demo/elig-x12-files.jsonl" --resume
+show pp --wire x12-files claim-status --batch "$demo/claims.csv" --results "$demo/claims-x12-files.jsonl" --resume
+set -e
+unset PROVPORTAL_OUTBOX PROVPORTAL_INBOX
+echo "The results, row by row, are the same records on every wire (names without accents in X12):"
+"$py" - "$demo" <<'PY'
+import json, sys, unicodedata
+demo = sys.argv[1]
+fold = lambda s: "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c)).upper()
+def rows(path):
+    return {r["ref"]: r for r in map(json.loads, open(path))}
+def record(row, keys):
+    a = row.get("answer") or {}
+    if row["outcome"] == "rejected":
+        return row["outcome"], (a.get("reject_reason") or {}).get("code")
+    if row["outcome"] != "ok":
+        return (row["outcome"],)
+    out = {k: a.get(k) for k in keys}
+    if isinstance(out.get("member"), dict):
+        out["member"] = {k: fold(v) if k.endswith("_name") else v for k, v in out["member"].items()}
+    if "claims" in out:
+        out["claims"] = [{k: c.get(k) for k in ("claim_number", "status_category", "billed_amount",
+                         "paid_amount", "check_number", "paid_date")} for c in out["claims"]]
+    return row["outcome"], out
+for job, keys in (("elig", ["status", "member", "plan", "coverage", "service_date", "benefits", "reason"]),
+                  ("claims", ["claims"])):
+    base = rows(f"{demo}/{job}-portal-json.jsonl")
+    for wire in ("x12-core", "x12-files"):
+        other = rows(f"{demo}/{job}-{wire}.jsonl")
+        same = [ref for ref in base if record(base[ref], keys) == record(other[ref], keys)]
+        print(f"  {job:6} {wire:9}: {len(same)} of {len(base)} rows the same as over portal-json")
+        if len(same) != len(base):
+            sys.exit(f"  differ: {sorted(set(base) - set(same))}")
+PY
+
 step "Done: the sandbox's outbox"
 ls "$data/outbox"
