@@ -215,9 +215,9 @@ Expected<void> run_build(const BuildOptions& opt, Context& ctx) {
         const std::string where = input_name + ":" + std::to_string(rec.line) + ": ";
         if (problem) log::message(where + *problem, "warning", nullptr, false);
         for (const auto& e : errors) {
-          log::message(where + (e.field.empty() ? std::string("the row") : e.field) + ": " +
-                           e.message,
-                       "warning", nullptr, false);
+          log::message(
+              where + (e.field.empty() ? std::string("the row") : e.field) + ": " + e.message,
+              "warning", nullptr, false);
         }
       }
     }
@@ -243,8 +243,9 @@ Expected<void> run_build(const BuildOptions& opt, Context& ctx) {
 void setup_x12_build(CLI::App& x12, Context& ctx) {
   auto opt = std::make_shared<BuildOptions>();
   auto* build = x12.add_subcommand(
-      "build", "Build a batch of eligibility (270) or claim status (276) inquiries into one X12 "
-               "interchange, offline");
+      "build",
+      "Build a batch of eligibility (270) or claim status (276) inquiries into one X12 "
+      "interchange, offline");
   with_choices(build->add_option("set", opt->set, "The transaction set: 270 or 276")
                    ->required()
                    ->type_name("SET"),
