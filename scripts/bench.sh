@@ -16,6 +16,10 @@
 #        seconds once built)
 #        BENCH_ONLY=throughput scripts/bench.sh: only the eligibility batch against wrk and the
 #        aiohttp client, and their targets (about two minutes)
+#        BENCH_ONLY=x12 scripts/bench.sh: only the X12 targets of issue #14 (also run by the full
+#        bench): `x12 build 270` over BENCH_BIG_ROWS rows on one core; `x12 parse` of a
+#        BENCH_X12_MB (1024) MB 277 on one core, its peak RSS; an eligibility batch of BENCH_ROWS
+#        rows over x12-core (CORE SOAP) against the JSON wire in the same run
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -73,6 +77,108 @@ dry_run_line() {
     "$(rate "$big" "$dry_wall")" "$dry_cpu"
 }
 
+# ---- X12 (issue #14) ----------------------------------------------------------------------
+
+x12_mb=${BENCH_X12_MB:-1024}
+x12_parties=(--sender-id PROVPORTAL01 --receiver-id PROVPORTALSBX --payers-file examples/payers.yaml)
+
+# `x12 build 270` over $big rows, pinned to one core, the best of three (as the dry run). Sets
+# x12build_wall, x12build_cpu and x12build_rps.
+x12_build_bench() {
+  [[ -s $work/big.csv ]] || "$py" scripts/bench/make_rows.py "$big" big "$work/big.csv"
+  local best_wall="" best_cpu=""
+  for _ in 1 2 3; do
+    measure x12build taskset -c 0 "$bin/provportal" x12 build 270 --batch "$work/big.csv" \
+      "${x12_parties[@]}" -O "$work/big.x12" -q
+    if [[ -z $best_wall ]] || "$py" -c "import sys; sys.exit(0 if $x12build_wall < $best_wall else 1)"; then
+      best_wall=$x12build_wall best_cpu=$x12build_cpu
+    fi
+  done
+  x12build_wall=$best_wall x12build_cpu=$best_cpu
+  x12build_rps=$("$py" -c "print($big / $x12build_wall)")
+  "$bin/provportal" x12 validate "$work/big.x12" -q || echo "bench: the built 270 does not validate" >&2
+  rm -f "$work/big.x12"
+}
+
+# `x12 parse` of a $x12_mb MB 277 (scripts/bench/make_277.py) into JSON Lines (to /dev/null: the
+# parse, not the disk, is measured), pinned to one core, the best of two; its peak RSS. Sets
+# x12parse_wall, x12parse_cpu, x12parse_rss, x12parse_mbs and x12parse_records.
+x12_parse_bench() {
+  "$py" scripts/bench/make_277.py "$work/big.277.x12" "$x12_mb" > "$work/make_277.out"
+  local bytes best_wall="" best_cpu="" best_rss=""
+  bytes=$(stat -c %s "$work/big.277.x12")
+  for _ in 1 2; do
+    measure x12parse sh -c 'exec taskset -c 0 "$0" x12 parse "$1" -o jsonl > /dev/null' \
+      "$bin/provportal" "$work/big.277.x12"
+    if [[ -z $best_wall ]] || "$py" -c "import sys; sys.exit(0 if $x12parse_wall < $best_wall else 1)"; then
+      best_wall=$x12parse_wall best_cpu=$x12parse_cpu best_rss=$x12parse_rss
+    fi
+  done
+  x12parse_wall=$best_wall x12parse_cpu=$best_cpu x12parse_rss=$best_rss
+  x12parse_mbs=$("$py" -c "print($bytes / 1e6 / $x12parse_wall)")
+  x12parse_records=$("$bin/provportal" x12 parse "$work/big.277.x12" -o csv --fields trace | tail -n +2 | wc -l)
+  rm -f "$work/big.277.x12"
+}
+
+# An eligibility batch of $rows rows over the JSON wire and then over x12-core (CORE SOAP, the
+# WS-Security UsernameToken from the profile's email and password_file), against the same
+# sandbox, BENCH_ROUNDS (3) rounds each on new rows, medians compared. Sets x12core_rps,
+# x12json_rps and their round lists.
+x12_core_bench() {
+  pp config set email "$email" -q
+  pp config set password_file "$work/password" -q
+  local rounds=${BENCH_ROUNDS:-3} round walls_json=() walls_core=()
+  for round in $(seq "$rounds"); do
+    "$py" scripts/bench/make_rows.py "$rows" "xj$round" "$work/xj.csv"
+    "$py" scripts/bench/make_rows.py "$rows" "xc$round" "$work/xc.csv"
+    measure x12json "$bin/provportal" check-eligibility --batch "$work/xj.csv" --concurrency "$conc" \
+      --results "$work/xj.jsonl" -q
+    measure x12core env PROVPORTAL_WIRE=x12-core PROVPORTAL_SENDER_ID=PROVPORTAL01 \
+      PROVPORTAL_RECEIVER_ID=PROVPORTALSBX PROVPORTAL_PAYERS_FILE=examples/payers.yaml \
+      PROVPORTAL_CORE_FORM=soap "$bin/provportal" check-eligibility --batch "$work/xc.csv" \
+      --concurrency "$conc" --results "$work/xc.jsonl" -q
+    walls_json+=("$x12json_wall") walls_core+=("$x12core_wall")
+  done
+  x12json_ok=$(grep -c '"outcome":"ok"' "$work/xj.jsonl" || true)
+  x12core_ok=$(grep -c '"outcome":"ok"' "$work/xc.jsonl" || true)
+  x12json_rps=$("$py" -c "import statistics, sys; print($rows / statistics.median(map(float, sys.argv[1:])))" "${walls_json[@]}")
+  x12core_rps=$("$py" -c "import statistics, sys; print($rows / statistics.median(map(float, sys.argv[1:])))" "${walls_core[@]}")
+  x12core_rounds=$("$py" - "$rows" "${#walls_json[@]}" "${walls_json[@]}" "${walls_core[@]}" <<'PY'
+import sys
+rows, n = int(sys.argv[1]), int(sys.argv[2])
+j, c = list(map(float, sys.argv[3:3 + n])), list(map(float, sys.argv[3 + n:]))
+print(";  ".join(f"{rows / a:,.0f} / {rows / b:,.0f} ({a / b:.2f}x)" for a, b in zip(j, c)))
+PY
+)
+}
+
+x12_lines() {
+  printf '\n%-44s %12s\n' "X12 (issue #14)" ""
+  printf '%-44s %12s rows/s (best of 3; %s CPU s)\n' "x12 build 270, $big rows, one core" \
+    "$(rate "$big" "$x12build_wall")" "$x12build_cpu"
+  printf '%-44s %12s MB/s   (best of 2; %s CPU s, peak RSS %s MiB, %s records)\n' \
+    "x12 parse, ${x12_mb} MB 277 -> JSON Lines, one core" \
+    "$("$py" -c "print(f'{$x12parse_mbs:,.0f}')")" "$x12parse_cpu" "$((x12parse_rss / 1024))" "$x12parse_records"
+  printf '%-44s %12s rows/s (median of %s; %s ok)\n' "eligibility over the JSON wire, $rows rows" \
+    "$("$py" -c "print(f'{$x12json_rps:,.0f}')")" "${BENCH_ROUNDS:-3}" "$x12json_ok"
+  printf '%-44s %12s rows/s (median of %s; %s ok)\n' "eligibility over x12-core (SOAP), $rows rows" \
+    "$("$py" -c "print(f'{$x12core_rps:,.0f}')")" "${BENCH_ROUNDS:-3}" "$x12core_ok"
+  echo "rounds (JSON rows/s / x12-core rows/s): $x12core_rounds"
+}
+
+x12_checks() {
+  "$py" - "$x12build_rps" "$x12parse_mbs" "$x12parse_rss" "$x12core_rps" "$x12json_rps" <<'PY'
+import sys
+build, parse, rss, core, json_ = map(float, sys.argv[1:])
+def check(name, ok, detail):
+    print(f"{'PASS' if ok else 'MISS'}  {name}: {detail}")
+check("x12 build 270 >= 500,000 rows/s on one core", build >= 500_000, f"{build:,.0f} rows/s")
+check("x12 parse of a 1 GB 277 >= 200 MB/s on one core", parse >= 200, f"{parse:,.0f} MB/s")
+check("x12 parse peak RSS <= 64 MB", rss * 1024 <= 64e6, f"{rss / 1024:.0f} MiB")
+check("eligibility over x12-core >= 0.8x the JSON wire", core >= 0.8 * json_, f"{core / json_:.2f}x")
+PY
+}
+
 if [[ ${BENCH_ONLY:-} == dryrun ]]; then
   echo "provportal --dry-run benchmark on $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)"
   dry_run_bench
@@ -100,6 +206,17 @@ pp verify-email --email "$email" --code "$(sh examples/otp-from-outbox.sh "$data
 pp login --email "$email" --password-file "$work/password" \
   --otp-command "sh examples/otp-from-outbox.sh $data $email" -q >/dev/null
 token=$("$py" -c 'import json,sys; print(json.load(open(sys.argv[1]))["token"])' "$XDG_CONFIG_HOME/provportal/sessions/default.json")
+
+if [[ ${BENCH_ONLY:-} == x12 ]]; then
+  echo "provportal X12 benchmark on $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ); concurrency $conc"
+  x12_build_bench
+  x12_parse_bench
+  x12_core_bench
+  x12_lines
+  echo
+  x12_checks
+  exit 0
+fi
 
 echo "provportal benchmark on $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ); $rows rows, concurrency $conc"
 
@@ -225,6 +342,10 @@ PY
 measure cases "$bin/provportal" submit-case --batch "$work/cases.yaml" --concurrency "$conc" --results "$work/cases.jsonl" -q
 cases_ok=$(grep -c '"outcome":"ok"' "$work/cases.jsonl" || true)
 
+x12_build_bench
+x12_parse_bench
+x12_core_bench
+
 pp_rps=$("$py" -c "print($rows / $pp_wall)")
 py_rps=$("$py" -c "print($rows / $py_wall)")
 throughput_lines
@@ -255,3 +376,6 @@ check("upload-docs >= 0.8x curl's throughput", up >= 0.8 * curl, f"{up / curl:.2
 check("upload-docs peak RSS < 64 MiB", up_rss < 64 * 1024, f"{up_rss / 1024:.0f} MiB")
 check("submit-case 10,000 cases peak RSS < 64 MiB", cases_rss < 64 * 1024, f"{cases_rss / 1024:.0f} MiB")
 PY
+x12_lines
+echo
+x12_checks

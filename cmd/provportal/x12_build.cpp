@@ -215,9 +215,9 @@ Expected<void> run_build(const BuildOptions& opt, Context& ctx) {
         const std::string where = input_name + ":" + std::to_string(rec.line) + ": ";
         if (problem) log::message(where + *problem, "warning", nullptr, false);
         for (const auto& e : errors) {
-          log::message(where + (e.field.empty() ? std::string("the row") : e.field) + ": " +
-                           e.message,
-                       "warning", nullptr, false);
+          log::message(
+              where + (e.field.empty() ? std::string("the row") : e.field) + ": " + e.message,
+              "warning", nullptr, false);
         }
       }
     }
@@ -243,8 +243,9 @@ Expected<void> run_build(const BuildOptions& opt, Context& ctx) {
 void setup_x12_build(CLI::App& x12, Context& ctx) {
   auto opt = std::make_shared<BuildOptions>();
   auto* build = x12.add_subcommand(
-      "build", "Build a batch of eligibility (270) or claim status (276) inquiries into one X12 "
-               "interchange, offline");
+      "build",
+      "Build a batch of eligibility (270) or claim status (276) inquiries into one X12 "
+      "interchange, offline");
   with_choices(build->add_option("set", opt->set, "The transaction set: 270 or 276")
                    ->required()
                    ->type_name("SET"),
@@ -311,9 +312,12 @@ void setup_x12_build(CLI::App& x12, Context& ctx) {
       "NPI check digit, dates), then for X12 (a payer ID in the payers file, what the 276\n"
       "requires); a bad row is reported on stderr as FILE:LINE: field: reason, never with its\n"
       "values, and left out. Written to -O FILE whole or not at all (FILE.part, then renamed;\n"
-      "-O - or no -O: stdout). Memory stays flat for a batch of any size.\n"
-      "Exit status: 0 every row was built, 1 some rows were invalid (the others were written),\n"
-      "2 a usage error (a missing sender, receiver or payers file), 3 the batch cannot be read.");
+      "-O - or no -O: stdout). Memory stays flat for a batch of any size.\n\n"
+      "Exit status:\n"
+      "  0    every row was built\n"
+      "  1    some rows were invalid (reported; the others were written)\n"
+      "  2    usage error: a missing sender, receiver or payers file, a bad flag\n"
+      "  3    the batch cannot be read (nothing is written)");
   build->callback([opt, &ctx] {
     // `-O -` is stdout.
     if (ctx.global.output_file == "-") ctx.global.output_file.clear();

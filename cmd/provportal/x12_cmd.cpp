@@ -759,8 +759,16 @@ std::vector<std::string> eligibility_answer_columns() {
 }
 
 std::vector<std::string> claim_answer_columns() {
-  return {"trace",      "outcome",   "code", "claim_count", "claim_numbers", "status_categories",
-          "statuses",   "reject_reason.code", "reject_reason.x12_stc", "reject_reason.x12_aaa"};
+  return {"trace",
+          "outcome",
+          "code",
+          "claim_count",
+          "claim_numbers",
+          "status_categories",
+          "statuses",
+          "reject_reason.code",
+          "reject_reason.x12_stc",
+          "reject_reason.x12_aaa"};
 }
 
 // Every field of an answer view's records (--fields).
@@ -837,10 +845,9 @@ ViewOutcome read_277(x12::Reader& reader, StreamPrinter& printer, const ViewInpu
     // One record per inquiry: the claims of one patient answer one trace, unless the payer
     // answered several of its inquiries in one 2000D.
     auto trace_of = [](const x12::ClaimStatusItem& c) { return std::string_view(c.trace.number); };
-    const bool one_trace =
-        std::all_of(r.claims.begin(), r.claims.end(), [&](const x12::ClaimStatusItem& c) {
-          return trace_of(c) == trace_of(r.claims.front());
-        });
+    const bool one_trace = std::all_of(
+        r.claims.begin(), r.claims.end(),
+        [&](const x12::ClaimStatusItem& c) { return trace_of(c) == trace_of(r.claims.front()); });
     if (one_trace) {
       const std::string trace = r.claims.empty() ? std::string() : r.claims.front().trace.number;
       one[0] = std::move(r);

@@ -1,38 +1,32 @@
 """Outside checkers (issue #14): every interchange provportal writes in the tests (`x12 build` 270
 and 276) and every one the sandbox writes (271, 277, and the 999 and TA1 it answers broken
 payloads with) is parsed by an independent parser, node-x12 in strict mode (scripts/x12_check.js,
-installed into .tools/ by scripts/setup.sh), and by `provportal x12 validate`; broken copies of
+installed into .tools/ by scripts/setup.sh; run as test_x12_cli runs it), and by `provportal x12 validate`; broken copies of
 them fail both. The public example 271s and 277s of the guides and of other projects
 (tests/data/x12/, see SOURCES.md) read with `x12 parse --as 271|277` without error."""
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from conftest import REPO, expect
+from test_x12_cli import node_check as node_check_one
 from test_x12_core import core, core_env  # noqa: F401
 from test_x12_tools import CLAIMS_CSV, ELIGIBILITY, PARTIES, answer_file, core_post, segments
 
 DATA = REPO / "tests" / "data" / "x12"
-NODE_CHECK = REPO / "scripts" / "x12_check.js"
-NODE_X12 = REPO / ".tools" / "node_modules" / "node-x12"
 
 
 def node_check(*paths: Path) -> subprocess.CompletedProcess:
-    """node-x12 strict on the files; skips (fails in CI) when scripts/setup.sh did not install it."""
-    if not NODE_X12.is_dir():
-        if os.environ.get("CI"):
-            pytest.fail(f"{NODE_X12} is missing: scripts/setup.sh installs node-x12 in CI", pytrace=False)
-        pytest.skip(f"{NODE_X12} is missing: run scripts/setup.sh to install node-x12")
-    node = shutil.which("node")
-    assert node, "node is missing (scripts/setup.sh installs nodejs)"
-    return subprocess.run([node, str(NODE_CHECK), *map(str, paths)], capture_output=True, text=True, timeout=120)
+    """node-x12 strict on each file, with test_x12_cli's runner (which skips, or fails in CI, when
+    scripts/setup.sh did not install it); one result for them all."""
+    runs = [node_check_one(p) for p in paths]
+    return subprocess.CompletedProcess([], max(r.returncode for r in runs), "".join(r.stdout for r in runs),
+                                       "".join(r.stderr for r in runs))
 
 
 def rewrite(path: Path, out: Path, change) -> Path:

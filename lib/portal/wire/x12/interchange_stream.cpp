@@ -136,8 +136,8 @@ Expected<bool> InterchangeStream::templated(const Inquiry& inquiry, Write write)
   if (!m_templates->write(inquiry, m_st02 + 1, m_out)) return false;
   if (!m_options.verify_templates) return true;
   write(*m_writer, m_st02 + 1, inquiry);
-  const bool same =
-      m_writer->status() && std::string_view(m_writer->out()) == std::string_view(m_out).substr(mark);
+  const bool same = m_writer->status() &&
+                    std::string_view(m_writer->out()) == std::string_view(m_out).substr(mark);
   if (!m_writer->status()) {
     if (auto made = make_writer(); !made) return fail(made.error());
   }

@@ -14,6 +14,7 @@ namespace portal::wire::x12w {
 namespace {
 
 using Kind = TemplateSlot::Kind;
+using namespace std::string_view_literals;
 
 // ST02 of the sets the templates are learnt from: nine digits no value of a set can hold.
 constexpr std::uint32_t k_control = 987654321;
@@ -21,8 +22,8 @@ constexpr std::string_view k_control_text = "987654321";
 constexpr int k_control_slot = -2;
 
 bool party_is(const x12::Party& p, std::string_view entity, char type, std::string_view qualifier) {
-  return p.entity_code == entity && p.entity_type == type && p.first.empty() &&
-         p.middle.empty() && p.id_qualifier == qualifier;
+  return std::string_view(p.entity_code) == entity && p.entity_type == type && p.first.empty() &&
+         p.middle.empty() && std::string_view(p.id_qualifier) == qualifier;
 }
 
 bool party_blank(const x12::Party& p) {
@@ -34,10 +35,17 @@ bool party_blank(const x12::Party& p) {
 
 const std::vector<TemplateSlot>& slots_270() {
   static const std::vector<TemplateSlot> k_slots = {
-      {"ST", "BHT", "", 3},           {"2100A", "NM1", "PR", 3},     {"2100A", "NM1", "PR", 9},
-      {"2100B", "NM1", "1P", 3},      {"2100B", "NM1", "1P", 9},     {"2000C", "TRN", "1", 2},
-      {"2000C", "TRN", "1", 3},       {"2100C", "NM1", "IL", 3},     {"2100C", "NM1", "IL", 4},
-      {"2100C", "NM1", "IL", 9},      {"2100C", "DMG", "D8", 2, Kind::date},
+      {"ST", "BHT", "", 3},
+      {"2100A", "NM1", "PR", 3},
+      {"2100A", "NM1", "PR", 9},
+      {"2100B", "NM1", "1P", 3},
+      {"2100B", "NM1", "1P", 9},
+      {"2000C", "TRN", "1", 2},
+      {"2000C", "TRN", "1", 3},
+      {"2100C", "NM1", "IL", 3},
+      {"2100C", "NM1", "IL", 4},
+      {"2100C", "NM1", "IL", 9},
+      {"2100C", "DMG", "D8", 2, Kind::date},
       {"2100C", "DTP", "291", 3, Kind::date},
   };
   return k_slots;
@@ -45,8 +53,7 @@ const std::vector<TemplateSlot>& slots_270() {
 
 // Calls f(slot, value, range end or nullptr) for each slot the inquiry has.
 template <typename Q, typename F>
-void for_slots(Q& q, F&& f) requires std::same_as<std::remove_const_t<Q>, x12::EligibilityInquiry>
-{
+void for_slots(Q& q, F&& f) requires std::same_as<std::remove_const_t<Q>, x12::EligibilityInquiry> {
   f(0, q.reference, nullptr);
   f(1, q.payer.last_or_org, nullptr);
   f(2, q.payer.id, nullptr);
@@ -64,12 +71,12 @@ void for_slots(Q& q, F&& f) requires std::same_as<std::remove_const_t<Q>, x12::E
 // Whether the fields that are not slots are those the shape's template was written with.
 bool canonical(const x12::EligibilityInquiry& q) {
   return q.created_date.empty() && q.created_time.empty() && party_is(q.payer, "PR", '2', "PI") &&
-         party_is(q.provider, "1P", '2', "XX") && q.trace.type == "1" && q.trace.detail.empty() &&
-         q.subscriber.entity_code == "IL" && q.subscriber.entity_type == '1' &&
-         q.subscriber.middle.empty() && q.subscriber.id_qualifier == "MI" && q.gender.empty() &&
+         party_is(q.provider, "1P", '2', "XX") && q.trace.type == "1"sv && q.trace.detail.empty() &&
+         q.subscriber.entity_code == "IL"sv && q.subscriber.entity_type == '1' &&
+         q.subscriber.middle.empty() && q.subscriber.id_qualifier == "MI"sv && q.gender.empty() &&
          q.dates.size() <= 1 &&
-         (q.dates.empty() || (q.dates[0].qualifier == "291" && q.dates[0].to.empty())) &&
-         q.service_types.size() == 1 && q.service_types[0] == "30" && party_blank(q.dependent);
+         (q.dates.empty() || (q.dates[0].qualifier == "291"sv && q.dates[0].to.empty())) &&
+         q.service_types.size() == 1 && q.service_types[0] == "30"sv && party_blank(q.dependent);
 }
 
 void write_with(x12::Writer& w, std::uint32_t st02, const x12::EligibilityInquiry& q) {
@@ -80,21 +87,26 @@ void write_with(x12::Writer& w, std::uint32_t st02, const x12::EligibilityInquir
 
 const std::vector<TemplateSlot>& slots_276() {
   static const std::vector<TemplateSlot> k_slots = {
-      {"ST", "BHT", "", 3},          {"2100A", "NM1", "PR", 3},
-      {"2100A", "NM1", "PR", 9},     {"2100B", "NM1", "41", 3},
-      {"2100B", "NM1", "41", 9},     {"2100C", "NM1", "1P", 3},
-      {"2100C", "NM1", "1P", 9},     {"2100D", "NM1", "IL", 3},
-      {"2100D", "NM1", "IL", 4},     {"2100D", "NM1", "IL", 9},
+      {"ST", "BHT", "", 3},
+      {"2100A", "NM1", "PR", 3},
+      {"2100A", "NM1", "PR", 9},
+      {"2100B", "NM1", "41", 3},
+      {"2100B", "NM1", "41", 9},
+      {"2100C", "NM1", "1P", 3},
+      {"2100C", "NM1", "1P", 9},
+      {"2100D", "NM1", "IL", 3},
+      {"2100D", "NM1", "IL", 4},
+      {"2100D", "NM1", "IL", 9},
       {"2000D", "DMG", "D8", 2, Kind::date},
-      {"2200D", "TRN", "1", 2},      {"2200D", "REF", "1K", 2},
+      {"2200D", "TRN", "1", 2},
+      {"2200D", "REF", "1K", 2},
       {"2200D", "DTP", "472", 3, Kind::range},
   };
   return k_slots;
 }
 
 template <typename Q, typename F>
-void for_slots(Q& q, F&& f) requires std::same_as<std::remove_const_t<Q>, x12::ClaimInquiry>
-{
+void for_slots(Q& q, F&& f) requires std::same_as<std::remove_const_t<Q>, x12::ClaimInquiry> {
   f(0, q.reference, nullptr);
   f(1, q.payer.last_or_org, nullptr);
   f(2, q.payer.id, nullptr);
@@ -114,11 +126,11 @@ void for_slots(Q& q, F&& f) requires std::same_as<std::remove_const_t<Q>, x12::C
 bool canonical(const x12::ClaimInquiry& q) {
   return q.created_date.empty() && q.created_time.empty() && party_is(q.payer, "PR", '2', "PI") &&
          party_is(q.receiver, "41", '2', "46") && party_is(q.provider, "1P", '2', "XX") &&
-         q.subscriber.entity_code == "IL" && q.subscriber.entity_type == '1' &&
-         q.subscriber.middle.empty() && q.subscriber.id_qualifier == "MI" && q.gender.empty() &&
-         q.trace.type == "1" && q.trace.originator.empty() && q.trace.detail.empty() &&
+         q.subscriber.entity_code == "IL"sv && q.subscriber.entity_type == '1' &&
+         q.subscriber.middle.empty() && q.subscriber.id_qualifier == "MI"sv && q.gender.empty() &&
+         q.trace.type == "1"sv && q.trace.originator.empty() && q.trace.detail.empty() &&
          q.patient_account.empty() && q.total_charge.empty() && q.bill_type.empty() &&
-         q.lines.empty() && party_blank(q.dependent) && q.service.qualifier == "472" &&
+         q.lines.empty() && party_blank(q.dependent) && q.service.qualifier == "472"sv &&
          (!q.service.from.empty() || q.service.to.empty());
 }
 
@@ -179,8 +191,8 @@ SetTemplates::SetTemplates(const x12::Guide& guide, std::vector<TemplateSlot> sl
   for (const TemplateSlot& s : m_slots) {
     const x12::ElementRule* rule = nullptr;
     if (const x12::Loop* loop = x12::detail::find_loop(*m_guide->root, s.loop)) {
-      const auto* row = x12::detail::find_row(*loop, s.segment,
-                                              [&](std::size_t) { return s.qualifier; });
+      const auto* row =
+          x12::detail::find_row(*loop, s.segment, [&](std::size_t) { return s.qualifier; });
       if (row) {
         for (const x12::ElementRule& e : row->elements)
           if (e.index == s.element) rule = &e;
@@ -203,6 +215,9 @@ bool SetTemplates::passes(std::size_t slot, std::string_view value) const {
     if (!m_writable[static_cast<unsigned char>(c)]) return false;
   const x12::ElementRule* rule = m_rules[slot];
   if (rule == nullptr) return true;
+  // A string element is checked for its length alone (check_value's first step), here inline:
+  // every row has several.
+  if (rule->type == x12::Type::an) return value.size() >= rule->min && value.size() <= rule->max;
   const TemplateSlot& s = m_slots[slot];
   const std::string_view format = s.kind == Kind::text ? "" : value.size() > 8 ? "RD8" : "D8";
   return !x12::detail::check_value(*rule, value, format, ':').has_value();
@@ -229,7 +244,8 @@ const SetTemplates::Template& SetTemplates::template_of(unsigned shape, const In
     std::string text = x12::to_d8(value);
     if (end && !ends[i].empty()) {
       *end = date_placeholder(i, true);
-      text += "-" + x12::to_d8(*end);
+      text += '-';
+      text += x12::to_d8(*end);
     }
     marks.emplace_back(i, std::move(text));
   });
@@ -274,20 +290,24 @@ template <typename Inquiry>
 bool SetTemplates::write_set(const Inquiry& inquiry, const Values& values, const Ranges& ends,
                              std::uint32_t st02, std::string& out) {
   // Each value as the set holds it (a date as CCYYMMDD, a range as two), checked as the writer
-  // would check it. Rows repeat many values (the payer, the provider, the date of service): the
-  // first value of a slot that passed is kept, and the same value again is not checked again.
+  // would check it. Rows repeat their dates of service: the first date of a slot that passed is
+  // kept, and the same date again is not checked again.
   unsigned shape = 0;
-  Values text{};
+  Values text;  // set for the slots given, the only ones the template has
   std::array<std::array<char, 17>, k_max_slots> dates;
   for (std::size_t i = 0; i < m_slots.size(); ++i) {
     if (values[i].empty()) continue;
     shape |= 1u << i;
     if (!ends[i].empty()) shape |= 1u << (i + k_max_slots);
+    if (m_slots[i].kind == Kind::text) {
+      // Checking a string costs less than remembering it.
+      text[i] = values[i];
+      if (!passes(i, text[i])) return false;
+      continue;
+    }
     Passed& first = m_passed[i];
     const bool known = first.valid && first.value == values[i] && first.end == ends[i];
-    if (m_slots[i].kind == Kind::text) {
-      text[i] = values[i];
-    } else if (known) {
+    if (known) {
       text[i] = first.text;
     } else {
       char* d = dates[i].data();
@@ -343,9 +363,8 @@ bool SetTemplates::write(const x12::EligibilityInquiry& inquiry, std::uint32_t s
   if (!canonical(inquiry)) return false;
   Values values{};
   Ranges ends{};
-  for_slots(inquiry, [&](std::size_t i, const std::string& v, const std::string*) {
-    values[i] = v;
-  });
+  for_slots(inquiry,
+            [&](std::size_t i, const std::string& v, const std::string*) { values[i] = v; });
   return write_set(inquiry, values, ends, st02, out);
 }
 

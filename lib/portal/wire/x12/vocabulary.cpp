@@ -70,9 +70,15 @@ void assign_x12_name(std::string& out, std::string_view name) {
   }
 }
 
-// `s` = `v`; a string refilled row after row mostly holds its value already.
+// `s` = `v`; a string refilled row after row mostly holds its value already (compared here
+// character by character: these are short, and a call to memcmp costs more).
 void put(std::string& s, std::string_view v) {
-  if (std::string_view(s) != v) s.assign(v);
+  if (s.size() == v.size()) {
+    std::size_t i = 0;
+    while (i < v.size() && s[i] == v[i]) ++i;
+    if (i == v.size()) return;
+  }
+  s.assign(v);
 }
 
 // `p` = the NM1 party given, reusing p's memory.
@@ -263,50 +269,63 @@ struct Fields {
       service_date, claim_number, service_from, service_to;
 };
 
+// Each field's member in Fields.
+constexpr std::pair<std::string_view, std::string_view Fields::*> k_fields[] = {
+    {"member_id", &Fields::member_id},       {"first_name", &Fields::first_name},
+    {"last_name", &Fields::last_name},       {"date_of_birth", &Fields::date_of_birth},
+    {"health_plan", &Fields::health_plan},   {"provider_npi", &Fields::provider_npi},
+    {"service_date", &Fields::service_date}, {"claim_number", &Fields::claim_number},
+    {"service_from", &Fields::service_from}, {"service_to", &Fields::service_to},
+};
+
 Fields fields_of(const json::object& record) {
   Fields f;
   for (const auto& kv : record) {
     if (!kv.value().is_string()) continue;
-    const std::string_view key = kv.key();
-    const std::string_view v = kv.value().get_string();
-    if (key == "member_id") f.member_id = v;
-    else if (key == "first_name") f.first_name = v;
-    else if (key == "last_name") f.last_name = v;
-    else if (key == "date_of_birth") f.date_of_birth = v;
-    else if (key == "health_plan") f.health_plan = v;
-    else if (key == "provider_npi") f.provider_npi = v;
-    else if (key == "service_date") f.service_date = v;
-    else if (key == "claim_number") f.claim_number = v;
-    else if (key == "service_from") f.service_from = v;
-    else if (key == "service_to") f.service_to = v;
+    for (const auto& [name, member] : k_fields) {
+      if (kv.key() == name) {
+        f.*member = kv.value().get_string();
+        break;
+      }
+    }
   }
   return f;
 }
 
+// The payer of an inquiry (NM1*PR), or none.
+void assign_payer(x12::Party& p, const Payer* payer) {
+  if (payer) {
+    assign_party(p, "PR", '2', payer->name, "PI", payer->payer_id);
+  } else {
+    p = {};
+  }
+}
+
+// The subscriber of an inquiry (NM1*IL): the names as X12 carries them, the member ID in upper
+// case.
+void assign_subscriber(x12::Party& p, const Fields& f) {
+  assign_party(p, "IL", '1', "", "MI", {});
+  assign_x12_name(p.last_or_org, f.last_name);
+  assign_x12_name(p.first, f.first_name);
+  assign_upper(p.id, f.member_id);
+}
+
 }  // namespace
 
-std::vector<FieldError> fill_eligibility_inquiry(const json::object& record,
-                                                 const Payers& payers, const Parties& parties,
-                                                 std::string_view trace,
+std::vector<FieldError> fill_eligibility_inquiry(const json::object& record, const Payers& payers,
+                                                 const Parties& parties, std::string_view trace,
                                                  x12::EligibilityInquiry& q) {
   std::vector<FieldError> errors;
   const Fields f = fields_of(record);
   const Payer* payer = payer_for(f.health_plan, payers, errors);
   q.reference.assign(trace.substr(0, 30));
-  if (payer) {
-    assign_party(q.payer, "PR", '2', payer->name, "PI", payer->payer_id);
-  } else {
-    q.payer = {};
-  }
+  assign_payer(q.payer, payer);
   assign_party(q.provider, "1P", '2', "PROVIDER", "XX", f.provider_npi);
   put(q.trace.type, "1");
   q.trace.number.assign(trace);
   put(q.trace.originator, originator_of(parties.sender_id));
   q.trace.detail.clear();
-  assign_party(q.subscriber, "IL", '1', "", "MI", {});
-  assign_x12_name(q.subscriber.last_or_org, f.last_name);
-  assign_x12_name(q.subscriber.first, f.first_name);
-  assign_upper(q.subscriber.id, f.member_id);
+  assign_subscriber(q.subscriber, f);
   if (q.subscriber.last_or_org.empty()) {
     errors.push_back(field_error("last_name", "has no letter X12 can carry (NM103)"));
   }
@@ -324,14 +343,26 @@ std::vector<FieldError> fill_eligibility_inquiry(const json::object& record,
   return errors;
 }
 
-Checked<x12::EligibilityInquiry> eligibility_inquiry(const json::object& record,
-                                                     const Payers& payers, const Parties& parties,
-                                                     std::string_view trace) {
-  x12::EligibilityInquiry q;
-  auto errors = fill_eligibility_inquiry(record, payers, parties, trace, q);
+namespace {
+
+// A new inquiry filled in by `fill`, created today.
+template <typename Inquiry, typename Fill>
+Checked<Inquiry> inquiry_of(Fill fill, const json::object& record, const Payers& payers,
+                            const Parties& parties, std::string_view trace) {
+  Inquiry q;
+  auto errors = fill(record, payers, parties, trace, q);
   if (!errors.empty()) return tl::unexpected(std::move(errors));
   q.created_date = now_date();
   return q;
+}
+
+}  // namespace
+
+Checked<x12::EligibilityInquiry> eligibility_inquiry(const json::object& record,
+                                                     const Payers& payers, const Parties& parties,
+                                                     std::string_view trace) {
+  return inquiry_of<x12::EligibilityInquiry>(fill_eligibility_inquiry, record, payers, parties,
+                                             trace);
 }
 
 std::vector<FieldError> fill_claim_inquiry(const json::object& record, const Payers& payers,
@@ -342,28 +373,20 @@ std::vector<FieldError> fill_claim_inquiry(const json::object& record, const Pay
   // The 276 names the subscriber (NM103 and NM109 are required in 2100D), the provider (2100C)
   // and the dates of service (2200D DTP*472) whatever else the record gives.
   const Payer* payer = payer_for(f.health_plan, payers, errors);
-  for (auto [field, value, seg] :
-       {std::tuple{"member_id", f.member_id, "2100D NM109"},
-        std::tuple{"last_name", f.last_name, "2100D NM103"},
-        std::tuple{"provider_npi", f.provider_npi, "2100C NM109"},
-        std::tuple{"service_from", f.service_from, "2200D DTP*472"}}) {
+  for (auto [field, value, seg] : {std::tuple{"member_id", f.member_id, "2100D NM109"},
+                                   std::tuple{"last_name", f.last_name, "2100D NM103"},
+                                   std::tuple{"provider_npi", f.provider_npi, "2100C NM109"},
+                                   std::tuple{"service_from", f.service_from, "2200D DTP*472"}}) {
     if (value.empty()) {
       errors.push_back(field_error(field, std::string("is missing (the X12 276 requires it: ") +
                                               seg + "); add a " + field + " column"));
     }
   }
   q.reference.assign(trace.substr(0, 30));
-  if (payer) {
-    assign_party(q.payer, "PR", '2', payer->name, "PI", payer->payer_id);
-  } else {
-    q.payer = {};
-  }
+  assign_payer(q.payer, payer);
   assign_party(q.receiver, "41", '2', "PROVPORTAL SUBMITTER", "46", parties.sender_id);
   assign_party(q.provider, "1P", '2', "PROVIDER", "XX", f.provider_npi);
-  assign_party(q.subscriber, "IL", '1', "", "MI", {});
-  assign_x12_name(q.subscriber.last_or_org, f.last_name);
-  assign_x12_name(q.subscriber.first, f.first_name);
-  assign_upper(q.subscriber.id, f.member_id);
+  assign_subscriber(q.subscriber, f);
   q.date_of_birth.assign(f.date_of_birth);
   // A 276's 2200D TRN has no originator.
   put(q.trace.type, "1");
@@ -383,11 +406,7 @@ std::vector<FieldError> fill_claim_inquiry(const json::object& record, const Pay
 
 Checked<x12::ClaimInquiry> claim_inquiry(const json::object& record, const Payers& payers,
                                          const Parties& parties, std::string_view trace) {
-  x12::ClaimInquiry q;
-  auto errors = fill_claim_inquiry(record, payers, parties, trace, q);
-  if (!errors.empty()) return tl::unexpected(std::move(errors));
-  q.created_date = now_date();
-  return q;
+  return inquiry_of<x12::ClaimInquiry>(fill_claim_inquiry, record, payers, parties, trace);
 }
 
 namespace {
@@ -440,10 +459,10 @@ FieldError field_error_of(Function f, const x12::Error& refusal) {
   }
   if (!refusal.loop.empty()) where += " (loop " + refusal.loop + ")";
   std::string set = f == Function::eligibility ? "270" : "276";
-  return field_error(std::string(field),
-                     "the X12 " + set + " cannot carry it: " + where + ": " +
-                         (why.empty() ? std::string(x12::code_name(refusal.code))
-                                      : std::string(why)));
+  return field_error(
+      std::string(field),
+      "the X12 " + set + " cannot carry it: " + where + ": " +
+          (why.empty() ? std::string(x12::code_name(refusal.code)) : std::string(why)));
 }
 
 namespace {
@@ -709,13 +728,13 @@ Result claim_status_result(const std::vector<x12::ClaimStatusResponse>& response
       // Built in `storage` from the start: a claim made elsewhere would be copied into it.
       json::object claim(24, storage);
       auto text_or_null = [&](const std::string& v) {
-        return v.empty() ? json::value(nullptr, storage) : json::value(json::string_view(v), storage);
+        return v.empty() ? json::value(nullptr, storage)
+                         : json::value(json::string_view(v), storage);
       };
       claim.emplace("claim_number", c.payer_claim_number);
       claim.emplace("status_category", s.category);
       claim.emplace("status", category_word(s.category));
-      claim.emplace("status_description",
-                    reason_title(x12::codes::List::stc_category, s.category));
+      claim.emplace("status_description", reason_title(x12::codes::List::stc_category, s.category));
       claim.emplace("status_code", s.status);
       if (!s.entity.empty()) claim.emplace("status_entity", s.entity);
       claim.emplace("status_date", s.effective_date);

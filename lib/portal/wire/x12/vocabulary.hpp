@@ -66,9 +66,9 @@ std::vector<FieldError> fill_eligibility_inquiry(const boost::json::object& reco
                                                  const Payers& payers, const Parties& parties,
                                                  std::string_view trace,
                                                  x12::EligibilityInquiry& inquiry);
-std::vector<FieldError> fill_claim_inquiry(const boost::json::object& record,
-                                           const Payers& payers, const Parties& parties,
-                                           std::string_view trace, x12::ClaimInquiry& inquiry);
+std::vector<FieldError> fill_claim_inquiry(const boost::json::object& record, const Payers& payers,
+                                           const Parties& parties, std::string_view trace,
+                                           x12::ClaimInquiry& inquiry);
 
 // The record field a writer's refusal of an inquiry is about (2100C NM103 of a 270: last_name),
 // and what X12 refuses in words that never quote the value (values are PHI); the field is ""
