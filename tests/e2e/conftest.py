@@ -23,6 +23,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import signal
 import struct
 import subprocess
@@ -408,6 +409,21 @@ class Cli:
         for k in remove:
             env.pop(k, None)
         return env
+
+    def peak_rss_kib(self, *args: str, timeout: float = 600) -> int:
+        """Runs the CLI under GNU time; returns its peak resident set size (KiB). It must exit 0.
+
+        A sanitizer build holds freed memory in a quarantine (256 MB by default), so its peak
+        follows what was ever allocated; the quarantine is off here so a measure of flat memory
+        means the same in both builds."""
+        time_bin = shutil.which("time") or "/usr/bin/time"
+        env = self.env()
+        if "ASAN_OPTIONS" in env:
+            env["ASAN_OPTIONS"] += ":quarantine_size_mb=0"
+        p = subprocess.run([time_bin, "-f", "%M", str(self.binary), *self.global_args, *args], capture_output=True,
+                           text=True, env=env, cwd=self.home / "work", timeout=timeout)
+        assert p.returncode == 0, p.stderr[-2000:]
+        return int(p.stderr.strip().splitlines()[-1])
 
     def run(self, *args: str, stdin: str = "", env: dict | None = None, remove_env=(), timeout: float = CLI_TIMEOUT) -> Result:
         cmd = [str(self.binary), *self.global_args, *args]

@@ -278,22 +278,13 @@ def big_interchange(path: Path, sets: int) -> Path:
     return path
 
 
-def max_rss_kib(cli, *args: str) -> int:
-    """Runs the CLI under GNU time and returns its peak resident set size (KiB)."""
-    time_bin = shutil.which("time") or "/usr/bin/time"
-    p = subprocess.run([time_bin, "-f", "%M", str(cli.binary), *args], capture_output=True, text=True,
-                       env=cli.env(), cwd=cli.home / "work", timeout=600)
-    assert p.returncode == 0, p.stderr[-2000:]
-    return int(p.stderr.strip().splitlines()[-1])
-
-
 def test_parse_and_validate_run_in_flat_memory(x12, tmp_path):
     small = big_interchange(tmp_path / "small.x12", 200)
     big = big_interchange(tmp_path / "big.x12", 60000)  # about 19 MB, 780,000 segments
     assert big.stat().st_size > 15_000_000
     for args in (["x12", "parse", "-o", "json", "-O"], ["x12", "validate", "-o", "json", "-O"]):
-        rss_small = max_rss_kib(x12, *args, str(tmp_path / "small.out"), str(small))
-        rss_big = max_rss_kib(x12, *args, str(tmp_path / "big.out"), str(big))
+        rss_small = x12.peak_rss_kib(*args, str(tmp_path / "small.out"), str(small))
+        rss_big = x12.peak_rss_kib(*args, str(tmp_path / "big.out"), str(big))
         # The output of the big parse is ~100 MB: memory may not follow the input or the output.
         assert rss_big < rss_small + 8 * 1024, (args, rss_small, rss_big)
     out = tmp_path / "big.out"

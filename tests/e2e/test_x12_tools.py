@@ -15,7 +15,6 @@ import hashlib
 import http.client
 import json
 import re
-import shutil
 import ssl
 import subprocess
 import sys
@@ -404,13 +403,8 @@ def test_parse_of_a_big_277_streams_in_flat_memory(x12, tmp_path):
                           text=True).stdout
     subscribers = int(re.search(r"(\d+) subscribers", made).group(1))
     expect(x12.run("x12", "validate", str(big), timeout=300), 0)
-    time_bin = shutil.which("time") or "/usr/bin/time"
-
     def rss(path: Path, out: Path) -> int:
-        p = subprocess.run([time_bin, "-f", "%M", str(x12.binary), "x12", "parse", str(path), "-o", "jsonl",
-                            "-O", str(out)], capture_output=True, text=True, env=x12.env(), timeout=600)
-        assert p.returncode == 0, p.stderr[-2000:]
-        return int(p.stderr.strip().splitlines()[-1])
+        return x12.peak_rss_kib("x12", "parse", str(path), "-o", "jsonl", "-O", str(out))
 
     rss_small, rss_big = rss(small, tmp_path / "small.jsonl"), rss(big, tmp_path / "big.jsonl")
     assert rss_big < rss_small + 8 * 1024, (rss_small, rss_big)
