@@ -312,12 +312,10 @@ void setup_x12_build(CLI::App& x12, Context& ctx) {
       "NPI check digit, dates), then for X12 (a payer ID in the payers file, what the 276\n"
       "requires); a bad row is reported on stderr as FILE:LINE: field: reason, never with its\n"
       "values, and left out. Written to -O FILE whole or not at all (FILE.part, then renamed;\n"
-      "-O - or no -O: stdout). Memory stays flat for a batch of any size.\n\n"
-      "Exit status:\n"
-      "  0    every row was built\n"
-      "  1    some rows were invalid (reported; the others were written)\n"
-      "  2    usage error: a missing sender, receiver or payers file, a bad flag\n"
-      "  3    the batch cannot be read (nothing is written)");
+      "-O - or no -O: stdout). Memory stays flat for a batch of any size.\n"
+      "Exit status 0 when every row was built, 1 when some rows were invalid (reported; the\n"
+      "others were written), 2 for a usage error (a missing sender, receiver or payers file), 3\n"
+      "when the batch cannot be read (nothing is written).");
   build->callback([opt, &ctx] {
     // `-O -` is stdout.
     if (ctx.global.output_file == "-") ctx.global.output_file.clear();

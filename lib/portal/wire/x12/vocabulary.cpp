@@ -142,14 +142,15 @@ json::value amount(std::string_view a) {
 // Dollars with two decimals ("185.00"), or null; in `storage`.
 json::value money(std::string_view a, json::storage_ptr storage = {}) {
   if (a.empty()) return json::value(nullptr, storage);
-  // Digits with at most two decimals (what amounts mostly are): padded as printf would.
+  // Digits with at most two decimals (what amounts mostly are): padded as printf would (up to
+  // twelve whole digits, where a double still holds every cent).
   const std::size_t dot = a.find('.');
   const std::string_view whole = a.substr(0, dot);
   const std::string_view cents = dot == std::string_view::npos ? "" : a.substr(dot + 1);
   auto digits = [](std::string_view d) {
     return std::all_of(d.begin(), d.end(), [](char c) { return c >= '0' && c <= '9'; });
   };
-  if (!whole.empty() && whole.size() <= 15 && (whole.size() == 1 || whole[0] != '0') &&
+  if (!whole.empty() && whole.size() <= 12 && (whole.size() == 1 || whole[0] != '0') &&
       cents.size() <= 2 && digits(whole) && digits(cents) &&
       (dot == std::string_view::npos || !cents.empty())) {
     char buf[24];
