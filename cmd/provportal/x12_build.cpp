@@ -168,6 +168,7 @@ Expected<void> run_build(const BuildOptions& opt, Context& ctx) {
   x12::ClaimInquiry claim;
   std::size_t rows = 0, invalid = 0;
   std::vector<FieldError> errors;
+  std::string trace;
   for (;;) {
     auto next = reader->next();
     if (!next) return fail(next.error());
@@ -183,7 +184,7 @@ Expected<void> run_build(const BuildOptions& opt, Context& ctx) {
       if (errors.empty() && op->check) errors = op->check(rec.fields);
     }
     if (!problem && errors.empty()) {
-      const std::string trace = x12w::trace_of(batch::idempotency_key(op->name, rec.fields));
+      x12w::assign_trace(trace, batch::idempotency_key(op->name, rec.fields));
       errors = f == wire::Function::eligibility
                    ? x12w::fill_eligibility_inquiry(rec.fields, env->payers, env->parties, trace,
                                                     eligibility)

@@ -713,16 +713,21 @@ class AnswerPages {
   static constexpr std::size_t k_page = 64;
   // What a page of records usually needs; a bigger one borrows more from the heap.
   static constexpr std::size_t k_arena = 2u << 20;
-  // A new arena for the next page (a JSON container keeps the storage it was made with).
+  // A new arena for the next page (a JSON container keeps the storage it was made with). Held
+  // by a storage_ptr that does not share it, JSON values in it are dropped without visiting
+  // them: nothing in it outlives its page.
   void renew() {
     m_page.reset();
-    m_storage = json::make_shared_resource<json::monotonic_resource>(m_memory.get(), k_arena);
+    m_storage = {};
+    m_arena.emplace(m_memory.get(), k_arena);
+    m_storage = json::storage_ptr(&*m_arena);
     m_page.emplace(m_storage);
   }
   StreamPrinter& m_printer;
   Context& m_ctx;
   const bool m_direct;
   std::unique_ptr<unsigned char[]> m_memory;
+  std::optional<json::monotonic_resource> m_arena;
   json::serializer m_serializer;
   char m_buffer[16 << 10];
   json::storage_ptr m_storage;

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <stdexcept>
 #include <tuple>
+#include <unordered_map>
 
 #include <openssl/evp.h>
 #include <boost/json.hpp>
@@ -141,14 +142,15 @@ json::value amount(std::string_view a) {
 // Dollars with two decimals ("185.00"), or null; in `storage`.
 json::value money(std::string_view a, json::storage_ptr storage = {}) {
   if (a.empty()) return json::value(nullptr, storage);
-  // Digits with at most two decimals (what amounts mostly are): padded as printf would.
+  // Digits with at most two decimals (what amounts mostly are): padded as printf would (up to
+  // twelve whole digits, where a double still holds every cent).
   const std::size_t dot = a.find('.');
   const std::string_view whole = a.substr(0, dot);
   const std::string_view cents = dot == std::string_view::npos ? "" : a.substr(dot + 1);
   auto digits = [](std::string_view d) {
     return std::all_of(d.begin(), d.end(), [](char c) { return c >= '0' && c <= '9'; });
   };
-  if (!whole.empty() && whole.size() <= 15 && (whole.size() == 1 || whole[0] != '0') &&
+  if (!whole.empty() && whole.size() <= 12 && (whole.size() == 1 || whole[0] != '0') &&
       cents.size() <= 2 && digits(whole) && digits(cents) &&
       (dot == std::string_view::npos || !cents.empty())) {
     char buf[24];
@@ -191,15 +193,32 @@ const Payer* payer_for(std::string_view plan, const Payers& payers,
   return p;
 }
 
-std::string now_date() {
-  return format_iso8601(
-             std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()))
-      .substr(0, 10);
+// Now in ISO 8601 (UTC, seconds), formatted once a second per thread: a file of answers asks for
+// it per answer.
+const std::string& now_iso() {
+  thread_local std::chrono::sys_seconds last{};
+  thread_local std::string text;
+  const auto now =
+      std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  if (text.empty() || now != last) {
+    last = now;
+    text = format_iso8601(now);
+  }
+  return text;
 }
 
+std::string now_date() { return now_iso().substr(0, 10); }
+
 std::string_view reason_title(x12::codes::List list, std::string_view code) {
+  // codes::find walks its list; answers repeat a few codes, each looked up once per thread.
+  thread_local std::unordered_map<std::string, std::string_view> seen;
+  std::string key(1, static_cast<char>(list));
+  key.append(code);
+  if (auto it = seen.find(key); it != seen.end()) return it->second;
   const auto* c = x12::codes::find(list, code);
-  return c ? std::string_view(c->title) : std::string_view();
+  const std::string_view title = c ? std::string_view(c->title) : std::string_view();
+  if (seen.size() < 4096) seen.emplace(std::move(key), title);
+  return title;
 }
 
 std::string reason_words(x12::codes::List list, std::string_view code) {
@@ -772,8 +791,7 @@ Result claim_status_result(const std::vector<x12::ClaimStatusResponse>& response
       claims.push_back(std::move(claim));
     }
   }
-  answer["as_of"] = format_iso8601(
-      std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()));
+  answer["as_of"] = now_iso();
   answer["changed_since"] = nullptr;
   answer["claims"] = std::move(claims);
   out.outcome = "ok";
