@@ -169,15 +169,21 @@ HttpResponse CoreEndpoint::handle(const HttpRequest& req) {
     return answer(200, k_error_payload_type, {}, code, std::move(message));
   };
 
-  if (!parsed.credentials || parsed.credentials->username.empty()) {
+  // Who asks: a UsernameToken (or the MIME form's UserName/Password), else the account a client
+  // certificate verified in the TLS handshake names.
+  const bool has_token = parsed.credentials && !parsed.credentials->username.empty();
+  if (!has_token && req.client_subject.empty()) {
     return answer(401, k_error_payload_type, {}, "UnAuthorized",
                   t.soap ? "no credentials: send a WS-Security UsernameToken with a PasswordText "
-                           "password (a portal account's email and password)"
+                           "password (a portal account's email and password), or connect with "
+                           "a client certificate issued for the account"
                          : "no credentials: send the UserName and Password parts (a portal "
-                           "account's email and password)");
+                           "account's email and password), or connect with a client "
+                           "certificate issued for the account");
   }
-  auto user = m_portal.signin().verify_credentials(parsed.credentials->username,
-                                                   parsed.credentials->password);
+  auto user = has_token ? m_portal.signin().verify_credentials(parsed.credentials->username,
+                                                               parsed.credentials->password)
+                        : m_portal.signin().verify_certificate_holder(req.client_subject);
   if (!user) return answer(401, k_error_payload_type, {}, "UnAuthorized", user.error().message);
 
   if (!seen.processing_mode.empty() && seen.processing_mode != "RealTime") {

@@ -32,6 +32,9 @@ struct HttpRequest {
   std::uint64_t body_size = 0;
   std::string body_sha256;
   std::string remote_address;
+  // The common name of the client certificate the TLS handshake verified against the client CA
+  // (--client-ca), or "" when the connection presented none.
+  std::string client_subject;
   // An injected fault the handler acts out itself (FaultKind::core_unavailable), else nullopt.
   std::optional<FaultKind> fault;
   // The first value of a header (case-insensitive name), or "" when absent.

@@ -1,4 +1,5 @@
 #include <openssl/evp.h>
+#include <openssl/x509.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -145,6 +146,25 @@ struct HashedFileBody {
 
 }  // namespace
 
+// The common name of the peer's certificate when the handshake verified one, else "".
+std::string verified_peer_name(SSL* ssl) {
+  if (SSL_get_verify_result(ssl) != X509_V_OK) return {};
+  X509* cert = SSL_get_peer_certificate(ssl);
+  if (cert == nullptr) return {};
+  std::string name;
+  X509_NAME* subject = X509_get_subject_name(cert);
+  int at = X509_NAME_get_index_by_NID(subject, NID_commonName, -1);
+  if (at >= 0) {
+    ASN1_STRING* data = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, at));
+    unsigned char* utf8 = nullptr;
+    int n = ASN1_STRING_to_UTF8(&utf8, data);
+    if (n > 0) name.assign(reinterpret_cast<const char*>(utf8), static_cast<std::size_t>(n));
+    OPENSSL_free(utf8);
+  }
+  X509_free(cert);
+  return name;
+}
+
 // One TLS connection: handshake, then request/response rounds until close, with a timeout on
 // each step. All of its handlers run on its own strand.
 class Session : public std::enable_shared_from_this<Session> {
@@ -200,6 +220,7 @@ class Session : public std::enable_shared_from_this<Session> {
       spdlog::debug("TLS handshake with {} failed: {}", m_remote, ec.message());
       return;
     }
+    m_client_subject = verified_peer_name(m_stream.native_handle());
     do_read();
   }
 
@@ -409,6 +430,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     req.body = msg.body();
     req.remote_address = m_remote;
+    req.client_subject = m_client_subject;
     return std::nullopt;
   }
 
@@ -563,6 +585,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<HttpRequest> m_delayed;  // the request it holds back
   std::string m_partial;                 // an injected cut-short answer
   std::string m_remote;
+  std::string m_client_subject;  // see HttpRequest::client_subject
   State m_state = State::handshaking;
   std::size_t m_requests = 0;
   bool m_drain_after_write = false;

@@ -343,6 +343,45 @@ ApiResult<json::object> SignIn::password_reset(const json::object& body) {
 
 // ---- CAQH CORE --------------------------------------------------------------------------------
 
+// Why an account whose identity is proven (a right password, a client certificate) may still
+// not use CORE: its state, or no sign-in for 45 days.
+std::optional<ApiError> SignIn::account_state_error(const User& user, SysTime now) {
+  static const std::pair<const char*, const char*> k_states[] = {
+      {"disabled", "account_disabled"},
+      {"rejected", "account_rejected"},
+      {"pending_review", "account_pending_review"},
+      {"email_unverified", "email_not_verified"}};
+  for (const auto& [status, code] : k_states) {
+    if (user.status == status)
+      return api_error(401, code, std::string("the account is not active (") + status + ")");
+  }
+  std::int64_t reference = std::max(user.last_login_at.value_or(0), user.activated_at.value_or(0));
+  if (now - time_of(reference) > k_inactivity_limit) {
+    return api_error(401, "account_inactive",
+                     "the account is locked as inactive: no sign-in for 45 days; ask your "
+                     "administrator to reactivate it");
+  }
+  return std::nullopt;
+}
+
+ApiResult<std::string> SignIn::verify_certificate_holder(std::string_view subject) {
+  std::string email = records::normalize_email(std::string(subject));
+  std::lock_guard lock(m_store.mutex);
+  SysTime now = m_store.now_locked();
+  std::optional<User> user = find_user_by_email(m_store.db, email);
+  if (!user) {
+    return tl::unexpected(api_error(
+        401, "invalid_credentials",
+        "the client certificate's subject (CN) names no portal account: issue it for the "
+        "account's email (provportal-sandbox admin issue-client-cert --cn EMAIL)"));
+  }
+  if (auto bad = account_state_error(*user, now)) return tl::unexpected(*bad);
+  Transaction tx(m_store.db);
+  m_store.db.run("UPDATE users SET last_login_at = ? WHERE id = ?", {unix_of(now), user->id});
+  tx.commit();
+  return user->id;
+}
+
 ApiResult<std::string> SignIn::verify_credentials(std::string_view username,
                                                   std::string_view password) {
   std::string key = std::string(username);
@@ -382,23 +421,7 @@ ApiResult<std::string> SignIn::verify_credentials(std::string_view username,
     return tl::unexpected(err);
   }
   // The password is right: from here the answer may describe the account's state.
-  static const std::pair<const char*, const char*> k_states[] = {
-      {"disabled", "account_disabled"},
-      {"rejected", "account_rejected"},
-      {"pending_review", "account_pending_review"},
-      {"email_unverified", "email_not_verified"}};
-  for (const auto& [status, code] : k_states) {
-    if (user->status == status)
-      return tl::unexpected(
-          api_error(401, code, std::string("the account is not active (") + status + ")"));
-  }
-  std::int64_t reference =
-      std::max(user->last_login_at.value_or(0), user->activated_at.value_or(0));
-  if (now - time_of(reference) > k_inactivity_limit) {
-    return tl::unexpected(api_error(401, "account_inactive",
-                                    "the account is locked as inactive: no sign-in for 45 days; "
-                                    "ask your administrator to reactivate it"));
-  }
+  if (auto bad = account_state_error(*user, now)) return tl::unexpected(*bad);
   auto s = m_store.settings_locked();
   if (s.password_max_age_days > 0 &&
       now >= time_of(user->password_changed_at) + std::chrono::days{s.password_max_age_days}) {

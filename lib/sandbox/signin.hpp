@@ -49,6 +49,10 @@ class SignIn {
   // account_rejected, account_pending_review, email_not_verified, account_inactive,
   // password_expired.
   ApiResult<std::string> verify_credentials(std::string_view username, std::string_view password);
+  // CORE's other identity: the subject (CN, an account's email) of a client certificate the TLS
+  // handshake verified against the sandbox's client CA (--client-ca). The account must be
+  // active as for verify_credentials; its password does not matter. The user id, or 401.
+  ApiResult<std::string> verify_certificate_holder(std::string_view subject);
   // How many verify_credentials calls the cache answered.
   std::uint64_t credential_cache_hits() const { return m_credential_hits.load(); }
   // A new token for a live one (the old one ends), and the end of a session.
@@ -56,6 +60,7 @@ class SignIn {
   ApiResult<boost::json::object> logout(std::string_view token);
 
  private:
+  std::optional<ApiError> account_state_error(const User& user, SysTime now);
   ApiResult<boost::json::object> start_session(const User& u, SysTime now);
 
   Store& m_store;

@@ -171,6 +171,33 @@ def test_what_the_wire_lacks_is_a_usage_error_naming_the_profile_key(core):
     expect(core.run("config", "set", "core_form", "rest"), 2, "core_form")
 
 
+def test_a_client_certificate_issued_for_an_account_is_its_core_identity(sandbox_factory, cli_factory, tmp_path):
+    """Mutual TLS as CORE's other authentication: with the sandbox requiring client certificates,
+    a certificate whose CN is an account's email answers with no UsernameToken (no password
+    anywhere in the profile); a certificate for no account is an authentication error naming the profile's keys."""
+    sb = sandbox_factory()
+    email = make_active_user(sb, cli_factory(sb))
+    mine, nobody = tmp_path / "mine", tmp_path / "nobody"
+    for where, cn in ((mine, email), (nobody, "nobody@example.com")):
+        sb.admin("issue-client-cert", "--cn", cn, "--cert", str(where) + ".pem", "--key", str(where) + ".key")
+    port = sb.port
+    sb.stop()
+    sb.start(listen=f"127.0.0.1:{port}", extra_args=[*sb.extra_args, "--client-ca", str(sb.ca)])
+    cli = cli_factory(sb)
+    args = ["check-eligibility", "--member-id", "ACM100234", "--first-name", "James", "--last-name", "Whitaker",
+            "--dob", "1958-03-14", "--health-plan", "acme-commercial", "--provider-npi", "1234567893",
+            "--service-date", "2026-11-16", "-o", "json"]
+
+    def over(cert: Path, form: str):
+        return cli.run(*args, env=core_env(cli, form, PROVPORTAL_CLIENT_CERT=str(cert) + ".pem",
+                                           PROVPORTAL_CLIENT_KEY=str(cert) + ".key"))
+
+    for form in ("soap", "mime"):
+        answer = expect(over(mine, form), 0).json()
+        assert answer["active"] is True and answer["member"]["member_id"] == "ACM100234", answer
+        expect(over(nobody, form), 4, "client_cert and client_key")
+
+
 def test_wrong_credentials_stop_the_run_naming_the_profiles_secrets(core, tmp_path):
     wrong = tmp_path / "wrong"
     wrong.write_text("not the password\n")

@@ -129,8 +129,10 @@ class SandboxCore : public ::testing::Test {
   }
 
   HttpResponse post(const std::string& path, const std::string& content_type,
-                    const std::string& body, std::optional<FaultKind> fault = std::nullopt) {
+                    const std::string& body, std::optional<FaultKind> fault = std::nullopt,
+                    const std::string& client_subject = {}) {
     HttpRequest req;
+    req.client_subject = client_subject;
     req.method = "POST";
     req.target = req.path = path;
     req.headers.emplace_back("content-type", content_type);
@@ -386,6 +388,30 @@ TEST_F(SandboxCore, WrongPasswordIsUnAuthorized) {
   HttpResponse bare = post("/core/soap", "application/soap+xml", caqh::to_soap(e));
   EXPECT_EQ(bare.status, 401);
   EXPECT_EQ(caqh::from_soap(bare.body).envelope->error_code, "UnAuthorized");
+}
+
+// The listener verified a client certificate (mutual TLS): its CN, an account's email, is who
+// asks when the message has no UsernameToken. A CN naming no account, or a disabled account's,
+// is UnAuthorized; a UsernameToken, when sent, still decides.
+TEST_F(SandboxCore, ClientCertificateSubjectIsTheIdentityWithoutAUsernameToken) {
+  caqh::Envelope e =
+      core_request("X12_270_Request_005010X279A1",
+                   interchange_270({inquiry("ACM100234", "JAMES", "WHITAKER", "1958-03-14")}));
+  const std::string bare = caqh::to_soap(e);
+  auto ask = [&](const std::string& subject) {
+    HttpResponse r = post("/core/soap", "application/soap+xml", bare, std::nullopt, subject);
+    return std::pair{r.status, caqh::from_soap(r.body).envelope->error_message};
+  };
+  EXPECT_EQ(ask(k_email).first, 200);
+  auto [status, message] = ask("nobody@example.com");
+  EXPECT_EQ(status, 401);
+  EXPECT_NE(message.find("names no portal account"), std::string::npos) << message;
+  caqh::Credentials wrong{k_email, "not the password"};
+  HttpResponse token_decides = post("/core/soap", "application/soap+xml",
+                                    caqh::to_soap(e, &wrong), std::nullopt, k_email);
+  EXPECT_EQ(token_decides.status, 401);
+  ASSERT_TRUE(m_portal->accounts().admin_action("disable", k_email));
+  EXPECT_EQ(ask(k_email).first, 401);
 }
 
 TEST_F(SandboxCore, VerifiedCredentialsAreCachedAndForgottenWithAPasswordChange) {

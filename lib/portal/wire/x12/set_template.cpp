@@ -270,7 +270,9 @@ const SetTemplates::Template& SetTemplates::template_of(unsigned shape, const In
     if (found) {
       std::sort(at.begin(), at.end());
       std::size_t from = 0;
-      for (const auto& [offset, slot] : at) {
+      for (const auto& found_at : at) {
+        const auto offset = found_at.first;
+        const int slot = found_at.second;  // a plain name: lambdas may not capture a binding
         t.pieces.push_back({std::string(set.substr(from, offset - from)), slot});
         from = offset + (slot == k_control_slot
                              ? k_control_text.size()
