@@ -284,10 +284,12 @@ int main(int argc, char** argv) {
   auto* client_cert =
       admin->add_subcommand("issue-client-cert", "Issue a client certificate for mutual TLS");
   std::string cn = "provportal-client", cert_out, key_out;
-  client_cert->add_option(
-      "--cn", cn,
-      "Common name; for CAQH CORE, an account's email: a request over this certificate with no "
-      "UsernameToken is that account's")->capture_default_str();
+  client_cert
+      ->add_option(
+          "--cn", cn,
+          "Common name; for CAQH CORE, an account's email: a request over this certificate with no "
+          "UsernameToken is that account's")
+      ->capture_default_str();
   client_cert->add_option("--cert", cert_out, "Certificate output (PEM)")->required();
   client_cert->add_option("--key", key_out, "Key output (PEM, 0600)")->required();
 

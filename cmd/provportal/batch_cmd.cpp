@@ -87,6 +87,16 @@ namespace {
 Expected<batch::Transport> make_transport(Context& ctx) {
   auto chosen = ctx.chosen_wire();
   if (!chosen) return fail(chosen.error());
+  if (!(*chosen)->uses_network()) {
+    // A file exchange: nothing is sent over the network, so no base_url, CA file or session.
+    if (auto audit = ctx.open_audit_log(); !audit) return fail(audit.error());
+    batch::Transport t;
+    t.connect = [wire =
+                     std::string((*chosen)->name())]() -> Expected<std::unique_ptr<http::Client>> {
+      return fail(ErrorKind::internal, "the " + wire + " wire opened a connection");
+    };
+    return t;
+  }
   if (!(*chosen)->needs_session()) {
     // The wire's messages carry their own credentials (X12 over CORE): no login, no renewal.
     auto options = ctx.client_options();
@@ -439,6 +449,29 @@ std::function<void()> forget_limits_when_refused(Context& ctx) {
 std::filesystem::path batch_base_dir(const std::string& batch_file) {
   if (batch_file.empty() || batch_file == "-") return {};
   return std::filesystem::path(batch_file).parent_path();
+}
+
+Error single_row_error(const batch::RowResult& result, std::string_view what) {
+  std::string reason = result.code;
+  std::replace(reason.begin(), reason.end(), '_', ' ');
+  if (const auto* rr = result.answer.if_contains("reject_reason"); rr && rr->is_object()) {
+    if (const auto* aaa = rr->get_object().if_contains("x12_aaa"); aaa && aaa->is_string()) {
+      reason += ", X12 AAA " + std::string(aaa->get_string());
+    }
+  }
+  Error e(result.outcome == "rejected" ? ErrorKind::refused : ErrorKind::unavailable,
+          std::string(what) + " " + result.outcome + (reason.empty() ? "" : " (" + reason + ")") +
+              ": " + result.message);
+  e.code = result.code;
+  e.http_status = result.http_status;
+  e.fields = result.errors;
+  return e;
+}
+
+bool report_pending(Context& ctx, const batch::RowResult& result) {
+  if (result.outcome != "pending") return false;
+  ctx.notice("pending: " + result.message);
+  return true;
 }
 
 Expected<batch::RowResult> run_single(Context& ctx, const batch::Operation& op, json::object record,

@@ -56,6 +56,14 @@ Expected<batch::RowResult> run_single(Context& ctx, const batch::Operation& op,
                                       boost::json::object record,
                                       const BatchFlags* flags = nullptr);
 
+// A single command's row that is not ok, as its error: "WHAT OUTCOME (code[, X12 AAA n]):
+// message", the kind refused for a rejection, else unavailable, with the row's field errors.
+Error single_row_error(const batch::RowResult& result, std::string_view what);
+
+// A single command's pending row (handed over to a file exchange, its answer to come): says so
+// on stderr and returns true; the command exits 0 then, as a batch with pending rows does.
+bool report_pending(Context& ctx, const batch::RowResult& result);
+
 // What the portal accepts for documents and free text (each solution's additional_info limit):
 // the profile's cached limits while fresh (at any age on --dry-run), else asked over the wire
 // and cached, else the cache however old, else the schemas' generic maximums; says on stderr

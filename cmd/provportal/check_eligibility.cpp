@@ -70,18 +70,8 @@ Expected<void> run_single_check(const EligibilityOptions& opt, Context& ctx) {
     ctx.print(result->answer);
     return {};
   }
-  std::string reason = result->code;
-  std::replace(reason.begin(), reason.end(), '_', ' ');
-  if (const auto* rr = result->answer.if_contains("reject_reason"); rr && rr->is_object()) {
-    if (const auto* aaa = rr->get_object().if_contains("x12_aaa"); aaa && aaa->is_string()) {
-      reason += ", X12 AAA " + std::string(aaa->get_string());
-    }
-  }
-  Error e(result->outcome == "rejected" ? ErrorKind::refused : ErrorKind::unavailable,
-          "eligibility check " + result->outcome + (reason.empty() ? "" : " (" + reason + ")") +
-              ": " + result->message);
-  e.code = result->code;
-  e.http_status = result->http_status;
+  if (report_pending(ctx, *result)) return {};
+  Error e = single_row_error(*result, "eligibility check");
   if (result->code == "subscriber_not_found" || result->code == "invalid_member_id") {
     e.hint = "check the member ID and health plan on the member's ID card";
   } else if (result->code == "name_mismatch") {

@@ -74,20 +74,9 @@ Expected<void> run_inquiry(const ClaimStatusOptions& opt, Context& ctx) {
   if (!op) return fail(op.error());
   auto result = run_single(ctx, *op, std::move(record), &opt.batch);
   if (!result) return fail(result.error());
+  if (report_pending(ctx, *result)) return {};
   if (result->outcome != "ok") {
-    std::string reason = result->code;
-    std::replace(reason.begin(), reason.end(), '_', ' ');
-    if (const auto* rr = result->answer.if_contains("reject_reason"); rr && rr->is_object()) {
-      if (const auto* aaa = rr->get_object().if_contains("x12_aaa"); aaa && aaa->is_string()) {
-        reason += ", X12 AAA " + std::string(aaa->get_string());
-      }
-    }
-    Error e(result->outcome == "rejected" ? ErrorKind::refused : ErrorKind::unavailable,
-            "claim status inquiry " + result->outcome +
-                (reason.empty() ? "" : " (" + reason + ")") + ": " + result->message);
-    e.code = result->code;
-    e.http_status = result->http_status;
-    e.fields = result->errors;
+    Error e = single_row_error(*result, "claim status inquiry");
     if (result->code == "subscriber_not_found" || result->code == "invalid_member_id") {
       e.hint = "check the member ID on the member's ID card";
     } else if (result->code == "invalid_date_of_birth") {

@@ -370,10 +370,10 @@ ApiResult<std::string> SignIn::verify_certificate_holder(std::string_view subjec
   SysTime now = m_store.now_locked();
   std::optional<User> user = find_user_by_email(m_store.db, email);
   if (!user) {
-    return tl::unexpected(api_error(
-        401, "invalid_credentials",
-        "the client certificate's subject (CN) names no portal account: issue it for the "
-        "account's email (provportal-sandbox admin issue-client-cert --cn EMAIL)"));
+    return tl::unexpected(
+        api_error(401, "invalid_credentials",
+                  "the client certificate's subject (CN) names no portal account: issue it for the "
+                  "account's email (provportal-sandbox admin issue-client-cert --cn EMAIL)"));
   }
   if (auto bad = account_state_error(*user, now)) return tl::unexpected(*bad);
   Transaction tx(m_store.db);

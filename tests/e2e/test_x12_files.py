@@ -155,6 +155,26 @@ def test_pending_rows_alone_exit_0_and_a_run_without_resume_is_told_to_resume(dr
     assert snapshot(drop.outbox) == before
 
 
+def test_one_check_through_the_drop_is_pending_then_answered_with_no_server_configured(drop, sandbox):
+    """A single command over the file exchange needs no portal: with no base URL or CA file it
+    hands the inquiry over (exit 0, "pending" on stderr, nothing on stdout), the same command
+    says it is still waiting, and once the clearinghouse answered it prints the answer."""
+    env = files_env(drop)
+    no_server = ("PROVPORTAL_BASE_URL", "PROVPORTAL_CA_FILE")
+    args = ["check-eligibility", "--member-id", "ACM100234", "--first-name", "James", "--last-name", "Whitaker",
+            "--dob", "1958-03-14", "--health-plan", "acme-commercial", "--provider-npi", "1234567893",
+            "--service-date", "2026-11-16", "-o", "json"]
+    r = expect(drop.run(*args, env=env, remove_env=no_server), 0, "pending: handed over in")
+    assert r.out == "" and len(outbox_files(drop)) == 1, r.describe()
+    expect(drop.run(*args, env=env, remove_env=no_server), 0, "pending: sent in", "not in the inbox yet")
+    assert len(outbox_files(drop)) == 1, "asked again, nothing is sent twice"
+    clearinghouse(sandbox, drop)
+    answer = expect(drop.run(*args, env=env, remove_env=no_server), 0).json()
+    over_json = expect(drop.run(*args), 0).json()
+    assert project(answer, ELIGIBILITY_KEYS) == project(over_json, ELIGIBILITY_KEYS)
+    assert len(outbox_files(drop)) == 1
+
+
 def test_claim_status_through_the_drop_gives_the_json_wires_claims(drop, sandbox, tmp_path):
     batch = tmp_path / "claims.csv"
     batch.write_text(CLAIMS_CSV)

@@ -407,8 +407,8 @@ TEST_F(SandboxCore, ClientCertificateSubjectIsTheIdentityWithoutAUsernameToken) 
   EXPECT_EQ(status, 401);
   EXPECT_NE(message.find("names no portal account"), std::string::npos) << message;
   caqh::Credentials wrong{k_email, "not the password"};
-  HttpResponse token_decides = post("/core/soap", "application/soap+xml",
-                                    caqh::to_soap(e, &wrong), std::nullopt, k_email);
+  HttpResponse token_decides =
+      post("/core/soap", "application/soap+xml", caqh::to_soap(e, &wrong), std::nullopt, k_email);
   EXPECT_EQ(token_decides.status, 401);
   ASSERT_TRUE(m_portal->accounts().admin_action("disable", k_email));
   EXPECT_EQ(ask(k_email).first, 401);

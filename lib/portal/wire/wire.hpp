@@ -139,6 +139,9 @@ class Wire {
   // The URL the wire's requests go to when it is not the profile's base_url (a CORE endpoint),
   // else "".
   virtual std::string endpoint() const { return {}; }
+  // Whether the wire talks to a server at all: a file exchange (x12-files) does not, so it needs
+  // no base_url, CA file or connection.
+  virtual bool uses_network() const { return true; }
   // Whether the wire carries `f`; an operation over a wire that does not is a usage error.
   virtual bool carries(Function f) const = 0;
   // Whether the wire has what it needs to carry `f` (an X12 wire: its sender ID, its payers

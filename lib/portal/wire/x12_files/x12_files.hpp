@@ -39,6 +39,7 @@ class X12Files final : public Wire {
   X12Files(Settings settings, Options options);
   std::string_view name() const override;
   bool needs_session() const override { return false; }
+  bool uses_network() const override { return false; }
   bool carries(Function f) const override;
   Expected<void> ready(Function f) const override;
   std::vector<FieldError> check(Function f, const boost::json::object& record) const override;
