@@ -28,6 +28,7 @@
 #include <boost/json.hpp>
 
 #include "commands.hpp"
+#include "exit_code.hpp"
 #include "portal/ops/fields.hpp"
 #include "portal/output/output.hpp"
 #include "portal/wire/x12/payers.hpp"
@@ -37,6 +38,7 @@
 #include "x12/codes.hpp"
 #include "x12/error.hpp"
 #include "x12/reader.hpp"
+#include "x12/remittance.hpp"
 #include "x12/segment.hpp"
 #include "x12/transactions.hpp"
 #include "x12/validate.hpp"
@@ -477,7 +479,8 @@ class PrefixedInput : public std::streambuf {
 // What a typed view tells about the input once read.
 struct ViewOutcome {
   std::size_t records = 0;
-  std::vector<x12::Error> problems;  // the input's (malformed acknowledgements, envelopes)
+  std::vector<x12::Error> problems;     // the input's (malformed acknowledgements, envelopes)
+  std::vector<std::string> imbalances;  // 835: the sums that do not add up, one line each
 };
 
 // What a view reads with besides the input: the run, and the crosswalk that names an answer's
@@ -876,6 +879,122 @@ ViewOutcome read_277(x12::Reader& reader, StreamPrinter& printer, const ViewInpu
   return {pages.count(), std::move(summary.problems)};
 }
 
+// ---- the remittance view (835): one record per service line
+
+std::vector<std::string> remittance_columns() {
+  return {"payer",
+          "payee",
+          "check_number",
+          "check_date",
+          "payment_method",
+          "payer_claim_control_number",
+          "patient_control_number",
+          "claim_status",
+          "member_id",
+          "service_date",
+          "procedure_code",
+          "modifiers",
+          "charged",
+          "allowed",
+          "paid",
+          "patient_responsibility",
+          "adjustments",
+          "remarks"};
+}
+
+json::array adjustments_json(const std::vector<x12::Adjustment>& list) {
+  json::array out;
+  for (const auto& a : list)
+    out.push_back(json::object{
+        {"group", a.group}, {"carc", a.reason}, {"amount", x12::format_cents(a.amount)}});
+  return out;
+}
+
+json::array strings_json(const std::vector<std::string>& list) {
+  json::array out;
+  for (const auto& v : list) out.push_back(json::string(v));
+  return out;
+}
+
+// The claim's fields every record of it repeats.
+json::object remittance_claim_record(const x12::Remittance& r, const x12::RemittanceClaim& c) {
+  const x12::Party& member = c.subscriber.id.empty() ? c.patient : c.subscriber;
+  return json::object{{"payer", r.payer.last_or_org},
+                      {"payee", r.payee.last_or_org},
+                      {"check_number", r.trace.number},
+                      {"check_date", r.payment_date},
+                      {"payment_method", r.payment_method},
+                      {"payer_claim_control_number", c.payer_claim_control_number},
+                      {"patient_control_number", c.patient_control_number},
+                      {"claim_status", c.status},
+                      {"member_id", member.id}};
+}
+
+std::string first_date(const std::vector<x12::DatePeriod>& dates, std::string_view qualifiers) {
+  for (const auto& d : dates)
+    if (x12::has_code(qualifiers, d.qualifier)) return d.from;
+  return {};
+}
+
+ViewOutcome read_835(x12::Reader& reader, StreamPrinter& printer, const ViewInputs&) {
+  ViewOutcome outcome;
+  json::array page;
+  bool open = true;
+  auto flush = [&] {
+    if (!page.empty() && !printer.page(page)) open = false;
+    page.clear();
+  };
+  auto summary = x12::read_835(reader, [&](x12::Remittance&& r, const x12::Segment&) {
+    for (const auto& f : x12::balance(r)) outcome.imbalances.push_back(x12::to_string(f));
+    for (const auto& c : r.claims) {
+      const std::string claim_date = first_date(c.dates, "232 050");
+      if (c.lines.empty()) {
+        json::object record = remittance_claim_record(r, c);
+        record.emplace("service_date", claim_date);
+        record.emplace("procedure_code", "");
+        record.emplace("modifiers", json::array{});
+        record.emplace("charged", x12::format_cents(c.charged));
+        record.emplace("allowed", nullptr);
+        record.emplace("paid", x12::format_cents(c.paid));
+        record.emplace("patient_responsibility", x12::format_cents(c.patient_responsibility));
+        record.emplace("adjustments", adjustments_json(c.adjustments));
+        record.emplace("remarks", strings_json(c.remarks));
+        page.push_back(std::move(record));
+        ++outcome.records;
+      }
+      for (const auto& l : c.lines) {
+        json::object record = remittance_claim_record(r, c);
+        std::string date = first_date(l.dates, "472 150");
+        record.emplace("service_date", date.empty() ? claim_date : date);
+        record.emplace("procedure_code", l.procedure);
+        record.emplace("modifiers", strings_json(l.modifiers));
+        record.emplace("charged", x12::format_cents(l.charged));
+        if (l.allowed)
+          record.emplace("allowed", x12::format_cents(*l.allowed));
+        else
+          record.emplace("allowed", nullptr);
+        record.emplace("paid", x12::format_cents(l.paid));
+        x12::Cents owed = 0;
+        for (const auto& a : l.adjustments)
+          if (a.group == "PR") owed += a.amount;
+        record.emplace("patient_responsibility", x12::format_cents(owed));
+        record.emplace("adjustments", adjustments_json(l.adjustments));
+        std::vector<std::string> remarks = c.remarks;
+        remarks.insert(remarks.end(), l.remarks.begin(), l.remarks.end());
+        record.emplace("remarks", strings_json(remarks));
+        page.push_back(std::move(record));
+        ++outcome.records;
+      }
+      if (page.size() >= 64) flush();
+      if (!open) return false;
+    }
+    return open;
+  });
+  flush();
+  outcome.problems = std::move(summary.problems);
+  return outcome;
+}
+
 constexpr TypedView k_views[] = {
     {"999", "999", "FA", "",
      "implementation acknowledgments: one record per set acknowledged "
@@ -894,6 +1013,14 @@ constexpr TypedView k_views[] = {
      "(claims, each with claim_number, status_category, status, amounts, check and dates; "
      "reject_reason when the payer could not match it), its outcome and `trace`: the 276's TRN02",
      claim_answer_columns, read_277, claim_answer_fields, true, claim_answer_row},
+    {"835", "835", "HP", "",
+     "remittance advice: one record per service line paid (one per claim without lines), "
+     "with payer, payee, check_number, check_date, payment_method, the claim's control "
+     "numbers, claim_status, member_id, service_date, procedure_code, modifiers, the amounts "
+     "(charged, allowed, paid, patient_responsibility, exact decimals as strings), adjustments "
+     "[{group, carc, amount}] and remarks; each check is balanced and a sum that does not add "
+     "up is reported on stderr (exit 1)",
+     remittance_columns, read_835},
 };
 
 const TypedView* view_named(std::string_view name) {
@@ -1061,6 +1188,7 @@ Expected<void> run_parse(const ParseOptions& opt, Context& ctx) {
   x12::Reader reader(stream);
 
   std::vector<x12::Error> problems;
+  std::vector<std::string> imbalances;
   std::size_t records = 0;
   if (segments) {
     auto printed = print_segments(reader, ctx);
@@ -1079,6 +1207,7 @@ Expected<void> run_parse(const ParseOptions& opt, Context& ctx) {
     printer.finish();
     records = outcome.records;
     problems = std::move(outcome.problems);
+    imbalances = std::move(outcome.imbalances);
     // Sets of another kind are skipped (a 999 beside the 271s): said, not a fault of the input.
     std::erase_if(problems, [&](const x12::Error& e) {
       if (e.code != x12::ErrorCode::transaction_not_supported || !e.segment_id.starts_with("ST"))
@@ -1096,6 +1225,16 @@ Expected<void> run_parse(const ParseOptions& opt, Context& ctx) {
     }
   }
   if (ctx.output_closed()) return fail(ErrorKind::output_closed, "stdout was closed");
+  for (const auto& line : imbalances) ctx.notice(input->name() + ": " + line);
+  if (problems.empty() && !imbalances.empty()) {
+    // Like a batch with rejected rows: every record is printed, some sums need a person.
+    ctx.notice(input->name() + " does not balance: " + std::to_string(imbalances.size()) +
+               " sum(s) listed above; " + std::to_string(records) +
+               " record(s) were printed. Post those checks by hand or ask the payer for a "
+               "corrected 835.");
+    ctx.exit_code = k_exit_partial;
+    return {};
+  }
   if (problems.empty()) return {};
   for (const auto& p : problems) ctx.notice(finding_text(input->name(), p));
   if (auto done = ctx.commit_output(); !done) return fail(done.error());
@@ -1229,7 +1368,7 @@ void setup_x12(CLI::App& app, Context& ctx) {
   auto* parse = cmd->add_subcommand(
       "parse",
       "Print an X12 file as segments, as typed acknowledgements (999, TA1), or as the commands' "
-      "results (271, 277)");
+      "results (271, 277, 835)");
   parse->add_option("file", popt->file, "The interchange to read (- for stdin)")
       ->required()
       ->type_name("FILE");

@@ -144,7 +144,7 @@ struct BalanceFinding {
 // Reversals (CLP02 22, negative amounts) follow the same sums.
 std::vector<BalanceFinding> balance(const Remittance& remittance);
 
-// "check T claim C line N: SVC02 - SVC03 = line CAS: expected X, found Y (difference D)",
+// "check T claim C line N: expected X, found Y (difference D); RULE",
 // amounts as decimals; names only control numbers, never a patient.
 std::string to_string(const BalanceFinding& finding);
 

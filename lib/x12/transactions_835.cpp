@@ -105,8 +105,8 @@ std::string to_string(const BalanceFinding& f) {
   std::string out = "check " + f.check;
   if (!f.claim.empty()) out += " claim " + f.claim;
   if (f.line != 0) out += " line " + std::to_string(f.line);
-  out += ": " + f.rule + ": expected " + format_cents(f.expected) + ", found " +
-         format_cents(f.actual) + " (difference " + format_cents(f.difference()) + ")";
+  out += ": expected " + format_cents(f.expected) + ", found " + format_cents(f.actual) +
+         " (difference " + format_cents(f.difference()) + "); " + f.rule;
   return out;
 }
 
