@@ -162,8 +162,10 @@ void write_line(Emitter& out, const RemittanceLine& l) {
     return;
   }
   if (!out.require(l.procedure, "SVC", 1, "SVC01-2, the procedure code")) return;
-  std::vector<std::string_view> procedure{
-      l.procedure_qualifier.empty() ? "HC" : l.procedure_qualifier, l.procedure};
+  const std::string_view qualifier = l.procedure_qualifier.empty()
+                                         ? std::string_view("HC")
+                                         : std::string_view(l.procedure_qualifier);
+  std::vector<std::string_view> procedure{qualifier, l.procedure};
   procedure.insert(procedure.end(), l.modifiers.begin(), l.modifiers.end());
   out.segment("SVC", {Field::composite(procedure), format_cents(l.charged), format_cents(l.paid),
                       l.revenue_code, l.units});
