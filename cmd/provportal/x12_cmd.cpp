@@ -930,9 +930,12 @@ json::object remittance_claim_record(const x12::Remittance& r, const x12::Remitt
                       {"member_id", member.id}};
 }
 
-std::string first_date(const std::vector<x12::DatePeriod>& dates, std::string_view qualifiers) {
-  for (const auto& d : dates)
-    if (x12::has_code(qualifiers, d.qualifier)) return d.from;
+// The first date of `dates` whose qualifier is one of `qualifiers`, in the order they are given.
+std::string first_date(const std::vector<x12::DatePeriod>& dates,
+                       std::initializer_list<std::string_view> qualifiers) {
+  for (std::string_view q : qualifiers)
+    for (const auto& d : dates)
+      if (d.qualifier == q) return d.from;
   return {};
 }
 
@@ -947,7 +950,7 @@ ViewOutcome read_835(x12::Reader& reader, StreamPrinter& printer, const ViewInpu
   auto summary = x12::read_835(reader, [&](x12::Remittance&& r, const x12::Segment&) {
     for (const auto& f : x12::balance(r)) outcome.imbalances.push_back(x12::to_string(f));
     for (const auto& c : r.claims) {
-      const std::string claim_date = first_date(c.dates, "232 050");
+      const std::string claim_date = first_date(c.dates, {"232", "050"});
       if (c.lines.empty()) {
         json::object record = remittance_claim_record(r, c);
         record.emplace("service_date", claim_date);
@@ -964,7 +967,7 @@ ViewOutcome read_835(x12::Reader& reader, StreamPrinter& printer, const ViewInpu
       }
       for (const auto& l : c.lines) {
         json::object record = remittance_claim_record(r, c);
-        std::string date = first_date(l.dates, "472 150");
+        std::string date = first_date(l.dates, {"472", "150"});
         record.emplace("service_date", date.empty() ? claim_date : date);
         record.emplace("procedure_code", l.procedure);
         record.emplace("modifiers", strings_json(l.modifiers));
