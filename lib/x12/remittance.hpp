@@ -22,7 +22,7 @@ namespace x12 {
 using Cents = std::int64_t;
 
 // Cents of an X12 decimal ("-12.5", "100", ".5", "0.50"): at most 2 fraction digits (or more
-// that are zeros) and 18 digits; nullopt otherwise.
+// that are zeros), 16 digits before the point and 18 in all; nullopt otherwise.
 std::optional<Cents> parse_cents(std::string_view decimal);
 
 // The X12 decimal of `cents` without needless zeros: 1250 "12.5", -127 "-1.27", 10000 "100".
@@ -120,7 +120,7 @@ struct Remittance {
   Address payee_address;     // 1000B N3/N4 (optional)
   std::vector<RemittanceClaim> claims;
   std::vector<ProviderAdjustment> provider_adjustments;
-  std::size_t position = 0;  // of the ST in the interchange (0 when not read)
+  std::size_t position = 0;  // of the BPR (else the ST) in the interchange (0 when not read)
   friend bool operator==(const Remittance&, const Remittance&) = default;
 };
 

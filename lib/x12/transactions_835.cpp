@@ -11,7 +11,10 @@
 
 namespace x12 {
 
-// X12 R values hold at most 18 digits: 10^18 cents and less fit an int64.
+// X12 R values hold at most 18 digits; in cents, 16 before the point keep a value under 10^18,
+// which an int64 holds with room for the sums of a check.
+constexpr std::size_t k_max_whole_digits = 16;
+
 std::optional<Cents> parse_cents(std::string_view v) {
   bool negative = false;
   if (!v.empty() && (v[0] == '-' || v[0] == '+')) {
@@ -23,7 +26,7 @@ std::optional<Cents> parse_cents(std::string_view v) {
   std::string_view fraction =
       dot == std::string_view::npos ? std::string_view() : v.substr(dot + 1);
   if (whole.empty() && fraction.empty()) return std::nullopt;
-  if (whole.size() + fraction.size() > 18) return std::nullopt;
+  if (whole.size() > k_max_whole_digits || whole.size() + fraction.size() > 18) return std::nullopt;
   while (fraction.size() > 2 && fraction.back() == '0') fraction.remove_suffix(1);
   if (fraction.size() > 2) return std::nullopt;
   Cents cents = 0;
@@ -430,6 +433,7 @@ void Read835::on(const Segment& s) {
   Problems& problems = *m_set->problems;
   if (id == "BPR") {
     if (m_where != Where::header || !m_item.handling.empty()) return misplaced(s);
+    m_item.position = s.position();
     m_item.handling = s.element(1);
     m_item.total_paid = amount(s, 2);
     m_item.credit_debit = s.element(3);

@@ -82,7 +82,8 @@ TEST(X12Money, ParsesDecimalsExactly) {
   EXPECT_EQ(parse_cents("0.07"), 7);
   EXPECT_EQ(parse_cents("138018.4"), 13801840);
   EXPECT_EQ(parse_cents("1.230"), 123);
-  EXPECT_EQ(parse_cents("999999999999999999"), std::nullopt);  // 18 digits of whole units
+  EXPECT_EQ(parse_cents("99999999999999999"), std::nullopt);     // 17 digits before the point
+  EXPECT_EQ(parse_cents("1234567890123456.789"), std::nullopt);  // 19 digits
   EXPECT_EQ(parse_cents("9999999999999999.99"), 999999999999999999);
   for (std::string_view bad : {"", "-", ".", "1.234", "1e3", "12,5", "1.2.3", " 1", "--1", "0x10"})
     EXPECT_EQ(parse_cents(bad), std::nullopt) << bad;
@@ -394,6 +395,7 @@ TEST(X12_835, WriterRefusesWhatTheGuideDoesNot) {
   r.payment_method = "CHK";
   r.payment_date = "2026-01-05";
   r.trace.number = "T1";
+  r.trace.originator = "1999999999";
   r.payer.last_or_org = "PLAN";
   r.payer_address = {"1 MAIN ST", "", "SPRINGFIELD", "IL", "62701"};
   r.payee = {"PE", '2', "CLINIC", "", "", "XX", "1234567893"};
