@@ -98,3 +98,22 @@ def test_the_written_835_and_the_examples_pass_node_x12_strict_and_read_back(x12
     assert len(rows) == 1 and rows[0]["procedure_code"] == "99213", r.describe()
     assert rows[0]["modifiers"] == ["25", "GT"] and rows[0]["allowed"] == "220", rows[0]
     expect(x12.run("x12", "validate", str(WRITTEN)), 0)
+
+
+def test_a_broken_copy_of_the_written_835_fails_node_x12_and_validate(x12, tmp_path):
+    text = WRITTEN.read_text()
+    broken = tmp_path / "835_se01.x12"
+    broken.write_text(text.replace("SE*25*0001~", "SE*26*0001~"))
+    p = node_check(broken)
+    assert p.returncode == 1 and "refused" in p.stdout and "SE01" in p.stdout, p.stdout + p.stderr
+    r = expect(x12.run("x12", "validate", str(broken), "-o", "jsonl"), 3)
+    assert "segment_count_mismatch" in r.out, r.describe()
+
+
+def test_validate_checks_an_835_against_the_guide_tables(x12, tmp_path):
+    bad = tmp_path / "835_clp02.x12"
+    bad.write_text(WRITTEN.read_text().replace("CLP*PCN-1*1*", "CLP*PCN-1*99*"))
+    r = expect(x12.run("x12", "validate", str(bad), "-o", "jsonl"), 3)
+    (finding,) = records(r.out)
+    assert (finding["segment_id"], finding["element"], finding["code"]) == ("CLP", 2, "invalid_code"), finding
+    assert finding["segment"] == 13 and finding["loop"] == "2100", finding
