@@ -1402,7 +1402,8 @@ void setup_x12(CLI::App& app, Context& ctx) {
       "  provportal x12 parse --as ta1 inbox/ta1.x12\n"
       "  provportal x12 parse --as segments big.x12 -o csv > segments.csv\n"
       "  provportal x12 parse inbox/271_0001.x12 -o jsonl --fields trace,status,plan.id\n"
-      "  provportal x12 parse --as 277 inbox/277_0001.x12 -o csv\n\n"
+      "  provportal x12 parse --as 277 inbox/277_0001.x12 -o csv\n"
+      "  provportal x12 parse --as 835 inbox/835_0001.x12 -o csv > remittance.csv\n\n"
       "Views:\n"
       "  segments  every segment: interchange, position (ISA = 1), offset (byte), id and "
       "elements,\n"
@@ -1415,14 +1416,19 @@ void setup_x12(CLI::App& app, Context& ctx) {
       "Segments are printed as they are read (-o json is one array written as it goes): memory "
       "stays\n"
       "flat for a file of any size, and so it does for 271 and 277 (one answer in memory at a "
-      "time).\n"
+      "time)\n"
+      "and 835 (one check in memory at a time).\n"
       "The acknowledgement views hold one file's acknowledgements until the end. A 271 or 277\n"
       "record's `trace` is the TRN02 of the inquiry it answers: `provportal x12 build` and the\n"
       "X12 wires make it from the row's idempotency key.\n"
       "Exit status 0 when the file was read whole, 3 when it is not well-formed X12 (what "
       "could be\n"
       "read is printed first, the problems go to stderr) or holds nothing of the view asked "
-      "for.");
+      "for;\n"
+      "1 when an 835 was read whole but does not balance (every record is printed; each sum "
+      "that\n"
+      "does not add up goes to stderr as FILE: check N claim C line L: expected X, found Y\n"
+      "(difference D); RULE).");
   parse->callback([popt, &ctx] {
     std::vector<std::string> fields = segment_columns();
     fields.emplace_back("elements");
