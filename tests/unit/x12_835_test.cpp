@@ -416,3 +416,37 @@ TEST(X12_835, WriterRefusesWhatTheGuideDoesNot) {
   bad.claims.push_back(c);
   EXPECT_NE(error_of(bad).find("CAS01"), std::string::npos) << error_of(bad);
 }
+
+TEST(X12_835, EachSetIsOneCheckAndTheCallbackCanStop) {
+  const std::string one = read_data("835_x221a1_example2.x12");
+  // Two checks in one group: the second set is the first's copy with another trace number.
+  const std::size_t st = one.find("ST*835*");
+  const std::size_t ge = one.find("GE*1*");
+  ASSERT_NE(st, std::string::npos);
+  ASSERT_NE(ge, std::string::npos);
+  std::string second = one.substr(st, ge - st);
+  second.replace(second.find("ST*835*12233"), 12, "ST*835*12234");
+  second.replace(second.find("SE*26*12233"), 11, "SE*26*12234");
+  second.replace(second.find("TRN*1*71700666555"), 17, "TRN*1*71700666556");
+  std::string two = one.substr(0, ge) + second + "GE*2*" + one.substr(ge + 5);
+  const auto items = read_all(two);
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(items[0].trace.number, "71700666555");
+  EXPECT_EQ(items[1].trace.number, "71700666556");
+  EXPECT_EQ(items[1].claims.size(), 2u);
+  std::size_t seen = 0;
+  Reader reader = Reader::from_memory(two);
+  read_835(reader, [&](Remittance&&, const Segment&) { return ++seen < 1; });
+  EXPECT_EQ(seen, 1u);
+}
+
+TEST(X12_835, PlbOfMoreThanSixItemsIsAProblem) {
+  ReadSummary s;
+  const auto items =
+      read_all(wrap(with_head({"CLP*PCN1*1*0*0**12*P1", "NM1*QC*1*DOE*JANE****MI*M1",
+                               "PLB*1234567893*20261231*WO*1*WO*1*WO*1*WO*1*WO*1*WO*1*WO*1"})),
+               &s);
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].provider_adjustments.size(), 6u);
+  EXPECT_TRUE(has_problem(s, "PLB", 13, "at most 6 adjustments")) << dump(s.problems);
+}
