@@ -939,6 +939,36 @@ std::string first_date(const std::vector<x12::DatePeriod>& dates,
   return {};
 }
 
+// The row table and CSV show for an 835 record: the lists as text, adjustments as posting
+// screens write them ("CO-45 50; PR-1 20"), modifiers and remarks space-separated.
+json::object remittance_row(const json::object& record) {
+  json::object row = record;
+  auto join = [](const json::value* v, std::string_view sep, auto&& text_of) {
+    std::string out;
+    if (v == nullptr || !v->is_array()) return out;
+    for (const auto& item : v->get_array()) {
+      if (!out.empty()) out += sep;
+      out += text_of(item);
+    }
+    return out;
+  };
+  auto plain = [](const json::value& v) {
+    return v.is_string() ? std::string(v.get_string()) : json::serialize(v);
+  };
+  row["adjustments"] = join(record.if_contains("adjustments"), "; ", [&](const json::value& a) {
+    if (!a.is_object()) return plain(a);
+    const auto& o = a.get_object();
+    auto field = [&](std::string_view k) {
+      const auto* v = o.if_contains(k);
+      return v ? plain(*v) : std::string();
+    };
+    return field("group") + "-" + field("carc") + " " + field("amount");
+  });
+  row["modifiers"] = join(record.if_contains("modifiers"), " ", plain);
+  row["remarks"] = join(record.if_contains("remarks"), " ", plain);
+  return row;
+}
+
 ViewOutcome read_835(x12::Reader& reader, StreamPrinter& printer, const ViewInputs&) {
   ViewOutcome outcome;
   json::array page;
@@ -1023,7 +1053,7 @@ constexpr TypedView k_views[] = {
      "(charged, allowed, paid, patient_responsibility, exact decimals as strings), adjustments "
      "[{group, carc, amount}] and remarks; each check is balanced and a sum that does not add "
      "up is reported on stderr (exit 1)",
-     remittance_columns, read_835},
+     remittance_columns, read_835, nullptr, false, remittance_row},
 };
 
 const TypedView* view_named(std::string_view name) {

@@ -117,3 +117,15 @@ def test_validate_checks_an_835_against_the_guide_tables(x12, tmp_path):
     (finding,) = records(r.out)
     assert (finding["segment_id"], finding["element"], finding["code"]) == ("CLP", 2, "invalid_code"), finding
     assert finding["segment"] == 13 and finding["loop"] == "2100", finding
+
+
+def test_csv_shows_adjustments_as_posting_screens_write_them(x12):
+    import csv
+    import io
+    r = expect(x12.run("x12", "parse", "--as", "835", str(EXAMPLE2), "-o", "csv"), 0)
+    rows = list(csv.DictReader(io.StringIO(r.out)))
+    assert [row["adjustments"] for row in rows] == ["PR-1 300", "PR-1 600; CO-45 50"], r.describe()
+    assert rows[0]["paid"] == "500" and rows[0]["allowed"] == "", rows[0]
+    r = expect(x12.run("x12", "parse", "--as", "835", str(WRITTEN), "-o", "csv"), 0)
+    (row,) = list(csv.DictReader(io.StringIO(r.out)))
+    assert (row["modifiers"], row["remarks"]) == ("25 GT", "MA01 N130 M15"), row
