@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Usage: scripts/fuzz.sh TARGET|all SECONDS [extra libFuzzer flags...]
 #   TARGET: fuzz_csv_reader fuzz_yaml_reader fuzz_jsonl_reader fuzz_json_response
-#           fuzz_http_response fuzz_sandbox_request fuzz_x12_reader (or `all`: each in turn,
-#           SECONDS each)
+#           fuzz_http_response fuzz_sandbox_request fuzz_x12_reader fuzz_x12_transactions
+#           (or `all`: each in turn, SECONDS each)
 # Builds the libFuzzer target(s) with clang in build-fuzz/ (PORTAL_ENABLE_FUZZERS=ON), runs each
 # input of tests/fuzz/regressions/TARGET/ once, then fuzzes for SECONDS from a scratch copy of
 # the seeds in tests/fuzz/corpus/TARGET/ (the committed seeds are never changed). Exit status:
@@ -13,9 +13,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 targets=(fuzz_csv_reader fuzz_yaml_reader fuzz_jsonl_reader fuzz_json_response fuzz_http_response
-         fuzz_sandbox_request fuzz_x12_reader)
+         fuzz_sandbox_request fuzz_x12_reader fuzz_x12_transactions)
 usage() {
-  sed -n '2,5p' "$0" | sed 's/^# //' >&2
+  sed -n '2,6p' "$0" | sed 's/^# //' >&2
   exit 2
 }
 [[ $# -ge 2 ]] || usage

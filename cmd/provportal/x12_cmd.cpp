@@ -28,6 +28,7 @@
 #include <boost/json.hpp>
 
 #include "commands.hpp"
+#include "exit_code.hpp"
 #include "portal/ops/fields.hpp"
 #include "portal/output/output.hpp"
 #include "portal/wire/x12/payers.hpp"
@@ -37,6 +38,7 @@
 #include "x12/codes.hpp"
 #include "x12/error.hpp"
 #include "x12/reader.hpp"
+#include "x12/remittance.hpp"
 #include "x12/segment.hpp"
 #include "x12/transactions.hpp"
 #include "x12/validate.hpp"
@@ -477,7 +479,8 @@ class PrefixedInput : public std::streambuf {
 // What a typed view tells about the input once read.
 struct ViewOutcome {
   std::size_t records = 0;
-  std::vector<x12::Error> problems;  // the input's (malformed acknowledgements, envelopes)
+  std::vector<x12::Error> problems;     // the input's (malformed acknowledgements, envelopes)
+  std::vector<std::string> imbalances;  // 835: the sums that do not add up, one line each
 };
 
 // What a view reads with besides the input: the run, and the crosswalk that names an answer's
@@ -876,6 +879,155 @@ ViewOutcome read_277(x12::Reader& reader, StreamPrinter& printer, const ViewInpu
   return {pages.count(), std::move(summary.problems)};
 }
 
+// ---- the remittance view (835): one record per service line
+
+std::vector<std::string> remittance_columns() {
+  return {"payer",
+          "payee",
+          "check_number",
+          "check_date",
+          "payment_method",
+          "payer_claim_control_number",
+          "patient_control_number",
+          "claim_status",
+          "member_id",
+          "service_date",
+          "procedure_code",
+          "modifiers",
+          "charged",
+          "allowed",
+          "paid",
+          "patient_responsibility",
+          "adjustments",
+          "remarks"};
+}
+
+json::array adjustments_json(const std::vector<x12::Adjustment>& list) {
+  json::array out;
+  for (const auto& a : list)
+    out.push_back(json::object{
+        {"group", a.group}, {"carc", a.reason}, {"amount", x12::format_cents(a.amount)}});
+  return out;
+}
+
+json::array strings_json(const std::vector<std::string>& list) {
+  json::array out;
+  for (const auto& v : list) out.push_back(json::string(v));
+  return out;
+}
+
+// The claim's fields every record of it repeats.
+json::object remittance_claim_record(const x12::Remittance& r, const x12::RemittanceClaim& c) {
+  const x12::Party& member = c.subscriber.id.empty() ? c.patient : c.subscriber;
+  return json::object{{"payer", r.payer.last_or_org},
+                      {"payee", r.payee.last_or_org},
+                      {"check_number", r.trace.number},
+                      {"check_date", r.payment_date},
+                      {"payment_method", r.payment_method},
+                      {"payer_claim_control_number", c.payer_claim_control_number},
+                      {"patient_control_number", c.patient_control_number},
+                      {"claim_status", c.status},
+                      {"member_id", member.id}};
+}
+
+// The first date of `dates` whose qualifier is one of `qualifiers`, in the order they are given.
+std::string first_date(const std::vector<x12::DatePeriod>& dates,
+                       std::initializer_list<std::string_view> qualifiers) {
+  for (std::string_view q : qualifiers)
+    for (const auto& d : dates)
+      if (d.qualifier == q) return d.from;
+  return {};
+}
+
+// The row table and CSV show for an 835 record: the lists as text, adjustments as posting
+// screens write them ("CO-45 50; PR-1 20"), modifiers and remarks space-separated.
+json::object remittance_row(const json::object& record) {
+  json::object row = record;
+  auto join = [](const json::value* v, std::string_view sep, auto&& text_of) {
+    std::string out;
+    if (v == nullptr || !v->is_array()) return out;
+    for (const auto& item : v->get_array()) {
+      if (!out.empty()) out += sep;
+      out += text_of(item);
+    }
+    return out;
+  };
+  auto plain = [](const json::value& v) {
+    return v.is_string() ? std::string(v.get_string()) : json::serialize(v);
+  };
+  row["adjustments"] = join(record.if_contains("adjustments"), "; ", [&](const json::value& a) {
+    if (!a.is_object()) return plain(a);
+    const auto& o = a.get_object();
+    auto field = [&](std::string_view k) {
+      const auto* v = o.if_contains(k);
+      return v ? plain(*v) : std::string();
+    };
+    return field("group") + "-" + field("carc") + " " + field("amount");
+  });
+  row["modifiers"] = join(record.if_contains("modifiers"), " ", plain);
+  row["remarks"] = join(record.if_contains("remarks"), " ", plain);
+  return row;
+}
+
+ViewOutcome read_835(x12::Reader& reader, StreamPrinter& printer, const ViewInputs&) {
+  ViewOutcome outcome;
+  json::array page;
+  bool open = true;
+  auto flush = [&] {
+    if (!page.empty() && !printer.page(page)) open = false;
+    page.clear();
+  };
+  auto summary = x12::read_835(reader, [&](x12::Remittance&& r, const x12::Segment&) {
+    for (const auto& f : x12::balance(r)) outcome.imbalances.push_back(x12::to_string(f));
+    for (const auto& c : r.claims) {
+      const std::string claim_date = first_date(c.dates, {"232", "050"});
+      if (c.lines.empty()) {
+        json::object record = remittance_claim_record(r, c);
+        record.emplace("service_date", claim_date);
+        record.emplace("procedure_code", "");
+        record.emplace("modifiers", json::array{});
+        record.emplace("charged", x12::format_cents(c.charged));
+        record.emplace("allowed", nullptr);
+        record.emplace("paid", x12::format_cents(c.paid));
+        record.emplace("patient_responsibility", x12::format_cents(c.patient_responsibility));
+        record.emplace("adjustments", adjustments_json(c.adjustments));
+        record.emplace("remarks", strings_json(c.remarks));
+        page.push_back(std::move(record));
+        ++outcome.records;
+      }
+      for (const auto& l : c.lines) {
+        json::object record = remittance_claim_record(r, c);
+        std::string date = first_date(l.dates, {"472", "150"});
+        record.emplace("service_date", date.empty() ? claim_date : date);
+        record.emplace("procedure_code", l.procedure);
+        record.emplace("modifiers", strings_json(l.modifiers));
+        record.emplace("charged", x12::format_cents(l.charged));
+        if (l.allowed)
+          record.emplace("allowed", x12::format_cents(*l.allowed));
+        else
+          record.emplace("allowed", nullptr);
+        record.emplace("paid", x12::format_cents(l.paid));
+        x12::Cents owed = 0;
+        for (const auto& a : l.adjustments)
+          if (a.group == "PR") owed += a.amount;
+        record.emplace("patient_responsibility", x12::format_cents(owed));
+        record.emplace("adjustments", adjustments_json(l.adjustments));
+        std::vector<std::string> remarks = c.remarks;
+        remarks.insert(remarks.end(), l.remarks.begin(), l.remarks.end());
+        record.emplace("remarks", strings_json(remarks));
+        page.push_back(std::move(record));
+        ++outcome.records;
+      }
+      if (page.size() >= 64) flush();
+      if (!open) return false;
+    }
+    return open;
+  });
+  flush();
+  outcome.problems = std::move(summary.problems);
+  return outcome;
+}
+
 constexpr TypedView k_views[] = {
     {"999", "999", "FA", "",
      "implementation acknowledgments: one record per set acknowledged "
@@ -894,6 +1046,14 @@ constexpr TypedView k_views[] = {
      "(claims, each with claim_number, status_category, status, amounts, check and dates; "
      "reject_reason when the payer could not match it), its outcome and `trace`: the 276's TRN02",
      claim_answer_columns, read_277, claim_answer_fields, true, claim_answer_row},
+    {"835", "835", "HP", "",
+     "remittance advice: one record per service line paid (one per claim without lines), "
+     "with payer, payee, check_number, check_date, payment_method, the claim's control "
+     "numbers, claim_status, member_id, service_date, procedure_code, modifiers, the amounts "
+     "(charged, allowed, paid, patient_responsibility, exact decimals as strings), adjustments "
+     "[{group, carc, amount}] and remarks; each check is balanced and a sum that does not add "
+     "up is reported on stderr (exit 1)",
+     remittance_columns, read_835, nullptr, false, remittance_row},
 };
 
 const TypedView* view_named(std::string_view name) {
@@ -1061,6 +1221,7 @@ Expected<void> run_parse(const ParseOptions& opt, Context& ctx) {
   x12::Reader reader(stream);
 
   std::vector<x12::Error> problems;
+  std::vector<std::string> imbalances;
   std::size_t records = 0;
   if (segments) {
     auto printed = print_segments(reader, ctx);
@@ -1079,6 +1240,7 @@ Expected<void> run_parse(const ParseOptions& opt, Context& ctx) {
     printer.finish();
     records = outcome.records;
     problems = std::move(outcome.problems);
+    imbalances = std::move(outcome.imbalances);
     // Sets of another kind are skipped (a 999 beside the 271s): said, not a fault of the input.
     std::erase_if(problems, [&](const x12::Error& e) {
       if (e.code != x12::ErrorCode::transaction_not_supported || !e.segment_id.starts_with("ST"))
@@ -1096,6 +1258,16 @@ Expected<void> run_parse(const ParseOptions& opt, Context& ctx) {
     }
   }
   if (ctx.output_closed()) return fail(ErrorKind::output_closed, "stdout was closed");
+  for (const auto& line : imbalances) ctx.notice(input->name() + ": " + line);
+  if (problems.empty() && !imbalances.empty()) {
+    // Like a batch with rejected rows: every record is printed, some sums need a person.
+    ctx.notice(input->name() + " does not balance: " + std::to_string(imbalances.size()) +
+               " sum(s) listed above; " + std::to_string(records) +
+               " record(s) were printed. Post those checks by hand or ask the payer for a "
+               "corrected 835.");
+    ctx.exit_code = k_exit_partial;
+    return {};
+  }
   if (problems.empty()) return {};
   for (const auto& p : problems) ctx.notice(finding_text(input->name(), p));
   if (auto done = ctx.commit_output(); !done) return fail(done.error());
@@ -1229,7 +1401,7 @@ void setup_x12(CLI::App& app, Context& ctx) {
   auto* parse = cmd->add_subcommand(
       "parse",
       "Print an X12 file as segments, as typed acknowledgements (999, TA1), or as the commands' "
-      "results (271, 277)");
+      "results (271, 277, 835)");
   parse->add_option("file", popt->file, "The interchange to read (- for stdin)")
       ->required()
       ->type_name("FILE");
@@ -1260,7 +1432,8 @@ void setup_x12(CLI::App& app, Context& ctx) {
       "  provportal x12 parse --as ta1 inbox/ta1.x12\n"
       "  provportal x12 parse --as segments big.x12 -o csv > segments.csv\n"
       "  provportal x12 parse inbox/271_0001.x12 -o jsonl --fields trace,status,plan.id\n"
-      "  provportal x12 parse --as 277 inbox/277_0001.x12 -o csv\n\n"
+      "  provportal x12 parse --as 277 inbox/277_0001.x12 -o csv\n"
+      "  provportal x12 parse --as 835 inbox/835_0001.x12 -o csv > remittance.csv\n\n"
       "Views:\n"
       "  segments  every segment: interchange, position (ISA = 1), offset (byte), id and "
       "elements,\n"
@@ -1273,14 +1446,19 @@ void setup_x12(CLI::App& app, Context& ctx) {
       "Segments are printed as they are read (-o json is one array written as it goes): memory "
       "stays\n"
       "flat for a file of any size, and so it does for 271 and 277 (one answer in memory at a "
-      "time).\n"
+      "time)\n"
+      "and 835 (one check in memory at a time).\n"
       "The acknowledgement views hold one file's acknowledgements until the end. A 271 or 277\n"
       "record's `trace` is the TRN02 of the inquiry it answers: `provportal x12 build` and the\n"
       "X12 wires make it from the row's idempotency key.\n"
       "Exit status 0 when the file was read whole, 3 when it is not well-formed X12 (what "
       "could be\n"
       "read is printed first, the problems go to stderr) or holds nothing of the view asked "
-      "for.");
+      "for;\n"
+      "1 when an 835 was read whole but does not balance (every record is printed; each sum "
+      "that\n"
+      "does not add up goes to stderr as FILE: check N claim C line L: expected X, found Y\n"
+      "(difference D); RULE).");
   parse->callback([popt, &ctx] {
     std::vector<std::string> fields = segment_columns();
     fields.emplace_back("elements");

@@ -75,7 +75,7 @@ struct Guide {
 };
 
 // Every guide the codec knows: 270 and 271 (005010X279A1), 276 and 277 (005010X212),
-// 999 (005010X231A1).
+// 999 (005010X231A1), 835 (005010X221A1).
 std::span<const Guide* const> guides();
 
 // The guide of a transaction set in a version, or nullptr.
@@ -92,12 +92,13 @@ constexpr bool has_code(std::string_view codes, std::string_view code) {
   return false;
 }
 
-// The guides' tables (guide_x279.cpp, guide_x212.cpp, guide_x231.cpp).
+// The guides' tables (guide_x279.cpp, guide_x212.cpp, guide_x231.cpp, guide_x221.cpp).
 extern const Guide k_guide_270;
 extern const Guide k_guide_271;
 extern const Guide k_guide_276;
 extern const Guide k_guide_277;
 extern const Guide k_guide_999;
+extern const Guide k_guide_835;
 
 namespace rules {
 // Row helpers, so a table reads like the guide: R(3, Type::an, 1, 60) is "NM103 required AN

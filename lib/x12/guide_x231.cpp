@@ -54,8 +54,8 @@ constexpr Loop k_999{"ST", k_999_rows};
 const Guide k_guide_999{"999", "005010X231A1", "FA", &k_999, {}};
 
 std::span<const Guide* const> guides() {
-  static const Guide* const k_all[] = {&k_guide_270, &k_guide_271, &k_guide_276, &k_guide_277,
-                                       &k_guide_999};
+  static const Guide* const k_all[] = {&k_guide_270, &k_guide_271, &k_guide_276,
+                                       &k_guide_277, &k_guide_999, &k_guide_835};
   return k_all;
 }
 

@@ -285,6 +285,15 @@ def sandbox_seeds():
         write(t, name + ".req", text)
 
 
+def x12_transaction_seeds():
+    """fuzz_x12_transactions: each interchange of tests/data/x12/ behind a byte 0 that picks the
+    reader's chunk size and segment limit (see fuzz_x12_transactions.cpp)."""
+    t = "fuzz_x12_transactions"
+    data = ROOT / "tests" / "data" / "x12"
+    for i, path in enumerate(sorted(data.glob("*.x12"))):
+        write(t, path.stem + ".bin", bytes([(i * 37) % 256]) + path.read_bytes())
+
+
 def main():
     csv_seeds()
     yaml_seeds()
@@ -292,6 +301,7 @@ def main():
     json_response_seeds()
     http_response_seeds()
     sandbox_seeds()
+    x12_transaction_seeds()
     for d in sorted(CORPUS.iterdir()):
         print(f"{d.name}: {len(list(d.iterdir()))} seeds")
 
