@@ -46,8 +46,7 @@ void CoreBatchStore::add(const CoreBatch& b) {
   m_db.run(
       "INSERT INTO core_batches(payload_id, user_id, checksum, set_id, ack_type, ack, results,"
       " received_at, submits) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)",
-      {b.payload_id, b.user_id, b.checksum, b.set_id, b.ack_type, b.ack, b.results,
-       b.received_at});
+      {b.payload_id, b.user_id, b.checksum, b.set_id, b.ack_type, b.ack, b.results, b.received_at});
 }
 
 void CoreBatchStore::resubmitted(std::string_view payload_id) {

@@ -22,10 +22,10 @@ namespace portal::sandbox {
 // One submission as kept.
 struct CoreBatch {
   std::string payload_id, user_id, checksum;
-  std::string set_id;       // "270" or "276" (the PayloadType's)
-  std::string ack_type;     // "TA1" or "999"
-  std::string ack;          // the acknowledgement interchange
-  std::string results;      // the 271/277 interchanges, one after the other ("" when none)
+  std::string set_id;            // "270" or "276" (the PayloadType's)
+  std::string ack_type;          // "TA1" or "999"
+  std::string ack;               // the acknowledgement interchange
+  std::string results;           // the 271/277 interchanges, one after the other ("" when none)
   std::int64_t received_at = 0;  // the portal's clock, Unix seconds
   std::int64_t submits = 0;      // how many times it was submitted (1, or more for resends)
   std::int64_t results_retrieved = 0, results_acked = 0;  // times

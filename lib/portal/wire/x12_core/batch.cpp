@@ -166,8 +166,8 @@ Expected<void> X12Core::open_spool() const {
     // They hold PHI: the inquiries and their answers.
     fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
     if (!fs::is_directory(dir)) {
-      return fail(ErrorKind::usage, "the x12-core batch directory " + dir.string() +
-                                        " cannot be made",
+      return fail(ErrorKind::usage,
+                  "the x12-core batch directory " + dir.string() + " cannot be made",
                   "check that " + x12_dir.string() + " can be written");
     }
   }
@@ -219,15 +219,23 @@ tl::expected<x12w::SentSet, Result> X12Core::stage(Function f, const json::objec
   std::vector<FieldError> problems;
   if (f == Function::eligibility) {
     auto e = x12w::eligibility_inquiry(record, *m_payers, m_parties, trace);
-    if (e) q = std::move(*e); else problems = std::move(e.error());
+    if (e)
+      q = std::move(*e);
+    else
+      problems = std::move(e.error());
   } else {
     auto c = x12w::claim_inquiry(record, *m_payers, m_parties, trace);
-    if (c) q = std::move(*c); else problems = std::move(c.error());
+    if (c)
+      q = std::move(*c);
+    else
+      problems = std::move(c.error());
   }
-  if (!q) return tl::unexpected(not_sent("invalid", "the record cannot be an X12 inquiry", problems));
+  if (!q)
+    return tl::unexpected(not_sent("invalid", "the record cannot be an X12 inquiry", problems));
   std::string receiver = m_parties.receiver_id;
   if (const auto* v = record.if_contains("health_plan"); v && v->is_string()) {
-    if (const auto* payer = m_payers->of_plan(v->get_string()); payer && !payer->receiver_id.empty())
+    if (const auto* payer = m_payers->of_plan(v->get_string());
+        payer && !payer->receiver_id.empty())
       receiver = payer->receiver_id;
   }
   auto it = m_chunks.find({f, receiver});
@@ -324,8 +332,8 @@ Expected<void> X12Core::submit_spooled() const {
         if (!env) return fail(env.error());
         if (env->error_code != "Success") {
           return fail(ErrorKind::refused,
-                      "the CORE endpoint refused batch submission " + pid + " (" +
-                          env->error_code + ": " + env->error_message + ")",
+                      "the CORE endpoint refused batch submission " + pid + " (" + env->error_code +
+                          ": " + env->error_message + ")",
                       "its rows stay pending and " + file.string() +
                           " stays in the spool; fix the cause and run the same command with "
                           "--resume");
@@ -427,8 +435,8 @@ Result X12Core::collect(Function f, const x12w::SentSet& sent, Exchange& ex) con
   Retrieved& r = m_retrieved[pid];
   if (!r.answers && r.problem.empty()) retrieve(f, pid, ex, r);
   if (!r.answers) {
-    Result out = not_sent("failed", "the answers of batch " + pid + " cannot be retrieved: " +
-                                        r.problem);
+    Result out =
+        not_sent("failed", "the answers of batch " + pid + " cannot be retrieved: " + r.problem);
     out.answer = identifiers(sent);
     return out;
   }
@@ -464,8 +472,7 @@ Result X12Core::batch_exchange(Function f, Exchange& ex) const {
     }
     if (auto it = m_gathered.find(trace); it != m_gathered.end()) {
       now = it->second;
-    } else if (auto found =
-                   m_ledger ? m_ledger->find(m_settings.sender_id, trace) : std::nullopt) {
+    } else if (auto found = m_ledger ? m_ledger->find(m_settings.sender_id, trace) : std::nullopt) {
       earlier = std::move(found);
     } else if (m_spool_error) {
       return not_sent("failed", m_spool_error->message);
