@@ -6,6 +6,7 @@ with exit 0; a set the 999 rejects is a rejected row naming its element."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import signal
@@ -13,6 +14,8 @@ import sqlite3
 import subprocess
 import time
 from pathlib import Path
+
+import pytest
 
 from conftest import PASSWORD, REPO, api, expect, make_active_user, write_eligibility_rows
 
@@ -22,15 +25,18 @@ RECEIVER = "PROVPORTALSBX"
 ELIGIBILITY_KEYS = ["status", "active", "member", "plan", "coverage", "service_date", "benefits", "reason"]
 
 
-def core_env(**extra) -> dict:
+def _core_env(**extra) -> dict:
     env = {"PROVPORTAL_WIRE": "x12-core", "PROVPORTAL_SENDER_ID": SENDER, "PROVPORTAL_RECEIVER_ID": RECEIVER,
            "PROVPORTAL_PAYERS_FILE": str(EXAMPLES / "payers.yaml")}
     env.update(extra)
     return env
 
 
-def batch_env(**extra) -> dict:
-    return core_env(PROVPORTAL_CORE_MODE="batch", **extra)
+def _batch_env(**extra) -> dict:
+    return _core_env(PROVPORTAL_CORE_MODE="batch", **extra)
+
+
+batch_env = _batch_env
 
 
 def with_credentials(sandbox, cli):
@@ -60,8 +66,11 @@ def batches(sandbox) -> dict:
     return {"submissions": submissions, "resubmitted": resubmitted, "traces": traces, "repeated": repeated}
 
 
-def test_a_200_row_batch_gives_the_real_time_records(sandbox, cli, tmp_path):
+@pytest.mark.parametrize("form", ["soap", "mime"])
+def test_a_200_row_batch_gives_the_real_time_records(sandbox, cli, tmp_path, form):
     cli = with_credentials(sandbox, cli)
+    core_env = functools.partial(_core_env, PROVPORTAL_CORE_FORM=form)
+    batch_env = functools.partial(_batch_env, PROVPORTAL_CORE_FORM=form)
     src = write_eligibility_rows(tmp_path / "b.csv", 200)
     real_time, batched = tmp_path / "rt.jsonl", tmp_path / "batch.jsonl"
     rt = cli.run("check-eligibility", "--batch", str(src), "--results", str(real_time), env=core_env())
