@@ -186,3 +186,31 @@ def test_a_set_the_999_rejects_is_a_rejected_row_naming_the_element(sandbox, cli
     [bad] = rejected
     assert "DMG02" in json.dumps(bad), bad
     assert bad["answer"]["core_payload_id"] == spooled.stem.removeprefix("core_")
+
+
+CLAIM_KEYS = ["claim_number", "status_category", "status", "member_id", "health_plan", "provider_npi",
+              "service_from", "service_to", "billed_amount", "paid_amount", "check_number", "paid_date"]
+
+
+def test_a_claim_status_batch_gives_the_real_time_claims(sandbox, cli, tmp_path):
+    cli = with_credentials(sandbox, cli)
+    src = tmp_path / "claims.csv"
+    src.write_text(
+        "ref,claim_number,member_id,first_name,last_name,date_of_birth,provider_npi,service_from,service_to,health_plan\n"
+        "c1,,ACM100234,James,Whitaker,1958-03-14,1234567893,2026-09-01,2026-11-17,acme-commercial\n"
+        "c2,C71000000102,ACM100418,Maria,Gonzalez,1984-07-22,1234567893,2026-09-01,2026-11-17,acme-commercial\n"
+        "c3,,ACM999999,Paul,Newman,1970-01-01,1234567893,2026-09-01,2026-11-17,acme-commercial\n")
+    real_time, batched = tmp_path / "rt.jsonl", tmp_path / "batch.jsonl"
+    rt = cli.run("claim-status", "--batch", str(src), "--results", str(real_time), env=_core_env())
+    assert rt.rc in (0, 1), rt.describe()
+    expect(cli.run("claim-status", "--batch", str(src), "--results", str(batched), env=batch_env()), 0, "3 pending")
+    r = cli.run("claim-status", "--batch", str(src), "--results", str(batched), "--resume", env=batch_env())
+    assert r.rc == rt.rc, r.describe()
+    a, b = results(real_time), results(batched)
+    for ref in ("c1", "c2", "c3"):
+        assert b[ref]["outcome"] == a[ref]["outcome"], (ref, a[ref], b[ref])
+        if a[ref]["outcome"] == "ok":
+            assert [{k: c.get(k) for k in CLAIM_KEYS} for c in b[ref]["answer"]["claims"]] == \
+                [{k: c.get(k) for k in CLAIM_KEYS} for c in a[ref]["answer"]["claims"]], ref
+    assert a["c1"]["answer"]["claims"], "the member has claims"
+    assert b["c3"]["answer"]["reject_reason"]["code"] == "subscriber_not_found"
