@@ -252,12 +252,16 @@ int main(int argc, char** argv) {
   int set_age = -1;
   std::string set_phone;
   std::string set_epoch;
+  int set_batch_delay = -1;
   settings->add_option("--maintenance-window", set_maint, "on|off")
       ->check(CLI::IsMember({"on", "off"}));
   settings->add_option("--claims-epoch", set_epoch,
                        "YYYY-MM-DD: day 0 of the seeded claims (examples/sandbox/claims.yaml)");
   settings->add_option("--password-max-age-days", set_age, "0 = never expires");
   settings->add_option("--support-phone", set_phone, "Phone number quoted during maintenance");
+  settings->add_option("--core-batch-delay", set_batch_delay,
+                       "SECONDS: CORE batch results are ready this long after their submission "
+                       "(0, the default: at once; a retrieval before is answered ResultsNotReady)");
   auto* decide = admin->add_subcommand(
       "decide", "Decide a pended or needs-documents prior-authorization order (writes its letter)");
   std::string decide_order, decide_decision, decide_note;
@@ -478,6 +482,7 @@ int main(int argc, char** argv) {
       if (set_age >= 0) changes["password_max_age_days"] = set_age;
       if (!set_phone.empty()) changes["support_phone"] = set_phone;
       if (!set_epoch.empty()) changes["claims_epoch"] = set_epoch;
+      if (set_batch_delay >= 0) changes["core_batch_delay_seconds"] = set_batch_delay;
       return print_api(portal.update_settings(changes));
     }
     if (decide->parsed()) {

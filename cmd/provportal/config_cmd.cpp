@@ -143,6 +143,11 @@ void setup_config(CLI::App& app, Context& ctx) {
       "password_command, totp_secret_command, otp_command (run only when the secret is due),\n"
       "wait (true|false), max_wait (e.g. 6h), metrics_file, audit_log, wire, and the defaults of\n"
       "flags: output, log_format, concurrency, rate, max_attempts, timeout.\n"
+      "The X12 wires' keys: endpoint, core_form (soap|mime), core_mode (realtime|batch: batch\n"
+      "submits a run's rows with CORE BatchSubmitTransaction and leaves them pending; the same\n"
+      "command with --resume collects the answers), sender_id, receiver_id, usage_indicator "
+      "(T|P),\n"
+      "payers_file, outbox, inbox (x12-files).\n"
       "Precedence: flags > PROVPORTAL_* environment > profile > defaults (the local sandbox).\n\n"
       "Examples:\n"
       "  provportal config list\n"
@@ -153,6 +158,7 @@ void setup_config(CLI::App& app, Context& ctx) {
       "  provportal config set wait true --profile nightly       # wait out maintenance windows\n"
       "  provportal config set metrics_file /var/lib/prometheus/node-exporter/provportal.prom\n"
       "  provportal --profile payer-x config set rate 5          # the payer's rate limit\n"
+      "  provportal config set core_mode batch                   # CORE batch (x12-core wire)\n"
       "  provportal config path");
 
   auto* list = cmd->add_subcommand("list", "List the profiles and their settings");

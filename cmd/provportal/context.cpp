@@ -184,6 +184,7 @@ Expected<std::shared_ptr<const wire::Wire>> Context::chosen_wire() {
   ws.base_url = p.base_url;
   ws.endpoint = p.endpoint;
   ws.core_form = p.core_form;
+  ws.core_mode = p.core_mode;
   ws.sender_id = p.sender_id;
   ws.receiver_id = p.receiver_id;
   ws.usage_indicator = p.usage_indicator;
@@ -196,6 +197,11 @@ Expected<std::shared_ptr<const wire::Wire>> Context::chosen_wire() {
   if (!p.password_file.empty() || !p.password_command.empty()) {
     ws.password = [this, profile = p]() { return password({}, "", &profile); };
   }
+  ws.connect = [this]() -> Expected<std::unique_ptr<http::Client>> {
+    auto o = client_options();
+    if (!o) return fail(o.error());
+    return http::Client::create(std::move(*o));
+  };
   auto made = wire::make(p.wire.empty() ? wire::k_default : std::string_view(p.wire), ws);
   if (!made) return fail(made.error());
   m_wire = std::move(*made);

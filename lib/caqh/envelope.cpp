@@ -29,6 +29,14 @@ char message_letter(Message message) {
       return 'q';
     case Message::batch_results_response:
       return 'Q';
+    case Message::batch_ack_request:
+      return 'a';
+    case Message::batch_ack_response:
+      return 'A';
+    case Message::batch_results_ack:
+      return 'c';
+    case Message::batch_results_ack_response:
+      return 'C';
   }
   return '?';
 }
@@ -37,17 +45,17 @@ const std::array<Field, 12>& fields() {
   // ErrorMessage is required by the XSD in responses but not checked: an empty one says nothing
   // the ErrorCode does not.
   static const std::array<Field, 12> k_fields{{
-      {"PayloadType", &Envelope::payload_type, "rRbBqQ"},
-      {"ProcessingMode", &Envelope::processing_mode, "rRbBqQ"},
-      {"PayloadID", &Envelope::payload_id, "rRbBqQ"},
+      {"PayloadType", &Envelope::payload_type, "rRbBqQaAcC"},
+      {"ProcessingMode", &Envelope::processing_mode, "rRbBqQaAcC"},
+      {"PayloadID", &Envelope::payload_id, "rRbBqQaAcC"},
       {"PayloadLength", nullptr, "b"},
-      {"TimeStamp", &Envelope::timestamp, "rRbBqQ"},
-      {"SenderID", &Envelope::sender_id, "rRbBqQ"},
-      {"ReceiverID", &Envelope::receiver_id, "rRbBqQ"},
-      {"CORERuleVersion", &Envelope::rule_version, "rRbBqQ"},
+      {"TimeStamp", &Envelope::timestamp, "rRbBqQaAcC"},
+      {"SenderID", &Envelope::sender_id, "rRbBqQaAcC"},
+      {"ReceiverID", &Envelope::receiver_id, "rRbBqQaAcC"},
+      {"CORERuleVersion", &Envelope::rule_version, "rRbBqQaAcC"},
       {"CheckSum", &Envelope::checksum, "b"},
       {"Payload", &Envelope::payload, "rb"},
-      {"ErrorCode", &Envelope::error_code, "RBQ"},
+      {"ErrorCode", &Envelope::error_code, "RBQAC"},
       {"ErrorMessage", &Envelope::error_message, ""},
   }};
   return k_fields;
@@ -146,8 +154,30 @@ std::string_view root_name(Message message) {
       return "COREEnvelopeBatchResultsRetrievalRequest";
     case Message::batch_results_response:
       return "COREEnvelopeBatchResultsRetrievalResponse";
+    case Message::batch_ack_request:
+      return "COREEnvelopeBatchSubmissionAckRetrievalRequest";
+    case Message::batch_ack_response:
+      return "COREEnvelopeBatchSubmissionAckRetrievalResponse";
+    case Message::batch_results_ack:
+      return "COREEnvelopeBatchResultsAckSubmission";
+    case Message::batch_results_ack_response:
+      return "COREEnvelopeBatchResultsAckSubmissionResponse";
   }
   return "";
+}
+
+Message batch_message_of(std::string_view payload_type, bool response) {
+  if (payload_type == k_batch_ack_retrieval)
+    return response ? Message::batch_ack_response : Message::batch_ack_request;
+  if (payload_type == k_batch_results_271 || payload_type == k_batch_results_277)
+    return response ? Message::batch_results_response : Message::batch_results_request;
+  if (payload_type == k_batch_ack_submission)
+    return response ? Message::batch_results_ack_response : Message::batch_results_ack;
+  // The answers' own types: a 999 is the ack retrieval's, a 271/277 the results'.
+  if (response && payload_type.starts_with("X12_999_Response")) return Message::batch_ack_response;
+  if (response && (payload_type.starts_with("X12_271_") || payload_type.starts_with("X12_277_")))
+    return Message::batch_results_response;
+  return response ? Message::batch_submission_response : Message::batch_submission;
 }
 
 bool is_uuid(std::string_view text) {

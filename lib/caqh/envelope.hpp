@@ -28,7 +28,21 @@ enum class Message {
   batch_submission_response,
   batch_results_request,  // COREEnvelopeBatchResultsRetrievalRequest
   batch_results_response,
+  batch_ack_request,  // COREEnvelopeBatchSubmissionAckRetrievalRequest (the 999 of a submission)
+  batch_ack_response,
+  batch_results_ack,  // COREEnvelopeBatchResultsAckSubmission (receipt of the results confirmed)
+  batch_results_ack_response,
 };
+
+// The PayloadTypes of the batch exchange (vC2.2.0; the X12_999_... names by the sheet's pattern).
+inline constexpr std::string_view k_batch_results_271 = "X12_005010_Request_Batch_Results_271";
+inline constexpr std::string_view k_batch_results_277 = "X12_005010_Request_Batch_Results_277";
+inline constexpr std::string_view k_batch_ack_retrieval = "X12_999_RetrievalRequest_005010X231A1";
+inline constexpr std::string_view k_batch_ack_submission = "X12_999_SubmissionRequest_005010X231A1";
+
+// The batch message a MIME form is, from its ProcessingMode (Batch), PayloadType and whether it
+// carries an ErrorCode (a response): MIME has no root element to say it.
+Message batch_message_of(std::string_view payload_type, bool response);
 
 // The CORE envelope's fields, in the XSD's order. Empty optional fields are left out.
 struct Envelope {

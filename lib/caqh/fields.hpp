@@ -18,7 +18,9 @@ struct Field {
 };
 
 // Letters of the messages in Field::required_in: r real-time request, R real-time response,
-// b batch submission, B batch submission response, q batch results request, Q its response.
+// b batch submission, B batch submission response, q batch results request, Q its response,
+// a batch ack (999) retrieval request, A its response, c batch results ack submission, C its
+// response.
 char message_letter(Message message);
 
 // Every field in the XSD's order.

@@ -221,7 +221,7 @@ Parsed from_mime(std::string_view content_type, std::string_view body) {
   }
   const bool batch = e.processing_mode == "Batch";
   const bool response = !e.error_code.empty();
-  e.message = batch ? (response ? Message::batch_submission_response : Message::batch_submission)
+  e.message = batch ? batch_message_of(e.payload_type, response)
                     : (response ? Message::real_time_response : Message::real_time_request);
   if (user && password) out.credentials = Credentials{*user, *password};
   if (!bad_length.empty()) {

@@ -155,9 +155,11 @@ std::string trimmed(std::string s) {
 }
 
 std::optional<Message> message_named(std::string_view local) {
-  for (Message m : {Message::real_time_request, Message::real_time_response,
-                    Message::batch_submission, Message::batch_submission_response,
-                    Message::batch_results_request, Message::batch_results_response}) {
+  for (Message m :
+       {Message::real_time_request, Message::real_time_response, Message::batch_submission,
+        Message::batch_submission_response, Message::batch_results_request,
+        Message::batch_results_response, Message::batch_ack_request, Message::batch_ack_response,
+        Message::batch_results_ack, Message::batch_results_ack_response}) {
     if (root_name(m) == local) return m;
   }
   return std::nullopt;
@@ -256,6 +258,14 @@ std::string_view soap_action(Message message) {
       return "BatchResultsRetrievalTransaction";
     case Message::batch_results_response:
       return "BatchResultsRetrievalTransactionResponse";
+    case Message::batch_ack_request:
+      return "BatchSubmitAckRetrievalTransaction";
+    case Message::batch_ack_response:
+      return "BatchSubmitAckRetrievalTransactionResponse";
+    case Message::batch_results_ack:
+      return "BatchResultsAckSubmitTransaction";
+    case Message::batch_results_ack_response:
+      return "BatchResultsAckSubmitTransactionResponse";
   }
   return "";
 }

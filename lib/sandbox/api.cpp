@@ -399,6 +399,7 @@ std::vector<Route> routes() {
 
 constexpr std::string_view k_admin_accounts_prefix = "/v1/admin/accounts/";
 constexpr std::string_view k_admin_core_traces = "/v1/admin/core/traces";
+constexpr std::string_view k_admin_core_batches = "/v1/admin/core/batches";
 
 // Runs an idempotent route under the request's Idempotency-Key (see idempotency.hpp): the first
 // final answer is stored, a retry with the same body gets it again without running the route,
@@ -481,6 +482,18 @@ Handler make_api_handler(Portal& portal) {
             error_response({400, "bad_json", "the request body must be a JSON object", {}}));
       }
       body = std::move(v.as_object());
+    }
+    if (req.path == k_admin_core_batches) {
+      if (!portal.accounts().admin_token_matches(bearer(req))) {
+        return finish(
+            error_response({401, "admin_required", "an administrator token is required", {}}));
+      }
+      if (req.method != "GET")
+        return finish(error_response({405, "method_not_allowed", "use GET", {}}));
+      auto totals = core->batches().totals();
+      return finish(json_response(200, json::object{{"submissions", totals.submissions},
+                                                    {"resubmitted", totals.resubmitted},
+                                                    {"acked", totals.acked}}));
     }
     if (req.path == k_admin_core_traces) {
       if (!portal.accounts().admin_token_matches(bearer(req))) {

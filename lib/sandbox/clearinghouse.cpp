@@ -85,18 +85,14 @@ std::vector<PickedUp> Clearinghouse::run_once() {
   return out;
 }
 
-PickedUp Clearinghouse::answer_file(const fs::path& file) {
-  PickedUp done;
-  done.file = file.filename().string();
-  const std::string stem = file.stem().string();
-  const std::string bytes = read_all(file);
-  const SysTime now = m_portal.now();
-  std::vector<AnswerFile> answers;
+BatchAnswers answer_batch(Portal& portal, const std::string& user_id, std::string_view bytes,
+                          ControlAllocator& numbers, SysTime now) {
+  BatchAnswers done;
   auto ranges = x12::envelope_ranges(bytes);
   if (ranges.empty()) ranges.push_back(x12::InterchangeRange{"", "", "", 0, bytes.size(), {}});
   for (std::size_t i = 0; i < ranges.size(); ++i) {
     const auto& ic = ranges[i];
-    const std::string_view payload = std::string_view(bytes).substr(ic.begin, ic.end - ic.begin);
+    const std::string_view payload = bytes.substr(ic.begin, ic.end - ic.begin);
     const std::string part = ranges.size() > 1 ? "_" + std::to_string(i + 1) : std::string();
     const RequestInterchange shape = read_request_interchange(payload);
     x12::ValidateOptions options;
@@ -104,13 +100,15 @@ PickedUp Clearinghouse::answer_file(const fs::path& file) {
     const x12::Report report = x12::validate(payload, options);
     for (const auto& g : ic.groups) done.sets += g.sets.size();
     if (interchange_broken(report) || ic.groups.empty()) {
-      answers.push_back({stem + part + "_ta1.x12",
-                         write_ta1_answer(shape, payload, report, m_numbers, now),
-                         "TA1",
-                         {}});
+      done.answers.push_back({"TA1",
+                              part + "_ta1",
+                              write_ta1_answer(shape, payload, report, numbers, now),
+                              "TA1",
+                              {},
+                              shape.isa06});
       continue;
     }
-    std::string ack = write_999_answer(shape, payload, report, m_numbers, now);
+    std::string ack = write_999_answer(shape, payload, report, numbers, now);
     // The sets to answer are the ones the 999 accepts, in groups it does not reject.
     std::set<std::pair<std::string, std::string>> accepted;
     const x12::Acknowledgements verdicts = x12::read_acknowledgements(ack);
@@ -120,7 +118,7 @@ PickedUp Clearinghouse::answer_file(const fs::path& file) {
         if (s.accepted())
           accepted.emplace(without_zeros(g.control_number), without_zeros(s.control_number));
     }
-    answers.push_back({stem + part + "_999.x12", std::move(ack), "999", {}});
+    done.answers.push_back({"999", part + "_999", std::move(ack), "999", {}, shape.isa06});
     for (const auto& g : ic.groups) {
       std::vector<const x12::SetRange*> sets;
       for (const auto& s : g.sets) {
@@ -132,16 +130,31 @@ PickedUp Clearinghouse::answer_file(const fs::path& file) {
       done.accepted += sets.size();
       const std::string set_id = sets.front()->set_id;
       const std::string inquiry = accepted_sets(bytes, ic, g, sets);
-      CoreAnswer answered =
-          set_id == "270" ? answer_270(m_portal, inquiry, shape, m_numbers, false)
-                          : answer_276(m_portal, m_options.user_id, inquiry, shape, m_numbers);
+      CoreAnswer answered = set_id == "270" ? answer_270(portal, inquiry, shape, numbers, false)
+                                            : answer_276(portal, user_id, inquiry, shape, numbers);
       if (answered.empty()) continue;
       const std::string kind = set_id == "270" ? "271" : "277";
-      answers.push_back({stem + part + "_" + kind + "_" + g.control_number + ".x12",
-                         std::move(answered.payload), set_id, std::move(answered.answered),
-                         shape.isa06});
+      done.answers.push_back({kind, part + "_" + kind + "_" + g.control_number,
+                              std::move(answered.payload), set_id, std::move(answered.answered),
+                              shape.isa06});
     }
   }
+  return done;
+}
+
+PickedUp Clearinghouse::answer_file(const fs::path& file) {
+  PickedUp done;
+  done.file = file.filename().string();
+  const std::string stem = file.stem().string();
+  const std::string bytes = read_all(file);
+  const SysTime now = m_portal.now();
+  BatchAnswers batch = answer_batch(m_portal, m_options.user_id, bytes, m_numbers, now);
+  done.sets = batch.sets;
+  done.accepted = batch.accepted;
+  std::vector<AnswerFile> answers;
+  for (auto& a : batch.answers)
+    answers.push_back({stem + a.suffix + ".x12", std::move(a.bytes), std::move(a.set_id),
+                       std::move(a.traces), std::move(a.sender)});
   // A file answered before a crash left its answers behind: they are not written (or counted)
   // again, and the file is moved on.
   for (const auto& a : answers) {

@@ -26,6 +26,26 @@ struct ClearinghouseOptions {
   std::string user_id;            // the account the drop belongs to (its claims answer 276s)
 };
 
+// One answer to a batch of inquiries: a TA1, a 999, or a 271/277 of the accepted sets of a group.
+struct BatchAnswer {
+  std::string kind;    // "TA1", "999", "271" or "277"
+  std::string suffix;  // names it beside the batch's name: "_999", "_271_<GS06>" ("_2_999"...)
+  std::string bytes;   // the interchange
+  std::string set_id;  // what it answers: "270", "276", or "TA1"/"999"
+  std::vector<std::string> traces;  // the inquiries (TRN02) it answers
+  std::string sender;               // the request's ISA06
+};
+struct BatchAnswers {
+  std::vector<BatchAnswer> answers;
+  std::size_t sets = 0, accepted = 0;
+};
+
+// Answers every interchange of `bytes` as a clearinghouse does (above): a TA1 for a broken
+// envelope, else a 999 judging every set and a 271/277 per group of the accepted sets, for the
+// account `user_id` (its organisation's claims answer 276s). Counts nothing.
+BatchAnswers answer_batch(Portal& portal, const std::string& user_id, std::string_view bytes,
+                          ControlAllocator& numbers, SysTime now);
+
 // What one pass did with one file.
 struct PickedUp {
   std::string file;                  // its name in the pickup directory

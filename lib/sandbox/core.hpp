@@ -8,6 +8,8 @@
 #include <memory>
 #include <string_view>
 
+#include "caqh/envelope.hpp"
+#include "sandbox/core_batch.hpp"
 #include "sandbox/core_traces.hpp"
 #include "sandbox/core_x12.hpp"
 #include "sandbox/portal.hpp"
@@ -31,11 +33,20 @@ class CoreEndpoint {
 
   // The trace numbers answered (GET /v1/admin/core/traces).
   CoreTraceLog& traces() { return m_traces; }
+  // The batch submissions kept (GET /v1/admin/core/batches).
+  CoreBatchStore& batches() { return m_batches; }
 
  private:
+  // The answer to a batch request (docs/core.md, "Batch mode"), for `user`.
+  struct BatchReply {
+    std::string payload_type, payload, error_code, error_message;
+  };
+  BatchReply batch(const caqh::Envelope& request, const std::string& user);
+
   Portal& m_portal;
   ControlAllocator m_numbers;
   CoreTraceLog m_traces;
+  CoreBatchStore m_batches;
 };
 
 }  // namespace portal::sandbox

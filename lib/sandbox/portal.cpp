@@ -142,8 +142,16 @@ ApiResult<json::object> Portal::update_settings(const json::object& body) {
     }
     m_store.set_setting("claims_epoch", std::string(v->as_string()));
   }
+  if (const auto* v = body.if_contains("core_batch_delay_seconds")) {
+    if (!v->is_int64() || v->as_int64() < 0 || v->as_int64() > 7 * 86400) {
+      return tl::unexpected(api_error(400, "validation_failed",
+                                      "core_batch_delay_seconds must be 0 to 604800 (a week)"));
+    }
+    m_store.set_setting("core_batch_delay_seconds", std::to_string(v->as_int64()));
+  }
   auto s = m_store.settings_locked();
   return json::object{{"maintenance_window", s.maintenance_window},
+                      {"core_batch_delay_seconds", s.core_batch_delay_seconds},
                       {"password_max_age_days", s.password_max_age_days},
                       {"support_phone", s.support_phone},
                       {"claims_epoch", s.claims_epoch.empty() ? json::value(nullptr)

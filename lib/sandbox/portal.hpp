@@ -58,7 +58,7 @@ class Portal {
   // The time and the settings in one call (what every API request looks at first).
   std::pair<SysTime, PortalSettings> now_and_settings();
   // Applies {maintenance_window: bool, password_max_age_days: int, support_phone: string,
-  // claims_epoch: "YYYY-MM-DD"}.
+  // claims_epoch: "YYYY-MM-DD", core_batch_delay_seconds: int}.
   ApiResult<boost::json::object> update_settings(const boost::json::object& body);
 
   // Eligibility (schemas/eligibility.schema.json → docs/api.md), the date of service defaulting

@@ -146,6 +146,8 @@ void Store::refresh_locked() {
       fresh.settings.support_phone = value;
     else if (key == "claims_epoch")
       fresh.settings.claims_epoch = value;
+    else if (key == "core_batch_delay_seconds")
+      fresh.settings.core_batch_delay_seconds = std::stoi(value);
     else if (key == "auth_epoch")
       fresh.auth_epoch = std::stoll(value);
   }

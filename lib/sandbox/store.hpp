@@ -38,6 +38,8 @@ struct PortalSettings {
   // Day 0 of the seeded claims (YYYY-MM-DD): set to the portal's date when the seed is first
   // loaded, or by `serve --claims-epoch` / `admin settings --claims-epoch`.
   std::string claims_epoch;
+  // CORE batch results are ready this many seconds after their submission (the portal's clock).
+  int core_batch_delay_seconds = 0;
 };
 
 // A session seen recently: its sliding expiry lives here and reaches the database at most every

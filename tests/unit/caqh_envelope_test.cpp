@@ -110,6 +110,66 @@ TEST(CaqhEnvelope, BatchPayloadTravelsAsBase64WithItsLengthAndChecksum) {
   EXPECT_FALSE(check_values(*p.envelope));
 }
 
+TEST(CaqhEnvelope, EachBatchRequestHasItsRootActionAndRequiredFields) {
+  struct Case {
+    Message message;
+    std::string_view root, action, payload_type;
+  };
+  const Case cases[] = {
+      {Message::batch_ack_request, "COREEnvelopeBatchSubmissionAckRetrievalRequest",
+       "BatchSubmitAckRetrievalTransaction", k_batch_ack_retrieval},
+      {Message::batch_results_request, "COREEnvelopeBatchResultsRetrievalRequest",
+       "BatchResultsRetrievalTransaction", k_batch_results_271},
+      {Message::batch_results_ack, "COREEnvelopeBatchResultsAckSubmission",
+       "BatchResultsAckSubmitTransaction", k_batch_ack_submission},
+  };
+  for (const auto& c : cases) {
+    Envelope e = request();
+    e.message = c.message;
+    e.processing_mode = "Batch";
+    e.payload_type = std::string(c.payload_type);
+    e.payload.clear();  // optional in these requests
+    EXPECT_EQ(root_name(c.message), c.root);
+    EXPECT_EQ(soap_action(c.message), c.action);
+    const std::string xml = to_soap(e);
+    EXPECT_NE(xml.find(std::string(c.root)), std::string::npos);
+    Parsed p = from_soap(xml);
+    ASSERT_TRUE(p.envelope) << c.root << ": " << p.problem;
+    EXPECT_EQ(p.envelope->message, c.message);
+    EXPECT_EQ(p.envelope->payload_id, e.payload_id);
+    // MIME has no root: the PayloadType says which batch request a form is.
+    const std::string boundary = new_boundary();
+    Parsed m = from_mime(mime_content_type(boundary), to_mime(e, boundary));
+    ASSERT_TRUE(m.envelope) << m.problem;
+    EXPECT_EQ(m.envelope->message, c.message) << c.payload_type;
+  }
+  // The responses require an ErrorCode.
+  Envelope r = request();
+  r.message = Message::batch_results_response;
+  r.processing_mode = "Batch";
+  Parsed p = from_soap(to_soap(r));
+  EXPECT_EQ(p.error_code, "ErrorCodeRequired") << p.problem;
+}
+
+TEST(CaqhEnvelope, ABatchSubmissionWithoutLengthOrChecksumNamesTheField) {
+  Envelope e = request();
+  e.message = Message::batch_submission;
+  e.processing_mode = "Batch";
+  Parsed p = from_soap(to_soap(e));
+  EXPECT_EQ(p.error_code, "PayloadLengthRequired") << p.problem;
+  e.payload_length = static_cast<long long>(e.payload.size());
+  p = from_soap(to_soap(e));
+  EXPECT_EQ(p.error_code, "CheckSumRequired") << p.problem;
+  e.checksum = checksum(e.payload + "x");
+  const std::string boundary = new_boundary();
+  Parsed m = from_mime(mime_content_type(boundary), to_mime(e, boundary));
+  ASSERT_TRUE(m.envelope) << m.problem;
+  EXPECT_EQ(m.envelope->message, Message::batch_submission);
+  auto bad = check_values(*m.envelope);
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->code, "ChecksumMismatch");
+}
+
 TEST(CaqhEnvelope, MimeRoundTripRequestAndResponse) {
   Envelope e = request();
   Credentials c{"jane@clinic.example", "secret pass"};

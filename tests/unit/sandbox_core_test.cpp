@@ -632,3 +632,80 @@ TEST_F(SandboxCore, AccentedRosterNamesTravelWithoutAccents) {
             std::string::npos)
       << reply.envelope().payload;
 }
+
+TEST_F(SandboxCore, BatchSubmissionIsKeptOnceAndItsAckAndResultsAreRetrieved) {
+  std::string payload =
+      interchange_270({inquiry("ACM100234", "JAMES", "WHITAKER", "1958-03-14", "ACMEC", "TRB1"),
+                       inquiry("ACM100234", "JAMES", "WHITAKER", "1958-03-14", "ACMEC", "TRB2")});
+  // The second set's date of birth is no date: the 999 rejects that set alone.
+  const auto at = payload.rfind("DMG*D8*19580314");
+  ASSERT_NE(at, std::string::npos) << payload;
+  payload.replace(at, 15, "DMG*D8*19581399");
+  auto send = [&](const caqh::Envelope& e) {
+    caqh::Credentials c{k_email, test::k_sandbox_password};
+    HttpResponse r = post("/core/soap", caqh::soap_content_type(e.message), caqh::to_soap(e, &c));
+    EXPECT_EQ(r.status, 200) << r.body;
+    caqh::Parsed p = caqh::from_soap(r.body);
+    EXPECT_TRUE(p.envelope) << p.problem << "\n" << r.body;
+    return p.envelope ? *p.envelope : caqh::Envelope{};
+  };
+  caqh::Envelope sub = core_request("X12_270_Request_005010X279A1", payload);
+  sub.message = caqh::Message::batch_submission;
+  sub.processing_mode = "Batch";
+  sub.payload_length = static_cast<long long>(payload.size());
+  sub.checksum = caqh::checksum(payload);
+  caqh::Envelope got = send(sub);
+  EXPECT_EQ(got.error_code, "Success") << got.error_message;
+  EXPECT_EQ(got.message, caqh::Message::batch_submission_response);
+  EXPECT_EQ(got.processing_mode, "Batch");
+  // The same PayloadID and payload again: answered, not processed again.
+  EXPECT_EQ(send(sub).error_code, "Success");
+  // Another payload under it: refused.
+  caqh::Envelope other = sub;
+  other.payload = payload + " ";
+  other.payload_length = static_cast<long long>(other.payload.size());
+  other.checksum = caqh::checksum(other.payload);
+  EXPECT_EQ(send(other).error_code, "PayloadIDIllegal");
+  // Real-time mode on a batch message is refused.
+  caqh::Envelope mode = sub;
+  mode.processing_mode = "RealTime";
+  EXPECT_EQ(send(mode).error_code, "ProcessingModeIllegal");
+
+  auto retrieval = [&](caqh::Message m, std::string_view type) {
+    caqh::Envelope e = core_request(std::string(type), "");
+    e.message = m;
+    e.processing_mode = "Batch";
+    e.payload_id = sub.payload_id;
+    return send(e);
+  };
+  caqh::Envelope ack = retrieval(caqh::Message::batch_ack_request, caqh::k_batch_ack_retrieval);
+  ASSERT_EQ(ack.error_code, "Success") << ack.error_message;
+  EXPECT_EQ(ack.payload_type, "X12_999_Response_005010X231A1");
+  EXPECT_NE(ack.payload.find("AK2*270*0002"), std::string::npos) << ack.payload;
+  EXPECT_NE(ack.payload.find("IK4*2**8*19581399"), std::string::npos) << ack.payload;
+
+  ASSERT_TRUE(m_portal->update_settings({{"core_batch_delay_seconds", 600}}));
+  EXPECT_EQ(retrieval(caqh::Message::batch_results_request, caqh::k_batch_results_271).error_code,
+            "ResultsNotReady");
+  m_portal->clock_set(k_now + std::chrono::minutes(11));
+  caqh::Envelope results =
+      retrieval(caqh::Message::batch_results_request, caqh::k_batch_results_271);
+  ASSERT_EQ(results.error_code, "Success") << results.error_message;
+  EXPECT_EQ(results.payload_type, "X12_271_Response_005010X279A1");
+  auto answers = read_271s(results.payload);
+  EXPECT_EQ(answer_to(answers, "TRB1").benefits.empty(), false);
+  for (const auto& a : answers) EXPECT_NE(a.request_trace(), "TRB2") << "the rejected set";
+  EXPECT_EQ(retrieval(caqh::Message::batch_results_ack, caqh::k_batch_ack_submission).error_code,
+            "Success");
+  // Another account's or an unknown PayloadID names no submission.
+  caqh::Envelope unknown = core_request(std::string(caqh::k_batch_ack_retrieval), "");
+  unknown.message = caqh::Message::batch_ack_request;
+  unknown.processing_mode = "Batch";
+  EXPECT_EQ(send(unknown).error_code, "PayloadIDIllegal");
+
+  auto totals = admin_get("/v1/admin/core/batches");
+  EXPECT_EQ(totals.at("submissions").as_int64(), 1);
+  EXPECT_EQ(totals.at("resubmitted").as_int64(), 1);
+  EXPECT_EQ(totals.at("acked").as_int64(), 1);
+  EXPECT_EQ(admin_get("/v1/admin/core/traces").at("repeated").as_int64(), 0);
+}

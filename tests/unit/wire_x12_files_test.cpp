@@ -16,9 +16,9 @@
 #include "portal/batch/runner.hpp"
 #include "portal/ops/eligibility.hpp"
 #include "portal/util/sqlite.hpp"
+#include "portal/wire/x12/inbox.hpp"
+#include "portal/wire/x12/ledger.hpp"
 #include "portal/wire/x12/vocabulary.hpp"
-#include "portal/wire/x12_files/inbox.hpp"
-#include "portal/wire/x12_files/ledger.hpp"
 #include "portal/wire/x12_files/x12_files.hpp"
 #include "sandbox/clearinghouse.hpp"
 #include "sandbox/portal.hpp"
@@ -237,37 +237,37 @@ TEST(X12FilesLedger, RecoveryPublishesWhatWasRecordedAndDropsWhatWasNot) {
   TempDir dir;
   const fs::path outbox = dir.path() / "outbox";
   fs::create_directories(outbox);
-  auto ledger = wire::x12_files::Ledger::open(dir.path() / "ledger.db");
+  auto ledger = wire::x12w::Ledger::open(dir.path() / "ledger.db");
   ASSERT_TRUE(ledger);
   const std::string name = "S1_000000007_20261117150000.x12";
-  wire::x12_files::SentSet set{"TRACE1", name, "000000007", "7", "0001", "2026-11-17T15:00:00Z"};
+  wire::x12w::SentSet set{"TRACE1", name, "000000007", "7", "0001", "2026-11-17T15:00:00Z"};
   ASSERT_TRUE((*ledger)->publish(outbox, "S1", name, "ISA...", {set}));
   EXPECT_TRUE(fs::exists(outbox / name));
   ASSERT_TRUE((*ledger)->find("S1", "TRACE1"));
   EXPECT_EQ((*ledger)->find("S1", "TRACE1")->file, name);
   EXPECT_FALSE((*ledger)->find("S2", "TRACE1")) << "another sender's ledger is its own";
   // A run killed after the ledger's commit and before the rename: the .part is published.
-  fs::rename(outbox / name, outbox / wire::x12_files::part_name(name));
+  fs::rename(outbox / name, outbox / wire::x12w::part_name(name));
   {
     sqlite::Database db(dir.path() / "ledger.db");
     db.run("UPDATE files SET state = 'staged'");
   }
   // A run killed before its commit: a .part the ledger does not know is removed.
-  const std::string orphan = wire::x12_files::part_name("S1_000000008_20261117150001.x12");
+  const std::string orphan = wire::x12w::part_name("S1_000000008_20261117150001.x12");
   std::ofstream(outbox / orphan) << "ISA";
-  const std::string foreign = wire::x12_files::part_name("OTHER_000000001_20261117150001.x12");
+  const std::string foreign = wire::x12w::part_name("OTHER_000000001_20261117150001.x12");
   std::ofstream(outbox / foreign) << "ISA";
   ASSERT_TRUE((*ledger)->recover("S1", outbox, "S1_"));
   EXPECT_TRUE(fs::exists(outbox / name));
-  EXPECT_FALSE(fs::exists(outbox / wire::x12_files::part_name(name)));
+  EXPECT_FALSE(fs::exists(outbox / wire::x12w::part_name(name)));
   EXPECT_FALSE(fs::exists(outbox / orphan));
   EXPECT_TRUE(fs::exists(outbox / foreign)) << "another sender's file is not ours to remove";
 }
 
 TEST(X12FilesInbox, ControlNumbersMatchWithoutTheirLeadingZeros) {
-  EXPECT_EQ(wire::x12_files::control_key("000000042"), "42");
-  EXPECT_EQ(wire::x12_files::control_key("0001"), "1");
-  EXPECT_EQ(wire::x12_files::control_key("0"), "0");
+  EXPECT_EQ(wire::x12w::control_key("000000042"), "42");
+  EXPECT_EQ(wire::x12w::control_key("0001"), "1");
+  EXPECT_EQ(wire::x12w::control_key("0"), "0");
 }
 
 TEST(X12FilesInbox, OnlyWholeFilesAddressedToTheSubmitterCount) {
@@ -282,7 +282,7 @@ TEST(X12FilesInbox, OnlyWholeFilesAddressedToTheSubmitterCount) {
   std::ofstream(dir.path() / "b.x12") << ta1("SOMEONEELSE    ", "000000012");
   std::ofstream(dir.path() / "c.x12.part") << ta1("PROVPORTAL01   ", "000000013");
   std::ofstream(dir.path() / "notes.txt") << "not X12";
-  auto inbox = wire::x12_files::Inbox::scan(dir.path(), "PROVPORTAL01");
+  auto inbox = wire::x12w::Inbox::scan(dir.path(), "PROVPORTAL01");
   ASSERT_NE(inbox.ta1("11"), nullptr);
   EXPECT_EQ(inbox.ta1("000000011")->ack_code, 'R');
   EXPECT_EQ(inbox.ta1("12"), nullptr);

@@ -74,6 +74,8 @@ const std::vector<KeyInfo>& key_table() {
       {"endpoint", &Profile::endpoint, Kind::url, "PROVPORTAL_ENDPOINT"},
       {"core_form", &Profile::core_form, Kind::choice, "PROVPORTAL_CORE_FORM", nullptr,
        "soap mime"},
+      {"core_mode", &Profile::core_mode, Kind::choice, "PROVPORTAL_CORE_MODE", nullptr,
+       "realtime batch"},
       {"sender_id", &Profile::sender_id, Kind::name, "PROVPORTAL_SENDER_ID"},
       {"receiver_id", &Profile::receiver_id, Kind::name, "PROVPORTAL_RECEIVER_ID"},
       {"usage_indicator", &Profile::usage_indicator, Kind::choice, "PROVPORTAL_USAGE_INDICATOR",

@@ -50,6 +50,7 @@ struct Profile {
   // outbox and inbox directories (x12-files).
   std::string endpoint;
   std::string core_form;
+  std::string core_mode;  // x12-core: "realtime" (default) or "batch" (docs/core.md, Batch mode)
   std::string sender_id;
   std::string receiver_id;
   std::string usage_indicator;

@@ -210,6 +210,7 @@ struct Settings {
   std::string base_url;         // the profile's portal
   std::string endpoint;         // x12-core: the CORE endpoint's URL ("": base_url + /core/soap)
   std::string core_form;        // x12-core: "soap" (default) or "mime"
+  std::string core_mode;        // x12-core: "realtime" (default) or "batch"
   std::string sender_id;        // ISA06, GS02, CORE SenderID
   std::string receiver_id;      // ISA08, GS03, CORE ReceiverID (a payer's own when it names one)
   std::string usage_indicator;  // ISA15: "T" (default) or "P"
@@ -219,6 +220,9 @@ struct Settings {
   // The password, read from the profile's secret sources when first needed (never a flag).
   std::function<Expected<std::string>()> password;
   std::string outbox, inbox;  // x12-files: the clearinghouse drop's directories
+  // A connection of the wire's own to its endpoint, for what it sends outside a record's
+  // exchange (x12-core in batch mode submits a run's interchanges when the run ends).
+  std::function<Expected<std::unique_ptr<http::Client>>()> connect;
 };
 
 // The wire of `name`; ErrorKind::usage naming the wires there are when there is none.

@@ -31,7 +31,12 @@ std::string timestamp_now() {
 
 }  // namespace
 
-X12Core::X12Core(Settings settings) : m_settings(std::move(settings)) {
+X12Core::X12Core(Settings settings) : X12Core(std::move(settings), Options()) {}
+
+X12Core::X12Core(Settings settings, Options options)
+    : m_settings(std::move(settings)), m_options(options) {
+  m_batch = m_settings.core_mode == "batch";
+  if (m_options.sets_per_interchange == 0) m_options.sets_per_interchange = 1;
   m_parties.sender_id = m_settings.sender_id;
   m_parties.receiver_id = m_settings.receiver_id;
   m_parties.usage = m_settings.usage_indicator == "P" ? 'P' : 'T';
@@ -114,7 +119,7 @@ std::vector<FieldError> X12Core::check(Function f, const json::object& record) c
   return {};
 }
 
-bool X12Core::one_request(Function) const { return true; }
+bool X12Core::one_request(Function) const { return !m_batch; }
 
 Expected<x12w::Controls> X12Core::next_controls() const {
   std::lock_guard lock(m_mutex);
@@ -175,12 +180,9 @@ http::Request X12Core::request(Function f, const json::object& record, const Inp
   env.receiver_id = receiver;
   env.payload = std::move(*payload);
   std::optional<caqh::Credentials> credentials;
-  if (!m_settings.username.empty() && m_settings.password) {
+  {
     std::lock_guard lock(m_mutex);
-    if (!m_password) {
-      if (auto pw = m_settings.password()) m_password = std::move(*pw);
-    }
-    if (m_password) credentials = caqh::Credentials{m_settings.username, *m_password};
+    credentials = this->credentials();
   }
   char number[16];
   std::snprintf(number, sizeof number, "%09u", controls->interchange);
@@ -256,7 +258,17 @@ Result X12Core::result(Function f, const http::Response& answer, json::storage_p
 
 bool X12Core::answer_verbatim(Function) const { return false; }
 
+std::optional<caqh::Credentials> X12Core::credentials() const {
+  if (m_settings.username.empty() || !m_settings.password) return std::nullopt;
+  if (!m_password) {
+    if (auto pw = m_settings.password()) m_password = std::move(*pw);
+  }
+  if (!m_password) return std::nullopt;
+  return caqh::Credentials{m_settings.username, *m_password};
+}
+
 Result X12Core::exchange(Function f, Exchange& exchange, const Inputs& inputs) const {
+  if (m_batch) return batch_exchange(f, exchange);
   auto answer = exchange.send(request(f, exchange.record(), inputs, exchange.key()));
   if (!answer) return exchange.unanswered();
   return result(f, *answer, {});

@@ -9,13 +9,28 @@
 // GS06 and ST02 come from a store that never repeats them for the sender (x12/control_numbers),
 // and a retried send is the same payload with the same PayloadID, as CORE asks. AAA 42 and 80 (the
 // payer cannot answer now) are retried with backoff like a 503.
+//
+// In batch mode (the profile's core_mode batch; docs/core.md, "Batch mode") the rows of a run are
+// gathered into interchanges of up to Options::sets_per_interchange sets, each written ahead into
+// a spool under the state directory and recorded in the ledger (wire/x12/ledger.hpp, as x12-files
+// publishes an outbox file), then sent with BatchSubmitTransaction when the run ends; the rows are
+// pending. A later run (--resume) retrieves the submission's 999 and its 271/277 results by the
+// submission's PayloadID, confirms their receipt, and reads each row's answer by its control
+// numbers and TRN02 (wire/x12/inbox.hpp) with the vocabulary of real time. A spooled interchange
+// is deleted only once the endpoint took it, and sent again under the same PayloadID and bytes
+// after a kill, so the endpoint answers the resend idempotently and no row is sent twice.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <unordered_map>
 
+#include "caqh/envelope.hpp"
 #include "portal/wire/wire.hpp"
+#include "portal/wire/x12/inbox.hpp"
+#include "portal/wire/x12/ledger.hpp"
 #include "portal/wire/x12/payers.hpp"
 #include "portal/wire/x12/vocabulary.hpp"
 #include "x12/control_numbers.hpp"
@@ -24,12 +39,21 @@ namespace portal::wire::x12_core {
 
 class X12Core final : public Wire {
  public:
+  struct Options {
+    // Batch mode: transaction sets per submitted interchange (the sandbox takes requests up to
+    // 1 MiB; a 270 set in base64 is about 600 bytes).
+    std::size_t sets_per_interchange = 1000;
+  };
   explicit X12Core(Settings settings);
+  X12Core(Settings settings, Options options);
   std::string_view name() const override;
   bool carries(Function f) const override;
   Expected<void> ready(Function f) const override;
   std::vector<FieldError> check(Function f, const boost::json::object& record) const override;
   bool one_request(Function f) const override;
+  // Batch mode: writes the interchanges gathered into the spool and submits every spooled one
+  // (what the engine calls at the end of a run). The first error of a run is returned again.
+  Expected<void> flush() const;
   http::Request request(Function f, const boost::json::object& record, const Inputs& inputs,
                         std::string_view key) const override;
   std::optional<std::string> transient(Function f, const http::Response& answer) const override;
@@ -57,7 +81,44 @@ class X12Core final : public Wire {
   // The X12 payload of a CORE answer (SOAP or MIME), or the problem reading it.
   Expected<std::string> payload_of(const http::Response& answer) const;
 
+  // ---- batch mode (batch.cpp) ----
+  // One interchange being gathered: to one receiver, of one function.
+  struct Chunk {
+    std::string payload_id, file, header, body, sent_at;
+    std::uint32_t isa13 = 0, gs06 = 0, sets = 0;
+    std::vector<x12w::SentSet> sent;
+  };
+  // What this run learnt of a submission's answers.
+  struct Retrieved {
+    std::optional<x12w::Inbox> answers;  // its 999 and results as retrieved (once they are)
+    bool results = false;                // its results are in
+    std::string problem;                 // why they could not be asked for, when so
+  };
+  Result batch_exchange(Function f, Exchange& exchange) const;
+  // Opens the spool and the ledger, finishes what a killed run left and submits what it did not.
+  // Under m_mutex.
+  Expected<void> open_spool() const;
+  Expected<Chunk> start_chunk(Function f, const std::string& receiver) const;
+  tl::expected<x12w::SentSet, Result> stage(Function f, const boost::json::object& record,
+                                            const std::string& trace) const;
+  Expected<void> spool(Chunk& chunk) const;
+  // Sends every interchange of the spool with BatchSubmitTransaction, deleting each the
+  // endpoint took. Under m_mutex.
+  Expected<void> submit_spooled() const;
+  // The result of a row sent in an earlier run: its answer once retrieved, else pending.
+  Result collect(Function f, const x12w::SentSet& sent, Exchange& exchange) const;
+  // Asks the endpoint for the acknowledgement and results of submission `payload_id` (a batch
+  // request through `exchange`); what came is kept under the answers directory.
+  void retrieve(Function f, const std::string& payload_id, Exchange& exchange,
+                Retrieved& into) const;
+  // A CORE batch request (no payload) of `message` for `payload_id`.
+  http::Request batch_request(caqh::Message message, std::string_view payload_type,
+                              const std::string& payload_id, std::string payload = {}) const;
+  std::optional<caqh::Credentials> credentials() const;
+
   Settings m_settings;
+  Options m_options;
+  bool m_batch = false;
   x12w::Parties m_parties;
   std::string m_url_path;  // the endpoint's path
   bool m_mime = false;
@@ -69,6 +130,14 @@ class X12Core final : public Wire {
   mutable ::x12::ControlBlock m_block{};
   mutable std::uint32_t m_block_left = 0;
   mutable std::optional<std::string> m_password;
+  // batch mode
+  mutable std::filesystem::path m_spool, m_answers;
+  mutable bool m_spool_opened = false;
+  mutable std::optional<Error> m_spool_error;
+  mutable std::unique_ptr<x12w::Ledger> m_ledger;
+  mutable std::map<std::pair<Function, std::string>, Chunk> m_chunks;
+  mutable std::unordered_map<std::string, x12w::SentSet> m_gathered;
+  mutable std::map<std::string, Retrieved> m_retrieved;  // by PayloadID
 };
 
 }  // namespace portal::wire::x12_core

@@ -345,61 +345,14 @@ const Inbox& X12Files::inbox() const {
 }
 
 Result X12Files::collect(Function f, const SentSet& sent, const json::object& record) const {
-  const Inbox& in = inbox();
-  x12::Acknowledgements acks;
-  if (const auto* t = in.ta1(sent.isa13)) acks.ta1s.push_back(*t);
-  bool acknowledged = false;
-  if (const auto* g = in.group(sent.gs06)) {
-    x12::GroupAck mine = *g;
-    mine.sets.clear();
-    for (const auto& s : g->sets)
-      if (control_key(s.control_number) == control_key(sent.st02)) mine.sets.push_back(s);
-    acknowledged = !mine.sets.empty() || g->status == 'R';
-    if (acknowledged) acks.groups.push_back(std::move(mine));
-  }
-  if (auto rejected = x12w::acknowledgement_result(acks)) {
-    rejected->answer = identifiers(sent, record);
-    return *rejected;
-  }
-  const auto texts = in.answers(sent.trace);
-  if (texts.empty()) {
+  auto read = x12w::answer_in_inbox(f, inbox(), sent, record, *m_payers);
+  if (!read.result) {
     return pending(sent, record,
-                   "sent in " + sent.file + (acknowledged ? " and accepted (999)" : "") +
+                   "sent in " + sent.file + (read.acknowledged ? " and accepted (999)" : "") +
                        "; its answer is not in the inbox yet");
   }
-  auto unreadable = [&](std::string why) {
-    Result r = not_sent("failed", "the answer to " + sent.file + " ST02 " + sent.st02 +
-                                      " in the inbox cannot be read: " + why);
-    r.code = "x12_unreadable";
-    return r;
-  };
-  if (f == Function::eligibility) {
-    std::optional<x12::EligibilityResponse> got;
-    for (const auto& text : texts) {
-      auto reader = x12::Reader::from_memory(text);
-      x12::read_271(reader, [&](x12::EligibilityResponse&& r, const x12::Segment&) {
-        if (r.request_trace() == sent.trace) got = std::move(r);
-        return !got;
-      });
-      if (got) break;
-    }
-    if (!got) return unreadable("no 271 answers its trace number");
-    return x12w::eligibility_result(*got, record, *m_payers, {});
-  }
-  std::vector<x12::ClaimStatusResponse> mine;
-  for (const auto& text : texts) {
-    auto reader = x12::Reader::from_memory(text);
-    x12::read_277(reader, [&](x12::ClaimStatusResponse&& r, const x12::Segment&) {
-      std::erase_if(r.claims, [&](const auto& c) { return c.trace.number != sent.trace; });
-      if (!r.claims.empty()) mine.push_back(std::move(r));
-      return true;
-    });
-  }
-  if (mine.empty()) return unreadable("no 277 answers its trace number");
-  auto out = x12w::claim_status_result(mine, *m_payers, {});
-  if (auto ref = text_of(record, "ref"); !ref.empty() && out.outcome == "ok")
-    out.answer["ref"] = ref;
-  return out;
+  if (read.by_acknowledgement) read.result->answer = identifiers(sent, record);
+  return std::move(*read.result);
 }
 
 Result X12Files::exchange(Function f, Exchange& ex, const Inputs&) const {

@@ -22,13 +22,17 @@
 #include <unordered_map>
 
 #include "portal/wire/wire.hpp"
+#include "portal/wire/x12/inbox.hpp"
+#include "portal/wire/x12/ledger.hpp"
 #include "portal/wire/x12/payers.hpp"
 #include "portal/wire/x12/vocabulary.hpp"
-#include "portal/wire/x12_files/inbox.hpp"
-#include "portal/wire/x12_files/ledger.hpp"
 #include "x12/control_numbers.hpp"
 
 namespace portal::wire::x12_files {
+
+using x12w::Inbox;
+using x12w::Ledger;
+using x12w::SentSet;
 
 class X12Files final : public Wire {
  public:

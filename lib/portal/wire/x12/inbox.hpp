@@ -10,14 +10,18 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
+#include "portal/wire/wire.hpp"
+#include "portal/wire/x12/ledger.hpp"
+#include "portal/wire/x12/payers.hpp"
 #include "x12/ack.hpp"
 
-namespace portal::wire::x12_files {
+namespace portal::wire::x12w {
 
 // A control number as a key: its digits without leading zeros ("000000042" and "42" match).
 std::string control_key(std::string_view number);
@@ -57,4 +61,14 @@ class Inbox {
   std::vector<std::string> m_problems;
 };
 
-}  // namespace portal::wire::x12_files
+// What the answers indexed say of a set sent earlier (`sent`, for `record` of `f`): its result,
+// or none while its answer is not in.
+struct InboxReading {
+  std::optional<Result> result;     // rejected by a TA1/999, or read from its 271/277
+  bool by_acknowledgement = false;  // the result is a TA1/999 rejection (its answer is empty)
+  bool acknowledged = false;        // a 999 judged the set (accepted, when there is no result)
+};
+InboxReading answer_in_inbox(Function f, const Inbox& in, const SentSet& sent,
+                             const boost::json::object& record, const Payers& payers);
+
+}  // namespace portal::wire::x12w

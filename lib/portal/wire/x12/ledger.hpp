@@ -21,7 +21,7 @@
 
 #include "portal/util/error.hpp"
 
-namespace portal::wire::x12_files {
+namespace portal::wire::x12w {
 
 // One transaction set written into an outbox file.
 struct SentSet {
@@ -66,4 +66,4 @@ class Ledger {
   std::unique_ptr<Impl> m_impl;
 };
 
-}  // namespace portal::wire::x12_files
+}  // namespace portal::wire::x12w

@@ -1,4 +1,4 @@
-#include "portal/wire/x12_files/ledger.hpp"
+#include "portal/wire/x12/ledger.hpp"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -10,7 +10,7 @@
 
 #include "portal/util/sqlite.hpp"
 
-namespace portal::wire::x12_files {
+namespace portal::wire::x12w {
 
 namespace fs = std::filesystem;
 
@@ -20,7 +20,7 @@ std::string os_error(const std::string& what) { return what + ": " + std::strerr
 
 Error outbox_error(const std::string& message, const fs::path& outbox) {
   return Error(ErrorKind::unavailable, message,
-               "check that the outbox " + outbox.string() +
+               "check that the directory " + outbox.string() +
                    " exists, is writable and has room; the rows stay pending and the same "
                    "command with --resume writes them out");
 }
@@ -111,8 +111,7 @@ Expected<std::unique_ptr<Ledger>> Ledger::open(const fs::path& file) {
         " file TEXT NOT NULL, isa13 TEXT NOT NULL, gs06 TEXT NOT NULL, st02 TEXT NOT NULL,"
         " sent_at TEXT NOT NULL, PRIMARY KEY(sender, trace));");
   } catch (const std::exception& e) {
-    return fail(ErrorKind::usage,
-                "cannot use the x12-files ledger " + file.string() + ": " + e.what());
+    return fail(ErrorKind::usage, "cannot use the X12 ledger " + file.string() + ": " + e.what());
   }
   return std::unique_ptr<Ledger>(new Ledger(std::move(impl)));
 }
@@ -149,9 +148,8 @@ Expected<void> Ledger::publish(const fs::path& outbox, std::string_view sender,
     tx.commit();
   } catch (const std::exception& e) {
     ::unlink(part.c_str());
-    return fail(ErrorKind::unavailable, "cannot record the outbox file " + name +
-                                            " in the ledger " + m_impl->file.string() + ": " +
-                                            e.what());
+    return fail(ErrorKind::unavailable, "cannot record the file " + name + " in the ledger " +
+                                            m_impl->file.string() + ": " + e.what());
   }
   // From here the sets count as sent: a failure below is finished by recover().
   if (::rename(part.c_str(), (outbox / name).c_str()) != 0) {
@@ -208,4 +206,4 @@ Expected<void> Ledger::recover(std::string_view sender, const fs::path& outbox,
   return {};
 }
 
-}  // namespace portal::wire::x12_files
+}  // namespace portal::wire::x12w

@@ -1,4 +1,4 @@
-#include "portal/wire/x12_files/inbox.hpp"
+#include "portal/wire/x12/inbox.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -7,11 +7,14 @@
 
 #include <spdlog/spdlog.h>
 
+#include "portal/wire/x12/vocabulary.hpp"
 #include "x12/reader.hpp"
+#include "x12/transactions.hpp"
 
-namespace portal::wire::x12_files {
+namespace portal::wire::x12w {
 
 namespace fs = std::filesystem;
+namespace json = boost::json;
 
 namespace {
 
@@ -166,4 +169,64 @@ std::vector<std::string> Inbox::answers(std::string_view trace) const {
   return out;
 }
 
-}  // namespace portal::wire::x12_files
+InboxReading answer_in_inbox(Function f, const Inbox& in, const SentSet& sent,
+                             const json::object& record, const Payers& payers) {
+  InboxReading out;
+  x12::Acknowledgements acks;
+  if (const auto* t = in.ta1(sent.isa13)) acks.ta1s.push_back(*t);
+  if (const auto* g = in.group(sent.gs06)) {
+    x12::GroupAck mine = *g;
+    mine.sets.clear();
+    for (const auto& s : g->sets)
+      if (control_key(s.control_number) == control_key(sent.st02)) mine.sets.push_back(s);
+    out.acknowledged = !mine.sets.empty() || g->status == 'R';
+    if (out.acknowledged) acks.groups.push_back(std::move(mine));
+  }
+  if (auto rejected = acknowledgement_result(acks)) {
+    out.result = std::move(*rejected);
+    out.by_acknowledgement = true;
+    return out;
+  }
+  const auto texts = in.answers(sent.trace);
+  if (texts.empty()) return out;
+  auto unreadable = [&](std::string why) {
+    Result r;
+    r.outcome = "failed";
+    r.message = "the answer to " + sent.file + " ST02 " + sent.st02 + " cannot be read: " + why;
+    r.code = "x12_unreadable";
+    out.result = std::move(r);
+    return out;
+  };
+  if (f == Function::eligibility) {
+    std::optional<x12::EligibilityResponse> got;
+    for (const auto& text : texts) {
+      auto reader = x12::Reader::from_memory(text);
+      x12::read_271(reader, [&](x12::EligibilityResponse&& r, const x12::Segment&) {
+        if (r.request_trace() == sent.trace) got = std::move(r);
+        return !got;
+      });
+      if (got) break;
+    }
+    if (!got) return unreadable("no 271 answers its trace number");
+    out.result = eligibility_result(*got, record, payers, {});
+    return out;
+  }
+  std::vector<x12::ClaimStatusResponse> mine;
+  for (const auto& text : texts) {
+    auto reader = x12::Reader::from_memory(text);
+    x12::read_277(reader, [&](x12::ClaimStatusResponse&& r, const x12::Segment&) {
+      std::erase_if(r.claims, [&](const auto& c) { return c.trace.number != sent.trace; });
+      if (!r.claims.empty()) mine.push_back(std::move(r));
+      return true;
+    });
+  }
+  if (mine.empty()) return unreadable("no 277 answers its trace number");
+  Result r = claim_status_result(mine, payers, {});
+  if (const auto* ref = record.if_contains("ref");
+      ref && ref->is_string() && !ref->get_string().empty() && r.outcome == "ok")
+    r.answer["ref"] = ref->get_string();
+  out.result = std::move(r);
+  return out;
+}
+
+}  // namespace portal::wire::x12w
