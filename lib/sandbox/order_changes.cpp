@@ -28,8 +28,10 @@ ApiError not_open(const OrderRow& o, std::string_view what) {
                          : "it is decided; submit a new case (with not_duplicate and the reason) "
                            "for more services";
   return api_error(409, "invalid_state",
-                   "order " + o.order_id + " is " + o.status + "; only pended or needs-documents "
-                   "orders can be " + std::string(what) + " (" + hint + ")",
+                   "order " + o.order_id + " is " + o.status +
+                       "; only pended or needs-documents "
+                       "orders can be " +
+                       std::string(what) + " (" + hint + ")",
                    json::object{{"status", o.status}});
 }
 
@@ -51,19 +53,18 @@ std::optional<CaseSubmission> Orders::replay_locked(const std::string& scope, st
       {scope, std::string(key), unix_of(now - k_idempotency_ttl)});
   if (!st.step()) return std::nullopt;
   if (st.text(0) != request_hash) {
-    return CaseSubmission{tl::unexpected(api_error(
-                              409, "idempotency_conflict",
-                              "this Idempotency-Key was already used for a different request "
-                              "(another body); send a new key with a new request")),
-                          std::nullopt};
+    return CaseSubmission{
+        tl::unexpected(api_error(409, "idempotency_conflict",
+                                 "this Idempotency-Key was already used for a different request "
+                                 "(another body); send a new key with a new request")),
+        std::nullopt};
   }
   return CaseSubmission{json::object{}, StoredAnswer{static_cast<int>(st.integer(1)), st.text(2)}};
 }
 
 void Orders::remember_locked(const std::string& scope, std::string_view key,
-                             std::string_view request_hash, int status,
-                             const std::string& response, const std::string& order_id,
-                             SysTime now) {
+                             std::string_view request_hash, int status, const std::string& response,
+                             const std::string& order_id, SysTime now) {
   if (key.empty()) return;
   m_store.db.run(
       "INSERT OR REPLACE INTO case_requests(scope, key, request_hash, status, response_body, "
@@ -135,8 +136,8 @@ CaseSubmission Orders::revise_case(const std::string& user_id, std::string_view 
         const auto* n = item.is_object() ? item.as_object().if_contains("units") : nullptr;
         if (!code || !code->is_string() || !n || !n->is_int64() || n->as_int64() < 1 ||
             n->as_int64() > k_units_max) {
-          problems.push_back({field, "must be {code, units} with units from 1 to " +
-                                         std::to_string(k_units_max)});
+          problems.push_back(
+              {field, "must be {code, units} with units from 1 to " + std::to_string(k_units_max)});
           continue;
         }
         units.emplace_back(util::upper(code->as_string()), n->as_int64());
@@ -158,8 +159,8 @@ CaseSubmission Orders::revise_case(const std::string& user_id, std::string_view 
       for (std::size_t i = 0; i < d->as_array().size(); ++i) {
         const auto& c = d->as_array()[i];
         if (!c.is_string() || !records::is_icd10cm_code(c.as_string())) {
-          problems.push_back({"diagnoses[" + std::to_string(i) + "]",
-                              "must be an ICD-10-CM code such as M54.16"});
+          problems.push_back(
+              {"diagnoses[" + std::to_string(i) + "]", "must be an ICD-10-CM code such as M54.16"});
           continue;
         }
         diagnoses.push_back(records::canonical_icd10cm(c.as_string()));
@@ -167,8 +168,9 @@ CaseSubmission Orders::revise_case(const std::string& user_id, std::string_view 
     }
   }
   if (problems.empty() && units.empty() && service_end.empty() && diagnoses.empty()) {
-    problems.push_back({"revision", "asks for no change: give procedures, service_end or "
-                                    "diagnoses"});
+    problems.push_back({"revision",
+                        "asks for no change: give procedures, service_end or "
+                        "diagnoses"});
   }
   if (!problems.empty()) return {tl::unexpected(validation_error(problems)), std::nullopt};
 
@@ -184,8 +186,8 @@ CaseSubmission Orders::revise_case(const std::string& user_id, std::string_view 
   OrderRow& o = *found;
   Transaction tx(m_store.db);
   auto refuse = [&](ApiError e) -> CaseSubmission {
-    remember_locked(scope, idempotency_key, request_hash, e.status,
-                    json::serialize(error_body(e)), id, now);
+    remember_locked(scope, idempotency_key, request_hash, e.status, json::serialize(error_body(e)),
+                    id, now);
     tx.commit();
     return {tl::unexpected(std::move(e)), std::nullopt};
   };
@@ -212,16 +214,16 @@ CaseSubmission Orders::revise_case(const std::string& user_id, std::string_view 
     proc["units"] = total;
   }
   if (!service_end.empty() && service_end < o.service_end) {
-    reasons.push_back({"service_end", "is before the order's service_end " + o.service_end +
-                                          "; a revision extends the dates, it never shortens them"});
+    reasons.push_back(
+        {"service_end", "is before the order's service_end " + o.service_end +
+                            "; a revision extends the dates, it never shortens them"});
   }
   if (!reasons.empty()) {
     std::string msg = "the revision was rejected: " + reasons.front().message;
     json::array list;
     for (const auto& r : reasons) {
-      list.push_back(json::object{{"code", "revision_invalid"},
-                                  {"message", r.message},
-                                  {"field", r.field}});
+      list.push_back(
+          json::object{{"code", "revision_invalid"}, {"message", r.message}, {"field", r.field}});
     }
     return refuse(api_error(422, "case_rejected", msg, json::object{{"reasons", std::move(list)}}));
   }
