@@ -250,10 +250,10 @@ def test_wait_decision_in_a_batch_leaves_pending_rows_for_resume(sandbox, office
     first = [json.loads(line) for line in results.read_text().splitlines()]
     assert [r["outcome"] for r in first] == ["pending"] * 3
     for r in first:
-        sandbox.admin("decide", r["order_id"], "approve")
+        sandbox.admin("decide", r["answer"]["order_id"], "approve")
     expect(office.run(*args, "--max-wait", "60s", "--resume"), 0)
     final = [json.loads(line) for line in results.read_text().splitlines()]
     assert [r["outcome"] for r in final] == ["ok"] * 3
-    assert [r["order_id"] for r in final] == [r["order_id"] for r in first]
-    assert {r["status"] for r in final} == {"approved"}
+    assert [r["answer"]["order_id"] for r in final] == [r["answer"]["order_id"] for r in first]
+    assert {r["answer"]["status"] for r in final} == {"approved"}
     assert len(search(office)) == 3
