@@ -20,6 +20,7 @@
 #include "sandbox/documents.hpp"
 #include "sandbox/orders.hpp"
 #include "sandbox/portal.hpp"
+#include "sandbox/rules.hpp"
 #include "sandbox/solutions.hpp"
 #include "sandbox_accounts.hpp"
 
