@@ -865,12 +865,15 @@ TEST_F(PriorAuth, EveryOrderShowsItsDecisionClock) {
   EXPECT_EQ(o.at("decision_due"), "2026-11-24T15:00:00Z");
   EXPECT_EQ(o.at("overdue"), false);
   EXPECT_EQ(o.at("revision"), 0);
-  std::string notes = create(needs_notes_radiology(), "needs-documents");
+  auto needs_notes = needs_notes_radiology();
+  needs_notes["procedures"] = json::array{json::object{{"code", "70551"}, {"units", 1}}};
+  std::string notes = create(needs_notes, "needs-documents");
   auto n = body_of(call("GET", "/v1/cases/" + notes, m_alice));
   EXPECT_TRUE(n.at("complete_at").is_null());
   EXPECT_TRUE(n.at("decision_due").is_null());
   // Complete once the notes are in: the clock starts then.
   m_portal->clock_advance(std::chrono::hours{5});
+  m_alice = sign_in("alice@lakeshore.example");
   ASSERT_EQ(upload(m_alice, notes, k_pdf).status, 201);
   n = body_of(call("GET", "/v1/cases/" + notes, m_alice));
   EXPECT_EQ(n.at("complete_at"), "2026-11-17T20:00:00Z");
@@ -931,13 +934,18 @@ TEST_F(PriorAuth, CancelAnOpenOrderOnceAndRefuseADecidedOne) {
       body_of(call("GET", "/v1/orders?status=cancelled", m_alice)).at("orders").as_array().size(),
       1u);
 
-  std::string approved = create(radiology(), "approved");
+  auto other_code = radiology();
+  other_code["procedures"] = json::array{json::object{{"code", "70551"}, {"units", 1}}};
+  std::string approved = create(other_code, "approved");
   auto refused = call("POST", "/v1/cases/" + approved + "/cancellation", m_alice, body);
   EXPECT_EQ(refused.status, 409);
   EXPECT_NE(refused.body.find("is approved"), std::string::npos) << refused.body;
   EXPECT_EQ(call("POST", "/v1/cases/" + approved + "/cancellation", m_alice, "{}").status, 400);
   // Another organisation's order is not found.
-  std::string mine = create(pended_radiology(), "pended");
+  m_carol = sign_in("carol@prairie.example");
+  auto again_pended = pended_radiology();
+  again_pended["service_end"] = "2026-12-20";
+  std::string mine = create(again_pended, "pended");
   EXPECT_EQ(call("POST", "/v1/cases/" + mine + "/cancellation", m_carol, body).status, 404);
 }
 
@@ -966,7 +974,9 @@ TEST_F(PriorAuth, ARevisionAddsUnitsDatesAndDiagnosesOnce) {
   EXPECT_EQ(unknown.status, 422);
   EXPECT_NE(unknown.body.find("70551"), std::string::npos);
   EXPECT_EQ(call("POST", "/v1/cases/" + id + "/revisions", m_alice, "{}").status, 400);
-  std::string approved = create(radiology(), "approved");
+  auto other_code = radiology();
+  other_code["procedures"] = json::array{json::object{{"code", "70551"}, {"units", 1}}};
+  std::string approved = create(other_code, "approved");
   EXPECT_EQ(call("POST", "/v1/cases/" + approved + "/revisions", m_alice,
                  R"({"service_end": "2027-01-31"})")
                 .status,
