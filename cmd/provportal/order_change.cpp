@@ -33,8 +33,8 @@ Expected<void> run_order_change(Context& ctx, const batch::Operation& op, json::
   ErrorKind kind = result->outcome == "rejected"  ? ErrorKind::refused
                    : result->outcome == "invalid" ? ErrorKind::input
                                                   : ErrorKind::unavailable;
-  Error e(kind, result->message.empty() ? "order " + order_id + " was not changed"
-                                        : result->message);
+  Error e(kind,
+          result->message.empty() ? "order " + order_id + " was not changed" : result->message);
   e.code = result->code;
   e.http_status = result->http_status;
   e.fields = result->errors;

@@ -47,7 +47,8 @@ Expected<void> run_update(const UpdateOptions& opt, Context& ctx) {
                 "CODE; or --batch FILE");
   }
   json::object record;
-  put_flags(record, {{"order_id", opt.order_id}, {"ref", opt.ref}, {"service_end", opt.service_end}});
+  put_flags(record,
+            {{"order_id", opt.order_id}, {"ref", opt.ref}, {"service_end", opt.service_end}});
   auto list = [&](const char* key, const std::vector<std::string>& values) {
     if (values.empty()) return;
     json::array a;
