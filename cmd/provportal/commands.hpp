@@ -16,6 +16,8 @@ void setup_reset_password(CLI::App& app, Context& ctx);
 void setup_check_eligibility(CLI::App& app, Context& ctx);
 void setup_submit_case(CLI::App& app, Context& ctx);
 void setup_upload_docs(CLI::App& app, Context& ctx);
+void setup_update_case(CLI::App& app, Context& ctx);
+void setup_cancel_case(CLI::App& app, Context& ctx);
 void setup_search_orders(CLI::App& app, Context& ctx);
 void setup_claim_status(CLI::App& app, Context& ctx);
 void setup_x12(CLI::App& app, Context& ctx);

@@ -242,6 +242,8 @@ int main(int argc, char** argv) {
   portal::cli::setup_check_eligibility(app, ctx);
   portal::cli::setup_submit_case(app, ctx);
   portal::cli::setup_upload_docs(app, ctx);
+  portal::cli::setup_update_case(app, ctx);
+  portal::cli::setup_cancel_case(app, ctx);
   portal::cli::setup_search_orders(app, ctx);
   portal::cli::setup_claim_status(app, ctx);
   portal::cli::setup_x12(app, ctx);

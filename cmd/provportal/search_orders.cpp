@@ -178,7 +178,10 @@ void setup_search_orders(CLI::App& app, Context& ctx) {
       ->type_name("DATE");
   with_choices(
       cmd->add_option("--status", q.status, "Only orders with this status")->type_name("STATUS"),
-      {"approved", "pended", "needs-documents", "denied", "partially-approved"});
+      {"approved", "pended", "needs-documents", "denied", "partially-approved", "cancelled"});
+  cmd->add_flag("--overdue", q.overdue,
+                "Only orders whose decision came after its CMS-0057-F due time, or has not come "
+                "and is past it");
   cmd->add_option("--health-plan", q.health_plan, "Only this health plan's orders")
       ->type_name("PLAN");
   cmd->add_option("--solution", q.solution, "Only this solution's orders")->type_name("SOLUTION");
@@ -205,13 +208,18 @@ void setup_search_orders(CLI::App& app, Context& ctx) {
       "  provportal search-orders --updated-since 2026-11-16T00:00:00Z -o jsonl\n"
       "  provportal search-orders --since last -O orders.jsonl     # nightly: created, documented "
       "or decided\n"
-      "  provportal search-orders --since last --no-advance --page-size 20 -o table     # peek\n\n"
+      "  provportal search-orders --since last --no-advance --page-size 20 -o table     # peek\n"
+      "  provportal search-orders --overdue -o csv     # decisions late by CMS-0057-F\n\n"
       "Searches every health plan and solution at once; pages are printed as they arrive (-o json\n"
       "is still one array). Table and CSV show the main columns; JSON, JSON Lines and YAML the\n"
       "whole order. --since last pulls the orders changed since the previous pull of the same "
       "filters\n"
       "and moves the watermark ($XDG_STATE_HOME/provportal/watermarks/) once the output is "
       "complete.\n"
+      "Every order carries its decision clock (CMS-0057-F): received_at, complete_at (every\n"
+      "required document in), decision_due (72 hours after complete for urgent cases, 7 calendar\n"
+      "days for routine ones, on the portal's clock), decided_at and overdue (decided after\n"
+      "decision_due, or undecided past it); --overdue lists only those, filtered by the portal.\n"
       "Exit 0 even when nothing matches (stderr says so).");
   cmd->callback([opt, &ctx] {
     ctx.declare_fields(ops::order_fields());

@@ -10,8 +10,10 @@
 
 #include "batch_cmd.hpp"
 #include "commands.hpp"
+#include "exit_code.hpp"
 #include "portal/ops/fields.hpp"
 #include "portal/ops/prior_auth.hpp"
+#include "portal/util/clock.hpp"
 #include "record_file.hpp"
 #include "stream_printer.hpp"
 
@@ -28,6 +30,8 @@ struct CaseOptions {
       additional_info_file;
   std::vector<std::string> procedures, diagnoses, answers, attachments;
   bool not_duplicate = false;
+  bool wait_decision = false;
+  std::string max_wait;
   BatchFlags batch;
 
   bool any_record_flag() const {
@@ -122,6 +126,22 @@ json::object order_summary(const json::object& order) {
   return s;
 }
 
+// `made` waiting for each pended order's decision when --wait-decision is given.
+Expected<batch::Operation> with_wait(const CaseOptions& opt, std::shared_ptr<const wire::Wire> wire,
+                                     Expected<batch::Operation> made) {
+  if (!made || !opt.wait_decision) return made;
+  ops::DecisionWait wait;
+  if (!opt.max_wait.empty()) {
+    auto d = parse_duration(opt.max_wait);
+    if (!d || d->count() <= 0) {
+      return fail(ErrorKind::usage, "--max-wait " + opt.max_wait + " is not a duration",
+                  "write it as 90s, 30m, 4h or 2d");
+    }
+    wait.max_wait = *d;
+  }
+  return ops::waiting_for_decision(std::move(*made), std::move(wire), wait);
+}
+
 Expected<void> run_single_case(const CaseOptions& opt, Context& ctx) {
   auto record = case_record(opt);
   if (!record) return fail(record.error());
@@ -129,8 +149,9 @@ Expected<void> run_single_case(const CaseOptions& opt, Context& ctx) {
                                    ? std::filesystem::path()
                                    : std::filesystem::path(opt.case_file).parent_path();
   auto op = ctx.over_chosen_wire([&](auto wire) {
-    return ops::case_operation(wire, base, portal_limits(ctx, opt.batch.dry_run),
-                               forget_limits_when_refused(ctx));
+    return with_wait(opt, wire,
+                     ops::case_operation(wire, base, portal_limits(ctx, opt.batch.dry_run),
+                                         forget_limits_when_refused(ctx)));
   });
   if (!op) return fail(op.error());
   auto result = run_single(ctx, *op, std::move(*record), &opt.batch);
@@ -151,6 +172,16 @@ Expected<void> run_single_case(const CaseOptions& opt, Context& ctx) {
                  ": upload them with `provportal upload-docs " + order_id +
                  " FILE --document-type TYPE` (or give --attach FILE with the case).");
     }
+    return {};
+  }
+  if (result->outcome == "pending") {
+    // Submitted, not decided within --max-wait: the order is printed, and exit 7 says the run
+    // is to be repeated (its key replays the same order, and the wait goes on).
+    ctx.print(ctx.format() == output::Format::table || ctx.format() == output::Format::csv
+                  ? order_summary(result->answer)
+                  : result->answer);
+    ctx.notice(result->message + ".");
+    ctx.exit_code = k_exit_rows_failed;
     return {};
   }
   ErrorKind kind = result->outcome == "rejected"  ? ErrorKind::refused
@@ -195,9 +226,10 @@ Expected<void> run_submit(const CaseOptions& opt, Context& ctx) {
                   "put the case in the batch file, or leave out --batch");
     }
     auto op = ctx.over_chosen_wire([&](auto wire) {
-      return ops::case_operation(wire, batch_base_dir(opt.batch.file),
-                                 portal_limits(ctx, opt.batch.dry_run),
-                                 forget_limits_when_refused(ctx));
+      return with_wait(opt, wire,
+                       ops::case_operation(wire, batch_base_dir(opt.batch.file),
+                                           portal_limits(ctx, opt.batch.dry_run),
+                                           forget_limits_when_refused(ctx)));
     });
     if (!op) return fail(op.error());
     return run_batch_command(ctx, *op, opt.batch);
@@ -292,6 +324,13 @@ void setup_submit_case(CLI::App& app, Context& ctx) {
          "A PDF, TIFF, JPEG or PNG to upload with the case, whatever its status (repeatable)")
       ->type_name("FILE")
       ->group(g);
+  auto* wait_flag = cmd->add_flag("--wait-decision", opt->wait_decision,
+                                  "For a pended case, wait for the portal's decision (polling "
+                                  "the order politely)");
+  cmd->add_option("--max-wait", opt->max_wait,
+                  "How long --wait-decision waits, e.g. 30m or 2h (default 1h)")
+      ->type_name("DURATION")
+      ->needs(wait_flag);
   add_batch_flags(*cmd, opt->batch);
   cmd->footer(
       "Examples:\n"
@@ -302,7 +341,8 @@ void setup_submit_case(CLI::App& app, Context& ctx) {
       "      --answer q1=no --answer q2=8 --answer q3=no --attach notes.pdf\n"
       "  provportal submit-case --case-file case.yaml -o json\n"
       "  provportal submit-case --batch examples/cases.yaml --results cases-results.csv\n"
-      "  provportal submit-case --batch cases.csv --dry-run\n\n"
+      "  provportal submit-case --batch cases.csv --dry-run\n"
+      "  provportal submit-case --case-file case.yaml --wait-decision --max-wait 2h\n\n"
       "Columns (CSV) and keys (YAML, JSON Lines) are the fields of schemas/case.schema.json. In "
       "CSV a\n"
       "list is one cell with ';' between items (procedures 70551:1;70553:1, diagnoses "
@@ -323,6 +363,12 @@ void setup_submit_case(CLI::App& app, Context& ctx) {
       "(GET /v1/limits), cached per profile in $XDG_CACHE_HOME/provportal/limits/ and asked again\n"
       "after a day; --dry-run uses the cache offline at any age (with none and no portal: the\n"
       "schema's generic maximum, and it says so).\n"
+      "--wait-decision polls a pended order (1s, then each wait half as long again, up to 30s;\n"
+      "Retry-After honoured) until it is decided or --max-wait passes. Killed, the same command\n"
+      "(or --resume for a batch) submits nothing twice: the idempotency key replays the order\n"
+      "and the wait goes on. Out of time, a case is `pending` (its order printed, the CMS-0057-F\n"
+      "decision_due with it): exit 7 for one case; in a batch, pending rows leave the exit code\n"
+      "as it is and --resume waits for them again.\n"
       "Exit 0 when the order was created (whatever its status), 6 when the portal rejected the "
       "case\n"
       "(each reason is named); for a batch 0 when every row is ok, 1 when some were rejected or "

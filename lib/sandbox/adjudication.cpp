@@ -1,9 +1,11 @@
 #include "sandbox/adjudication.hpp"
 
 #include <algorithm>
+#include <string>
 
 #include <boost/json.hpp>
 
+#include "portal/util/crypto.hpp"
 #include "sandbox/rules.hpp"
 
 namespace portal::sandbox {
@@ -111,4 +113,32 @@ std::int64_t review_due(const Solution* s, std::string_view urgency, SysTime fro
   int days = urgency == "urgent" ? rule.urgent_days : rule.days;
   return unix_of(from + std::chrono::days{days});
 }
+
+std::int64_t decision_due(std::string_view urgency, std::int64_t complete_at) {
+  constexpr std::int64_t k_expedited = 72 * 3600;
+  constexpr std::int64_t k_standard = 7 * 24 * 3600;
+  return complete_at + (urgency == "urgent" ? k_expedited : k_standard);
+}
+
+bool decides_late(std::string_view order_id, int late_percent) {
+  if (late_percent <= 0) return false;
+  std::string hex = sha256_hex(order_id).substr(0, 8);
+  return static_cast<int>(std::stoul(hex, nullptr, 16) % 100) < late_percent;
+}
+
+std::int64_t review_due_of(const Solution* s, std::string_view order_id, std::string_view urgency,
+                           SysTime complete_at) {
+  int late = s ? s->review.late_percent : 0;
+  if (decides_late(order_id, late)) return decision_due(urgency, unix_of(complete_at)) + 24 * 3600;
+  return review_due(s, urgency, complete_at);
+}
+
+bool is_overdue(std::optional<std::int64_t> due, std::optional<std::int64_t> decided_at,
+                std::optional<std::int64_t> cancelled_at, std::int64_t now) {
+  if (!due) return false;
+  if (decided_at) return *decided_at > *due;
+  if (cancelled_at) return *cancelled_at > *due;
+  return now > *due;
+}
+
 }  // namespace portal::sandbox

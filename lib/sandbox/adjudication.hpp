@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -37,5 +38,24 @@ Adjudication adjudicate(const Solution& s, const std::unordered_map<std::string,
 // The review deadline (Unix seconds) of an order pended at `from`, by the solution's review rule
 // (`urgent_days` when `urgency` is "urgent"); the default rule when `s` is null.
 std::int64_t review_due(const Solution* s, std::string_view urgency, SysTime from);
+
+// CMS-0057-F's decision clock: when the decision on a case that became complete at `complete_at`
+// (Unix seconds) is due: 72 hours later for an urgent (expedited) case, 7 calendar days for a
+// routine (standard) one.
+std::int64_t decision_due(std::string_view urgency, std::int64_t complete_at);
+
+// Whether the review of `order_id` is one of the late share of its solution (`late_percent`):
+// the first 8 hex digits of SHA-256 of the ID, modulo 100, below the share.
+bool decides_late(std::string_view order_id, int late_percent);
+
+// The review deadline of an order pended at `complete_at`: review_due(), or for the late share
+// one day after the decision is due.
+std::int64_t review_due_of(const Solution* s, std::string_view order_id, std::string_view urgency,
+                           SysTime complete_at);
+
+// Whether an order is late: undecided past its due time (at `now`), or decided after it. An
+// order with no clock yet (waiting for documents) or cancelled before its due time is not.
+bool is_overdue(std::optional<std::int64_t> due, std::optional<std::int64_t> decided_at,
+                std::optional<std::int64_t> cancelled_at, std::int64_t now);
 
 }  // namespace portal::sandbox

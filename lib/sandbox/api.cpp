@@ -131,8 +131,10 @@ std::string query_value(const HttpRequest& req, const std::string& name) {
   return it == req.query.end() ? std::string() : it->second;
 }
 
-HttpResponse submit_case(Portal& p, const HttpRequest& req, const json::object& body,
-                         const std::string& user) {
+// A change to orders answered by the orders room itself under the request's Idempotency-Key
+// (stored in the change's own transaction): `change(key, request_hash)`.
+template <class Change>
+HttpResponse keyed_change(const HttpRequest& req, int created_status, Change change) {
   std::string key;
   if (const std::string* k = req.find_header("idempotency-key")) {
     if (!idempotency_key_is_valid(*k)) {
@@ -143,7 +145,7 @@ HttpResponse submit_case(Portal& p, const HttpRequest& req, const json::object& 
     }
     key = *k;
   }
-  auto submitted = p.orders().submit_case(user, body, key, sha256_hex(req.body));
+  CaseSubmission submitted = change(key, sha256_hex(req.body));
   if (submitted.replay) {
     HttpResponse r;
     r.status = submitted.replay->status;
@@ -151,7 +153,14 @@ HttpResponse submit_case(Portal& p, const HttpRequest& req, const json::object& 
     r.headers.emplace_back("Idempotent-Replayed", "true");
     return r;
   }
-  return from_result(submitted.result, 201);
+  return from_result(submitted.result, created_status);
+}
+
+HttpResponse submit_case(Portal& p, const HttpRequest& req, const json::object& body,
+                         const std::string& user) {
+  return keyed_change(req, 201, [&](const std::string& key, const std::string& hash) {
+    return p.orders().submit_case(user, body, key, hash);
+  });
 }
 
 HttpResponse upload_document(Portal& p, const HttpRequest& req, const std::string& user) {
@@ -319,6 +328,19 @@ std::vector<Route> routes() {
       {"GET", "/v1/cases/{order_id}", A::session,
        [](Portal& p, const HttpRequest& r, const json::object&, const std::string& u) {
          return from_result(p.orders().get_case(u, path_segment(r.path, 2)));
+       }},
+      // Idempotency-Key: as for a case, stored with the change.
+      {"POST", "/v1/cases/{order_id}/cancellation", A::session,
+       [](Portal& p, const HttpRequest& r, const json::object& b, const std::string& u) {
+         return keyed_change(r, 200, [&](const std::string& key, const std::string& hash) {
+           return p.orders().cancel_case(u, path_segment(r.path, 2), b, key, hash);
+         });
+       }},
+      {"POST", "/v1/cases/{order_id}/revisions", A::session,
+       [](Portal& p, const HttpRequest& r, const json::object& b, const std::string& u) {
+         return keyed_change(r, 200, [&](const std::string& key, const std::string& hash) {
+           return p.orders().revise_case(u, path_segment(r.path, 2), b, key, hash);
+         });
        }},
       {"POST", std::string(k_upload_pattern), A::session,
        [](Portal& p, const HttpRequest& r, const json::object&, const std::string& u) {

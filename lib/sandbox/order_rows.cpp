@@ -1,10 +1,13 @@
 #include "sandbox/order_rows.hpp"
 
 #include <algorithm>
+#include <utility>
+#include <vector>
 
 #include <boost/json.hpp>
 
 #include "portal/util/crypto.hpp"
+#include "sandbox/adjudication.hpp"
 #include "sandbox/rules.hpp"
 #include "sandbox/solutions.hpp"
 
@@ -23,7 +26,9 @@ CREATE TABLE IF NOT EXISTS orders (
   procedures TEXT NOT NULL, diagnoses TEXT NOT NULL, answers TEXT NOT NULL, additional_info TEXT,
   service_start TEXT NOT NULL, service_end TEXT NOT NULL, urgency TEXT NOT NULL,
   documents_required TEXT NOT NULL, review_due_at INTEGER, decision_note TEXT,
-  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, decided_at INTEGER);
+  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, decided_at INTEGER,
+  complete_at INTEGER, decision_due_at INTEGER, cancelled_at INTEGER, cancel_reason TEXT,
+  revision INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS orders_by_organization ON orders(organization_id, created_at, order_id);
 CREATE INDEX IF NOT EXISTS orders_by_member ON orders(organization_id, member_id, solution);
 CREATE INDEX IF NOT EXISTS orders_by_review ON orders(status, review_due_at);
@@ -43,9 +48,42 @@ CREATE TABLE IF NOT EXISTS letters (
 CREATE INDEX IF NOT EXISTS letters_by_order ON letters(order_id);
 )sql";
 
+// Columns added after the first release, for a data directory made before them.
+constexpr std::pair<const char*, const char*> k_added_columns[] = {
+    {"complete_at", "INTEGER"},
+    {"decision_due_at", "INTEGER"},
+    {"cancelled_at", "INTEGER"},
+    {"cancel_reason", "TEXT"},
+    {"revision", "INTEGER NOT NULL DEFAULT 0"}};
+
 }  // namespace
 
-void create_prior_auth_schema(Database& db) { db.exec(k_schema_sql); }
+void create_prior_auth_schema(Database& db) {
+  db.exec(k_schema_sql);
+  std::vector<std::string> have;
+  {
+    auto st = db.query("SELECT name FROM pragma_table_info('orders')");
+    while (st.step()) have.push_back(st.text(0));
+  }
+  for (const auto& [name, type] : k_added_columns) {
+    if (std::find(have.begin(), have.end(), name) == have.end())
+      db.exec(std::string("ALTER TABLE orders ADD COLUMN ") + name + " " + type);
+  }
+  db.exec("CREATE INDEX IF NOT EXISTS orders_by_due ON orders(organization_id, decision_due_at)");
+}
+
+void add_decision_clock(json::object& out, const OrderRow& o, std::int64_t now) {
+  auto when = [](const std::optional<std::int64_t>& t) {
+    return t ? json::value(format_iso8601(time_of(*t))) : json::value(nullptr);
+  };
+  out["received_at"] = format_iso8601(time_of(o.created_at));
+  out["complete_at"] = when(o.complete_at);
+  out["decision_due"] = when(o.decision_due_at);
+  out["overdue"] = is_overdue(o.decision_due_at, o.decided_at, o.cancelled_at, now);
+  out["cancelled_at"] = when(o.cancelled_at);
+  out["cancel_reason"] = o.cancelled_at ? json::value(o.cancel_reason) : json::value(nullptr);
+  out["revision"] = o.revision;
+}
 
 ApiError not_found(std::string_view what, std::string_view id) {
   return api_error(
@@ -86,6 +124,11 @@ OrderRow read_order(Statement& st) {
   o.created_at = st.integer(22);
   o.updated_at = st.integer(23);
   o.decided_at = st.optional_integer(24);
+  o.complete_at = st.optional_integer(25);
+  o.decision_due_at = st.optional_integer(26);
+  o.cancelled_at = st.optional_integer(27);
+  if (!st.is_null(28)) o.cancel_reason = st.text(28);
+  o.revision = st.integer(29);
   return o;
 }
 
@@ -120,6 +163,7 @@ std::string next_step(const OrderRow& o, const json::array& missing) {
     return "nothing: partially approved; the letter lists the approved units";
   if (o.status == k_status_denied)
     return "nothing: denied; the letter says how to appeal within 60 days";
+  if (o.status == k_status_cancelled) return "nothing: cancelled";
   if (o.status == k_status_needs_documents) {
     std::string s = "upload ";
     for (std::size_t i = 0; i < missing.size(); ++i) {

@@ -24,7 +24,9 @@ inline constexpr const char* k_order_columns =
     "order_id, organization_id, acmp_number, status, health_plan, solution, member_id, first_name, "
     "last_name, date_of_birth, ordering_npi, servicing_npi, procedures, diagnoses, answers, "
     "additional_info, service_start, service_end, urgency, documents_required, review_due_at, "
-    "decision_note, created_at, updated_at, decided_at";
+    "decision_note, created_at, updated_at, decided_at, complete_at, decision_due_at, "
+    "cancelled_at, "
+    "cancel_reason, revision";
 
 // One row of `orders` (k_order_columns).
 struct OrderRow {
@@ -36,6 +38,11 @@ struct OrderRow {
   std::string service_start, service_end, urgency, decision_note;
   std::optional<std::int64_t> review_due_at, decided_at;
   std::int64_t created_at = 0, updated_at = 0;
+  // The CMS-0057-F clock: when the case became complete (every required document in), when its
+  // decision is due; null while documents are missing.
+  std::optional<std::int64_t> complete_at, decision_due_at, cancelled_at;
+  std::string cancel_reason;
+  std::int64_t revision = 0;
 };
 
 // One row of `orders` as selected with k_order_columns.
@@ -59,6 +66,10 @@ ApiError not_found(std::string_view what, std::string_view id);
 
 // YYYY-MM-DD of `t` in UTC.
 std::string date_of(SysTime t);
+
+// The order's decision clock as its JSON shows it: received_at, complete_at, decision_due,
+// decided_at's lateness as `overdue` at `now` (Unix seconds).
+void add_decision_clock(boost::json::object& out, const OrderRow& o, std::int64_t now);
 
 // Whether a decision is still to come (pended or needs-documents).
 bool is_open(std::string_view status);

@@ -7,6 +7,7 @@
 
 #include "portal/util/crypto.hpp"
 #include "portal/util/strings.hpp"
+#include "sandbox/adjudication.hpp"
 #include "sandbox/rules.hpp"
 
 namespace portal::sandbox {
@@ -178,11 +179,13 @@ ApiResult<boost::json::object> Orders::upload_document(const std::string& user_i
     }
     if (complete) {
       // The review clock starts now that the reviewer has what was asked for.
+      // So does the CMS-0057-F decision clock: the case is complete.
       const Solution* s = m_store.solutions->find(solution_id);
-      ReviewRule rule = s ? s->review : ReviewRule{};
-      auto due = now + std::chrono::days{urgency == "urgent" ? rule.urgent_days : rule.days};
-      m_store.db.run("UPDATE orders SET status = 'pended', review_due_at = ? WHERE order_id = ?",
-                     {unix_of(due), std::string(order_id)});
+      m_store.db.run(
+          "UPDATE orders SET status = 'pended', review_due_at = ?, complete_at = ?, "
+          "decision_due_at = ? WHERE order_id = ?",
+          {review_due_of(s, order_id, urgency, now), unix_of(now),
+           decision_due(urgency, unix_of(now)), std::string(order_id)});
       status = "pended";
     }
   }

@@ -101,7 +101,6 @@ ApiResult<json::object> Orders::solutions(std::string_view health_plan) const {
 
 std::optional<json::object> Orders::order_json_locked(const std::string& org_id,
                                                       std::string_view order_id, SysTime now) {
-  (void)now;
   auto found = find_order(m_store.db, org_id, order_id);
   if (!found) return std::nullopt;
   const OrderRow& o = *found;
@@ -166,6 +165,7 @@ std::optional<json::object> Orders::order_json_locked(const std::string& org_id,
       {"next_step", next_step(o, missing)}};
   if (o.additional_info) out["additional_info"] = *o.additional_info;
   if (!o.decision_note.empty()) out["decision_note"] = o.decision_note;
+  add_decision_clock(out, o, unix_of(now));
   return out;
 }
 CaseSubmission Orders::submit_case(const std::string& user_id, const json::object& body,
@@ -398,8 +398,13 @@ CaseSubmission Orders::submit_case(const std::string& user_id, const json::objec
   json::object stored_answers;
   if (const auto* a = body.if_contains("answers"); a && a->is_object())
     stored_answers = a->as_object();
-  DbValue due = nullptr;
-  if (decision.status == k_status_pended) due = review_due(solution, urgency, now);
+  // The decision clock starts once the case is complete: now, unless documents are missing.
+  DbValue due = nullptr, complete = nullptr, decision_due_at = nullptr;
+  if (decision.status != k_status_needs_documents) {
+    complete = unix_of(now);
+    decision_due_at = decision_due(urgency, unix_of(now));
+  }
+  if (decision.status == k_status_pended) due = review_due_of(solution, order_id, urgency, now);
   m_store.db.run(
       "INSERT INTO orders(order_id, organization_id, created_by, acmp_number, status, health_plan, "
       "solution, "
@@ -407,9 +412,8 @@ CaseSubmission Orders::submit_case(const std::string& user_id, const json::objec
       "diagnoses, "
       "answers, additional_info, service_start, service_end, urgency, documents_required, "
       "review_due_at, "
-      "decision_note, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-      "?, ?, ?, ?, ?, "
-      "?, ?, '', ?, ?)",
+      "decision_note, created_at, updated_at, complete_at, decision_due_at) VALUES (?, ?, ?, ?, ?, "
+      "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?)",
       {order_id,
        org_id,
        user_id,
@@ -433,7 +437,9 @@ CaseSubmission Orders::submit_case(const std::string& user_id, const json::objec
        json::serialize(required),
        due,
        unix_of(now),
-       unix_of(now)});
+       unix_of(now),
+       complete,
+       decision_due_at});
   if (decision.status == k_status_approved) decide_locked(order_id, Decision::approve, {}, "", now);
   auto order = *order_json_locked(org_id, order_id, now);
   remember(201, json::serialize(order), order_id);

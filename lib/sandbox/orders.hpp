@@ -73,6 +73,20 @@ class Orders {
                                                  const UploadedBody& body);
   // Whether the caller's organisation has this order (to refuse an upload before its body).
   bool order_visible(const std::string& user_id, std::string_view order_id);
+  // Cancels an order of the caller's organisation that is still open (pended or needs-documents):
+  // {"reason": text, 1 to 500 characters}. 409 invalid_state naming the status when it is
+  // decided; an order already cancelled is answered as it stands. Idempotency-Key as for
+  // submit_case (the answer stored in the cancellation's transaction).
+  CaseSubmission cancel_case(const std::string& user_id, std::string_view order_id,
+                             const boost::json::object& body, std::string_view idempotency_key = {},
+                             std::string_view request_hash = {});
+  // A revision of an open order: {"procedures"?: [{code, units}] units added to the order's codes,
+  // "service_end"?: a later date, "diagnoses"?: ICD-10-CM codes added}; the order with its
+  // `revision` counted up. 422 case_rejected naming the field when a change cannot apply, 409
+  // invalid_state when the order is decided or cancelled. Idempotency-Key as for cancel_case.
+  CaseSubmission revise_case(const std::string& user_id, std::string_view order_id,
+                             const boost::json::object& body, std::string_view idempotency_key = {},
+                             std::string_view request_hash = {});
   // The PDF bytes of a determination letter.
   ApiResult<std::string> letter_pdf(const std::string& user_id, std::string_view letter_id);
   // An administrator's decision on a pended or needs-documents order (409 otherwise):
@@ -91,6 +105,14 @@ class Orders {
                             const std::string& solution_id, const boost::json::object& body);
   std::optional<boost::json::object> order_json_locked(const std::string& org_id,
                                                        std::string_view order_id, SysTime now);
+  // The stored answer of an earlier request under (scope, key), or a 409 when the key was used
+  // for another body; nullopt when the key is new (or empty).
+  std::optional<CaseSubmission> replay_locked(const std::string& scope, std::string_view key,
+                                              std::string_view request_hash, SysTime now);
+  // Stores the answer under (scope, key) in the caller's transaction (nothing when key is "").
+  void remember_locked(const std::string& scope, std::string_view key,
+                       std::string_view request_hash, int status, const std::string& response,
+                       const std::string& order_id, SysTime now);
   void decide_locked(const std::string& order_id, Decision decision,
                      const std::unordered_map<std::string, std::int64_t>& approved_units,
                      const std::string& note, SysTime decided_at);

@@ -242,6 +242,8 @@ Solution read_solution(const YAML::Node& node, std::string_view origin, std::siz
     s.review.days = int_of("days", 2);
     s.review.urgent_days = int_of("urgent_days", std::min(s.review.days, 1));
     s.review.partial_percent = int_of("partial_percent", 50);
+    s.review.late_percent = int_of("late_percent", 0);
+    if (s.review.late_percent > 100) bad_seed(origin, entry + ": review late_percent is 0 to 100");
     if (r["outcome"]) {
       auto d = parse_decision(r["outcome"].Scalar());
       if (!d) bad_seed(origin, entry + ": review outcome must be approve, deny or partial");

@@ -22,6 +22,7 @@ inline constexpr std::string_view k_status_pended = "pended";
 inline constexpr std::string_view k_status_needs_documents = "needs-documents";
 inline constexpr std::string_view k_status_denied = "denied";
 inline constexpr std::string_view k_status_partial = "partially-approved";
+inline constexpr std::string_view k_status_cancelled = "cancelled";
 
 enum class AnswerType { yes_no, number, text, choice };
 
@@ -61,6 +62,9 @@ struct ReviewRule {
   int urgent_days = 1;
   Decision outcome = Decision::approve;
   int partial_percent = 50;
+  // The share (0-100) of pended orders whose review comes a day after their CMS-0057-F decision
+  // is due, chosen from a hash of the order ID (adjudication.hpp, decides_late).
+  int late_percent = 0;
 };
 
 // The additional_info limit of a solution whose seed states none.

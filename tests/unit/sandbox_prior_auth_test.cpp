@@ -20,6 +20,7 @@
 #include "sandbox/documents.hpp"
 #include "sandbox/orders.hpp"
 #include "sandbox/portal.hpp"
+#include "sandbox/rules.hpp"
 #include "sandbox/solutions.hpp"
 #include "sandbox_accounts.hpp"
 
@@ -829,3 +830,155 @@ TEST_F(PriorAuth, UploadKeysReplay) {
 }
 
 }  // namespace
+
+TEST(DecisionClock, DueIn72HoursForUrgentAnd7CalendarDaysForRoutine) {
+  std::int64_t t = unix_of(k_t0);
+  EXPECT_EQ(decision_due("urgent", t), t + 72 * 3600);
+  EXPECT_EQ(decision_due("routine", t), t + 7 * 24 * 3600);
+  EXPECT_FALSE(is_overdue(std::nullopt, std::nullopt, std::nullopt, t + 1'000'000));
+  EXPECT_FALSE(is_overdue(t, std::nullopt, std::nullopt, t));
+  EXPECT_TRUE(is_overdue(t, std::nullopt, std::nullopt, t + 1));
+  EXPECT_FALSE(is_overdue(t, t, std::nullopt, t + 100));  // decided exactly on time
+  EXPECT_TRUE(is_overdue(t, t + 1, std::nullopt, t + 1));
+  EXPECT_FALSE(is_overdue(t, std::nullopt, t - 5, t + 100));  // cancelled before its due time
+}
+
+TEST(DecisionClock, TheLateShareIsTheHashOfTheOrderId) {
+  int late = 0;
+  for (int i = 0; i < 1000; ++i) {
+    std::string id = "ORD-" + std::to_string(10000000 + i);
+    bool expected = std::stoul(sha256_hex(id).substr(0, 8), nullptr, 16) % 100 < 50;
+    EXPECT_EQ(decides_late(id, 50), expected) << id;
+    EXPECT_FALSE(decides_late(id, 0));
+    EXPECT_TRUE(decides_late(id, 100));
+    late += expected;
+  }
+  EXPECT_GT(late, 400);
+  EXPECT_LT(late, 600);
+}
+
+TEST_F(PriorAuth, EveryOrderShowsItsDecisionClock) {
+  std::string id = create(pended_radiology(), "pended");
+  auto o = body_of(call("GET", "/v1/cases/" + id, m_alice));
+  EXPECT_EQ(o.at("received_at"), "2026-11-17T15:00:00Z");
+  EXPECT_EQ(o.at("complete_at"), "2026-11-17T15:00:00Z");
+  EXPECT_EQ(o.at("decision_due"), "2026-11-24T15:00:00Z");
+  EXPECT_EQ(o.at("overdue"), false);
+  EXPECT_EQ(o.at("revision"), 0);
+  auto needs_notes = needs_notes_radiology();
+  needs_notes["procedures"] = json::array{json::object{{"code", "70551"}, {"units", 1}}};
+  std::string notes = create(needs_notes, "needs-documents");
+  auto n = body_of(call("GET", "/v1/cases/" + notes, m_alice));
+  EXPECT_TRUE(n.at("complete_at").is_null());
+  EXPECT_TRUE(n.at("decision_due").is_null());
+  // Complete once the notes are in: the clock starts then.
+  m_portal->clock_advance(std::chrono::hours{5});
+  m_alice = sign_in("alice@lakeshore.example");
+  ASSERT_EQ(upload(m_alice, notes, k_pdf).status, 201);
+  n = body_of(call("GET", "/v1/cases/" + notes, m_alice));
+  EXPECT_EQ(n.at("complete_at"), "2026-11-17T20:00:00Z");
+  EXPECT_EQ(n.at("decision_due"), "2026-11-24T20:00:00Z");
+}
+
+TEST_F(PriorAuth, LateWoundCareReviewsAreOverdueAndSearchable) {
+  auto wound = radiology({{"q1", 2}, {"q2", true}});
+  wound["health_plan"] = "acme-medicare-advantage";
+  wound["member_id"] = "AMA200118";
+  wound["first_name"] = "Dorothy";
+  wound["last_name"] = "Jenkins";
+  wound["date_of_birth"] = "1943-05-12";
+  std::set<std::string> late, on_time;
+  const char* codes[] = {"97597", "97598", "97605", "97606", "11042", "11043", "11044", "11045"};
+  for (const char* code : codes) {
+    wound["solution"] = "wound_care";
+    wound["procedures"] = json::array{json::object{{"code", code}, {"units", 1}}};
+    std::string id = create(wound, "pended");
+    (decides_late(id, 50) ? late : on_time).insert(id);
+  }
+  m_portal->clock_advance(std::chrono::days{9});
+  m_alice = sign_in("alice@lakeshore.example");
+  auto page = body_of(call("GET", "/v1/orders?overdue=true", m_alice));
+  std::set<std::string> listed;
+  for (const auto& o : page.at("orders").as_array()) {
+    listed.insert(str(o.at("order_id")));
+    EXPECT_EQ(o.at("overdue"), true);
+    EXPECT_EQ(o.at("decided_at"), "2026-11-25T15:00:00Z");  // a day after the 7 days
+  }
+  EXPECT_EQ(listed, late);
+  auto others = body_of(call("GET", "/v1/orders?overdue=false", m_alice)).at("orders").as_array();
+  EXPECT_EQ(others.size(), on_time.size());
+  EXPECT_EQ(call("GET", "/v1/orders?overdue=maybe", m_alice).status, 400);
+}
+
+TEST_F(PriorAuth, CancelAnOpenOrderOnceAndRefuseADecidedOne) {
+  std::string id = create(pended_radiology(), "pended");
+  std::string key = "cancel-1";
+  std::string body = R"({"reason": "service no longer needed"})";
+  auto first =
+      call("POST", "/v1/cases/" + id + "/cancellation", m_alice, body, {{"idempotency-key", key}});
+  ASSERT_EQ(first.status, 200) << first.body;
+  EXPECT_EQ(body_of(first).at("status"), "cancelled");
+  EXPECT_EQ(body_of(first).at("cancel_reason"), "service no longer needed");
+  auto again =
+      call("POST", "/v1/cases/" + id + "/cancellation", m_alice, body, {{"idempotency-key", key}});
+  EXPECT_EQ(again.status, 200);
+  EXPECT_EQ(again.body, first.body);
+  EXPECT_EQ(header(again, "Idempotent-Replayed"), "true");
+  // The review never comes.
+  m_portal->clock_advance(std::chrono::days{10});
+  m_alice = sign_in("alice@lakeshore.example");
+  auto o = body_of(call("GET", "/v1/cases/" + id, m_alice));
+  EXPECT_EQ(o.at("status"), "cancelled");
+  EXPECT_EQ(o.at("overdue"), false);
+  EXPECT_EQ(
+      body_of(call("GET", "/v1/orders?status=cancelled", m_alice)).at("orders").as_array().size(),
+      1u);
+
+  auto other_code = radiology();
+  other_code["procedures"] = json::array{json::object{{"code", "70551"}, {"units", 1}}};
+  std::string approved = create(other_code, "approved");
+  auto refused = call("POST", "/v1/cases/" + approved + "/cancellation", m_alice, body);
+  EXPECT_EQ(refused.status, 409);
+  EXPECT_NE(refused.body.find("is approved"), std::string::npos) << refused.body;
+  EXPECT_EQ(call("POST", "/v1/cases/" + approved + "/cancellation", m_alice, "{}").status, 400);
+  // Another organisation's order is not found.
+  m_carol = sign_in("carol@prairie.example");
+  auto again_pended = pended_radiology();
+  again_pended["service_end"] = "2026-12-20";
+  std::string mine = create(again_pended, "pended");
+  EXPECT_EQ(call("POST", "/v1/cases/" + mine + "/cancellation", m_carol, body).status, 404);
+}
+
+TEST_F(PriorAuth, ARevisionAddsUnitsDatesAndDiagnosesOnce) {
+  std::string id = create(pended_radiology(), "pended");
+  std::string body =
+      R"({"procedures": [{"code": "72148", "units": 2}], "service_end": "2027-01-31", )"
+      R"("diagnoses": ["M54.5", "M54.16"]})";
+  auto first =
+      call("POST", "/v1/cases/" + id + "/revisions", m_alice, body, {{"idempotency-key", "rev-1"}});
+  ASSERT_EQ(first.status, 200) << first.body;
+  auto o = body_of(first);
+  EXPECT_EQ(o.at("procedures").as_array()[0].at("units"), 3);
+  EXPECT_EQ(o.at("service_end"), "2027-01-31");
+  EXPECT_EQ(o.at("diagnoses"), (json::array{"M54.16", "M51.26", "M54.5"}));
+  EXPECT_EQ(o.at("revision"), 1);
+  auto again =
+      call("POST", "/v1/cases/" + id + "/revisions", m_alice, body, {{"idempotency-key", "rev-1"}});
+  EXPECT_EQ(again.body, first.body);
+  EXPECT_EQ(body_of(call("GET", "/v1/cases/" + id, m_alice)).at("revision"), 1);
+  auto earlier =
+      call("POST", "/v1/cases/" + id + "/revisions", m_alice, R"({"service_end": "2026-12-15"})");
+  EXPECT_EQ(earlier.status, 422);
+  auto unknown = call("POST", "/v1/cases/" + id + "/revisions", m_alice,
+                      R"({"procedures": [{"code": "70551", "units": 1}]})");
+  EXPECT_EQ(unknown.status, 422);
+  EXPECT_NE(unknown.body.find("70551"), std::string::npos);
+  EXPECT_EQ(call("POST", "/v1/cases/" + id + "/revisions", m_alice, "{}").status, 400);
+  auto other_code = radiology();
+  other_code["procedures"] = json::array{json::object{{"code", "70551"}, {"units", 1}}};
+  std::string approved = create(other_code, "approved");
+  EXPECT_EQ(call("POST", "/v1/cases/" + approved + "/revisions", m_alice,
+                 R"({"service_end": "2027-01-31"})")
+                .status,
+            409);
+}

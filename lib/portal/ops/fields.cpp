@@ -40,12 +40,15 @@ const std::vector<std::string>& claim_fields() {
 
 const std::vector<std::string>& order_fields() {
   static const std::vector<std::string> k_fields = {
-      "order_id",      "acmp_number",   "status",          "health_plan",        "solution",
-      "member_id",     "date_of_birth", "first_name",      "last_name",          "ordering_npi",
-      "servicing_npi", "procedures",    "diagnoses",       "service_start",      "service_end",
-      "urgency",       "answers",       "additional_info", "created_at",         "updated_at",
-      "decided_at",    "review_due_at", "decision_note",   "documents_required", "documents",
-      "letters",       "next_step"};
+      "order_id",      "acmp_number",     "status",        "health_plan",
+      "solution",      "member_id",       "date_of_birth", "first_name",
+      "last_name",     "ordering_npi",    "servicing_npi", "procedures",
+      "diagnoses",     "service_start",   "service_end",   "urgency",
+      "answers",       "additional_info", "created_at",    "updated_at",
+      "decided_at",    "review_due_at",   "decision_note", "documents_required",
+      "documents",     "letters",         "next_step",     "received_at",
+      "complete_at",   "decision_due",    "overdue",       "cancelled_at",
+      "cancel_reason", "revision"};
   return k_fields;
 }
 

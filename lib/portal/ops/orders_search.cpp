@@ -19,11 +19,17 @@ Expected<void> check_order_query(const OrderQuery& q) {
 
 wire::PageQuery page_query(const OrderQuery& q) {
   wire::PageQuery out;
-  out.filters = {{"order_id", q.order_id},   {"acmp_number", q.acmp_number},
-                 {"member_id", q.member_id}, {"date_of_birth", q.date_of_birth},
-                 {"from", q.from},           {"to", q.to},
-                 {"status", q.status},       {"health_plan", q.health_plan},
-                 {"solution", q.solution},   {"updated_since", q.updated_since}};
+  out.filters = {{"order_id", q.order_id},
+                 {"acmp_number", q.acmp_number},
+                 {"member_id", q.member_id},
+                 {"date_of_birth", q.date_of_birth},
+                 {"from", q.from},
+                 {"to", q.to},
+                 {"status", q.status},
+                 {"health_plan", q.health_plan},
+                 {"solution", q.solution},
+                 {"updated_since", q.updated_since},
+                 {"overdue", q.overdue ? std::string("true") : std::string()}};
   out.page_size = q.page_size;
   return out;
 }
@@ -32,7 +38,7 @@ std::string query_key(const OrderQuery& q) {
   return "order_id=" + q.order_id + "\nacmp_number=" + q.acmp_number +
          "\nmember_id=" + q.member_id + "\ndate_of_birth=" + q.date_of_birth + "\nfrom=" + q.from +
          "\nto=" + q.to + "\nstatus=" + q.status + "\nhealth_plan=" + q.health_plan +
-         "\nsolution=" + q.solution;
+         "\nsolution=" + q.solution + (q.overdue ? "\noverdue=true" : "");
 }
 
 std::string describe(const OrderQuery& q) {
@@ -48,13 +54,15 @@ std::string describe(const OrderQuery& q) {
     if (!value->empty()) out += ", " + std::string(name) + " " + *value;
   }
   if (!q.member_id.empty()) out += ", one member";
+  if (q.overdue) out += ", overdue";
   return out;
 }
 
 const std::vector<std::string>& order_columns() {
   static const std::vector<std::string> k_columns = {
-      "order_id",      "acmp_number", "status",     "health_plan", "solution", "member_id",
-      "service_start", "service_end", "created_at", "decided_at",  "letters",  "next_step"};
+      "order_id",   "acmp_number",   "status",      "health_plan", "solution",
+      "member_id",  "service_start", "service_end", "created_at",  "decision_due",
+      "decided_at", "overdue",       "letters",     "next_step"};
   return k_columns;
 }
 

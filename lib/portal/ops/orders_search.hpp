@@ -20,6 +20,8 @@ namespace portal::ops {
 struct OrderQuery {
   std::string order_id, acmp_number, member_id, date_of_birth, from, to, status, health_plan,
       solution, updated_since;
+  bool overdue = false;       // only the orders decided after, or still undecided past, their
+                              // CMS-0057-F decision_due
   std::size_t page_size = 0;  // 0: the portal's default
 };
 

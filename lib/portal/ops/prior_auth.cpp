@@ -1,5 +1,8 @@
 #include "portal/ops/prior_auth.hpp"
 
+#include <algorithm>
+#include <thread>
+
 #include <boost/json.hpp>
 
 #include "portal/ops/fields.hpp"
@@ -145,6 +148,65 @@ Expected<batch::Operation> document_operation(std::shared_ptr<const wire::Wire> 
   op.result_columns = document_result_columns();
   return over_wire(std::move(op), wire::Function::document, std::move(wire),
                    {.base_dir = std::move(base_dir)});
+}
+
+namespace {
+
+// Sleeps up to `d`, waking early when the run is asked to stop; false when it was.
+bool pause(std::chrono::milliseconds d) {
+  using Steady = std::chrono::steady_clock;
+  auto until = Steady::now() + d;
+  while (!batch::stop_flag().load() && Steady::now() < until) {
+    std::this_thread::sleep_for(
+        std::min<Steady::duration>(std::chrono::milliseconds(50), until - Steady::now()));
+  }
+  return !batch::stop_flag().load();
+}
+
+}  // namespace
+
+batch::Operation waiting_for_decision(batch::Operation op, std::shared_ptr<const wire::Wire> wire,
+                                      DecisionWait wait) {
+  if (!op.action) return op;
+  op.action = [submit = std::move(op.action), wire = std::move(wire),
+               wait](batch::RowContext& row) -> wire::Result {
+    auto result = submit(row);
+    std::string order_id = text(result.answer, "order_id");
+    if (result.outcome != "ok" || text(result.answer, "status") != "pended" || order_id.empty() ||
+        !wire->order_request(order_id))
+      return result;
+    using Steady = std::chrono::steady_clock;
+    auto deadline = Steady::now() + wait.max_wait;
+    auto delay = wait.first_poll;
+    for (;;) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Steady::now());
+      if (left <= std::chrono::milliseconds::zero()) break;
+      if (!pause(std::min(delay, left))) return wire::Result{};  // stopping: unfinished
+      delay = std::min(wait.max_poll, delay + delay / 2);
+      auto answer = row.send(*wire->order_request(order_id));
+      if (!answer) return row.unanswered();
+      auto now = wire->read_order(*answer);
+      if (now.outcome != "ok") {
+        now.message = "order " + order_id +
+                      " was submitted; reading it while waiting for its "
+                      "decision: " +
+                      now.message;
+        return now;
+      }
+      now.answer["documents_uploaded"] = result.answer.contains("documents_uploaded")
+                                             ? result.answer.at("documents_uploaded")
+                                             : json::value(0);
+      result.answer = std::move(now.answer);
+      if (text(result.answer, "status") != "pended") return result;
+    }
+    result.outcome = "pending";
+    result.message = "order " + order_id + " is still pended after waiting " +
+                     std::to_string(wait.max_wait.count()) + "s (decision due " +
+                     text(result.answer, "decision_due") +
+                     "); run the same command again to keep waiting";
+    return result;
+  };
+  return op;
 }
 
 }  // namespace portal::ops

@@ -3,6 +3,7 @@
 // checks made before anything is sent.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -46,6 +47,22 @@ bool refused_for_limit(const wire::Result& result);
 Expected<batch::Operation> case_operation(std::shared_ptr<const wire::Wire> wire,
                                           std::filesystem::path base_dir, api::PortalLimits limits,
                                           std::function<void()> on_limit_refused = {});
+
+// How submit-case --wait-decision waits for a pended order's decision: polls the order (each
+// poll with the engine's retries and Retry-After), first after `first_poll`, then each wait
+// half as long again up to `max_poll`, until it is no longer pended or `max_wait` has passed.
+struct DecisionWait {
+  std::chrono::seconds max_wait{3600};
+  std::chrono::milliseconds first_poll{1000};
+  std::chrono::milliseconds max_poll{30'000};
+};
+
+// `op` (a case_operation) that, for a case the portal pended, waits for its decision: the row is
+// ok with the decided order, or "pending" with the order as it stood when `wait.max_wait` ran
+// out (sent again, its key replays the same order and the wait goes on: nothing is submitted
+// twice). Stops waiting, the row unfinished, when the run is asked to stop.
+batch::Operation waiting_for_decision(batch::Operation op, std::shared_ptr<const wire::Wire> wire,
+                                      DecisionWait wait);
 
 // A document for each row, the file streamed from disk (on the JSON wire:
 // POST /v1/cases/{order_id}/documents).

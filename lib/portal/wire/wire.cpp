@@ -16,6 +16,10 @@ std::string_view function_name(Function f) {
       return "document";
     case Function::profile_change:
       return "profile change";
+    case Function::case_update:
+      return "case update";
+    case Function::case_cancel:
+      return "case cancellation";
   }
   return "function";
 }

@@ -37,6 +37,8 @@ enum class Function {
   case_submission,  // schemas/case.schema.json → an order (and its attachments uploaded)
   document,         // schemas/document.schema.json → a document added to an order
   profile_change,   // schemas/profile.schema.json → the account's profile as changed
+  case_update,      // schemas/case_update.schema.json → the order as revised
+  case_cancel,      // schemas/case_cancel.schema.json → the order, cancelled
 };
 
 // The portal's lists, read page by page (a pull, not a record per row).
@@ -191,6 +193,17 @@ class Wire {
   virtual Expected<Page> read_page(Feed f, const http::Response& answer) const = 0;
   // The request of an order's letter (the answer's body is the PDF).
   virtual http::Request letter_request(std::string_view letter_id) const = 0;
+  // The request that reads one order as it stands now (its answer read with read_order), or
+  // nullopt when the wire cannot ask (a decision is then not waited for).
+  virtual std::optional<http::Request> order_request(std::string_view order_id) const {
+    (void)order_id;
+    return std::nullopt;
+  }
+  // The order in an answer to order_request(): ok with the order, or rejected.
+  virtual Result read_order(const http::Response& answer) const {
+    (void)answer;
+    return {.outcome = "rejected", .message = "this wire cannot read an order"};
+  }
 
   // The request that asks the portal what it accepts (each solution's additional_info limit,
   // document sizes and types; no session needed), or nullopt when this wire has no way to learn

@@ -180,6 +180,31 @@ Result document_exchange(Exchange& ctx, const fs::path& base_dir) {
   return result;
 }
 
+// A revision or a cancellation of an order: the record without ref and order_id is the body,
+// sent under the row's key.
+Result change_exchange(Exchange& ctx, Function f) {
+  json::object body = ctx.record();
+  std::string order_id = text(body, "order_id");
+  body.erase("ref");
+  body.erase("order_id");
+  bool cancel = f == Function::case_cancel;
+  http::Request req;
+  req.method = "POST";
+  req.target = "/v1/cases/" + url_encode(order_id) + (cancel ? "/cancellation" : "/revisions");
+  req.body = json::serialize(body);
+  req.headers = {{"Idempotency-Key", ctx.key() + (cancel ? ":cancel" : ":revision")}};
+  auto answer = ctx.send(std::move(req));
+  if (!answer) return ctx.unanswered();
+  Result result = read_answer(*answer);
+  result.replayed = answer->header("idempotent-replayed") == "true";
+  if (result.outcome != "ok") {
+    read_reasons(result);
+    if (result.code == "not_found")
+      result.message = "no order " + order_id + " for your organisation";
+  }
+  return result;
+}
+
 // The columns a results file shows for the claims an inquiry found.
 void summarize(json::object& answer) {
   json::array numbers, categories, statuses;
@@ -279,6 +304,9 @@ Result PortalJson::exchange(Function f, Exchange& exchange, const Inputs& inputs
       return document_exchange(exchange, inputs.base_dir);
     case Function::claim_inquiry:
       return inquiry_exchange(exchange, inputs.changed_since);
+    case Function::case_update:
+    case Function::case_cancel:
+      return change_exchange(exchange, f);
     case Function::eligibility:
     case Function::profile_change:
       break;
@@ -332,6 +360,15 @@ http::Request PortalJson::letter_request(std::string_view letter_id) const {
   request.headers = {{"Accept", "application/pdf"}};
   return request;
 }
+
+std::optional<http::Request> PortalJson::order_request(std::string_view order_id) const {
+  http::Request request;
+  request.method = "GET";
+  request.target = "/v1/cases/" + url_encode(order_id);
+  return request;
+}
+
+Result PortalJson::read_order(const http::Response& answer) const { return read_answer(answer); }
 
 std::optional<http::Request> PortalJson::limits_request() const {
   http::Request request;
