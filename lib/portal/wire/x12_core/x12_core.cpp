@@ -4,6 +4,7 @@
 
 #include "caqh/envelope.hpp"
 #include "portal/util/clock.hpp"
+#include "portal/wire/x12/controls.hpp"
 
 namespace portal::wire::x12_core {
 
@@ -90,13 +91,8 @@ Expected<void> X12Core::load() const {
   auto payers = x12w::Payers::load(m_settings.payers_file);
   if (!payers) return failed(payers.error());
   m_payers = std::move(*payers);
-  auto store = ::x12::ControlNumbers::open(m_settings.state_dir / "x12" / "control-numbers",
-                                           m_settings.sender_id);
-  if (!store) {
-    return failed(Error(
-        ErrorKind::usage, "cannot keep X12 control numbers: " + ::x12::to_string(store.error()),
-        "check that " + (m_settings.state_dir / "x12").string() + " can be written"));
-  }
+  auto store = x12w::open_control_numbers(m_settings.state_dir, m_settings.sender_id);
+  if (!store) return failed(store.error());
   m_controls.emplace(std::move(*store));
   return {};
 }

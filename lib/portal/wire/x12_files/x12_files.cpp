@@ -9,6 +9,7 @@
 #include <boost/json.hpp>
 
 #include "portal/util/clock.hpp"
+#include "portal/wire/x12/controls.hpp"
 #include "x12/reader.hpp"
 #include "x12/transactions.hpp"
 #include "x12/writer.hpp"
@@ -171,12 +172,8 @@ Expected<void> X12Files::open_state() const {
   if (!payers) return fail(payers.error());
   m_payers = std::move(*payers);
   const fs::path x12_dir = m_settings.state_dir / "x12";
-  auto store = ::x12::ControlNumbers::open(x12_dir / "control-numbers", m_settings.sender_id);
-  if (!store) {
-    return fail(ErrorKind::usage,
-                "cannot keep X12 control numbers: " + ::x12::to_string(store.error()),
-                "check that " + x12_dir.string() + " can be written");
-  }
+  auto store = x12w::open_control_numbers(m_settings.state_dir, m_settings.sender_id);
+  if (!store) return fail(store.error());
   m_controls.emplace(std::move(*store));
   auto ledger = Ledger::open(x12_dir / "files-ledger.db");
   if (!ledger) return fail(ledger.error());
