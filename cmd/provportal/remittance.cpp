@@ -20,6 +20,7 @@
 
 #include "commands.hpp"
 #include "exit_code.hpp"
+#include "portal/pull/watermark.hpp"
 #include "portal/util/crypto.hpp"
 #include "portal/util/sqlite.hpp"
 #include "remittance_view.hpp"
@@ -470,8 +471,19 @@ Expected<void> run_remittance(const RemitOptions& opt, Context& ctx) {
   if (!files) return fail(files.error());
 
   std::unique_ptr<PostedLedger> ledger;
+  std::unique_ptr<pull::WatermarkLock> lock;
   if (opt.since == "last") {
-    auto opened = PostedLedger::open(config::state_dir(ctx.env()) / "remittance" / "posted.sqlite");
+    // One --since last run at a time: two at once would both write a check neither has recorded.
+    const fs::path dir = config::state_dir(ctx.env()) / "remittance";
+    auto locked = pull::WatermarkLock::acquire(dir / "posting");
+    if (!locked && locked.error().kind == ErrorKind::usage)
+      return fail(ErrorKind::usage,
+                  "another `provportal remittance --since last` is running (" +
+                      (dir / "posting.lock").string() + " is locked)",
+                  "wait for it to finish; two at once would write the same checks twice");
+    if (!locked) return fail(locked.error());
+    lock = std::move(*locked);
+    auto opened = PostedLedger::open(dir / "posted.sqlite");
     if (!opened) return fail(opened.error());
     ledger = std::move(*opened);
   }

@@ -228,3 +228,15 @@ def test_output_file_is_written_atomically(cli, tmp_path):
     expect(cli.run("remittance", str(EXAMPLE2), "-O", str(target)), 0)
     assert len(rows_of(target.read_text())) == 4  # 2 service lines, 2 claim adjustments
     assert not list(tmp_path.glob("*.part"))
+
+
+def test_two_since_last_runs_at_once_are_refused(cli, tmp_path):
+    import fcntl
+    lock = cli.home / "state" / "provportal" / "remittance" / "posting.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock, "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        r = expect(cli.run("remittance", str(EXAMPLE2), "--since", "last", "-o", "csv"), 2,
+                   "another `provportal remittance --since last` is running")
+        assert r.out == "", r.describe()
+    expect(cli.run("remittance", str(EXAMPLE2), "--since", "last", "-o", "csv"), 0, "1 check(s) written")
