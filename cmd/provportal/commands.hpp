@@ -21,6 +21,7 @@ void setup_cancel_case(CLI::App& app, Context& ctx);
 void setup_search_orders(CLI::App& app, Context& ctx);
 void setup_claim_status(CLI::App& app, Context& ctx);
 void setup_x12(CLI::App& app, Context& ctx);
+void setup_remittance(CLI::App& app, Context& ctx);
 void setup_config(CLI::App& app, Context& ctx);
 void setup_completion(CLI::App& app, Context& ctx);
 

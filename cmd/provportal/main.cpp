@@ -247,6 +247,7 @@ int main(int argc, char** argv) {
   portal::cli::setup_search_orders(app, ctx);
   portal::cli::setup_claim_status(app, ctx);
   portal::cli::setup_x12(app, ctx);
+  portal::cli::setup_remittance(app, ctx);
   portal::cli::setup_config(app, ctx);
   portal::cli::setup_completion(app, ctx);
 
