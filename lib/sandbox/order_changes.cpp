@@ -76,6 +76,10 @@ void Orders::remember_locked(const std::string& scope, std::string_view key,
 CaseSubmission Orders::cancel_case(const std::string& user_id, std::string_view order_id,
                                    const json::object& body, std::string_view idempotency_key,
                                    std::string_view request_hash) {
+  // Another organisation's order (or none) is 404 whatever the body says, as on every order
+  // route.
+  if (!order_visible(user_id, order_id))
+    return {tl::unexpected(not_found("order", order_id)), std::nullopt};
   std::string reason(util::trim(text_of(body, "reason")));
   const auto* given = body.if_contains("reason");
   if (!given || !given->is_string() || reason.empty() ||
@@ -117,6 +121,10 @@ CaseSubmission Orders::cancel_case(const std::string& user_id, std::string_view 
 CaseSubmission Orders::revise_case(const std::string& user_id, std::string_view order_id,
                                    const json::object& body, std::string_view idempotency_key,
                                    std::string_view request_hash) {
+  // Another organisation's order (or none) is 404 whatever the body says, as on every order
+  // route.
+  if (!order_visible(user_id, order_id))
+    return {tl::unexpected(not_found("order", order_id)), std::nullopt};
   std::vector<FieldError> problems;
   for (const auto& [name, v] : body) {
     if (name != "procedures" && name != "service_end" && name != "diagnoses")
