@@ -62,9 +62,11 @@ Reader::Reader(Kind kind, ReaderOptions options) : m_kind(kind), m_options(optio
   m_options.max_segment_length = std::max<std::size_t>(m_options.max_segment_length, 128);
   m_options.max_segment_length = std::min<std::size_t>(m_options.max_segment_length, 1u << 30);
   m_options.chunk_size = std::clamp<std::size_t>(m_options.chunk_size, 1, 1u << 24);
-  m_cap = m_options.max_segment_length + m_options.chunk_size + 2;
-  m_buf = std::make_unique<char[]>(m_cap);
   m_starts.reserve(64);
+  if (kind == Kind::memory) return;  // from_memory() points m_buf at the bytes
+  m_cap = m_options.max_segment_length + m_options.chunk_size + 2;
+  m_owned = std::make_unique_for_overwrite<char[]>(m_cap);
+  m_buf = m_owned.get();
 }
 
 Reader::Reader(int fd, ReaderOptions options) : Reader(Kind::fd, options) { m_fd = fd; }
@@ -74,10 +76,11 @@ Reader::Reader(std::istream& in, ReaderOptions options) : Reader(Kind::stream, o
 }
 
 Reader Reader::from_memory(std::string_view bytes, ReaderOptions options) {
-  // A memory source never needs a buffer beyond its own size.
-  options.max_segment_length = std::min(options.max_segment_length, bytes.size() + 1);
+  // The bytes are the buffer, all read at once: segments view into them.
   Reader reader(Kind::memory, options);
-  reader.m_memory = bytes;
+  reader.m_buf = bytes.data();
+  reader.m_cap = reader.m_end = bytes.size();
+  reader.m_eof = true;
   return reader;
 }
 
@@ -86,12 +89,8 @@ Reader::Reader(Reader&&) noexcept = default;
 
 std::size_t Reader::read_source(char* dst, std::size_t n) {
   switch (m_kind) {
-    case Kind::memory: {
-      const std::size_t k = std::min(n, m_memory.size());
-      std::memcpy(dst, m_memory.data(), k);
-      m_memory.remove_prefix(k);
-      return k;
-    }
+    case Kind::memory:
+      return 0;  // all of it is in the buffer from the start
     case Kind::stream: {
       m_in->read(dst, static_cast<std::streamsize>(n));
       const auto k = static_cast<std::size_t>(m_in->gcount());
@@ -116,14 +115,14 @@ std::size_t Reader::read_source(char* dst, std::size_t n) {
 bool Reader::fill() {
   if (m_eof || m_error) return false;
   if (m_begin > 0 && m_cap - m_end < m_options.chunk_size) {
-    std::memmove(m_buf.get(), m_buf.get() + m_begin, m_end - m_begin);
+    std::memmove(m_owned.get(), m_buf + m_begin, m_end - m_begin);
     m_base += m_begin;
     m_end -= m_begin;
     m_begin = 0;
   }
   if (m_end == m_cap) return false;
   const std::size_t k =
-      read_source(m_buf.get() + m_end, std::min(m_options.chunk_size, m_cap - m_end));
+      read_source(m_owned.get() + m_end, std::min(m_options.chunk_size, m_cap - m_end));
   if (m_error) return false;
   if (k == 0) {
     m_eof = true;
@@ -152,7 +151,7 @@ const Segment* Reader::fail_with(ErrorCode code, std::uint64_t offset, std::stri
 }
 
 const Segment* Reader::make_segment(std::size_t begin, std::size_t end) {
-  std::string_view text(m_buf.get() + begin, end - begin);
+  std::string_view text(m_buf + begin, end - begin);
   if (m_delimiters.segment == '\n' && !text.empty() && text.back() == '\r') text.remove_suffix(1);
   ++m_position;
   if (const void* nul = std::memchr(text.data(), '\0', text.size())) {
@@ -176,7 +175,7 @@ const Segment* Reader::read_isa() {
                          " bytes into the ISA, which is 106 characters long",
                      "ISA");
   }
-  const char* isa = m_buf.get() + m_begin;
+  const char* isa = m_buf + m_begin;
   const char sep = isa[3];
   // A new interchange restarts the segment count.
   m_position = 0;
@@ -222,14 +221,14 @@ const Segment* Reader::next() {
       continue;
     }
     if (!m_seen_isa && static_cast<unsigned char>(c) == 0xEF && ensure(3) &&
-        std::memcmp(m_buf.get() + m_begin, "\xEF\xBB\xBF", 3) == 0) {
+        std::memcmp(m_buf + m_begin, "\xEF\xBB\xBF", 3) == 0) {
       m_begin += 3;
       continue;
     }
     break;
   }
   if (m_error) return nullptr;
-  if (ensure(4) && std::memcmp(m_buf.get() + m_begin, "ISA", 3) == 0 &&
+  if (ensure(4) && std::memcmp(m_buf + m_begin, "ISA", 3) == 0 &&
       !is_alnum(m_buf[m_begin + 3]))
     return read_isa();
   if (m_error) return nullptr;
@@ -239,10 +238,10 @@ const Segment* Reader::next() {
   }
   std::size_t scanned = 0;  // relative to m_begin, which fill() may move
   for (;;) {
-    const char* from = m_buf.get() + m_begin + scanned;
+    const char* from = m_buf + m_begin + scanned;
     const std::size_t avail = m_end - m_begin - scanned;
     if (const void* hit = std::memchr(from, m_delimiters.segment, avail)) {
-      const std::size_t end = static_cast<std::size_t>(static_cast<const char*>(hit) - m_buf.get());
+      const std::size_t end = static_cast<std::size_t>(static_cast<const char*>(hit) - m_buf);
       if (end - m_begin > m_options.max_segment_length) break;
       const std::size_t begin = m_begin;
       m_begin = end + 1;
@@ -252,7 +251,7 @@ const Segment* Reader::next() {
     if (scanned > m_options.max_segment_length) break;
     if (!fill()) {
       if (m_error) return nullptr;
-      const std::string_view rest(m_buf.get() + m_begin, m_end - m_begin);
+      const std::string_view rest(m_buf + m_begin, m_end - m_begin);
       if (rest.find_first_not_of(" \t\r\n") == std::string_view::npos) return nullptr;
       ++m_position;
       return fail_with(ErrorCode::invalid_content, m_base + m_begin,
@@ -263,7 +262,7 @@ const Segment* Reader::next() {
     }
   }
   ++m_position;
-  const std::string_view head(m_buf.get() + m_begin, std::min<std::size_t>(m_end - m_begin, 3));
+  const std::string_view head(m_buf + m_begin, std::min<std::size_t>(m_end - m_begin, 3));
   return fail_with(ErrorCode::segment_too_long, m_base + m_begin,
                    "segment " + std::to_string(m_position) + " at byte " +
                        std::to_string(m_base + m_begin) + " is longer than " +

@@ -35,7 +35,7 @@ class Reader {
   explicit Reader(int fd, ReaderOptions options = {});
   // Reads `in` (which must outlive the reader).
   explicit Reader(std::istream& in, ReaderOptions options = {});
-  // Reads `bytes` (which must outlive the reader) without copying more than a chunk at a time.
+  // Reads `bytes` (which must outlive the reader) in place: no copy and no buffer.
   static Reader from_memory(std::string_view bytes, ReaderOptions options = {});
   // A temporary string would be gone before the first next().
   template <typename S>
@@ -71,8 +71,8 @@ class Reader {
   ReaderOptions m_options;
   int m_fd = -1;
   std::istream* m_in = nullptr;
-  std::string_view m_memory;
-  std::unique_ptr<char[]> m_buf;
+  std::unique_ptr<char[]> m_owned;  // the buffer of an fd or stream source
+  const char* m_buf = nullptr;      // m_owned, or the bytes of a memory source
   std::size_t m_cap = 0;
   std::size_t m_begin = 0;   // first unconsumed byte
   std::size_t m_end = 0;     // one past the last byte read

@@ -225,3 +225,24 @@ TEST(X12Reader, LongInputOfShortSegmentsStreams) {
   EXPECT_EQ(n, 200002u);
   EXPECT_EQ(reader.bytes_read(), bytes.size());
 }
+
+TEST(X12Reader, MemoryIsReadInPlaceAndItsLimitStillHolds) {
+  const std::string bytes = read_data("270_x279a1_example1.x12");
+  Reader reader = Reader::from_memory(bytes);
+  const Segment* isa = reader.next();
+  ASSERT_NE(isa, nullptr);
+  // Segments view into the caller's bytes: nothing was copied.
+  EXPECT_EQ(isa->text().data(), bytes.data());
+  const Segment* gs = reader.next();
+  ASSERT_NE(gs, nullptr);
+  EXPECT_EQ(gs->text().data(), bytes.data() + gs->offset());
+
+  // A segment longer than the limit is refused in memory as it is from a file.
+  const std::string big = std::string(k_isa) + "NM1*" + std::string(4096, 'A') + "~";
+  Reader limited = Reader::from_memory(big, ReaderOptions{.max_segment_length = 1024});
+  ASSERT_NE(limited.next(), nullptr);
+  EXPECT_EQ(limited.next(), nullptr);
+  ASSERT_TRUE(limited.error());
+  EXPECT_EQ(limited.error()->code, ErrorCode::segment_too_long);
+  EXPECT_EQ(limited.error()->byte_offset, 106u);
+}

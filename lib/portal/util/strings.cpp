@@ -50,11 +50,11 @@ bool has_line_break_or_nul(std::string_view s) {
 
 std::string hex(std::string_view bytes, bool upper_case) {
   const char* digits = upper_case ? "0123456789ABCDEF" : "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
+  std::string out(bytes.size() * 2, '\0');
+  char* p = out.data();
   for (unsigned char c : bytes) {
-    out += digits[c >> 4];
-    out += digits[c & 15];
+    *p++ = digits[c >> 4];
+    *p++ = digits[c & 15];
   }
   return out;
 }

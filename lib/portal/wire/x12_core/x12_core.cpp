@@ -13,6 +13,8 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::uint32_t k_block = 256;  // control numbers reserved per store update
+// Payloads read by transient() kept for result() (above any run's concurrency).
+constexpr std::size_t k_kept_answers = 256;
 
 // The path of an https:// URL ("/core/soap"), "/" when it has none.
 std::string path_of(std::string_view url) {
@@ -224,15 +226,41 @@ Expected<std::string> X12Core::payload_of(const http::Response& answer) const {
   return env.payload;
 }
 
+void X12Core::keep_payload(const http::Response& answer, const std::string& payload) const {
+  std::lock_guard lock(m_read_mutex);
+  // More than the lanes of a run are in flight only when answers were never taken (a run that
+  // stopped): the oldest go.
+  if (m_read.size() >= k_kept_answers) m_read.pop_front();
+  m_read.push_back({answer.body, payload});
+}
+
+std::optional<std::string> X12Core::take_payload(const http::Response& answer) const {
+  std::lock_guard lock(m_read_mutex);
+  for (auto it = m_read.rbegin(); it != m_read.rend(); ++it) {
+    if (it->body != answer.body) continue;
+    std::string payload = std::move(it->payload);
+    m_read.erase(std::next(it).base());
+    return payload;
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> X12Core::transient(Function f, const http::Response& answer) const {
   if (answer.status < 200 || answer.status >= 300) return std::nullopt;
   auto payload = payload_of(answer);
   if (!payload) return std::nullopt;
-  return x12w::payer_busy(f, *payload);
+  auto busy = x12w::payer_busy(f, *payload);
+  if (!busy) keep_payload(answer, *payload);
+  return busy;
 }
 
 Result X12Core::result(Function f, const http::Response& answer, json::storage_ptr storage) const {
-  auto payload = payload_of(answer);
+  Expected<std::string> payload = fail(ErrorKind::internal, "no payload");
+  if (auto kept = take_payload(answer)) {
+    payload = std::move(*kept);
+  } else {
+    payload = payload_of(answer);
+  }
   if (!payload) {
     Result out;
     out.http_status = answer.status;

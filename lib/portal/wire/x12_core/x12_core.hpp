@@ -21,6 +21,7 @@
 // after a kill, so the endpoint answers the resend idempotently and no row is sent twice.
 #pragma once
 
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -80,6 +81,15 @@ class X12Core final : public Wire {
   Expected<x12w::Controls> next_controls() const;
   // The X12 payload of a CORE answer (SOAP or MIME), or the problem reading it.
   Expected<std::string> payload_of(const http::Response& answer) const;
+  // The engine asks transient() and then result() of the same answer: transient() keeps the
+  // payload it read for result() to take, so each envelope is parsed once. An answer is found
+  // by its bytes (never by address alone), so a kept payload is only ever its own answer's.
+  struct ReadAnswer {
+    std::string body;
+    std::string payload;
+  };
+  void keep_payload(const http::Response& answer, const std::string& payload) const;
+  std::optional<std::string> take_payload(const http::Response& answer) const;
 
   // ---- batch mode (batch.cpp) ----
   // One interchange being gathered: to one receiver, of one function.
@@ -130,6 +140,8 @@ class X12Core final : public Wire {
   mutable ::x12::ControlBlock m_block{};
   mutable std::uint32_t m_block_left = 0;
   mutable std::optional<std::string> m_password;
+  mutable std::mutex m_read_mutex;
+  mutable std::deque<ReadAnswer> m_read;  // newest last, at most k_kept_answers
   // batch mode
   mutable std::filesystem::path m_spool, m_answers;
   mutable bool m_spool_opened = false;
