@@ -228,8 +228,7 @@ const Segment* Reader::next() {
     break;
   }
   if (m_error) return nullptr;
-  if (ensure(4) && std::memcmp(m_buf + m_begin, "ISA", 3) == 0 &&
-      !is_alnum(m_buf[m_begin + 3]))
+  if (ensure(4) && std::memcmp(m_buf + m_begin, "ISA", 3) == 0 && !is_alnum(m_buf[m_begin + 3]))
     return read_isa();
   if (m_error) return nullptr;
   if (!m_seen_isa) {
