@@ -14,7 +14,7 @@ packages=(
   libxml2-dev
   libgtest-dev libgmock-dev
   clang libclang-rt-14-dev
-  clang-format python3 python3-pytest python3-yaml python3-aiohttp sqlite3 oathtool shellcheck poppler-utils openssl curl wrk time bsdextrautils
+  clang-format python3 python3-pytest python3-pytest-xdist python3-yaml python3-aiohttp sqlite3 oathtool shellcheck poppler-utils openssl curl wrk time bsdextrautils
   man-db groff-base
   systemd
   nodejs

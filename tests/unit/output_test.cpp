@@ -34,11 +34,23 @@ TEST(CsvCell, QuotesSeparatorsQuotesAndLineBreaks) {
 TEST(CsvCell, NeutralisesFormulas) {
   EXPECT_EQ(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
   EXPECT_EQ(csv_cell("+1 312 555 0142"), "'+1 312 555 0142");
-  EXPECT_EQ(csv_cell("-5"), "'-5");
+  EXPECT_EQ(csv_cell("-5+3"), "'-5+3");
+  EXPECT_EQ(csv_cell("-1.5E3"), "'-1.5E3");
+  EXPECT_EQ(csv_cell("-"), "'-");
+  EXPECT_EQ(csv_cell("-.5"), "'-.5");
+  EXPECT_EQ(csv_cell("+"), "'+");
   EXPECT_EQ(csv_cell("@SUM(A1)"), "'@SUM(A1)");
   EXPECT_EQ(csv_cell("\tx"), "'\tx");
   EXPECT_EQ(csv_cell("\rx"), "\"'\rx\"");
   EXPECT_EQ(csv_cell("a=b"), "a=b");
+}
+
+TEST(CsvCell, LeavesPlainNumbersAsTheyAre) {
+  // A reversal's -160.00 must load as a number in a payment-posting system.
+  EXPECT_EQ(csv_cell("-160.00"), "-160.00");
+  EXPECT_EQ(csv_cell("-5"), "-5");
+  EXPECT_EQ(csv_cell("+12"), "+12");
+  EXPECT_EQ(csv_cell("-0.01"), "-0.01");
 }
 
 TEST(Render, CsvHasHeaderAndFlattenedColumnsInFirstSeenOrder) {

@@ -428,10 +428,28 @@ std::vector<std::pair<std::string, std::string>> flatten(const json::value& valu
   return out;
 }
 
+namespace {
+// A plain decimal number ("-12.50", "+3"): a spreadsheet reads it as the number it is, never as
+// a formula, and a payment-posting load must see it unchanged.
+bool plain_number(std::string_view text) {
+  std::size_t i = (text.front() == '-' || text.front() == '+') ? 1 : 0;
+  const std::size_t digits_from = i;
+  while (i < text.size() && text[i] >= '0' && text[i] <= '9') ++i;
+  if (i == digits_from) return false;
+  if (i < text.size() && text[i] == '.') {
+    const std::size_t fraction_from = ++i;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9') ++i;
+    if (i == fraction_from) return false;
+  }
+  return i == text.size();
+}
+}  // namespace
+
 std::string csv_cell(std::string_view text) {
   std::string cell;
   if (!text.empty() && (text.front() == '=' || text.front() == '+' || text.front() == '-' ||
-                        text.front() == '@' || text.front() == '\t' || text.front() == '\r')) {
+                        text.front() == '@' || text.front() == '\t' || text.front() == '\r') &&
+      !plain_number(text)) {
     cell += '\'';
   }
   cell += text;

@@ -63,7 +63,8 @@ void render(std::ostream& out, const boost::json::value& value, Format format,
             const RenderOptions& options = {});
 
 // One CSV cell (RFC 4180): quoted when it holds a comma, quote, CR or LF, and prefixed with a
-// single quote when it starts with = + - @ TAB or CR so spreadsheets do not run it as a formula.
+// single quote when it starts with = + - @ TAB or CR so spreadsheets do not run it as a formula
+// (a plain number such as -12.50 excepted: it is a number, not a formula).
 std::string csv_cell(std::string_view text);
 
 // A YAML document for `value` (block style; strings quoted whenever YAML would misread them).
