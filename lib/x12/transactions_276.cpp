@@ -655,7 +655,8 @@ void Read277::on(const Segment& s) {
     if (line != nullptr) detail::read_svc(s, *line);
     return;
   }
-  const bool claim_segment = detail::is(id, "STC") || detail::is(id, "REF") || detail::is(id, "DTP");
+  const bool claim_segment =
+      detail::is(id, "STC") || detail::is(id, "REF") || detail::is(id, "DTP");
   if (!claim_segment) return;
   if (!m_in_claim) return misplaced(problems, s, loop);
   ClaimStatusItem* c = claim();
