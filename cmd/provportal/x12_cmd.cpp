@@ -30,6 +30,7 @@
 #include "commands.hpp"
 #include "exit_code.hpp"
 #include "portal/ops/fields.hpp"
+#include "portal/output/json_text.hpp"
 #include "portal/output/output.hpp"
 #include "portal/wire/x12/payers.hpp"
 #include "portal/wire/x12/vocabulary.hpp"
@@ -650,8 +651,9 @@ ViewOutcome read_ta1(x12::Reader& reader, StreamPrinter& printer, const ViewInpu
 
 // The records of a view, printed a page at a time. A page's records live in one arena, made
 // anew for each page out of the same memory, so memory stays flat and a record costs no
-// allocation. JSON Lines without --fields are serialized from the page as they are (the printer
-// would copy each record first).
+// allocation. JSON Lines without --fields are written as JSON text as the records come (the
+// printer would copy each record first), into a buffer handed to stdout a megabyte at a time;
+// a view may write a record's text there itself (text(), then added()).
 class AnswerPages {
  public:
   AnswerPages(StreamPrinter& printer, Context& ctx)
@@ -662,30 +664,42 @@ class AnswerPages {
     renew();
   }
   const json::storage_ptr& storage() const { return m_storage; }
+  // True when records go out as JSON text (text()).
+  bool direct() const { return m_direct; }
+  // Where a view writes a record's JSON text when direct(): one value, then added().
+  output::JsonText& text() { return m_text; }
+  // Ends a record written into text(); false once stdout's reader has gone.
+  bool added() {
+    m_text.newline();
+    ++m_count;
+    if (m_text.size() >= k_chunk) write_text();
+    return m_open;
+  }
   // Adds a record built in storage(); false once stdout's reader has gone.
   bool add(json::object&& record) {
+    if (m_direct) {
+      {
+        const json::object done(std::move(record));  // gone before its arena is renewed
+        m_serializer.reset(&done);
+        while (!m_serializer.done()) m_text.append(m_serializer.read(m_buffer, sizeof m_buffer));
+      }
+      if (++m_built >= k_page) {
+        m_built = 0;
+        renew();
+      }
+      return added();
+    }
     m_page->push_back(std::move(record));
     ++m_count;
     if (m_page->size() >= k_page) flush();
     return m_open;
   }
   void flush() {
-    if (m_page->empty()) return;
     if (m_direct) {
-      std::ostream& out = m_ctx.out();
-      for (const auto& record : *m_page) {
-        m_serializer.reset(&record);
-        while (!m_serializer.done()) {
-          const auto text = m_serializer.read(m_buffer, sizeof m_buffer);
-          out.write(text.data(), static_cast<std::streamsize>(text.size()));
-        }
-        out.put('\n');
-      }
-      out.flush();
-      if (m_ctx.output_closed()) m_open = false;
-    } else if (!m_printer.page(*m_page)) {
-      m_open = false;
+      write_text();
+      return;
     }
+    if (!m_page->empty() && !m_printer.page(*m_page)) m_open = false;
     renew();
   }
   std::size_t count() const { return m_count; }
@@ -694,6 +708,8 @@ class AnswerPages {
   static constexpr std::size_t k_page = 64;
   // What a page of records usually needs; a bigger one borrows more from the heap.
   static constexpr std::size_t k_arena = 2u << 20;
+  // The JSON text handed to stdout at once (one write(2) of a file's worth of records).
+  static constexpr std::size_t k_chunk = 1u << 20;
   // A new arena for the next page (a JSON container keeps the storage it was made with). Held
   // by a storage_ptr that does not share it, JSON values in it are dropped without visiting
   // them: nothing in it outlives its page.
@@ -704,6 +720,14 @@ class AnswerPages {
     m_storage = json::storage_ptr(&*m_arena);
     m_page.emplace(m_storage);
   }
+  void write_text() {
+    if (!m_open) m_text.clear();
+    if (m_text.size() == 0) return;
+    const std::string_view text = m_text.view();
+    m_ctx.out().write(text.data(), static_cast<std::streamsize>(text.size()));
+    m_text.clear();
+    if (m_ctx.output_closed()) m_open = false;
+  }
   StreamPrinter& m_printer;
   Context& m_ctx;
   const bool m_direct;
@@ -713,6 +737,8 @@ class AnswerPages {
   char m_buffer[16 << 10];
   json::storage_ptr m_storage;
   std::optional<json::array> m_page;
+  output::JsonText m_text;
+  std::size_t m_built = 0;  // records built in the arena since it was renewed (direct())
   std::size_t m_count = 0;
   bool m_open = true;
 };
@@ -823,7 +849,21 @@ ViewOutcome read_277(x12::Reader& reader, StreamPrinter& printer, const ViewInpu
   const x12w::Payers& payers = inputs.payers ? *inputs.payers : k_none;
   AnswerPages pages(printer, inputs.ctx);
   std::vector<x12::ClaimStatusResponse> one(1);
+  // An ok record going out as JSON Lines is written as text straight from its answers (the
+  // bytes answer_record() of claim_status_result() serializes to); emit() builds the others.
+  auto emit_text = [&](std::string_view trace, std::span<const x12::ClaimStatusResponse> r) {
+    output::JsonText& text = pages.text();
+    text.begin_object();
+    text.key("trace");
+    text.string(trace);
+    text.key("outcome");
+    text.string("ok");
+    x12w::write_claim_status_answer(text, r, payers);
+    text.end_object();
+    return pages.added();
+  };
   auto emit = [&](std::string_view trace) {
+    if (pages.direct() && x12w::claim_status_matched(one)) return emit_text(trace, one);
     auto result = x12w::claim_status_result(one, payers, pages.storage());
     return pages.add(answer_record(trace, std::move(result), pages.storage()));
   };
@@ -835,9 +875,12 @@ ViewOutcome read_277(x12::Reader& reader, StreamPrinter& printer, const ViewInpu
         r.claims.begin(), r.claims.end(),
         [&](const x12::ClaimStatusItem& c) { return trace_of(c) == trace_of(r.claims.front()); });
     if (one_trace) {
-      const std::string trace = r.claims.empty() ? std::string() : r.claims.front().trace.number;
+      // Written from `r` where it stands: the reader reuses its memory for the next answer.
+      const std::string_view trace = r.claims.empty() ? std::string_view() : trace_of(r.claims[0]);
+      if (pages.direct() && x12w::claim_status_matched({&r, 1})) return emit_text(trace, {&r, 1});
+      const std::string kept(trace);
       one[0] = std::move(r);
-      return emit(trace);
+      return emit(kept);
     }
     std::vector<x12::ClaimStatusItem> claims = std::move(r.claims);
     r.claims.clear();
@@ -1062,6 +1105,7 @@ Expected<void> run_parse(const ParseOptions& opt, Context& ctx) {
   const TypedView* view = nullptr;
   bool segments = opt.as == "segments";
   std::string prefix;
+  const off_t start = ::lseek(input->fd(), 0, SEEK_CUR);
   if (opt.as == "auto") {
     view = detect(input->fd(), prefix);
     segments = view == nullptr;
@@ -1070,9 +1114,14 @@ Expected<void> run_parse(const ParseOptions& opt, Context& ctx) {
   } else if (!segments) {
     view = view_named(opt.as);
   }
+  // A file is read again from where it started, by the reader itself (no stream between, no
+  // copy); a pipe goes on after what --as auto looked at.
+  if (!prefix.empty() && start >= 0 && ::lseek(input->fd(), start, SEEK_SET) == start)
+    prefix.clear();
+  const bool from_fd = prefix.empty();
   PrefixedInput buffer(std::move(prefix), input->fd());
   std::istream stream(&buffer);
-  x12::Reader reader(stream);
+  x12::Reader reader = from_fd ? x12::Reader(input->fd()) : x12::Reader(stream);
 
   std::vector<x12::Error> problems;
   std::vector<std::string> imbalances;

@@ -270,7 +270,8 @@ struct ReadSummary {
 // - 277: one per patient with all its claims, and one without a subscriber for each status
 //   given for the whole request at the receiver's or provider's level (2200B, 2200C).
 // Segments a reader does not map are skipped; mapped ones out of place are problems. An item
-// whose set was cut off before its SE is not handed over.
+// whose set was cut off before its SE is not handed over. `each` may move from its item or leave
+// it: read_277 then fills the same memory again for the next (no allocation per patient).
 ReadSummary read_270(Reader& reader, const Each<EligibilityInquiry>& each);
 ReadSummary read_271(Reader& reader, const Each<EligibilityResponse>& each);
 ReadSummary read_276(Reader& reader, const Each<ClaimInquiry>& each);

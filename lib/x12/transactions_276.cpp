@@ -483,7 +483,41 @@ class Read277 final : public Builder, ClaimStatusWalk {
   void flush() {
     if (!m_have_item) return;
     m_have_item = false;
+    m_item.claims.resize(m_claims);
     hand_over(std::move(m_item));
+  }
+  // The next patient, from `from` (the header and parties read so far). The claims of the one
+  // handed over before stay in m_item for their memory (unless `each` took them), refilled by
+  // next_claim().
+  void start_item(ClaimStatusResponse& from) {
+    assign_but_claims(m_item, from);
+    m_claims = 0;
+    m_have_item = true;
+  }
+  // `to` = `from` but for the claims, which both keep.
+  static void assign_but_claims(ClaimStatusResponse& to, ClaimStatusResponse& from) {
+    std::vector<ClaimStatusItem> kept = std::move(to.claims), theirs = std::move(from.claims);
+    to = from;  // strings keep their memory
+    to.claims = std::move(kept);
+    from.claims = std::move(theirs);
+  }
+  // A new claim of the patient: an entry kept from a patient before, emptied, or a new one;
+  // nullptr over the cap.
+  ClaimStatusItem* next_claim(const Segment& s) {
+    if (m_claims < m_item.claims.size()) {
+      ClaimStatusItem& c = m_item.claims[m_claims++];
+      std::vector<StatusInfo> statuses = std::move(c.statuses);
+      std::vector<ServiceLine> lines = std::move(c.lines);
+      c = ClaimStatusItem{};  // every field empty; the strings keep their memory
+      statuses.clear();
+      lines.clear();
+      c.statuses = std::move(statuses);
+      c.lines = std::move(lines);
+      return &c;
+    }
+    ClaimStatusItem* c = m_set->problems->push(m_item.claims, s, "claims");
+    if (c != nullptr) ++m_claims;
+    return c;
   }
   // A status for the whole request at the receiver's or provider's level: a response of its own.
   void flush_level_claim() {
@@ -497,13 +531,14 @@ class Read277 final : public Builder, ClaimStatusWalk {
   // was over the cap.
   ClaimStatusItem* claim() {
     if (m_level == Level::receiver || m_level == Level::provider) return &m_level_claim;
-    return m_skip_claim ? nullptr : &m_item.claims.back();
+    return m_skip_claim ? nullptr : &m_item.claims[m_claims - 1];
   }
 
   const Each<ClaimStatusResponse>& m_each;
   const SetContext* m_set = nullptr;
-  ClaimStatusResponse m_base;      // the header, payer, receiver and provider
-  ClaimStatusResponse m_item;      // the patient being read
+  ClaimStatusResponse m_base;  // the header, payer, receiver and provider
+  ClaimStatusResponse m_item;  // the patient being read: its first m_claims claims
+  std::size_t m_claims = 0;
   ClaimStatusResponse m_template;  // the subscriber, for the dependents under it
   ClaimStatusItem m_level_claim;   // a 2200B or 2200C status
   bool m_have_item = false;
@@ -516,41 +551,38 @@ void Read277::on_hl(const Segment& s) {
   Problems& problems = *m_set->problems;
   flush_level_claim();
   m_named = m_in_claim = m_in_line = m_skip_claim = m_skip_line = false;
-  if (level == "20" || level == "21" || level == "19") {
+  if (detail::is(level, "20") || detail::is(level, "21") || detail::is(level, "19")) {
     flush();
     problems.new_item();
-    if (level == "20") {
+    if (detail::is(level, "20")) {
       m_base.payer = m_base.receiver = m_base.provider = {};
       m_level = Level::source;
-    } else if (level == "21") {
+    } else if (detail::is(level, "21")) {
       m_base.receiver = m_base.provider = {};
       m_level = Level::receiver;
     } else {
       m_base.provider = {};
       m_level = Level::provider;
     }
-  } else if (level == "22") {
+  } else if (detail::is(level, "22")) {
     flush();
     problems.new_item();
-    m_item = m_base;
-    m_have_item = true;
+    start_item(m_base);
     m_level = Level::subscriber;
-  } else if (level == "23") {
+  } else if (detail::is(level, "23")) {
     if (!patient()) {
       misplaced(problems, s, "2000E", "a dependent's HL without a subscriber before it");
       m_level = Level::unknown;
       return;
     }
     if (m_level == Level::subscriber) {
-      m_template = m_item;
-      m_template.claims.clear();
-      if (!m_item.claims.empty()) flush();
+      assign_but_claims(m_template, m_item);
+      if (m_claims != 0) flush();
     } else {
       flush();
     }
     problems.new_item();
-    m_item = m_template;
-    m_have_item = true;
+    start_item(m_template);
     m_level = Level::dependent;
   } else {
     flush();
@@ -562,40 +594,39 @@ void Read277::on(const Segment& s) {
   const std::string_view id = s.id();
   Problems& problems = *m_set->problems;
   const std::string_view loop = loop_name();
-  if (id == "HL") return on_hl(s);
-  if (id == "BHT") {
+  if (detail::is(id, "HL")) return on_hl(s);
+  if (detail::is(id, "BHT")) {
     if (m_level != Level::header) return misplaced(problems, s, loop);
-    m_base.reference = s.element(3);
-    m_base.created_date = from_d8(s.element(4));
-    m_base.created_time = s.element(5);
+    detail::assign(m_base.reference, s.element(3));
+    detail::assign_d8(m_base.created_date, s.element(4));
+    detail::assign(m_base.created_time, s.element(5));
     return;
   }
-  if (id == "NM1") {
+  if (detail::is(id, "NM1")) {
     if (m_named || m_in_claim || m_level == Level::header || m_level == Level::unknown)
       return misplaced(problems, s, loop);
     m_named = true;
-    Party party = detail::read_party(s);
     switch (m_level) {
       case Level::source:
-        m_base.payer = std::move(party);
+        detail::read_party(s, m_base.payer);
         break;
       case Level::receiver:
-        m_base.receiver = std::move(party);
+        detail::read_party(s, m_base.receiver);
         break;
       case Level::provider:
-        m_base.provider = std::move(party);
+        detail::read_party(s, m_base.provider);
         break;
       case Level::subscriber:
-        m_item.subscriber = std::move(party);
+        detail::read_party(s, m_item.subscriber);
         break;
       default:
-        m_item.insured = std::move(m_item.subscriber);
-        m_item.subscriber = std::move(party);
+        std::swap(m_item.insured, m_item.subscriber);
+        detail::read_party(s, m_item.subscriber);
         break;
     }
     return;
   }
-  if (id == "TRN") {
+  if (detail::is(id, "TRN")) {
     if (!m_named || m_level == Level::source || m_level == Level::header ||
         m_level == Level::unknown)
       return misplaced(problems, s, loop);
@@ -606,15 +637,15 @@ void Read277::on(const Segment& s) {
       m_level_claim.trace = detail::read_trace(s);
       m_have_level_claim = true;
     } else {
-      ClaimStatusItem* c = problems.push(m_item.claims, s, "claims");
+      ClaimStatusItem* c = next_claim(s);
       m_skip_claim = c == nullptr;
-      if (c != nullptr) c->trace = detail::read_trace(s);
+      if (c != nullptr) detail::read_trace(s, c->trace);
     }
     m_in_claim = true;
     m_in_line = m_skip_line = false;
     return;
   }
-  if (id == "SVC") {
+  if (detail::is(id, "SVC")) {
     if (!m_in_claim || !patient()) return misplaced(problems, s, loop);
     ClaimStatusItem* c = claim();
     if (c == nullptr) return;
@@ -624,29 +655,30 @@ void Read277::on(const Segment& s) {
     if (line != nullptr) detail::read_svc(s, *line);
     return;
   }
-  const bool claim_segment = id == "STC" || id == "REF" || id == "DTP";
+  const bool claim_segment =
+      detail::is(id, "STC") || detail::is(id, "REF") || detail::is(id, "DTP");
   if (!claim_segment) return;
   if (!m_in_claim) return misplaced(problems, s, loop);
   ClaimStatusItem* c = claim();
   if (c == nullptr) return;
   if (m_in_line && m_skip_line) return;
   ServiceLine* line = m_in_line ? &c->lines.back() : nullptr;
-  if (id == "STC") {
+  if (detail::is(id, "STC")) {
     auto& list = line != nullptr ? line->statuses : c->statuses;
-    if (StatusInfo* slot = problems.push(list, s, "statuses")) *slot = detail::read_stc(s);
+    if (StatusInfo* slot = problems.push(list, s, "statuses")) detail::read_stc(s, *slot);
     return;
   }
   if (!patient()) return;  // a level status's REF/DTP: not mapped
-  if (id == "REF") {
+  if (detail::is(id, "REF")) {
     const std::string_view qualifier = s.element(1);
     if (line != nullptr) {
-      if (qualifier == "FJ") line->line_control = s.element(2);
-    } else if (qualifier == "1K") {
-      c->payer_claim_number = s.element(2);
-    } else if (qualifier == "EJ") {
-      c->patient_account = s.element(2);
-    } else if (qualifier == "BLT") {
-      c->bill_type = s.element(2);
+      if (detail::is(qualifier, "FJ")) detail::assign(line->line_control, s.element(2));
+    } else if (detail::is(qualifier, "1K")) {
+      detail::assign(c->payer_claim_number, s.element(2));
+    } else if (detail::is(qualifier, "EJ")) {
+      detail::assign(c->patient_account, s.element(2));
+    } else if (detail::is(qualifier, "BLT")) {
+      detail::assign(c->bill_type, s.element(2));
     }
     return;
   }

@@ -20,10 +20,8 @@ std::string to_d8(std::string_view iso) {
 }
 
 std::string from_d8(std::string_view d8) {
-  if (!detail::valid_date8(d8)) return {};
   std::string out;
-  out.reserve(10);
-  out.append(d8.substr(0, 4)).append("-").append(d8.substr(4, 2)).append("-").append(d8.substr(6));
+  detail::assign_d8(out, d8);
   return out;
 }
 
@@ -273,40 +271,57 @@ void Problems::add(const Segment& s, ErrorCode code, std::string_view loop, int 
   m_sink.add(std::move(e));
 }
 
-Party read_party(const Segment& s) {
-  Party p;
-  p.entity_code = s.element(1);
+void assign_d8(std::string& out, std::string_view d8) {
+  if (!valid_date8(d8)) {
+    out.clear();
+    return;
+  }
+  const char iso[10] = {d8[0], d8[1], d8[2], d8[3], '-', d8[4], d8[5], '-', d8[6], d8[7]};
+  out.assign(iso, sizeof iso);
+}
+
+void read_party(const Segment& s, Party& p) {
+  assign(p.entity_code, s.element(1));
   const std::string_view type = s.element(2);
   p.entity_type = type.size() == 1 ? type[0] : '?';
-  p.last_or_org = s.element(3);
-  p.first = s.element(4);
-  p.middle = s.element(5);
-  p.id_qualifier = s.element(8);
-  p.id = s.element(9);
+  assign(p.last_or_org, s.element(3));
+  assign(p.first, s.element(4));
+  assign(p.middle, s.element(5));
+  assign(p.id_qualifier, s.element(8));
+  assign(p.id, s.element(9));
+}
+
+Party read_party(const Segment& s) {
+  Party p;
+  read_party(s, p);
   return p;
+}
+
+void read_trace(const Segment& s, Trace& t) {
+  assign(t.type, s.element(1));
+  assign(t.number, s.element(2));
+  assign(t.originator, s.element(3));
+  assign(t.detail, s.element(4));
 }
 
 Trace read_trace(const Segment& s) {
   Trace t;
-  t.type = s.element(1);
-  t.number = s.element(2);
-  t.originator = s.element(3);
-  t.detail = s.element(4);
+  read_trace(s, t);
   return t;
 }
 
 bool read_dtp(const Segment& s, DatePeriod& period, Problems& problems, std::string_view loop) {
-  period.qualifier = s.element(1);
+  assign(period.qualifier, s.element(1));
   const std::string_view format = s.element(2), value = s.element(3);
-  if (format == "D8") {
-    period.from = from_d8(value);
+  if (is(format, "D8")) {
+    assign_d8(period.from, value);
     period.to.clear();
     if (!period.from.empty()) return true;
-  } else if (format == "RD8") {
+  } else if (is(format, "RD8")) {
     const std::size_t dash = value.find('-');
     if (dash != std::string_view::npos) {
-      period.from = from_d8(value.substr(0, dash));
-      period.to = from_d8(value.substr(dash + 1));
+      assign_d8(period.from, value.substr(0, dash));
+      assign_d8(period.to, value.substr(dash + 1));
       if (!period.from.empty() && !period.to.empty()) return true;
     }
   } else {
@@ -364,37 +379,46 @@ std::vector<std::string_view> repetitions(const Segment& s, std::size_t i) {
   return out;
 }
 
-StatusInfo read_stc(const Segment& s) {
-  StatusInfo st;
-  st.category = s.component(1, 1);
-  st.status = s.component(1, 2);
-  st.entity = s.component(1, 3);
-  st.code_list = s.component(1, 4);
-  st.effective_date = from_d8(s.element(2));
-  st.action = s.element(3);
-  st.total_charge = s.element(4);
-  st.paid = s.element(5);
-  st.adjudication_date = from_d8(s.element(6));
-  st.payment_method = s.element(7);
-  st.payment_date = from_d8(s.element(8));
-  st.check_number = s.element(9);
+void read_stc(const Segment& s, StatusInfo& st) {
+  std::string_view parts[4];
+  split_parts(s.element(1), s.delimiters().component, parts, 4);
+  assign(st.category, parts[0]);
+  assign(st.status, parts[1]);
+  assign(st.entity, parts[2]);
+  assign(st.code_list, parts[3]);
+  assign_d8(st.effective_date, s.element(2));
+  assign(st.action, s.element(3));
+  assign(st.total_charge, s.element(4));
+  assign(st.paid, s.element(5));
+  assign_d8(st.adjudication_date, s.element(6));
+  assign(st.payment_method, s.element(7));
+  assign_d8(st.payment_date, s.element(8));
+  assign(st.check_number, s.element(9));
+  st.more.clear();
   for (std::size_t e : {10, 11})
     if (!s.element(e).empty()) st.more.push_back(composite_text(s, e));
-  st.message = s.element(12);
+  assign(st.message, s.element(12));
+}
+
+StatusInfo read_stc(const Segment& s) {
+  StatusInfo st;
+  read_stc(s, st);
   return st;
 }
 
 void read_svc(const Segment& s, ServiceLine& line) {
-  line.procedure_qualifier = s.component(1, 1);
-  line.procedure = s.component(1, 2);
+  std::string_view parts[6];
+  split_parts(s.element(1), s.delimiters().component, parts, 6);
+  assign(line.procedure_qualifier, parts[0]);
+  assign(line.procedure, parts[1]);
   std::size_t used = 0;
   for (std::size_t c = 3; c <= 6; ++c)
-    if (!s.component(1, c).empty()) used = c - 2;
-  for (std::size_t c = 3; c < 3 + used; ++c) line.modifiers.emplace_back(s.component(1, c));
-  line.charge = s.element(2);
-  line.paid = s.element(3);
-  line.revenue_code = s.element(4);
-  line.units = s.element(7);
+    if (!parts[c - 1].empty()) used = c - 2;
+  for (std::size_t c = 3; c < 3 + used; ++c) line.modifiers.emplace_back(parts[c - 1]);
+  assign(line.charge, s.element(2));
+  assign(line.paid, s.element(3));
+  assign(line.revenue_code, s.element(4));
+  assign(line.units, s.element(7));
 }
 
 ReadSummary read_sets(Reader& reader, const Guide& guide, Builder& builder) {
@@ -409,12 +433,12 @@ ReadSummary read_sets(Reader& reader, const Guide& guide, Builder& builder) {
   while (const Segment* s = reader.next()) {
     envelope.on_segment(*s);
     const std::string_view id = s->id();
-    if (in_set && (id == "ST" || id == "GE" || id == "IEA" || id == "ISA")) {
+    if (in_set && (is(id, "ST") || is(id, "GE") || is(id, "IEA") || is(id, "ISA"))) {
       in_set = false;
       if (ours) builder.end(false);
       if (builder.stopped()) break;
     }
-    if (id == "ST") {
+    if (is(id, "ST")) {
       in_set = true;
       ours = s->element(1) == guide.set_id;
       if (!ours) {
@@ -437,7 +461,7 @@ ReadSummary read_sets(Reader& reader, const Guide& guide, Builder& builder) {
       continue;
     }
     if (!in_set) continue;
-    if (id == "SE") {
+    if (is(id, "SE")) {
       in_set = false;
       if (ours) builder.end(true);
       if (builder.stopped()) break;

@@ -144,10 +144,47 @@ class Problems {
   bool m_list_full = false;
 };
 
+// `text` == `literal`, compared in line: segment IDs and qualifiers are a few characters, and
+// a call to memcmp for each cost more than the comparison.
+template <std::size_t N>
+constexpr bool is(std::string_view text, const char (&literal)[N]) {
+  if (text.size() != N - 1) return false;
+  for (std::size_t i = 0; i + 1 < N; ++i)
+    if (text[i] != literal[i]) return false;
+  return true;
+}
+
+// The first `n` parts of `text` split on `sep` into `out`, those it lacks empty (what
+// Segment::component() gives for each, in one pass).
+inline void split_parts(std::string_view text, char sep, std::string_view* out, std::size_t n) {
+  std::size_t k = 0, begin = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != sep) continue;
+    out[k++] = text.substr(begin, i - begin);
+    begin = i + 1;
+    if (k == n) return;
+  }
+  out[k++] = text.substr(begin);
+  for (; k < n; ++k) out[k] = {};
+}
+
+// `out` = `v`, an empty `v` (most optional elements are) without a call into std::string.
+inline void assign(std::string& out, std::string_view v) {
+  if (v.empty())
+    out.clear();
+  else
+    out.assign(v.data(), v.size());
+}
+
 // Parses an NM1 into a party.
 Party read_party(const Segment& s);
 // Parses a TRN.
 Trace read_trace(const Segment& s);
+// The same into `p` or `t`, every field assigned: a reused item keeps the memory of its strings.
+void read_party(const Segment& s, Party& p);
+void read_trace(const Segment& s, Trace& t);
+// from_d8() into `out`, reusing its memory.
+void assign_d8(std::string& out, std::string_view d8);
 // Parses a DTP (D8 or RD8) into `period`; false (with a problem) when its date is not one.
 bool read_dtp(const Segment& s, DatePeriod& period, Problems& problems, std::string_view loop);
 // Parses DMG into a birth date and gender; false (with a problem) when the date is not one.
@@ -157,6 +194,7 @@ bool read_dmg(const Segment& s, std::string& date_of_birth, std::string& gender,
 std::vector<std::string_view> repetitions(const Segment& s, std::size_t i);
 // Parses an STC and an SVC.
 StatusInfo read_stc(const Segment& s);
+void read_stc(const Segment& s, StatusInfo& st);  // every field assigned, as read_party's
 void read_svc(const Segment& s, ServiceLine& line);
 
 // What a builder sees of the walk: the set's ST (a copy that lives as long as the set) and the

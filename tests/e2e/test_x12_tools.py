@@ -396,6 +396,34 @@ def test_parse_an_answer_to_rows_of_another_kind_is_an_input_error(x12, tmp_path
                    "--payers-file", str(tmp_path / "none.yaml")), 2, "payers file")
 
 
+def test_parse_277_json_lines_are_the_records_json_prints_byte_for_byte(x12, tmp_path):
+    """JSON Lines of a 277's answers are written as text straight from the answers read, -o json
+    builds each record as a JSON value and serializes it: every record comes out the same bytes
+    (its as_of, the time of reading, aside), for each 277 of the test data, a generated one of
+    many sets, and one whose values need escaping (quotes, backslashes, control characters, bytes
+    beyond ASCII)."""
+    data = REPO / "tests" / "data" / "x12"
+    inputs = [p for p in sorted(data.rglob("*.x12")) if b"ST*277*" in p.read_bytes()]
+    assert len(inputs) >= 4, inputs
+    made, odd = tmp_path / "made.x12", tmp_path / "odd.x12"
+    subprocess.run([sys.executable, str(MAKE_277), str(made), "1", "--patients", "4"], check=True,
+                   capture_output=True)
+    odd.write_bytes(made.read_bytes().replace(b"REF*EJ*ACCT", b'REF*EJ*A"C\\C\x01\t\x7f\xc3\xa9\xff/')
+                    .replace(b"*MI*ACM", b'*MI*A\\"'))
+    as_of = re.compile(rb'"as_of":"[^"]*"')
+    for path in [*inputs, made, odd]:
+        lines, array = tmp_path / "out.jsonl", tmp_path / "out.json"
+        a = x12.run("x12", "parse", "--as", "277", str(path), "-o", "jsonl", "-O", str(lines))
+        b = x12.run("x12", "parse", "--as", "277", str(path), "-o", "json", "-O", str(array))
+        assert a.rc == b.rc, (path, a.describe(), b.describe())
+        got = as_of.sub(b'"as_of":""', lines.read_bytes()).splitlines()
+        body = as_of.sub(b'"as_of":""', array.read_bytes())
+        assert body.startswith(b"[\n") and body.endswith(b"\n]\n"), (path, body[:200])
+        want = body[2:-3].split(b",\n")
+        assert got == want and len(got) > 0, path
+    assert b'\\"C\\\\C\\u0001\\t\x7f\xc3\xa9\xff/' in lines.read_bytes()
+
+
 def test_parse_of_a_big_277_streams_in_flat_memory(x12, tmp_path):
     small, big = tmp_path / "small.x12", tmp_path / "big.x12"
     subprocess.run([sys.executable, str(MAKE_277), str(small), "1"], check=True, capture_output=True)

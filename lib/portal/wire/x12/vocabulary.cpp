@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 #include <boost/json.hpp>
 
+#include "portal/output/json_text.hpp"
 #include "portal/util/clock.hpp"
 #include "portal/util/crypto.hpp"
 #include "x12/codes.hpp"
@@ -139,9 +140,9 @@ json::value amount(std::string_view a) {
   return json::string(s);
 }
 
-// Dollars with two decimals ("185.00"), or null; in `storage`.
-json::value money(std::string_view a, json::storage_ptr storage = {}) {
-  if (a.empty()) return json::value(nullptr, storage);
+// The text of dollars with two decimals ("185.00"), in `buf` or `a` itself; nullopt for none.
+std::optional<std::string_view> money_text(std::string_view a, char (&buf)[64]) {
+  if (a.empty()) return std::nullopt;
   // Digits with at most two decimals (what amounts mostly are): padded as printf would (up to
   // twelve whole digits, where a double still holds every cent).
   const std::size_t dot = a.find('.');
@@ -153,21 +154,26 @@ json::value money(std::string_view a, json::storage_ptr storage = {}) {
   if (!whole.empty() && whole.size() <= 12 && (whole.size() == 1 || whole[0] != '0') &&
       cents.size() <= 2 && digits(whole) && digits(cents) &&
       (dot == std::string_view::npos || !cents.empty())) {
-    char buf[24];
     std::memcpy(buf, whole.data(), whole.size());
     std::size_t n = whole.size();
     buf[n++] = '.';
     buf[n++] = cents.size() > 0 ? cents[0] : '0';
     buf[n++] = cents.size() > 1 ? cents[1] : '0';
-    return json::value(json::string_view(buf, n), storage);
+    return std::string_view(buf, n);
   }
-  std::string s(a);
+  const std::string s(a);
   char* end = nullptr;
   double v = std::strtod(s.c_str(), &end);
-  if (!end || *end != '\0') return json::value(json::string_view(s), storage);
-  char buf[64];
+  if (!end || *end != '\0') return a;
   std::snprintf(buf, sizeof buf, "%.2f", v);
-  return json::value(json::string_view(buf), storage);
+  return std::string_view(buf);
+}
+
+// Dollars with two decimals ("185.00"), or null; in `storage`.
+json::value money(std::string_view a, json::storage_ptr storage = {}) {
+  char buf[64];
+  const auto text = money_text(a, buf);
+  return text ? json::value(json::string_view(*text), storage) : json::value(nullptr, storage);
 }
 
 FieldError field_error(std::string field, std::string message) {
@@ -702,6 +708,15 @@ constexpr StcReject k_stc_rejects[] = {
     {"187", "invalid_service_date", "57"},
 };
 
+// A status category saying the inquiry could not be matched (E0, and the other A/E categories
+// without a claim).
+bool refusal_category(std::string_view c) {
+  return c == "E0" || c == "E3" || c == "E4" || c == "A3" || c == "A6" || c == "A7" || c == "A8";
+}
+
+// A4 (not found) and D0: no claim.
+bool no_claim_category(std::string_view c) { return c == "A4" || c == "D0"; }
+
 }  // namespace
 
 Result claim_status_result(const std::vector<x12::ClaimStatusResponse>& responses,
@@ -715,12 +730,9 @@ Result claim_status_result(const std::vector<x12::ClaimStatusResponse>& response
       if (c.statuses.empty()) continue;
       const auto& s = c.statuses.front();
       // A4 (not found): no claim; the answer is the claims found, maybe none.
-      if (s.category == "A4" || s.category == "D0") continue;
+      if (no_claim_category(s.category)) continue;
       // E0 and the other A/E categories without a claim: the inquiry could not be matched.
-      const bool refusal = s.category == "E0" || s.category == "E3" || s.category == "E4" ||
-                           s.category == "A3" || s.category == "A6" || s.category == "A7" ||
-                           s.category == "A8";
-      if (refusal) {
+      if (refusal_category(s.category)) {
         std::string words = reason_words(x12::codes::List::stc_category, s.category);
         std::string status_words = reason_words(x12::codes::List::stc_status, s.status);
         std::string code = "stc_" + s.category + "_" + s.status, aaa;
@@ -797,6 +809,121 @@ Result claim_status_result(const std::vector<x12::ClaimStatusResponse>& response
   out.outcome = "ok";
   out.answer = std::move(answer);
   return out;
+}
+
+bool claim_status_matched(std::span<const x12::ClaimStatusResponse> responses) {
+  for (const auto& r : responses)
+    for (const auto& c : r.claims)
+      if (!c.statuses.empty() && refusal_category(c.statuses.front().category)) return false;
+  return true;
+}
+
+void write_claim_status_answer(output::JsonText& out,
+                               std::span<const x12::ClaimStatusResponse> responses,
+                               const Payers& payers) {
+  // claim_status_result()'s answer member by member, in its order.
+  char buf[64];
+  auto money_or_null = [&](std::string_view a) {
+    if (const auto text = money_text(a, buf))
+      out.string(*text);
+    else
+      out.null();
+  };
+  auto text_or_null = [&](std::string_view v) {
+    if (v.empty())
+      out.null();
+    else
+      out.string(v);
+  };
+  out.key("as_of");
+  out.string(now_iso());
+  out.key("changed_since");
+  out.null();
+  out.key("claims");
+  out.begin_array();
+  for (const auto& r : responses) {
+    const Payer* p = payers.of_id(r.payer.id);
+    const std::string_view health_plan =
+        p ? std::string_view(p->health_plan) : std::string_view(r.payer.id);
+    for (const auto& c : r.claims) {
+      if (c.statuses.empty()) continue;
+      const auto& s = c.statuses.front();
+      if (no_claim_category(s.category)) continue;
+      out.begin_object();
+      out.key("claim_number");
+      out.string(c.payer_claim_number);
+      out.key("status_category");
+      out.string(s.category);
+      out.key("status");
+      out.string(category_word(s.category));
+      out.key("status_description");
+      out.string(reason_title(x12::codes::List::stc_category, s.category));
+      out.key("status_code");
+      out.string(s.status);
+      if (!s.entity.empty()) {
+        out.key("status_entity");
+        out.string(s.entity);
+      }
+      out.key("status_date");
+      out.string(s.effective_date);
+      out.key("status_reasons");
+      out.begin_array();
+      out.end_array();
+      out.key("member_id");
+      out.string(r.subscriber.id);
+      out.key("health_plan");
+      out.string(health_plan);
+      out.key("provider_npi");
+      out.string(r.provider.id);
+      out.key("rendering_npi");
+      out.null();
+      out.key("service_from");
+      out.string(c.service.from);
+      out.key("service_to");
+      out.string(c.service.to.empty() ? c.service.from : c.service.to);
+      out.key("received_date");
+      out.null();
+      out.key("billed_amount");
+      money_or_null(s.total_charge);
+      out.key("paid_amount");
+      if (!s.category.empty() && s.category[0] == 'F')
+        money_or_null(s.paid.empty() ? std::string_view("0") : std::string_view(s.paid));
+      else
+        out.null();
+      out.key("check_number");
+      text_or_null(s.check_number);
+      out.key("paid_date");
+      text_or_null(s.payment_date);
+      if (!c.patient_account.empty()) {
+        out.key("patient_account");
+        out.string(c.patient_account);
+      }
+      out.key("lines");
+      out.begin_array();
+      long long n = 0;
+      for (const auto& l : c.lines) {
+        const long long units = l.units.empty() ? 1 : std::strtoll(l.units.c_str(), nullptr, 10);
+        out.begin_object();
+        out.key("line");
+        out.integer(++n);
+        out.key("procedure_code");
+        out.string(l.procedure);
+        out.key("units");
+        out.integer(units < 1 ? 1 : units);
+        out.key("billed_amount");
+        money_or_null(l.charge);
+        out.end_object();
+      }
+      out.end_array();
+      out.key("status_history");
+      out.begin_array();
+      out.end_array();
+      out.key("updated_at");
+      out.null();
+      out.end_object();
+    }
+  }
+  out.end_array();
 }
 
 std::optional<Result> acknowledgement_result(const x12::Acknowledgements& acks) {

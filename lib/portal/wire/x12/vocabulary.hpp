@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,6 +23,10 @@
 #include "portal/wire/x12/payers.hpp"
 #include "x12/ack.hpp"
 #include "x12/transactions.hpp"
+
+namespace portal::output {
+class JsonText;
+}
 
 namespace portal::wire::x12w {
 
@@ -98,6 +103,15 @@ Result eligibility_result(const x12::EligibilityResponse& response,
 // and x12_aaa where the JSON API has one}.
 Result claim_status_result(const std::vector<x12::ClaimStatusResponse>& responses,
                            const Payers& payers, boost::json::storage_ptr storage);
+// False when claim_status_result() of `responses` is a refusal (the inquiry could not be
+// matched), true when it is ok.
+bool claim_status_matched(std::span<const x12::ClaimStatusResponse> responses);
+// The answer claim_status_result() gives for matched `responses`, as JSON text: its members
+// (as_of, changed_since, claims) written into the object `out` has open, the same bytes as that
+// answer serialized, with no JSON value built (a file of a million answers).
+void write_claim_status_answer(output::JsonText& out,
+                               std::span<const x12::ClaimStatusResponse> responses,
+                               const Payers& payers);
 // A TA1 or 999 that rejected the request: rejected with code x12_rejected, the IK3/IK4 segment
 // and element in errors[]; nullopt when the acknowledgements accepted it.
 std::optional<Result> acknowledgement_result(const x12::Acknowledgements& acks);
