@@ -900,6 +900,101 @@ ViewOutcome read_277(x12::Reader& reader, StreamPrinter& printer, const ViewInpu
   return {pages.count(), std::move(summary.problems)};
 }
 
+// ---- the services review view (278): one record per patient event
+
+// HCR01 of 005010X217 in words.
+constexpr Meaning k_hcr_actions[] = {
+    {"A1", "certified in total"}, {"A2", "certified, partial"},
+    {"A3", "not certified"},      {"A4", "pended"},
+    {"A6", "modified"},           {"C", "cancelled"},
+    {"CT", "contact the payer"},  {"NA", "no action required"},
+};
+
+std::vector<std::string> review_columns() {
+  return {"record",   "reference",          "trace",     "umo",         "member_id",
+          "category", "certification_type", "action",    "action_text", "certification_number",
+          "reason",   "procedures",         "diagnoses", "rejections"};
+}
+
+json::object review_record(const x12::ServiceReview& r) {
+  json::array procedures, diagnoses, rejections, services;
+  for (const x12::ReviewService& s : r.services) {
+    if (!s.procedure.empty())
+      procedures.push_back(
+          json::string(s.procedure + (s.quantity.empty() ? "" : ":" + s.quantity)));
+    json::array dates;
+    for (const x12::DatePeriod& d : s.dates)
+      dates.push_back(json::object{{"qualifier", d.qualifier}, {"from", d.from}, {"to", d.to}});
+    services.push_back(json::object{{"trace", s.traces.empty() ? "" : s.traces[0].number},
+                                    {"procedure", s.procedure},
+                                    {"modifiers", json::value_from(s.modifiers)},
+                                    {"revenue_code", s.revenue_code},
+                                    {"quantity", s.quantity},
+                                    {"action", s.decision.action},
+                                    {"certification_number", s.decision.certification},
+                                    {"reason", s.decision.reason},
+                                    {"dates", std::move(dates)}});
+  }
+  for (const x12::Diagnosis& d : r.diagnoses) diagnoses.push_back(json::string(d.code));
+  for (const x12::Rejection& j : r.rejections)
+    rejections.push_back(json::string("AAA " + j.reason + " (" + j.loop + ")"));
+  for (const x12::ReviewService& s : r.services)
+    for (const x12::Rejection& j : s.rejections)
+      rejections.push_back(json::string("AAA " + j.reason + " (" + j.loop + ")"));
+  std::string certification = r.decision.certification;
+  if (certification.empty()) certification = r.previous_certification;
+  json::array paperwork;
+  for (const x12::Paperwork& p : r.paperwork)
+    paperwork.push_back(json::object{{"report_type", p.report_type},
+                                     {"transmission", p.transmission},
+                                     {"control_number", p.control_number}});
+  return json::object{{"record", r.is_response() ? "response" : "request"},
+                      {"purpose", r.purpose},
+                      {"reference", r.reference},
+                      {"trace", r.request_trace()},
+                      {"umo", r.umo.id},
+                      {"requester_npi", r.requester.id},
+                      {"member_id", r.subscriber.id},
+                      {"category", r.category},
+                      {"certification_type", r.certification_type},
+                      {"action", r.decision.action},
+                      {"action_text", meaning_of(k_hcr_actions, r.decision.action)},
+                      {"certification_number", certification},
+                      {"reason", r.decision.reason},
+                      {"procedures", std::move(procedures)},
+                      {"diagnoses", std::move(diagnoses)},
+                      {"rejections", std::move(rejections)},
+                      {"paperwork", std::move(paperwork)},
+                      {"services", std::move(services)}};
+}
+
+// The columns, and what the records hold beyond them.
+std::vector<std::string> review_fields() {
+  std::vector<std::string> fields = review_columns();
+  for (const char* f : {"purpose", "requester_npi", "paperwork", "services"})
+    fields.emplace_back(f);
+  return fields;
+}
+
+ViewOutcome read_278(x12::Reader& reader, StreamPrinter& printer, const ViewInputs&) {
+  ViewOutcome outcome;
+  json::array page;
+  bool open = true;
+  auto flush = [&] {
+    if (!page.empty() && !printer.page(page)) open = false;
+    page.clear();
+  };
+  auto summary = x12::read_278(reader, [&](x12::ServiceReview&& r, const x12::Segment&) {
+    page.push_back(review_record(r));
+    ++outcome.records;
+    if (page.size() >= 64) flush();
+    return open;
+  });
+  flush();
+  outcome.problems = std::move(summary.problems);
+  return outcome;
+}
+
 // ---- the remittance view (835): one record per service line
 
 ViewOutcome read_835(x12::Reader& reader, StreamPrinter& printer, const ViewInputs&) {
@@ -943,6 +1038,13 @@ constexpr TypedView k_views[] = {
      "(claims, each with claim_number, status_category, status, amounts, check and dates; "
      "reject_reason when the payer could not match it), its outcome and `trace`: the 276's TRN02",
      claim_answer_columns, read_277, claim_answer_fields, true, claim_answer_row},
+    {"278", "278", "HI", "",
+     "services reviews (005010X217), requests and responses alike: one record per patient "
+     "event, with its trace (TRN02), category and certification type (UM01/UM02), the "
+     "decision (HCR01 action and its words, the certification number HCR02 or REF*BB, the "
+     "reason HCR03), procedures (code:units), diagnoses, the AAA rejections, the attachments "
+     "to follow (PWK) and the services",
+     review_columns, read_278, review_fields},
     {"835", "835", "HP", "",
      "remittance advice: one record per service line paid (one per claim without lines), "
      "with payer, payee, check_number, check_date, payment_method, the claim's control "
@@ -1259,7 +1361,7 @@ void setup_x12(CLI::App& app, Context& ctx) {
   auto* validate =
       cmd->add_subcommand("validate",
                           "Check X12 interchanges: envelopes, control numbers, counts and the "
-                          "implementation guides (270/271, 276/277, 999)");
+                          "implementation guides (270/271, 276/277, 278, 835, 999)");
   validate->add_option("files", vopt->files, "The interchanges to check (- for stdin)")
       ->required()
       ->type_name("FILE");
@@ -1304,7 +1406,7 @@ void setup_x12(CLI::App& app, Context& ctx) {
   auto* parse = cmd->add_subcommand(
       "parse",
       "Print an X12 file as segments, as typed acknowledgements (999, TA1), or as the commands' "
-      "results (271, 277, 835)");
+      "results (271, 277, 278, 835)");
   parse->add_option("file", popt->file, "The interchange to read (- for stdin)")
       ->required()
       ->type_name("FILE");
@@ -1336,6 +1438,8 @@ void setup_x12(CLI::App& app, Context& ctx) {
       "  provportal x12 parse --as segments big.x12 -o csv > segments.csv\n"
       "  provportal x12 parse inbox/271_0001.x12 -o jsonl --fields trace,status,plan.id\n"
       "  provportal x12 parse --as 277 inbox/277_0001.x12 -o csv\n"
+      "  provportal x12 parse --as 278 inbox/278_0001.x12 -o jsonl --fields trace,action,"
+      "certification_number\n"
       "  provportal x12 parse --as 835 inbox/835_0001.x12 -o csv > remittance.csv\n\n"
       "Views:\n"
       "  segments  every segment: interchange, position (ISA = 1), offset (byte), id and "

@@ -19,6 +19,10 @@ namespace {
 
 constexpr std::string_view k_270_request = "X12_270_Request_005010X279A1";
 constexpr std::string_view k_276_request = "X12_276_Request_005010X212";
+// The 278's are not in the vC2.2.0 table: they follow the others' request/response pattern with
+// the guide's errata ID (docs/core.md, section 9).
+constexpr std::string_view k_278_request = "X12_278_Request_005010X217E1_2";
+constexpr std::string_view k_278_response = "X12_278_Response_005010X217E1_2";
 constexpr std::string_view k_271_response = "X12_271_Response_005010X279A1";
 constexpr std::string_view k_277_response = "X12_277_Response_005010X212";
 constexpr std::string_view k_999_response = "X12_999_Response_005010X231A1";
@@ -241,11 +245,13 @@ HttpResponse CoreEndpoint::handle(const HttpRequest& req) {
     set_id = "270";
   else if (request.payload_type == k_276_request)
     set_id = "276";
+  else if (request.payload_type == k_278_request)
+    set_id = "278";
   else
-    return envelope_error("PayloadTypeIllegal", "PayloadType must be " +
-                                                    std::string(k_270_request) + " or " +
-                                                    std::string(k_276_request) + ", not \"" +
-                                                    request.payload_type + "\"");
+    return envelope_error("PayloadTypeIllegal",
+                          "PayloadType must be " + std::string(k_270_request) + ", " +
+                              std::string(k_276_request) + " or " + std::string(k_278_request) +
+                              ", not \"" + request.payload_type + "\"");
 
   // The X12: an envelope that cannot be read gets a TA1, a guide's finding a 999.
   const std::string& payload = request.payload;
@@ -271,9 +277,10 @@ HttpResponse CoreEndpoint::handle(const HttpRequest& req) {
   if (shape.sets.empty())
     return envelope_error("PayloadTypeIllegal", "the payload holds no " + set_id);
 
-  CoreAnswer answered = set_id == "270" ? answer_270(m_portal, payload, shape, m_numbers,
-                                                     req.fault == FaultKind::core_unavailable)
-                                        : answer_276(m_portal, *user, payload, shape, m_numbers);
+  CoreAnswer answered = set_id == "270"   ? answer_270(m_portal, payload, shape, m_numbers,
+                                                       req.fault == FaultKind::core_unavailable)
+                        : set_id == "276" ? answer_276(m_portal, *user, payload, shape, m_numbers)
+                                          : answer_278(m_portal, *user, payload, shape, m_numbers);
   if (answered.empty()) {
     x12::Report problems;
     problems.findings = std::move(answered.problems);
@@ -290,8 +297,11 @@ HttpResponse CoreEndpoint::handle(const HttpRequest& req) {
   const SysTime answered_at = m_portal.now();
   for (const std::string& trace : answered.answered)
     m_traces.record(*user, shape.isa06, set_id, trace, answered_at);
-  return answer(200, set_id == "270" ? k_271_response : k_277_response, std::move(answered.payload),
-                "Success", "Envelope was processed successfully.");
+  const std::string_view response_type = set_id == "270"   ? k_271_response
+                                         : set_id == "276" ? k_277_response
+                                                           : k_278_response;
+  return answer(200, response_type, std::move(answered.payload), "Success",
+                "Envelope was processed successfully.");
 }
 
 CoreEndpoint::BatchReply CoreEndpoint::batch(const caqh::Envelope& request,

@@ -1,6 +1,7 @@
-// The CAQH CORE endpoint's answers to a valid 270 or 276 interchange: each inquiry becomes the
-// body the JSON API takes, goes through the same rules (Portal::check_eligibility,
-// ClaimStatus::claim_status) and comes back as a 271 or 277 by the conventions of docs/core.md.
+// The CAQH CORE endpoint's answers to a valid 270, 276 or 278 interchange: each inquiry or
+// request becomes the body the JSON API takes, goes through the same rules
+// (Portal::check_eligibility, ClaimStatus::claim_status, Orders::submit_case) and comes back as a
+// 271, 277 or 278 response by the conventions of docs/core.md.
 #pragma once
 
 #include <string>
@@ -30,6 +31,12 @@ CoreAnswer answer_270(Portal& portal, std::string_view payload, const RequestInt
 // Answers every 276 inquiry of `payload` (one 277 set each) for the claims of `user_id`'s
 // organisation.
 CoreAnswer answer_276(Portal& portal, const std::string& user_id, std::string_view payload,
+                      const RequestInterchange& request, ControlAllocator& numbers);
+
+// Answers every 278 request for review of `payload` (one 278 response set each, core_reviews.cpp):
+// each patient event is submitted as a case of `user_id` under the idempotency key
+// "x12-278:<ISA06>:<TRN02>", so the same request sent again is answered from the same order.
+CoreAnswer answer_278(Portal& portal, const std::string& user_id, std::string_view payload,
                       const RequestInterchange& request, ControlAllocator& numbers);
 
 // The STC01 (category, status code, entity) the sandbox gives a claim status category.

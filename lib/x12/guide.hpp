@@ -72,14 +72,19 @@ struct Guide {
   std::string_view functional_group;  // GS01
   const Loop* root;
   std::span<const HlLevel> hl_levels;
+  // The BHT02 codes of the sets this guide covers, "" = any: the 278's request and response
+  // share ST01 and the version and are told apart by their purpose.
+  std::string_view purposes = {};
 };
 
 // Every guide the codec knows: 270 and 271 (005010X279A1), 276 and 277 (005010X212),
-// 999 (005010X231A1), 835 (005010X221A1).
+// 278 request and response (005010X217), 999 (005010X231A1), 835 (005010X221A1).
 std::span<const Guide* const> guides();
 
-// The guide of a transaction set in a version, or nullptr.
-const Guide* find_guide(std::string_view set_id, std::string_view version);
+// The guide of a transaction set in a version, or nullptr. Where several guides share the set
+// and version (the 278's), the one whose purposes hold `purpose` (BHT02), else the first.
+const Guide* find_guide(std::string_view set_id, std::string_view version,
+                        std::string_view purpose = {});
 
 // True when `code` is one of the space-separated `codes`.
 constexpr bool has_code(std::string_view codes, std::string_view code) {
@@ -92,11 +97,14 @@ constexpr bool has_code(std::string_view codes, std::string_view code) {
   return false;
 }
 
-// The guides' tables (guide_x279.cpp, guide_x212.cpp, guide_x231.cpp, guide_x221.cpp).
+// The guides' tables (guide_x279.cpp, guide_x212.cpp, guide_x217.cpp, guide_x231.cpp,
+// guide_x221.cpp).
 extern const Guide k_guide_270;
 extern const Guide k_guide_271;
 extern const Guide k_guide_276;
 extern const Guide k_guide_277;
+extern const Guide k_guide_278;           // the request for review (BHT02 13, or 01 to cancel)
+extern const Guide k_guide_278_response;  // the response (BHT02 11)
 extern const Guide k_guide_999;
 extern const Guide k_guide_835;
 

@@ -55,14 +55,20 @@ const Guide k_guide_999{"999", "005010X231A1", "FA", &k_999, {}};
 
 std::span<const Guide* const> guides() {
   static const Guide* const k_all[] = {&k_guide_270, &k_guide_271, &k_guide_276,
-                                       &k_guide_277, &k_guide_999, &k_guide_835};
+                                       &k_guide_277, &k_guide_278, &k_guide_278_response,
+                                       &k_guide_999, &k_guide_835};
   return k_all;
 }
 
-const Guide* find_guide(std::string_view set_id, std::string_view version) {
-  for (const Guide* g : guides())
-    if (g->set_id == set_id && g->version == version) return g;
-  return nullptr;
+const Guide* find_guide(std::string_view set_id, std::string_view version,
+                        std::string_view purpose) {
+  const Guide* first = nullptr;
+  for (const Guide* g : guides()) {
+    if (g->set_id != set_id || g->version != version) continue;
+    if (first == nullptr) first = g;
+    if (!purpose.empty() && !g->purposes.empty() && has_code(g->purposes, purpose)) return g;
+  }
+  return first;
 }
 
 }  // namespace x12

@@ -1,8 +1,8 @@
-// The transactions provportal exchanges, typed: 270/271 eligibility (005010X279A1) and 276/277
-// claim status (005010X212). Each writer emits one transaction set (ST..SE) into an open group of
-// a Writer, following its implementation guide's loops and required segments; each reader walks
-// the sets of an interchange one at a time with the streaming Reader and hands each parsed item
-// to a callback, so a file of any size is read in flat memory.
+// The transactions provportal exchanges, typed: 270/271 eligibility (005010X279A1), 276/277
+// claim status (005010X212) and 278 services review (005010X217). Each writer emits one transaction
+// set (ST..SE) into an open group of a Writer, following its implementation guide's loops and
+// required segments; each reader walks the sets of an interchange one at a time with the streaming
+// Reader and hands each parsed item to a callback, so a file of any size is read in flat memory.
 //
 // Values are kept as the guides write them except dates, which are ISO "YYYY-MM-DD" here and
 // D8/RD8 (CCYYMMDD, CCYYMMDD-CCYYMMDD) on the wire. Amounts stay decimal strings ("25", "150.00").
@@ -221,6 +221,109 @@ struct ClaimStatusResponse {
   friend bool operator==(const ClaimStatusResponse&, const ClaimStatusResponse&) = default;
 };
 
+// ---- 278 -----------------------------------------------------------------------------------
+
+// HCR: the outcome of a review (in a 278 response).
+struct ReviewDecision {
+  // HCR01: A1 certified in total, A2 certified partial, A3 not certified, A4 pended, A6
+  // modified, C cancelled, CT contact the payer, NA no action required.
+  std::string action;
+  std::string certification;   // HCR02: the UMO's review identification (certification) number
+  std::string reason;          // HCR03: why (not certified, pended, modified...)
+  std::string second_opinion;  // HCR04: Y/N
+  friend bool operator==(const ReviewDecision&, const ReviewDecision&) = default;
+};
+
+// HI: one diagnosis, qualifier:code[:D8:date].
+struct Diagnosis {
+  std::string qualifier;  // ABK principal ICD-10-CM, ABF other ICD-10-CM (BK/BF: ICD-9-CM)...
+  std::string code;       // without the dot, as X12 writes it (R519)
+  std::string date;       // YYYY-MM-DD, optional
+  friend bool operator==(const Diagnosis&, const Diagnosis&) = default;
+};
+
+// PWK: additional information about the patient or the service, and how it comes.
+struct Paperwork {
+  std::string report_type;     // PWK01: 77 support data, OB operative note, PN physical therapy...
+  std::string transmission;    // PWK02: EL electronically (a 275), FX fax, BM mail, AA on request
+  std::string control_number;  // PWK06 (PWK05 AC): repeated by the 275 that carries it
+  std::string description;     // PWK07
+  friend bool operator==(const Paperwork&, const Paperwork&) = default;
+};
+
+// A provider of the event (2010EA) or of a service (2010F), with a contact (PER).
+struct ReviewProvider {
+  Party party;                        // NM1*SJ servicing, DK ordering, 71 attending, FA facility...
+  std::string contact_qualifier;      // PER03: TE, FX, EM
+  std::string contact;                // PER04
+  std::vector<Rejection> rejections;  // AAA (a response)
+  friend bool operator==(const ReviewProvider&, const ReviewProvider&) = default;
+};
+
+// One service of the event (2000F).
+struct ReviewService {
+  std::vector<Trace> traces;              // TRN: the request's (1); a response echoes it (2)
+  std::string category;                   // UM01: the event's when empty
+  std::string certification_type;         // UM02: the event's when empty
+  ReviewDecision decision;                // HCR (a response)
+  std::string previous_certification;     // REF*BB
+  std::vector<DatePeriod> dates;          // DTP: 472 service dates; a response's 007/036...
+  std::string procedure_qualifier;        // SV101-1 / SV202-1: HC (CPT/HCPCS) when empty
+  std::string procedure;                  // SV101-2 / SV202-2
+  std::vector<std::string> modifiers;     // SV101-3..6 / SV202-3..6
+  std::string revenue_code;               // SV201: given, the service is institutional (SV2)
+  std::string charge;                     // SV102 / SV203
+  std::string unit_basis;                 // SV103 / SV204: UN units (when a quantity has none)
+  std::string quantity;                   // SV104 / SV205
+  std::vector<std::string> delivery;      // HSD01..08 as written
+  std::vector<Paperwork> paperwork;       // PWK (a request)
+  std::string message;                    // MSG01
+  std::vector<ReviewProvider> providers;  // 2010F
+  std::vector<Rejection> rejections;      // AAA (a response), loop 2000F
+  friend bool operator==(const ReviewService&, const ReviewService&) = default;
+};
+
+// One 278: a request for review (BHT02 13; 01 cancels one) or its response (11), for one
+// patient event with its services, under one UMO, requester and subscriber (or dependent).
+struct ServiceReview {
+  std::string purpose;        // BHT02: 13 request, 01 cancellation, 11 response; "" = 13
+  std::string reference;      // BHT03
+  std::string created_date;   // BHT04 (YYYY-MM-DD); the interchange's when empty
+  std::string created_time;   // BHT05 (HHMM); the interchange's when empty
+  std::string response_type;  // BHT06 of a response: 18 no further updates to follow
+  Party umo;                  // 2010A NM1*X3: the utilization management organisation (payer)
+  Party requester;            // 2010B NM1*1P (or FA): the requesting provider
+  Party subscriber;           // 2010C NM1*IL
+  std::string date_of_birth;  // 2010C DMG (2010D when a dependent is the patient), YYYY-MM-DD
+  std::string gender;         // DMG03
+  Party dependent;            // 2010D NM1*QC: the patient when not the subscriber, else empty
+  // 2000E, the patient event. A response answering at a level above it (an AAA there) has no
+  // event: then `category` is empty and nothing below is written or read.
+  std::vector<Trace> traces;           // TRN: the request's (1); a response echoes it (2)
+  std::string category;                // UM01: HS health services, SC specialty care, AR admission
+  std::string certification_type;      // UM02: I initial, S revised, 3 cancel, 4 extension
+  std::string service_type;            // UM03: 73 diagnostic medical, 2 surgical, 3 consultation...
+  std::string place_of_service;        // UM04-1 (with UM04-2 B when given)
+  std::string level_of_service;        // UM06: E elective, U urgent, 03 emergency
+  std::string release_of_information;  // UM09: Y/N
+  ReviewDecision decision;             // HCR (a response)
+  std::string previous_certification;  // REF*BB: the certification a revision or cancel names
+  std::string administrative_reference;   // REF*NT
+  std::vector<DatePeriod> dates;          // DTP: AAH event dates, 435 admission...
+  std::vector<Diagnosis> diagnoses;       // HI: up to 12, the principal first
+  std::vector<std::string> delivery;      // HSD01..08 as written
+  std::vector<Paperwork> paperwork;       // PWK (a request)
+  std::string message;                    // MSG01
+  std::vector<ReviewProvider> providers;  // 2010EA
+  std::vector<ReviewService> services;    // 2000F
+  // Every AAA above the services: loops 2000A, 2010A, 2010B, 2010C, 2010D, 2000E.
+  std::vector<Rejection> rejections;
+  // The requester's trace this answers (the first TRN*2), or the request's own (TRN*1), "".
+  std::string_view request_trace() const;
+  bool is_response() const { return purpose == "11"; }
+  friend bool operator==(const ServiceReview&, const ServiceReview&) = default;
+};
+
 // ---- writing -------------------------------------------------------------------------------
 
 // Writes one ST..SE of each kind into `writer`, which must have a group open with the right
@@ -246,6 +349,15 @@ void write_270(Writer& writer, std::uint32_t st02, const EligibilityInquiry& inq
 void write_271(Writer& writer, std::uint32_t st02, const EligibilityResponse& response);
 void write_276(Writer& writer, std::uint32_t st02, const ClaimInquiry& inquiry);
 void write_277(Writer& writer, std::uint32_t st02, const ClaimStatusResponse& response);
+// 278 (in an HI group of 005010X217), by its purpose: a request (13, or 01) against the request
+// guide, a response (11) against the response guide. HL 20, 21, 22 (HL04 1), 23 for a
+// dependent, EV (HL04 1 when services follow), SS per service; NM101 defaults X3, 1P, IL, QC,
+// SJ; NM108 defaults 46 (UMO), XX (providers), MI (members); TRN01 1 in a request, 2 in a
+// response; UM01/UM02 of a service default to the event's; UM04-2 B; SV103/SV204 UN with a
+// quantity; SV2 when a revenue code is given, else SV1; each Rejection's AAA in the loop it names
+// (2000A, 2010A, 2010B, 2010C, 2010D, 2000E; a service's in its 2000F). A response without an
+// event (empty category) ends at the last party given, its HL04 0.
+void write_278(Writer& writer, std::uint32_t st02, const ServiceReview& review);
 
 // ---- reading -------------------------------------------------------------------------------
 
@@ -276,6 +388,10 @@ ReadSummary read_270(Reader& reader, const Each<EligibilityInquiry>& each);
 ReadSummary read_271(Reader& reader, const Each<EligibilityResponse>& each);
 ReadSummary read_276(Reader& reader, const Each<ClaimInquiry>& each);
 ReadSummary read_277(Reader& reader, const Each<ClaimStatusResponse>& each);
+// 278 requests and responses alike (`purpose` says which): one item per patient event (2000E)
+// with its services, or one without an event for a response that answers only at a level
+// above it (an AAA in 2000A-2010D and no 2000E under it).
+ReadSummary read_278(Reader& reader, const Each<ServiceReview>& each);
 
 // ISO "YYYY-MM-DD" ⇄ CCYYMMDD; "" when the input is not such a date.
 std::string to_d8(std::string_view iso);

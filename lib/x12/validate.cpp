@@ -42,9 +42,16 @@ bool id_in_loop(const Loop& loop, std::string_view id, int depth = 0) {
 class SetWalker {
  public:
   SetWalker(const Guide& guide, EnvelopeChecker& sink, Charset charset)
-      : m_guide(guide), m_sink(sink), m_charset(charset) {
+      : m_guide(&guide), m_sink(sink), m_charset(charset) {
     m_frames[0] = {guide.root, 0, 0};
     m_depth = 1;
+  }
+  const Guide& guide() const { return *m_guide; }
+  // Walks on with `other`, a guide of the same set and version whose ST row is the same (the
+  // 278 response's when BHT02 says so); only right after the ST.
+  void rebind(const Guide& other) {
+    m_guide = &other;
+    m_frames[0].loop = other.root;
   }
   void on_segment(const Segment& s);
   // Reports the required rows never reached; `s` is where the set ended (SE or what replaced it).
@@ -68,7 +75,7 @@ class SetWalker {
                    std::string_view loop);
   void check_characters(const Segment& s, std::string_view loop);
 
-  const Guide& m_guide;
+  const Guide* m_guide;
   EnvelopeChecker& m_sink;
   Charset m_charset;
   std::array<Frame, k_max_depth> m_frames{};
@@ -175,13 +182,13 @@ void SetWalker::on_segment(const Segment& s) {
       return;
     }
   }
-  if (id_in_loop(*m_guide.root, s.id()))
+  if (id_in_loop(*m_guide->root, s.id()))
     report(s, ErrorCode::unexpected_segment, top.name, 0,
            "segment " + id + " is not expected here (loop " + std::string(top.name) + ")");
   else
     report(s, ErrorCode::unrecognized_segment, top.name, 0,
-           "segment " + id + " is not in the " + std::string(m_guide.set_id) + " guide " +
-               std::string(m_guide.version));
+           "segment " + id + " is not in the " + std::string(m_guide->set_id) + " guide " +
+               std::string(m_guide->version));
 }
 
 void SetWalker::check_characters(const Segment& s, std::string_view loop) {
@@ -253,7 +260,7 @@ void SetWalker::check_elements(const Segment& s, const SegmentRule& rule, std::s
   }
   if (rule.id == "HL") {
     const std::string_view level = s.element(3);
-    for (const HlLevel& l : m_guide.hl_levels) {
+    for (const HlLevel& l : m_guide->hl_levels) {
       if (l.level != level) continue;
       const std::string_view parent = m_sink.hl_parent_level();
       if (!l.parent.empty() && !parent.empty() && parent != l.parent)
@@ -300,6 +307,13 @@ Report validate(Reader& reader, const ValidateOptions& options) {
           envelope.add(std::move(e));
         }
       }
+    }
+    if (walker && id == "BHT" && !walker->guide().purposes.empty() &&
+        !has_code(walker->guide().purposes, s->element(2))) {
+      const Guide& g = walker->guide();
+      const Guide* other = find_guide(g.set_id, g.version, s->element(2));
+      if (other != nullptr && other != &g && has_code(other->purposes, s->element(2)))
+        walker->rebind(*other);
     }
     if (walker) walker->on_segment(*s);
     if (id == "SE" && walker) {

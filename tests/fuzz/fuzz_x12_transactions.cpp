@@ -1,6 +1,6 @@
 // libFuzzer target for the typed X12 transaction readers: the same bytes go to read_271,
-// read_277, read_835 (and balance() of each check), the 999/TA1 reader and acknowledge() over
-// validate()'s report.
+// read_277, read_278 (and write_278 of each review read), read_835 (and balance() of each check),
+// the 999/TA1 reader and acknowledge() over validate()'s report.
 //
 // Input layout: byte 0 picks the reader's chunk size (1..256) and a small segment limit; the rest
 // is the interchange. Contracts checked besides "no crash": the readers hand over the same items
@@ -58,6 +58,30 @@ std::vector<T> read_twice(std::string_view bytes, std::size_t chunk, std::size_t
   return a;
 }
 
+// Writes a 278 read from the input; when the writer accepts it, it reads back as one item with
+// the same decision and services.
+void round_trip(const x12::ServiceReview& r) {
+  x12::Writer w;
+  x12::InterchangeHeader h;
+  h.sender_id = "CLINIC";
+  h.receiver_id = "PAYER";
+  w.begin_interchange(h, 1);
+  w.begin_group("HI", "CLINIC", "PAYER", "005010X217", 1);
+  x12::write_278(w, 1, r);
+  w.end_group();
+  w.end_interchange();
+  if (!w.status()) return;
+  std::vector<x12::ServiceReview> back;
+  x12::Reader reader = x12::Reader::from_memory(w.out());
+  x12::read_278(reader, [&](x12::ServiceReview&& item, const x12::Segment&) {
+    back.push_back(std::move(item));
+    return true;
+  });
+  if (back.size() != 1) contract_broken("a written 278 does not read back", w.out());
+  if (back[0].decision != r.decision || back[0].services.size() != r.services.size())
+    contract_broken("a written 278 reads back different", w.out());
+}
+
 // Writes `r` as an 835; when the writer accepts it, it must read back with the same sums.
 void round_trip(const x12::Remittance& r) {
   x12::Writer w;
@@ -102,6 +126,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       bytes, chunk, limit, [](x12::Reader& r, const auto& each) { return x12::read_271(r, each); });
   read_twice<x12::ClaimStatusResponse>(
       bytes, chunk, limit, [](x12::Reader& r, const auto& each) { return x12::read_277(r, each); });
+  const auto reviews = read_twice<x12::ServiceReview>(
+      bytes, chunk, limit, [](x12::Reader& r, const auto& each) { return x12::read_278(r, each); });
+  for (const x12::ServiceReview& r : reviews) round_trip(r);
   const auto checks = read_twice<x12::Remittance>(
       bytes, chunk, limit, [](x12::Reader& r, const auto& each) { return x12::read_835(r, each); });
   for (const x12::Remittance& r : checks) {

@@ -471,7 +471,9 @@ TEST_F(SandboxCore, EnvelopeErrorsAreCoreResponses) {
   e = core_request("X12_270_Request_005010X279A1", payload);
   e.rule_version = "2.1.0";
   EXPECT_EQ(code_of(e), "VersionMismatch");
-  e = core_request("X12_278_Request_005010X217E1_2", payload);
+  e = core_request("X12_278_Request_005010X217E1_2", payload);  // a 270 under the 278's type
+  EXPECT_EQ(code_of(e), "PayloadTypeIllegal");
+  e = core_request("X12_835_Request_005010X221A1", payload);  // a type the endpoint does not take
   EXPECT_EQ(code_of(e), "PayloadTypeIllegal");
   e = core_request("X12_276_Request_005010X212", payload);  // a 270 under the 276's type
   EXPECT_EQ(code_of(e), "PayloadTypeIllegal");
