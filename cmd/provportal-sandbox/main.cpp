@@ -300,7 +300,7 @@ int main(int argc, char** argv) {
   auto* house = app.add_subcommand(
       "clearinghouse", "Play a clearinghouse's SFTP drop: answer the X12 files a provider drops");
   std::string house_outbox, house_inbox, house_email, house_password_file, house_interval = "2s";
-  bool house_once = false;
+  bool house_once = false, house_remittances = false;
   house->add_option("--data-dir", data_dir,
                     std::string("The sandbox's data directory") + k_data_dir_default);
   house->add_option(
@@ -325,6 +325,9 @@ int main(int argc, char** argv) {
       ->required();
   auto* once_flag =
       house->add_flag("--once", house_once, "Answer the files waiting now, then exit");
+  house->add_flag("--remittances", house_remittances,
+                  "Also drop the 835s the portal issued to the account's organisation into the "
+                  "inbox, each once, as 835_PAYER_CHECK.x12");
   house
       ->add_option("--interval", house_interval,
                    "Without --once: look for new files this often until interrupted")
@@ -336,6 +339,9 @@ int main(int argc, char** argv) {
       "Each interchange gets a 999 (IK5 A or R with IK3/IK4 per set; a TA1 instead for a broken\n"
       "envelope) and a 271 or 277 with the answers of its accepted sets, by the CORE endpoint's\n"
       "rules (docs/core.md, \"File exchange\"). One JSON line per file answered on stdout.\n"
+      "With --remittances, each pass also drops the 835s issued up to the portal's time and not\n"
+      "dropped before (listed in OUTBOX/.done/835-delivered), and prints {\"remittances\": "
+      "[...]}.\n"
       "Exits 3 when the account's credentials are refused.\n"
       "\n"
       "Examples:\n"
@@ -436,7 +442,7 @@ int main(int argc, char** argv) {
       }
       auto user = portal.signin().verify_credentials(house_email, first_line(house_password_file));
       if (!user) return fail_with("the account's credentials: " + user.error().message, 3);
-      Clearinghouse clearinghouse(portal, {house_outbox, house_inbox, *user});
+      Clearinghouse clearinghouse(portal, {house_outbox, house_inbox, *user, house_remittances});
       std::signal(SIGINT, stop_on_signal);
       std::signal(SIGTERM, stop_on_signal);
       while (true) {
@@ -447,6 +453,11 @@ int main(int argc, char** argv) {
                                   {"sets", done.sets},
                                   {"accepted", done.accepted},
                                   {"answers", std::move(answers)}});
+        }
+        if (house_remittances) {
+          json::array dropped;
+          for (const auto& name : clearinghouse.deliver_remittances()) dropped.emplace_back(name);
+          if (!dropped.empty()) print_json(json::object{{"remittances", std::move(dropped)}});
         }
         std::cout << std::flush;
         if (house_once) return 0;

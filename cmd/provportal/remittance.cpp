@@ -1,7 +1,7 @@
-// remittance: posts the checks of 835 files (a clearinghouse inbox or named files) as rows a
-// payment-posting system loads: one per service line, claim or check, with the PLB items;
-// balances every check, posts each check once across runs with --since last, and reconciles
-// the claims a claims CSV says were paid against the remittance read.
+// remittance: posts the checks of 835s (the portal's remittances feed, a clearinghouse inbox or
+// named files) as rows a payment-posting system loads: one per service line, claim or check, with
+// the PLB items; balances every check, posts each check once across runs with --since last, and
+// reconciles the claims a claims CSV says were paid against the remittance read.
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
@@ -20,9 +20,13 @@
 
 #include "commands.hpp"
 #include "exit_code.hpp"
+#include "incremental.hpp"
+#include "portal/ops/pages.hpp"
 #include "portal/pull/watermark.hpp"
+#include "portal/util/atomic_file.hpp"
 #include "portal/util/crypto.hpp"
 #include "portal/util/sqlite.hpp"
+#include "portal/wire/wire.hpp"
 #include "remittance_view.hpp"
 #include "stream_printer.hpp"
 #include "x12/reader.hpp"
@@ -38,7 +42,9 @@ namespace {
 struct RemitOptions {
   std::vector<std::string> files;
   std::string inbox;
-  std::string since;
+  SinceFlags since;
+  std::string save_835;
+  std::size_t page_size = 0;
   std::string level = "line";
   std::string reconcile;
   std::string reconcile_output;
@@ -462,168 +468,320 @@ Expected<std::vector<std::string>> input_files(const RemitOptions& opt, Context&
   return files;
 }
 
-Expected<void> run_remittance(const RemitOptions& opt, Context& ctx) {
-  if (!opt.since.empty() && opt.since != "last")
-    return fail(ErrorKind::usage, "--since takes `last` (got " + opt.since + ")",
-                "--since last writes the checks not posted by an earlier --since last run");
-  bool from_inbox = false;
-  auto files = input_files(opt, ctx, from_inbox);
-  if (!files) return fail(files.error());
+// One run's posting: each check read is balanced, skipped when the ledger holds it already,
+// written as rows and (balanced) recorded after the output was committed.
+class Posting {
+ public:
+  Posting(const RemitOptions& opt, Context& ctx, PostedLedger* ledger)
+      : m_opt(opt),
+        m_ctx(ctx),
+        m_ledger(ledger),
+        m_printer(ctx, columns_of(opt.level), [this](const json::object& record) {
+          return row_of(record, columns_of(m_opt.level));
+        }) {}
 
-  std::unique_ptr<PostedLedger> ledger;
-  std::unique_ptr<pull::WatermarkLock> lock;
-  if (opt.since == "last") {
-    // One --since last run at a time: two at once would both write a check neither has recorded.
-    const fs::path dir = config::state_dir(ctx.env()) / "remittance";
-    auto locked = pull::WatermarkLock::acquire(dir / "posting");
-    if (!locked && locked.error().kind == ErrorKind::usage)
-      return fail(ErrorKind::usage,
-                  "another `provportal remittance --since last` is running (" +
-                      (dir / "posting.lock").string() + " is locked)",
-                  "wait for it to finish; two at once would write the same checks twice");
-    if (!locked) return fail(locked.error());
-    lock = std::move(*locked);
-    auto opened = PostedLedger::open(dir / "posted.sqlite");
-    if (!opened) return fail(opened.error());
-    ledger = std::move(*opened);
-  }
+  // Posts the 835 sets of `bytes`, read from `path` and named `name` in the rows. Passes over
+  // bytes holding no 835 when `skip_other` (an inbox's 999s). False once stdout is closed.
+  bool post(const std::string& path, const std::string& name, std::string_view bytes,
+            bool skip_other);
+  // Ends the output; counts what was written and records the posted checks.
+  Expected<void> finish();
+  // Whether stdout's reader went away.
+  bool closed() const { return m_closed; }
 
-  const auto& columns = columns_of(opt.level);
-  StreamPrinter printer(ctx, columns,
-                        [&columns](const json::object& record) { return row_of(record, columns); });
-  std::vector<std::vector<std::string>> to_record;
-  std::vector<RemitClaim> remitted;
   std::size_t read_files = 0, failed = 0, written = 0, skipped = 0, unbalanced = 0;
-  bool open = true;
-  for (const auto& path : *files) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-      ++failed;
-      ctx.notice("error: cannot open " + path + "; check the path");
-      continue;
-    }
-    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    const std::string name = fs::path(path).filename().string();
-    std::vector<x12::Remittance> checks;
-    x12::Reader reader = x12::Reader::from_memory(std::string_view(bytes));
-    auto summary = x12::read_835(reader, [&checks](x12::Remittance&& r, const x12::Segment&) {
-      checks.push_back(std::move(r));
-      return true;
-    });
-    auto& problems = summary.problems;
-    const bool other_sets = std::any_of(problems.begin(), problems.end(), [](const x12::Error& e) {
-      return e.code == x12::ErrorCode::transaction_not_supported && e.segment_id.starts_with("ST");
-    });
-    std::erase_if(problems, [](const x12::Error& e) {
-      return e.code == x12::ErrorCode::transaction_not_supported && e.segment_id.starts_with("ST");
-    });
-    if (checks.empty() && problems.empty()) {
-      if (from_inbox) continue;  // a 999 or 277 beside the 835s
-      ++failed;
-      ctx.notice("error: " + path + " holds no 835 transaction set" +
+  std::vector<RemitClaim> remitted;
+
+ private:
+  const RemitOptions& m_opt;
+  Context& m_ctx;
+  PostedLedger* m_ledger;
+  StreamPrinter m_printer;
+  std::vector<std::vector<std::string>> m_to_record;
+  bool m_closed = false;
+};
+
+bool Posting::post(const std::string& path, const std::string& name, std::string_view bytes,
+                   bool skip_other) {
+  std::vector<x12::Remittance> checks;
+  x12::Reader reader = x12::Reader::from_memory(bytes);
+  auto summary = x12::read_835(reader, [&checks](x12::Remittance&& r, const x12::Segment&) {
+    checks.push_back(std::move(r));
+    return true;
+  });
+  auto& problems = summary.problems;
+  const bool other_sets = std::any_of(problems.begin(), problems.end(), [](const x12::Error& e) {
+    return e.code == x12::ErrorCode::transaction_not_supported && e.segment_id.starts_with("ST");
+  });
+  std::erase_if(problems, [](const x12::Error& e) {
+    return e.code == x12::ErrorCode::transaction_not_supported && e.segment_id.starts_with("ST");
+  });
+  if (checks.empty() && problems.empty()) {
+    if (skip_other) return true;  // a 999 or 277 beside the 835s
+    ++failed;
+    m_ctx.notice("error: " + path + " holds no 835 transaction set" +
                  (other_sets ? " (its sets are of another kind)" : "") +
                  "; `provportal x12 parse --as segments " + path + "` shows what it holds");
-      continue;
-    }
-    if (!problems.empty()) {
-      ++failed;
-      for (const auto& p : problems) ctx.notice("error: " + finding_text(path, p));
-      ctx.notice("error: " + path + " is not a well-formed 835: nothing of it was written; " +
+    return true;
+  }
+  if (!problems.empty()) {
+    ++failed;
+    for (const auto& p : problems) m_ctx.notice("error: " + finding_text(path, p));
+    m_ctx.notice("error: " + path + " is not a well-formed 835: nothing of it was written; " +
                  "`provportal x12 validate " + path + "` checks it in full");
-      continue;
-    }
-    ++read_files;
-    for (const auto& r : checks) {
-      for (const auto& c : r.claims)
-        remitted.push_back(
-            {c.patient_control_number, c.payer_claim_control_number, r.trace.number, c.paid});
-      const auto findings = x12::balance(r);
-      // The check's content: what it pays, as posted.
-      json::array content;
-      content.push_back(check_record(r, true));
-      remittance_line_records(r, [&content](json::object&& rec) {
-        content.push_back(std::move(rec));
-        return true;
-      });
-      for (const auto& p : r.provider_adjustments) content.push_back(plb_record(r, p));
-      const std::string hash = sha256_hex(json::serialize(content));
-      const std::string payer = payer_key(r);
-      if (ledger) {
-        const int seen = ledger->seen(payer, r.trace.number, hash);
-        if (seen == 1) {
-          ++skipped;
-          continue;
-        }
-        if (seen == 2)
-          ctx.notice("warning: " + path + ": check " + r.trace.number +
+    return true;
+  }
+  ++read_files;
+  for (const auto& r : checks) {
+    for (const auto& c : r.claims)
+      remitted.push_back(
+          {c.patient_control_number, c.payer_claim_control_number, r.trace.number, c.paid});
+    const auto findings = x12::balance(r);
+    // The check's content: what it pays, as posted.
+    json::array content;
+    content.push_back(check_record(r, true));
+    remittance_line_records(r, [&content](json::object&& rec) {
+      content.push_back(std::move(rec));
+      return true;
+    });
+    for (const auto& p : r.provider_adjustments) content.push_back(plb_record(r, p));
+    const std::string hash = sha256_hex(json::serialize(content));
+    const std::string payer = payer_key(r);
+    if (m_ledger) {
+      const int seen = m_ledger->seen(payer, r.trace.number, hash);
+      if (seen == 1) {
+        ++skipped;
+        continue;
+      }
+      if (seen == 2)
+        m_ctx.notice("warning: " + path + ": check " + r.trace.number +
                      " was posted before with other content; written again, review it");
-      }
-      for (const auto& f : findings) ctx.notice(path + ": " + x12::to_string(f));
-      if (!findings.empty()) {
-        ++unbalanced;
-        ctx.notice(path + ": check " + r.trace.number +
+    }
+    for (const auto& f : findings) m_ctx.notice(path + ": " + x12::to_string(f));
+    if (!findings.empty()) {
+      ++unbalanced;
+      m_ctx.notice(path + ": check " + r.trace.number +
                    " does not balance: written, not recorded as posted (reported again next run)");
-      } else if (ledger) {
-        to_record.push_back({payer, r.trace.number, hash, name});
-      }
-      ++written;
-      json::array page;
-      if (opt.level == "check") {
-        auto rec = check_record(r, findings.empty());
+    } else if (m_ledger) {
+      m_to_record.push_back({payer, r.trace.number, hash, name});
+    }
+    ++written;
+    json::array page;
+    if (m_opt.level == "check") {
+      auto rec = check_record(r, findings.empty());
+      rec.emplace("file", name);
+      page.push_back(std::move(rec));
+    } else if (m_opt.level == "claim") {
+      for (const auto& c : r.claims) {
+        auto rec = claim_record(r, c);
         rec.emplace("file", name);
         page.push_back(std::move(rec));
-      } else if (opt.level == "claim") {
-        for (const auto& c : r.claims) {
-          auto rec = claim_record(r, c);
-          rec.emplace("file", name);
-          page.push_back(std::move(rec));
-        }
-      } else {
-        remittance_line_records(r, [&page, &name](json::object&& rec) {
-          rec.emplace("row_type", "service");
-          rec.emplace("file", name);
-          page.push_back(std::move(rec));
-          return true;
-        });
-        for (const auto& c : r.claims) {
-          if (c.lines.empty() || c.adjustments.empty()) continue;
-          auto rec = claim_adjustment_record(r, c);
-          rec.emplace("row_type", "claim_adjustment");
-          rec.emplace("file", name);
-          page.push_back(std::move(rec));
-        }
-        for (const auto& p : r.provider_adjustments) {
-          auto rec = plb_record(r, p);
-          rec.emplace("row_type", "provider_adjustment");
-          rec.emplace("file", name);
-          page.push_back(std::move(rec));
-        }
       }
-      if (!printer.page(page)) {
-        open = false;
-        break;
+    } else {
+      remittance_line_records(r, [&page, &name](json::object&& rec) {
+        rec.emplace("row_type", "service");
+        rec.emplace("file", name);
+        page.push_back(std::move(rec));
+        return true;
+      });
+      for (const auto& c : r.claims) {
+        if (c.lines.empty() || c.adjustments.empty()) continue;
+        auto rec = claim_adjustment_record(r, c);
+        rec.emplace("row_type", "claim_adjustment");
+        rec.emplace("file", name);
+        page.push_back(std::move(rec));
+      }
+      for (const auto& p : r.provider_adjustments) {
+        auto rec = plb_record(r, p);
+        rec.emplace("row_type", "provider_adjustment");
+        rec.emplace("file", name);
+        page.push_back(std::move(rec));
       }
     }
-    if (!open) break;
+    if (!m_printer.page(page)) {
+      m_closed = true;
+      return false;
+    }
   }
-  printer.finish();
-  if (!open || ctx.output_closed()) return fail(ErrorKind::output_closed, "stdout was closed");
+  return true;
+}
+
+Expected<void> Posting::finish() {
+  m_printer.finish();
+  if (m_closed || m_ctx.output_closed()) return fail(ErrorKind::output_closed, "stdout was closed");
   if (read_files == 0 && failed > 0) {
     return fail(ErrorKind::input,
                 "no 835 could be read: " + std::to_string(failed) + " file(s) failed, above",
                 "fix or replace those files and run again");
   }
-  if (auto done = ctx.commit_output(); !done) return fail(done.error());
-  if (ledger) {
-    if (auto done = ledger->record(to_record); !done) return fail(done.error());
+  if (auto done = m_ctx.commit_output(); !done) return fail(done.error());
+  if (m_ledger) {
+    if (auto done = m_ledger->record(m_to_record); !done) return fail(done.error());
   }
-  ctx.notice(std::to_string(written) + " check(s) written, " + std::to_string(skipped) +
-             " already posted and skipped, " + std::to_string(unbalanced) + " not balanced, " +
-             std::to_string(failed) + " file(s) not read");
+  return {};
+}
+
+// The ledger of --since last and the lock that makes its run the only one.
+struct LedgerHold {
+  std::unique_ptr<pull::WatermarkLock> lock;
+  std::unique_ptr<PostedLedger> ledger;
+};
+
+Expected<LedgerHold> hold_ledger(Context& ctx) {
+  // One --since last run at a time: two at once would both write a check neither has recorded.
+  const fs::path dir = config::state_dir(ctx.env()) / "remittance";
+  LedgerHold hold;
+  auto locked = pull::WatermarkLock::acquire(dir / "posting");
+  if (!locked && locked.error().kind == ErrorKind::usage)
+    return fail(ErrorKind::usage,
+                "another `provportal remittance --since last` is running (" +
+                    (dir / "posting.lock").string() + " is locked)",
+                "wait for it to finish; two at once would write the same checks twice");
+  if (!locked) return fail(locked.error());
+  hold.lock = std::move(*locked);
+  auto opened = PostedLedger::open(dir / "posted.sqlite");
+  if (!opened) return fail(opened.error());
+  hold.ledger = std::move(*opened);
+  return hold;
+}
+
+void summarise(Context& ctx, const Posting& posting, const std::string& read_what) {
+  ctx.notice(std::to_string(posting.written) + " check(s) written, " +
+             std::to_string(posting.skipped) + " already posted and skipped, " +
+             std::to_string(posting.unbalanced) + " not balanced, " +
+             std::to_string(posting.failed) + " " + read_what + " not read");
+}
+
+// True when the checks come from the portal: no FILE, no --inbox and no profile inbox.
+bool from_portal(const RemitOptions& opt, Context& ctx) {
+  if (!opt.files.empty() || !opt.inbox.empty()) return false;
+  auto settings = ctx.settings();
+  return !settings || (*settings)->profile.inbox.empty();
+}
+
+// A check's whole 835 as --save-835 names it: PAYER_CHECK.835, reduced to safe characters.
+std::string saved_name(const std::string& payer, const std::string& check) {
+  std::string out = payer + "_" + check;
+  for (char& c : out)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') c = '-';
+  return out + ".835";
+}
+
+Expected<void> run_portal_pull(const RemitOptions& opt, Context& ctx) {
+  std::optional<LedgerHold> hold;
+  auto since = opt.since.since.empty() ? Expected<pull::Since>(pull::Since{})
+                                       : pull::parse_since(opt.since.since);
+  if (!since) return fail(since.error());
+  const bool last = !opt.since.since.empty() && since->kind == pull::Since::Kind::last;
+  if (last && !opt.since.no_advance) {
+    auto held = hold_ledger(ctx);
+    if (!held) return fail(held.error());
+    hold = std::move(*held);
+  }
+  auto pull =
+      IncrementalPull::start(ctx, opt.since, "remittance", "remittances", "the remittances feed");
+  if (!pull) return fail(pull.error());
+  auto wire = ctx.chosen_wire();
+  if (!wire) return fail(wire.error());
+  auto api = ctx.api_with_session();
+  if (!api) return fail(api.error());
+  wire::PageQuery query;
+  query.filters = {{"changed_since", (*pull)->changed_since()}};
+  query.page_size = opt.page_size;
+  auto pages = ops::PageReader::open(**api, *wire, wire::Feed::remittances, query);
+  if (!pages) return fail(pages.error());
+  Posting posting(opt, ctx, hold ? hold->ledger.get() : nullptr);
+  std::size_t checks = 0;
+  while (true) {
+    auto page = pages->next();
+    if (!page) return fail(page.error());
+    if (!*page) break;
+    (*pull)->answered((*page)->answer);
+    for (const auto& item : (*page)->items) {
+      const auto* o = item.if_object();
+      const auto* text = o ? o->if_contains("x12") : nullptr;
+      const auto* check = o ? o->if_contains("check_number") : nullptr;
+      if (!text || !text->is_string() || !check || !check->is_string())
+        return fail(ErrorKind::unavailable,
+                    "the portal's remittances feed sent an item without its check_number and "
+                    "x12",
+                    "report it to the portal's operator");
+      const std::string number(check->get_string());
+      const auto* payer = o->if_contains("payer");
+      const auto* payer_id =
+          payer && payer->is_object() ? payer->get_object().if_contains("id") : nullptr;
+      const std::string name =
+          saved_name(payer_id && payer_id->is_string() ? std::string(payer_id->get_string())
+                                                       : std::string("payer"),
+                     number);
+      ++checks;
+      if (!opt.save_835.empty()) {
+        std::error_code ec;
+        fs::create_directories(opt.save_835, ec);
+        if (auto saved =
+                write_file_atomically(fs::path(opt.save_835) / name,
+                                      std::string_view(text->get_string()), {.mode = 0644});
+            !saved)
+          return fail(ErrorKind::input,
+                      "cannot write " + (fs::path(opt.save_835) / name).string() + ": " +
+                          saved.error().message,
+                      "check --save-835 DIR");
+      }
+      if (!posting.post("check " + number, name, text->get_string(), false)) break;
+    }
+    if (posting.closed()) break;
+  }
+  if (auto done = posting.finish(); !done) return fail(done.error());
+  summarise(ctx, posting, "835(s) of the portal");
+  if (auto done = (*pull)->finish(ctx, checks, "remittance"); !done) return fail(done.error());
   if (!opt.reconcile.empty()) {
-    if (auto done = reconcile(opt, remitted, ctx); !done) return fail(done.error());
+    if (auto done = reconcile(opt, posting.remitted, ctx); !done) return fail(done.error());
   }
-  if (unbalanced > 0 || failed > 0) ctx.exit_code = k_exit_partial;
+  if (posting.unbalanced > 0 || posting.failed > 0) ctx.exit_code = k_exit_partial;
+  return {};
+}
+
+Expected<void> run_remittance(const RemitOptions& opt, Context& ctx) {
+  if (from_portal(opt, ctx)) return run_portal_pull(opt, ctx);
+  if (!opt.since.since.empty() && opt.since.since != "last")
+    return fail(ErrorKind::usage,
+                "--since " + opt.since.since +
+                    " pulls the portal's remittances feed; 835 files "
+                    "and inboxes take --since last",
+                "--since last writes the checks not posted by an earlier --since last run");
+  if (opt.since.no_advance)
+    return fail(ErrorKind::usage, "--no-advance goes with --since last from the portal");
+  if (!opt.save_835.empty() || opt.page_size != 0)
+    return fail(ErrorKind::usage,
+                "--save-835 and --page-size go with the portal's feed, not "
+                "with FILEs or an inbox");
+  bool from_inbox = false;
+  auto files = input_files(opt, ctx, from_inbox);
+  if (!files) return fail(files.error());
+
+  std::optional<LedgerHold> hold;
+  if (opt.since.since == "last") {
+    auto held = hold_ledger(ctx);
+    if (!held) return fail(held.error());
+    hold = std::move(*held);
+  }
+  Posting posting(opt, ctx, hold ? hold->ledger.get() : nullptr);
+  for (const auto& path : *files) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+      ++posting.failed;
+      ctx.notice("error: cannot open " + path + "; check the path");
+      continue;
+    }
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (!posting.post(path, fs::path(path).filename().string(), bytes, from_inbox)) break;
+  }
+  if (auto done = posting.finish(); !done) return fail(done.error());
+  summarise(ctx, posting, "file(s)");
+  if (!opt.reconcile.empty()) {
+    if (auto done = reconcile(opt, posting.remitted, ctx); !done) return fail(done.error());
+  }
+  if (posting.unbalanced > 0 || posting.failed > 0) ctx.exit_code = k_exit_partial;
   return {};
 }
 
@@ -633,8 +791,8 @@ void setup_remittance(CLI::App& app, Context& ctx) {
   auto opt = std::make_shared<RemitOptions>();
   auto* cmd = app.add_subcommand(
       "remittance",
-      "Post the checks of 835 remittance files as rows (per service line, claim or check), "
-      "balanced, each check once");
+      "Post the checks of 835 remittance advice (from the portal, an inbox or files) as rows "
+      "(per service line, claim or check), balanced, each check once");
   cmd->add_option("file", opt->files,
                   "835 files to read (default: every *.835 and *.x12 of the inbox)")
       ->type_name("FILE");
@@ -642,11 +800,14 @@ void setup_remittance(CLI::App& app, Context& ctx) {
                   "The directory to read every *.835 and *.x12 holding an 835 from (default: "
                   "the profile's inbox, PROVPORTAL_INBOX)")
       ->type_name("DIR");
-  cmd->add_option("--since", opt->since,
-                  "last: write only the checks no earlier --since last run posted, and record "
-                  "the balanced ones as posted")
-      ->type_name("last")
-      ->check(CLI::IsMember({"last"}));
+  add_since_flags(*cmd, opt->since, "remittances");
+  cmd->add_option("--save-835", opt->save_835,
+                  "From the portal: also save each check's whole 835 in DIR as PAYER_CHECK.835")
+      ->type_name("DIR");
+  cmd->add_option("--page-size", opt->page_size,
+                  "From the portal: remittances per page (1-100; default: the portal's, 50)")
+      ->type_name("N")
+      ->check(CLI::Range(1, 100));
   cmd->add_option("--level", opt->level, "One row per service line (default), claim or check")
       ->type_name("LEVEL")
       ->check(CLI::IsMember({"line", "claim", "check"}));
@@ -660,6 +821,8 @@ void setup_remittance(CLI::App& app, Context& ctx) {
       ->type_name("FILE");
   cmd->footer(
       "Examples:\n"
+      "  provportal remittance --since last -o csv -O posting.csv --save-835 835s/  # the portal\n"
+      "  provportal remittance --since 7d --level check -o table\n"
       "  provportal remittance --inbox inbox/ -o csv -O remittance.csv\n"
       "  provportal remittance --since last -o csv -O posting-$(date +%F).csv\n"
       "  provportal remittance inbox/835_0001.x12 --level check -o table\n"
@@ -684,6 +847,16 @@ void setup_remittance(CLI::App& app, Context& ctx) {
       "its lines); --level check one per BPR/TRN with total_paid, the sums of its claims, "
       "its PLB\n"
       "items (plb) and their total (provider_adjustments), and balanced.\n\n"
+      "Where the 835s come from: FILE arguments; else --inbox DIR (or the profile's inbox);\n"
+      "else the portal's remittances feed (GET /v1/remittances, signed in with `provportal "
+      "login`),\n"
+      "oldest first, page by page. From the portal, --since last|TIME|DATE|DURATION asks only "
+      "for the\n"
+      "835s issued since then (last: since this profile's previous pull, a watermark moved "
+      "after the\n"
+      "output was written, as claim-status does), and --save-835 DIR keeps each whole 835. "
+      "Files and\n"
+      "inboxes take --since last only (the ledger below).\n\n"
       "Every check is balanced (lines, claims, BPR02 = CLP04 - PLB); a sum that does not add "
       "up goes\n"
       "to stderr as FILE: check N claim C line L: expected X, found Y (difference D); RULE, "

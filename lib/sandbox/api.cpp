@@ -364,6 +364,15 @@ std::vector<Route> routes() {
        [](Portal& p, const HttpRequest& r, const json::object&, const std::string& u) {
          return from_result(p.claims().get_claim(u, path_segment(r.path, 2)));
        }},
+      // Remittance advice: the 835s the portal issued for the organisation's payments.
+      {"GET", "/v1/remittances", A::session,
+       [](Portal& p, const HttpRequest& r, const json::object&, const std::string& u) {
+         return from_result(p.remittances().feed(u, r.query));
+       }},
+      {"GET", "/v1/remittances/{check_number}", A::session,
+       [](Portal& p, const HttpRequest& r, const json::object&, const std::string& u) {
+         return from_result(p.remittances().get(u, path_segment(r.path, 2)));
+       }},
       {"GET", "/v1/letters/{letter_id}", A::session,
        [](Portal& p, const HttpRequest& r, const json::object&, const std::string& u) {
          std::string id = path_segment(r.path, 2);

@@ -1,6 +1,7 @@
 #include "sandbox/clearinghouse.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <iterator>
 #include <set>
@@ -82,6 +83,36 @@ std::vector<PickedUp> Clearinghouse::run_once() {
   std::vector<PickedUp> out;
   for (const auto& f : files) out.push_back(answer_file(f));
   m_traces.flush();
+  return out;
+}
+
+std::vector<std::string> Clearinghouse::deliver_remittances() {
+  const fs::path list = m_options.pickup / ".done" / "835-delivered";
+  std::set<std::string> delivered;
+  {
+    std::ifstream in(list);
+    for (std::string line; std::getline(in, line);)
+      if (!line.empty()) delivered.insert(line);
+  }
+  std::vector<std::string> out;
+  for (const auto& r : m_portal.remittances().issued_to(m_options.user_id, m_portal.now())) {
+    std::string name = "835_" + r.payer_id + "_" + r.check_number + ".x12";
+    for (char& c : name)
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '.') c = '-';
+    if (delivered.contains(name)) continue;
+    const fs::path target = m_options.dropoff / name;
+    std::error_code ec;
+    if (!fs::exists(target, ec)) {
+      WriteOptions w;
+      w.mode = 0600;
+      if (auto written = write_file_atomically(target, r.x12, w); !written)
+        throw std::runtime_error(written.error().message);
+      out.push_back(name);
+    }
+    std::ofstream(list, std::ios::app) << name << "\n" << std::flush;
+    delivered.insert(name);
+  }
+  if (!out.empty()) spdlog::info("dropped {} remittance file(s)", out.size());
   return out;
 }
 

@@ -8,6 +8,8 @@
 // inbox) and the file picked up is moved to pickup/.done/, so no file is answered twice; a pass
 // killed between the two finds its answers written already (their names come from the file's)
 // and only moves the file. Answered inquiries are counted in core_traces like the endpoint's.
+// With `remittances`, it also drops the 835s the portal issues to the account's organisation
+// (remittances.hpp), each once.
 #pragma once
 
 #include <filesystem>
@@ -24,6 +26,7 @@ struct ClearinghouseOptions {
   std::filesystem::path pickup;   // where the provider drops its files (its outbox)
   std::filesystem::path dropoff;  // where the answers go (the provider's inbox)
   std::string user_id;            // the account the drop belongs to (its claims answer 276s)
+  bool remittances = false;       // also drop the organisation's 835s (deliver_remittances)
 };
 
 // One answer to a batch of inquiries: a TA1, a 999, or a 271/277 of the accepted sets of a group.
@@ -62,6 +65,11 @@ class Clearinghouse {
 
   // Answers every file waiting in the pickup directory, in name order.
   std::vector<PickedUp> run_once();
+  // Drops each 835 the portal issued to the account's organisation (up to now on its clock)
+  // into the drop-off once, as 835_PAYER_CHECK.x12, in issue order; returns the names written.
+  // What was delivered is listed in pickup/.done/835-delivered, so a file the provider took
+  // away is not dropped again; one written before a crash is listed, not written again.
+  std::vector<std::string> deliver_remittances();
 
  private:
   PickedUp answer_file(const std::filesystem::path& file);

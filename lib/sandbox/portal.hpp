@@ -1,7 +1,7 @@
 // The portal's rules over the SQLite store, transport-free: the HTTP layer (api.cpp) and the
 // `provportal-sandbox admin` command both call it. Portal owns the shared Store and one object
-// per room (accounts, sign-in, profile, orders, claim status) and keeps what concerns the whole
-// portal: the seed, the clock, the settings, and eligibility over the immutable roster.
+// per room (accounts, sign-in, profile, orders, claim status, remittances) and keeps what concerns
+// the whole portal: the seed, the clock, the settings, and eligibility over the immutable roster.
 #pragma once
 
 #include <chrono>
@@ -17,6 +17,7 @@
 #include "sandbox/claim_status.hpp"
 #include "sandbox/orders.hpp"
 #include "sandbox/profile.hpp"
+#include "sandbox/remittances.hpp"
 #include "sandbox/signin.hpp"
 #include "sandbox/store.hpp"
 
@@ -43,6 +44,7 @@ class Portal {
   Profiles& profiles() { return m_profiles; }
   Orders& orders() { return m_orders; }
   ClaimStatus& claims() { return m_claims; }
+  Remittances& remittances() { return m_remittances; }
 
   // DATA_DIR/portal.db (the API layer keeps its idempotency keys there, on its own connection).
   const std::filesystem::path& database_file() const { return m_store.database_file; }
@@ -76,6 +78,7 @@ class Portal {
   Profiles m_profiles{m_store};
   Orders m_orders{m_store};
   ClaimStatus m_claims{m_store};
+  Remittances m_remittances{m_store};
 };
 
 }  // namespace portal::sandbox

@@ -234,6 +234,8 @@ def test_cases_orders_letters_and_documents_of_another_organisation_are_not_foun
     assert "order_id" in ids and "letter_id" in ids, f"examples/cases.csv made no approved order:{r.describe()}"
     # A seeded claim of A's organisation (Lakeshore), received long before the pinned day.
     ids["claim_number"] = "C71000000102"
+    # Its payment's remittance (EFT000419377), issued long before the pinned day too.
+    ids["check_number"] = "EFT000419377"
 
     failures, checked = [], 0
     for method, path in sorted(id_routes):

@@ -30,6 +30,8 @@ std::string_view feed_name(Feed f) {
       return "claims feed";
     case Feed::orders:
       return "order search";
+    case Feed::remittances:
+      return "remittances feed";
   }
   return "feed";
 }

@@ -43,8 +43,9 @@ enum class Function {
 
 // The portal's lists, read page by page (a pull, not a record per row).
 enum class Feed {
-  claims,  // the organisation's claims, those changed since a time (claim-status's feed)
-  orders,  // the organisation's prior authorization orders (search-orders)
+  claims,       // the organisation's claims, those changed since a time (claim-status's feed)
+  orders,       // the organisation's prior authorization orders (search-orders)
+  remittances,  // the organisation's remittance advice (835s), those issued since a time
 };
 
 // The name of a function as the operations and messages say it ("eligibility", ...).

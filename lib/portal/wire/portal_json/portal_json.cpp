@@ -330,7 +330,10 @@ http::Request PortalJson::page_request(Feed f, const PageQuery& q) const {
   add("page_token", q.page_token);
   http::Request request;
   request.method = "GET";
-  request.target = (f == Feed::claims ? "/v1/claims" : "/v1/orders") + query;
+  request.target = std::string(f == Feed::claims        ? "/v1/claims"
+                               : f == Feed::remittances ? "/v1/remittances"
+                                                        : "/v1/orders") +
+                   query;
   return request;
 }
 
@@ -344,8 +347,8 @@ Expected<Page> PortalJson::read_page(Feed f, const http::Response& answer) const
   }
   Page page;
   page.answer = std::move(body.get_object());
-  if (auto* items = page.answer.if_contains(f == Feed::claims ? "claims" : "orders");
-      items && items->is_array()) {
+  const char* list = f == Feed::claims ? "claims" : f == Feed::remittances ? "items" : "orders";
+  if (auto* items = page.answer.if_contains(list); items && items->is_array()) {
     page.items = std::move(items->get_array());
     items->emplace_array();
   }
