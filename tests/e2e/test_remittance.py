@@ -36,8 +36,10 @@ def rows_of(text: str) -> list[dict]:
 
 
 def amount(cell: str) -> str:
-    """A CSV amount: the project's CSV guards a cell starting with - as '- (spreadsheet formulas)."""
-    return cell[1:] if cell.startswith("'-") else cell
+    """A CSV amount, which a payment-posting load reads as a number: a negative one too, never
+    behind the formula guard's quote."""
+    assert not cell.startswith("'"), f"amount {cell!r} is quoted as if it were a formula"
+    return cell
 
 
 def with_se01(text: str) -> str:
