@@ -447,8 +447,9 @@ bool plain_number(std::string_view text) {
 
 std::string csv_cell(std::string_view text) {
   std::string cell;
-  if (!text.empty() && (text.front() == '=' || text.front() == '+' || text.front() == '-' ||
-                        text.front() == '@' || text.front() == '\t' || text.front() == '\r') &&
+  if (!text.empty() &&
+      (text.front() == '=' || text.front() == '+' || text.front() == '-' || text.front() == '@' ||
+       text.front() == '\t' || text.front() == '\r') &&
       !plain_number(text)) {
     cell += '\'';
   }
