@@ -153,7 +153,9 @@ TEST(RemittanceIssue, TheRevisionReversesThenRepays) {
   EXPECT_EQ(down_set.provider_adjustments[0].amount, -2150);
   int recovered = 0, interest = 0;
   for (const auto& r : all) {
-    for (const auto& p : read_all(r.x12).at(0).provider_adjustments) {
+    // Held by name: a range-for over a member of a temporary would read freed memory.
+    const x12::Remittance read = read_all(r.x12).at(0);
+    for (const auto& p : read.provider_adjustments) {
       if (p.reason == "WO" && p.reference == "C71000000118") {
         ++recovered;
         EXPECT_EQ(p.amount, 2150);
