@@ -1,7 +1,7 @@
-// provportal x12 build 270|276: a batch of the commands' records (check-eligibility's,
-// claim-status's) as one X12 interchange, offline: each row validated as the command validates
-// it, then one ST..SE per row, its TRN02 the trace of the row's idempotency key, so a payer's
-// answers to the file match the rows as they do over the X12 wires.
+// provportal x12 build 270|276|278: a batch of the commands' records (check-eligibility's,
+// claim-status's, submit-case's) as one X12 interchange, offline: each row validated as the command
+// validates it, then one ST..SE per row, its TRN02 the trace of the row's idempotency key, so a
+// payer's answers to the file match the rows as they do over the X12 wires.
 #include <chrono>
 #include <fstream>
 #include <iostream>
@@ -19,6 +19,7 @@
 #include "portal/log/log.hpp"
 #include "portal/ops/claim_status.hpp"
 #include "portal/ops/eligibility.hpp"
+#include "portal/ops/prior_auth.hpp"
 #include "portal/records/schema.hpp"
 #include "portal/util/clock.hpp"
 #include "portal/util/maintenance.hpp"
@@ -35,7 +36,7 @@ namespace x12w = wire::x12w;
 namespace {
 
 struct BuildOptions {
-  std::string set;  // 270 or 276
+  std::string set;  // 270, 276 or 278
   std::string file;
   std::string format;
   std::string sender_id, receiver_id, usage, payers_file;
@@ -100,11 +101,20 @@ std::function<std::string()> offline_today(Context& ctx) {
 // The operation the command of the set runs (its name scopes the rows' idempotency keys, its
 // prepare fills defaults before they are computed, its checks follow the schema's), as over the
 // portal's JSON API: the JSON wire adds no check of its own, and the X12 checks are made here.
-Expected<batch::Operation> operation_of(wire::Function f, Context& ctx) {
+Expected<batch::Operation> operation_of(wire::Function f, Context& ctx,
+                                        const std::string& batch_file) {
   auto json_wire = wire::make(wire::k_default);
   if (!json_wire) return fail(json_wire.error());
   if (f == wire::Function::eligibility)
     return ops::eligibility_operation(*json_wire, offline_today(ctx));
+  if (f == wire::Function::case_submission) {
+    // Attachments are checked under the batch's folder, against the documented limits (offline:
+    // the portal is not asked).
+    const std::filesystem::path base = batch_file == "-"
+                                           ? std::filesystem::current_path()
+                                           : std::filesystem::absolute(batch_file).parent_path();
+    return ops::case_operation(*json_wire, base, api::PortalLimits{}, {});
+  }
   return ops::claim_status_operation(*json_wire);
 }
 
@@ -112,8 +122,9 @@ Expected<batch::Operation> operation_of(wire::Function f, Context& ctx) {
 constexpr std::size_t k_flush_bytes = 1 << 20;
 
 Expected<void> run_build(const BuildOptions& opt, Context& ctx) {
-  const wire::Function f =
-      opt.set == "270" ? wire::Function::eligibility : wire::Function::claim_inquiry;
+  const wire::Function f = opt.set == "270"   ? wire::Function::eligibility
+                           : opt.set == "276" ? wire::Function::claim_inquiry
+                                              : wire::Function::case_submission;
   batch::Format format;
   if (!opt.format.empty()) {
     format = *batch::parse_format(opt.format);
@@ -129,7 +140,7 @@ Expected<void> run_build(const BuildOptions& opt, Context& ctx) {
   if (!settings) return fail(settings.error());
   auto env = envelope_of(opt, (*settings)->profile);
   if (!env) return fail(env.error());
-  auto op = operation_of(f, ctx);
+  auto op = operation_of(f, ctx, opt.file);
   if (!op) return fail(op.error());
 
   std::ifstream file;
@@ -166,6 +177,7 @@ Expected<void> run_build(const BuildOptions& opt, Context& ctx) {
   // One inquiry of each kind, refilled row after row: their strings keep their memory.
   x12::EligibilityInquiry eligibility;
   x12::ClaimInquiry claim;
+  x12::ServiceReview review;
   std::size_t rows = 0, invalid = 0;
   std::vector<FieldError> errors;
   std::string trace;
@@ -185,10 +197,19 @@ Expected<void> run_build(const BuildOptions& opt, Context& ctx) {
     }
     if (!problem && errors.empty()) {
       x12w::assign_trace(trace, batch::idempotency_key(op->name, rec.fields));
-      errors = f == wire::Function::eligibility
-                   ? x12w::fill_eligibility_inquiry(rec.fields, env->payers, env->parties, trace,
-                                                    eligibility)
-                   : x12w::fill_claim_inquiry(rec.fields, env->payers, env->parties, trace, claim);
+      if (f == wire::Function::case_submission) {
+        auto made = x12w::service_review(rec.fields, env->payers, env->parties, trace);
+        if (made)
+          review = std::move(*made);
+        else
+          errors = std::move(made.error());
+      } else {
+        errors =
+            f == wire::Function::eligibility
+                ? x12w::fill_eligibility_inquiry(rec.fields, env->payers, env->parties, trace,
+                                                 eligibility)
+                : x12w::fill_claim_inquiry(rec.fields, env->payers, env->parties, trace, claim);
+      }
       if (errors.empty()) {
         // One interchange goes to one receiver: a payer reached elsewhere needs a file of its own.
         const auto* plan = rec.fields.if_contains("health_plan");
@@ -204,7 +225,9 @@ Expected<void> run_build(const BuildOptions& opt, Context& ctx) {
         }
       }
       if (errors.empty()) {
-        auto added = f == wire::Function::eligibility ? stream.add(eligibility) : stream.add(claim);
+        auto added = f == wire::Function::eligibility     ? stream.add(eligibility)
+                     : f == wire::Function::claim_inquiry ? stream.add(claim)
+                                                          : stream.add(review);
         if (!added) return fail(added.error());
         if (*added) errors.push_back(x12w::field_error_of(f, **added));
       }
@@ -245,16 +268,16 @@ void setup_x12_build(CLI::App& x12, Context& ctx) {
   auto opt = std::make_shared<BuildOptions>();
   auto* build = x12.add_subcommand(
       "build",
-      "Build a batch of eligibility (270) or claim status (276) inquiries into one X12 "
-      "interchange, offline");
-  with_choices(build->add_option("set", opt->set, "The transaction set: 270 or 276")
+      "Build a batch of eligibility (270) or claim status (276) inquiries or prior "
+      "authorization cases (278) into one X12 interchange, offline");
+  with_choices(build->add_option("set", opt->set, "The transaction set: 270, 276 or 278")
                    ->required()
                    ->type_name("SET"),
-               {"270", "276"});
+               {"270", "276", "278"});
   build
       ->add_option("--batch", opt->file,
                    "The records: CSV with a header, YAML list or JSON Lines (- for stdin), as "
-                   "check-eligibility (270) and claim-status (276) read them")
+                   "check-eligibility (270), claim-status (276) and submit-case (278) read them")
       ->required()
       ->type_name("FILE");
   with_choices(build
@@ -300,18 +323,22 @@ void setup_x12_build(CLI::App& x12, Context& ctx) {
       "Examples:\n"
       "  provportal x12 build 270 --batch examples/eligibility.csv -O eligibility.x12\n"
       "  provportal x12 build 276 --batch claims.csv --receiver-id CLEARINGHOUSE -O claims.x12\n"
+      "  provportal x12 build 278 --batch examples/cases.yaml -O cases.x12\n"
       "  provportal x12 build 270 --batch members.jsonl --sender-id MYOFFICE01 \\\n"
       "      --receiver-id PAYER01 --payers-file payers.yaml > members.x12\n"
       "  provportal x12 validate eligibility.x12\n\n"
-      "One interchange (ISA..IEA) with one functional group (HS for 270, HR for 276; a new one\n"
-      "every --sets-per-group sets) and one transaction set per valid row, in input order; ISA13\n"
-      "and GS06 come from the sender's control numbers under $XDG_STATE_HOME/provportal/x12/,\n"
-      "shared with the x12-core wire, so they never repeat. Each set's TRN02 (and BHT03) is the\n"
-      "trace of the row's idempotency key (its ref, else its content), the number the X12 wires\n"
-      "send for the same row: `provportal x12 parse` of the payer's 271/277 prints it as `trace`.\n"
-      "Rows are validated as check-eligibility and claim-status validate them (the schema, the\n"
-      "NPI check digit, dates), then for X12 (a payer ID in the payers file, what the 276\n"
-      "requires); a bad row is reported on stderr as FILE:LINE: field: reason, never with its\n"
+      "One interchange (ISA..IEA) with one functional group (HS for 270, HR for 276, HI for 278;\n"
+      "a new one every --sets-per-group sets) and one transaction set per valid row, in input\n"
+      "order; ISA13 and GS06 come from the sender's control numbers under\n"
+      "$XDG_STATE_HOME/provportal/x12/, shared with the x12-core wire, so they never repeat.\n"
+      "Each set's TRN02 (and BHT03) is the trace of the row's idempotency key (its ref, else its\n"
+      "content), the number the X12 wires send for the same row: `provportal x12 parse` of the\n"
+      "payer's 271/277/278 prints it as `trace`. A 278 is written as submit-case sends it over\n"
+      "x12-core (docs/core.md, section 9).\n"
+      "Rows are validated as the commands validate them (the schema, the NPI check digit, dates,\n"
+      "a case's attachments under the batch's folder), then for X12 (a payer ID in the payers\n"
+      "file, what the 276 requires, what a 278's MSG can hold); a bad row is reported on stderr as "
+      "FILE:LINE: field: reason, never with its\n"
       "values, and left out. Written to -O FILE whole or not at all (FILE.part, then renamed;\n"
       "-O - or no -O: stdout). Memory stays flat for a batch of any size.\n"
       "It exits 0 when every row was built, 1 when some rows were invalid (reported; the others\n"

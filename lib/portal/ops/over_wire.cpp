@@ -18,15 +18,17 @@ Expected<batch::Operation> over_wire(batch::Operation op, wire::Function functio
                     std::make_move_iterator(more.end()));
     return problems;
   };
+  // A final answer that says "not now" and the protocol's wait before a timed-out request may
+  // go again hold for every request a wire sends for the function, one or several.
+  op.transient = [wire, function](const http::Response& answer) {
+    return wire->transient(function, answer);
+  };
+  op.resend_after_timeout = wire->resend_after_timeout();
   if (wire->one_request(function)) {
     op.request = [wire, function, inputs](const boost::json::object& record,
                                           const std::string& key) {
       return wire->request(function, record, inputs, key);
     };
-    op.transient = [wire, function](const http::Response& answer) {
-      return wire->transient(function, answer);
-    };
-    op.resend_after_timeout = wire->resend_after_timeout();
     op.interpret = [wire, function](const http::Response& answer,
                                     boost::json::storage_ptr storage) {
       return wire->result(function, answer, std::move(storage));

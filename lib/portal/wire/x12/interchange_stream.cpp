@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <string_view>
+#include <type_traits>
 
 namespace portal::wire::x12w {
 
@@ -12,8 +13,9 @@ struct GroupKind {
   std::string_view functional_id, version;
 };
 GroupKind group_kind(Function f) {
-  return f == Function::eligibility ? GroupKind{"HS", "005010X279A1"}
-                                    : GroupKind{"HR", "005010X212"};
+  if (f == Function::eligibility) return {"HS", "005010X279A1"};
+  if (f == Function::claim_inquiry) return {"HR", "005010X212"};
+  return {"HI", "005010X217"};  // a case: a 278 request for review
 }
 
 }  // namespace
@@ -63,7 +65,8 @@ Expected<void> InterchangeStream::open_group() {
   if (first) m_isa13 = block->interchange;
   m_gs06 = block->group;
   if (auto made = make_writer(); !made) return made;
-  if (first && m_options.templates) {
+  if (first && m_options.templates &&
+      (m_function == Function::eligibility || m_function == Function::claim_inquiry)) {
     // A set's text does not depend on its group: the templates serve every group.
     auto make = [this] {
       auto w = new_writer();  // made once just above: the same again
@@ -131,6 +134,15 @@ Expected<std::optional<::x12::Error>> InterchangeStream::add_set(const Inquiry& 
 
 template <typename Inquiry, typename Write>
 Expected<bool> InterchangeStream::templated(const Inquiry& inquiry, Write write) {
+  if constexpr (std::is_same_v<Inquiry, ::x12::ServiceReview>) {
+    return false;  // 278s vary too much for a template: the writer writes each
+  } else {
+    return templated_set(inquiry, write);
+  }
+}
+
+template <typename Inquiry, typename Write>
+Expected<bool> InterchangeStream::templated_set(const Inquiry& inquiry, Write write) {
   if (!m_templates) return false;
   const std::size_t mark = m_out.size();
   if (!m_templates->write(inquiry, m_st02 + 1, m_out)) return false;
@@ -160,6 +172,12 @@ Expected<std::optional<::x12::Error>> InterchangeStream::add(
 Expected<std::optional<::x12::Error>> InterchangeStream::add(const ::x12::ClaimInquiry& inquiry) {
   return add_set(inquiry, [](::x12::Writer& w, std::uint32_t st02, const ::x12::ClaimInquiry& q) {
     ::x12::write_276(w, st02, q);
+  });
+}
+
+Expected<std::optional<::x12::Error>> InterchangeStream::add(const ::x12::ServiceReview& review) {
+  return add_set(review, [](::x12::Writer& w, std::uint32_t st02, const ::x12::ServiceReview& r) {
+    ::x12::write_278(w, st02, r);
   });
 }
 

@@ -39,8 +39,9 @@ class InterchangeStream {
     bool verify_templates = false;
   };
 
-  // An interchange of 270s (Function::eligibility) or 276s (claim_inquiry), its ISA13 and GS06
-  // reserved from `store` (which must outlive it) when its first set is written.
+  // An interchange of 270s (Function::eligibility), 276s (claim_inquiry) or 278s
+  // (case_submission), its ISA13 and GS06 reserved from `store` (which must outlive it) when its
+  // first set is written.
   InterchangeStream(Function function, Options options, ::x12::ControlNumbers& store);
 
   // Appends one ST..SE (ST02 counted from 1 in each group). The inner value is the guide's
@@ -48,6 +49,8 @@ class InterchangeStream {
   // cannot be reserved, the envelope cannot be written).
   Expected<std::optional<::x12::Error>> add(const ::x12::EligibilityInquiry& inquiry);
   Expected<std::optional<::x12::Error>> add(const ::x12::ClaimInquiry& inquiry);
+  // A 278 request for review (Function::case_submission: group HI, 005010X217).
+  Expected<std::optional<::x12::Error>> add(const ::x12::ServiceReview& review);
   // Closes the open group and the interchange (GE, IEA); nothing when no set was written.
   void finish();
 
@@ -71,6 +74,8 @@ class InterchangeStream {
   // when the options ask. The inner value: whether it was written.
   template <typename Inquiry, typename Write>
   Expected<bool> templated(const Inquiry& inquiry, Write write);
+  template <typename Inquiry, typename Write>
+  Expected<bool> templated_set(const Inquiry& inquiry, Write write);
   void close_group();
 
   Function m_function;

@@ -535,6 +535,15 @@ Expected<std::string> interchange_276(const x12::ClaimInquiry& inquiry, const Pa
                      });
 }
 
+Expected<std::string> interchange_278(const x12::ServiceReview& review, const Parties& parties,
+                                      std::string_view receiver_id, const Controls& controls,
+                                      std::chrono::sys_seconds time) {
+  return interchange("HI", "005010X217", review, parties, receiver_id, controls, time,
+                     [](x12::Writer& w, std::uint32_t st02, const x12::ServiceReview& r) {
+                       x12::write_278(w, st02, r);
+                     });
+}
+
 std::string reject_code_of_aaa(std::string_view aaa) {
   if (aaa == "72") return "invalid_member_id";
   if (aaa == "73") return "name_mismatch";
@@ -1045,13 +1054,17 @@ Result read_answer(Function f, std::string_view payload, const json::object& rec
       result.answer["ref"] = ref;
     return result;
   }
+  if (f == Function::case_submission || f == Function::case_update || f == Function::case_cancel) {
+    if (set != "278") return unreadable("the payer answered with a " + set + ", not a 278");
+    return read_case_answer(payload, record, std::move(storage));
+  }
   return unreadable("this wire does not read answers to " + std::string(function_name(f)));
 }
 
 std::optional<std::string> payer_busy(Function f, std::string_view payload) {
   auto reader = x12::Reader::from_memory(payload);
   while (const auto* s = reader.next()) {
-    if (f == Function::eligibility && s->id() == "AAA") {
+    if (f != Function::claim_inquiry && s->id() == "AAA") {
       auto code = s->element(3);
       if (code == "42" || code == "80") {
         return "the payer cannot answer now (AAA " + std::string(code) + ": " +
@@ -1070,3 +1083,21 @@ std::optional<std::string> payer_busy(Function f, std::string_view payload) {
 }
 
 }  // namespace portal::wire::x12w
+
+namespace portal::wire::x12w::detail {
+
+void assign_x12_name(std::string& out, std::string_view name) { x12w::assign_x12_name(out, name); }
+const Payer* payer_for(std::string_view plan, const Payers& payers,
+                       std::vector<FieldError>& errors) {
+  return x12w::payer_for(plan, payers, errors);
+}
+std::string reason_words(x12::codes::List list, std::string_view code) {
+  return x12w::reason_words(list, code);
+}
+const std::string& originator_of(std::string_view sender_id) {
+  return x12w::originator_of(sender_id);
+}
+std::string now_date() { return x12w::now_date(); }
+Result unreadable(std::string message) { return x12w::unreadable(std::move(message)); }
+
+}  // namespace portal::wire::x12w::detail

@@ -89,6 +89,34 @@ Expected<std::string> interchange_276(const x12::ClaimInquiry& inquiry, const Pa
                                       std::string_view receiver_id, const Controls& controls,
                                       std::chrono::sys_seconds time);
 
+// ---- 278: prior authorization (005010X217; the sandbox's conventions are docs/core.md, section 9)
+
+// A case record (schemas/case.schema.json) → one 278 request for review: the UMO from the
+// crosswalk, the ordering provider as requester, the member, one patient event (UM*HS*I, UM06 U
+// for urgent, E elective otherwise; DTP*AAH the service dates; HI the diagnoses, principal
+// first; MSG the solution and the answers; the servicing provider in 2010EA; one PWK*77*EL per
+// attachment with attachment_control()) and one 2000F per procedure (SV1*HC with its units;
+// the first's MSG the additional_info). What X12 cannot carry (an answer holding ';' or '=',
+// MSG01's 264 characters, more than 12 diagnoses) is a field error: nothing is sent.
+Checked<x12::ServiceReview> service_review(const boost::json::object& record, const Payers& payers,
+                                           const Parties& parties, std::string_view trace);
+// The PWK06 control number announcing attachment `index` of the row whose TRN02 is `trace`,
+// repeated by the 275 that carries it.
+std::string attachment_control(std::string_view trace, std::size_t index);
+// One interchange (ISA, GS HI, one 278, GE, IEA) holding the request.
+Expected<std::string> interchange_278(const x12::ServiceReview& review, const Parties& parties,
+                                      std::string_view receiver_id, const Controls& controls,
+                                      std::chrono::sys_seconds time);
+// A 278 response → the case answer the JSON API gives: ok with order_id (HCR02), status (HCR01,
+// with HCR03 0U needs-documents), acmp_number (REF*NT), documents_required (MSG
+// documents_required=...), next_step, health_plan and solution (the record's), x12_action and
+// x12_reason; or rejected (case_rejected) with each AAA in words and the field to fix.
+Result case_result(const x12::ServiceReview& response, const boost::json::object& record,
+                   boost::json::storage_ptr storage);
+// The 278 in `payload` (the first patient event, or the response without one) as case_result().
+Result read_case_answer(std::string_view payload, const boost::json::object& record,
+                        boost::json::storage_ptr storage);
+
 // Answers → the portal's vocabulary.
 //
 // A 271: ok with an EligibilityResult (status, active, member, plan, coverage, service_date,
@@ -116,13 +144,13 @@ void write_claim_status_answer(output::JsonText& out,
 // and element in errors[]; nullopt when the acknowledgements accepted it.
 std::optional<Result> acknowledgement_result(const x12::Acknowledgements& acks);
 
-// Reads an X12 payload answering `f` (271 or 277, or a 999/TA1 instead): the row's result.
+// Reads an X12 payload answering `f` (271, 277 or 278, or a 999/TA1 instead): the row's result.
 // `record` is the row when it is known (the real-time answer of one request), else empty.
 Result read_answer(Function f, std::string_view payload, const boost::json::object& record,
                    const Payers& payers, boost::json::storage_ptr storage);
 
-// Whether a payload says the payer cannot answer now (AAA 42 or 80; a 277's E1 or E2): the
-// reason in words, else nullopt.
+// Whether a payload says the payer cannot answer now (AAA 42 or 80 in a 271 or 278; a 277's E1
+// or E2): the reason in words, else nullopt.
 std::optional<std::string> payer_busy(Function f, std::string_view payload);
 
 // The AAA reject reason of a code as the JSON API names it (72 invalid_member_id, 73

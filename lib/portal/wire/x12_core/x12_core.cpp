@@ -24,8 +24,19 @@ std::string path_of(std::string_view url) {
 }
 
 std::string_view request_payload_type(Function f) {
-  return f == Function::eligibility ? "X12_270_Request_005010X279A1" : "X12_276_Request_005010X212";
+  switch (f) {
+    case Function::eligibility:
+      return "X12_270_Request_005010X279A1";
+    case Function::claim_inquiry:
+      return "X12_276_Request_005010X212";
+    default:
+      // Not in vC2.2.0's table: the 270/276 pattern with the guide's errata ID (docs/core.md, 9).
+      return "X12_278_Request_005010X217E1_2";
+  }
 }
+
+// The functions whose records are cases: each a 278, always sent in real time.
+bool is_case(Function f) { return f == Function::case_submission; }
 
 std::string timestamp_now() {
   auto t = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
@@ -57,7 +68,7 @@ std::string X12Core::endpoint() const {
 }
 
 bool X12Core::carries(Function f) const {
-  return f == Function::eligibility || f == Function::claim_inquiry;
+  return f == Function::eligibility || f == Function::claim_inquiry || is_case(f);
 }
 
 Expected<void> X12Core::load() const {
@@ -113,11 +124,15 @@ std::vector<FieldError> X12Core::check(Function f, const json::object& record) c
   } else if (f == Function::claim_inquiry) {
     auto q = x12w::claim_inquiry(record, *m_payers, m_parties, trace);
     if (!q) return q.error();
+  } else if (is_case(f)) {
+    auto r = x12w::service_review(record, *m_payers, m_parties, trace);
+    if (!r) return r.error();
   }
   return {};
 }
 
-bool X12Core::one_request(Function) const { return !m_batch; }
+// A case may carry attachments after its 278: an exchange of its own.
+bool X12Core::one_request(Function f) const { return !m_batch && !is_case(f); }
 
 Expected<x12w::Controls> X12Core::next_controls() const {
   std::lock_guard lock(m_mutex);
@@ -162,10 +177,14 @@ http::Request X12Core::request(Function f, const json::object& record, const Inp
     auto q = x12w::eligibility_inquiry(record, *m_payers, m_parties, trace);
     if (!q) return req;
     payload = x12w::interchange_270(*q, m_parties, receiver, *controls, now);
-  } else {
+  } else if (f == Function::claim_inquiry) {
     auto q = x12w::claim_inquiry(record, *m_payers, m_parties, trace);
     if (!q) return req;
     payload = x12w::interchange_276(*q, m_parties, receiver, *controls, now);
+  } else {
+    auto r = x12w::service_review(record, *m_payers, m_parties, trace);
+    if (!r) return req;
+    payload = x12w::interchange_278(*r, m_parties, receiver, *controls, now);
   }
   if (!payload) return req;
   caqh::Envelope env;
@@ -247,6 +266,8 @@ std::optional<std::string> X12Core::take_payload(const http::Response& answer) c
 
 std::optional<std::string> X12Core::transient(Function f, const http::Response& answer) const {
   if (answer.status < 200 || answer.status >= 300) return std::nullopt;
+  // Batch mode's submissions and retrievals are not answers to one row.
+  if (m_batch && !is_case(f)) return std::nullopt;
   auto payload = payload_of(answer);
   if (!payload) return std::nullopt;
   auto busy = x12w::payer_busy(f, *payload);
@@ -255,6 +276,11 @@ std::optional<std::string> X12Core::transient(Function f, const http::Response& 
 }
 
 Result X12Core::result(Function f, const http::Response& answer, json::storage_ptr storage) const {
+  return read_result(f, answer, json::object(), std::move(storage));
+}
+
+Result X12Core::read_result(Function f, const http::Response& answer, const json::object& record,
+                            json::storage_ptr storage) const {
   Expected<std::string> payload = fail(ErrorKind::internal, "no payload");
   if (auto kept = take_payload(answer)) {
     payload = std::move(*kept);
@@ -275,7 +301,7 @@ Result X12Core::result(Function f, const http::Response& answer, json::storage_p
     out.message = "the payers file could not be read";
     return out;
   }
-  auto out = x12w::read_answer(f, *payload, json::object(), *m_payers, std::move(storage));
+  auto out = x12w::read_answer(f, *payload, record, *m_payers, std::move(storage));
   out.http_status = answer.status;
   return out;
 }
@@ -292,10 +318,24 @@ std::optional<caqh::Credentials> X12Core::credentials() const {
 }
 
 Result X12Core::exchange(Function f, Exchange& exchange, const Inputs& inputs) const {
-  if (m_batch) return batch_exchange(f, exchange);
+  if (m_batch && !is_case(f)) return batch_exchange(f, exchange);
   auto answer = exchange.send(request(f, exchange.record(), inputs, exchange.key()));
   if (!answer) return exchange.unanswered();
-  return result(f, *answer, {});
+  auto out = read_result(f, *answer, exchange.record(), {});
+  if (is_case(f) && out.outcome == "ok") {
+    std::int64_t announced = 0;
+    if (const auto* files = exchange.record().if_contains("attachments");
+        files && files->is_array())
+      announced = static_cast<std::int64_t>(files->get_array().size());
+    // The 278 announced each attachment (PWK*77*EL); they follow as 275s.
+    out.answer["documents_uploaded"] = 0;
+    if (announced > 0 && out.message.empty()) {
+      out.message = std::to_string(announced) +
+                    " attachment(s) announced in the 278 (PWK); sending them as X12 275 is not "
+                    "built yet: upload them with `provportal upload-docs` over portal-json";
+    }
+  }
+  return out;
 }
 
 bool X12Core::carries(Feed) const { return false; }

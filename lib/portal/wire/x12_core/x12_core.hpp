@@ -1,5 +1,6 @@
 // X12 5010 over CAQH CORE Phase II connectivity (vC2.2.0) as a wire: each eligibility record is
-// a 270 and each claim inquiry a 276, one interchange per record, sent in real time as a SOAP 1.2
+// a 270, each claim inquiry a 276 and each case a 278 request for review (always in real time;
+// docs/core.md, section 9.1), one interchange per record, sent in real time as a SOAP 1.2
 // RealTimeTransaction (or the HTTP MIME multipart form) to the profile's CORE endpoint; the 271
 // or 277 (or a 999/TA1 refusing the request) becomes the row's result in the portal's vocabulary
 // (wire/x12/vocabulary.hpp). Authentication is the message's own: a WS-Security UsernameToken from
@@ -75,6 +76,9 @@ class X12Core final : public Wire {
   Expected<api::PortalLimits> read_limits(const http::Response& answer) const override;
 
  private:
+  // result() with the row's record at hand (a case's answer names its health plan and solution).
+  Result read_result(Function f, const http::Response& answer, const boost::json::object& record,
+                     boost::json::storage_ptr storage) const;
   // The payers file and the control number store, loaded once (ready() reports their errors).
   Expected<void> load() const;
   // The next interchange's control numbers, from blocks reserved in the store.

@@ -1,0 +1,113 @@
+"""submit-case over the x12-core wire (issue #15 item 3): each case is a 278 request for review sent
+in real time over CAQH CORE, and the 278 response becomes the same case result as the JSON wire's
+(order, status, ACMP number, the documents still required, the reasons of a refusal); the
+orders are the portal's own (search-orders lists them); a second run is answered from the same
+orders; `x12 build 278` writes what the wire sends, and node-x12 parses it."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from conftest import PASSWORD, REPO, expect, make_active_user
+from test_x12_cli import node_check
+from test_x12_core import core, core_env  # noqa: F401
+
+EXAMPLES = REPO / "examples"
+CASES = EXAMPLES / "cases.yaml"
+
+
+def rows_of(path: Path) -> dict:
+    with path.open(newline="") as f:
+        return {row["ref"]: row for row in csv.DictReader(f)}
+
+
+def json_wire_office(sandbox_factory, cli_factory):
+    """An office on a sandbox of its own: the same cases on one portal would be duplicates."""
+    other = sandbox_factory()
+    office = cli_factory(other)
+    email = make_active_user(other, office)
+    expect(office.login_email(email), 0)
+    return office
+
+
+def test_the_example_cases_over_core_get_the_json_wires_statuses(core, sandbox_factory, cli_factory,  # noqa: F811
+                                                                 tmp_path):
+    by_json, by_core = tmp_path / "json.csv", tmp_path / "core.csv"
+    office = json_wire_office(sandbox_factory, cli_factory)
+    expect(office.run("submit-case", "--batch", str(CASES), "--results", str(by_json)), 1)
+    r = expect(core.run("submit-case", "--batch", str(CASES), "--results", str(by_core), env=core_env(core)), 1)
+    assert "cases.yaml:130: ordering_npi" in r.err, r.describe()
+    j, c = rows_of(by_json), rows_of(by_core)
+    assert list(c) == list(j) == [f"case-{i:04d}" for i in range(1, 10)]
+    for ref in j:
+        assert c[ref]["outcome"] == j[ref]["outcome"], (ref, j[ref], c[ref])
+        if ref in ("case-0003", "case-0004"):
+            continue  # attachments: the JSON wire uploaded them (pended); see below
+        assert c[ref]["status"] == j[ref]["status"], (ref, j[ref], c[ref])
+        assert bool(c[ref]["acmp_number"]) == bool(j[ref]["acmp_number"]), (ref, j[ref], c[ref])
+    assert c["case-0001"]["status"] == "approved" and c["case-0001"]["acmp_number"].startswith("ACMP")
+    assert c["case-0005"]["status"] == "needs-documents" and "upload" in c["case-0005"]["next_step"]
+    # The refusals name the same reasons.
+    assert "solution_not_offered" in c["case-0007"]["message"], c["case-0007"]
+    assert "member_not_eligible" in c["case-0008"]["message"], c["case-0008"]
+    assert c["case-0009"]["outcome"] == "invalid" and "ordering_npi" in c["case-0009"]["errors"]
+    # Attachments are announced in the 278 (PWK, EL): the case waits for them.
+    for ref in ("case-0003", "case-0004"):
+        assert c[ref]["status"] == "needs-documents", c[ref]
+        assert c[ref]["documents_uploaded"] == "0", c[ref]
+    # The orders are the portal's: search-orders lists each with its status.
+    for ref in ("case-0001", "case-0002", "case-0005", "case-0006"):
+        order_id = c[ref]["order_id"]
+        assert order_id.startswith("ORD-"), c[ref]
+        listed = [json.loads(line) for line in
+                  expect(core.run("search-orders", "--order-id", order_id, "-o", "jsonl"), 0).out.splitlines()]
+        assert [o["status"] for o in listed] == [c[ref]["status"]], (ref, listed)
+
+    # Again: each 278 carries the row's trace, and the payer answers it from the order it made.
+    again = tmp_path / "again.csv"
+    expect(core.run("submit-case", "--batch", str(CASES), "--results", str(again),
+                    env=core_env(core)), 1)
+    a = rows_of(again)
+    for ref in ("case-0001", "case-0002", "case-0003", "case-0005", "case-0006"):
+        assert a[ref]["order_id"] == c[ref]["order_id"], (ref, c[ref], a[ref])
+
+
+def test_one_case_from_flags_over_core_prints_the_order(core):  # noqa: F811
+    args = ["submit-case", "--health-plan", "acme-commercial", "--solution", "radiology",
+            "--member-id", "ACM100234", "--first-name", "James", "--last-name", "Whitaker",
+            "--dob", "1958-03-14", "--ordering-npi", "1234567893", "--servicing-npi", "1245319599",
+            "--procedure", "70551:1", "--diagnosis", "R51.9", "--service-start", "2026-12-01",
+            "--service-end", "2027-02-28", "--answer", "q1=yes", "--answer", "q2=8", "--answer", "q3=no",
+            "-o", "json"]
+    answer = expect(core.run(*args, env=core_env(core)), 0).json()
+    assert answer["status"] == "approved" and answer["order_id"].startswith("ORD-"), answer
+    assert answer["x12_action"] == "A1", answer
+    # A member the payer does not know: rejected, the AAA in words, the field to fix.
+    unknown = list(args)
+    unknown[unknown.index("ACM100234")] = "ACM999999"
+    r = core.run(*unknown, env=core_env(core))
+    assert r.rc != 0 and "AAA 75" in r.err and "member_id" in r.err, r.describe()
+    # What X12 cannot carry is refused before anything is sent.
+    bad = list(args)
+    bad[bad.index("q1=yes")] = "q1=yes;q9=no"
+    r = expect(core.run(*bad, env=core_env(core)), 3)
+    assert "answers.q1" in r.err and "MSG01" in r.err, r.describe()
+
+
+def test_x12_build_278_writes_what_the_wire_sends_and_node_x12_parses_it(core, tmp_path):  # noqa: F811
+    out = tmp_path / "cases.x12"
+    r = expect(core.run("x12", "build", "278", "--batch", str(CASES), "-O", str(out), env=core_env(core)), 1)
+    assert "8 278 transaction sets built, 1 invalid" in r.err, r.describe()
+    expect(core.run("x12", "validate", str(out)), 0, "valid")
+    p = node_check(out)
+    assert p.returncode == 0 and "set 278 0008" in p.stdout, p.stdout + p.stderr
+    parsed = [json.loads(line) for line in
+              expect(core.run("x12", "parse", "--as", "278", str(out), "-o", "jsonl"), 0).out.splitlines()]
+    assert len(parsed) == 8 and all(p["record"] == "request" for p in parsed), parsed
+    first = parsed[0]
+    assert first["member_id"] == "ACM100234" and first["category"] == "HS", first
+    # The case's attachments are announced for an electronic 275 to follow.
+    text = out.read_text()
+    assert "PWK*77*EL***AC*" in text, text[:2000]
