@@ -18,7 +18,7 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr std::size_t k_msg_max = 264;      // MSG01
+constexpr std::size_t k_msg_max = 264;       // MSG01
 constexpr std::size_t k_diagnoses_max = 12;  // HI01..HI12
 
 std::string text(const json::object& o, std::string_view key) {
@@ -178,8 +178,7 @@ Checked<x12::ServiceReview> service_review(const json::object& record, const Pay
     }
   }
   if (message.size() > k_msg_max) {
-    errors.push_back({"answers", "the solution and answers take " +
-                                     std::to_string(message.size()) +
+    errors.push_back({"answers", "the solution and answers take " + std::to_string(message.size()) +
                                      " characters; the X12 278's MSG01 holds at most 264"});
   }
   r.message = std::move(message);
@@ -228,8 +227,7 @@ Result case_result(const x12::ServiceReview& response, const json::object& recor
     // case_rejected=<code>@<field>,...
     json::array reasons;
     std::string all;
-    for (const std::string& item :
-         split_commas(message_value(response.message, "case_rejected"))) {
+    for (const std::string& item : split_commas(message_value(response.message, "case_rejected"))) {
       const std::size_t at = item.find('@');
       const std::string code = item.substr(0, at);
       const std::string field = at == std::string::npos ? std::string() : item.substr(at + 1);
@@ -278,8 +276,8 @@ Result case_result(const x12::ServiceReview& response, const json::object& recor
   }
   a["documents_required"] = std::move(required);
   if (status == "approved")
-    a["next_step"] = response.decision.action == "NA" ? "nothing: no review required"
-                                                      : "nothing: approved";
+    a["next_step"] =
+        response.decision.action == "NA" ? "nothing: no review required" : "nothing: approved";
   else if (status == "partially-approved")
     a["next_step"] = "nothing: partially approved; the letter lists the approved units";
   else if (status == "denied")
@@ -287,8 +285,8 @@ Result case_result(const x12::ServiceReview& response, const json::object& recor
   else if (status == "cancelled")
     a["next_step"] = "nothing: cancelled";
   else if (status == "needs-documents")
-    a["next_step"] = upload.empty() ? std::string("upload the documents the payer asks for")
-                                    : upload;
+    a["next_step"] =
+        upload.empty() ? std::string("upload the documents the payer asks for") : upload;
   else if (response.decision.action == "CT")
     a["next_step"] = "contact the payer";
   else
@@ -309,9 +307,10 @@ Result read_case_answer(std::string_view payload, const json::object& record,
     return !got;
   });
   if (!got) {
-    return detail::unreadable(
-        "the 278 response could not be read" +
-        (summary.problems.empty() ? std::string() : ": " + x12::to_string(summary.problems.front())));
+    return detail::unreadable("the 278 response could not be read" +
+                              (summary.problems.empty()
+                                   ? std::string()
+                                   : ": " + x12::to_string(summary.problems.front())));
   }
   return case_result(*got, record, std::move(storage));
 }
