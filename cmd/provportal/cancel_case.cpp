@@ -20,6 +20,8 @@ namespace {
 
 struct CancelOptions {
   std::string order_id, ref, reason;
+  // What a 278 cancellation names besides the order (the X12 wires).
+  std::string health_plan, member_id, first_name, last_name, date_of_birth, ordering_npi;
   BatchFlags batch;
 };
 
@@ -27,7 +29,9 @@ Expected<void> run_cancel(const CancelOptions& opt, Context& ctx) {
   auto op = ctx.over_chosen_wire([](auto wire) { return ops::case_cancel_operation(wire); });
   if (!op) return fail(op.error());
   if (!opt.batch.file.empty()) {
-    if (!opt.order_id.empty() || !opt.ref.empty() || !opt.reason.empty()) {
+    if (!opt.order_id.empty() || !opt.ref.empty() || !opt.reason.empty() ||
+        !opt.health_plan.empty() || !opt.member_id.empty() || !opt.first_name.empty() ||
+        !opt.last_name.empty() || !opt.date_of_birth.empty() || !opt.ordering_npi.empty()) {
       return fail(ErrorKind::usage, "--batch and the flags of one cancellation cannot be combined",
                   "put every cancellation in the batch file (ref, order_id, reason)");
     }
@@ -39,7 +43,15 @@ Expected<void> run_cancel(const CancelOptions& opt, Context& ctx) {
                 "--batch FILE");
   }
   json::object record;
-  put_flags(record, {{"order_id", opt.order_id}, {"ref", opt.ref}, {"reason", opt.reason}});
+  put_flags(record, {{"order_id", opt.order_id},
+                     {"ref", opt.ref},
+                     {"reason", opt.reason},
+                     {"health_plan", opt.health_plan},
+                     {"member_id", opt.member_id},
+                     {"first_name", opt.first_name},
+                     {"last_name", opt.last_name},
+                     {"date_of_birth", opt.date_of_birth},
+                     {"ordering_npi", opt.ordering_npi}});
   return run_order_change(ctx, *op, std::move(record), opt.batch, "cancel");
 }
 
@@ -57,16 +69,42 @@ void setup_cancel_case(CLI::App& app, Context& ctx) {
   cmd->add_option("--ref", opt->ref,
                   "Your reference, echoed in the result (and the idempotency key)")
       ->type_name("REF");
+  const std::string x12 = "Over the X12 wires (the 278 names them)";
+  cmd->add_option("--health-plan", opt->health_plan, "The order's health plan")
+      ->type_name("PLAN")
+      ->group(x12);
+  cmd->add_option("--member-id", opt->member_id, "The order's member ID")
+      ->type_name("ID")
+      ->group(x12);
+  cmd->add_option("--first-name", opt->first_name, "The member's first name")
+      ->type_name("NAME")
+      ->group(x12);
+  cmd->add_option("--last-name", opt->last_name, "The member's last name")
+      ->type_name("NAME")
+      ->group(x12);
+  cmd->add_option("--date-of-birth,--dob", opt->date_of_birth, "The member's date of birth")
+      ->type_name("YYYY-MM-DD")
+      ->group(x12);
+  cmd->add_option("--ordering-npi", opt->ordering_npi, "The order's ordering provider's NPI")
+      ->type_name("NPI")
+      ->group(x12);
   add_batch_flags(*cmd, opt->batch);
   cmd->footer(
       "Examples:\n"
       "  provportal cancel-case ORD-12345678 --reason \"service no longer needed\"\n"
-      "  provportal cancel-case --batch cancellations.csv --results cancelled.csv\n\n"
+      "  provportal cancel-case --batch cancellations.csv --results cancelled.csv\n"
+      "  provportal --wire x12-core cancel-case ORD-12345678 --reason \"no longer needed\" \\\n"
+      "      --health-plan acme-commercial --member-id ACM100234 --first-name James \\\n"
+      "      --last-name Whitaker --dob 1958-03-14 --ordering-npi 1234567893\n\n"
       "Only an order still open (pended or needs-documents) can be cancelled; a decided one is\n"
       "refused with its status named. Cancelling an order already cancelled answers the order as\n"
       "it is, and a cancellation run again (same content or ref) is answered as before.\n"
       "The batch's columns are the fields of schemas/case_cancel.schema.json: ref, order_id,\n"
       "reason. search-orders then shows the order as cancelled (--status cancelled).\n"
+      "Over x12-core the cancellation is a 278 (BHT02 01, UM02 3, REF*BB the order ID), which\n"
+      "names the plan, the member and the requester too: give them as flags or columns\n"
+      "(health_plan, member_id, first_name, last_name, date_of_birth, ordering_npi); the JSON\n"
+      "wire does not need them and does not send them.\n"
       "Exit 0 when the order is cancelled, 2 on bad flags, 3 when the row is not valid (nothing\n"
       "was sent), 4 when not logged in, 5 when the portal cannot be reached, 6 when the portal\n"
       "refused it (unknown or decided order); for a batch 0 when every row is ok, 1 when some\n"

@@ -2,6 +2,7 @@
 // each patient event becomes the case body POST /v1/cases takes, goes through the same rules
 // (Orders::submit_case, under an idempotency key made of the sender and the trace, so a 278
 // sent again is answered from the order it made) and comes back as a 278 response.
+#include <cctype>
 #include <cstdlib>
 #include <stdexcept>
 #include <string>
@@ -196,14 +197,45 @@ x12::ServiceReview response_to(const x12::ServiceReview& request) {
   return r;
 }
 
+// A cancellation (BHT02 01 or UM02 3): the order REF*BB names, if it is the member's, cancelled
+// through the JSON API's POST /v1/cases/{id}/cancellation with MSG01 as the reason.
+CaseSubmission cancel_278(Portal& portal, const std::string& user_id, const std::string& key,
+                          const x12::ServiceReview& request) {
+  const std::string& order_id = request.previous_certification;
+  auto refused = [](std::string code, std::string field, std::string message) {
+    ApiError e;
+    e.status = 422;
+    e.code = "case_rejected";
+    e.message = message;
+    e.extra["reasons"] =
+        json::array{json::object{{"code", std::move(code)}, {"field", std::move(field)}}};
+    return CaseSubmission{tl::unexpected(std::move(e)), std::nullopt};
+  };
+  if (order_id.empty())
+    return refused("order_id_missing", "order_id", "a cancellation names its order in REF*BB");
+  auto found = portal.orders().get_case(user_id, order_id);
+  if (!found) return refused("order_not_found", "order_id", "no such order");
+  std::string member = text_at(*found, "member_id");
+  for (auto& c : member) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (member != request.subscriber.id)
+    return refused("member_mismatch", "member_id", "the order is another member's");
+  const json::object body{{"reason", request.message}};
+  return portal.orders().cancel_case(user_id, order_id, body, key,
+                                     sha256_hex(order_id + ":" + json::serialize(body)));
+}
+
 x12::ServiceReview respond_278(Portal& portal, const std::string& user_id, std::string_view sender,
                                const x12::ServiceReview& request) {
   x12::ServiceReview response = response_to(request);
-  const json::object body = case_body(portal.roster(), request);
   const std::string key =
       "x12-278:" + std::string(sender) + ":" + std::string(request.request_trace());
-  CaseSubmission submitted =
-      portal.orders().submit_case(user_id, body, key, sha256_hex(json::serialize(body)));
+  CaseSubmission submitted;
+  if (request.purpose == "01" || request.certification_type == "3") {
+    submitted = cancel_278(portal, user_id, key, request);
+  } else {
+    const json::object body = case_body(portal.roster(), request);
+    submitted = portal.orders().submit_case(user_id, body, key, sha256_hex(json::serialize(body)));
+  }
   json::object order;
   json::object error;
   if (submitted.replay) {

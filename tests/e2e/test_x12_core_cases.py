@@ -111,3 +111,45 @@ def test_x12_build_278_writes_what_the_wire_sends_and_node_x12_parses_it(core, t
     # The case's attachments are announced for an electronic 275 to follow.
     text = out.read_text()
     assert "PWK*77*EL***AC*" in text, text[:2000]
+
+
+def test_cancel_case_over_core_is_a_278_cancellation(core, tmp_path):  # noqa: F811
+    env = core_env(core)
+    submit = ["submit-case", "--health-plan", "acme-commercial", "--solution", "cardiology",
+              "--member-id", "ACM100418", "--first-name", "Maria", "--last-name", "Gonzalez",
+              "--dob", "1984-07-22", "--ordering-npi", "1234567893", "--servicing-npi", "1245319599",
+              "--procedure", "93306:1", "--diagnosis", "R07.9", "--service-start", "2026-12-01",
+              "--service-end", "2026-12-31", "--answer", "q1=yes", "--answer", "q2=low", "--answer", "q3=no",
+              "-o", "json"]
+    pended = expect(core.run(*submit, env=env), 0).json()
+    assert pended["status"] == "pended", pended
+    order_id = pended["order_id"]
+    member = ["--health-plan", "acme-commercial", "--member-id", "ACM100418", "--first-name", "Maria",
+              "--last-name", "Gonzalez", "--dob", "1984-07-22", "--ordering-npi", "1234567893"]
+    # The 278 names the member: without it nothing is sent, and the missing field is named.
+    r = expect(core.run("cancel-case", order_id, "--reason", "no longer needed", env=env), 3)
+    assert "member_id" in r.err and "2010" in r.err, r.describe()
+    # Another member's order is refused: AAA 72 in the subscriber's loop, the field to fix named.
+    other = list(member)
+    other[other.index("ACM100418")] = "ACM100234"
+    r = core.run("cancel-case", order_id, "--reason", "no longer needed", *other, env=env)
+    assert r.rc == 6 and "member_id: AAA 72" in r.err, r.describe()
+    cancelled = expect(core.run("cancel-case", order_id, "--reason", "no longer needed", *member,
+                                "-o", "json", env=env), 0).json()
+    assert cancelled["status"] == "cancelled" and cancelled["order_id"] == order_id, cancelled
+    listed = [json.loads(line) for line in
+              expect(core.run("search-orders", "--order-id", order_id, "-o", "jsonl"), 0).out.splitlines()]
+    assert [o["status"] for o in listed] == ["cancelled"], listed
+    assert listed[0]["cancel_reason"] == "no longer needed", listed[0]
+    # A decided order cannot be cancelled: the payer's refusal is a rejected row.
+    approved = expect(core.run(
+        "submit-case", "--health-plan", "acme-commercial", "--solution", "radiology", "--member-id", "ACM100234",
+        "--first-name", "James", "--last-name", "Whitaker", "--dob", "1958-03-14", "--ordering-npi", "1234567893",
+        "--servicing-npi", "1245319599", "--procedure", "70551:1", "--diagnosis", "R51.9", "--service-start",
+        "2026-12-01", "--service-end", "2027-02-28", "--answer", "q1=yes", "--answer", "q2=8", "--answer", "q3=no",
+        "-o", "json", env=env), 0).json()
+    assert approved["status"] == "approved", approved
+    r = core.run("cancel-case", approved["order_id"], "--reason", "no longer needed", "--health-plan",
+                 "acme-commercial", "--member-id", "ACM100234", "--first-name", "James", "--last-name",
+                 "Whitaker", "--dob", "1958-03-14", "--ordering-npi", "1234567893", env=env)
+    assert r.rc == 6 and "invalid_state" in r.err, r.describe()

@@ -187,6 +187,10 @@ Result change_exchange(Exchange& ctx, Function f) {
   std::string order_id = text(body, "order_id");
   body.erase("ref");
   body.erase("order_id");
+  // What the X12 wires' 278 names and the portal reads off the order itself.
+  for (const char* x12_only :
+       {"health_plan", "member_id", "first_name", "last_name", "date_of_birth", "ordering_npi"})
+    body.erase(x12_only);
   bool cancel = f == Function::case_cancel;
   http::Request req;
   req.method = "POST";

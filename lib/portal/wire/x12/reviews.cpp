@@ -212,6 +212,47 @@ Checked<x12::ServiceReview> service_review(const json::object& record, const Pay
   return r;
 }
 
+Checked<x12::ServiceReview> cancel_review(const json::object& record, const Payers& payers,
+                                          const Parties& parties, std::string_view trace) {
+  std::vector<FieldError> errors;
+  for (const char* field :
+       {"health_plan", "member_id", "last_name", "date_of_birth", "ordering_npi"}) {
+    if (text(record, field).empty()) {
+      errors.push_back({field,
+                        "is missing: a 278 cancellation names the order's plan, member and "
+                        "requester (loops 2010A-2010C) as the case did; add it (a " +
+                            std::string(field) + " column, or its flag)"});
+    }
+  }
+  if (!errors.empty()) return tl::unexpected(std::move(errors));
+  x12::ServiceReview r;
+  r.purpose = "01";
+  r.reference = std::string(trace.substr(0, 30));
+  r.created_date = detail::now_date();
+  const Payer* payer = detail::payer_for(text(record, "health_plan"), payers, errors);
+  if (payer) r.umo = {"X3", '2', payer->name, "", "", "PI", payer->payer_id};
+  r.requester = {"1P", '2', "ORDERING PROVIDER", "", "", "XX", text(record, "ordering_npi")};
+  r.subscriber = {"IL", '1', "", "", "", "MI", ""};
+  detail::assign_x12_name(r.subscriber.last_or_org, text(record, "last_name"));
+  detail::assign_x12_name(r.subscriber.first, text(record, "first_name"));
+  for (char c : text(record, "member_id"))
+    r.subscriber.id.push_back(c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c);
+  if (r.subscriber.last_or_org.empty())
+    errors.push_back({"last_name", "has no letter X12 can carry (2010C NM103)"});
+  r.date_of_birth = text(record, "date_of_birth");
+  r.traces.push_back({"1", std::string(trace), detail::originator_of(parties.sender_id), ""});
+  r.category = "HS";
+  r.certification_type = "3";  // cancel
+  r.previous_certification = text(record, "order_id");
+  r.message = free_text(text(record, "reason"));
+  if (r.message.size() > k_msg_max) {
+    errors.push_back({"reason", "is " + std::to_string(r.message.size()) +
+                                    " characters; the X12 278 carries at most 264 (MSG01)"});
+  }
+  if (!errors.empty()) return tl::unexpected(std::move(errors));
+  return r;
+}
+
 Result case_result(const x12::ServiceReview& response, const json::object& record,
                    json::storage_ptr storage) {
   Result out{.answer = json::object(storage)};

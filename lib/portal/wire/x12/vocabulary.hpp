@@ -100,6 +100,11 @@ Expected<std::string> interchange_276(const x12::ClaimInquiry& inquiry, const Pa
 // MSG01's 264 characters, more than 12 diagnoses) is a field error: nothing is sent.
 Checked<x12::ServiceReview> service_review(const boost::json::object& record, const Payers& payers,
                                            const Parties& parties, std::string_view trace);
+// A cancellation record (schemas/case_cancel.schema.json, with the plan, member and requester
+// the X12 wires need) → a 278 cancellation: BHT02 01, UM*HS*3, REF*BB the order's certification
+// (its order_id), MSG the reason. A field the 278 needs and the row lacks is a field error.
+Checked<x12::ServiceReview> cancel_review(const boost::json::object& record, const Payers& payers,
+                                          const Parties& parties, std::string_view trace);
 // The PWK06 control number announcing attachment `index` of the row whose TRN02 is `trace`,
 // repeated by the 275 that carries it.
 std::string attachment_control(std::string_view trace, std::size_t index);

@@ -36,7 +36,15 @@ std::string_view request_payload_type(Function f) {
 }
 
 // The functions whose records are cases: each a 278, always sent in real time.
-bool is_case(Function f) { return f == Function::case_submission; }
+bool is_case(Function f) { return f == Function::case_submission || f == Function::case_cancel; }
+
+// The 278 of a case record (a request for review) or of a cancellation.
+x12w::Checked<x12::ServiceReview> review_of(Function f, const json::object& record,
+                                            const x12w::Payers& payers,
+                                            const x12w::Parties& parties, std::string_view trace) {
+  return f == Function::case_cancel ? x12w::cancel_review(record, payers, parties, trace)
+                                    : x12w::service_review(record, payers, parties, trace);
+}
 
 std::string timestamp_now() {
   auto t = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
@@ -125,7 +133,7 @@ std::vector<FieldError> X12Core::check(Function f, const json::object& record) c
     auto q = x12w::claim_inquiry(record, *m_payers, m_parties, trace);
     if (!q) return q.error();
   } else if (is_case(f)) {
-    auto r = x12w::service_review(record, *m_payers, m_parties, trace);
+    auto r = review_of(f, record, *m_payers, m_parties, trace);
     if (!r) return r.error();
   }
   return {};
@@ -182,7 +190,7 @@ http::Request X12Core::request(Function f, const json::object& record, const Inp
     if (!q) return req;
     payload = x12w::interchange_276(*q, m_parties, receiver, *controls, now);
   } else {
-    auto r = x12w::service_review(record, *m_payers, m_parties, trace);
+    auto r = review_of(f, record, *m_payers, m_parties, trace);
     if (!r) return req;
     payload = x12w::interchange_278(*r, m_parties, receiver, *controls, now);
   }
@@ -322,7 +330,7 @@ Result X12Core::exchange(Function f, Exchange& exchange, const Inputs& inputs) c
   auto answer = exchange.send(request(f, exchange.record(), inputs, exchange.key()));
   if (!answer) return exchange.unanswered();
   auto out = read_result(f, *answer, exchange.record(), {});
-  if (is_case(f) && out.outcome == "ok") {
+  if (f == Function::case_submission && out.outcome == "ok") {
     std::int64_t announced = 0;
     if (const auto* files = exchange.record().if_contains("attachments");
         files && files->is_array())
