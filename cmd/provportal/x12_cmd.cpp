@@ -32,6 +32,7 @@
 #include "portal/ops/fields.hpp"
 #include "portal/output/json_text.hpp"
 #include "portal/output/output.hpp"
+#include "portal/util/crypto.hpp"
 #include "portal/wire/x12/payers.hpp"
 #include "portal/wire/x12/vocabulary.hpp"
 #include "remittance_view.hpp"
@@ -995,6 +996,74 @@ ViewOutcome read_278(x12::Reader& reader, StreamPrinter& printer, const ViewInpu
   return outcome;
 }
 
+// ---- the attachment view (275): one record per document, never its bytes
+
+// The kind of file `data` starts like (PDF, PNG, JPEG, TIFF), text/plain for printable text,
+// else application/octet-stream: a label for people, judged by content.
+std::string_view content_type_of(std::string_view data) {
+  auto starts = [&data](std::string_view magic) { return data.substr(0, magic.size()) == magic; };
+  if (starts("%PDF-")) return "application/pdf";
+  if (starts("\x89PNG\r\n\x1a\n")) return "image/png";
+  if (starts("\xFF\xD8\xFF")) return "image/jpeg";
+  if (starts(std::string_view("II*\0", 4)) || starts(std::string_view("MM\0*", 4)))
+    return "image/tiff";
+  const bool text = std::all_of(data.begin(), data.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u == '\t' || u == '\n' || u == '\r' || (u >= 0x20 && u < 0x7f);
+  });
+  return text && !data.empty() ? "text/plain" : "application/octet-stream";
+}
+
+std::vector<std::string> attachment_columns() {
+  return {"control_number", "reference", "payer", "provider_npi", "member_id",
+          "category",       "format",    "size",  "sha256",       "content_type"};
+}
+
+json::object attachment_record(const x12::Attachment& a) {
+  return json::object{{"control_number", a.control.number},
+                      {"reference", a.reference},
+                      {"purpose", a.purpose},
+                      {"payer", a.payer.id},
+                      {"provider_npi", a.provider.id},
+                      {"member_id", a.patient.id},
+                      {"last_name", a.patient.last_or_org},
+                      {"first_name", a.patient.first},
+                      {"submitted_date", a.submitted_date},
+                      {"category", a.category},
+                      {"format", a.format},
+                      {"file_format", a.file_format},
+                      {"size", a.data.size()},
+                      {"sha256", sha256_hex(a.data)},
+                      {"content_type", content_type_of(a.data)}};
+}
+
+std::vector<std::string> attachment_fields() {
+  std::vector<std::string> fields = attachment_columns();
+  for (const char* f : {"purpose", "last_name", "first_name", "submitted_date", "file_format"})
+    fields.emplace_back(f);
+  return fields;
+}
+
+ViewOutcome read_275(x12::Reader& reader, StreamPrinter& printer, const ViewInputs&) {
+  ViewOutcome outcome;
+  json::array page;
+  bool open = true;
+  auto flush = [&] {
+    if (!page.empty() && !printer.page(page)) open = false;
+    page.clear();
+  };
+  auto summary = x12::read_275(reader, [&](x12::Attachment&& a, const x12::Segment&) {
+    page.push_back(attachment_record(a));
+    ++outcome.records;
+    // A page holds records, not documents: a few of them at a time.
+    if (page.size() >= 64) flush();
+    return open;
+  });
+  flush();
+  outcome.problems = std::move(summary.problems);
+  return outcome;
+}
+
 // ---- the remittance view (835): one record per service line
 
 ViewOutcome read_835(x12::Reader& reader, StreamPrinter& printer, const ViewInputs&) {
@@ -1045,6 +1114,12 @@ constexpr TypedView k_views[] = {
      "reason HCR03), procedures (code:units), diagnoses, the AAA rejections, the attachments "
      "to follow (PWK) and the services",
      review_columns, read_278, review_fields},
+    {"275", "275", "PI", "",
+     "attachments (005010X210): one record per document (BIN), with the attachment control "
+     "number its TRN carries (the 278's PWK06), the parties, CAT's category and format, and "
+     "the document's size, SHA-256 and content type (judged by its first bytes); never the "
+     "bytes themselves",
+     attachment_columns, read_275, attachment_fields},
     {"835", "835", "HP", "",
      "remittance advice: one record per service line paid (one per claim without lines), "
      "with payer, payee, check_number, check_date, payment_method, the claim's control "
@@ -1127,17 +1202,25 @@ Expected<SegmentsOutcome> print_segments(x12::Reader& reader, Context& ctx) {
                       {"offset", s->offset()},
                       {"id", s->id()}};
     const std::size_t n = s->size();
+    // A BIN's data (a 275's document) is never printed: its size and SHA-256 stand for it.
+    const bool bin = s->id() == "BIN" && n >= 2;
+    auto binary = [&s] {
+      return "(" + std::to_string(s->element(2).size()) + " bytes of binary data, sha256 " +
+             sha256_hex(s->element(2)) + ")";
+    };
     if (as_written) {
       // Only the elements present: a table page is as wide as its widest segment.
       for (std::size_t i = 1; i <= n && i <= k_csv_elements; ++i) {
-        std::string text(s->element(i));
+        std::string text = bin && i == 2 ? binary() : std::string(s->element(i));
         for (std::size_t j = i + 1; i == k_csv_elements && j <= n; ++j)
           text += s->delimiters().element + std::string(s->element(j));
         if (!text.empty()) item[cols[3 + i]] = std::move(text);
       }
     } else {
       json::array elements;
-      for (std::size_t i = 1; i <= n; ++i) elements.push_back(element_value(*s, i, !isa));
+      for (std::size_t i = 1; i <= n; ++i)
+        elements.push_back(bin && i == 2 ? json::value(json::string(binary()))
+                                         : element_value(*s, i, !isa));
       item["elements"] = std::move(elements);
     }
     page.push_back(std::move(item));
@@ -1361,7 +1444,7 @@ void setup_x12(CLI::App& app, Context& ctx) {
   auto* validate =
       cmd->add_subcommand("validate",
                           "Check X12 interchanges: envelopes, control numbers, counts and the "
-                          "implementation guides (270/271, 276/277, 278, 835, 999)");
+                          "implementation guides (270/271, 276/277, 278, 275, 835, 999)");
   validate->add_option("files", vopt->files, "The interchanges to check (- for stdin)")
       ->required()
       ->type_name("FILE");
@@ -1406,7 +1489,7 @@ void setup_x12(CLI::App& app, Context& ctx) {
   auto* parse = cmd->add_subcommand(
       "parse",
       "Print an X12 file as segments, as typed acknowledgements (999, TA1), or as the commands' "
-      "results (271, 277, 278, 835)");
+      "results (271, 277, 278, 835) or attachments (275)");
   parse->add_option("file", popt->file, "The interchange to read (- for stdin)")
       ->required()
       ->type_name("FILE");
@@ -1440,6 +1523,7 @@ void setup_x12(CLI::App& app, Context& ctx) {
       "  provportal x12 parse --as 277 inbox/277_0001.x12 -o csv\n"
       "  provportal x12 parse --as 278 inbox/278_0001.x12 -o jsonl --fields trace,action,"
       "certification_number\n"
+      "  provportal x12 parse --as 275 outbox/275_0001.x12 --fields control_number,size,sha256\n"
       "  provportal x12 parse --as 835 inbox/835_0001.x12 -o csv > remittance.csv\n\n"
       "Views:\n"
       "  segments  every segment: interchange, position (ISA = 1), offset (byte), id and "
