@@ -32,6 +32,7 @@
 #include "portal/ops/fields.hpp"
 #include "portal/output/json_text.hpp"
 #include "portal/output/output.hpp"
+#include "portal/util/atomic_file.hpp"
 #include "portal/util/crypto.hpp"
 #include "portal/wire/x12/payers.hpp"
 #include "portal/wire/x12/vocabulary.hpp"
@@ -461,6 +462,7 @@ struct ViewOutcome {
   std::size_t records = 0;
   std::vector<x12::Error> problems;     // the input's (malformed acknowledgements, envelopes)
   std::vector<std::string> imbalances;  // 835: the sums that do not add up, one line each
+  std::optional<Error> failure;         // a local failure that stopped the view (a file write)
 };
 
 // What a view reads with besides the input: the run, and the crosswalk that names an answer's
@@ -468,6 +470,8 @@ struct ViewOutcome {
 struct ViewInputs {
   Context& ctx;
   const x12w::Payers* payers = nullptr;
+  // 275: the directory each document is written to (--save-attachments), or null.
+  const std::filesystem::path* save_dir = nullptr;
 };
 
 // A typed reading of one kind of X12 content: what `x12 parse --as NAME` prints, one record at
@@ -1039,12 +1043,30 @@ json::object attachment_record(const x12::Attachment& a) {
 
 std::vector<std::string> attachment_fields() {
   std::vector<std::string> fields = attachment_columns();
-  for (const char* f : {"purpose", "last_name", "first_name", "submitted_date", "file_format"})
+  for (const char* f :
+       {"purpose", "last_name", "first_name", "submitted_date", "file_format", "saved_as"})
     fields.emplace_back(f);
   return fields;
 }
 
-ViewOutcome read_275(x12::Reader& reader, StreamPrinter& printer, const ViewInputs&) {
+// The file name a document is saved as: its number in the input, its control number (letters,
+// digits, '.', '-' and '_' kept, other bytes '_', at most 64) and the extension of its content.
+std::string attachment_file_name(std::size_t n, std::string_view control, std::string_view type) {
+  std::string name = std::to_string(n) + "-";
+  for (char c : control.substr(0, 64)) {
+    const bool keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                      c == '.' || c == '-' || c == '_';
+    name += keep ? c : '_';
+  }
+  if (type == "application/pdf") return name + ".pdf";
+  if (type == "image/png") return name + ".png";
+  if (type == "image/jpeg") return name + ".jpg";
+  if (type == "image/tiff") return name + ".tif";
+  if (type == "text/plain") return name + ".txt";
+  return name + ".bin";
+}
+
+ViewOutcome read_275(x12::Reader& reader, StreamPrinter& printer, const ViewInputs& inputs) {
   ViewOutcome outcome;
   json::array page;
   bool open = true;
@@ -1053,7 +1075,20 @@ ViewOutcome read_275(x12::Reader& reader, StreamPrinter& printer, const ViewInpu
     page.clear();
   };
   auto summary = x12::read_275(reader, [&](x12::Attachment&& a, const x12::Segment&) {
-    page.push_back(attachment_record(a));
+    json::object record = attachment_record(a);
+    if (inputs.save_dir != nullptr) {
+      const std::filesystem::path file =
+          *inputs.save_dir /
+          attachment_file_name(outcome.records + 1, a.control_number(), content_type_of(a.data));
+      // Clinical documents: readable by their owner only.
+      auto written = write_file_atomically(file, a.data, {.mode = 0600, .exact_mode = true});
+      if (!written) {
+        outcome.failure = written.error();
+        return false;
+      }
+      record["saved_as"] = file.string();
+    }
+    page.push_back(std::move(record));
     ++outcome.records;
     // A page holds records, not documents: a few of them at a time.
     if (page.size() >= 64) flush();
@@ -1240,6 +1275,7 @@ struct ParseOptions {
   std::string file;
   std::string as = "auto";
   std::string payers_file;
+  std::string save_attachments;  // --save-attachments DIR (275)
 };
 
 // The payers file an answer view names health plans with: --payers-file, else the profile's
@@ -1312,6 +1348,8 @@ Expected<void> run_parse(const ParseOptions& opt, Context& ctx) {
   std::vector<std::string> imbalances;
   std::size_t records = 0;
   if (segments) {
+    if (!opt.save_attachments.empty())
+      return fail(ErrorKind::usage, "--save-attachments is for 275s, not the segments view");
     auto printed = print_segments(reader, ctx);
     if (!printed) return fail(printed.error());
     records = printed->segments;
@@ -1323,9 +1361,19 @@ Expected<void> run_parse(const ParseOptions& opt, Context& ctx) {
       if (!loaded) return fail(loaded.error());
       payers = std::move(*loaded);
     }
+    const std::filesystem::path save_dir = opt.save_attachments;
+    if (!opt.save_attachments.empty() && view->set_id != "275")
+      return fail(ErrorKind::usage,
+                  "--save-attachments is for 275s, not a " + std::string(view->name) + " view");
+    if (!opt.save_attachments.empty() && !std::filesystem::is_directory(save_dir))
+      return fail(ErrorKind::usage,
+                  "--save-attachments " + opt.save_attachments + " is not a directory");
     StreamPrinter printer(ctx, view->columns(), view->row);
-    ViewOutcome outcome = view->read(reader, printer, {ctx, payers ? &*payers : nullptr});
+    ViewOutcome outcome = view->read(
+        reader, printer,
+        {ctx, payers ? &*payers : nullptr, opt.save_attachments.empty() ? nullptr : &save_dir});
     printer.finish();
+    if (outcome.failure) return fail(*outcome.failure);
     records = outcome.records;
     problems = std::move(outcome.problems);
     imbalances = std::move(outcome.imbalances);
@@ -1512,6 +1560,11 @@ void setup_x12(CLI::App& app, Context& ctx) {
                    "each answer's plan (default: the profile's payers_file, "
                    "PROVPORTAL_PAYERS_FILE)")
       ->type_name("FILE");
+  parse
+      ->add_option("--save-attachments", popt->save_attachments,
+                   "For 275: write each document (BIN02) into DIR as N-CONTROL.EXT (mode 0600), "
+                   "its path in the record's saved_as")
+      ->type_name("DIR");
   parse->footer(
       "Examples:\n"
       "  provportal x12 parse request.x12 -o jsonl\n"

@@ -138,3 +138,20 @@ def test_x12_parse_never_prints_a_bins_bytes(x12, tmp_path):  # noqa: F811
     [record] = records(expect(x12.run("x12", "parse", "--as", "275", str(path), "-o", "jsonl"), 0).out)
     assert record["size"] == len(secret) and record["content_type"] == "application/pdf", record
     assert record["sha256"] == hashlib.sha256(secret).hexdigest(), record
+
+
+def test_x12_parse_save_attachments_writes_each_document(x12, tmp_path):  # noqa: F811
+    document = b"%PDF-1.4 notes*~^:\x00\xff"
+    path = tmp_path / "275.x12"
+    path.write_bytes(interchange_275(CONTROL, document))
+    out_dir = tmp_path / "docs"
+    out_dir.mkdir()
+    [record] = records(expect(x12.run("x12", "parse", "--as", "275", str(path), "--save-attachments",
+                                      str(out_dir), "-o", "jsonl"), 0).out)
+    saved = Path(record["saved_as"])
+    assert saved.parent == out_dir and saved.name == f"1-{CONTROL}.pdf", record
+    assert saved.read_bytes() == document
+    assert saved.stat().st_mode & 0o077 == 0, oct(saved.stat().st_mode)
+    # Not a directory, or not a 275 view: a usage error.
+    expect(x12.run("x12", "parse", "--as", "275", str(path), "--save-attachments", str(tmp_path / "nope")), 2)
+    expect(x12.run("x12", "parse", "--as", "segments", str(path), "--save-attachments", str(out_dir)), 2)
