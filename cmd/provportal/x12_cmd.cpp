@@ -32,6 +32,8 @@
 #include "portal/ops/fields.hpp"
 #include "portal/output/json_text.hpp"
 #include "portal/output/output.hpp"
+#include "portal/util/atomic_file.hpp"
+#include "portal/util/crypto.hpp"
 #include "portal/wire/x12/payers.hpp"
 #include "portal/wire/x12/vocabulary.hpp"
 #include "remittance_view.hpp"
@@ -460,6 +462,7 @@ struct ViewOutcome {
   std::size_t records = 0;
   std::vector<x12::Error> problems;     // the input's (malformed acknowledgements, envelopes)
   std::vector<std::string> imbalances;  // 835: the sums that do not add up, one line each
+  std::optional<Error> failure;         // a local failure that stopped the view (a file write)
 };
 
 // What a view reads with besides the input: the run, and the crosswalk that names an answer's
@@ -467,6 +470,8 @@ struct ViewOutcome {
 struct ViewInputs {
   Context& ctx;
   const x12w::Payers* payers = nullptr;
+  // 275: the directory each document is written to (--save-attachments), or null.
+  const std::filesystem::path* save_dir = nullptr;
 };
 
 // A typed reading of one kind of X12 content: what `x12 parse --as NAME` prints, one record at
@@ -995,6 +1000,105 @@ ViewOutcome read_278(x12::Reader& reader, StreamPrinter& printer, const ViewInpu
   return outcome;
 }
 
+// ---- the attachment view (275): one record per document, never its bytes
+
+// The kind of file `data` starts like (PDF, PNG, JPEG, TIFF), text/plain for printable text,
+// else application/octet-stream: a label for people, judged by content.
+std::string_view content_type_of(std::string_view data) {
+  auto starts = [&data](std::string_view magic) { return data.substr(0, magic.size()) == magic; };
+  if (starts("%PDF-")) return "application/pdf";
+  if (starts("\x89PNG\r\n\x1a\n")) return "image/png";
+  if (starts("\xFF\xD8\xFF")) return "image/jpeg";
+  if (starts(std::string_view("II*\0", 4)) || starts(std::string_view("MM\0*", 4)))
+    return "image/tiff";
+  const bool text = std::all_of(data.begin(), data.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u == '\t' || u == '\n' || u == '\r' || (u >= 0x20 && u < 0x7f);
+  });
+  return text && !data.empty() ? "text/plain" : "application/octet-stream";
+}
+
+std::vector<std::string> attachment_columns() {
+  return {"control_number", "reference", "payer", "provider_npi", "member_id",
+          "category",       "format",    "size",  "sha256",       "content_type"};
+}
+
+json::object attachment_record(const x12::Attachment& a) {
+  return json::object{{"control_number", a.control.number},
+                      {"reference", a.reference},
+                      {"purpose", a.purpose},
+                      {"payer", a.payer.id},
+                      {"provider_npi", a.provider.id},
+                      {"member_id", a.patient.id},
+                      {"last_name", a.patient.last_or_org},
+                      {"first_name", a.patient.first},
+                      {"submitted_date", a.submitted_date},
+                      {"category", a.category},
+                      {"format", a.format},
+                      {"file_format", a.file_format},
+                      {"size", a.data.size()},
+                      {"sha256", sha256_hex(a.data)},
+                      {"content_type", content_type_of(a.data)}};
+}
+
+std::vector<std::string> attachment_fields() {
+  std::vector<std::string> fields = attachment_columns();
+  for (const char* f :
+       {"purpose", "last_name", "first_name", "submitted_date", "file_format", "saved_as"})
+    fields.emplace_back(f);
+  return fields;
+}
+
+// The file name a document is saved as: its number in the input, its control number (letters,
+// digits, '.', '-' and '_' kept, other bytes '_', at most 64) and the extension of its content.
+std::string attachment_file_name(std::size_t n, std::string_view control, std::string_view type) {
+  std::string name = std::to_string(n) + "-";
+  for (char c : control.substr(0, 64)) {
+    const bool keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                      c == '.' || c == '-' || c == '_';
+    name += keep ? c : '_';
+  }
+  if (type == "application/pdf") return name + ".pdf";
+  if (type == "image/png") return name + ".png";
+  if (type == "image/jpeg") return name + ".jpg";
+  if (type == "image/tiff") return name + ".tif";
+  if (type == "text/plain") return name + ".txt";
+  return name + ".bin";
+}
+
+ViewOutcome read_275(x12::Reader& reader, StreamPrinter& printer, const ViewInputs& inputs) {
+  ViewOutcome outcome;
+  json::array page;
+  bool open = true;
+  auto flush = [&] {
+    if (!page.empty() && !printer.page(page)) open = false;
+    page.clear();
+  };
+  auto summary = x12::read_275(reader, [&](x12::Attachment&& a, const x12::Segment&) {
+    json::object record = attachment_record(a);
+    if (inputs.save_dir != nullptr) {
+      const std::filesystem::path file =
+          *inputs.save_dir /
+          attachment_file_name(outcome.records + 1, a.control_number(), content_type_of(a.data));
+      // Clinical documents: readable by their owner only.
+      auto written = write_file_atomically(file, a.data, {.mode = 0600, .exact_mode = true});
+      if (!written) {
+        outcome.failure = written.error();
+        return false;
+      }
+      record["saved_as"] = file.string();
+    }
+    page.push_back(std::move(record));
+    ++outcome.records;
+    // A page holds records, not documents: a few of them at a time.
+    if (page.size() >= 64) flush();
+    return open;
+  });
+  flush();
+  outcome.problems = std::move(summary.problems);
+  return outcome;
+}
+
 // ---- the remittance view (835): one record per service line
 
 ViewOutcome read_835(x12::Reader& reader, StreamPrinter& printer, const ViewInputs&) {
@@ -1045,6 +1149,12 @@ constexpr TypedView k_views[] = {
      "reason HCR03), procedures (code:units), diagnoses, the AAA rejections, the attachments "
      "to follow (PWK) and the services",
      review_columns, read_278, review_fields},
+    {"275", "275", "PI", "",
+     "attachments (005010X210): one record per document (BIN), with the attachment control "
+     "number its TRN carries (the 278's PWK06), the parties, CAT's category and format, and "
+     "the document's size, SHA-256 and content type (judged by its first bytes); never the "
+     "bytes themselves",
+     attachment_columns, read_275, attachment_fields},
     {"835", "835", "HP", "",
      "remittance advice: one record per service line paid (one per claim without lines), "
      "with payer, payee, check_number, check_date, payment_method, the claim's control "
@@ -1127,17 +1237,25 @@ Expected<SegmentsOutcome> print_segments(x12::Reader& reader, Context& ctx) {
                       {"offset", s->offset()},
                       {"id", s->id()}};
     const std::size_t n = s->size();
+    // A BIN's data (a 275's document) is never printed: its size and SHA-256 stand for it.
+    const bool bin = s->id() == "BIN" && n >= 2;
+    auto binary = [&s] {
+      return "(" + std::to_string(s->element(2).size()) + " bytes of binary data, sha256 " +
+             sha256_hex(s->element(2)) + ")";
+    };
     if (as_written) {
       // Only the elements present: a table page is as wide as its widest segment.
       for (std::size_t i = 1; i <= n && i <= k_csv_elements; ++i) {
-        std::string text(s->element(i));
+        std::string text = bin && i == 2 ? binary() : std::string(s->element(i));
         for (std::size_t j = i + 1; i == k_csv_elements && j <= n; ++j)
           text += s->delimiters().element + std::string(s->element(j));
         if (!text.empty()) item[cols[3 + i]] = std::move(text);
       }
     } else {
       json::array elements;
-      for (std::size_t i = 1; i <= n; ++i) elements.push_back(element_value(*s, i, !isa));
+      for (std::size_t i = 1; i <= n; ++i)
+        elements.push_back(bin && i == 2 ? json::value(json::string(binary()))
+                                         : element_value(*s, i, !isa));
       item["elements"] = std::move(elements);
     }
     page.push_back(std::move(item));
@@ -1157,6 +1275,7 @@ struct ParseOptions {
   std::string file;
   std::string as = "auto";
   std::string payers_file;
+  std::string save_attachments;  // --save-attachments DIR (275)
 };
 
 // The payers file an answer view names health plans with: --payers-file, else the profile's
@@ -1229,6 +1348,8 @@ Expected<void> run_parse(const ParseOptions& opt, Context& ctx) {
   std::vector<std::string> imbalances;
   std::size_t records = 0;
   if (segments) {
+    if (!opt.save_attachments.empty())
+      return fail(ErrorKind::usage, "--save-attachments is for 275s, not the segments view");
     auto printed = print_segments(reader, ctx);
     if (!printed) return fail(printed.error());
     records = printed->segments;
@@ -1240,9 +1361,19 @@ Expected<void> run_parse(const ParseOptions& opt, Context& ctx) {
       if (!loaded) return fail(loaded.error());
       payers = std::move(*loaded);
     }
+    const std::filesystem::path save_dir = opt.save_attachments;
+    if (!opt.save_attachments.empty() && view->set_id != "275")
+      return fail(ErrorKind::usage,
+                  "--save-attachments is for 275s, not a " + std::string(view->name) + " view");
+    if (!opt.save_attachments.empty() && !std::filesystem::is_directory(save_dir))
+      return fail(ErrorKind::usage,
+                  "--save-attachments " + opt.save_attachments + " is not a directory");
     StreamPrinter printer(ctx, view->columns(), view->row);
-    ViewOutcome outcome = view->read(reader, printer, {ctx, payers ? &*payers : nullptr});
+    ViewOutcome outcome = view->read(
+        reader, printer,
+        {ctx, payers ? &*payers : nullptr, opt.save_attachments.empty() ? nullptr : &save_dir});
     printer.finish();
+    if (outcome.failure) return fail(*outcome.failure);
     records = outcome.records;
     problems = std::move(outcome.problems);
     imbalances = std::move(outcome.imbalances);
@@ -1361,7 +1492,7 @@ void setup_x12(CLI::App& app, Context& ctx) {
   auto* validate =
       cmd->add_subcommand("validate",
                           "Check X12 interchanges: envelopes, control numbers, counts and the "
-                          "implementation guides (270/271, 276/277, 278, 835, 999)");
+                          "implementation guides (270/271, 276/277, 278, 275, 835, 999)");
   validate->add_option("files", vopt->files, "The interchanges to check (- for stdin)")
       ->required()
       ->type_name("FILE");
@@ -1406,7 +1537,7 @@ void setup_x12(CLI::App& app, Context& ctx) {
   auto* parse = cmd->add_subcommand(
       "parse",
       "Print an X12 file as segments, as typed acknowledgements (999, TA1), or as the commands' "
-      "results (271, 277, 278, 835)");
+      "results (271, 277, 278, 835) or attachments (275)");
   parse->add_option("file", popt->file, "The interchange to read (- for stdin)")
       ->required()
       ->type_name("FILE");
@@ -1429,6 +1560,11 @@ void setup_x12(CLI::App& app, Context& ctx) {
                    "each answer's plan (default: the profile's payers_file, "
                    "PROVPORTAL_PAYERS_FILE)")
       ->type_name("FILE");
+  parse
+      ->add_option("--save-attachments", popt->save_attachments,
+                   "For 275: write each document (BIN02) into DIR as N-CONTROL.EXT (mode 0600), "
+                   "its path in the record's saved_as")
+      ->type_name("DIR");
   parse->footer(
       "Examples:\n"
       "  provportal x12 parse request.x12 -o jsonl\n"
@@ -1440,6 +1576,7 @@ void setup_x12(CLI::App& app, Context& ctx) {
       "  provportal x12 parse --as 277 inbox/277_0001.x12 -o csv\n"
       "  provportal x12 parse --as 278 inbox/278_0001.x12 -o jsonl --fields trace,action,"
       "certification_number\n"
+      "  provportal x12 parse --as 275 outbox/275_0001.x12 --fields control_number,size,sha256\n"
       "  provportal x12 parse --as 835 inbox/835_0001.x12 -o csv > remittance.csv\n\n"
       "Views:\n"
       "  segments  every segment: interchange, position (ISA = 1), offset (byte), id and "

@@ -23,6 +23,9 @@ constexpr std::string_view k_276_request = "X12_276_Request_005010X212";
 // the guide's errata ID (docs/core.md, section 9).
 constexpr std::string_view k_278_request = "X12_278_Request_005010X217E1_2";
 constexpr std::string_view k_278_response = "X12_278_Response_005010X217E1_2";
+// The 275 that carries a 278's attachments, named the same way (docs/core.md, section 9.2);
+// answered with a 999.
+constexpr std::string_view k_275_request = "X12_275_Request_005010X210E1_2";
 constexpr std::string_view k_271_response = "X12_271_Response_005010X279A1";
 constexpr std::string_view k_277_response = "X12_277_Response_005010X212";
 constexpr std::string_view k_999_response = "X12_999_Response_005010X231A1";
@@ -247,11 +250,14 @@ HttpResponse CoreEndpoint::handle(const HttpRequest& req) {
     set_id = "276";
   else if (request.payload_type == k_278_request)
     set_id = "278";
+  else if (request.payload_type == k_275_request)
+    set_id = "275";
   else
     return envelope_error("PayloadTypeIllegal",
                           "PayloadType must be " + std::string(k_270_request) + ", " +
-                              std::string(k_276_request) + " or " + std::string(k_278_request) +
-                              ", not \"" + request.payload_type + "\"");
+                              std::string(k_276_request) + ", " + std::string(k_278_request) +
+                              " or " + std::string(k_275_request) + ", not \"" +
+                              request.payload_type + "\"");
 
   // The X12: an envelope that cannot be read gets a TA1, a guide's finding a 999.
   const std::string& payload = request.payload;
@@ -277,6 +283,12 @@ HttpResponse CoreEndpoint::handle(const HttpRequest& req) {
   if (shape.sets.empty())
     return envelope_error("PayloadTypeIllegal", "the payload holds no " + set_id);
 
+  if (set_id == "275") {
+    // The documents go to their orders; the 999 accepts them, or names the TRN or BIN refused.
+    x12::Report attached;
+    attached.findings = attach_275(m_portal, *user, payload);
+    return acknowledge(attached);
+  }
   CoreAnswer answered = set_id == "270"   ? answer_270(m_portal, payload, shape, m_numbers,
                                                        req.fault == FaultKind::core_unavailable)
                         : set_id == "276" ? answer_276(m_portal, *user, payload, shape, m_numbers)

@@ -12,6 +12,7 @@
 #include "sandbox/core_x12.hpp"
 #include "sandbox/portal.hpp"
 #include "x12/error.hpp"
+#include "x12/transactions.hpp"
 
 namespace portal::sandbox {
 
@@ -38,6 +39,20 @@ CoreAnswer answer_276(Portal& portal, const std::string& user_id, std::string_vi
 // "x12-278:<ISA06>:<TRN02>", so the same request sent again is answered from the same order.
 CoreAnswer answer_278(Portal& portal, const std::string& user_id, std::string_view payload,
                       const RequestInterchange& request, ControlAllocator& numbers);
+
+// Attaches each document of the 275s of `payload` (core_attachments.cpp) to the order of
+// `user_id`'s organisation its TRN02 names (a control number a 278's PWK06 announced), through
+// Orders::upload_document; the findings a 999 answers with (none: every document attached or
+// already on the order).
+std::vector<x12::Error> attach_275(Portal& portal, const std::string& user_id,
+                                   std::string_view payload);
+
+// Keeps the attachment control numbers (PWK06) of a 278 `request` with the order its
+// `response` names (HCR02), so the 275s that carry the documents find it; nothing when the
+// request made no order.
+void remember_attachment_controls(Portal& portal, const std::string& user_id,
+                                  const x12::ServiceReview& request,
+                                  const x12::ServiceReview& response);
 
 // The STC01 (category, status code, entity) the sandbox gives a claim status category.
 struct StatusCode {

@@ -321,6 +321,7 @@ CoreAnswer answer_278(Portal& portal, const std::string& user_id, std::string_vi
   auto summary = x12::read_278(reader, [&](x12::ServiceReview&& review, const x12::Segment&) {
     if (review.is_response()) return true;
     responses.push_back(respond_278(portal, user_id, request.isa06, review));
+    remember_attachment_controls(portal, user_id, review, responses.back());  // for the 275s
     if (!review.request_trace().empty()) answer.answered.emplace_back(review.request_trace());
     return true;
   });

@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include <boost/json/object.hpp>
 
@@ -42,6 +43,15 @@ struct StoredAnswer {
 struct CaseSubmission {
   ApiResult<boost::json::object> result = boost::json::object{};
   std::optional<StoredAnswer> replay;
+};
+
+// An attachment control number a 278 announced (PWK06) and its report type (PWK01).
+struct AttachmentControl {
+  std::string control_number, report_type;
+};
+// The order a 275's document belongs to, and the document type it is stored as.
+struct AttachmentTarget {
+  std::string order_id, document_type;
 };
 
 class Orders {
@@ -93,6 +103,17 @@ class Orders {
   // {"decision": approve|deny|partial, "approved_units"?: {code: n}, "note"?}.
   ApiResult<boost::json::object> decide_case(std::string_view order_id,
                                              const boost::json::object& body);
+  // The attachment control numbers (a 278's PWK06, with its PWK01 report type) announced for
+  // `order_id` of the caller's organisation, kept so the 275 carrying each document finds the
+  // order (order_attachments.cpp). The first order to announce a number keeps it.
+  void record_attachment_controls(const std::string& user_id, std::string_view order_id,
+                                  const std::vector<AttachmentControl>& controls);
+  // Where a 275's document goes: the order its control number was announced for in the
+  // caller's organisation, and the document type (that of its PWK01 report type; for a type
+  // that names none, the first document the order still lacks; else "other"). nullopt when no
+  // 278 of the organisation announced it.
+  std::optional<AttachmentTarget> attachment_target(const std::string& user_id,
+                                                    std::string_view control_number);
   // Where uploads are streamed to before they are checked: DATA_DIR/documents/tmp.
   std::filesystem::path upload_dir() const { return m_store.data_dir / "documents" / "tmp"; }
 

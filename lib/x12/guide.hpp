@@ -25,6 +25,7 @@ enum class Type : std::uint8_t {
   r,          // decimal
   dated,      // a date whose format is the element before it: D8 CCYYMMDD, RD8 CCYYMMDD-CCYYMMDD
   composite,  // components; `codes` (when given) apply to the first component
+  binary,     // BIN02: bytes of any value, as many as the element before it says (not checked)
 };
 
 // One element of a segment as the guide uses it; elements a segment rule does not list are
@@ -78,7 +79,8 @@ struct Guide {
 };
 
 // Every guide the codec knows: 270 and 271 (005010X279A1), 276 and 277 (005010X212),
-// 278 request and response (005010X217), 999 (005010X231A1), 835 (005010X221A1).
+// 278 request and response (005010X217), 275 (005010X210), 999 (005010X231A1), 835
+// (005010X221A1).
 std::span<const Guide* const> guides();
 
 // The guide of a transaction set in a version, or nullptr. Where several guides share the set
@@ -98,13 +100,14 @@ constexpr bool has_code(std::string_view codes, std::string_view code) {
 }
 
 // The guides' tables (guide_x279.cpp, guide_x212.cpp, guide_x217.cpp, guide_x231.cpp,
-// guide_x221.cpp).
+// guide_x221.cpp, guide_x210.cpp).
 extern const Guide k_guide_270;
 extern const Guide k_guide_271;
 extern const Guide k_guide_276;
 extern const Guide k_guide_277;
 extern const Guide k_guide_278;           // the request for review (BHT02 13, or 01 to cancel)
 extern const Guide k_guide_278_response;  // the response (BHT02 11)
+extern const Guide k_guide_275;           // additional information (an attachment), 005010X210
 extern const Guide k_guide_999;
 extern const Guide k_guide_835;
 

@@ -48,6 +48,8 @@ std::optional<ValueProblem> check_value(const ElementRule& e, std::string_view v
       return ValueProblem{ErrorCode::invalid_code, "'" + clip(first) + "' is not an allowed code"};
     return std::nullopt;
   }
+  // Binary data is bytes of any value; the reader already held it to its BIN01 length.
+  if (e.type == Type::binary) return std::nullopt;
   const std::size_t len = value_length(v, e.type);
   if (e.type != Type::dated) {
     if (len < e.min)
@@ -89,6 +91,7 @@ std::optional<ValueProblem> check_value(const ElementRule& e, std::string_view v
       break;
     case Type::an:
     case Type::composite:
+    case Type::binary:
       break;
   }
   return std::nullopt;

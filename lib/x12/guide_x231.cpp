@@ -7,7 +7,7 @@ namespace {
 using namespace rules;
 
 constexpr auto k_st = st("999", "005010X231A1");
-constexpr ElementRule k_ak1[] = {R(1, Type::id, 2, 2, "BE FA HB HC HI HN HP HR HS RA"),
+constexpr ElementRule k_ak1[] = {R(1, Type::id, 2, 2, "BE FA HB HC HI HN HP HR HS PI RA"),
                                  R(2, Type::n0, 1, 9), R(3, Type::an, 1, 12)};
 constexpr ElementRule k_ak2[] = {R(1, Type::id, 3, 3), R(2, Type::an, 4, 9), S(3, Type::an, 1, 35)};
 constexpr ElementRule k_ik3[] = {R(1, Type::id, 2, 3), R(2, Type::n0, 1, 10), S(3, Type::an, 1, 4),
@@ -56,7 +56,7 @@ const Guide k_guide_999{"999", "005010X231A1", "FA", &k_999, {}};
 std::span<const Guide* const> guides() {
   static const Guide* const k_all[] = {&k_guide_270, &k_guide_271, &k_guide_276,
                                        &k_guide_277, &k_guide_278, &k_guide_278_response,
-                                       &k_guide_999, &k_guide_835};
+                                       &k_guide_275, &k_guide_999, &k_guide_835};
   return k_all;
 }
 

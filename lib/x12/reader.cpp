@@ -62,6 +62,7 @@ Reader::Reader(Kind kind, ReaderOptions options) : m_kind(kind), m_options(optio
   m_options.max_segment_length = std::max<std::size_t>(m_options.max_segment_length, 128);
   m_options.max_segment_length = std::min<std::size_t>(m_options.max_segment_length, 1u << 30);
   m_options.chunk_size = std::clamp<std::size_t>(m_options.chunk_size, 1, 1u << 24);
+  m_options.max_binary_length = std::min<std::size_t>(m_options.max_binary_length, 1u << 30);
   m_starts.reserve(64);
   if (kind == Kind::memory) return;  // from_memory() points m_buf at the bytes
   m_cap = m_options.max_segment_length + m_options.chunk_size + 2;
@@ -165,6 +166,86 @@ const Segment* Reader::make_segment(std::size_t begin, std::size_t end) {
   return &m_segment;
 }
 
+bool Reader::reserve(std::size_t n) {
+  if (m_kind == Kind::memory || n <= m_cap) return true;
+  // One BIN segment larger than the buffer: grow it to hold the segment whole (bounded by
+  // max_binary_length, which the caller checked).
+  const std::size_t cap = n + m_options.chunk_size + 2;
+  auto grown = std::make_unique_for_overwrite<char[]>(cap);
+  std::memcpy(grown.get(), m_buf + m_begin, m_end - m_begin);
+  m_base += m_begin;
+  m_end -= m_begin;
+  m_begin = 0;
+  m_owned = std::move(grown);
+  m_buf = m_owned.get();
+  m_cap = cap;
+  return true;
+}
+
+const Segment* Reader::read_bin() {
+  constexpr std::size_t k_max_digits = 15;  // BIN01 is N0 1/15
+  constexpr std::size_t k_id = 4;           // "BIN" and the element separator
+  const std::uint64_t at = m_base + m_begin;
+  ++m_position;
+  const std::string where =
+      "segment " + std::to_string(m_position) + " (BIN) at byte " + std::to_string(at);
+  ensure(k_id + k_max_digits + 1);  // may fall short at the end of the input
+  if (m_error) return nullptr;
+  const std::size_t avail = m_end - m_begin;
+  std::size_t digits = 0;
+  std::uint64_t length = 0;
+  while (k_id + digits < avail && digits <= k_max_digits) {
+    const char c = m_buf[m_begin + k_id + digits];
+    if (c < '0' || c > '9') break;
+    length = length * 10 + static_cast<std::uint64_t>(c - '0');
+    ++digits;
+  }
+  const bool separated =
+      k_id + digits < avail && m_buf[m_begin + k_id + digits] == m_delimiters.element;
+  if (digits == 0 || digits > k_max_digits || !separated) {
+    return fail_with(ErrorCode::invalid_content, at + k_id,
+                     where +
+                         ": BIN01 must be the length of the binary data in bytes, 1 to 15 "
+                         "digits followed by the element separator " +
+                         printable(m_delimiters.element),
+                     "BIN");
+  }
+  if (length > m_options.max_binary_length) {
+    return fail_with(ErrorCode::segment_too_long, at + k_id,
+                     where + ": BIN01 says " + std::to_string(length) +
+                         " bytes of binary data; the limit is " +
+                         std::to_string(m_options.max_binary_length) + " bytes",
+                     "BIN");
+  }
+  const std::size_t header = k_id + digits + 1;
+  const std::size_t total = header + static_cast<std::size_t>(length) + 1;
+  reserve(total);
+  if (!ensure(total)) {
+    if (m_error) return nullptr;
+    const std::size_t left = m_end - m_begin - std::min(m_end - m_begin, header);
+    return fail_with(ErrorCode::invalid_content, at + k_id,
+                     where + ": BIN01 says " + std::to_string(length) +
+                         " bytes of binary data but the input holds " + std::to_string(left) +
+                         " more bytes (with the segment terminator)",
+                     "BIN");
+  }
+  if (m_buf[m_begin + total - 1] != m_delimiters.segment) {
+    return fail_with(ErrorCode::invalid_content, at + total - 1,
+                     where + ": the " + std::to_string(length) +
+                         " bytes BIN01 announces are not followed by the segment terminator " +
+                         printable(m_delimiters.segment) + " (BIN01 does not match the data)",
+                     "BIN");
+  }
+  const std::string_view text(m_buf + m_begin, total - 1);
+  m_starts.clear();
+  m_starts.push_back(0);
+  m_starts.push_back(static_cast<std::uint32_t>(k_id));
+  m_starts.push_back(static_cast<std::uint32_t>(header));
+  m_segment = Segment(text, m_starts, m_delimiters, m_position, at);
+  m_begin += total;
+  return &m_segment;
+}
+
 const Segment* Reader::read_isa() {
   const std::uint64_t at = m_base + m_begin;
   if (!ensure(k_isa_length)) {
@@ -235,6 +316,11 @@ const Segment* Reader::next() {
     return fail_with(ErrorCode::isa_malformed, m_base + m_begin,
                      "the input does not start with an ISA segment");
   }
+  // Only "BIN" and the element separator leave the terminator scan below: its data may hold
+  // the terminator.
+  if (m_buf[m_begin] == 'B' && m_end - m_begin >= 4 && m_buf[m_begin + 1] == 'I' &&
+      m_buf[m_begin + 2] == 'N' && m_buf[m_begin + 3] == m_delimiters.element)
+    return read_bin();
   std::size_t scanned = 0;  // relative to m_begin, which fill() may move
   for (;;) {
     const char* from = m_buf + m_begin + scanned;

@@ -23,12 +23,21 @@ struct ReaderOptions {
   std::size_t max_segment_length = 1u << 20;
   // Bytes asked of the source per read.
   std::size_t chunk_size = 64u << 10;
+  // Largest BIN01 (the byte count of a BIN segment's binary data, as a 275 carries a file)
+  // accepted; a larger one is an error naming its position. A file or stream reader grows its
+  // buffer to hold one BIN segment whole, so this bounds its memory (at most 1 GiB).
+  std::size_t max_binary_length = 64u << 20;
 };
 
 // Reads segments from a file descriptor, an istream or memory. Fatal framing problems (no ISA,
 // malformed ISA, bad delimiters, a NUL byte, an over-long or unterminated segment, a read error)
 // end the stream: next() returns nullptr and error() says why. CR/LF after a terminator and a
 // UTF-8 BOM before the first ISA are skipped.
+// A BIN segment ("BIN", the element separator, BIN01 digits, the separator, then BIN01 bytes of
+// any value and the terminator) is read by its length, not by looking for the terminator: its
+// element 2 is the binary data, delimiters and NUL bytes included. A BIN01 that is not 1 to 15
+// digits, over max_binary_length, longer than the input left, or data not followed by the
+// terminator is a fatal error naming the segment's position and byte offset.
 class Reader {
  public:
   // Reads `fd` (not owned, not closed).
@@ -66,6 +75,10 @@ class Reader {
                            std::string_view id = {});
   const Segment* read_isa();
   const Segment* make_segment(std::size_t begin, std::size_t end);
+  // The BIN segment at m_begin, read by its length (see the class comment).
+  const Segment* read_bin();
+  // Makes the fd/stream buffer hold at least `n` bytes from m_begin (false when over the limit).
+  bool reserve(std::size_t n);
 
   Kind m_kind;
   ReaderOptions m_options;

@@ -1,5 +1,6 @@
 // The transactions provportal exchanges, typed: 270/271 eligibility (005010X279A1), 276/277
-// claim status (005010X212) and 278 services review (005010X217). Each writer emits one transaction
+// claim status (005010X212), 278 services review (005010X217) and the 275 attachment that
+// supports it (005010X210). Each writer emits one transaction
 // set (ST..SE) into an open group of a Writer, following its implementation guide's loops and
 // required segments; each reader walks the sets of an interchange one at a time with the streaming
 // Reader and hands each parsed item to a callback, so a file of any size is read in flat memory.
@@ -324,6 +325,34 @@ struct ServiceReview {
   friend bool operator==(const ServiceReview&, const ServiceReview&) = default;
 };
 
+// ---- 275 -----------------------------------------------------------------------------------
+
+// One 275 (005010X210) document: additional information for a services review (or a claim),
+// tied to the request that announced it by the attachment control number its TRN carries (the
+// 278's PWK06). Each 2110B BIN is one document; a set may hold several.
+struct Attachment {
+  std::string purpose;          // BGN01: 02 sent unsolicited (after a PWK), 11 answering a request
+  std::string reference;        // BGN02: the sender's reference
+  std::string created_date;     // BGN03 (YYYY-MM-DD); the interchange's when empty
+  std::string created_time;     // BGN04 (HHMM); the interchange's when empty
+  Party payer;                  // 1000A NM1*PR*2*name*****PI*payer id
+  Party submitter;              // 1000B NM1*41; the writer repeats the provider when empty
+  Party provider;               // 1000C NM1*1P ... XX npi
+  Party patient;                // 1000D NM1*QC*1*last*first****MI*member id
+  std::string patient_account;  // 1000D REF*EJ (optional)
+  DatePeriod service;           // 1000D DTP*472 (optional; the writer sets the qualifier)
+  Trace control;                // 2000A TRN: TRN01 1 (2 for a payer's claim number), TRN02 the
+                                // attachment control number
+  std::string submitted_date;   // 2100B DTP*368 (YYYY-MM-DD); the interchange's when empty
+  std::string category;         // CAT01: AE when empty
+  std::string format;           // CAT02: MB (a MIME binary) when empty; TX text...
+  std::string file_format;      // EFI01: 05 (an electronic file) when empty
+  std::string data;             // BIN02: the document's bytes (read; the writer takes a view)
+  // TRN02: the attachment control number.
+  std::string_view control_number() const { return control.number; }
+  friend bool operator==(const Attachment&, const Attachment&) = default;
+};
+
 // ---- writing -------------------------------------------------------------------------------
 
 // Writes one ST..SE of each kind into `writer`, which must have a group open with the right
@@ -358,6 +387,15 @@ void write_277(Writer& writer, std::uint32_t st02, const ClaimStatusResponse& re
 // (2000A, 2010A, 2010B, 2010C, 2010D, 2000E; a service's in its 2000F). A response without an
 // event (empty category) ends at the last party given, its HL04 0.
 void write_278(Writer& writer, std::uint32_t st02, const ServiceReview& review);
+// 275 (in a PI group of 005010X210): one set carrying one document, `bytes` (any bytes; the
+// attachment's own `data` is not used), as BIN with its exact length. BGN01 defaults 02; NM101
+// defaults PR, 41, 1P, QC; NM108 PI, 46 (XX when the provider stands as the submitter), XX,
+// MI; LX 1; TRN01 1; DTP*368 and BGN03/04 from the interchange when empty; CAT AE:MB; EFI 05.
+// The control number (TRN02) and at least one byte are required.
+void write_275(Writer& writer, std::uint32_t st02, const Attachment& attachment,
+               std::string_view bytes);
+// The same with `attachment.data` as the document.
+void write_275(Writer& writer, std::uint32_t st02, const Attachment& attachment);
 
 // ---- reading -------------------------------------------------------------------------------
 
@@ -392,6 +430,9 @@ ReadSummary read_277(Reader& reader, const Each<ClaimStatusResponse>& each);
 // with its services, or one without an event for a response that answers only at a level
 // above it (an AAA in 2000A-2010D and no 2000E under it).
 ReadSummary read_278(Reader& reader, const Each<ServiceReview>& each);
+// 275: one item per document (each 2110B BIN), with the set's parties, its 2000A trace and its
+// 2100B category; the bytes are copied into `data` (the reader's max_binary_length bounds them).
+ReadSummary read_275(Reader& reader, const Each<Attachment>& each);
 
 // ISO "YYYY-MM-DD" ⇄ CCYYMMDD; "" when the input is not such a date.
 std::string to_d8(std::string_view iso);

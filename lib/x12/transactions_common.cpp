@@ -179,6 +179,15 @@ void Emitter::segment(std::string_view id, std::initializer_list<Field> fields) 
            element_name(id, i) + " is not used" + where() + " but holds a value", field.first());
       return;
     }
+    if (e.type == Type::binary || field.binary) {
+      if (e.type != Type::binary || !field.binary) {
+        fail(ErrorCode::invalid_content, id, i,
+             element_name(id, i) + (field.binary ? " holds no binary data" : " is binary data") +
+                 where());
+        return;
+      }
+      continue;
+    }
     if (field.repeated && !e.repeats && field.parts.size() > 1) {
       fail(ErrorCode::too_many_elements, id, i, element_name(id, i) + " does not repeat" + where(),
            field.first());
@@ -208,6 +217,10 @@ void Emitter::segment(std::string_view id, std::initializer_list<Field> fields) 
   m_writer.begin_segment(id);
   for (int i = 0; i < count; ++i) {
     const Field& field = f[i];
+    if (field.binary) {
+      m_writer.binary(field.text);
+      continue;
+    }
     if (field.parts.empty()) {
       m_writer.element(field.text);
       continue;

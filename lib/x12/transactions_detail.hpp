@@ -25,6 +25,7 @@ struct Field {
   std::string_view text;
   std::span<const std::string_view> parts = {};
   bool repeated = false;
+  bool binary = false;  // written as is (BIN02): any byte, delimiters included
 
   Field() = default;
   Field(std::string_view t) : text(t) {}
@@ -39,6 +40,12 @@ struct Field {
     Field f;
     f.parts = repetitions;
     f.repeated = true;
+    return f;
+  }
+  // Binary data (a BIN02), written as is.
+  static Field bytes(std::string_view data) {
+    Field f(data);
+    f.binary = true;
     return f;
   }
   bool empty() const;

@@ -224,7 +224,10 @@ void SetWalker::check_value(const Segment& s, const ElementRule& e, std::string_
 }
 
 void SetWalker::check_elements(const Segment& s, const SegmentRule& rule, std::string_view loop) {
-  check_characters(s, loop);
+  // A BIN's data is bytes of any value: only the elements before it hold characters.
+  bool binary = false;
+  for (const ElementRule& e : rule.elements) binary = binary || e.type == Type::binary;
+  if (!binary) check_characters(s, loop);
   if (rule.count != 0 && s.size() > rule.count)
     report(s, ErrorCode::too_many_elements, loop, static_cast<int>(s.size()),
            std::string(rule.id) + " has " + std::to_string(s.size()) +

@@ -139,6 +139,14 @@ void Writer::repetition(std::string_view value) {
   if (!value.empty()) m_keep = m_out.size();
 }
 
+void Writer::binary(std::string_view bytes) {
+  if (!expect_level(Level::segment, "binary data")) return;
+  m_out += m_options.delimiters.element;
+  ++m_element;
+  m_out.append(bytes);
+  m_keep = m_out.size();
+}
+
 void Writer::finish_segment() {
   m_out.resize(m_keep);
   m_out += m_options.delimiters.segment;

@@ -59,6 +59,9 @@ class Writer {
   void element(std::string_view value);
   void component(std::string_view value);   // appends a component to the current element
   void repetition(std::string_view value);  // appends a repetition to the current element
+  // Appends an element of binary data written as is, any byte allowed (BIN02, after BIN01 its
+  // length: begin_segment("BIN"), element("5"), binary(bytes), end_segment()).
+  void binary(std::string_view bytes);
   void end_segment();
   // SE with the counted segments (ST..SE) and ST02.
   void end_transaction();

@@ -1,6 +1,7 @@
 // libFuzzer target for the typed X12 transaction readers: the same bytes go to read_271,
-// read_277, read_278 (and write_278 of each review read), read_835 (and balance() of each check),
-// the 999/TA1 reader and acknowledge() over validate()'s report.
+// read_277, read_278 (and write_278 of each review read), read_275 (from memory and from a
+// stream whose buffer must grow for a BIN, and write_275 of each document read), read_835 (and
+// balance() of each check), the 999/TA1 reader and acknowledge() over validate()'s report.
 //
 // Input layout: byte 0 picks the reader's chunk size (1..256) and a small segment limit; the rest
 // is the interchange. Contracts checked besides "no crash": the readers hand over the same items
@@ -10,6 +11,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -82,6 +84,44 @@ void round_trip(const x12::ServiceReview& r) {
     contract_broken("a written 278 reads back different", w.out());
 }
 
+// Writes a document read from the input; when the writer accepts it, it reads back as one item
+// with the same control number and the same bytes (BIN by its length, whatever they hold).
+void round_trip(const x12::Attachment& a) {
+  x12::Writer w;
+  x12::InterchangeHeader h;
+  h.sender_id = "CLINIC";
+  h.receiver_id = "PAYER";
+  w.begin_interchange(h, 1);
+  w.begin_group("PI", "CLINIC", "PAYER", "005010X210", 1);
+  x12::write_275(w, 1, a);
+  w.end_group();
+  w.end_interchange();
+  if (!w.status()) return;
+  std::vector<x12::Attachment> back;
+  x12::Reader reader = x12::Reader::from_memory(w.out());
+  x12::read_275(reader, [&](x12::Attachment&& item, const x12::Segment&) {
+    back.push_back(std::move(item));
+    return true;
+  });
+  if (back.size() != 1) contract_broken("a written 275 does not read back");
+  if (back[0].data != a.data || back[0].control.number != a.control.number)
+    contract_broken("a written 275 reads back different");
+}
+
+// The documents read from a stream in `chunk`-byte reads with a small buffer (grown for each
+// large BIN) must be those read from memory.
+void stream_read(std::string_view bytes, std::size_t chunk, std::size_t limit,
+                 const std::vector<x12::Attachment>& from_memory) {
+  std::istringstream in{std::string(bytes)};
+  x12::Reader reader(in, x12::ReaderOptions{.max_segment_length = limit, .chunk_size = chunk});
+  std::vector<x12::Attachment> items;
+  x12::read_275(reader, [&](x12::Attachment&& item, const x12::Segment&) {
+    items.push_back(std::move(item));
+    return items.size() < 64;
+  });
+  if (!(items == from_memory)) contract_broken("275 documents differ between a stream and memory");
+}
+
 // Writes `r` as an 835; when the writer accepts it, it must read back with the same sums.
 void round_trip(const x12::Remittance& r) {
   x12::Writer w;
@@ -129,6 +169,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto reviews = read_twice<x12::ServiceReview>(
       bytes, chunk, limit, [](x12::Reader& r, const auto& each) { return x12::read_278(r, each); });
   for (const x12::ServiceReview& r : reviews) round_trip(r);
+  const auto documents = read_twice<x12::Attachment>(
+      bytes, chunk, limit, [](x12::Reader& r, const auto& each) { return x12::read_275(r, each); });
+  stream_read(bytes, chunk, limit, documents);
+  for (const x12::Attachment& a : documents) round_trip(a);
   const auto checks = read_twice<x12::Remittance>(
       bytes, chunk, limit, [](x12::Reader& r, const auto& each) { return x12::read_835(r, each); });
   for (const x12::Remittance& r : checks) {

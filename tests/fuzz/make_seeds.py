@@ -294,6 +294,38 @@ def x12_transaction_seeds():
         write(t, path.stem + ".bin", bytes([(i * 37) % 256]) + path.read_bytes())
 
 
+def x12_275_seeds():
+    """fuzz_x12_transactions and fuzz_x12_reader: a 275 whose BIN data holds every delimiter, NUL
+    and 0xFF, and hostile BIN01 values (not a number, 16 digits, over the reader's limit, longer
+    or shorter than the data, cut off inside BIN01)."""
+    isa = ("ISA*00*          *00*          *ZZ*CLINIC         *ZZ*PAYER          *261207*1504*^*"
+           "00501*000000042*0*T*:~")
+
+    def interchange(bin_segment):
+        body = (b"ST*275*0001*005010X210~BGN*02*K7F3A9-1*20261207*1504~"
+                b"NM1*PR*2*ACME COMMERCIAL*****PI*ACMEC~NM1*41*2*ORDERING PROVIDER*****XX*1234567893~"
+                b"NM1*1P*2*ORDERING PROVIDER*****XX*1234567893~NM1*QC*1*CHEN*ROBERT****MI*ACM100552~"
+                b"LX*1~TRN*1*K7F3A9-1~DTP*368*D8*20261207~CAT*AE*MB~EFI*05~" + bin_segment +
+                b"SE*13*0001~")
+        return (isa.encode() + b"GS*PI*CLINIC*PAYER*20261207*1504*7*X*005010X210~" + body +
+                b"GE*1*7~IEA*1*000000042~")
+
+    data = b"%PDF-1.4\n*~^:\x00\xff\xfe~~**\r\nISA*00*~BIN*5*\x00SE*1*0001~" + bytes(range(256))
+    seeds = {
+        "275_bin_binary": interchange(b"BIN*%d*" % len(data) + data + b"~"),
+        "275_bin01_not_a_number": interchange(b"BIN*1A*X~"),
+        "275_bin01_16_digits": interchange(b"BIN*0000000000000001*X~"),
+        "275_bin01_huge": interchange(b"BIN*999999999999999*X~"),
+        "275_bin01_longer_than_data": interchange(b"BIN*400*X~"),
+        "275_bin01_shorter_than_data": interchange(b"BIN*1*XY~"),
+    }
+    cut = interchange(b"BIN*12*abcdefghijkl~")
+    seeds["275_bin01_cut"] = cut[:cut.index(b"BIN*12") + 6]
+    for i, (name, blob) in enumerate(sorted(seeds.items())):
+        write("fuzz_x12_transactions", name + ".bin", bytes([(i * 37) % 256]) + blob)
+        write("fuzz_x12_reader", name + ".bin", bytes([(i * 53) % 256]) + blob)
+
+
 def main():
     csv_seeds()
     yaml_seeds()
@@ -302,6 +334,7 @@ def main():
     http_response_seeds()
     sandbox_seeds()
     x12_transaction_seeds()
+    x12_275_seeds()
     for d in sorted(CORPUS.iterdir()):
         print(f"{d.name}: {len(list(d.iterdir()))} seeds")
 
