@@ -241,9 +241,13 @@ x12::ServiceReview respond_278(Portal& portal, const std::string& user_id, std::
   if (submitted.replay) {
     json::value v = json::parse(submitted.replay->body);
     if (v.is_object()) {
-      if (submitted.replay->status / 100 == 2)
+      if (submitted.replay->status / 100 == 2) {
+        // The same request again is answered with its order as it stands now (how a client
+        // learns the status once its 275s are in; docs/core.md, section 9.1).
         order = v.as_object();
-      else if (const json::value* e = v.as_object().if_contains("error"); e && e->is_object())
+        if (auto now = portal.orders().get_case(user_id, text_at(order, "order_id")))
+          order = std::move(*now);
+      } else if (const json::value* e = v.as_object().if_contains("error"); e && e->is_object())
         error = e->as_object();
     }
   } else if (submitted.result) {

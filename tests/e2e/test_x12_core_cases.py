@@ -1,6 +1,7 @@
 """submit-case over the x12-core wire (issue #15 item 3): each case is a 278 request for review sent
 in real time over CAQH CORE, and the 278 response becomes the same case result as the JSON wire's
-(order, status, ACMP number, the documents still required, the reasons of a refusal); the
+(order, status, ACMP number, the documents still required, the reasons of a refusal) and its
+attachments follow as 275s; the
 orders are the portal's own (search-orders lists them); a second run is answered from the same
 orders; `x12 build 278` writes what the wire sends, and node-x12 parses it."""
 
@@ -43,9 +44,8 @@ def test_the_example_cases_over_core_get_the_json_wires_statuses(core, sandbox_f
     assert list(c) == list(j) == [f"case-{i:04d}" for i in range(1, 10)]
     for ref in j:
         assert c[ref]["outcome"] == j[ref]["outcome"], (ref, j[ref], c[ref])
-        if ref in ("case-0003", "case-0004"):
-            continue  # attachments: the JSON wire uploaded them (pended); see below
         assert c[ref]["status"] == j[ref]["status"], (ref, j[ref], c[ref])
+        assert c[ref]["documents_uploaded"] == j[ref]["documents_uploaded"], (ref, j[ref], c[ref])
         assert bool(c[ref]["acmp_number"]) == bool(j[ref]["acmp_number"]), (ref, j[ref], c[ref])
     assert c["case-0001"]["status"] == "approved" and c["case-0001"]["acmp_number"].startswith("ACMP")
     assert c["case-0005"]["status"] == "needs-documents" and "upload" in c["case-0005"]["next_step"]
@@ -53,10 +53,14 @@ def test_the_example_cases_over_core_get_the_json_wires_statuses(core, sandbox_f
     assert "solution_not_offered" in c["case-0007"]["message"], c["case-0007"]
     assert "member_not_eligible" in c["case-0008"]["message"], c["case-0008"]
     assert c["case-0009"]["outcome"] == "invalid" and "ordering_npi" in c["case-0009"]["errors"]
-    # Attachments are announced in the 278 (PWK, EL): the case waits for them.
-    for ref in ("case-0003", "case-0004"):
-        assert c[ref]["status"] == "needs-documents", c[ref]
-        assert c[ref]["documents_uploaded"] == "0", c[ref]
+    # Attachments: announced in the 278 (PWK*77*EL), each sent as a 275 and attached to the order,
+    # which then went from needs-documents to pended, as over the JSON wire.
+    assert c["case-0003"]["status"] == "pended" and c["case-0003"]["documents_uploaded"] == "1", c["case-0003"]
+    assert c["case-0004"]["status"] == "pended" and c["case-0004"]["documents_uploaded"] == "2", c["case-0004"]
+    docs = [json.loads(line) for line in
+            expect(core.run("search-orders", "--order-id", c["case-0004"]["order_id"], "-o", "jsonl", "--fields",
+                            "documents"), 0).out.splitlines()]
+    assert docs and len(docs[0]["documents"]) == 2, docs
     # The orders are the portal's: search-orders lists each with its status.
     for ref in ("case-0001", "case-0002", "case-0005", "case-0006"):
         order_id = c[ref]["order_id"]

@@ -7,6 +7,7 @@
 
 #include <boost/json.hpp>
 
+#include "caqh/fields.hpp"
 #include "portal/wire/x12/vocabulary.hpp"
 #include "portal/wire/x12/vocabulary_detail.hpp"
 #include "x12/codes.hpp"
@@ -210,6 +211,30 @@ Checked<x12::ServiceReview> service_review(const json::object& record, const Pay
   }
   if (!errors.empty()) return tl::unexpected(std::move(errors));
   return r;
+}
+
+x12::Attachment attachment_of(const json::object& record, const Payers& payers,
+                              std::string_view trace, std::size_t index) {
+  x12::Attachment a;
+  a.purpose = "02";  // sent unsolicited, after the 278's PWK
+  a.reference = attachment_control(trace, index);
+  if (const Payer* payer = payers.of_plan(text(record, "health_plan")))
+    a.payer = {"PR", '2', payer->name, "", "", "PI", payer->payer_id};
+  a.provider = {"1P", '2', "ORDERING PROVIDER", "", "", "XX", text(record, "ordering_npi")};
+  a.patient = {"QC", '1', "", "", "", "MI", ""};
+  detail::assign_x12_name(a.patient.last_or_org, text(record, "last_name"));
+  detail::assign_x12_name(a.patient.first, text(record, "first_name"));
+  for (char c : text(record, "member_id"))
+    a.patient.id.push_back(c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c);
+  const std::string start = text(record, "service_start"), end = text(record, "service_end");
+  if (!start.empty()) a.service = {"472", start, end == start ? std::string() : end};
+  a.control = {"1", attachment_control(trace, index), "", ""};
+  return a;
+}
+
+std::string mime_entity(std::string_view content_type, std::string_view bytes) {
+  return "Content-Type: " + std::string(content_type) +
+         "\r\nContent-Transfer-Encoding: base64\r\n\r\n" + caqh::detail::base64_encode(bytes);
 }
 
 Checked<x12::ServiceReview> cancel_review(const json::object& record, const Payers& payers,

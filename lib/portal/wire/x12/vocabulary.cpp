@@ -544,6 +544,15 @@ Expected<std::string> interchange_278(const x12::ServiceReview& review, const Pa
                      });
 }
 
+Expected<std::string> interchange_275(const x12::Attachment& attachment, std::string_view bin,
+                                      const Parties& parties, std::string_view receiver_id,
+                                      const Controls& controls, std::chrono::sys_seconds time) {
+  return interchange("PI", "005010X210", attachment, parties, receiver_id, controls, time,
+                     [bin](x12::Writer& w, std::uint32_t st02, const x12::Attachment& a) {
+                       x12::write_275(w, st02, a, bin);
+                     });
+}
+
 std::string reject_code_of_aaa(std::string_view aaa) {
   if (aaa == "72") return "invalid_member_id";
   if (aaa == "73") return "name_mismatch";

@@ -108,6 +108,18 @@ Checked<x12::ServiceReview> cancel_review(const boost::json::object& record, con
 // The PWK06 control number announcing attachment `index` of the row whose TRN02 is `trace`,
 // repeated by the 275 that carries it.
 std::string attachment_control(std::string_view trace, std::size_t index);
+// The 275 (005010X210) carrying attachment `index` of a case record whose 278 announced it: the
+// payer, the ordering provider and the member of the record, TRN02 attachment_control(); the
+// document goes in as BIN02 when the interchange is written (interchange_275).
+x12::Attachment attachment_of(const boost::json::object& record, const Payers& payers,
+                              std::string_view trace, std::size_t index);
+// BIN02 as CAT02 MB says: the document as a MIME entity, its body in base64 (what a SOAP
+// payload can carry: XML holds no NUL and no arbitrary bytes; docs/core.md, section 9.2).
+std::string mime_entity(std::string_view content_type, std::string_view bytes);
+// One interchange (ISA, GS PI 005010X210, one 275, GE, IEA) carrying `bin` as the document.
+Expected<std::string> interchange_275(const x12::Attachment& attachment, std::string_view bin,
+                                      const Parties& parties, std::string_view receiver_id,
+                                      const Controls& controls, std::chrono::sys_seconds time);
 // One interchange (ISA, GS HI, one 278, GE, IEA) holding the request.
 Expected<std::string> interchange_278(const x12::ServiceReview& review, const Parties& parties,
                                       std::string_view receiver_id, const Controls& controls,

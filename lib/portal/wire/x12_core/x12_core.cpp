@@ -2,9 +2,14 @@
 
 #include <boost/json.hpp>
 
+#include <fstream>
+#include <iterator>
+
 #include "caqh/envelope.hpp"
+#include "portal/records/content_type.hpp"
 #include "portal/util/clock.hpp"
 #include "portal/wire/x12/controls.hpp"
+#include "x12/ack.hpp"
 
 namespace portal::wire::x12_core {
 
@@ -34,6 +39,9 @@ std::string_view request_payload_type(Function f) {
       return "X12_278_Request_005010X217E1_2";
   }
 }
+
+// A 275 carrying a 278's attachment: named as the 278's are (docs/core.md, section 9.2).
+constexpr std::string_view k_275_payload_type = "X12_275_Request_005010X210E1_2";
 
 // The functions whose records are cases: each a 278, always sent in real time.
 bool is_case(Function f) { return f == Function::case_submission || f == Function::case_cancel; }
@@ -175,12 +183,7 @@ http::Request X12Core::request(Function f, const json::object& record, const Inp
   const auto now =
       std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
   Expected<std::string> payload = fail(ErrorKind::internal, "no payload");
-  std::string receiver = m_parties.receiver_id;
-  {
-    const auto* v = record.if_contains("health_plan");
-    const auto* payer = v && v->is_string() ? m_payers->of_plan(v->get_string()) : nullptr;
-    if (payer && !payer->receiver_id.empty()) receiver = payer->receiver_id;
-  }
+  const std::string receiver = receiver_of(record);
   if (f == Function::eligibility) {
     auto q = x12w::eligibility_inquiry(record, *m_payers, m_parties, trace);
     if (!q) return req;
@@ -195,26 +198,42 @@ http::Request X12Core::request(Function f, const json::object& record, const Inp
     payload = x12w::interchange_278(*r, m_parties, receiver, *controls, now);
   }
   if (!payload) return req;
+  return core_request(std::move(*payload), request_payload_type(f), receiver, *controls, trace);
+}
+
+std::string X12Core::receiver_of(const json::object& record) const {
+  const auto* v = record.if_contains("health_plan");
+  const auto* payer =
+      v && v->is_string() && m_payers ? m_payers->of_plan(v->get_string()) : nullptr;
+  return payer && !payer->receiver_id.empty() ? payer->receiver_id : m_parties.receiver_id;
+}
+
+http::Request X12Core::core_request(std::string payload, std::string_view payload_type,
+                                    const std::string& receiver, const x12w::Controls& controls,
+                                    std::string_view trace) const {
+  http::Request req;
+  req.method = "POST";
+  req.target = m_url_path;
   caqh::Envelope env;
   env.message = caqh::Message::real_time_request;
-  env.payload_type = std::string(request_payload_type(f));
+  env.payload_type = std::string(payload_type);
   env.processing_mode = "RealTime";
   env.payload_id = caqh::new_payload_id();
   env.timestamp = timestamp_now();
   env.sender_id = m_settings.sender_id;
   env.receiver_id = receiver;
-  env.payload = std::move(*payload);
+  env.payload = std::move(payload);
   std::optional<caqh::Credentials> credentials;
   {
     std::lock_guard lock(m_mutex);
     credentials = this->credentials();
   }
   char number[16];
-  std::snprintf(number, sizeof number, "%09u", controls->interchange);
+  std::snprintf(number, sizeof number, "%09u", controls.interchange);
   req.audit = {{"x12_isa13", number},
-               {"x12_gs06", std::to_string(controls->group)},
+               {"x12_gs06", std::to_string(controls.group)},
                {"x12_st02", "0001"},
-               {"x12_trn02", trace},
+               {"x12_trn02", std::string(trace)},
                {"core_payload_id", env.payload_id}};
   if (m_mime) {
     const std::string boundary = "provportal-" + env.payload_id;
@@ -330,20 +349,107 @@ Result X12Core::exchange(Function f, Exchange& exchange, const Inputs& inputs) c
   auto answer = exchange.send(request(f, exchange.record(), inputs, exchange.key()));
   if (!answer) return exchange.unanswered();
   auto out = read_result(f, *answer, exchange.record(), {});
-  if (f == Function::case_submission && out.outcome == "ok") {
-    std::int64_t announced = 0;
-    if (const auto* files = exchange.record().if_contains("attachments");
-        files && files->is_array())
-      announced = static_cast<std::int64_t>(files->get_array().size());
-    // The 278 announced each attachment (PWK*77*EL); they follow as 275s.
-    out.answer["documents_uploaded"] = 0;
-    if (announced > 0 && out.message.empty()) {
-      out.message = std::to_string(announced) +
-                    " attachment(s) announced in the 278 (PWK); sending them as X12 275 is not "
-                    "built yet: upload them with `provportal upload-docs` over portal-json";
+  if (f == Function::case_submission && out.outcome == "ok")
+    return with_attachments(std::move(out), exchange, inputs);
+  return out;
+}
+
+Result X12Core::with_attachments(Result out, Exchange& exchange, const Inputs& inputs) const {
+  const json::object& record = exchange.record();
+  const std::string trace = x12w::trace_of(exchange.key());
+  const auto* id = out.answer.if_contains("order_id");
+  const std::string order_id = id && id->is_string() ? std::string(id->get_string()) : "";
+  std::int64_t sent = 0;
+  const auto* files = record.if_contains("attachments");
+  const std::size_t count = files && files->is_array() ? files->get_array().size() : 0;
+  // The answer so far with the documents sent, on any result that stops here.
+  auto stopped = [&](Result r) {
+    r.answer = out.answer;
+    r.answer["documents_uploaded"] = sent;
+    return r;
+  };
+  // The 278 announced each attachment (PWK*77*EL ... PWK06); each follows as a 275 repeating
+  // its control number, answered with a 999.
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::string field = "attachments[" + std::to_string(i) + "]";
+    auto local = [&](const std::string& problem) {
+      Result r;
+      r.outcome = "invalid";
+      r.message = "order " + order_id + " was created, but " + field + " " + problem;
+      r.errors.push_back({field, problem});
+      return stopped(std::move(r));
+    };
+    const json::value& path = files->get_array()[i];
+    if (!path.is_string()) return local("is not a path");
+    const std::filesystem::path file =
+        resolve_path(std::string(path.get_string()), inputs.base_dir);
+    auto type = records::content_type_of_file(file);
+    if (!type) return local(type.error().message);
+    std::string bytes;
+    {
+      std::ifstream in(file, std::ios::binary);
+      if (!in) return local("cannot be read");
+      bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+      if (in.bad()) return local("cannot be read");
+    }
+    auto controls = next_controls();
+    if (!controls) return local(controls.error().message);
+    const auto now =
+        std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+    const x12::Attachment attachment = x12w::attachment_of(record, *m_payers, trace, i);
+    const std::string receiver = receiver_of(record);
+    auto payload = x12w::interchange_275(attachment, x12w::mime_entity(*type, bytes), m_parties,
+                                         receiver, *controls, now);
+    if (!payload) return local(payload.error().message);
+    auto answer = exchange.send(core_request(std::move(*payload), k_275_payload_type, receiver,
+                                             *controls, attachment.control_number()));
+    if (!answer) {
+      auto r = exchange.unanswered();
+      if (r.outcome.empty()) return r;  // the run is stopping: the row stays unfinished
+      r.message = "order " + order_id + " was created; sending " + field + ": " + r.message;
+      return stopped(std::move(r));
+    }
+    auto acked = acknowledgement_of(*answer);
+    if (!acked.outcome.empty()) {
+      acked.message = "order " + order_id + " was created, but the payer refused " + field +
+                      " (275): " + acked.message;
+      acked.errors.insert(acked.errors.begin(), FieldError{field, acked.code});
+      return stopped(std::move(acked));
+    }
+    ++sent;
+  }
+  if (sent > 0) {
+    // The same 278 again (its trace, so the payer answers it from its order): the order's
+    // status now that its documents are in.
+    auto again = exchange.send(request(Function::case_submission, record, inputs, exchange.key()));
+    if (again) {
+      auto now = read_result(Function::case_submission, *again, record, {});
+      if (now.outcome == "ok") out.answer = std::move(now.answer);
     }
   }
+  out.answer["documents_uploaded"] = sent;
   return out;
+}
+
+Result X12Core::acknowledgement_of(const http::Response& answer) const {
+  Result out;
+  out.http_status = answer.status;
+  if (answer.status < 200 || answer.status >= 300) {
+    out.outcome = "rejected";
+    out.code = answer.status == 401 ? "unauthorized" : "core_error";
+    out.message = "the CORE endpoint answered HTTP " + std::to_string(answer.status);
+    return out;
+  }
+  auto payload = payload_of(answer);
+  if (!payload) {
+    out.outcome = payload.error().kind == ErrorKind::refused ? "rejected" : "failed";
+    out.code = "core_error";
+    out.message = payload.error().message;
+    return out;
+  }
+  if (auto rejected = x12w::acknowledgement_result(::x12::read_acknowledgements(*payload)))
+    return *rejected;
+  return {};  // accepted: no outcome
 }
 
 bool X12Core::carries(Feed) const { return false; }

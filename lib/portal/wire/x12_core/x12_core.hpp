@@ -76,6 +76,17 @@ class X12Core final : public Wire {
   Expected<api::PortalLimits> read_limits(const http::Response& answer) const override;
 
  private:
+  // The receiver (ISA08) of a record: its payer's own, else the profile's.
+  std::string receiver_of(const boost::json::object& record) const;
+  // The CORE real-time request carrying `payload` (the audit identifiers of `controls`, `trace`).
+  http::Request core_request(std::string payload, std::string_view payload_type,
+                             const std::string& receiver, const x12w::Controls& controls,
+                             std::string_view trace) const;
+  // A case the payer took (`out`): its attachments sent as 275s, then its status asked again.
+  Result with_attachments(Result out, Exchange& exchange, const Inputs& inputs) const;
+  // A 999/TA1 in a CORE answer: a rejected (or failed) result, or one without outcome when the
+  // acknowledgements accepted the request.
+  Result acknowledgement_of(const http::Response& answer) const;
   // result() with the row's record at hand (a case's answer names its health plan and solution).
   Result read_result(Function f, const http::Response& answer, const boost::json::object& record,
                      boost::json::storage_ptr storage) const;
