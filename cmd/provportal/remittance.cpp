@@ -502,6 +502,17 @@ class Posting {
   // Whether a file's read (its problems) allows posting it; counts and reports it otherwise.
   bool readable(const std::string& path, x12::ReadSummary& summary, bool any_check,
                 bool skip_other);
+  // post() of text rows: each check posted as it is read, what it does kept aside (rows,
+  // notices, counts, ledger entries) and dropped if the file turns out not well-formed.
+  bool post_staged(const std::string& path, const std::string& name, std::string_view bytes,
+                   bool skip_other);
+  // A notice, held back while a file is staged.
+  void note(std::string text) {
+    if (m_staging)
+      m_staged_notices.push_back(std::move(text));
+    else
+      m_ctx.notice(text);
+  }
   // Balances, checks the ledger and writes one check's rows; false once stdout is closed.
   bool post_check(const x12::Remittance& r, const std::string& path, const std::string& name);
   void write_rows(const x12::Remittance& r, bool balanced, const std::string& name);
@@ -524,6 +535,8 @@ class Posting {
   JsonRecords m_content_json;
   bool m_header = false;
   std::vector<std::vector<std::string>> m_to_record;
+  std::vector<std::string> m_staged_notices;
+  bool m_staging = false;
   bool m_closed = false;
 };
 
@@ -557,6 +570,7 @@ bool Posting::readable(const std::string& path, x12::ReadSummary& summary, bool 
 
 bool Posting::post(const std::string& path, const std::string& name, std::string_view bytes,
                    bool skip_other) {
+  if (m_text_rows) return post_staged(path, name, bytes, skip_other);
   std::vector<x12::Remittance> checks;
   x12::Reader reader = x12::Reader::from_memory(bytes);
   auto summary = x12::read_835(reader, [&checks](x12::Remittance&& r, const x12::Segment&) {
@@ -567,6 +581,39 @@ bool Posting::post(const std::string& path, const std::string& name, std::string
   for (const auto& r : checks)
     if (!post_check(r, path, name)) return false;
   return true;
+}
+
+bool Posting::post_staged(const std::string& path, const std::string& name, std::string_view bytes,
+                          bool skip_other) {
+  if (m_ctx.format() == output::Format::csv && !m_header) {
+    m_csv_rows.header();
+    m_header = true;
+  }
+  // What the file's checks do is kept aside until the whole file read well.
+  const std::size_t rows = m_rows.size(), to_record = m_to_record.size(), claims = remitted.size();
+  const std::size_t was_written = written, was_skipped = skipped, was_unbalanced = unbalanced;
+  m_staged_notices.clear();
+  m_staging = true;
+  bool any_check = false;
+  x12::Reader reader = x12::Reader::from_memory(bytes);
+  auto summary = x12::read_835(
+      reader, [this, &any_check, &path, &name](x12::Remittance&& r, const x12::Segment&) {
+        any_check = true;
+        post_check(r, path, name);
+        return true;
+      });
+  m_staging = false;
+  if (!readable(path, summary, any_check, skip_other)) {
+    m_rows.truncate(rows);
+    m_to_record.resize(to_record);
+    remitted.resize(claims);
+    written = was_written;
+    skipped = was_skipped;
+    unbalanced = was_unbalanced;
+    return true;
+  }
+  for (const auto& n : m_staged_notices) m_ctx.notice(n);
+  return m_rows.size() < k_chunk || write_text();
 }
 
 bool Posting::post_file(const std::string& path, const std::string& name, bool skip_other) {
@@ -640,19 +687,19 @@ bool Posting::post_check(const x12::Remittance& r, const std::string& path,
       return true;
     }
     if (seen == 2)
-      m_ctx.notice("warning: " + path + ": check " + r.trace.number +
-                   " was posted before with other content; written again, review it");
+      note("warning: " + path + ": check " + r.trace.number +
+           " was posted before with other content; written again, review it");
     if (findings.empty()) m_to_record.push_back({payer, r.trace.number, hash, name});
   }
-  for (const auto& f : findings) m_ctx.notice(path + ": " + x12::to_string(f));
+  for (const auto& f : findings) note(path + ": " + x12::to_string(f));
   if (!findings.empty()) {
     ++unbalanced;
-    m_ctx.notice(path + ": check " + r.trace.number +
-                 " does not balance: written, not recorded as posted (reported again next run)");
+    note(path + ": check " + r.trace.number +
+         " does not balance: written, not recorded as posted (reported again next run)");
   }
   ++written;
   write_rows(r, findings.empty(), name);
-  if (m_text_rows) return m_rows.size() < k_chunk || write_text();
+  if (m_text_rows) return m_staging || m_rows.size() < k_chunk || write_text();
   return !m_closed;
 }
 
