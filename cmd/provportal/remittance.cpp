@@ -4,6 +4,7 @@
 // reconciles the claims a claims CSV says were paid against the remittance read.
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -537,6 +538,8 @@ class Posting {
   std::vector<std::vector<std::string>> m_to_record;
   std::vector<std::string> m_staged_notices;
   bool m_staging = false;
+  std::unique_ptr<char[]> m_file;  // the bytes of the file being posted (up to k_in_memory)
+  std::size_t m_file_room = 0;
   bool m_closed = false;
 };
 
@@ -617,20 +620,6 @@ bool Posting::post_staged(const std::string& path, const std::string& name, std:
 }
 
 bool Posting::post_file(const std::string& path, const std::string& name, bool skip_other) {
-  std::error_code ec;
-  const auto size = fs::file_size(path, ec);
-  if (!ec && size <= k_in_memory) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-      ++failed;
-      m_ctx.notice("error: cannot open " + path + "; check the path");
-      return true;
-    }
-    std::string bytes(static_cast<std::size_t>(size), '\0');
-    in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    bytes.resize(static_cast<std::size_t>(in.gcount()));
-    return post(path, name, bytes, skip_other);
-  }
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     ++failed;
@@ -641,6 +630,35 @@ bool Posting::post_file(const std::string& path, const std::string& name, bool s
     int fd;
     ~Closer() { ::close(fd); }
   } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && st.st_size >= 0 &&
+      static_cast<std::uintmax_t>(st.st_size) <= k_in_memory) {
+    // Read whole into one buffer kept for the next file (no new pages each file).
+    const auto size = static_cast<std::size_t>(st.st_size);
+    if (m_file_room < size + 1) {
+      m_file_room = std::max<std::size_t>(size + 1, 1u << 20);
+      m_file.reset(new char[m_file_room]);
+    }
+    std::size_t got = 0;
+    while (got < m_file_room) {
+      const ssize_t n = ::read(fd, m_file.get() + got, m_file_room - got);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        ++failed;
+        m_ctx.notice("error: cannot read " + path + "; check the path");
+        return true;
+      }
+      if (n == 0) break;
+      got += static_cast<std::size_t>(n);
+    }
+    if (got <= size) return post(path, name, std::string_view(m_file.get(), got), skip_other);
+    // It grew while read: read it as a big file.
+    if (::lseek(fd, 0, SEEK_SET) != 0) {
+      ++failed;
+      m_ctx.notice("error: cannot read " + path + " again; check the path");
+      return true;
+    }
+  }
   // Once to check the whole file, then again to post it check by check.
   bool any_check = false;
   x12::ReadSummary summary;
