@@ -20,14 +20,24 @@
 #        bench): `x12 build 270` over BENCH_BIG_ROWS rows on one core; `x12 parse` of a
 #        BENCH_X12_MB (1024) MB 277 on one core, its peak RSS; an eligibility batch of BENCH_ROWS
 #        rows over x12-core (CORE SOAP) against the JSON wire in the same run
+#        BENCH_ONLY=remittance scripts/bench.sh: only the `remittance` target of issue #15 (also
+#        run by the full bench; no sandbox): a BENCH_REMIT_MB (1024) MB 835 inbox of
+#        BENCH_REMIT_FILE_MB (4) MB files (scripts/bench/make_835.py) posted as CSV on one core,
+#        MB/s of CPU time (user+sys) and peak RSS
+#        BENCH_BIN_DIR=DIR: take provportal from DIR instead of building build-bench/ (Release),
+#        e.g. to measure one section of a build at hand
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
 scripts/setup.sh >/dev/null
 command -v /usr/bin/time >/dev/null || { echo "bench: /usr/bin/time is missing (apt-get install time)" >&2; exit 1; }
-CMAKE_BUILD_TYPE=Release PROVPORTAL_BUILD_DIR=build-bench scripts/build.sh >/dev/null
-bin=$root/build-bench/bin
+if [[ -n ${BENCH_BIN_DIR:-} ]]; then
+  bin=$(cd "$BENCH_BIN_DIR" && pwd)
+else
+  CMAKE_BUILD_TYPE=Release PROVPORTAL_BUILD_DIR=build-bench scripts/build.sh >/dev/null
+  bin=$root/build-bench/bin
+fi
 
 rows=${BENCH_ROWS:-100000}
 big=${BENCH_BIG_ROWS:-1000000}
@@ -178,6 +188,57 @@ check("x12 parse peak RSS <= 64 MB", rss * 1024 <= 64e6, f"{rss / 1024:.0f} MiB"
 check("eligibility over x12-core >= 0.8x the JSON wire", core >= 0.8 * json_, f"{core / json_:.2f}x")
 PY
 }
+
+# ---- remittance (issue #15) ----------------------------------------------------------------
+
+remit_mb=${BENCH_REMIT_MB:-1024}
+remit_file_mb=${BENCH_REMIT_FILE_MB:-4}
+
+# `remittance --inbox` over a $remit_mb MB inbox of 835s (scripts/bench/make_835.py) into CSV (to
+# /dev/null: the posting, not the disk, is measured), pinned to one core, the best of two by CPU
+# time (user+sys, which other work on a shared machine barely moves); its peak RSS. Sets
+# remit_wall, remit_cpu, remit_rss, remit_mbs (MB of 835 per CPU second) and remit_rows (checks).
+remittance_bench() {
+  "$py" scripts/bench/make_835.py "$work/inbox835" "$remit_mb" --file-mb "$remit_file_mb" > "$work/make_835.out"
+  local bytes best_wall="" best_cpu="" best_rss=""
+  bytes=$(du -sb --apparent-size "$work/inbox835" | cut -f1)
+  for _ in 1 2; do
+    measure remit sh -c 'exec taskset -c 0 "$0" remittance --inbox "$1" -o csv > /dev/null' \
+      "$bin/provportal" "$work/inbox835"
+    if [[ -z $best_cpu ]] || "$py" -c "import sys; sys.exit(0 if $remit_cpu < $best_cpu else 1)"; then
+      best_wall=$remit_wall best_cpu=$remit_cpu best_rss=$remit_rss
+    fi
+  done
+  remit_wall=$best_wall remit_cpu=$best_cpu remit_rss=$best_rss
+  remit_mbs=$("$py" -c "print($bytes / 1e6 / max($remit_cpu, 0.01))")
+  remit_rows=$(awk '{print $5}' "$work/make_835.out")  # "BYTES bytes, F files, N checks, ..."
+  rm -rf "$work/inbox835"
+}
+remittance_lines() {
+  printf '\n%-44s %12s\n' "remittance (issue #15)" ""
+  printf '%-44s %12s MB/s   (of CPU, best of 2; %s CPU s, %s s wall, peak RSS %s MiB, %s checks)\n' \
+    "remittance, ${remit_mb} MB 835 inbox -> CSV, one core" \
+    "$("$py" -c "print(f'{$remit_mbs:,.0f}')")" "$remit_cpu" "$remit_wall" "$((remit_rss / 1024))" "$remit_rows"
+}
+remittance_checks() {
+  "$py" - "$remit_mbs" "$remit_rss" <<'PY'
+import sys
+mbs, rss = map(float, sys.argv[1:])
+def check(name, ok, detail):
+    print(f"{'PASS' if ok else 'MISS'}  {name}: {detail}")
+check("remittance of a 1 GB 835 inbox >= 150 MB/s on one core", mbs >= 150, f"{mbs:,.0f} MB/s")
+check("remittance peak RSS <= 64 MB", rss * 1024 <= 64e6, f"{rss / 1024:.0f} MiB")
+PY
+}
+
+if [[ ${BENCH_ONLY:-} == remittance ]]; then
+  echo "provportal remittance benchmark on $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)"
+  remittance_bench
+  remittance_lines
+  echo
+  remittance_checks
+  exit 0
+fi
 
 if [[ ${BENCH_ONLY:-} == dryrun ]]; then
   echo "provportal --dry-run benchmark on $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)"
@@ -345,6 +406,7 @@ cases_ok=$(grep -c '"outcome":"ok"' "$work/cases.jsonl" || true)
 x12_build_bench
 x12_parse_bench
 x12_core_bench
+remittance_bench
 
 pp_rps=$("$py" -c "print($rows / $pp_wall)")
 py_rps=$("$py" -c "print($rows / $py_wall)")
@@ -379,3 +441,6 @@ PY
 x12_lines
 echo
 x12_checks
+remittance_lines
+echo
+remittance_checks

@@ -4,6 +4,7 @@
 // reconciles the claims a claims CSV says were paid against the remittance read.
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -13,7 +14,12 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
@@ -27,10 +33,12 @@
 #include "portal/util/crypto.hpp"
 #include "portal/util/sqlite.hpp"
 #include "portal/wire/wire.hpp"
+#include "remittance_text.hpp"
 #include "remittance_view.hpp"
 #include "stream_printer.hpp"
 #include "x12/reader.hpp"
 #include "x12/remittance.hpp"
+#include "x12/remittance_records.hpp"
 
 namespace portal::cli {
 
@@ -106,125 +114,6 @@ const std::vector<std::string>& columns_of(const std::string& level) {
   return level == "claim" ? k_claim : level == "check" ? k_check : k_line;
 }
 
-// The payer as the ledger names it: TRN03 (1 + the payer's tax ID), else N1*PR's ID.
-std::string payer_key(const x12::Remittance& r) {
-  return r.trace.originator.empty() ? r.payer.id : r.trace.originator;
-}
-
-json::object check_fields(const x12::Remittance& r) {
-  return json::object{{"payer", r.payer.last_or_org},
-                      {"payee", r.payee.last_or_org},
-                      {"check_number", r.trace.number},
-                      {"check_date", r.payment_date},
-                      {"payment_method", r.payment_method}};
-}
-
-// A PLB item as a line-level row: its paid is what it does to the deposit (-amount), so the
-// paid of a check's rows add up to BPR02; its reference goes in payer_claim_control_number.
-json::object plb_record(const x12::Remittance& r, const x12::ProviderAdjustment& p) {
-  json::object record = check_fields(r);
-  record.emplace("payer_claim_control_number", p.reference);
-  record.emplace("patient_control_number", "");
-  record.emplace("claim_status", "");
-  record.emplace("member_id", "");
-  record.emplace("service_date", p.fiscal_date);
-  record.emplace("procedure_code", "");
-  record.emplace("modifiers", json::array{});
-  record.emplace("charged", "0");
-  record.emplace("allowed", nullptr);
-  record.emplace("paid", x12::format_cents(-p.amount));
-  record.emplace("patient_responsibility", "0");
-  record.emplace("adjustments", json::array{json::object{{"group", "PLB"},
-                                                         {"carc", p.reason},
-                                                         {"amount", x12::format_cents(p.amount)}}});
-  record.emplace("remarks", json::array{});
-  return record;
-}
-
-// The claim-level CAS of a claim with service lines as a line-level row of its own: paid is
-// -their sum, so the paid of a check's rows add up to BPR02 (CLP04 = SVC03s - claim CAS).
-json::object claim_adjustment_record(const x12::Remittance& r, const x12::RemittanceClaim& c) {
-  json::object record = remittance_claim_record(r, c);
-  x12::Cents total = 0, owed = 0;
-  for (const auto& a : c.adjustments) {
-    total += a.amount;
-    if (a.group == "PR") owed += a.amount;
-  }
-  record.emplace("service_date", first_date(c.dates, {"232", "050"}));
-  record.emplace("procedure_code", "");
-  record.emplace("modifiers", json::array{});
-  record.emplace("charged", "0");
-  record.emplace("allowed", nullptr);
-  record.emplace("paid", x12::format_cents(-total));
-  record.emplace("patient_responsibility", x12::format_cents(owed));
-  record.emplace("adjustments", adjustments_json(c.adjustments));
-  record.emplace("remarks", strings_json(c.remarks));
-  return record;
-}
-
-json::object claim_record(const x12::Remittance& r, const x12::RemittanceClaim& c) {
-  json::object record = remittance_claim_record(r, c);
-  record.emplace("service_date", first_date(c.dates, {"232", "050"}));
-  record.emplace("charged", x12::format_cents(c.charged));
-  x12::Cents allowed = 0;
-  bool all_allowed = !c.lines.empty();
-  std::vector<x12::Adjustment> adjustments = c.adjustments;
-  std::vector<std::string> remarks = c.remarks;
-  for (const auto& l : c.lines) {
-    if (l.allowed)
-      allowed += *l.allowed;
-    else
-      all_allowed = false;
-    adjustments.insert(adjustments.end(), l.adjustments.begin(), l.adjustments.end());
-    for (const auto& m : l.remarks)
-      if (std::find(remarks.begin(), remarks.end(), m) == remarks.end()) remarks.push_back(m);
-  }
-  if (all_allowed)
-    record.emplace("allowed", x12::format_cents(allowed));
-  else
-    record.emplace("allowed", nullptr);
-  record.emplace("paid", x12::format_cents(c.paid));
-  record.emplace("patient_responsibility", x12::format_cents(c.patient_responsibility));
-  record.emplace("adjustments", adjustments_json(adjustments));
-  record.emplace("remarks", strings_json(remarks));
-  record.emplace("lines", c.lines.size());
-  return record;
-}
-
-json::object check_record(const x12::Remittance& r, bool balanced) {
-  json::object record = check_fields(r);
-  record.emplace("payer_id", payer_key(r));
-  record.emplace("payee_id", r.payee.id);
-  record.emplace("credit_debit", r.credit_debit);
-  record.emplace("total_paid",
-                 x12::format_cents(r.credit_debit == "D" ? -r.total_paid : r.total_paid));
-  x12::Cents charged = 0, paid = 0, owed = 0, plb = 0;
-  std::size_t lines = 0;
-  for (const auto& c : r.claims) {
-    charged += c.charged;
-    paid += c.paid;
-    owed += c.patient_responsibility;
-    lines += c.lines.size();
-  }
-  json::array items;
-  for (const auto& p : r.provider_adjustments) {
-    plb += p.amount;
-    items.push_back(json::object{{"reason", p.reason},
-                                 {"reference", p.reference},
-                                 {"fiscal_date", p.fiscal_date},
-                                 {"amount", x12::format_cents(p.amount)}});
-  }
-  record.emplace("claims", r.claims.size());
-  record.emplace("lines", lines);
-  record.emplace("charged", x12::format_cents(charged));
-  record.emplace("claims_paid", x12::format_cents(paid));
-  record.emplace("patient_responsibility", x12::format_cents(owed));
-  record.emplace("provider_adjustments", x12::format_cents(plb));
-  record.emplace("plb", std::move(items));
-  record.emplace("balanced", balanced);
-  return record;
-}
-
 // What table and CSV show: the lists as text (the PLB items as "WO:REF 12.5; L6 -3").
 json::object row_of(const json::object& record, const std::vector<std::string>& columns) {
   json::object row = remittance_row(record);
@@ -245,6 +134,21 @@ json::object row_of(const json::object& record, const std::vector<std::string>& 
 
 // The checks already posted (by --since last): payer, check number and the check's content
 // hash, in $XDG_STATE_HOME/provportal/remittance/posted.sqlite.
+//
+// Crash safety: a check is posted exactly when the output that carries it was put in place.
+// With -O FILE the output is written to FILE.part and renamed over FILE, and the ledger is
+// written in two steps around that rename:
+//   1. before the rename, the run's checks go to `tentative` with FILE and the device and inode
+//      of FILE.part (one transaction);
+//   2. the rename (AtomicFile::commit: fsync, rename, fsync of the directory);
+//   3. after it, the run's tentative rows move to `posted` (one transaction).
+// A run killed at any point leaves either nothing (before 1: nothing posted, the output is not
+// in place), tentative rows, or posted rows. The next run resolves tentative rows first, under
+// the same lock: a rename preserves the inode, so when FILE is the file that was FILE.part the
+// output did reach its place and the rows are posted; otherwise (killed before the rename, or
+// the rename lost with the directory entry) the output is lost and the rows are dropped, so
+// their checks are written again. To stdout there is no rename to wait for: the rows are
+// recorded after the output was flushed whole (a pipe cannot take back what it passed on).
 class PostedLedger {
  public:
   static Expected<std::unique_ptr<PostedLedger>> open(const fs::path& file) {
@@ -257,6 +161,11 @@ class PostedLedger {
           "content_hash TEXT NOT NULL, file TEXT NOT NULL, posted_at TEXT NOT NULL DEFAULT "
           "(strftime('%Y-%m-%dT%H:%M:%SZ','now')), PRIMARY KEY (payer, check_number, "
           "content_hash))");
+      ledger->m_db.exec(
+          "CREATE TABLE IF NOT EXISTS tentative (payer TEXT NOT NULL, check_number TEXT NOT "
+          "NULL, content_hash TEXT NOT NULL, file TEXT NOT NULL, output TEXT NOT NULL, "
+          "output_dev INTEGER NOT NULL, output_ino INTEGER NOT NULL)");
+      ledger->resolve_tentative();
       return ledger;
     } catch (const std::exception& e) {
       return fail(ErrorKind::internal,
@@ -272,14 +181,46 @@ class PostedLedger {
     while (q.step()) found = q.text(0) == hash ? 1 : std::max(found, 2);
     return found == 0 ? 0 : found;
   }
-  Expected<void> record(const std::vector<std::vector<std::string>>& checks) {
+  // Step 1 (-O FILE): the checks as tentative, tied to the aside file about to become `output`.
+  Expected<void> record_tentative(const std::vector<std::vector<std::string>>& checks,
+                                  const fs::path& output, const fs::path& part) {
+    struct stat st {};
+    if (::stat(part.c_str(), &st) != 0)
+      return fail(ErrorKind::internal,
+                  "cannot read " + part.string() + " before putting it in place",
+                  "check the output directory");
+    m_output = output.string();
     try {
       sqlite::Transaction tx(m_db);
       for (const auto& c : checks)
         m_db.run(
-            "INSERT OR IGNORE INTO posted (payer, check_number, content_hash, file) VALUES (?, "
-            "?, ?, ?)",
-            {c[0], c[1], c[2], c[3]});
+            "INSERT INTO tentative (payer, check_number, content_hash, file, output, output_dev, "
+            "output_ino) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            {c[0], c[1], c[2], c[3], m_output, static_cast<std::int64_t>(st.st_dev),
+             static_cast<std::int64_t>(st.st_ino)});
+      tx.commit();
+      return {};
+    } catch (const std::exception& e) {
+      return fail(ErrorKind::internal,
+                  std::string("the remittance ledger could not record the checks to be "
+                              "posted: ") +
+                      e.what(),
+                  "nothing was posted and " + output.string() + " was left as it was; run again");
+    }
+  }
+  // Step 3 (-O FILE), or the only step (stdout): the checks as posted.
+  Expected<void> record(const std::vector<std::vector<std::string>>& checks) {
+    try {
+      sqlite::Transaction tx(m_db);
+      if (!m_output.empty()) {
+        move_to_posted(m_output);
+      } else {
+        for (const auto& c : checks)
+          m_db.run(
+              "INSERT OR IGNORE INTO posted (payer, check_number, content_hash, file) VALUES "
+              "(?, ?, ?, ?)",
+              {c[0], c[1], c[2], c[3]});
+      }
       tx.commit();
       return {};
     } catch (const std::exception& e) {
@@ -287,13 +228,55 @@ class PostedLedger {
                   std::string("the output was written but the remittance ledger could not "
                               "record its checks: ") +
                       e.what(),
-                  "the next --since last run writes those checks again; remove them there");
+                  m_output.empty() ? "the next --since last run writes those checks again; "
+                                     "remove them there"
+                                   : "the next --since last run records them (the output is "
+                                     "in place)");
     }
   }
 
  private:
   explicit PostedLedger(const fs::path& file) : m_db(file) {}
+
+  void move_to_posted(const std::string& output) {
+    m_db.run(
+        "INSERT OR IGNORE INTO posted (payer, check_number, content_hash, file) SELECT payer, "
+        "check_number, content_hash, file FROM tentative WHERE output = ?",
+        {output});
+    m_db.run("DELETE FROM tentative WHERE output = ?", {output});
+  }
+
+  // The tentative rows a killed run left: posted when their output is in place (FILE is the
+  // renamed FILE.part, same device and inode), dropped otherwise.
+  void resolve_tentative() {
+    std::vector<std::tuple<std::string, std::int64_t, std::int64_t>> runs;
+    {
+      auto q = m_db.query("SELECT DISTINCT output, output_dev, output_ino FROM tentative");
+      while (q.step()) runs.emplace_back(q.text(0), q.integer(1), q.integer(2));
+    }
+    if (runs.empty()) return;
+    sqlite::Transaction tx(m_db);
+    for (const auto& run : runs) {
+      const std::string& output = std::get<0>(run);
+      struct stat st {};
+      const bool in_place = ::stat(output.c_str(), &st) == 0 &&
+                            static_cast<std::int64_t>(st.st_dev) == std::get<1>(run) &&
+                            static_cast<std::int64_t>(st.st_ino) == std::get<2>(run);
+      if (in_place) {
+        m_db.run(
+            "INSERT OR IGNORE INTO posted (payer, check_number, content_hash, file) SELECT "
+            "payer, check_number, content_hash, file FROM tentative WHERE output = ? AND "
+            "output_dev = ? AND output_ino = ?",
+            {output, std::get<1>(run), std::get<2>(run)});
+      }
+      m_db.run("DELETE FROM tentative WHERE output = ? AND output_dev = ? AND output_ino = ?",
+               {output, std::get<1>(run), std::get<2>(run)});
+    }
+    tx.commit();
+  }
+
   sqlite::Database m_db;
+  std::string m_output;  // the -O FILE of this run's tentative rows
 };
 
 // ---- --reconcile
@@ -469,21 +452,43 @@ Expected<std::vector<std::string>> input_files(const RemitOptions& opt, Context&
 }
 
 // One run's posting: each check read is balanced, skipped when the ledger holds it already,
-// written as rows and (balanced) recorded after the output was committed.
+// written as rows and (balanced) recorded around the output's commit (PostedLedger).
+//
+// CSV and JSON Lines (without --fields) are written as text straight from the parsed checks
+// (remittance_text.hpp), a megabyte at a time; the other formats build the same records as JSON
+// values for the StreamPrinter. A file's checks are posted only when the whole file reads as
+// 835s: a file of up to k_in_memory bytes is read once and its checks kept until its end; a
+// bigger one is read twice, once to check it and once to post it check by check, so memory does
+// not grow with the file.
 class Posting {
  public:
   Posting(const RemitOptions& opt, Context& ctx, PostedLedger* ledger)
       : m_opt(opt),
         m_ctx(ctx),
         m_ledger(ledger),
-        m_printer(ctx, columns_of(opt.level), [this](const json::object& record) {
-          return row_of(record, columns_of(m_opt.level));
-        }) {}
+        m_printer(
+            ctx, columns_of(opt.level),
+            [this](const json::object& record) { return row_of(record, columns_of(m_opt.level)); }),
+        m_extras{.row_type = opt.level == "line", .with_file = true, .file = {}},
+        m_text_rows(ctx.fields() == nullptr &&
+                    (ctx.format() == output::Format::csv || ctx.format() == output::Format::jsonl)),
+        m_json_rows(m_rows, m_extras, true),
+        m_csv_rows(m_rows, columns_of(opt.level), m_extras),
+        m_content_json(m_content, {}, false) {}
 
   // Posts the 835 sets of `bytes`, read from `path` and named `name` in the rows. Passes over
   // bytes holding no 835 when `skip_other` (an inbox's 999s). False once stdout is closed.
   bool post(const std::string& path, const std::string& name, std::string_view bytes,
             bool skip_other);
+  // The same for the file at `path`, read as the class comment says.
+  bool post_file(const std::string& path, const std::string& name, bool skip_other);
+  // Hands the rows of a page of the portal's feed to the output (the feed is slower than the
+  // output: its rows go out as they come).
+  void end_page() {
+    if (!m_text_rows) return;
+    write_text();
+    m_ctx.out().flush();
+  }
   // Ends the output; counts what was written and records the posted checks.
   Expected<void> finish();
   // Whether stdout's reader went away.
@@ -492,23 +497,54 @@ class Posting {
   std::size_t read_files = 0, failed = 0, written = 0, skipped = 0, unbalanced = 0;
   std::vector<RemitClaim> remitted;
 
+  static constexpr std::uintmax_t k_in_memory = 8u << 20;
+
  private:
+  // Whether a file's read (its problems) allows posting it; counts and reports it otherwise.
+  bool readable(const std::string& path, x12::ReadSummary& summary, bool any_check,
+                bool skip_other);
+  // post() of text rows: each check posted as it is read, what it does kept aside (rows,
+  // notices, counts, ledger entries) and dropped if the file turns out not well-formed.
+  bool post_staged(const std::string& path, const std::string& name, std::string_view bytes,
+                   bool skip_other);
+  // A notice, held back while a file is staged.
+  void note(std::string text) {
+    if (m_staging)
+      m_staged_notices.push_back(std::move(text));
+    else
+      m_ctx.notice(text);
+  }
+  // Balances, checks the ledger and writes one check's rows; false once stdout is closed.
+  bool post_check(const x12::Remittance& r, const std::string& path, const std::string& name);
+  void write_rows(const x12::Remittance& r, bool balanced, const std::string& name);
+  // Hands the text rows to the output; false once stdout is closed.
+  bool write_text();
+
+  // The text of rows handed to the output at once (one write(2) a megabyte).
+  static constexpr std::size_t k_chunk = 1u << 20;
+
   const RemitOptions& m_opt;
   Context& m_ctx;
   PostedLedger* m_ledger;
   StreamPrinter m_printer;
+  RowExtras m_extras;
+  const bool m_text_rows;
+  output::JsonText m_rows;
+  JsonRecords m_json_rows;
+  CsvRecords m_csv_rows;
+  output::JsonText m_content;
+  JsonRecords m_content_json;
+  bool m_header = false;
   std::vector<std::vector<std::string>> m_to_record;
+  std::vector<std::string> m_staged_notices;
+  bool m_staging = false;
+  std::unique_ptr<char[]> m_file;  // the bytes of the file being posted (up to k_in_memory)
+  std::size_t m_file_room = 0;
   bool m_closed = false;
 };
 
-bool Posting::post(const std::string& path, const std::string& name, std::string_view bytes,
-                   bool skip_other) {
-  std::vector<x12::Remittance> checks;
-  x12::Reader reader = x12::Reader::from_memory(bytes);
-  auto summary = x12::read_835(reader, [&checks](x12::Remittance&& r, const x12::Segment&) {
-    checks.push_back(std::move(r));
-    return true;
-  });
+bool Posting::readable(const std::string& path, x12::ReadSummary& summary, bool any_check,
+                       bool skip_other) {
   auto& problems = summary.problems;
   const bool other_sets = std::any_of(problems.begin(), problems.end(), [](const x12::Error& e) {
     return e.code == x12::ErrorCode::transaction_not_supported && e.segment_id.starts_with("ST");
@@ -516,103 +552,245 @@ bool Posting::post(const std::string& path, const std::string& name, std::string
   std::erase_if(problems, [](const x12::Error& e) {
     return e.code == x12::ErrorCode::transaction_not_supported && e.segment_id.starts_with("ST");
   });
-  if (checks.empty() && problems.empty()) {
-    if (skip_other) return true;  // a 999 or 277 beside the 835s
+  if (!any_check && problems.empty()) {
+    if (skip_other) return false;  // a 999 or 277 beside the 835s
     ++failed;
     m_ctx.notice("error: " + path + " holds no 835 transaction set" +
                  (other_sets ? " (its sets are of another kind)" : "") +
                  "; `provportal x12 parse --as segments " + path + "` shows what it holds");
-    return true;
+    return false;
   }
   if (!problems.empty()) {
     ++failed;
     for (const auto& p : problems) m_ctx.notice("error: " + finding_text(path, p));
     m_ctx.notice("error: " + path + " is not a well-formed 835: nothing of it was written; " +
                  "`provportal x12 validate " + path + "` checks it in full");
-    return true;
+    return false;
   }
   ++read_files;
-  for (const auto& r : checks) {
-    for (const auto& c : r.claims)
-      remitted.push_back(
-          {c.patient_control_number, c.payer_claim_control_number, r.trace.number, c.paid});
-    const auto findings = x12::balance(r);
-    // The check's content: what it pays, as posted.
-    json::array content;
-    content.push_back(check_record(r, true));
-    remittance_line_records(r, [&content](json::object&& rec) {
-      content.push_back(std::move(rec));
-      return true;
-    });
-    for (const auto& p : r.provider_adjustments) content.push_back(plb_record(r, p));
-    const std::string hash = sha256_hex(json::serialize(content));
-    const std::string payer = payer_key(r);
-    if (m_ledger) {
-      const int seen = m_ledger->seen(payer, r.trace.number, hash);
-      if (seen == 1) {
-        ++skipped;
-        continue;
-      }
-      if (seen == 2)
-        m_ctx.notice("warning: " + path + ": check " + r.trace.number +
-                     " was posted before with other content; written again, review it");
-    }
-    for (const auto& f : findings) m_ctx.notice(path + ": " + x12::to_string(f));
-    if (!findings.empty()) {
-      ++unbalanced;
-      m_ctx.notice(path + ": check " + r.trace.number +
-                   " does not balance: written, not recorded as posted (reported again next run)");
-    } else if (m_ledger) {
-      m_to_record.push_back({payer, r.trace.number, hash, name});
-    }
-    ++written;
-    json::array page;
-    if (m_opt.level == "check") {
-      auto rec = check_record(r, findings.empty());
-      rec.emplace("file", name);
-      page.push_back(std::move(rec));
-    } else if (m_opt.level == "claim") {
-      for (const auto& c : r.claims) {
-        auto rec = claim_record(r, c);
-        rec.emplace("file", name);
-        page.push_back(std::move(rec));
-      }
-    } else {
-      remittance_line_records(r, [&page, &name](json::object&& rec) {
-        rec.emplace("row_type", "service");
-        rec.emplace("file", name);
-        page.push_back(std::move(rec));
-        return true;
-      });
-      for (const auto& c : r.claims) {
-        if (c.lines.empty() || c.adjustments.empty()) continue;
-        auto rec = claim_adjustment_record(r, c);
-        rec.emplace("row_type", "claim_adjustment");
-        rec.emplace("file", name);
-        page.push_back(std::move(rec));
-      }
-      for (const auto& p : r.provider_adjustments) {
-        auto rec = plb_record(r, p);
-        rec.emplace("row_type", "provider_adjustment");
-        rec.emplace("file", name);
-        page.push_back(std::move(rec));
-      }
-    }
-    if (!m_printer.page(page)) {
-      m_closed = true;
-      return false;
-    }
-  }
   return true;
 }
 
+bool Posting::post(const std::string& path, const std::string& name, std::string_view bytes,
+                   bool skip_other) {
+  if (m_text_rows) return post_staged(path, name, bytes, skip_other);
+  std::vector<x12::Remittance> checks;
+  x12::Reader reader = x12::Reader::from_memory(bytes);
+  auto summary = x12::read_835(reader, [&checks](x12::Remittance&& r, const x12::Segment&) {
+    checks.push_back(std::move(r));
+    return true;
+  });
+  if (!readable(path, summary, !checks.empty(), skip_other)) return true;
+  for (const auto& r : checks)
+    if (!post_check(r, path, name)) return false;
+  return true;
+}
+
+bool Posting::post_staged(const std::string& path, const std::string& name, std::string_view bytes,
+                          bool skip_other) {
+  if (m_ctx.format() == output::Format::csv && !m_header) {
+    m_csv_rows.header();
+    m_header = true;
+  }
+  // What the file's checks do is kept aside until the whole file read well.
+  const std::size_t rows = m_rows.size(), to_record = m_to_record.size(), claims = remitted.size();
+  const std::size_t was_written = written, was_skipped = skipped, was_unbalanced = unbalanced;
+  m_staged_notices.clear();
+  m_staging = true;
+  bool any_check = false;
+  x12::Reader reader = x12::Reader::from_memory(bytes);
+  auto summary = x12::read_835(
+      reader, [this, &any_check, &path, &name](x12::Remittance&& r, const x12::Segment&) {
+        any_check = true;
+        post_check(r, path, name);
+        return true;
+      });
+  m_staging = false;
+  if (!readable(path, summary, any_check, skip_other)) {
+    m_rows.truncate(rows);
+    m_to_record.resize(to_record);
+    remitted.resize(claims);
+    written = was_written;
+    skipped = was_skipped;
+    unbalanced = was_unbalanced;
+    return true;
+  }
+  for (const auto& n : m_staged_notices) m_ctx.notice(n);
+  return m_rows.size() < k_chunk || write_text();
+}
+
+bool Posting::post_file(const std::string& path, const std::string& name, bool skip_other) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    ++failed;
+    m_ctx.notice("error: cannot open " + path + "; check the path");
+    return true;
+  }
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && st.st_size >= 0 &&
+      static_cast<std::uintmax_t>(st.st_size) <= k_in_memory) {
+    // Read whole into one buffer kept for the next file (no new pages each file).
+    const auto size = static_cast<std::size_t>(st.st_size);
+    if (m_file_room < size + 1) {
+      m_file_room = std::max<std::size_t>(size + 1, 1u << 20);
+      m_file.reset(new char[m_file_room]);
+    }
+    std::size_t got = 0;
+    while (got < m_file_room) {
+      const ssize_t n = ::read(fd, m_file.get() + got, m_file_room - got);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        ++failed;
+        m_ctx.notice("error: cannot read " + path + "; check the path");
+        return true;
+      }
+      if (n == 0) break;
+      got += static_cast<std::size_t>(n);
+    }
+    if (got <= size) return post(path, name, std::string_view(m_file.get(), got), skip_other);
+    // It grew while read: read it as a big file.
+    if (::lseek(fd, 0, SEEK_SET) != 0) {
+      ++failed;
+      m_ctx.notice("error: cannot read " + path + " again; check the path");
+      return true;
+    }
+  }
+  // Once to check the whole file, then again to post it check by check.
+  bool any_check = false;
+  x12::ReadSummary summary;
+  {
+    x12::Reader reader(fd);
+    summary = x12::read_835(reader, [&any_check](x12::Remittance&&, const x12::Segment&) {
+      any_check = true;
+      return true;
+    });
+  }
+  if (!readable(path, summary, any_check, skip_other)) return true;
+  if (::lseek(fd, 0, SEEK_SET) != 0) {
+    ++failed;
+    m_ctx.notice("error: cannot read " + path + " again; check the path");
+    return true;
+  }
+  bool open = true;
+  x12::Reader reader(fd);
+  x12::read_835(reader, [this, &open, &path, &name](x12::Remittance&& r, const x12::Segment&) {
+    open = post_check(r, path, name);
+    return open;
+  });
+  return open;
+}
+
+bool Posting::post_check(const x12::Remittance& r, const std::string& path,
+                         const std::string& name) {
+  if (!m_opt.reconcile.empty())
+    for (const auto& c : r.claims)
+      remitted.push_back(
+          {c.patient_control_number, c.payer_claim_control_number, r.trace.number, c.paid});
+  const auto findings = x12::balance(r);
+  if (m_ledger) {
+    // The check's content: what it pays, as posted.
+    m_content.clear();
+    m_content.begin_array();
+    x12::content_records(r, m_content_json);
+    m_content.end_array();
+    const std::string hash = sha256_hex(m_content.view());
+    const std::string& payer = x12::payer_key(r);
+    const int seen = m_ledger->seen(payer, r.trace.number, hash);
+    if (seen == 1) {
+      ++skipped;
+      return true;
+    }
+    if (seen == 2)
+      note("warning: " + path + ": check " + r.trace.number +
+           " was posted before with other content; written again, review it");
+    if (findings.empty()) m_to_record.push_back({payer, r.trace.number, hash, name});
+  }
+  for (const auto& f : findings) note(path + ": " + x12::to_string(f));
+  if (!findings.empty()) {
+    ++unbalanced;
+    note(path + ": check " + r.trace.number +
+         " does not balance: written, not recorded as posted (reported again next run)");
+  }
+  ++written;
+  write_rows(r, findings.empty(), name);
+  if (m_text_rows) return m_staging || m_rows.size() < k_chunk || write_text();
+  return !m_closed;
+}
+
+void Posting::write_rows(const x12::Remittance& r, bool balanced, const std::string& name) {
+  if (m_text_rows) {
+    x12::RecordSink* sink = &m_json_rows;
+    if (m_ctx.format() == output::Format::csv) {
+      if (!m_header) {
+        m_csv_rows.header();
+        m_header = true;
+      }
+      sink = &m_csv_rows;
+    }
+    m_json_rows.set_file(name);
+    m_csv_rows.set_file(name);
+    if (m_opt.level == "check")
+      x12::check_record(r, balanced, *sink);
+    else if (m_opt.level == "claim")
+      x12::claim_records(r, *sink);
+    else
+      x12::line_records(r, *sink);
+    return;
+  }
+  json::array page;
+  RowExtras extras = m_extras;
+  extras.file = name;
+  ValueRecords records([&page](json::object&& record) { page.push_back(std::move(record)); },
+                       extras);
+  if (m_opt.level == "check")
+    x12::check_record(r, balanced, records);
+  else if (m_opt.level == "claim")
+    x12::claim_records(r, records);
+  else
+    x12::line_records(r, records);
+  if (!m_printer.page(page)) m_closed = true;
+}
+
+bool Posting::write_text() {
+  if (m_closed) {
+    m_rows.clear();
+    return false;
+  }
+  if (m_rows.size() == 0) return true;
+  const std::string_view text = m_rows.view();
+  m_ctx.out().write(text.data(), static_cast<std::streamsize>(text.size()));
+  m_rows.clear();
+  if (m_ctx.output_closed()) m_closed = true;
+  return !m_closed;
+}
+
 Expected<void> Posting::finish() {
-  m_printer.finish();
+  if (m_text_rows) {
+    if (m_ctx.format() == output::Format::csv && !m_header) {
+      m_csv_rows.header();
+      m_header = true;
+    }
+    write_text();
+    m_ctx.out().flush();
+  } else {
+    m_printer.finish();
+  }
   if (m_closed || m_ctx.output_closed()) return fail(ErrorKind::output_closed, "stdout was closed");
   if (read_files == 0 && failed > 0) {
     return fail(ErrorKind::input,
                 "no 835 could be read: " + std::to_string(failed) + " file(s) failed, above",
                 "fix or replace those files and run again");
+  }
+  // The ledger around the output's rename: see PostedLedger.
+  const AtomicFile* file = m_ctx.output_file();
+  if (m_ledger && file && !file->committed() && !m_to_record.empty()) {
+    m_ctx.out().flush();
+    if (auto done = m_ledger->record_tentative(m_to_record, file->path(), file->part_path()); !done)
+      return fail(done.error());
   }
   if (auto done = m_ctx.commit_output(); !done) return fail(done.error());
   if (m_ledger) {
@@ -729,6 +907,7 @@ Expected<void> run_portal_pull(const RemitOptions& opt, Context& ctx) {
       }
       if (!posting.post("check " + number, name, text->get_string(), false)) break;
     }
+    posting.end_page();
     if (posting.closed()) break;
   }
   if (auto done = posting.finish(); !done) return fail(done.error());
@@ -767,14 +946,7 @@ Expected<void> run_remittance(const RemitOptions& opt, Context& ctx) {
   }
   Posting posting(opt, ctx, hold ? hold->ledger.get() : nullptr);
   for (const auto& path : *files) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-      ++posting.failed;
-      ctx.notice("error: cannot open " + path + "; check the path");
-      continue;
-    }
-    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (!posting.post(path, fs::path(path).filename().string(), bytes, from_inbox)) break;
+    if (!posting.post_file(path, fs::path(path).filename().string(), from_inbox)) break;
   }
   if (auto done = posting.finish(); !done) return fail(done.error());
   summarise(ctx, posting, "file(s)");

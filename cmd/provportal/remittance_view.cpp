@@ -5,6 +5,8 @@
 
 #include <boost/json.hpp>
 
+#include "remittance_text.hpp"
+
 namespace portal::cli {
 
 namespace json = boost::json;
@@ -28,43 +30,6 @@ std::vector<std::string> remittance_columns() {
           "patient_responsibility",
           "adjustments",
           "remarks"};
-}
-
-json::array adjustments_json(const std::vector<x12::Adjustment>& list) {
-  json::array out;
-  for (const auto& a : list)
-    out.push_back(json::object{
-        {"group", a.group}, {"carc", a.reason}, {"amount", x12::format_cents(a.amount)}});
-  return out;
-}
-
-json::array strings_json(const std::vector<std::string>& list) {
-  json::array out;
-  for (const auto& v : list) out.push_back(json::string(v));
-  return out;
-}
-
-// The claim's fields every record of it repeats.
-json::object remittance_claim_record(const x12::Remittance& r, const x12::RemittanceClaim& c) {
-  const x12::Party& member = c.subscriber.id.empty() ? c.patient : c.subscriber;
-  return json::object{{"payer", r.payer.last_or_org},
-                      {"payee", r.payee.last_or_org},
-                      {"check_number", r.trace.number},
-                      {"check_date", r.payment_date},
-                      {"payment_method", r.payment_method},
-                      {"payer_claim_control_number", c.payer_claim_control_number},
-                      {"patient_control_number", c.patient_control_number},
-                      {"claim_status", c.status},
-                      {"member_id", member.id}};
-}
-
-// The first date of `dates` whose qualifier is one of `qualifiers`, in the order they are given.
-std::string first_date(const std::vector<x12::DatePeriod>& dates,
-                       std::initializer_list<std::string_view> qualifiers) {
-  for (std::string_view q : qualifiers)
-    for (const auto& d : dates)
-      if (d.qualifier == q) return d.from;
-  return {};
 }
 
 // The row table and CSV show for an 835 record: the lists as text, adjustments as posting
@@ -99,45 +64,12 @@ json::object remittance_row(const json::object& record) {
 
 bool remittance_line_records(const x12::Remittance& r,
                              const std::function<bool(json::object&&)>& each) {
-  for (const auto& c : r.claims) {
-    const std::string claim_date = first_date(c.dates, {"232", "050"});
-    if (c.lines.empty()) {
-      json::object record = remittance_claim_record(r, c);
-      record.emplace("service_date", claim_date);
-      record.emplace("procedure_code", "");
-      record.emplace("modifiers", json::array{});
-      record.emplace("charged", x12::format_cents(c.charged));
-      record.emplace("allowed", nullptr);
-      record.emplace("paid", x12::format_cents(c.paid));
-      record.emplace("patient_responsibility", x12::format_cents(c.patient_responsibility));
-      record.emplace("adjustments", adjustments_json(c.adjustments));
-      record.emplace("remarks", strings_json(c.remarks));
-      if (!each(std::move(record))) return false;
-    }
-    for (const auto& l : c.lines) {
-      json::object record = remittance_claim_record(r, c);
-      std::string date = first_date(l.dates, {"472", "150"});
-      record.emplace("service_date", date.empty() ? claim_date : date);
-      record.emplace("procedure_code", l.procedure);
-      record.emplace("modifiers", strings_json(l.modifiers));
-      record.emplace("charged", x12::format_cents(l.charged));
-      if (l.allowed)
-        record.emplace("allowed", x12::format_cents(*l.allowed));
-      else
-        record.emplace("allowed", nullptr);
-      record.emplace("paid", x12::format_cents(l.paid));
-      x12::Cents owed = 0;
-      for (const auto& a : l.adjustments)
-        if (a.group == "PR") owed += a.amount;
-      record.emplace("patient_responsibility", x12::format_cents(owed));
-      record.emplace("adjustments", adjustments_json(l.adjustments));
-      std::vector<std::string> remarks = c.remarks;
-      remarks.insert(remarks.end(), l.remarks.begin(), l.remarks.end());
-      record.emplace("remarks", strings_json(remarks));
-      if (!each(std::move(record))) return false;
-    }
-  }
-  return true;
+  bool more = true;
+  ValueRecords records([&each, &more](json::object&& record) {
+    if (more) more = each(std::move(record));
+  });
+  x12::service_records(r, records);
+  return more;
 }
 
 // "FILE:segment 15 (SE, loop 2000A) element 1: reason", or "FILE:byte 12: reason" when no

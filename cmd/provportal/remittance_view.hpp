@@ -26,18 +26,6 @@ std::vector<std::string> remittance_columns();
 bool remittance_line_records(const x12::Remittance& remittance,
                              const std::function<bool(boost::json::object&&)>& each);
 
-// The claim's fields every record of it repeats.
-boost::json::object remittance_claim_record(const x12::Remittance& r,
-                                            const x12::RemittanceClaim& c);
-
-// [{group, carc, amount}] of `list`.
-boost::json::array adjustments_json(const std::vector<x12::Adjustment>& list);
-boost::json::array strings_json(const std::vector<std::string>& list);
-
-// The first date of `dates` whose qualifier is one of `qualifiers`, in the order they are given.
-std::string first_date(const std::vector<x12::DatePeriod>& dates,
-                       std::initializer_list<std::string_view> qualifiers);
-
 // The row table and CSV show for a remittance record: adjustments as posting screens write them
 // ("CO-45 50; PR-1 20"), modifiers and remarks space-separated; other members as they are.
 boost::json::object remittance_row(const boost::json::object& record);

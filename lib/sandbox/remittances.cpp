@@ -1,6 +1,7 @@
 #include "sandbox/remittances.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <limits>
 #include <stdexcept>
 #include <tuple>
@@ -11,6 +12,7 @@
 #include "sandbox/eligibility.hpp"
 #include "sandbox/page_token.hpp"
 #include "x12/reader.hpp"
+#include "x12/remittance_records.hpp"
 #include "x12/writer.hpp"
 
 namespace portal::sandbox {
@@ -305,76 +307,55 @@ std::vector<IssuedRemittance> issue_remittances(const ClaimCatalog& catalog, con
   return out;
 }
 
+namespace {
+
+// The records of x12/remittance_records.hpp as JSON values: one object per record, handed to
+// `done` when it ends.
+class ValueSink final : public x12::RecordSink {
+ public:
+  explicit ValueSink(std::function<void(json::object&&)> done) : m_done(std::move(done)) {}
+  void begin_record(x12::RecordKind) override { m_record = json::object{}; }
+  void end_record(x12::RecordKind) override { m_done(std::move(m_record)); }
+  void text(std::string_view key, std::string_view value) override { m_record.emplace(key, value); }
+  void amount(std::string_view key, Cents cents) override {
+    m_record.emplace(key, x12::format_cents(cents));
+  }
+  void no_amount(std::string_view key) override { m_record.emplace(key, nullptr); }
+  void count(std::string_view key, std::size_t n) override { m_record.emplace(key, n); }
+  void flag(std::string_view key, bool value) override { m_record.emplace(key, value); }
+  void begin_list(std::string_view key) override {
+    m_list_key = key;
+    m_list = json::array{};
+  }
+  void code(std::string_view value) override { m_list.emplace_back(value); }
+  void adjustment(std::string_view group, std::string_view reason, Cents amount) override {
+    m_list.push_back(
+        json::object{{"group", group}, {"carc", reason}, {"amount", x12::format_cents(amount)}});
+  }
+  void plb_item(const x12::ProviderAdjustment& p) override {
+    m_list.push_back(json::object{{"reason", p.reason},
+                                  {"reference", p.reference},
+                                  {"fiscal_date", p.fiscal_date},
+                                  {"amount", x12::format_cents(p.amount)}});
+  }
+  void end_list() override { m_record.emplace(m_list_key, std::move(m_list)); }
+
+ private:
+  std::function<void(json::object&&)> m_done;
+  json::object m_record;
+  std::string m_list_key;
+  json::array m_list;
+};
+
+}  // namespace
+
 json::object remittance_json(const x12::Remittance& r) {
-  auto adjustments = [](const std::vector<x12::Adjustment>& list) {
-    json::array out;
-    for (const auto& a : list)
-      out.push_back(json::object{
-          {"group", a.group}, {"carc", a.reason}, {"amount", x12::format_cents(a.amount)}});
-    return out;
-  };
-  auto strings = [](const std::vector<std::string>& list) {
-    json::array out;
-    for (const auto& s : list) out.push_back(json::string(s));
-    return out;
-  };
-  const json::object fields{{"payer", r.payer.last_or_org},
-                            {"payee", r.payee.last_or_org},
-                            {"check_number", r.trace.number},
-                            {"check_date", r.payment_date},
-                            {"payment_method", r.payment_method}};
-  Cents charged = 0, paid = 0, owed = 0, plb = 0;
-  std::size_t line_count = 0;
+  json::object check;
   json::array lines;
-  for (const auto& c : r.claims) {
-    charged += c.charged;
-    paid += c.paid;
-    owed += c.patient_responsibility;
-    line_count += c.lines.size();
-    for (const auto& l : c.lines) {
-      json::object rec = fields;
-      rec["payer_claim_control_number"] = c.payer_claim_control_number;
-      rec["patient_control_number"] = c.patient_control_number;
-      rec["claim_status"] = c.status;
-      rec["member_id"] = c.subscriber.id.empty() ? c.patient.id : c.subscriber.id;
-      rec["service_date"] = l.dates.empty() ? std::string() : l.dates.front().from;
-      rec["procedure_code"] = l.procedure;
-      rec["modifiers"] = strings(l.modifiers);
-      rec["charged"] = x12::format_cents(l.charged);
-      rec["allowed"] = l.allowed ? json::value(x12::format_cents(*l.allowed)) : json::value();
-      rec["paid"] = x12::format_cents(l.paid);
-      Cents line_owed = 0;
-      for (const auto& a : l.adjustments)
-        if (a.group == "PR") line_owed += a.amount;
-      rec["patient_responsibility"] = x12::format_cents(line_owed);
-      rec["adjustments"] = adjustments(l.adjustments);
-      std::vector<std::string> remarks = c.remarks;
-      remarks.insert(remarks.end(), l.remarks.begin(), l.remarks.end());
-      rec["remarks"] = strings(remarks);
-      lines.push_back(std::move(rec));
-    }
-  }
-  json::array items;
-  for (const auto& p : r.provider_adjustments) {
-    plb += p.amount;
-    items.push_back(json::object{{"reason", p.reason},
-                                 {"reference", p.reference},
-                                 {"fiscal_date", p.fiscal_date},
-                                 {"amount", x12::format_cents(p.amount)}});
-  }
-  json::object check = fields;
-  check["payer_id"] = r.trace.originator.empty() ? r.payer.id : r.trace.originator;
-  check["payee_id"] = r.payee.id;
-  check["credit_debit"] = r.credit_debit;
-  check["total_paid"] = x12::format_cents(r.credit_debit == "D" ? -r.total_paid : r.total_paid);
-  check["claims"] = r.claims.size();
-  check["lines"] = line_count;
-  check["charged"] = x12::format_cents(charged);
-  check["claims_paid"] = x12::format_cents(paid);
-  check["patient_responsibility"] = x12::format_cents(owed);
-  check["provider_adjustments"] = x12::format_cents(plb);
-  check["plb"] = std::move(items);
-  check["balanced"] = x12::balance(r).empty();
+  ValueSink check_sink([&check](json::object&& record) { check = std::move(record); });
+  x12::check_record(r, x12::balance(r).empty(), check_sink);
+  ValueSink line_sink([&lines](json::object&& record) { lines.push_back(std::move(record)); });
+  x12::service_records(r, line_sink);
   return json::object{{"check", std::move(check)}, {"lines", std::move(lines)}};
 }
 

@@ -27,6 +27,9 @@ std::optional<Cents> parse_cents(std::string_view decimal);
 
 // The X12 decimal of `cents` without needless zeros: 1250 "12.5", -127 "-1.27", 10000 "100".
 std::string format_cents(Cents cents);
+// The same text written at `out` (room for k_cents_text_max characters); returns its end.
+inline constexpr std::size_t k_cents_text_max = 24;
+char* format_cents_to(char* out, Cents cents);
 
 // N3/N4: a street address.
 struct Address {

@@ -42,20 +42,31 @@ std::optional<Cents> parse_cents(std::string_view v) {
   return negative ? -cents : cents;
 }
 
-std::string format_cents(Cents cents) {
-  const bool negative = cents < 0;
+char* format_cents_to(char* out, Cents cents) {
   // Unsigned, so the most negative value has a magnitude too.
   const std::uint64_t magnitude =
-      negative ? 0 - static_cast<std::uint64_t>(cents) : static_cast<std::uint64_t>(cents);
-  std::string out = negative ? "-" : "";
-  out += std::to_string(magnitude / 100);
+      cents < 0 ? 0 - static_cast<std::uint64_t>(cents) : static_cast<std::uint64_t>(cents);
+  if (cents < 0) *out++ = '-';
+  char digits[20];
+  char* d = digits + sizeof digits;
+  std::uint64_t whole = magnitude / 100;
+  do {
+    *--d = static_cast<char>('0' + whole % 10);
+    whole /= 10;
+  } while (whole != 0);
+  while (d != digits + sizeof digits) *out++ = *d++;
   const std::uint64_t rest = magnitude % 100;
   if (rest != 0) {
-    out += '.';
-    out += static_cast<char>('0' + rest / 10);
-    if (rest % 10 != 0) out += static_cast<char>('0' + rest % 10);
+    *out++ = '.';
+    *out++ = static_cast<char>('0' + rest / 10);
+    if (rest % 10 != 0) *out++ = static_cast<char>('0' + rest % 10);
   }
   return out;
+}
+
+std::string format_cents(Cents cents) {
+  char buf[k_cents_text_max];
+  return std::string(buf, format_cents_to(buf, cents));
 }
 
 // ---- balancing -----------------------------------------------------------------------------

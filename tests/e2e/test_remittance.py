@@ -242,3 +242,53 @@ def test_two_since_last_runs_at_once_are_refused(cli, tmp_path):
                    "another `provportal remittance --since last` is running")
         assert r.out == "", r.describe()
     expect(cli.run("remittance", str(EXAMPLE2), "--since", "last", "-o", "csv"), 0, "1 check(s) written")
+
+
+def _ledger(cli) -> Path:
+    return cli.home / "state" / "provportal" / "remittance" / "posted.sqlite"
+
+
+def test_a_run_killed_around_the_output_rename_posts_each_check_exactly_once(cli, tmp_path):
+    """With -O FILE the ledger is written tentative (tied to FILE.part's inode) before the
+    rename and final after it; there is no hook to kill the CLI between the steps, so the
+    ledger a kill leaves at each point is made here by hand and the next run is checked."""
+    import sqlite3
+    target = tmp_path / "posting.csv"
+    expect(cli.run("remittance", str(EXAMPLE2), "--since", "last", "-O", str(target)), 0,
+           "1 check(s) written, 0 already posted")
+    with sqlite3.connect(_ledger(cli)) as db:
+        assert db.execute("SELECT count(*) FROM tentative").fetchone() == (0,)
+        posted = db.execute("SELECT payer, check_number, content_hash, file FROM posted").fetchall()
+    assert len(posted) == 1, posted
+
+    def killed_after_tentative(output: Path, inode: int):
+        with sqlite3.connect(_ledger(cli)) as db:
+            db.execute("DELETE FROM posted")
+            db.executemany(
+                "INSERT INTO tentative (payer, check_number, content_hash, file, output, output_dev, "
+                "output_ino) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(*row, str(output), output.stat().st_dev if output.exists() else 0, inode)
+                 for row in posted])
+
+    # Killed after the rename, before the rows were made final: FILE is the renamed FILE.part
+    # (same inode), so the check is posted and skipped now.
+    killed_after_tentative(target, target.stat().st_ino)
+    r = expect(cli.run("remittance", str(EXAMPLE2), "--since", "last", "-o", "csv"), 0,
+               "0 check(s) written, 1 already posted")
+    assert rows_of(r.out) == [], r.describe()
+    # Killed before the rename: FILE is still an older file (another inode), so the output that
+    # carried the check was lost and the check is written again, then posted.
+    killed_after_tentative(target, target.stat().st_ino + 1)
+    again = tmp_path / "again.csv"
+    expect(cli.run("remittance", str(EXAMPLE2), "--since", "last", "-O", str(again)), 0,
+           "1 check(s) written, 0 already posted")
+    assert len(rows_of(again.read_text())) == 4
+    with sqlite3.connect(_ledger(cli)) as db:
+        assert db.execute("SELECT count(*) FROM tentative").fetchone() == (0,)
+        assert db.execute("SELECT count(*) FROM posted").fetchone() == (1,)
+    # Killed before the rename of a first output: no FILE at all.
+    killed_after_tentative(tmp_path / "never.csv", 1)
+    expect(cli.run("remittance", str(EXAMPLE2), "--since", "last", "-o", "csv"), 0,
+           "1 check(s) written, 0 already posted")
+    expect(cli.run("remittance", str(EXAMPLE2), "--since", "last", "-o", "csv"), 0,
+           "0 check(s) written, 1 already posted")

@@ -21,6 +21,11 @@ class JsonText {
     m_size = 0;
     m_comma = false;
   }
+  // Forgets the text after the first `size` bytes (a size view() had at the end of a line).
+  void truncate(std::size_t size) {
+    if (size < m_size) m_size = size;
+    m_comma = false;
+  }
 
   // Structure. A comma goes before a key or a value that follows another in its container.
   void begin_object() { open('{'); }

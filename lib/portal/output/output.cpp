@@ -445,23 +445,29 @@ bool plain_number(std::string_view text) {
 }
 }  // namespace
 
+void append_csv_cell(std::string& out, std::string_view text) {
+  const bool guard = !text.empty() &&
+                     (text.front() == '=' || text.front() == '+' || text.front() == '-' ||
+                      text.front() == '@' || text.front() == '\t' || text.front() == '\r') &&
+                     !plain_number(text);
+  if (text.find_first_of(",\"\r\n") == std::string_view::npos) {
+    if (guard) out += '\'';
+    out += text;
+    return;
+  }
+  out += '"';
+  if (guard) out += '\'';
+  for (char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+}
+
 std::string csv_cell(std::string_view text) {
   std::string cell;
-  if (!text.empty() &&
-      (text.front() == '=' || text.front() == '+' || text.front() == '-' || text.front() == '@' ||
-       text.front() == '\t' || text.front() == '\r') &&
-      !plain_number(text)) {
-    cell += '\'';
-  }
-  cell += text;
-  if (cell.find_first_of(",\"\r\n") == std::string::npos) return cell;
-  std::string quoted = "\"";
-  for (char c : cell) {
-    if (c == '"') quoted += '"';
-    quoted += c;
-  }
-  quoted += '"';
-  return quoted;
+  append_csv_cell(cell, text);
+  return cell;
 }
 
 std::string to_yaml(const json::value& value) {

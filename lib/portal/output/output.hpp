@@ -66,6 +66,8 @@ void render(std::ostream& out, const boost::json::value& value, Format format,
 // single quote when it starts with = + - @ TAB or CR so spreadsheets do not run it as a formula
 // (a plain number such as -12.50 excepted: it is a number, not a formula).
 std::string csv_cell(std::string_view text);
+// The same cell appended to `out`.
+void append_csv_cell(std::string& out, std::string_view text);
 
 // A YAML document for `value` (block style; strings quoted whenever YAML would misread them).
 std::string to_yaml(const boost::json::value& value);

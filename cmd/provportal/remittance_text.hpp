@@ -1,0 +1,126 @@
+// The remittance records of x12/remittance_records.hpp written as text straight from the parsed
+// 835 (no JSON values in between): as JSON (JSON Lines rows, the ledger's content, and through
+// json::parse the values the other formats show) and as CSV rows. A megabyte of rows is
+// written out at once by the caller.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+#include "portal/output/json_text.hpp"
+#include "x12/remittance_records.hpp"
+
+namespace portal::cli {
+
+// What a row adds to the record's own members: row_type (the records of --level line) and
+// file (the 835 it came from).
+struct RowExtras {
+  bool row_type = false;
+  bool with_file = false;
+  std::string_view file;
+};
+
+// The records as JSON objects into `out`: one line each (JSON Lines) when `lines`, else as the
+// values of the array or object open in `out`. The same bytes as Boost.JSON's serializer writes
+// for the same record built as values.
+class JsonRecords final : public x12::RecordSink {
+ public:
+  JsonRecords(output::JsonText& out, RowExtras extras, bool lines)
+      : m_out(out), m_extras(extras), m_lines(lines) {}
+  void set_file(std::string_view file) { m_extras.file = file; }
+
+  void begin_record(x12::RecordKind kind) override;
+  void end_record(x12::RecordKind kind) override;
+  void text(std::string_view key, std::string_view value) override;
+  void amount(std::string_view key, x12::Cents cents) override;
+  void no_amount(std::string_view key) override;
+  void count(std::string_view key, std::size_t n) override;
+  void flag(std::string_view key, bool value) override;
+  void begin_list(std::string_view key) override;
+  void code(std::string_view value) override;
+  void adjustment(std::string_view group, std::string_view reason, x12::Cents amount) override;
+  void plb_item(const x12::ProviderAdjustment& item) override;
+  void end_list() override;
+
+ private:
+  output::JsonText& m_out;
+  RowExtras m_extras;
+  bool m_lines;
+};
+
+// The records as CSV rows of `columns` into `out` (the cells table and CSV show: adjustments
+// "CO-45 50; PR-1 20", modifiers and remarks space-separated, PLB items "WO:REF 12.5; L6 -3",
+// a missing amount empty). Members not among the columns are left out; columns a record lacks
+// are empty.
+class CsvRecords final : public x12::RecordSink {
+ public:
+  CsvRecords(output::JsonText& out, std::vector<std::string> columns, RowExtras extras);
+  void set_file(std::string_view file) { m_extras.file = file; }
+  // The header row.
+  void header();
+
+  void begin_record(x12::RecordKind kind) override;
+  void end_record(x12::RecordKind kind) override;
+  void text(std::string_view key, std::string_view value) override;
+  void amount(std::string_view key, x12::Cents cents) override;
+  void no_amount(std::string_view key) override;
+  void count(std::string_view key, std::size_t n) override;
+  void flag(std::string_view key, bool value) override;
+  void begin_list(std::string_view key) override;
+  void code(std::string_view value) override;
+  void adjustment(std::string_view group, std::string_view reason, x12::Cents amount) override;
+  void plb_item(const x12::ProviderAdjustment& item) override;
+  void end_list() override;
+
+ private:
+  // The cell of `key`, cleared; nullptr when it is not a column.
+  std::string* cell(std::string_view key);
+  std::vector<std::string> m_columns;
+  std::vector<std::string> m_cells;
+  std::vector<bool> m_set;
+  output::JsonText& m_out;
+  RowExtras m_extras;
+  std::size_t m_next = 0;  // the column the next member most likely is
+  std::string m_list;      // the text of the list being written
+  std::string* m_list_cell = nullptr;
+  bool m_first_item = true;
+};
+
+// The records as JSON values: each record's text parsed (the same members, in order).
+class ValueRecords final : public x12::RecordSink {
+ public:
+  template <typename Each>
+  explicit ValueRecords(Each&& each, RowExtras extras = {})
+      : m_each(std::forward<Each>(each)), m_json(m_text, extras, false) {}
+  void set_file(std::string_view file) { m_json.set_file(file); }
+
+  void begin_record(x12::RecordKind kind) override {
+    m_text.clear();
+    m_json.begin_record(kind);
+  }
+  void end_record(x12::RecordKind kind) override;
+  void text(std::string_view key, std::string_view value) override { m_json.text(key, value); }
+  void amount(std::string_view key, x12::Cents cents) override { m_json.amount(key, cents); }
+  void no_amount(std::string_view key) override { m_json.no_amount(key); }
+  void count(std::string_view key, std::size_t n) override { m_json.count(key, n); }
+  void flag(std::string_view key, bool value) override { m_json.flag(key, value); }
+  void begin_list(std::string_view key) override { m_json.begin_list(key); }
+  void code(std::string_view value) override { m_json.code(value); }
+  void adjustment(std::string_view group, std::string_view reason, x12::Cents amount) override {
+    m_json.adjustment(group, reason, amount);
+  }
+  void plb_item(const x12::ProviderAdjustment& item) override { m_json.plb_item(item); }
+  void end_list() override { m_json.end_list(); }
+
+ private:
+  std::function<void(boost::json::object&&)> m_each;
+  output::JsonText m_text;
+  JsonRecords m_json;
+};
+
+}  // namespace portal::cli
