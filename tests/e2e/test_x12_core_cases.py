@@ -157,3 +157,20 @@ def test_cancel_case_over_core_is_a_278_cancellation(core, tmp_path):  # noqa: F
                  "acme-commercial", "--member-id", "ACM100234", "--first-name", "James", "--last-name",
                  "Whitaker", "--dob", "1958-03-14", "--ordering-npi", "1234567893", env=env)
     assert r.rc == 6 and "invalid_state" in r.err, r.describe()
+
+
+def test_an_attachment_no_275_can_carry_is_refused_before_the_278(core, tmp_path):  # noqa: F811
+    big = tmp_path / "scan.pdf"
+    with big.open("wb") as f:
+        f.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+        f.truncate(49 << 20)  # sparse: 49 MiB, more than a 275's BIN holds in base64
+    args = ["submit-case", "--health-plan", "acme-commercial", "--solution", "radiology",
+            "--member-id", "ACM100552", "--first-name", "Robert", "--last-name", "Chen",
+            "--dob", "1971-11-05", "--ordering-npi", "1234567893", "--servicing-npi", "1245319599",
+            "--procedure", "72148:1", "--diagnosis", "M54.16", "--service-start", "2026-12-01",
+            "--service-end", "2027-02-28", "--answer", "q1=no", "--answer", "q2=8", "--answer", "q3=no",
+            "--attach", str(big)]
+    r = expect(core.run(*args, env=core_env(core)), 3)
+    assert "attachments[0]" in r.err and "48 MiB" in r.err, r.describe()
+    listed = expect(core.run("search-orders", "--member-id", "ACM100552", "--dob", "1971-11-05", "-o", "jsonl"), 0)
+    assert listed.out.strip() == "", listed.out  # no order was made

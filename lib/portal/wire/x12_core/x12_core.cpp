@@ -43,6 +43,9 @@ std::string_view request_payload_type(Function f) {
 // A 275 carrying a 278's attachment: named as the 278's are (docs/core.md, section 9.2).
 constexpr std::string_view k_275_payload_type = "X12_275_Request_005010X210E1_2";
 
+// The largest document a 275 carries: its base64 (4/3 the bytes) within the 64 MiB a BIN may hold.
+constexpr std::uintmax_t k_275_max_document = std::uintmax_t{48} << 20;
+
 // The functions whose records are cases: each a 278, always sent in real time.
 bool is_case(Function f) { return f == Function::case_submission || f == Function::case_cancel; }
 
@@ -346,12 +349,44 @@ std::optional<caqh::Credentials> X12Core::credentials() const {
 
 Result X12Core::exchange(Function f, Exchange& exchange, const Inputs& inputs) const {
   if (m_batch && !is_case(f)) return batch_exchange(f, exchange);
+  if (f == Function::case_submission) {
+    // What cannot follow as a 275 is refused before the 278 makes an order.
+    if (auto problems = attachment_problems(exchange.record(), inputs); !problems.empty()) {
+      Result r;
+      r.outcome = "invalid";
+      r.message =
+          "the case was not sent: " + problems.front().field + " " + problems.front().message;
+      r.errors = std::move(problems);
+      return r;
+    }
+  }
   auto answer = exchange.send(request(f, exchange.record(), inputs, exchange.key()));
   if (!answer) return exchange.unanswered();
   auto out = read_result(f, *answer, exchange.record(), {});
   if (f == Function::case_submission && out.outcome == "ok")
     return with_attachments(std::move(out), exchange, inputs);
   return out;
+}
+
+std::vector<FieldError> X12Core::attachment_problems(const json::object& record,
+                                                     const Inputs& inputs) const {
+  std::vector<FieldError> problems;
+  const auto* files = record.if_contains("attachments");
+  if (!files || !files->is_array()) return problems;
+  for (std::size_t i = 0; i < files->get_array().size(); ++i) {
+    const json::value& path = files->get_array()[i];
+    if (!path.is_string()) continue;
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(
+        resolve_path(std::string(path.get_string()), inputs.base_dir), ec);
+    if (!ec && size > k_275_max_document) {
+      problems.push_back({"attachments[" + std::to_string(i) + "]",
+                          "is " + std::to_string(size >> 20) +
+                              " MiB; a 275 carries at most 48 MiB (BIN02 holds it in base64, "
+                              "at most 64 MiB): send it another way (fax, mail) or split it"});
+    }
+  }
+  return problems;
 }
 
 Result X12Core::with_attachments(Result out, Exchange& exchange, const Inputs& inputs) const {

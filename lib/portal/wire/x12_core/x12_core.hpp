@@ -82,6 +82,9 @@ class X12Core final : public Wire {
   http::Request core_request(std::string payload, std::string_view payload_type,
                              const std::string& receiver, const x12w::Controls& controls,
                              std::string_view trace) const;
+  // The attachments of a case record that no 275 can carry (too large), by field.
+  std::vector<FieldError> attachment_problems(const boost::json::object& record,
+                                              const Inputs& inputs) const;
   // A case the payer took (`out`): its attachments sent as 275s, then its status asked again.
   Result with_attachments(Result out, Exchange& exchange, const Inputs& inputs) const;
   // A 999/TA1 in a CORE answer: a rejected (or failed) result, or one without outcome when the
