@@ -20,8 +20,7 @@ namespace {
 
 struct CancelOptions {
   std::string order_id, ref, reason;
-  // What a 278 cancellation names besides the order (the X12 wires).
-  std::string health_plan, member_id, first_name, last_name, date_of_birth, ordering_npi;
+  OrderParties parties;  // what a 278 cancellation names besides the order (the X12 wires)
   BatchFlags batch;
 };
 
@@ -29,9 +28,7 @@ Expected<void> run_cancel(const CancelOptions& opt, Context& ctx) {
   auto op = ctx.over_chosen_wire([](auto wire) { return ops::case_cancel_operation(wire); });
   if (!op) return fail(op.error());
   if (!opt.batch.file.empty()) {
-    if (!opt.order_id.empty() || !opt.ref.empty() || !opt.reason.empty() ||
-        !opt.health_plan.empty() || !opt.member_id.empty() || !opt.first_name.empty() ||
-        !opt.last_name.empty() || !opt.date_of_birth.empty() || !opt.ordering_npi.empty()) {
+    if (!opt.order_id.empty() || !opt.ref.empty() || !opt.reason.empty() || opt.parties.any()) {
       return fail(ErrorKind::usage, "--batch and the flags of one cancellation cannot be combined",
                   "put every cancellation in the batch file (ref, order_id, reason)");
     }
@@ -43,15 +40,8 @@ Expected<void> run_cancel(const CancelOptions& opt, Context& ctx) {
                 "--batch FILE");
   }
   json::object record;
-  put_flags(record, {{"order_id", opt.order_id},
-                     {"ref", opt.ref},
-                     {"reason", opt.reason},
-                     {"health_plan", opt.health_plan},
-                     {"member_id", opt.member_id},
-                     {"first_name", opt.first_name},
-                     {"last_name", opt.last_name},
-                     {"date_of_birth", opt.date_of_birth},
-                     {"ordering_npi", opt.ordering_npi}});
+  put_flags(record, {{"order_id", opt.order_id}, {"ref", opt.ref}, {"reason", opt.reason}});
+  opt.parties.put(record);
   return run_order_change(ctx, *op, std::move(record), opt.batch, "cancel");
 }
 
@@ -69,25 +59,7 @@ void setup_cancel_case(CLI::App& app, Context& ctx) {
   cmd->add_option("--ref", opt->ref,
                   "Your reference, echoed in the result (and the idempotency key)")
       ->type_name("REF");
-  const std::string x12 = "Over the X12 wires (the 278 names them)";
-  cmd->add_option("--health-plan", opt->health_plan, "The order's health plan")
-      ->type_name("PLAN")
-      ->group(x12);
-  cmd->add_option("--member-id", opt->member_id, "The order's member ID")
-      ->type_name("ID")
-      ->group(x12);
-  cmd->add_option("--first-name", opt->first_name, "The member's first name")
-      ->type_name("NAME")
-      ->group(x12);
-  cmd->add_option("--last-name", opt->last_name, "The member's last name")
-      ->type_name("NAME")
-      ->group(x12);
-  cmd->add_option("--date-of-birth,--dob", opt->date_of_birth, "The member's date of birth")
-      ->type_name("YYYY-MM-DD")
-      ->group(x12);
-  cmd->add_option("--ordering-npi", opt->ordering_npi, "The order's ordering provider's NPI")
-      ->type_name("NPI")
-      ->group(x12);
+  opt->parties.add_flags(*cmd);
   add_batch_flags(*cmd, opt->batch);
   cmd->footer(
       "Examples:\n"

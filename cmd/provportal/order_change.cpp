@@ -5,11 +5,46 @@
 #include <boost/json.hpp>
 
 #include "portal/ops/case_changes.hpp"
+#include "record_file.hpp"
 #include "stream_printer.hpp"
 
 namespace portal::cli {
 
 namespace json = boost::json;
+
+bool OrderParties::any() const {
+  return !health_plan.empty() || !member_id.empty() || !first_name.empty() || !last_name.empty() ||
+         !date_of_birth.empty() || !ordering_npi.empty();
+}
+
+void OrderParties::add_flags(CLI::App& cmd) {
+  const std::string group = "Over the X12 wires (the 278 names them)";
+  cmd.add_option("--health-plan", health_plan, "The order's health plan")
+      ->type_name("PLAN")
+      ->group(group);
+  cmd.add_option("--member-id", member_id, "The order's member ID")->type_name("ID")->group(group);
+  cmd.add_option("--first-name", first_name, "The member's first name")
+      ->type_name("NAME")
+      ->group(group);
+  cmd.add_option("--last-name", last_name, "The member's last name")
+      ->type_name("NAME")
+      ->group(group);
+  cmd.add_option("--date-of-birth,--dob", date_of_birth, "The member's date of birth")
+      ->type_name("YYYY-MM-DD")
+      ->group(group);
+  cmd.add_option("--ordering-npi", ordering_npi, "The order's ordering provider's NPI")
+      ->type_name("NPI")
+      ->group(group);
+}
+
+void OrderParties::put(json::object& record) const {
+  put_flags(record, {{"health_plan", health_plan},
+                     {"member_id", member_id},
+                     {"first_name", first_name},
+                     {"last_name", last_name},
+                     {"date_of_birth", date_of_birth},
+                     {"ordering_npi", ordering_npi}});
+}
 
 Expected<void> run_order_change(Context& ctx, const batch::Operation& op, json::object record,
                                 const BatchFlags& flags, std::string_view verb) {

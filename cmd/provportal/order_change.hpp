@@ -2,7 +2,10 @@
 // would be (validated, idempotent, retried), its order printed, a refusal explained.
 #pragma once
 
+#include <string>
 #include <string_view>
+
+#include <CLI/CLI.hpp>
 
 #include <boost/json/object.hpp>
 
@@ -10,6 +13,18 @@
 #include "context.hpp"
 
 namespace portal::cli {
+
+// What a 278 names besides the order, so a change travels over the X12 wires: flags of their own
+// group, columns of the batch.
+struct OrderParties {
+  std::string health_plan, member_id, first_name, last_name, date_of_birth, ordering_npi;
+  bool any() const;
+  // Adds the flags (--health-plan, --member-id, --first-name, --last-name, --dob,
+  // --ordering-npi) to `cmd`.
+  void add_flags(CLI::App& cmd);
+  // Puts the given ones in `record`.
+  void put(boost::json::object& record) const;
+};
 
 // Sends `record` with `op` and prints the order it comes to (table and CSV: the main columns).
 // `verb` names the change in messages ("revise", "cancel").

@@ -22,11 +22,12 @@ namespace {
 struct UpdateOptions {
   std::string order_id, ref, service_end;
   std::vector<std::string> units, diagnoses;
+  OrderParties parties;  // what a 278 revision names besides the order (the X12 wires)
   BatchFlags batch;
 
   bool any_record_flag() const {
     return !order_id.empty() || !ref.empty() || !service_end.empty() || !units.empty() ||
-           !diagnoses.empty();
+           !diagnoses.empty() || parties.any();
   }
 };
 
@@ -49,6 +50,7 @@ Expected<void> run_update(const UpdateOptions& opt, Context& ctx) {
   json::object record;
   put_flags(record,
             {{"order_id", opt.order_id}, {"ref", opt.ref}, {"service_end", opt.service_end}});
+  opt.parties.put(record);
   auto list = [&](const char* key, const std::vector<std::string>& values) {
     if (values.empty()) return;
     json::array a;
@@ -80,6 +82,7 @@ void setup_update_case(CLI::App& app, Context& ctx) {
   cmd->add_option("--ref", opt->ref,
                   "Your reference, echoed in the result (and the idempotency key)")
       ->type_name("REF");
+  opt->parties.add_flags(*cmd);
   add_batch_flags(*cmd, opt->batch);
   cmd->footer(
       "Examples:\n"
@@ -93,6 +96,10 @@ void setup_update_case(CLI::App& app, Context& ctx) {
       "Each update carries an idempotency key from its content (or its ref): run again, the\n"
       "portal answers it as before and adds nothing twice. To add units again on purpose, give\n"
       "a new --ref.\n"
+      "Over x12-core the revision is a 278 (UM02 S, REF*BB the order ID, DTP*036 the new end\n"
+      "date, HI the added diagnoses, a 2000F per code with the units to add), which names the\n"
+      "plan, the member and the requester too: give them as flags or columns (health_plan,\n"
+      "member_id, first_name, last_name, date_of_birth, ordering_npi).\n"
       "Exit 0 when the order was revised, 2 on bad flags, 3 when the update is not valid\n"
       "(nothing was sent), 4 when not logged in, 5 when the portal cannot be reached, 6 when\n"
       "the portal refused it (unknown order, decided or cancelled order, a code not on the\n"

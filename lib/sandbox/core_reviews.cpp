@@ -197,9 +197,9 @@ x12::ServiceReview response_to(const x12::ServiceReview& request) {
   return r;
 }
 
-// A cancellation (BHT02 01 or UM02 3): the order REF*BB names, if it is the member's, cancelled
-// through the JSON API's POST /v1/cases/{id}/cancellation with MSG01 as the reason.
-CaseSubmission cancel_278(Portal& portal, const std::string& user_id, const std::string& key,
+// A change of an order (a cancellation, BHT02 01 or UM02 3; a revision, UM02 S): the order REF*BB
+// names, if it is the member's, changed through the JSON API's own rules under `key`.
+CaseSubmission change_278(Portal& portal, const std::string& user_id, const std::string& key,
                           const x12::ServiceReview& request) {
   const std::string& order_id = request.previous_certification;
   auto refused = [](std::string code, std::string field, std::string message) {
@@ -212,13 +212,34 @@ CaseSubmission cancel_278(Portal& portal, const std::string& user_id, const std:
     return CaseSubmission{tl::unexpected(std::move(e)), std::nullopt};
   };
   if (order_id.empty())
-    return refused("order_id_missing", "order_id", "a cancellation names its order in REF*BB");
+    return refused("order_id_missing", "order_id", "a change names its order in REF*BB");
   auto found = portal.orders().get_case(user_id, order_id);
   if (!found) return refused("order_not_found", "order_id", "no such order");
   std::string member = text_at(*found, "member_id");
   for (auto& c : member) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   if (member != request.subscriber.id)
     return refused("member_mismatch", "member_id", "the order is another member's");
+  if (request.certification_type == "S") {
+    // POST /v1/cases/{id}/revisions: units to add (2000F), a later end (DTP*036), diagnoses.
+    json::object body;
+    json::array procedures, diagnoses;
+    for (const x12::ReviewService& s : request.services) {
+      char* end = nullptr;
+      const long units = std::strtol(s.quantity.c_str(), &end, 10);
+      procedures.push_back(
+          json::object{{"code", s.procedure},
+                       {"units", end != nullptr && *end == '\0' && !s.quantity.empty()
+                                     ? json::value(units)
+                                     : json::value(s.quantity)}});
+    }
+    for (const x12::Diagnosis& d : request.diagnoses) diagnoses.push_back(json::string(d.code));
+    if (!procedures.empty()) body["procedures"] = std::move(procedures);
+    if (!diagnoses.empty()) body["diagnoses"] = std::move(diagnoses);
+    for (const x12::DatePeriod& d : request.dates)
+      if (d.qualifier == "036") body["service_end"] = d.to.empty() ? d.from : d.to;
+    return portal.orders().revise_case(user_id, order_id, body, key,
+                                       sha256_hex(order_id + ":" + json::serialize(body)));
+  }
   const json::object body{{"reason", request.message}};
   return portal.orders().cancel_case(user_id, order_id, body, key,
                                      sha256_hex(order_id + ":" + json::serialize(body)));
@@ -230,8 +251,9 @@ x12::ServiceReview respond_278(Portal& portal, const std::string& user_id, std::
   const std::string key =
       "x12-278:" + std::string(sender) + ":" + std::string(request.request_trace());
   CaseSubmission submitted;
-  if (request.purpose == "01" || request.certification_type == "3") {
-    submitted = cancel_278(portal, user_id, key, request);
+  if (request.purpose == "01" || request.certification_type == "3" ||
+      request.certification_type == "S") {
+    submitted = change_278(portal, user_id, key, request);
   } else {
     const json::object body = case_body(portal.roster(), request);
     submitted = portal.orders().submit_case(user_id, body, key, sha256_hex(json::serialize(body)));

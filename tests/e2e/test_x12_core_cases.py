@@ -174,3 +174,32 @@ def test_an_attachment_no_275_can_carry_is_refused_before_the_278(core, tmp_path
     assert "attachments[0]" in r.err and "48 MiB" in r.err, r.describe()
     listed = expect(core.run("search-orders", "--member-id", "ACM100552", "--dob", "1971-11-05", "-o", "jsonl"), 0)
     assert listed.out.strip() == "", listed.out  # no order was made
+
+
+def test_update_case_over_core_is_a_278_revision(core):  # noqa: F811
+    env = core_env(core)
+    pended = expect(core.run(
+        "submit-case", "--health-plan", "acme-commercial", "--solution", "cardiology", "--member-id", "ACM100418",
+        "--first-name", "Maria", "--last-name", "Gonzalez", "--dob", "1984-07-22", "--ordering-npi", "1234567893",
+        "--servicing-npi", "1245319599", "--procedure", "93306:1", "--diagnosis", "R07.9", "--service-start",
+        "2026-12-01", "--service-end", "2026-12-31", "--answer", "q1=yes", "--answer", "q2=low", "--answer", "q3=no",
+        "-o", "json", env=env), 0).json()
+    assert pended["status"] == "pended", pended
+    order_id = pended["order_id"]
+    member = ["--health-plan", "acme-commercial", "--member-id", "ACM100418", "--first-name", "Maria",
+              "--last-name", "Gonzalez", "--dob", "1984-07-22", "--ordering-npi", "1234567893"]
+    update = ["update-case", order_id, "--units", "93306:2", "--end-date", "2027-01-31", "--diagnosis", "R07.89"]
+    r = expect(core.run(*update, env=env), 3)
+    assert "member_id" in r.err and "revision" in r.err, r.describe()
+    revised = expect(core.run(*update, *member, "-o", "json", env=env), 0).json()
+    assert revised["order_id"] == order_id and revised["status"] == "pended", revised
+    listed = [json.loads(line) for line in
+              expect(core.run("search-orders", "--order-id", order_id, "-o", "jsonl"), 0).out.splitlines()]
+    order = listed[0]
+    assert order["revision"] == 1 and order["service_end"] == "2027-01-31", order
+    assert [(p["code"], p["units"]) for p in order["procedures"]] == [("93306", 3)], order
+    assert "R07.89" in order["diagnoses"], order
+    # The same revision again is answered from the order: nothing is added twice.
+    expect(core.run(*update, *member, env=env), 0)
+    again = json.loads(expect(core.run("search-orders", "--order-id", order_id, "-o", "jsonl"), 0).out.splitlines()[0])
+    assert again["revision"] == 1 and again["procedures"][0]["units"] == 3, again

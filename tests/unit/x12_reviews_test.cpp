@@ -92,6 +92,46 @@ TEST(X12Reviews, WhatA278CannotCarryIsAFieldErrorAndNothingIsBuilt) {
   }
 }
 
+TEST(X12Reviews, ChangesOfAnOrderNameItsPartiesAndTheOrderAndTheGuideAcceptsThem) {
+  auto change = json::parse(R"({
+    "order_id": "ORD-12345678", "reason": "no longer needed", "health_plan": "acme-commercial",
+    "member_id": "ACM100234", "first_name": "James", "last_name": "Whitaker",
+    "date_of_birth": "1958-03-14", "ordering_npi": "1234567893",
+    "procedures": [{"code": "70551", "units": 2}], "service_end": "2027-03-31",
+    "diagnoses": ["R51.9"]})")
+                    .as_object();
+  auto cancel = cancel_review(change, payers(), k_parties, "TRACE0002");
+  ASSERT_TRUE(cancel) << cancel.error().front().message;
+  EXPECT_EQ(cancel->purpose, "01");
+  EXPECT_EQ(cancel->certification_type, "3");
+  EXPECT_EQ(cancel->previous_certification, "ORD-12345678");
+  EXPECT_EQ(cancel->message, "no longer needed");
+  auto revision = revision_review(change, payers(), k_parties, "TRACE0003");
+  ASSERT_TRUE(revision) << revision.error().front().message;
+  EXPECT_EQ(revision->certification_type, "S");
+  ASSERT_EQ(revision->dates.size(), 1u);
+  EXPECT_EQ(revision->dates[0].qualifier, "036");
+  ASSERT_EQ(revision->diagnoses.size(), 1u);
+  EXPECT_EQ(revision->diagnoses[0].qualifier, "ABF");  // added, never the principal
+  ASSERT_EQ(revision->services.size(), 1u);
+  EXPECT_EQ(revision->services[0].quantity, "2");
+  for (const auto* r : {&*cancel, &*revision}) {
+    auto bytes = interchange_278(*r, k_parties, "SBXPAYER", {7, 8, 9},
+                                 std::chrono::sys_seconds{std::chrono::seconds{1796000000}});
+    ASSERT_TRUE(bytes) << bytes.error().message;
+    for (const auto& f : x12::validate(*bytes).findings) ADD_FAILURE() << x12::to_string(f);
+    EXPECT_NE(bytes->find("REF*BB*ORD-12345678"), std::string::npos) << *bytes;
+  }
+  // Without the member the 278 cannot be written: each missing field named.
+  change.erase("member_id");
+  change.erase("date_of_birth");
+  auto missing = cancel_review(change, payers(), k_parties, "T");
+  ASSERT_FALSE(missing);
+  ASSERT_EQ(missing.error().size(), 2u);
+  EXPECT_EQ(missing.error()[0].field, "member_id");
+  EXPECT_EQ(missing.error()[1].field, "date_of_birth");
+}
+
 x12::ServiceReview response(std::string action, std::string reason) {
   auto r = *service_review(a_case(), payers(), k_parties, "TRACE0001");
   r.purpose = "11";

@@ -121,6 +121,92 @@ std::string field_of_aaa(std::string_view loop, std::string_view reason) {
   return "case";
 }
 
+// The member ID as X12 writes it: upper case.
+std::string member_id_of(const json::object& record) {
+  std::string id;
+  for (char c : text(record, "member_id"))
+    id.push_back(c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c);
+  return id;
+}
+
+// What every 278 of a record names: BHT02 `purpose`, the UMO, the requester, the member and the
+// event's TRN*1 (the row's trace).
+void fill_head(x12::ServiceReview& r, std::string_view purpose, const json::object& record,
+               const Payers& payers, const Parties& parties, std::string_view trace,
+               std::vector<FieldError>& errors) {
+  r.purpose = std::string(purpose);
+  r.reference = std::string(trace.substr(0, 30));
+  r.created_date = detail::now_date();
+  const Payer* payer = detail::payer_for(text(record, "health_plan"), payers, errors);
+  if (payer) r.umo = {"X3", '2', payer->name, "", "", "PI", payer->payer_id};
+  r.requester = {"1P", '2', "ORDERING PROVIDER", "", "", "XX", text(record, "ordering_npi")};
+  r.subscriber = {"IL", '1', "", "", "", "MI", member_id_of(record)};
+  detail::assign_x12_name(r.subscriber.last_or_org, text(record, "last_name"));
+  detail::assign_x12_name(r.subscriber.first, text(record, "first_name"));
+  if (r.subscriber.last_or_org.empty())
+    errors.push_back({"last_name", "has no letter X12 can carry (2010C NM103)"});
+  r.date_of_birth = text(record, "date_of_birth");
+  r.traces.push_back({"1", std::string(trace), detail::originator_of(parties.sender_id), ""});
+  r.category = "HS";
+}
+
+// The diagnoses of a record as HI: the first ABK (principal) unless `all_other`, the rest ABF.
+void fill_diagnoses(x12::ServiceReview& r, const json::object& record, bool all_other,
+                    std::vector<FieldError>& errors) {
+  const auto* dx = record.if_contains("diagnoses");
+  if (!dx || !dx->is_array()) return;
+  const auto& a = dx->get_array();
+  if (a.size() > k_diagnoses_max) {
+    errors.push_back({"diagnoses", "has " + std::to_string(a.size()) +
+                                       " codes; the X12 278 carries at most 12 (HI01..HI12)"});
+  }
+  for (std::size_t i = 0; i < a.size() && i < k_diagnoses_max; ++i)
+    if (a[i].is_string())
+      r.diagnoses.push_back(
+          {i == 0 && !all_other ? "ABK" : "ABF", without_dot(a[i].get_string()), ""});
+}
+
+// One 2000F per procedure of a record: SV1*HC:code**UN*units.
+void fill_services(x12::ServiceReview& r, const json::object& record) {
+  const auto* procs = record.if_contains("procedures");
+  if (!procs || !procs->is_array()) return;
+  for (const auto& p : procs->get_array()) {
+    if (!p.is_object()) continue;
+    x12::ReviewService s;
+    s.procedure_qualifier = "HC";
+    s.procedure = text(p.get_object(), "code");
+    s.unit_basis = "UN";
+    const auto* units = p.get_object().if_contains("units");
+    s.quantity = units && units->is_int64() ? std::to_string(units->get_int64()) : "1";
+    r.services.push_back(std::move(s));
+  }
+}
+
+// A change of an order (`what`: "cancellation", "revision"): the plan, member and requester its
+// 278 names must be in the row; REF*BB is the order. UM02 `certification_type`.
+Checked<x12::ServiceReview> change_review(std::string_view what, std::string_view purpose,
+                                          std::string_view certification_type,
+                                          const json::object& record, const Payers& payers,
+                                          const Parties& parties, std::string_view trace) {
+  std::vector<FieldError> errors;
+  for (const char* field :
+       {"health_plan", "member_id", "last_name", "date_of_birth", "ordering_npi"}) {
+    if (text(record, field).empty()) {
+      errors.push_back({field, "is missing: a 278 " + std::string(what) +
+                                   " names the order's plan, member and requester (loops "
+                                   "2010A-2010C) as the case did; add it (a " +
+                                   std::string(field) + " column, or its flag)"});
+    }
+  }
+  if (!errors.empty()) return tl::unexpected(std::move(errors));
+  x12::ServiceReview r;
+  fill_head(r, purpose, record, payers, parties, trace, errors);
+  r.certification_type = std::string(certification_type);
+  r.previous_certification = text(record, "order_id");
+  if (!errors.empty()) return tl::unexpected(std::move(errors));
+  return r;
+}
+
 }  // namespace
 
 std::string attachment_control(std::string_view trace, std::size_t index) {
@@ -133,36 +219,12 @@ Checked<x12::ServiceReview> service_review(const json::object& record, const Pay
                                            const Parties& parties, std::string_view trace) {
   std::vector<FieldError> errors;
   x12::ServiceReview r;
-  r.purpose = "13";
-  r.reference = std::string(trace.substr(0, 30));
-  r.created_date = detail::now_date();
-  const Payer* payer = detail::payer_for(text(record, "health_plan"), payers, errors);
-  if (payer) r.umo = {"X3", '2', payer->name, "", "", "PI", payer->payer_id};
-  r.requester = {"1P", '2', "ORDERING PROVIDER", "", "", "XX", text(record, "ordering_npi")};
-  r.subscriber = {"IL", '1', "", "", "", "MI", ""};
-  detail::assign_x12_name(r.subscriber.last_or_org, text(record, "last_name"));
-  detail::assign_x12_name(r.subscriber.first, text(record, "first_name"));
-  for (char c : text(record, "member_id"))
-    r.subscriber.id.push_back(c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c);
-  if (r.subscriber.last_or_org.empty())
-    errors.push_back({"last_name", "has no letter X12 can carry (2010C NM103)"});
-  r.date_of_birth = text(record, "date_of_birth");
-  r.traces.push_back({"1", std::string(trace), detail::originator_of(parties.sender_id), ""});
-  r.category = "HS";
+  fill_head(r, "13", record, payers, parties, trace, errors);
   r.certification_type = "I";
   r.level_of_service = text(record, "urgency") == "urgent" ? "U" : "E";
   const std::string start = text(record, "service_start"), end = text(record, "service_end");
   r.dates.push_back({"AAH", start, end.empty() || end == start ? std::string() : end});
-  if (const auto* dx = record.if_contains("diagnoses"); dx && dx->is_array()) {
-    const auto& a = dx->get_array();
-    if (a.size() > k_diagnoses_max) {
-      errors.push_back({"diagnoses", "has " + std::to_string(a.size()) +
-                                         " codes; the X12 278 carries at most 12 (HI01..HI12)"});
-    }
-    for (std::size_t i = 0; i < a.size() && i < k_diagnoses_max; ++i)
-      if (a[i].is_string())
-        r.diagnoses.push_back({i == 0 ? "ABK" : "ABF", without_dot(a[i].get_string()), ""});
-  }
+  fill_diagnoses(r, record, false, errors);
   // MSG: the solution and the answers to its questions.
   std::string message = "solution=" + text(record, "solution");
   if (const auto* answers = record.if_contains("answers"); answers && answers->is_object()) {
@@ -196,19 +258,8 @@ Checked<x12::ServiceReview> service_review(const json::object& record, const Pay
                                              " characters; the X12 278 carries at most 264 "
                                              "(MSG01 of the first service)"});
   }
-  if (const auto* procs = record.if_contains("procedures"); procs && procs->is_array()) {
-    for (const auto& p : procs->get_array()) {
-      if (!p.is_object()) continue;
-      x12::ReviewService s;
-      s.procedure_qualifier = "HC";
-      s.procedure = text(p.get_object(), "code");
-      s.unit_basis = "UN";
-      const auto* units = p.get_object().if_contains("units");
-      s.quantity = units && units->is_int64() ? std::to_string(units->get_int64()) : "1";
-      if (r.services.empty() && !info.empty()) s.message = info;
-      r.services.push_back(std::move(s));
-    }
-  }
+  fill_services(r, record);
+  if (!r.services.empty()) r.services.front().message = info;
   if (!errors.empty()) return tl::unexpected(std::move(errors));
   return r;
 }
@@ -221,11 +272,9 @@ x12::Attachment attachment_of(const json::object& record, const Payers& payers,
   if (const Payer* payer = payers.of_plan(text(record, "health_plan")))
     a.payer = {"PR", '2', payer->name, "", "", "PI", payer->payer_id};
   a.provider = {"1P", '2', "ORDERING PROVIDER", "", "", "XX", text(record, "ordering_npi")};
-  a.patient = {"QC", '1', "", "", "", "MI", ""};
+  a.patient = {"QC", '1', "", "", "", "MI", member_id_of(record)};
   detail::assign_x12_name(a.patient.last_or_org, text(record, "last_name"));
   detail::assign_x12_name(a.patient.first, text(record, "first_name"));
-  for (char c : text(record, "member_id"))
-    a.patient.id.push_back(c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c);
   const std::string start = text(record, "service_start"), end = text(record, "service_end");
   if (!start.empty()) a.service = {"472", start, end == start ? std::string() : end};
   a.control = {"1", attachment_control(trace, index), "", ""};
@@ -239,41 +288,26 @@ std::string mime_entity(std::string_view content_type, std::string_view bytes) {
 
 Checked<x12::ServiceReview> cancel_review(const json::object& record, const Payers& payers,
                                           const Parties& parties, std::string_view trace) {
+  auto r = change_review("cancellation", "01", "3", record, payers, parties, trace);
+  if (!r) return r;
+  r->message = free_text(text(record, "reason"));
+  if (r->message.size() > k_msg_max) {
+    return tl::unexpected(std::vector<FieldError>{
+        {"reason", "is " + std::to_string(r->message.size()) +
+                       " characters; the X12 278 carries at most 264 (MSG01)"}});
+  }
+  return r;
+}
+
+Checked<x12::ServiceReview> revision_review(const json::object& record, const Payers& payers,
+                                            const Parties& parties, std::string_view trace) {
+  auto r = change_review("revision", "13", "S", record, payers, parties, trace);
+  if (!r) return r;
   std::vector<FieldError> errors;
-  for (const char* field :
-       {"health_plan", "member_id", "last_name", "date_of_birth", "ordering_npi"}) {
-    if (text(record, field).empty()) {
-      errors.push_back({field,
-                        "is missing: a 278 cancellation names the order's plan, member and "
-                        "requester (loops 2010A-2010C) as the case did; add it (a " +
-                            std::string(field) + " column, or its flag)"});
-    }
-  }
-  if (!errors.empty()) return tl::unexpected(std::move(errors));
-  x12::ServiceReview r;
-  r.purpose = "01";
-  r.reference = std::string(trace.substr(0, 30));
-  r.created_date = detail::now_date();
-  const Payer* payer = detail::payer_for(text(record, "health_plan"), payers, errors);
-  if (payer) r.umo = {"X3", '2', payer->name, "", "", "PI", payer->payer_id};
-  r.requester = {"1P", '2', "ORDERING PROVIDER", "", "", "XX", text(record, "ordering_npi")};
-  r.subscriber = {"IL", '1', "", "", "", "MI", ""};
-  detail::assign_x12_name(r.subscriber.last_or_org, text(record, "last_name"));
-  detail::assign_x12_name(r.subscriber.first, text(record, "first_name"));
-  for (char c : text(record, "member_id"))
-    r.subscriber.id.push_back(c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c);
-  if (r.subscriber.last_or_org.empty())
-    errors.push_back({"last_name", "has no letter X12 can carry (2010C NM103)"});
-  r.date_of_birth = text(record, "date_of_birth");
-  r.traces.push_back({"1", std::string(trace), detail::originator_of(parties.sender_id), ""});
-  r.category = "HS";
-  r.certification_type = "3";  // cancel
-  r.previous_certification = text(record, "order_id");
-  r.message = free_text(text(record, "reason"));
-  if (r.message.size() > k_msg_max) {
-    errors.push_back({"reason", "is " + std::to_string(r.message.size()) +
-                                    " characters; the X12 278 carries at most 264 (MSG01)"});
-  }
+  if (const std::string end = text(record, "service_end"); !end.empty())
+    r->dates.push_back({"036", end, ""});
+  fill_diagnoses(*r, record, true, errors);
+  fill_services(*r, record);
   if (!errors.empty()) return tl::unexpected(std::move(errors));
   return r;
 }

@@ -105,6 +105,12 @@ Checked<x12::ServiceReview> service_review(const boost::json::object& record, co
 // (its order_id), MSG the reason. A field the 278 needs and the row lacks is a field error.
 Checked<x12::ServiceReview> cancel_review(const boost::json::object& record, const Payers& payers,
                                           const Parties& parties, std::string_view trace);
+// A revision record (schemas/case_update.schema.json, with the plan, member and requester the
+// X12 wires need) → a 278 revision: BHT02 13, UM*HS*S, REF*BB the order, DTP*036 the new last
+// date of service, HI the diagnoses to add (all ABF), one 2000F per procedure with the units to
+// add (docs/core.md, section 9.1).
+Checked<x12::ServiceReview> revision_review(const boost::json::object& record, const Payers& payers,
+                                            const Parties& parties, std::string_view trace);
 // The PWK06 control number announcing attachment `index` of the row whose TRN02 is `trace`,
 // repeated by the 275 that carries it.
 std::string attachment_control(std::string_view trace, std::size_t index);

@@ -47,14 +47,17 @@ constexpr std::string_view k_275_payload_type = "X12_275_Request_005010X210E1_2"
 constexpr std::uintmax_t k_275_max_document = std::uintmax_t{48} << 20;
 
 // The functions whose records are cases: each a 278, always sent in real time.
-bool is_case(Function f) { return f == Function::case_submission || f == Function::case_cancel; }
+bool is_case(Function f) {
+  return f == Function::case_submission || f == Function::case_cancel || f == Function::case_update;
+}
 
-// The 278 of a case record (a request for review) or of a cancellation.
+// The 278 of a case record (a request for review), a cancellation or a revision.
 x12w::Checked<x12::ServiceReview> review_of(Function f, const json::object& record,
                                             const x12w::Payers& payers,
                                             const x12w::Parties& parties, std::string_view trace) {
-  return f == Function::case_cancel ? x12w::cancel_review(record, payers, parties, trace)
-                                    : x12w::service_review(record, payers, parties, trace);
+  if (f == Function::case_cancel) return x12w::cancel_review(record, payers, parties, trace);
+  if (f == Function::case_update) return x12w::revision_review(record, payers, parties, trace);
+  return x12w::service_review(record, payers, parties, trace);
 }
 
 std::string timestamp_now() {
