@@ -37,8 +37,7 @@ SHELL_FILES = ["scripts/[!c]*.sh", "scripts/chaos.sh", "scripts/check*.sh", "exa
 PYTHON_FILES = ["tests/e2e/*.py", "scripts/*.py", "scripts/bench/*.py", "tests/fuzz/*.py"]
 SOURCE_FILES = ["lib/**/*.[ch]pp", "cmd/**/*.[ch]pp", "tests/**/*.[ch]pp"]
 INCLUDE_DIRS = ["/usr/include", "/usr/include/x86_64-linux-gnu", "/usr/include/c++/12",
-                "/usr/include/x86_64-linux-gnu/c++/12",
-                "/usr/include/libxml2"]  # libxml2-dev: <libxml/parser.h> (pkg-config's -I)
+                "/usr/include/x86_64-linux-gnu/c++/12"]
 # Shell words that are never commands of their own (keywords and builtins that also exist as
 # programs in coreutils are harmless: coreutils is in minbase).
 SHELL_WORDS = {"if", "then", "else", "elif", "fi", "for", "while", "do", "done", "case", "esac",

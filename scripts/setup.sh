@@ -11,7 +11,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libcli11-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libexpected-dev
   libsqlite3-dev libyaml-dev libargon2-dev libvalijson-dev libpcre2-dev libmagic-dev libhpdf-dev
-  libxml2-dev
+  libpugixml-dev
   libgtest-dev libgmock-dev
   clang libclang-rt-14-dev
   clang-format python3 python3-pytest python3-pytest-xdist python3-yaml python3-aiohttp sqlite3 oathtool shellcheck poppler-utils openssl curl wrk time bsdextrautils

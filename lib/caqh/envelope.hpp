@@ -3,9 +3,9 @@
 // an HTTP MIME multipart form. The same fields travel both ways; see
 // ../shared/interop/CORE-X12.md and the XSD CORERule2.2.0.xsd.
 //
-// XML is read with libxml2 with the network, external entities, DTD loading and entity
-// substitution off and a size bound, so neither side can be attacked through the envelope.
-// This module knows nothing of the rest of the project (the standard library, libxml2 and
+// XML is read with pugixml, which loads no DTD and expands no entity but XML's five, with any
+// DOCTYPE refused and a size bound, so neither side can be attacked through the envelope.
+// This module knows nothing of the rest of the project (the standard library, pugixml and
 // OpenSSL's libcrypto for the random PayloadID and the SHA-1 CheckSum).
 #pragma once
 

@@ -1,12 +1,12 @@
-// SOAP 1.2 envelopes: written by hand with XML escaping, read with libxml2 with the network,
-// entity substitution and DTD loading off, any DOCTYPE refused as soon as the parser meets it,
-// and a size bound.
-#include <libxml/parser.h>
-#include <libxml/tree.h>
+// SOAP 1.2 envelopes: written by hand with XML escaping, read with pugixml (no DTDs, no entity
+// but XML's own five, any DOCTYPE refused) within a size bound.
+#include <pugixml.hpp>
 
-#include <climits>
-#include <memory>
-#include <mutex>
+#include <algorithm>
+#include <cctype>
+#include <cstdint>
+#include <optional>
+#include <utility>
 
 #include "caqh/envelope.hpp"
 #include "caqh/fields.hpp"
@@ -85,65 +85,149 @@ constexpr std::string_view k_prologue =
 
 // ---- reading ---------------------------------------------------------------------------------
 
-struct DocFree {
-  void operator()(xmlDoc* d) const { xmlFreeDoc(d); }
-};
-struct CtxtFree {
-  void operator()(xmlParserCtxt* c) const { xmlFreeParserCtxt(c); }
-};
+// pugixml knows no DTDs and expands no entity but the five predefined ones and character
+// references, so nothing in a message can reach a file, the network or memory without bound; a
+// DOCTYPE is kept as a node (parse_doctype) only to be refused, and text beside the root as a
+// node (parse_fragment) only to be refused too. What pugixml lets through that
+// XML 1.0 does not (an undeclared entity reference, bytes that are not UTF-8, a second root or
+// text beside the root) is refused here, so a partner's broken message is named, not guessed at.
+constexpr unsigned k_parse_options =
+    pugi::parse_default | pugi::parse_doctype | pugi::parse_fragment | pugi::parse_ws_pcdata_single;
 
-struct Guard {
-  bool doctype = false;
-};
-
-// The SAX callback for <!DOCTYPE ...>: called before the internal subset (and so any entity
-// declaration) is read; the parse stops there.
-void refuse_doctype(void* ctx, const xmlChar*, const xmlChar*, const xmlChar*) {
-  auto* ctxt = static_cast<xmlParserCtxtPtr>(ctx);
-  if (auto* guard = static_cast<Guard*>(ctxt->_private)) guard->doctype = true;
-  xmlStopParser(ctxt);
+// The first malformed thing pugixml would let through: an '&' that starts no predefined entity
+// or character reference outside CDATA sections and comments, or bytes that are not UTF-8.
+// Returns its offset and what it is, or nothing.
+std::optional<std::pair<std::size_t, std::string_view>> lenient_spot(std::string_view xml) {
+  constexpr std::string_view k_not_utf8 = "bytes that are not UTF-8";
+  for (std::size_t i = 0; i < xml.size(); ++i) {
+    const auto c = static_cast<unsigned char>(xml[i]);
+    if (c >= 0x80) {
+      // UTF-8: the lead byte says how many continuation bytes follow; overlong forms,
+      // surrogates and values past U+10FFFF are refused as XML 1.0's Char does.
+      const std::size_t n = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC2 ? 1 : 0;
+      if (n == 0 || c > 0xF4 || i + n >= xml.size()) return std::pair{i, k_not_utf8};
+      std::uint32_t cp = c & (0x3F >> n);
+      for (std::size_t k = 1; k <= n; ++k) {
+        const auto cc = static_cast<unsigned char>(xml[i + k]);
+        if ((cc & 0xC0) != 0x80) return std::pair{i, k_not_utf8};
+        cp = (cp << 6) | (cc & 0x3F);
+      }
+      if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+          (cp >= 0xD800 && cp <= 0xDFFF))
+        return std::pair{i, k_not_utf8};
+      i += n;
+    } else if (c == '<') {
+      std::string_view rest = xml.substr(i);
+      std::string_view close = rest.starts_with("<![CDATA[") ? "]]>"
+                               : rest.starts_with("<!--")    ? "-->"
+                                                             : "";
+      if (close.empty()) continue;
+      const auto at = xml.find(close, i + 4);
+      if (at == std::string_view::npos) return std::nullopt;  // pugixml names the unclosed one
+      // Their text is still checked for UTF-8, not for references.
+      for (std::size_t k = i; k < at; ++k) {
+        if (static_cast<unsigned char>(xml[k]) >= 0x80) {
+          auto inner = lenient_spot(xml.substr(k, at - k));
+          if (inner) return std::pair{k + inner->first, inner->second};
+          break;
+        }
+      }
+      i = at + close.size() - 1;
+    } else if (c == '&') {
+      std::string_view rest = xml.substr(i + 1, 12);
+      const auto semi = rest.find(';');
+      std::string_view ref = semi == std::string_view::npos ? rest : rest.substr(0, semi);
+      bool ok = semi != std::string_view::npos &&
+                (ref == "amp" || ref == "lt" || ref == "gt" || ref == "quot" || ref == "apos");
+      if (!ok && semi != std::string_view::npos && ref.size() > 1 && ref[0] == '#') {
+        const bool hex = ref[1] == 'x';
+        std::string_view digits = ref.substr(hex ? 2 : 1);
+        ok = !digits.empty() && std::all_of(digits.begin(), digits.end(), [hex](char d) {
+          return hex ? std::isxdigit(static_cast<unsigned char>(d)) != 0
+                     : std::isdigit(static_cast<unsigned char>(d)) != 0;
+        });
+      }
+      if (!ok)
+        return std::pair{i,
+                         "an entity reference that no DTD declares (only &amp; &lt; &gt; &quot; "
+                         "&apos; and character references are XML's own)"};
+    }
+  }
+  return std::nullopt;
 }
 
-std::string_view as_view(const xmlChar* s) {
-  return s == nullptr ? std::string_view() : std::string_view(reinterpret_cast<const char*>(s));
+std::size_t line_at(std::string_view xml, std::size_t offset) {
+  offset = std::min(offset, xml.size());
+  return 1 + static_cast<std::size_t>(
+                 std::count(xml.begin(), xml.begin() + static_cast<std::ptrdiff_t>(offset), '\n'));
 }
 
-std::string_view ns_of(const xmlNode* n) {
-  return n->ns ? as_view(n->ns->href) : std::string_view();
+std::string_view local_of(const pugi::xml_node& n) {
+  std::string_view name = n.name();
+  const auto colon = name.find(':');
+  return colon == std::string_view::npos ? name : name.substr(colon + 1);
 }
 
-bool is(const xmlNode* n, std::string_view local, std::string_view ns) {
-  return n != nullptr && n->type == XML_ELEMENT_NODE && as_view(n->name) == local && ns_of(n) == ns;
+// The namespace a QName's prefix is bound to at `n` (pugixml keeps xmlns attributes as
+// attributes): the nearest declaration on `n` or an ancestor; the default namespace for no prefix.
+std::string_view ns_for(pugi::xml_node n, std::string_view prefix) {
+  if (prefix == "xml") return "http://www.w3.org/XML/1998/namespace";
+  std::string attr = prefix.empty() ? std::string("xmlns") : "xmlns:" + std::string(prefix);
+  for (; n && n.type() == pugi::node_element; n = n.parent()) {
+    if (pugi::xml_attribute a = n.attribute(attr.c_str())) return a.value();
+  }
+  return {};
 }
 
-// The first element child named `local` in namespace `ns`, or nullptr.
-const xmlNode* child(const xmlNode* parent, std::string_view local, std::string_view ns) {
-  for (const xmlNode* c = parent ? parent->children : nullptr; c; c = c->next) {
+std::string_view ns_of(const pugi::xml_node& n) {
+  std::string_view name = n.name();
+  const auto colon = name.find(':');
+  return ns_for(n, colon == std::string_view::npos ? std::string_view() : name.substr(0, colon));
+}
+
+bool is(const pugi::xml_node& n, std::string_view local, std::string_view ns) {
+  return n && n.type() == pugi::node_element && local_of(n) == local && ns_of(n) == ns;
+}
+
+// The first element child named `local` in namespace `ns`, or an empty node.
+pugi::xml_node child(const pugi::xml_node& parent, std::string_view local, std::string_view ns) {
+  for (pugi::xml_node c = parent.first_child(); c; c = c.next_sibling()) {
     if (is(c, local, ns)) return c;
   }
-  return nullptr;
+  return {};
 }
 
 // The same, in any namespace (WS-Security elements, whose namespaces partners vary).
-const xmlNode* child_any_ns(const xmlNode* parent, std::string_view local) {
-  for (const xmlNode* c = parent ? parent->children : nullptr; c; c = c->next) {
-    if (c->type == XML_ELEMENT_NODE && as_view(c->name) == local) return c;
+pugi::xml_node child_any_ns(const pugi::xml_node& parent, std::string_view local) {
+  for (pugi::xml_node c = parent.first_child(); c; c = c.next_sibling()) {
+    if (c.type() == pugi::node_element && local_of(c) == local) return c;
   }
-  return nullptr;
+  return {};
 }
 
-const xmlNode* first_element(const xmlNode* parent) {
-  for (const xmlNode* c = parent ? parent->children : nullptr; c; c = c->next) {
-    if (c->type == XML_ELEMENT_NODE) return c;
+pugi::xml_node first_element(const pugi::xml_node& parent) {
+  for (pugi::xml_node c = parent.first_child(); c; c = c.next_sibling()) {
+    if (c.type() == pugi::node_element) return c;
   }
-  return nullptr;
+  return {};
 }
 
-std::string text_of(const xmlNode* n) {
-  if (n == nullptr) return {};
-  xmlChar* content = xmlNodeGetContent(n);
-  std::string out(as_view(content));
-  xmlFree(content);
+// All the text under `n` (its character data and CDATA sections, in document order, of any
+// depth), as XML's string value of an element; walked without recursion.
+std::string text_of(const pugi::xml_node& n) {
+  std::string out;
+  if (!n) return out;
+  pugi::xml_node c = n.first_child();
+  while (c) {
+    if (c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata) out += c.value();
+    if (c.first_child()) {
+      c = c.first_child();
+      continue;
+    }
+    while (c && c != n && !c.next_sibling()) c = c.parent();
+    if (!c || c == n) break;
+    c = c.next_sibling();
+  }
   return out;
 }
 
@@ -167,48 +251,45 @@ std::optional<Message> message_named(std::string_view local) {
 
 // A fault's Code/Value QName with its prefix resolved: "env:Sender" when it names the SOAP 1.2
 // namespace, the text as written otherwise.
-std::string fault_code(const xmlNode* value) {
+std::string fault_code(const pugi::xml_node& value) {
   std::string text = trimmed(text_of(value));
   auto colon = text.find(':');
-  std::string prefix = colon == std::string::npos ? std::string() : text.substr(0, colon);
-  xmlNs* ns =
-      xmlSearchNs(value->doc, const_cast<xmlNode*>(value),
-                  prefix.empty() ? nullptr : reinterpret_cast<const xmlChar*>(prefix.c_str()));
-  if (ns != nullptr && as_view(ns->href) == k_soap12_ns)
+  std::string_view prefix =
+      colon == std::string::npos ? std::string_view() : std::string_view(text).substr(0, colon);
+  if (ns_for(value, prefix) == k_soap12_ns)
     return "env:" + (colon == std::string::npos ? text : text.substr(colon + 1));
   return text;
 }
 
-void read_credentials(const xmlNode* header, Parsed& out) {
-  const xmlNode* security = child_any_ns(header, "Security");
-  const xmlNode* token = child_any_ns(security, "UsernameToken");
-  if (token == nullptr) return;
-  const xmlNode* user = child_any_ns(token, "Username");
-  const xmlNode* password = child_any_ns(token, "Password");
-  if (user == nullptr || password == nullptr) return;
+void read_credentials(const pugi::xml_node& header, Parsed& out) {
+  pugi::xml_node security = child_any_ns(header, "Security");
+  pugi::xml_node token = child_any_ns(security, "UsernameToken");
+  if (!token) return;
+  pugi::xml_node user = child_any_ns(token, "Username");
+  pugi::xml_node password = child_any_ns(token, "Password");
+  if (!user || !password) return;
   // Only PasswordText is spoken; a digest (or anything else) leaves the request without
   // credentials.
-  if (xmlChar* type = xmlGetProp(password, reinterpret_cast<const xmlChar*>("Type"))) {
-    std::string t(as_view(type));
-    xmlFree(type);
+  if (pugi::xml_attribute type = password.attribute("Type")) {
+    std::string_view t = type.value();
     if (!t.empty() && t != k_password_text && t != "PasswordText" && !t.ends_with("#PasswordText"))
       return;
   }
   out.credentials = Credentials{trimmed(text_of(user)), text_of(password)};
 }
 
-void read_core(const xmlNode* root, Message message, Parsed& out) {
+void read_core(const pugi::xml_node& root, Message message, Parsed& out) {
   Envelope e;
   e.message = message;
   e.processing_mode.clear();
   e.rule_version.clear();
   std::string bad_length;
-  for (const xmlNode* c = root->children; c; c = c->next) {
-    if (c->type != XML_ELEMENT_NODE) continue;
+  for (pugi::xml_node c = root.first_child(); c; c = c.next_sibling()) {
+    if (c.type() != pugi::node_element) continue;
     // Children are unqualified in the XSD; partners that qualify them with the CORE namespace
     // are read the same.
-    if (c->ns != nullptr && ns_of(c) != k_core_ns) continue;
-    const detail::Field* f = detail::field_named(as_view(c->name), false);
+    if (std::string_view ns = ns_of(c); !ns.empty() && ns != k_core_ns) continue;
+    const detail::Field* f = detail::field_named(local_of(c), false);
     if (f == nullptr) continue;
     if (!detail::field_text(e, *f).empty()) continue;  // the first of duplicates wins
     std::string value = text_of(c);
@@ -339,69 +420,68 @@ std::string soap_fault(const Fault& fault) {
 }
 
 Parsed from_soap(std::string_view xml, std::size_t max_bytes) {
-  static std::once_flag init;
-  std::call_once(init, [] { xmlInitParser(); });
   Parsed out;
-  if (xml.size() > max_bytes || xml.size() > static_cast<std::size_t>(INT_MAX)) {
+  if (xml.size() > max_bytes) {
     out.problem = "the document is larger than " + std::to_string(max_bytes) + " bytes";
     return out;
   }
-  std::unique_ptr<xmlParserCtxt, CtxtFree> ctxt(xmlNewParserCtxt());
-  if (!ctxt) {
-    out.problem = "out of memory";
-    return out;
+  pugi::xml_document doc;
+  const pugi::xml_parse_result parsed =
+      doc.load_buffer(xml.data(), xml.size(), k_parse_options, pugi::encoding_utf8);
+  for (pugi::xml_node c = doc.first_child(); c; c = c.next_sibling()) {
+    if (c.type() == pugi::node_doctype) {
+      out.problem = "a DOCTYPE is not allowed in a SOAP message";
+      return out;
+    }
   }
-  Guard guard;
-  ctxt->_private = &guard;
-  ctxt->sax->internalSubset = refuse_doctype;
-  // No XML_PARSE_NOENT (entities are not substituted), no DTDLOAD/DTDATTR/DTDVALID, no
-  // XML_PARSE_HUGE (libxml2's own limits on depth and text stay), no network; errors are
-  // answered, not printed.
-  const int options = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING;
-  std::unique_ptr<xmlDoc, DocFree> doc(xmlCtxtReadMemory(
-      ctxt.get(), xml.data(), static_cast<int>(xml.size()), nullptr, nullptr, options));
-  if (guard.doctype || (doc && (doc->intSubset != nullptr || doc->extSubset != nullptr))) {
-    out.problem = "a DOCTYPE is not allowed in a SOAP message";
+  auto malformed = [&](std::string_view why, std::size_t offset) {
+    out.problem = "not well-formed XML: " + std::string(why) + " (line " +
+                  std::to_string(line_at(xml, offset)) + ")";
     return out;
+  };
+  if (!parsed)
+    return malformed(parsed.description(),
+                     static_cast<std::size_t>(std::max<std::ptrdiff_t>(parsed.offset, 0)));
+  if (auto spot = lenient_spot(xml)) return malformed(spot->second, spot->first);
+  pugi::xml_node root;
+  for (pugi::xml_node c = doc.first_child(); c; c = c.next_sibling()) {
+    if (c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata ||
+        (c.type() == pugi::node_element && root))
+      return malformed("content after the document's root element",
+                       static_cast<std::size_t>(c.offset_debug()));
+    if (c.type() == pugi::node_element) root = c;
   }
-  if (!doc || !ctxt->wellFormed) {
-    const xmlError* err = xmlCtxtGetLastError(ctxt.get());
-    std::string why = err && err->message ? trimmed(err->message) : std::string("not XML");
-    out.problem = "not well-formed XML: " + why;
-    if (err && err->line > 0) out.problem += " (line " + std::to_string(err->line) + ")";
-    return out;
-  }
-  const xmlNode* root = xmlDocGetRootElement(doc.get());
-  if (root == nullptr || as_view(root->name) != "Envelope" || ns_of(root) != k_soap12_ns) {
-    out.problem = root != nullptr && ns_of(root) == k_soap11_ns
+  if (!root) return malformed("no root element", xml.size());
+  if (local_of(root) != "Envelope" || ns_of(root) != k_soap12_ns) {
+    out.problem = ns_of(root) == k_soap11_ns
                       ? "not a SOAP 1.2 envelope (this is SOAP 1.1's namespace)"
                       : "not a SOAP 1.2 envelope";
     return out;
   }
-  const xmlNode* header = child(root, "Header", k_soap12_ns);
-  const xmlNode* body = child(root, "Body", k_soap12_ns);
-  if (body == nullptr) {
+  pugi::xml_node header = child(root, "Header", k_soap12_ns);
+  pugi::xml_node body = child(root, "Body", k_soap12_ns);
+  if (!body) {
     out.problem = "the SOAP envelope has no Body";
     return out;
   }
-  if (header != nullptr) read_credentials(header, out);
-  const xmlNode* content = first_element(body);
-  if (content == nullptr) {
+  if (header) read_credentials(header, out);
+  pugi::xml_node content = first_element(body);
+  if (!content) {
     out.problem = "the SOAP Body is empty";
     return out;
   }
   if (is(content, "Fault", k_soap12_ns)) {
     Fault f;
-    if (const xmlNode* value = child(child(content, "Code", k_soap12_ns), "Value", k_soap12_ns))
+    if (pugi::xml_node value = child(child(content, "Code", k_soap12_ns), "Value", k_soap12_ns))
       f.code = fault_code(value);
     f.reason = trimmed(text_of(child(child(content, "Reason", k_soap12_ns), "Text", k_soap12_ns)));
     out.fault = std::move(f);
     return out;
   }
-  auto message = ns_of(content) == k_core_ns ? message_named(as_view(content->name)) : std::nullopt;
+  auto message = ns_of(content) == k_core_ns ? message_named(local_of(content)) : std::nullopt;
   if (!message) {
     out.problem = "the SOAP Body holds {" + std::string(ns_of(content)) + "}" +
-                  std::string(as_view(content->name)) + ", not a CORE envelope";
+                  std::string(local_of(content)) + ", not a CORE envelope";
     return out;
   }
   read_core(content, *message, out);

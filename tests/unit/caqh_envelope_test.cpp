@@ -280,6 +280,49 @@ TEST(CaqhEnvelope, DoctypeIsRefused) {
   EXPECT_NE(p.problem.find("well-formed"), std::string::npos) << p.problem;
 }
 
+// What the XML parser itself lets through but XML 1.0 does not is refused with the line it is on;
+// XML's own references are read.
+TEST(CaqhEnvelope, MalformedBeyondTheParserIsRefused) {
+  auto problem_of = [](const std::string& xml) {
+    Parsed p = from_soap(xml);
+    EXPECT_FALSE(p.envelope) << xml;
+    return p.problem;
+  };
+  const std::string ok = soap_with(k_children);
+  // Bytes that are not UTF-8 (a Latin-1 e, an overlong '/', a surrogate), on the second line.
+  for (const std::string bad :
+       {std::string("\xE9"), std::string("\xC0\xAF"), std::string("\xED\xA0\x80")}) {
+    std::string xml = soap_with("\n<SenderID>S" + bad + "</SenderID>" + k_children);
+    std::string why = problem_of(xml);
+    EXPECT_NE(why.find("not UTF-8 (line 2)"), std::string::npos) << why;
+  }
+  // Also inside the CDATA section of the Payload.
+  std::string in_cdata = std::regex_replace(ok, std::regex("ISA\\*00~"), "<![CDATA[ISA*\xFF]]>");
+  EXPECT_NE(problem_of(in_cdata).find("not UTF-8"), std::string::npos);
+  // Two roots, or text after the root.
+  EXPECT_NE(problem_of(ok + "<s:Envelope/>").find("after the document's root"), std::string::npos);
+  EXPECT_NE(problem_of(ok + "trailing").find("after the document's root"), std::string::npos);
+  // A tag left open is named with its line.
+  std::string open = ok;
+  open.replace(open.find("</SenderID>"), 11, "\n\n</Sender>");
+  std::string why = problem_of(open);
+  EXPECT_NE(why.find("not well-formed XML"), std::string::npos) << why;
+  EXPECT_NE(why.find("(line 3)"), std::string::npos) << why;
+  // An '&' outside a CDATA section must start a reference; inside one it is the payload's.
+  EXPECT_NE(problem_of(soap_with("<SenderID>A & B</SenderID>" + k_children)).find("entity"),
+            std::string::npos);
+  Parsed amp =
+      from_soap(std::regex_replace(ok, std::regex("ISA\\*00~"), "<![CDATA[ISA*A&B*&lt;~]]>"));
+  ASSERT_TRUE(amp.envelope) << amp.problem;
+  EXPECT_EQ(amp.envelope->payload, "ISA*A&B*&lt;~");
+  // Character references and the predefined entities are read, UTF-8 kept as it is.
+  std::string refs = ok;
+  refs.replace(refs.find("<SenderID>S<"), 12, "<SenderID>&#x53;&#49;&amp;\xC3\xA9<");
+  Parsed r = from_soap(refs);
+  ASSERT_TRUE(r.envelope) << r.problem;
+  EXPECT_EQ(r.envelope->sender_id, "S1&\xC3\xA9");
+}
+
 TEST(CaqhEnvelope, SizeBoundAndNotSoap) {
   Parsed big = from_soap(soap_with(k_children), 100);
   EXPECT_FALSE(big.envelope);
