@@ -390,8 +390,8 @@ ApiResult<std::string> SignIn::verify_credentials(std::string_view username,
   key = sha256_hex(key);
   std::string email = records::normalize_email(std::string(username));
   std::optional<User> user;
-  {
-    std::lock_guard lock(m_store.mutex);
+  std::unique_lock lock(m_store.mutex);
+  for (;;) {
     SysTime now = m_store.now_locked();
     if (auto it = m_store.credentials.find(key); it != m_store.credentials.end()) {
       // Like a session: a lock that others' failures set later does not end it.
@@ -401,16 +401,34 @@ ApiResult<std::string> SignIn::verify_credentials(std::string_view username,
       }
       m_store.credentials.erase(it);
     }
-    if (auto locked = lock_error(m_store.db, email, now)) return tl::unexpected(*locked);
-    user = find_user_by_email(m_store.db, email);
+    // A client's first requests come all at once on all its connections: one Argon2 check
+    // for the pair, the others answered from the cache it fills (or checking again after a
+    // failure, which counts toward the lockout for each of them as before).
+    if (!m_verifying.contains(key)) break;
+    m_verified.wait(lock);
   }
+  m_verifying.insert(key);
+  struct Done {
+    SignIn& self;
+    const std::string& key;
+    std::unique_lock<std::mutex>& lock;
+    ~Done() {
+      if (!lock.owns_lock()) lock.lock();  // only an exception leaves it unlocked
+      self.m_verifying.erase(key);
+      self.m_verified.notify_all();
+    }
+  } done{*this, key, lock};
+  SysTime locked_at = m_store.now_locked();
+  if (auto locked = lock_error(m_store.db, email, locked_at)) return tl::unexpected(*locked);
+  user = find_user_by_email(m_store.db, email);
+  lock.unlock();
   bool ok = false;
   if (user)
     ok = verify_password(password, user->password_hash);
   else
     burn_password_check(password);
 
-  std::lock_guard lock(m_store.mutex);
+  lock.lock();
   SysTime now = m_store.now_locked();
   if (!ok) {
     Transaction tx(m_store.db);

@@ -5,9 +5,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 
 #include <boost/json/object.hpp>
 
@@ -44,8 +46,9 @@ class SignIn {
   // CAQH CORE's authentication (docs/core.md): the email and password of an active account
   // whose password has not expired, with no second factor; the user id. A verified pair is
   // remembered for k_core_credential_ttl in Store::credentials, so only a miss pays for Argon2
-  // and counts as a sign-in (last_login_at). Failures count toward the lockout like logins.
-  // Errors are 401 with why: invalid_credentials, account_locked, account_disabled,
+  // and counts as a sign-in (last_login_at); requests that bring a pair already being verified
+  // wait for that verification rather than pay for their own. Failures count toward the lockout
+  // like logins. Errors are 401 with why: invalid_credentials, account_locked, account_disabled,
   // account_rejected, account_pending_review, email_not_verified, account_inactive,
   // password_expired.
   ApiResult<std::string> verify_credentials(std::string_view username, std::string_view password);
@@ -65,6 +68,10 @@ class SignIn {
 
   Store& m_store;
   std::atomic<std::uint64_t> m_credential_hits{0};
+  // The credential keys whose Argon2 check is running (under m_store.mutex), and the signal
+  // that one has ended.
+  std::unordered_set<std::string> m_verifying;
+  std::condition_variable m_verified;
 };
 
 }  // namespace portal::sandbox

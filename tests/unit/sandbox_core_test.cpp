@@ -5,10 +5,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <thread>
+#include <vector>
 
 #include <boost/json.hpp>
 
@@ -432,6 +435,33 @@ TEST_F(SandboxCore, VerifiedCredentialsAreCachedAndForgottenWithAPasswordChange)
   EXPECT_EQ(after.status, 401);
   EXPECT_NE(after.envelope().error_message.find("not active"), std::string::npos)
       << after.envelope().error_message;
+}
+
+TEST_F(SandboxCore, ConcurrentFirstRequestsVerifyAPairOnce) {
+  // A batch opens its connections at once: their first requests bring the same pair together,
+  // and one Argon2 check answers them all.
+  auto hits = m_portal->signin().credential_cache_hits();
+  constexpr int k_requests = 8;
+  std::vector<std::thread> threads;
+  std::atomic<int> verified{0};
+  for (int i = 0; i < k_requests; ++i) {
+    threads.emplace_back([&] {
+      if (m_portal->signin().verify_credentials(k_email, test::k_sandbox_password)) ++verified;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(verified.load(), k_requests);
+  EXPECT_EQ(m_portal->signin().credential_cache_hits(), hits + k_requests - 1);
+  // Wrong passwords brought together are each checked, and each answered 401.
+  threads.clear();
+  std::atomic<int> refused{0};
+  for (int i = 0; i < 3; ++i) {
+    threads.emplace_back([&] {
+      if (!m_portal->signin().verify_credentials(k_email, "not the password")) ++refused;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(refused.load(), 3);
 }
 
 TEST_F(SandboxCore, MimeTransportAnswersTheSame) {
