@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import csv
 import json
+import subprocess
+import time
 from pathlib import Path
 
 from conftest import PASSWORD, REPO, expect, make_active_user
@@ -203,3 +205,55 @@ def test_update_case_over_core_is_a_278_revision(core):  # noqa: F811
     expect(core.run(*update, *member, env=env), 0)
     again = json.loads(expect(core.run("search-orders", "--order-id", order_id, "-o", "jsonl"), 0).out.splitlines()[0])
     assert again["revision"] == 1 and again["procedures"][0]["units"] == 3, again
+
+
+CARDIOLOGY = ["submit-case", "--health-plan", "acme-commercial", "--solution", "cardiology",
+              "--member-id", "ACM100418", "--first-name", "Maria", "--last-name", "Gonzalez",
+              "--dob", "1984-07-22", "--ordering-npi", "1234567893", "--servicing-npi", "1245319599",
+              "--procedure", "93306:1", "--diagnosis", "R07.9", "--service-start", "2026-12-01",
+              "--service-end", "2026-12-31", "--answer", "q1=yes", "--answer", "q2=low", "--answer", "q3=no",
+              "--wait-decision", "-o", "json"]
+
+
+def orders_of(cli) -> list[dict]:
+    return [json.loads(line) for line in expect(cli.run("search-orders", "-o", "jsonl"), 0).out.splitlines()]
+
+
+def test_wait_decision_over_core_asks_with_the_same_278_until_decided(core, sandbox):  # noqa: F811
+    """--wait-decision over x12-core: the case's own 278 sent again (same trace) is answered with the
+    order as it stands, until the payer decides; nothing is submitted twice."""
+    proc = subprocess.Popen([str(core.binary), *CARDIOLOGY, "--max-wait", "60s"],
+                            env=core.env(core_env(core)), cwd=core.home / "work", stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
+    try:
+        order_id = None
+        for _ in range(100):
+            orders = orders_of(core)
+            if orders:
+                order_id = orders[0]["order_id"]
+                break
+            time.sleep(0.1)
+        assert order_id, "the case was never submitted"
+        time.sleep(1.5)
+        assert proc.poll() is None, "returned before the decision"
+        sandbox.admin("decide", order_id, "approve")
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    decided = json.loads(out)
+    assert decided["order_id"] == order_id and decided["status"] == "approved", decided
+    assert decided["x12_action"] == "A1", decided
+    assert [o["order_id"] for o in orders_of(core)] == [order_id]
+
+
+def test_wait_decision_over_core_times_out_with_7_then_resumes_on_the_same_order(core, sandbox):  # noqa: F811
+    env = core_env(core)
+    r = expect(core.run(*CARDIOLOGY, "--max-wait", "2s", env=env), 7, "still pended", "run the same command")
+    pended = r.json()
+    assert pended["status"] == "pended" and pended["order_id"].startswith("ORD-"), pended
+    sandbox.admin("decide", pended["order_id"], "deny")
+    done = expect(core.run(*CARDIOLOGY, "--max-wait", "60s", env=env), 0).json()
+    assert done["order_id"] == pended["order_id"] and done["status"] == "denied", done
+    assert [o["order_id"] for o in orders_of(core)] == [pended["order_id"]]

@@ -173,7 +173,7 @@ batch::Operation waiting_for_decision(batch::Operation op, std::shared_ptr<const
     auto result = submit(row);
     std::string order_id = text(result.answer, "order_id");
     if (result.outcome != "ok" || text(result.answer, "status") != "pended" || order_id.empty() ||
-        !wire->order_request(order_id))
+        !wire->order_request(order_id, row))
       return result;
     using Steady = std::chrono::steady_clock;
     auto deadline = Steady::now() + wait.max_wait;
@@ -183,9 +183,9 @@ batch::Operation waiting_for_decision(batch::Operation op, std::shared_ptr<const
       if (left <= std::chrono::milliseconds::zero()) break;
       if (!pause(std::min(delay, left))) return wire::Result{};  // stopping: unfinished
       delay = std::min(wait.max_poll, delay + delay / 2);
-      auto answer = row.send(*wire->order_request(order_id));
+      auto answer = row.send(*wire->order_request(order_id, row));
       if (!answer) return row.unanswered();
-      auto now = wire->read_order(*answer);
+      auto now = wire->read_order(*answer, row);
       if (now.outcome != "ok") {
         now.message = "order " + order_id +
                       " was submitted; reading it while waiting for its "
@@ -200,10 +200,11 @@ batch::Operation waiting_for_decision(batch::Operation op, std::shared_ptr<const
       if (text(result.answer, "status") != "pended") return result;
     }
     result.outcome = "pending";
+    const std::string due = text(result.answer, "decision_due");
     result.message = "order " + order_id + " is still pended after waiting " +
-                     std::to_string(wait.max_wait.count()) + "s (decision due " +
-                     text(result.answer, "decision_due") +
-                     "); run the same command again to keep waiting";
+                     std::to_string(wait.max_wait.count()) + "s" +
+                     (due.empty() ? "" : " (decision due " + due + ")") +
+                     "; run the same command again to keep waiting";
     return result;
   };
   return op;

@@ -195,14 +195,18 @@ class Wire {
   // The request of an order's letter (the answer's body is the PDF).
   virtual http::Request letter_request(std::string_view letter_id) const = 0;
   // The request that reads one order as it stands now (its answer read with read_order), or
-  // nullopt when the wire cannot ask (a decision is then not waited for).
-  virtual std::optional<http::Request> order_request(std::string_view order_id) const {
+  // nullopt when the wire cannot ask (a decision is then not waited for). `row` is the case
+  // that made the order (its record and key), for wires that ask by the request itself.
+  virtual std::optional<http::Request> order_request(std::string_view order_id,
+                                                     const Exchange& row) const {
     (void)order_id;
+    (void)row;
     return std::nullopt;
   }
   // The order in an answer to order_request(): ok with the order, or rejected.
-  virtual Result read_order(const http::Response& answer) const {
+  virtual Result read_order(const http::Response& answer, const Exchange& row) const {
     (void)answer;
+    (void)row;
     return {.outcome = "rejected", .message = "this wire cannot read an order"};
   }
 

@@ -368,14 +368,17 @@ http::Request PortalJson::letter_request(std::string_view letter_id) const {
   return request;
 }
 
-std::optional<http::Request> PortalJson::order_request(std::string_view order_id) const {
+std::optional<http::Request> PortalJson::order_request(std::string_view order_id,
+                                                       const Exchange&) const {
   http::Request request;
   request.method = "GET";
   request.target = "/v1/cases/" + url_encode(order_id);
   return request;
 }
 
-Result PortalJson::read_order(const http::Response& answer) const { return read_answer(answer); }
+Result PortalJson::read_order(const http::Response& answer, const Exchange&) const {
+  return read_answer(answer);
+}
 
 std::optional<http::Request> PortalJson::limits_request() const {
   http::Request request;

@@ -24,8 +24,9 @@ class PortalJson final : public Wire {
   http::Request page_request(Feed f, const PageQuery& query) const override;
   Expected<Page> read_page(Feed f, const http::Response& answer) const override;
   http::Request letter_request(std::string_view letter_id) const override;
-  std::optional<http::Request> order_request(std::string_view order_id) const override;
-  Result read_order(const http::Response& answer) const override;
+  std::optional<http::Request> order_request(std::string_view order_id,
+                                             const Exchange& row) const override;
+  Result read_order(const http::Response& answer, const Exchange& row) const override;
   std::optional<http::Request> limits_request() const override;
   Expected<api::PortalLimits> read_limits(const http::Response& answer) const override;
 };

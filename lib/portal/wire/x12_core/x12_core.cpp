@@ -469,6 +469,16 @@ Result X12Core::with_attachments(Result out, Exchange& exchange, const Inputs& i
   return out;
 }
 
+std::optional<http::Request> X12Core::order_request(std::string_view order_id,
+                                                    const Exchange& row) const {
+  (void)order_id;  // the 278's trace finds the order
+  return request(Function::case_submission, row.record(), {}, row.key());
+}
+
+Result X12Core::read_order(const http::Response& answer, const Exchange& row) const {
+  return read_result(Function::case_submission, answer, row.record(), {});
+}
+
 Result X12Core::acknowledgement_of(const http::Response& answer) const {
   Result out;
   out.http_status = answer.status;

@@ -74,6 +74,11 @@ class X12Core final : public Wire {
   http::Request letter_request(std::string_view letter_id) const override;
   std::optional<http::Request> limits_request() const override;
   Expected<api::PortalLimits> read_limits(const http::Response& answer) const override;
+  // An order as it stands: the case's own 278 again (same trace), which the payer answers from
+  // the order it made (docs/core.md §9.1); there is no 278 inquiry (X215) yet.
+  std::optional<http::Request> order_request(std::string_view order_id,
+                                             const Exchange& row) const override;
+  Result read_order(const http::Response& answer, const Exchange& row) const override;
 
  private:
   // The receiver (ISA08) of a record: its payer's own, else the profile's.
