@@ -11,6 +11,7 @@
 #include <boost/json.hpp>
 
 #include "portal/util/crypto.hpp"
+#include "portal/util/strings.hpp"
 #include "sandbox/core_answers.hpp"
 #include "sandbox/eligibility.hpp"
 #include "x12/reader.hpp"
@@ -215,9 +216,7 @@ CaseSubmission change_278(Portal& portal, const std::string& user_id, const std:
     return refused("order_id_missing", "order_id", "a change names its order in REF*BB");
   auto found = portal.orders().get_case(user_id, order_id);
   if (!found) return refused("order_not_found", "order_id", "no such order");
-  std::string member = text_at(*found, "member_id");
-  for (auto& c : member) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  if (member != request.subscriber.id)
+  if (util::upper(text_at(*found, "member_id")) != request.subscriber.id)
     return refused("member_mismatch", "member_id", "the order is another member's");
   if (request.certification_type == "S") {
     // POST /v1/cases/{id}/revisions: units to add (2000F), a later end (DTP*036), diagnoses.

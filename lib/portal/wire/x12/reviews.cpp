@@ -16,16 +16,12 @@
 namespace portal::wire::x12w {
 
 namespace json = boost::json;
+using detail::text;
 
 namespace {
 
 constexpr std::size_t k_msg_max = 264;       // MSG01
 constexpr std::size_t k_diagnoses_max = 12;  // HI01..HI12
-
-std::string text(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
 
 // Free text (additional_info) as an X12 AN value: the interchange's delimiters and line breaks
 // become a space or a dash, characters outside ASCII a '?'. The words stay; nothing is dropped
@@ -123,10 +119,7 @@ std::string field_of_aaa(std::string_view loop, std::string_view reason) {
 
 // The member ID as X12 writes it: upper case.
 std::string member_id_of(const json::object& record) {
-  std::string id;
-  for (char c : text(record, "member_id"))
-    id.push_back(c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c);
-  return id;
+  return detail::upper(text(record, "member_id"));
 }
 
 // What every 278 of a record names: BHT02 `purpose`, the UMO, the requester, the member and the

@@ -22,6 +22,23 @@ namespace portal::wire::x12w {
 
 namespace json = boost::json;
 
+namespace detail {
+
+std::string text(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  return v && v->is_string() ? std::string(v->get_string()) : std::string();
+}
+
+std::string upper(std::string s) {
+  for (auto& c : s) c = c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
+  return s;
+}
+
+}  // namespace detail
+
+using detail::text;
+using detail::upper;
+
 namespace {
 
 std::string_view text_view(const json::object& o, std::string_view key) {
@@ -29,17 +46,8 @@ std::string_view text_view(const json::object& o, std::string_view key) {
   return v && v->is_string() ? std::string_view(v->get_string()) : std::string_view();
 }
 
-std::string text(const json::object& o, std::string_view key) {
-  return std::string(text_view(o, key));
-}
-
 // ASCII upper case; other bytes as they are (X12 data is ASCII; UTF-8 is folded before).
 char ascii_upper(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; }
-
-std::string upper(std::string s) {
-  for (auto& c : s) c = ascii_upper(c);
-  return s;
-}
 
 // `out` = `s` in upper case, reusing out's memory.
 void assign_upper(std::string& out, std::string_view s) {
