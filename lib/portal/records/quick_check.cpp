@@ -101,9 +101,9 @@ namespace {
 // A pattern that is `^`, then classes or literal characters each with an optional greedy
 // quantifier, then `$` (what the schemas' IDs, codes and dates are checked with), matched
 // without PCRE2: a batch row checks several, and the call into PCRE2 costs more than the match.
-// The text is read a byte at a time, as std::regex and PCRE2 (without UTF) read it. The positions
-// the match may be at are kept as a set (at most 64: atom i after c of its characters), so no
-// input can make it backtrack.
+// The text is read a byte at a time, as std::regex and PCRE2 (without UTF) read it: each atom in
+// turn takes all it can when that cannot lose a match, otherwise the positions the match may be at
+// are kept as a set (at most 64: atom i after c of its characters). No input makes it backtrack.
 class SimplePattern {
  public:
   static std::optional<SimplePattern> compile(std::string_view p);
@@ -119,6 +119,12 @@ class SimplePattern {
   // without reading (an atom that met its minimum lets the next begin).
   void build(const std::vector<Atom>& atoms);
 
+  // Whether each atom can take as many characters as it reads (up to its maximum): true when no
+  // atom of variable length reads a character that what follows it could begin with.
+  bool greedy_is_exact() const;
+
+  std::vector<Atom> m_atoms;
+  bool m_greedy = false;
   std::array<std::uint64_t, 256> m_reads{};  // by byte: the states whose atom reads it
   std::array<std::uint64_t, 64> m_after{};   // by state: the states after reading from it
   std::uint64_t m_start = 0;
@@ -163,7 +169,32 @@ void SimplePattern::build(const std::vector<Atom>& atoms) {
   }
 }
 
+bool SimplePattern::greedy_is_exact() const {
+  for (std::size_t k = 0; k < m_atoms.size(); ++k) {
+    if (m_atoms[k].min == m_atoms[k].max) continue;
+    // The characters the rest may begin with: the next atoms' up to the first that needs one.
+    for (std::size_t j = k + 1; j < m_atoms.size(); ++j) {
+      for (std::size_t b = 0; b < 256; ++b)
+        if (m_atoms[k].set[b] && m_atoms[j].set[b]) return false;
+      if (m_atoms[j].min > 0) break;
+    }
+  }
+  return true;
+}
+
 bool SimplePattern::matches(std::string_view text) const {
+  if (m_greedy) {
+    std::size_t at = 0;
+    for (const Atom& a : m_atoms) {
+      const std::size_t left = text.size() - at;
+      const std::size_t limit = a.max == k_unbounded ? left : std::min<std::size_t>(a.max, left);
+      std::size_t n = 0;
+      while (n < limit && a.set[static_cast<unsigned char>(text[at + n])]) ++n;
+      if (n < a.min) return false;
+      at += n;
+    }
+    return at == text.size();
+  }
   std::uint64_t states = m_start;
   for (const char ch : text) {
     std::uint64_t reading = states & m_reads[static_cast<unsigned char>(ch)];
@@ -292,6 +323,8 @@ std::optional<SimplePattern> SimplePattern::compile(std::string_view p) {
     atoms.push_back(atom);
   }
   out.build(atoms);
+  out.m_atoms = std::move(atoms);
+  out.m_greedy = out.greedy_is_exact();
   return out;
 }
 
