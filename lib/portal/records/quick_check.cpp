@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <array>
-#include <bit>
 #include <charconv>
 #include <cstdint>
 #include <optional>
@@ -101,9 +100,9 @@ namespace {
 // A pattern that is `^`, then classes or literal characters each with an optional greedy
 // quantifier, then `$` (what the schemas' IDs, codes and dates are checked with), matched
 // without PCRE2: a batch row checks several, and the call into PCRE2 costs more than the match.
-// The text is read a byte at a time, as std::regex and PCRE2 (without UTF) read it: each atom in
-// turn takes all it can when that cannot lose a match, otherwise the positions the match may be at
-// are kept as a set (at most 64: atom i after c of its characters). No input makes it backtrack.
+// The text is read a byte at a time, as std::regex and PCRE2 (without UTF) read it, each atom in
+// turn taking all it can; only a pattern where that cannot lose a match is taken (no atom of
+// variable length reads a character what follows it could begin with), the rest go to PCRE2.
 class SimplePattern {
  public:
   static std::optional<SimplePattern> compile(std::string_view p);
@@ -115,59 +114,13 @@ class SimplePattern {
     std::uint32_t min = 1, max = 1;  // max: k_unbounded for * and +
   };
   static constexpr std::uint32_t k_unbounded = UINT32_MAX;
-  // From the atoms: each state's step on a character of its atom and the states reached from it
-  // without reading (an atom that met its minimum lets the next begin).
-  void build(const std::vector<Atom>& atoms);
 
   // Whether each atom can take as many characters as it reads (up to its maximum): true when no
   // atom of variable length reads a character that what follows it could begin with.
   bool greedy_is_exact() const;
 
   std::vector<Atom> m_atoms;
-  bool m_greedy = false;
-  std::array<std::uint64_t, 256> m_reads{};  // by byte: the states whose atom reads it
-  std::array<std::uint64_t, 64> m_after{};   // by state: the states after reading from it
-  std::uint64_t m_start = 0;
-  std::uint32_t m_end = 0;  // the state after the last atom
 };
-
-void SimplePattern::build(const std::vector<Atom>& atoms) {
-  // State numbers: atom k's counts 0..cap (cap: max, or min when unbounded), then the end.
-  std::vector<std::uint32_t> first, cap;
-  std::uint32_t n = 0;
-  for (const Atom& a : atoms) {
-    first.push_back(n);
-    cap.push_back(a.max == k_unbounded ? a.min : a.max);
-    n += cap.back() + 1;
-  }
-  m_end = n;
-  // Without reading, a count at or past the minimum moves to the next atom's start; atoms only
-  // lead forward, so one pass from the last state back gives each state's whole closure.
-  std::array<std::uint64_t, 64> closure{};
-  closure[m_end] = std::uint64_t{1} << m_end;
-  for (std::size_t k = atoms.size(); k-- > 0;) {
-    for (std::uint32_t c = cap[k] + 1; c-- > 0;) {
-      const std::uint32_t st = first[k] + c;
-      closure[st] = std::uint64_t{1} << st;
-      if (c >= atoms[k].min) closure[st] |= closure[first[k] + cap[k] + 1];
-    }
-  }
-  m_start = closure[0];
-  for (std::size_t k = 0; k < atoms.size(); ++k) {
-    for (std::uint32_t c = 0; c <= cap[k]; ++c) {
-      const std::uint32_t st = first[k] + c;
-      if (atoms[k].max == k_unbounded)
-        m_after[st] = closure[first[k] + std::min(c + 1, cap[k])];
-      else if (c < atoms[k].max)
-        m_after[st] = closure[st + 1];
-      else
-        continue;  // the atom is full: it reads nothing more
-      for (int b = 0; b < 256; ++b)
-        if (atoms[k].set[static_cast<std::size_t>(b)])
-          m_reads[static_cast<std::size_t>(b)] |= std::uint64_t{1} << st;
-    }
-  }
-}
 
 bool SimplePattern::greedy_is_exact() const {
   for (std::size_t k = 0; k < m_atoms.size(); ++k) {
@@ -183,27 +136,16 @@ bool SimplePattern::greedy_is_exact() const {
 }
 
 bool SimplePattern::matches(std::string_view text) const {
-  if (m_greedy) {
-    std::size_t at = 0;
-    for (const Atom& a : m_atoms) {
-      const std::size_t left = text.size() - at;
-      const std::size_t limit = a.max == k_unbounded ? left : std::min<std::size_t>(a.max, left);
-      std::size_t n = 0;
-      while (n < limit && a.set[static_cast<unsigned char>(text[at + n])]) ++n;
-      if (n < a.min) return false;
-      at += n;
-    }
-    return at == text.size();
+  std::size_t at = 0;
+  for (const Atom& a : m_atoms) {
+    const std::size_t left = text.size() - at;
+    const std::size_t limit = a.max == k_unbounded ? left : std::min<std::size_t>(a.max, left);
+    std::size_t n = 0;
+    while (n < limit && a.set[static_cast<unsigned char>(text[at + n])]) ++n;
+    if (n < a.min) return false;
+    at += n;
   }
-  std::uint64_t states = m_start;
-  for (const char ch : text) {
-    std::uint64_t reading = states & m_reads[static_cast<unsigned char>(ch)];
-    if (reading == 0) return false;
-    states = 0;
-    for (; reading != 0; reading &= reading - 1)
-      states |= m_after[static_cast<std::size_t>(std::countr_zero(reading))];
-  }
-  return (states >> m_end) & 1;
+  return at == text.size();
 }
 
 // A character of a class or a literal: "\uHHHH" (ASCII only), an escaped punctuation mark, or
@@ -234,7 +176,6 @@ std::optional<SimplePattern> SimplePattern::compile(std::string_view p) {
   p = p.substr(1, p.size() - 2);
   SimplePattern out;
   std::vector<Atom> atoms;
-  std::uint32_t states = 0;
   std::size_t i = 0;
   while (i < p.size()) {
     Atom atom;
@@ -318,13 +259,11 @@ std::optional<SimplePattern> SimplePattern::compile(std::string_view p) {
       if (i < p.size() && (p[i] == '?' || p[i] == '*' || p[i] == '+' || p[i] == '{'))
         return std::nullopt;
     }
-    states += (atom.max == k_unbounded ? atom.min : atom.max) + 1;
-    if (states >= 64) return std::nullopt;
     atoms.push_back(atom);
   }
-  out.build(atoms);
   out.m_atoms = std::move(atoms);
-  out.m_greedy = out.greedy_is_exact();
+  // Where taking all it can might lose a match, PCRE2 (which backtracks) decides.
+  if (!out.greedy_is_exact()) return std::nullopt;
   return out;
 }
 
