@@ -180,7 +180,7 @@ Expected<void> run_build(const BuildOptions& opt, Context& ctx) {
   x12::ServiceReview review;
   std::size_t rows = 0, invalid = 0;
   std::vector<FieldError> errors;
-  std::string trace;
+  std::string key, trace;
   for (;;) {
     auto next = reader->next();
     if (!next) return fail(next.error());
@@ -196,7 +196,8 @@ Expected<void> run_build(const BuildOptions& opt, Context& ctx) {
       if (errors.empty() && op->check) errors = op->check(rec.fields);
     }
     if (!problem && errors.empty()) {
-      x12w::assign_trace(trace, batch::idempotency_key(op->name, rec.fields));
+      batch::assign_idempotency_key(key, op->name, rec.fields);
+      x12w::assign_trace(trace, key);
       if (f == wire::Function::case_submission) {
         auto made = x12w::service_review(rec.fields, env->payers, env->parties, trace);
         if (made)

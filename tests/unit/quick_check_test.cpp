@@ -169,6 +169,40 @@ TEST(QuickCheckPattern, EcmaScriptDetailsThatPcreReadsOtherwiseByDefault) {
   }
 }
 
+TEST(QuickCheckPattern, AnchoredClassSequencesAgreeWithStdRegexOnEveryShortString) {
+  // Patterns of classes and quantifiers between ^ and $ are matched without PCRE2 where taking
+  // all each atom can cannot lose a match (the others by PCRE2): overlapping
+  // classes, counted and open quantifiers, negated classes and \s, on every string of up to four
+  // characters over a small alphabet (with a byte above 0x7F and control characters).
+  const std::vector<std::string> patterns = {"^[a-c]*[b-d]{2,3}$",
+                                             "^a?b+[0-9]{2,}$",
+                                             "^[^\\s\\u0000-\\u001f]*[a-b]$",
+                                             "^x{0}a{1,2}b*$",
+                                             "^[ab-]+:[0-9]{1}$",
+                                             "^[^\\u0000-\\u001f\\u007f]*[^\\s\\u0000-"
+                                             "\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$",
+                                             "^[a-b]{2}-[0-9]?$",
+                                             "^$",
+                                             "^[\\d.]{1,3}a?$"};
+  const std::string alphabet = std::string("ab9-: \t") + "\xc3" + "\x01" + "d.x";
+  std::vector<std::string> strings = {""};
+  for (std::size_t from = 0, length = 1; length <= 4; ++length) {
+    const std::size_t to = strings.size();
+    for (std::size_t i = from; i < to; ++i)
+      for (char c : alphabet) strings.push_back(strings[i] + c);
+    from = to;
+  }
+  for (const auto& p : patterns) {
+    auto fast = Pattern::compile(p);
+    ASSERT_TRUE(fast) << p;
+    const std::regex slow(p);
+    for (const auto& s : strings) {
+      ASSERT_EQ(*fast->search(s), std::regex_search(s, slow))
+          << "pattern " << p << " on " << json::serialize(json::value(json::string(s)));
+    }
+  }
+}
+
 TEST(QuickCheckPattern, SyntaxOutsideTheCommonCoreIsLeftToStdRegex) {
   for (const char* p :
        {"(?=a)b", "(?i)abc", "\\bword", "(a)\\1", "\\vx", "[]", "[^]", "[[:alpha:]]", "\\0", "\\cJ",

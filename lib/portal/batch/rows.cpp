@@ -230,8 +230,11 @@ std::string canonical_json(const json::value& value) {
   return out;
 }
 
-std::string idempotency_key(std::string_view operation, const json::object& record) {
-  std::string material(operation);
+void assign_idempotency_key(std::string& key, std::string_view operation,
+                            const json::object& record) {
+  // The text hashed, kept per thread: a batch computes one key per row.
+  thread_local std::string material;
+  material.assign(operation);
   material += '\n';
   if (const auto* ref = record.if_contains("ref");
       ref && ref->is_string() && !ref->get_string().empty()) {
@@ -241,7 +244,13 @@ std::string idempotency_key(std::string_view operation, const json::object& reco
     material += "content:";
     material += canonical_json(record);
   }
-  return sha256_hex(material);
+  assign_sha256_hex(key, material);
+}
+
+std::string idempotency_key(std::string_view operation, const json::object& record) {
+  std::string key;
+  assign_idempotency_key(key, operation, record);
+  return key;
 }
 
 void coerce_to_schema(std::string_view schema_name, json::object& record) {

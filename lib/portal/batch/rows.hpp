@@ -31,6 +31,9 @@ std::string canonical_json(const boost::json::value& value);
 // Keys are scoped by `operation` ("eligibility", "case", ...), so the same ref in two kinds of
 // batch never collides. 64 hex characters.
 std::string idempotency_key(std::string_view operation, const boost::json::object& record);
+// The same into `key` (replacing what it held), whose memory a loop over the rows keeps.
+void assign_idempotency_key(std::string& key, std::string_view operation,
+                            const boost::json::object& record);
 
 // Converts the cells of a row to the types the schema `schema_name` declares: text to integer,
 // number or boolean (CSV cells are all text), and integers or booleans to text where the schema

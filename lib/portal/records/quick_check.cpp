@@ -4,8 +4,12 @@
 #include <pcre2.h>
 
 #include <algorithm>
+#include <array>
+#include <charconv>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -91,9 +95,184 @@ pcre2_match_data* thread_match_data() {
 
 }  // namespace
 
+namespace {
+
+// A pattern that is `^`, then classes or literal characters each with an optional greedy
+// quantifier, then `$` (what the schemas' IDs, codes and dates are checked with), matched
+// without PCRE2: a batch row checks several, and the call into PCRE2 costs more than the match.
+// The text is read a byte at a time, as std::regex and PCRE2 (without UTF) read it, each atom in
+// turn taking all it can; only a pattern where that cannot lose a match is taken (no atom of
+// variable length reads a character what follows it could begin with), the rest go to PCRE2.
+class SimplePattern {
+ public:
+  static std::optional<SimplePattern> compile(std::string_view p);
+  bool matches(std::string_view text) const;
+
+ private:
+  struct Atom {
+    std::array<bool, 256> set{};
+    std::uint32_t min = 1, max = 1;  // max: k_unbounded for * and +
+  };
+  static constexpr std::uint32_t k_unbounded = UINT32_MAX;
+
+  // Whether each atom can take as many characters as it reads (up to its maximum): true when no
+  // atom of variable length reads a character that what follows it could begin with.
+  bool greedy_is_exact() const;
+
+  std::vector<Atom> m_atoms;
+};
+
+bool SimplePattern::greedy_is_exact() const {
+  for (std::size_t k = 0; k < m_atoms.size(); ++k) {
+    if (m_atoms[k].min == m_atoms[k].max) continue;
+    // The characters the rest may begin with: the next atoms' up to the first that needs one.
+    for (std::size_t j = k + 1; j < m_atoms.size(); ++j) {
+      for (std::size_t b = 0; b < 256; ++b)
+        if (m_atoms[k].set[b] && m_atoms[j].set[b]) return false;
+      if (m_atoms[j].min > 0) break;
+    }
+  }
+  return true;
+}
+
+bool SimplePattern::matches(std::string_view text) const {
+  std::size_t at = 0;
+  for (const Atom& a : m_atoms) {
+    const std::size_t left = text.size() - at;
+    const std::size_t limit = a.max == k_unbounded ? left : std::min<std::size_t>(a.max, left);
+    std::size_t n = 0;
+    while (n < limit && a.set[static_cast<unsigned char>(text[at + n])]) ++n;
+    if (n < a.min) return false;
+    at += n;
+  }
+  return at == text.size();
+}
+
+// A character of a class or a literal: "\uHHHH" (ASCII only), an escaped punctuation mark, or
+// itself; advances `i`. nullopt for what this matcher leaves to PCRE2.
+std::optional<unsigned char> simple_char(std::string_view p, std::size_t& i) {
+  const char c = p[i];
+  if (c != '\\') {
+    ++i;
+    return static_cast<unsigned char>(c);
+  }
+  if (i + 1 >= p.size()) return std::nullopt;
+  const char e = p[i + 1];
+  if (e == 'u' && hex_digits(p, i + 2, 4)) {
+    const unsigned long v = std::stoul(std::string(p.substr(i + 2, 4)), nullptr, 16);
+    if (v > 0x7F) return std::nullopt;
+    i += 6;
+    return static_cast<unsigned char>(v);
+  }
+  if (std::string_view(".-_:/\\").find(e) != std::string_view::npos) {
+    i += 2;
+    return static_cast<unsigned char>(e);
+  }
+  return std::nullopt;
+}
+
+std::optional<SimplePattern> SimplePattern::compile(std::string_view p) {
+  if (p.size() < 2 || p.front() != '^' || p.back() != '$') return std::nullopt;
+  p = p.substr(1, p.size() - 2);
+  SimplePattern out;
+  std::vector<Atom> atoms;
+  std::size_t i = 0;
+  while (i < p.size()) {
+    Atom atom;
+    if (p[i] == '[') {
+      ++i;
+      const bool negated = i < p.size() && p[i] == '^';
+      if (negated) ++i;
+      bool closed = false, any = false;
+      while (i < p.size()) {
+        if (p[i] == ']' && any) {
+          ++i;
+          closed = true;
+          break;
+        }
+        if (p[i] == '[' || p[i] == ']') return std::nullopt;
+        if (p.substr(i, 2) == "\\s") {  // the C locale's white space, as both engines read it
+          for (const char w : std::string_view(" \t\n\v\f\r"))
+            atom.set[static_cast<unsigned char>(w)] = true;
+          i += 2;
+          any = true;
+          continue;
+        }
+        if (p.substr(i, 2) == "\\d") {
+          for (char d = '0'; d <= '9'; ++d) atom.set[static_cast<unsigned char>(d)] = true;
+          i += 2;
+          any = true;
+          continue;
+        }
+        auto lo = simple_char(p, i);
+        if (!lo) return std::nullopt;
+        unsigned char hi = *lo;
+        // "a-z" is a range; a '-' first or last in the class is itself.
+        if (i + 1 < p.size() && p[i] == '-' && p[i + 1] != ']') {
+          ++i;
+          auto end = simple_char(p, i);
+          if (!end || *end < *lo) return std::nullopt;
+          hi = *end;
+        }
+        for (unsigned c = *lo; c <= hi; ++c) atom.set[c] = true;
+        any = true;
+      }
+      if (!closed) return std::nullopt;
+      if (negated) {
+        for (auto& in : atom.set) in = !in;
+      }
+    } else {
+      const char c = p[i];
+      const bool plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                         (c >= '0' && c <= '9') || c == '-' || c == '_' || c == ':' || c == ',' ||
+                         c == ' ' || c == '@' || c == '#' || c == '=' || c == '/';
+      if (!plain) return std::nullopt;
+      atom.set[static_cast<unsigned char>(c)] = true;
+      ++i;
+    }
+    if (i < p.size()) {
+      const char q = p[i];
+      if (q == '*' || q == '+' || q == '?') {
+        atom.min = q == '+' ? 1 : 0;
+        atom.max = q == '?' ? 1 : k_unbounded;
+        ++i;
+      } else if (q == '{') {
+        const auto close = p.find('}', i);
+        if (close == std::string_view::npos) return std::nullopt;
+        const std::string_view inside = p.substr(i + 1, close - i - 1);
+        const auto comma = inside.find(',');
+        auto number = [](std::string_view s, std::uint32_t& n) {
+          auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+          return !s.empty() && ec == std::errc() && end == s.data() + s.size() && n <= 64;
+        };
+        if (!number(inside.substr(0, comma), atom.min)) return std::nullopt;
+        if (comma == std::string_view::npos) {
+          atom.max = atom.min;
+        } else if (comma + 1 == inside.size()) {
+          atom.max = k_unbounded;
+        } else if (!number(inside.substr(comma + 1), atom.max) || atom.max < atom.min) {
+          return std::nullopt;
+        }
+        i = close + 1;
+      }
+      // A lazy quantifier, or a quantifier quantified, is left to PCRE2.
+      if (i < p.size() && (p[i] == '?' || p[i] == '*' || p[i] == '+' || p[i] == '{'))
+        return std::nullopt;
+    }
+    atoms.push_back(atom);
+  }
+  out.m_atoms = std::move(atoms);
+  // Where taking all it can might lose a match, PCRE2 (which backtracks) decides.
+  if (!out.greedy_is_exact()) return std::nullopt;
+  return out;
+}
+
+}  // namespace
+
 struct Pattern::Code {
   pcre2_code* code = nullptr;
   bool jit = false;
+  std::optional<SimplePattern> simple;  // set: PCRE2 is not called
   ~Code() { pcre2_code_free(code); }
 };
 
@@ -119,10 +298,12 @@ std::unique_ptr<Pattern> Pattern::compile(std::string_view ecmascript) {
   if (!code->code) return nullptr;
   // Without the JIT (a system that forbids executable memory) the interpreter still works.
   code->jit = pcre2_jit_compile(code->code, PCRE2_JIT_COMPLETE) == 0;
+  code->simple = SimplePattern::compile(ecmascript);
   return std::unique_ptr<Pattern>(new Pattern(std::move(code)));
 }
 
 std::optional<bool> Pattern::search(std::string_view text) const {
+  if (m_code->simple) return m_code->simple->matches(text);
   const auto* subject = reinterpret_cast<PCRE2_SPTR>(text.data());
   pcre2_match_data* data = thread_match_data();
   if (!data) return std::nullopt;

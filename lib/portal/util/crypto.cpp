@@ -1,10 +1,13 @@
 #include "portal/util/crypto.hpp"
 
+// SHA256_Init() and the rest are deprecated in OpenSSL 3 in favour of EVP, which OpenSSL 3.0
+// makes a provider context for and frees at every digest (and its SHA256() looks the algorithm up
+// by name): for the short inputs hashed per batch row (an idempotency key, its trace) that costs
+// several times the hashing itself.
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
-
-#include "portal/util/strings.hpp"
+#include <openssl/sha.h>
 
 #include <stdexcept>
 #include <vector>
@@ -17,24 +20,31 @@ void random_bytes(unsigned char* out, int n) {
 }
 }  // namespace
 
-std::string sha256_hex(std::string_view data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  // Fetched once: EVP_sha256() makes OpenSSL 3 look the algorithm up again on every digest,
-  // which costs as much as hashing a batch row's key material. A context per thread, reset by
-  // each init, spares EVP_Digest()'s making and freeing one per call.
-  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  struct Context {
-    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-    ~Context() { EVP_MD_CTX_free(ctx); }
-  };
-  thread_local Context context;
-  if (!sha256 || !context.ctx || EVP_DigestInit_ex2(context.ctx, sha256, nullptr) != 1 ||
-      EVP_DigestUpdate(context.ctx, data.data(), data.size()) != 1 ||
-      EVP_DigestFinal_ex(context.ctx, md, &len) != 1) {
+std::array<unsigned char, 32> sha256(std::string_view data) {
+  static_assert(SHA256_DIGEST_LENGTH == 32);
+  std::array<unsigned char, 32> md;
+  SHA256_CTX ctx;
+  if (SHA256_Init(&ctx) != 1 || SHA256_Update(&ctx, data.data(), data.size()) != 1 ||
+      SHA256_Final(md.data(), &ctx) != 1) {
     throw std::runtime_error("SHA-256 failed");
   }
-  return util::hex(std::string_view(reinterpret_cast<const char*>(md), len));
+  return md;
+}
+
+void assign_sha256_hex(std::string& out, std::string_view data) {
+  static constexpr char k_digits[] = "0123456789abcdef";
+  const auto md = sha256(data);
+  out.resize(2 * md.size());
+  for (std::size_t i = 0; i < md.size(); ++i) {
+    out[2 * i] = k_digits[md[i] >> 4];
+    out[2 * i + 1] = k_digits[md[i] & 0xF];
+  }
+}
+
+std::string sha256_hex(std::string_view data) {
+  std::string out;
+  assign_sha256_hex(out, data);
+  return out;
 }
 
 std::string random_token(int bytes) {

@@ -1,13 +1,19 @@
 // Small cryptographic helpers over OpenSSL: hashes and unguessable tokens.
 #pragma once
 
+#include <array>
 #include <string>
 #include <string_view>
 
 namespace portal {
 
+// SHA-256 of `data`.
+std::array<unsigned char, 32> sha256(std::string_view data);
+
 // Lower-case hex SHA-256 of `data`.
 std::string sha256_hex(std::string_view data);
+// The same into `out` (replacing what it held), whose memory a loop can keep from call to call.
+void assign_sha256_hex(std::string& out, std::string_view data);
 
 // `bytes` random bytes from the system CSPRNG, base64url without padding.
 std::string random_token(int bytes = 32);

@@ -8,7 +8,6 @@
 #include <tuple>
 #include <unordered_map>
 
-#include <openssl/evp.h>
 #include <boost/json.hpp>
 
 #include "portal/output/json_text.hpp"
@@ -242,24 +241,7 @@ std::string reason_words(x12::codes::List list, std::string_view code) {
 }  // namespace
 
 void assign_trace(std::string& out, std::string_view key) {
-  // A context kept per thread: EVP_Digest makes and frees one per call, which costs as much as
-  // hashing a key (a batch builds a trace per row).
-  struct Context {
-    EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-    ~Context() {
-      EVP_MD_CTX_free(ctx);
-      EVP_MD_free(md);
-    }
-  };
-  thread_local Context c;
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (!c.md || !c.ctx || EVP_DigestInit_ex2(c.ctx, c.md, nullptr) != 1 ||
-      EVP_DigestUpdate(c.ctx, key.data(), key.size()) != 1 ||
-      EVP_DigestFinal_ex(c.ctx, md, &len) != 1 || len < 12) {
-    throw std::runtime_error("SHA-256 failed");
-  }
+  const auto md = sha256(key);
   // The first 24 hexadecimal digits (12 bytes), upper case.
   static constexpr char k_digits[] = "0123456789ABCDEF";
   out.resize(24);
