@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -78,17 +79,32 @@ class CsvRecords final : public x12::RecordSink {
   void end_list() override;
 
  private:
-  // The cell of `key`, cleared; nullptr when it is not a column.
-  std::string* cell(std::string_view key);
+  // The column of `key`, or npos when it is not a column.
+  std::size_t column(std::string_view key) const;
+  // Moves to column `i` for a member: in a streamed row the separators up to it are written
+  // and true is returned (its text goes straight into the row); otherwise (or when the row falls
+  // back to cells because a member came out of column order) the cell of `i` is cleared.
+  bool open(std::size_t i);
+  // The end of the cell being written in a streamed row.
+  void close(std::size_t i) { m_cell_end[i] = static_cast<std::uint32_t>(m_out.size() - m_row); }
+  // A member's text as CSV: into the row when streamed, else into its cell.
+  void put(std::size_t i, std::string_view value);
+  // A streamed row so far back into cells (a member came out of column order).
+  void to_cells();
   std::vector<std::string> m_columns;
   std::vector<std::string> m_cells;
   std::vector<bool> m_set;
+  // In a streamed row: where each cell written starts and ends, relative to the row's start.
+  std::vector<std::uint32_t> m_cell_begin, m_cell_end;
   output::JsonText& m_out;
   RowExtras m_extras;
-  std::size_t m_next = 0;  // the column the next member most likely is
-  std::string m_list;      // the text of the list being written
-  std::string* m_list_cell = nullptr;
+  std::size_t m_next = 0;     // the column the next member most likely is
+  std::size_t m_row = 0;      // where the row starts in m_out
+  bool m_streamed = true;     // the row is written into m_out as it comes
+  std::string m_list;         // the text of the list being written
+  std::size_t m_list_column;  // its column (npos when none)
   bool m_first_item = true;
+  std::string m_scratch;  // a cell that needs quotes or the formula guard
 };
 
 // The records as JSON values: each record's text parsed (the same members, in order).
