@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <cstring>
 #include <utility>
 
 #include <boost/json/parse.hpp>
@@ -135,35 +136,60 @@ constexpr std::array<bool, 256> k_guarded = [] {
   return t;
 }();
 
-// append_csv_cell's bytes into `out`: a cell that needs neither quotes nor a look at the formula
-// guard (nearly every cell of a remittance) is written as it is, without a copy in between.
-void append_cell(output::JsonText& out, std::string_view text, std::string& scratch) {
-  bool plain = text.empty() || !k_guarded[static_cast<unsigned char>(text.front())];
-  for (std::size_t i = 0; plain && i < text.size(); ++i)
-    plain = !k_quoted[static_cast<unsigned char>(text[i])];
-  if (plain) {
-    out.append(text);
-    return;
-  }
-  scratch.clear();
-  output::append_csv_cell(scratch, text);
-  out.append(scratch);
-}
-
-// `n` commas: the separators before empty cells.
-void append_commas(output::JsonText& out, std::size_t n) {
-  static constexpr std::string_view k_commas = ",,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,";
-  for (; n > k_commas.size(); n -= k_commas.size()) out.append(k_commas);
-  if (n != 0) out.append(k_commas.substr(0, n));
+// `a` == `b` compared in line: column names are a few bytes.
+bool same(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (a[i] != b[i]) return false;
+  return true;
 }
 
 }  // namespace
 
 std::size_t CsvRecords::column(std::string_view key) const {
-  if (m_next < m_columns.size() && m_columns[m_next] == key) return m_next;
+  if (m_next < m_columns.size() && same(m_columns[m_next], key)) return m_next;
   for (std::size_t i = 0; i < m_columns.size(); ++i)
-    if (m_columns[i] == key) return i;
+    if (same(m_columns[i], key)) return i;
   return std::string_view::npos;
+}
+
+void CsvRecords::grow(std::size_t n) {
+  const std::size_t room = std::max<std::size_t>({m_line_room * 2, m_line_size + n, 256});
+  auto line = std::make_unique_for_overwrite<char[]>(room);
+  if (m_line_size != 0) std::memcpy(line.get(), m_line.get(), m_line_size);
+  m_line = std::move(line);
+  m_line_room = room;
+}
+
+void CsvRecords::raw(std::string_view text) {
+  char* out = room(text.size());
+  for (char c : text) *out++ = c;
+  m_line_size += text.size();
+}
+
+void CsvRecords::commas(std::size_t n) {
+  char* out = room(n);
+  for (std::size_t k = 0; k < n; ++k) out[k] = ',';
+  m_line_size += n;
+}
+
+void CsvRecords::cell_text(std::string_view text) {
+  // append_csv_cell's bytes: a cell that needs neither quotes nor a look at the formula guard
+  // (nearly every cell of a remittance) is copied as it is checked.
+  char* out = room(text.size());
+  bool plain = text.empty() || !k_guarded[static_cast<unsigned char>(text.front())];
+  for (std::size_t i = 0; plain && i < text.size(); ++i) {
+    const char c = text[i];
+    plain = !k_quoted[static_cast<unsigned char>(c)];
+    out[i] = c;
+  }
+  if (plain) {
+    m_line_size += text.size();
+    return;
+  }
+  m_scratch.clear();
+  output::append_csv_cell(m_scratch, text);
+  raw(m_scratch);
 }
 
 bool CsvRecords::open(std::size_t i) {
@@ -176,15 +202,15 @@ bool CsvRecords::open(std::size_t i) {
   }
   // Each column from m_next through i but the first one has a comma before it.
   const std::size_t from = std::max<std::size_t>(m_next, 1);
-  if (i >= from) append_commas(m_out, i - from + 1);
-  m_cell_begin[i] = static_cast<std::uint32_t>(m_out.size() - m_row);
+  if (i >= from) commas(i - from + 1);
+  m_cell_begin[i] = static_cast<std::uint32_t>(m_line_size);
   m_next = i + 1;
   return true;
 }
 
 void CsvRecords::put(std::size_t i, std::string_view value) {
   if (open(i)) {
-    append_cell(m_out, value, m_scratch);
+    cell_text(value);
     close(i);
   } else {
     output::append_csv_cell(m_cells[i], value);
@@ -192,16 +218,16 @@ void CsvRecords::put(std::size_t i, std::string_view value) {
 }
 
 void CsvRecords::to_cells() {
-  const std::string_view row = m_out.view().substr(m_row);
   for (std::size_t j = 0; j < m_next; ++j)
-    if (m_set[j]) m_cells[j].assign(row.substr(m_cell_begin[j], m_cell_end[j] - m_cell_begin[j]));
-  m_out.truncate(m_row);
+    if (m_set[j])
+      m_cells[j].assign(m_line.get() + m_cell_begin[j], m_cell_end[j] - m_cell_begin[j]);
+  m_line_size = 0;
   m_streamed = false;
 }
 
 void CsvRecords::begin_record(x12::RecordKind) {
   m_next = 0;
-  m_row = m_out.size();
+  m_line_size = 0;
   m_streamed = true;
   std::fill(m_set.begin(), m_set.end(), false);
 }
@@ -211,8 +237,10 @@ void CsvRecords::end_record(x12::RecordKind kind) {
   if (m_extras.with_file) text("file", m_extras.file);
   if (m_streamed) {
     const std::size_t from = std::max<std::size_t>(m_next, 1);
-    if (m_columns.size() > from) append_commas(m_out, m_columns.size() - from);
-    m_out.append("\n");
+    if (m_columns.size() > from) commas(m_columns.size() - from);
+    *room(1) = '\n';
+    ++m_line_size;
+    m_out.append(std::string_view(m_line.get(), m_line_size));
     return;
   }
   for (std::size_t i = 0; i < m_cells.size(); ++i) {
@@ -242,7 +270,7 @@ void CsvRecords::count(std::string_view key, std::size_t n) {
   const std::string_view digits(
       buf, static_cast<std::size_t>(std::to_chars(buf, buf + 24, n).ptr - buf));
   if (open(i)) {
-    m_out.append(digits);
+    raw(digits);
     close(i);
   } else {
     m_cells[i] += digits;
@@ -254,7 +282,7 @@ void CsvRecords::flag(std::string_view key, bool value) {
   if (i == std::string_view::npos) return;
   const std::string_view text = value ? "true" : "false";
   if (open(i)) {
-    m_out.append(text);
+    raw(text);
     close(i);
   } else {
     m_cells[i] += text;
@@ -302,7 +330,7 @@ void CsvRecords::end_list() {
   m_list_column = std::string_view::npos;
   if (i == std::string_view::npos) return;
   if (m_streamed) {
-    append_cell(m_out, m_list, m_scratch);
+    cell_text(m_list);
     close(i);
   } else {
     output::append_csv_cell(m_cells[i], m_list);

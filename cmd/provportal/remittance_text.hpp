@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -86,21 +87,34 @@ class CsvRecords final : public x12::RecordSink {
   // back to cells because a member came out of column order) the cell of `i` is cleared.
   bool open(std::size_t i);
   // The end of the cell being written in a streamed row.
-  void close(std::size_t i) { m_cell_end[i] = static_cast<std::uint32_t>(m_out.size() - m_row); }
+  void close(std::size_t i) { m_cell_end[i] = static_cast<std::uint32_t>(m_line_size); }
   // A member's text as CSV: into the row when streamed, else into its cell.
   void put(std::size_t i, std::string_view value);
   // A streamed row so far back into cells (a member came out of column order).
   void to_cells();
+  // Room for `n` more bytes of the streamed row; where they go.
+  char* room(std::size_t n) {
+    if (m_line_room - m_line_size < n) grow(n);
+    return m_line.get() + m_line_size;
+  }
+  void grow(std::size_t n);
+  // Text into the streamed row as it is, `n` commas, and a cell as append_csv_cell writes it.
+  void raw(std::string_view text);
+  void commas(std::size_t n);
+  void cell_text(std::string_view text);
   std::vector<std::string> m_columns;
   std::vector<std::string> m_cells;
   std::vector<bool> m_set;
-  // In a streamed row: where each cell written starts and ends, relative to the row's start.
+  // In a streamed row: where each cell written starts and ends in m_line.
   std::vector<std::uint32_t> m_cell_begin, m_cell_end;
   output::JsonText& m_out;
   RowExtras m_extras;
-  std::size_t m_next = 0;     // the column the next member most likely is
-  std::size_t m_row = 0;      // where the row starts in m_out
-  bool m_streamed = true;     // the row is written into m_out as it comes
+  std::size_t m_next = 0;  // the column the next member most likely is
+  // The streamed row, written byte by byte (its cells are a few bytes each: a copy call per
+  // cell would cost more than the copy) and handed to m_out whole.
+  std::unique_ptr<char[]> m_line;
+  std::size_t m_line_size = 0, m_line_room = 0;
+  bool m_streamed = true;  // the row is written into m_line as it comes
   std::string m_list;         // the text of the list being written
   std::size_t m_list_column;  // its column (npos when none)
   bool m_first_item = true;
