@@ -114,7 +114,7 @@ class CsvRecords final : public x12::RecordSink {
   // cell would cost more than the copy) and handed to m_out whole.
   std::unique_ptr<char[]> m_line;
   std::size_t m_line_size = 0, m_line_room = 0;
-  bool m_streamed = true;  // the row is written into m_line as it comes
+  bool m_streamed = true;     // the row is written into m_line as it comes
   std::string m_list;         // the text of the list being written
   std::size_t m_list_column;  // its column (npos when none)
   bool m_first_item = true;
