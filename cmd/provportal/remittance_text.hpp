@@ -5,7 +5,9 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -78,17 +80,45 @@ class CsvRecords final : public x12::RecordSink {
   void end_list() override;
 
  private:
-  // The cell of `key`, cleared; nullptr when it is not a column.
-  std::string* cell(std::string_view key);
+  // The column of `key`, or npos when it is not a column.
+  std::size_t column(std::string_view key) const;
+  // Moves to column `i` for a member: in a streamed row the separators up to it are written
+  // and true is returned (its text goes straight into the row); otherwise (or when the row falls
+  // back to cells because a member came out of column order) the cell of `i` is cleared.
+  bool open(std::size_t i);
+  // The end of the cell being written in a streamed row.
+  void close(std::size_t i) { m_cell_end[i] = static_cast<std::uint32_t>(m_line_size); }
+  // A member's text as CSV: into the row when streamed, else into its cell.
+  void put(std::size_t i, std::string_view value);
+  // A streamed row so far back into cells (a member came out of column order).
+  void to_cells();
+  // Room for `n` more bytes of the streamed row; where they go.
+  char* room(std::size_t n) {
+    if (m_line_room - m_line_size < n) grow(n);
+    return m_line.get() + m_line_size;
+  }
+  void grow(std::size_t n);
+  // Text into the streamed row as it is, `n` commas, and a cell as append_csv_cell writes it.
+  void raw(std::string_view text);
+  void commas(std::size_t n);
+  void cell_text(std::string_view text);
   std::vector<std::string> m_columns;
   std::vector<std::string> m_cells;
   std::vector<bool> m_set;
+  // In a streamed row: where each cell written starts and ends in m_line.
+  std::vector<std::uint32_t> m_cell_begin, m_cell_end;
   output::JsonText& m_out;
   RowExtras m_extras;
   std::size_t m_next = 0;  // the column the next member most likely is
-  std::string m_list;      // the text of the list being written
-  std::string* m_list_cell = nullptr;
+  // The streamed row, written byte by byte (its cells are a few bytes each: a copy call per
+  // cell would cost more than the copy) and handed to m_out whole.
+  std::unique_ptr<char[]> m_line;
+  std::size_t m_line_size = 0, m_line_room = 0;
+  bool m_streamed = true;     // the row is written into m_line as it comes
+  std::string m_list;         // the text of the list being written
+  std::size_t m_list_column;  // its column (npos when none)
   bool m_first_item = true;
+  std::string m_scratch;  // a cell that needs quotes or the formula guard
 };
 
 // The records as JSON values: each record's text parsed (the same members, in order).

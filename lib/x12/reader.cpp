@@ -2,8 +2,13 @@
 
 #include <unistd.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -166,6 +171,44 @@ const Segment* Reader::make_segment(std::size_t begin, std::size_t end) {
   return &m_segment;
 }
 
+std::size_t Reader::scan(std::size_t from, std::size_t to, bool& nul) {
+  const char* const p = m_buf + m_begin;
+  const char element = m_delimiters.element;
+  const char terminator = m_delimiters.segment;
+  std::size_t i = from;
+#if defined(__SSE2__)
+  // 16 bytes at a time: a segment's elements are a few bytes each, and a call to memchr for
+  // each cost more than the search.
+  const __m128i elements = _mm_set1_epi8(element);
+  const __m128i terminators = _mm_set1_epi8(terminator);
+  const __m128i nuls = _mm_setzero_si128();
+  for (; i + 16 <= to; i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    auto e = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, elements)));
+    const auto t = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, terminators)));
+    auto z = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, nuls)));
+    if (t != 0) {
+      const unsigned before = (1u << std::countr_zero(t)) - 1;
+      e &= before;
+      z &= before;
+    }
+    for (; e != 0; e &= e - 1)
+      m_starts.push_back(static_cast<std::uint32_t>(i + std::countr_zero(e) + 1));
+    if (z != 0) nul = true;
+    if (t != 0) return i + std::countr_zero(t);
+  }
+#endif
+  for (; i < to; ++i) {
+    const char c = p[i];
+    if (c == terminator) return i;
+    if (c == element)
+      m_starts.push_back(static_cast<std::uint32_t>(i + 1));
+    else if (c == '\0')
+      nul = true;
+  }
+  return std::string_view::npos;
+}
+
 bool Reader::reserve(std::size_t n) {
   if (m_kind == Kind::memory || n <= m_cap) return true;
   // One BIN segment larger than the buffer: grow it to hold the segment whole (bounded by
@@ -321,16 +364,39 @@ const Segment* Reader::next() {
   if (m_buf[m_begin] == 'B' && m_end - m_begin >= 4 && m_buf[m_begin + 1] == 'I' &&
       m_buf[m_begin + 2] == 'N' && m_buf[m_begin + 3] == m_delimiters.element)
     return read_bin();
+  // The terminator is looked for and the elements split in one pass, but for an LF terminator
+  // (a CR before it is cut off before splitting: make_segment()) and a segment holding a NUL
+  // byte (make_segment() names it).
+  const bool split = m_delimiters.segment != '\n';
+  if (split) {
+    m_starts.clear();
+    m_starts.push_back(0);
+  }
+  bool nul = false;
   std::size_t scanned = 0;  // relative to m_begin, which fill() may move
   for (;;) {
-    const char* from = m_buf + m_begin + scanned;
-    const std::size_t avail = m_end - m_begin - scanned;
-    if (const void* hit = std::memchr(from, m_delimiters.segment, avail)) {
-      const std::size_t end = static_cast<std::size_t>(static_cast<const char*>(hit) - m_buf);
-      if (end - m_begin > m_options.max_segment_length) break;
-      const std::size_t begin = m_begin;
-      m_begin = end + 1;
-      return make_segment(begin, end);
+    if (split) {
+      // No further than one byte past the longest segment: a longer one is an error anyway.
+      const std::size_t to = std::min(m_end - m_begin, m_options.max_segment_length + 1);
+      if (const std::size_t at = scan(scanned, to, nul); at != std::string_view::npos) {
+        const std::size_t begin = m_begin;
+        m_begin = begin + at + 1;
+        if (nul) return make_segment(begin, begin + at);
+        ++m_position;
+        m_segment = Segment(std::string_view(m_buf + begin, at), m_starts, m_delimiters, m_position,
+                            m_base + begin);
+        return &m_segment;
+      }
+    } else {
+      const char* from = m_buf + m_begin + scanned;
+      const std::size_t avail = m_end - m_begin - scanned;
+      if (const void* hit = std::memchr(from, m_delimiters.segment, avail)) {
+        const std::size_t end = static_cast<std::size_t>(static_cast<const char*>(hit) - m_buf);
+        if (end - m_begin > m_options.max_segment_length) break;
+        const std::size_t begin = m_begin;
+        m_begin = end + 1;
+        return make_segment(begin, end);
+      }
     }
     scanned = m_end - m_begin;
     if (scanned > m_options.max_segment_length) break;

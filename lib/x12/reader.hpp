@@ -75,6 +75,10 @@ class Reader {
                            std::string_view id = {});
   const Segment* read_isa();
   const Segment* make_segment(std::size_t begin, std::size_t end);
+  // Looks for the segment terminator in bytes [from, to) after m_begin, adding to m_starts the
+  // start of each element after an element separator on the way (split_segment's starts, in the
+  // same pass) and setting `nul` at a NUL byte; the terminator's offset from m_begin, or npos.
+  std::size_t scan(std::size_t from, std::size_t to, bool& nul);
   // The BIN segment at m_begin, read by its length (see the class comment).
   const Segment* read_bin();
   // Makes the fd/stream buffer hold at least `n` bytes from m_begin (false when over the limit).

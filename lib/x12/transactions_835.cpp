@@ -83,11 +83,12 @@ Cents sum(const std::vector<Adjustment>& adjustments) {
 
 std::vector<BalanceFinding> balance(const Remittance& r) {
   std::vector<BalanceFinding> out;
-  auto add = [&](std::string claim, std::size_t line, std::string rule, Cents expected,
+  // The claim and rule become strings only for a sum that is off: every line and claim of every
+  // check is summed.
+  auto add = [&](const std::string& claim, std::size_t line, std::string_view rule, Cents expected,
                  Cents actual, std::size_t position) {
     if (expected == actual) return;
-    out.push_back(
-        {r.trace.number, std::move(claim), line, std::move(rule), expected, actual, position});
+    out.push_back({r.trace.number, claim, line, std::string(rule), expected, actual, position});
   };
   Cents paid = 0;
   for (const RemittanceClaim& c : r.claims) {
@@ -110,7 +111,7 @@ std::vector<BalanceFinding> balance(const Remittance& r) {
   }
   Cents provider = 0;
   for (const ProviderAdjustment& p : r.provider_adjustments) provider += p.amount;
-  const Cents total = r.credit_debit == "D" ? -r.total_paid : r.total_paid;
+  const Cents total = detail::is(r.credit_debit, "D") ? -r.total_paid : r.total_paid;
   add({}, 0, "BPR02 = sum of CLP04 - PLB", paid - provider, total, r.position);
   return out;
 }
@@ -291,12 +292,19 @@ void write_835(Writer& writer, std::uint32_t st02, const Remittance& r) {
 
 namespace {
 
+using detail::assign;
+using detail::is;
+
+// The reader keeps one Remittance and refills it check after check: its strings and lists (and
+// those of its claims and lines) keep their memory, so an inbox of checks of the same shape is
+// read without allocating. Every field is emptied or assigned for each check, claim and line, so
+// nothing of one check shows in the next.
 class Read835 final : public Builder {
  public:
   explicit Read835(const Each<Remittance>& each) : m_each(each) {}
   void begin(const SetContext& set) override {
     m_set = &set;
-    m_item = {};
+    clear_item();
     m_item.handling.clear();
     m_item.credit_debit.clear();
     m_item.position = set.st.position();
@@ -306,8 +314,9 @@ class Read835 final : public Builder {
   }
   void on(const Segment& s) override;
   void end(bool complete) override {
+    close_claim();
+    m_item.claims.resize(m_claims);
     if (complete && !m_stopped && !m_each(std::move(m_item), m_set->st)) m_stopped = true;
-    m_item = {};
   }
 
  private:
@@ -325,6 +334,71 @@ class Read835 final : public Builder {
       default:
         return "2110";
     }
+  }
+  // m_item emptied but for the memory of its strings and lists (the claims kept for
+  // next_claim()). Moving a default value in keeps a string's memory: an empty string is
+  // copied into the buffer the string has.
+  void clear_item() {
+    std::vector<RemittanceClaim> claims = std::move(m_item.claims);
+    std::vector<ProviderAdjustment> plb = std::move(m_item.provider_adjustments);
+    m_item = Remittance{};
+    plb.clear();
+    m_item.claims = std::move(claims);
+    m_item.provider_adjustments = std::move(plb);
+    m_claims = m_lines = 0;
+    m_claim = nullptr;
+  }
+  // A new claim of the check: one kept from a check before, emptied, or a new one; nullptr over
+  // the cap. Its lines are kept for next_line().
+  RemittanceClaim* next_claim(const Segment& s) {
+    if (m_claims < m_item.claims.size()) {
+      RemittanceClaim& c = m_item.claims[m_claims++];
+      std::vector<Adjustment> adjustments = std::move(c.adjustments);
+      std::vector<DatePeriod> dates = std::move(c.dates);
+      std::vector<std::string> remarks = std::move(c.remarks);
+      std::vector<RemittanceLine> lines = std::move(c.lines);
+      c = RemittanceClaim{};
+      adjustments.clear();
+      dates.clear();
+      remarks.clear();
+      c.adjustments = std::move(adjustments);
+      c.dates = std::move(dates);
+      c.remarks = std::move(remarks);
+      c.lines = std::move(lines);
+      return &c;
+    }
+    RemittanceClaim* c = m_set->problems->push(m_item.claims, s, "claims");
+    if (c != nullptr) ++m_claims;
+    return c;
+  }
+  // A new service line of claim `c`, as next_claim() does.
+  RemittanceLine* next_line(RemittanceClaim& c, const Segment& s) {
+    if (m_lines < c.lines.size()) {
+      RemittanceLine& l = c.lines[m_lines++];
+      std::vector<std::string> modifiers = std::move(l.modifiers);
+      std::vector<DatePeriod> dates = std::move(l.dates);
+      std::vector<Adjustment> adjustments = std::move(l.adjustments);
+      std::vector<std::string> remarks = std::move(l.remarks);
+      l = RemittanceLine{};
+      modifiers.clear();
+      dates.clear();
+      adjustments.clear();
+      remarks.clear();
+      l.modifiers = std::move(modifiers);
+      l.dates = std::move(dates);
+      l.adjustments = std::move(adjustments);
+      l.remarks = std::move(remarks);
+      return &l;
+    }
+    RemittanceLine* l = m_set->problems->push(c.lines, s, "service lines");
+    if (l != nullptr) ++m_lines;
+    return l;
+  }
+  // The claim being read ends: the lines kept beyond its own go.
+  void close_claim() {
+    if (m_claim != nullptr) m_claim->lines.resize(m_lines);
+    m_claim = nullptr;
+    m_lines = 0;
   }
   void misplaced(const Segment& s, std::string_view why = {}) {
     m_set->problems->add(s, ErrorCode::unexpected_segment, loop_name(), 0,
@@ -345,22 +419,26 @@ class Read835 final : public Builder {
                          v);
     return 0;
   }
-  RemittanceClaim* claim() {
-    return m_skip_claim || m_item.claims.empty() ? nullptr : &m_item.claims.back();
-  }
+  RemittanceClaim* claim() { return m_skip_claim ? nullptr : m_claim; }
   RemittanceLine* line() {
     RemittanceClaim* c = claim();
-    return m_where != Where::line || m_skip_line || c == nullptr || c->lines.empty()
+    return m_where != Where::line || m_skip_line || c == nullptr || m_lines == 0
                ? nullptr
-               : &c->lines.back();
+               : &c->lines[m_lines - 1];
   }
   void read_cas(const Segment& s, std::vector<Adjustment>& list);
   void read_plb(const Segment& s);
   void read_dtm(const Segment& s, std::vector<DatePeriod>& list);
+  void read_clp(const Segment& s);
+  void read_svc(const Segment& s);
 
   const Each<Remittance>& m_each;
   const SetContext* m_set = nullptr;
   Remittance m_item;
+  std::size_t m_claims = 0;            // the claims of m_item read so far
+  RemittanceClaim* m_claim = nullptr;  // the claim being read (nullptr over the cap)
+  std::size_t m_lines = 0;             // its lines read so far
+  std::string m_date;                  // a date read, before it goes where it belongs
   Where m_where = Where::header;
   bool m_skip_claim = false;
   bool m_skip_line = false;
@@ -389,10 +467,10 @@ void Read835::read_cas(const Segment& s, std::vector<Adjustment>& list) {
     }
     Adjustment* a = problems.push(list, s, "adjustments");
     if (a == nullptr) return;
-    a->group = group;
-    a->reason = reason;
+    assign(a->group, group);
+    assign(a->reason, reason);
     a->amount = amount(s, at + 1);
-    a->quantity = s.element(at + 2);
+    assign(a->quantity, s.element(at + 2));
   }
 }
 
@@ -403,8 +481,8 @@ void Read835::read_plb(const Segment& s) {
                  "PLB has " + std::to_string(s.size()) +
                      " elements; it holds at most 6 adjustments (14 elements); the rest are "
                      "skipped");
-  const std::string fiscal = from_d8(s.element(2));
-  if (fiscal.empty())
+  detail::assign_d8(m_date, s.element(2));
+  if (m_date.empty())
     problems.add(s, ErrorCode::invalid_date, loop_name(), 2, "PLB02 is not a CCYYMMDD date",
                  s.element(2));
   for (std::size_t k = 0; k < k_plb_pairs; ++k) {
@@ -418,157 +496,93 @@ void Read835::read_plb(const Segment& s) {
     }
     ProviderAdjustment* p = problems.push(m_item.provider_adjustments, s, "provider adjustments");
     if (p == nullptr) return;
-    p->provider = s.element(1);
-    p->fiscal_date = fiscal;
-    p->reason = s.component(at, 1);
-    p->reference = s.component(at, 2);
+    assign(p->provider, s.element(1));
+    assign(p->fiscal_date, m_date);
+    std::string_view parts[2];
+    detail::split_parts(s.element(at), s.delimiters().component, parts, 2);
+    assign(p->reason, parts[0]);
+    assign(p->reference, parts[1]);
     p->amount = amount(s, at + 1);
   }
 }
 
 void Read835::read_dtm(const Segment& s, std::vector<DatePeriod>& list) {
-  const std::string date = from_d8(s.element(2));
-  if (date.empty()) {
+  detail::assign_d8(m_date, s.element(2));
+  if (m_date.empty()) {
     m_set->problems->add(s, ErrorCode::invalid_date, loop_name(), 2,
                          "DTM02 is not a CCYYMMDD date; skipped", s.element(2));
     return;
   }
   if (DatePeriod* d = m_set->problems->push(list, s, "dates")) {
-    d->qualifier = s.element(1);
-    d->from = date;
+    assign(d->qualifier, s.element(1));
+    assign(d->from, m_date);
   }
+}
+
+void Read835::read_clp(const Segment& s) {
+  if (m_where == Where::header || m_where == Where::payer)
+    return misplaced(s, "a claim before the payee (N1*PE)");
+  close_claim();
+  m_set->problems->new_item();
+  RemittanceClaim* c = next_claim(s);
+  m_where = Where::claim;
+  m_skip_claim = c == nullptr;
+  m_skip_line = false;
+  m_claim = c;
+  if (c == nullptr) return;
+  c->position = s.position();
+  assign(c->patient_control_number, s.element(1));
+  assign(c->status, s.element(2));
+  c->charged = amount(s, 3);
+  c->paid = amount(s, 4);
+  c->patient_responsibility = amount(s, 5, false);
+  assign(c->filing_indicator, s.element(6));
+  assign(c->payer_claim_control_number, s.element(7));
+  assign(c->facility_code, s.component(8, 1));
+  assign(c->frequency, s.element(9));
+}
+
+void Read835::read_svc(const Segment& s) {
+  if (m_where != Where::claim && m_where != Where::line)
+    return misplaced(s, "a service line outside a claim");
+  m_where = Where::line;
+  RemittanceClaim* c = claim();
+  if (c == nullptr) return;
+  RemittanceLine* l = next_line(*c, s);
+  m_skip_line = l == nullptr;
+  if (l == nullptr) return;
+  l->position = s.position();
+  // SVC01: qualifier, procedure and the modifiers up to the last one given (detail::read_svc's
+  // reading, into the kept line).
+  std::string_view parts[6];
+  detail::split_parts(s.element(1), s.delimiters().component, parts, 6);
+  assign(l->procedure_qualifier, parts[0]);
+  assign(l->procedure, parts[1]);
+  std::size_t used = 0;
+  for (std::size_t k = 3; k <= 6; ++k)
+    if (!parts[k - 1].empty()) used = k - 2;
+  for (std::size_t k = 3; k < 3 + used; ++k) l->modifiers.emplace_back(parts[k - 1]);
+  l->charged = amount(s, 2);
+  l->paid = amount(s, 3);
+  assign(l->revenue_code, s.element(4));
+  assign(l->units, s.element(5));
 }
 
 void Read835::on(const Segment& s) {
   const std::string_view id = s.id();
   Problems& problems = *m_set->problems;
-  if (id == "BPR") {
-    if (m_where != Where::header || !m_item.handling.empty()) return misplaced(s);
-    m_item.position = s.position();
-    m_item.handling = s.element(1);
-    m_item.total_paid = amount(s, 2);
-    m_item.credit_debit = s.element(3);
-    m_item.payment_method = s.element(4);
-    m_item.payment_format = s.element(5);
-    m_item.sender_dfi_qualifier = s.element(6);
-    m_item.sender_dfi = s.element(7);
-    m_item.sender_account_qualifier = s.element(8);
-    m_item.sender_account = s.element(9);
-    m_item.originator_id = s.element(10);
-    m_item.originator_supplement = s.element(11);
-    m_item.receiver_dfi_qualifier = s.element(12);
-    m_item.receiver_dfi = s.element(13);
-    m_item.receiver_account_qualifier = s.element(14);
-    m_item.receiver_account = s.element(15);
-    m_item.payment_date = from_d8(s.element(16));
-    if (m_item.payment_date.empty())
-      problems.add(s, ErrorCode::invalid_date, "ST", 16, "BPR16 is not a CCYYMMDD date",
-                   s.element(16));
-    return;
-  }
-  if (id == "TRN") {
-    if (m_where != Where::header) return misplaced(s);
-    m_item.trace = detail::read_trace(s);
-    return;
-  }
-  if (id == "N1") {
-    const std::string_view code = s.element(1);
-    Party* party = nullptr;
-    if (code == "PR" && m_where == Where::header) {
-      m_where = Where::payer;
-      party = &m_item.payer;
-    } else if (code == "PE" && (m_where == Where::header || m_where == Where::payer)) {
-      m_where = Where::payee;
-      party = &m_item.payee;
-    } else {
-      return misplaced(s);
-    }
-    party->entity_code = code;
-    party->entity_type = '2';
-    party->last_or_org = s.element(2);
-    party->id_qualifier = s.element(3);
-    party->id = s.element(4);
-    return;
-  }
-  if (id == "N3" || id == "N4") {
-    Address* a = m_where == Where::payer   ? &m_item.payer_address
-                 : m_where == Where::payee ? &m_item.payee_address
-                                           : nullptr;
-    if (a == nullptr) return misplaced(s);
-    if (id == "N3") {
-      a->street = s.element(1);
-      a->street2 = s.element(2);
-    } else {
-      a->city = s.element(1);
-      a->state = s.element(2);
-      a->postal = s.element(3);
-    }
-    return;
-  }
-  if (id == "LX") {
-    if (m_where == Where::header) return misplaced(s, "a header number before the payee");
-    return;
-  }
-  if (id == "CLP") {
-    if (m_where == Where::header || m_where == Where::payer)
-      return misplaced(s, "a claim before the payee (N1*PE)");
-    problems.new_item();
-    RemittanceClaim* c = problems.push(m_item.claims, s, "claims");
-    m_where = Where::claim;
-    m_skip_claim = c == nullptr;
-    m_skip_line = false;
-    if (c == nullptr) return;
-    c->position = s.position();
-    c->patient_control_number = s.element(1);
-    c->status = s.element(2);
-    c->charged = amount(s, 3);
-    c->paid = amount(s, 4);
-    c->patient_responsibility = amount(s, 5, false);
-    c->filing_indicator = s.element(6);
-    c->payer_claim_control_number = s.element(7);
-    c->facility_code = s.component(8, 1);
-    c->frequency = s.element(9);
-    return;
-  }
-  if (id == "SVC") {
-    if (m_where != Where::claim && m_where != Where::line)
-      return misplaced(s, "a service line outside a claim");
-    m_where = Where::line;
-    RemittanceClaim* c = claim();
-    if (c == nullptr) return;
-    RemittanceLine* l = problems.push(c->lines, s, "service lines");
-    m_skip_line = l == nullptr;
-    if (l == nullptr) return;
-    l->position = s.position();
-    ServiceLine parsed;
-    detail::read_svc(s, parsed);
-    l->procedure_qualifier = std::move(parsed.procedure_qualifier);
-    l->procedure = std::move(parsed.procedure);
-    l->modifiers = std::move(parsed.modifiers);
-    l->charged = amount(s, 2);
-    l->paid = amount(s, 3);
-    l->revenue_code = s.element(4);
-    l->units = s.element(5);
-    return;
-  }
-  if (id == "PLB") {
-    if (m_where == Where::header || m_where == Where::payer)
-      return misplaced(s, "a provider adjustment before the payee (N1*PE)");
-    m_where = Where::payee;  // after the claims: nothing of a claim follows
-    m_skip_claim = true;
-    return read_plb(s);
-  }
+  // The segments of claims and lines first: they are nearly all of a check.
   const bool in_claim = m_where == Where::claim || m_where == Where::line;
-  if (id == "CAS") {
+  if (is(id, "CAS")) {
     if (!in_claim) return misplaced(s, "an adjustment outside a claim");
     if (RemittanceLine* l = line()) return read_cas(s, l->adjustments);
     if (m_where == Where::claim)
       if (RemittanceClaim* c = claim()) read_cas(s, c->adjustments);
     return;
   }
-  if (id == "DTM") {
+  if (is(id, "DTM")) {
     if (m_where == Where::header) {
-      if (s.element(1) == "405") m_item.production_date = from_d8(s.element(2));
+      if (is(s.element(1), "405")) detail::assign_d8(m_item.production_date, s.element(2));
       return;
     }
     if (!in_claim) return misplaced(s);
@@ -577,34 +591,49 @@ void Read835::on(const Segment& s) {
       if (RemittanceClaim* c = claim()) read_dtm(s, c->dates);
     return;
   }
-  if (id == "REF") {
-    if (m_where == Where::payee && s.element(1) == "TJ") {
-      m_item.payee_tax_id = s.element(2);
-    } else if (RemittanceLine* l = line(); l != nullptr && s.element(1) == "6R") {
-      l->control_number = s.element(2);
-    }
+  if (is(id, "SVC")) return read_svc(s);
+  if (is(id, "CLP")) return read_clp(s);
+  if (is(id, "AMT")) {
+    if (RemittanceLine* l = line(); l != nullptr && is(s.element(1), "B6"))
+      l->allowed = amount(s, 2);
     return;
   }
-  if (id == "NM1") {
+  if (is(id, "NM1")) {
     if (m_where != Where::claim) return misplaced(s, "a claim's party outside its claim");
     RemittanceClaim* c = claim();
     if (c == nullptr) return;
     const std::string_view code = s.element(1);
-    if (code == "QC")
-      c->patient = detail::read_party(s);
-    else if (code == "IL")
-      c->subscriber = detail::read_party(s);
+    if (is(code, "QC"))
+      detail::read_party(s, c->patient);
+    else if (is(code, "IL"))
+      detail::read_party(s, c->subscriber);
     return;
   }
-  if (id == "MOA" || id == "MIA") {
+  if (is(id, "LQ")) {
+    if (m_where != Where::line) return misplaced(s, "a remark outside a service line");
+    if (RemittanceLine* l = line())
+      if (std::string* slot = problems.push(l->remarks, s, "remarks")) assign(*slot, s.element(2));
+    return;
+  }
+  if (is(id, "REF")) {
+    if (m_where == Where::payee && is(s.element(1), "TJ")) {
+      assign(m_item.payee_tax_id, s.element(2));
+    } else if (RemittanceLine* l = line(); l != nullptr && is(s.element(1), "6R")) {
+      assign(l->control_number, s.element(2));
+    }
+    return;
+  }
+  const bool moa = is(id, "MOA");
+  if (moa || is(id, "MIA")) {
     if (m_where != Where::claim) return misplaced(s);
     RemittanceClaim* c = claim();
     if (c == nullptr) return;
     auto remark = [&](std::size_t i) {
       if (!s.element(i).empty())
-        if (std::string* slot = problems.push(c->remarks, s, "remarks")) *slot = s.element(i);
+        if (std::string* slot = problems.push(c->remarks, s, "remarks"))
+          assign(*slot, s.element(i));
     };
-    if (id == "MOA") {
+    if (moa) {
       for (std::size_t i = 3; i <= 7; ++i) remark(i);
     } else {
       remark(5);
@@ -612,15 +641,81 @@ void Read835::on(const Segment& s) {
     }
     return;
   }
-  if (id == "AMT") {
-    if (RemittanceLine* l = line(); l != nullptr && s.element(1) == "B6") l->allowed = amount(s, 2);
+  if (is(id, "BPR")) {
+    if (m_where != Where::header || !m_item.handling.empty()) return misplaced(s);
+    m_item.position = s.position();
+    assign(m_item.handling, s.element(1));
+    m_item.total_paid = amount(s, 2);
+    assign(m_item.credit_debit, s.element(3));
+    assign(m_item.payment_method, s.element(4));
+    assign(m_item.payment_format, s.element(5));
+    assign(m_item.sender_dfi_qualifier, s.element(6));
+    assign(m_item.sender_dfi, s.element(7));
+    assign(m_item.sender_account_qualifier, s.element(8));
+    assign(m_item.sender_account, s.element(9));
+    assign(m_item.originator_id, s.element(10));
+    assign(m_item.originator_supplement, s.element(11));
+    assign(m_item.receiver_dfi_qualifier, s.element(12));
+    assign(m_item.receiver_dfi, s.element(13));
+    assign(m_item.receiver_account_qualifier, s.element(14));
+    assign(m_item.receiver_account, s.element(15));
+    detail::assign_d8(m_item.payment_date, s.element(16));
+    if (m_item.payment_date.empty())
+      problems.add(s, ErrorCode::invalid_date, "ST", 16, "BPR16 is not a CCYYMMDD date",
+                   s.element(16));
     return;
   }
-  if (id == "LQ") {
-    if (m_where != Where::line) return misplaced(s, "a remark outside a service line");
-    if (RemittanceLine* l = line())
-      if (std::string* slot = problems.push(l->remarks, s, "remarks")) *slot = s.element(2);
+  if (is(id, "TRN")) {
+    if (m_where != Where::header) return misplaced(s);
+    detail::read_trace(s, m_item.trace);
     return;
+  }
+  if (is(id, "N1")) {
+    const std::string_view code = s.element(1);
+    Party* party = nullptr;
+    if (is(code, "PR") && m_where == Where::header) {
+      m_where = Where::payer;
+      party = &m_item.payer;
+    } else if (is(code, "PE") && (m_where == Where::header || m_where == Where::payer)) {
+      m_where = Where::payee;
+      party = &m_item.payee;
+    } else {
+      return misplaced(s);
+    }
+    assign(party->entity_code, code);
+    party->entity_type = '2';
+    assign(party->last_or_org, s.element(2));
+    assign(party->id_qualifier, s.element(3));
+    assign(party->id, s.element(4));
+    return;
+  }
+  const bool n3 = is(id, "N3");
+  if (n3 || is(id, "N4")) {
+    Address* a = m_where == Where::payer   ? &m_item.payer_address
+                 : m_where == Where::payee ? &m_item.payee_address
+                                           : nullptr;
+    if (a == nullptr) return misplaced(s);
+    if (n3) {
+      assign(a->street, s.element(1));
+      assign(a->street2, s.element(2));
+    } else {
+      assign(a->city, s.element(1));
+      assign(a->state, s.element(2));
+      assign(a->postal, s.element(3));
+    }
+    return;
+  }
+  if (is(id, "LX")) {
+    if (m_where == Where::header) return misplaced(s, "a header number before the payee");
+    return;
+  }
+  if (is(id, "PLB")) {
+    if (m_where == Where::header || m_where == Where::payer)
+      return misplaced(s, "a provider adjustment before the payee (N1*PE)");
+    close_claim();
+    m_where = Where::payee;  // after the claims: nothing of a claim follows
+    m_skip_claim = true;
+    return read_plb(s);
   }
 }
 

@@ -524,3 +524,49 @@ TEST(RemittanceText, CentsAsTextAreFormatCents) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(RemittanceText, CsvMembersOutOfColumnOrderOrRepeatedAreTheCellsTheyName) {
+  // A row is written as its members come while they follow the columns; one that comes back to
+  // an earlier column (or repeats one) turns the row into cells, with the same bytes as a row
+  // built cell by cell: the last value of a member wins, columns not given are empty.
+  JsonText out;
+  CsvRecords csv(out, {"a", "b", "c", "d", "e"}, {});
+  csv.begin_record(x12::RecordKind::service);
+  csv.text("b", "1,2");
+  csv.amount("d", -1250);
+  csv.end_record(x12::RecordKind::service);
+  csv.begin_record(x12::RecordKind::service);
+  csv.text("c", "=x");
+  csv.count("e", 7);
+  csv.text("a", "first");
+  csv.flag("b", true);
+  csv.text("a", "again \"quoted\"");
+  csv.begin_list("d");
+  csv.code("M1");
+  csv.code("M2");
+  csv.end_list();
+  csv.text("unknown", "dropped");
+  csv.end_record(x12::RecordKind::service);
+  csv.begin_record(x12::RecordKind::service);
+  csv.begin_list("a");
+  csv.adjustment("CO", "45", 100);
+  csv.adjustment("PR", "1", -5);
+  csv.end_list();
+  csv.no_amount("c");
+  csv.begin_list("nothing");
+  csv.code("x");
+  csv.end_list();
+  csv.text("e", "");
+  csv.end_record(x12::RecordKind::service);
+  csv.begin_record(x12::RecordKind::service);
+  csv.end_record(x12::RecordKind::service);
+  EXPECT_EQ(out.view(),
+            ",\"1,2\",,-12.5,\n"
+            "\"again \"\"quoted\"\"\",true,'=x,M1 M2,7\n"
+            "CO-45 1; PR-1 -0.05,,,,\n"
+            ",,,,\n");
+}
+
+}  // namespace

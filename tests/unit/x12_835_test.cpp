@@ -450,3 +450,143 @@ TEST(X12_835, PlbOfMoreThanSixItemsIsAProblem) {
   EXPECT_EQ(items[0].provider_adjustments.size(), 6u);
   EXPECT_TRUE(has_problem(s, "PLB", 13, "at most 6 adjustments")) << dump(s.problems);
 }
+
+TEST(X12_835, ChecksOfOtherShapesInARowKeepNothingOfTheOneBefore) {
+  // The reader refills one Remittance check after check. Read once with the callback moving
+  // each check out (every check then starts from nothing) and once with it copying (each check
+  // refills the memory of the one before): the checks must be the same.
+  struct Set {
+    std::vector<std::string> body;
+  };
+  const std::vector<Set> sets = {
+      // A long payer name, a payee address and tax ID, a claim with claim-level CAS, MOA, a
+      // subscriber, dates and lines with modifiers, AMT, LQ, REF*6R, then a PLB.
+      {{"BPR*I*123.45*C*ACH*CCP*01*999999992*DA*123456*1234567890**01*888888881*DA*654321*"
+        "20260105",
+        "TRN*1*EFT000000000000000000000000001*1999999999*DETAIL",
+        "DTM*405*20260104",
+        "N1*PR*A VERY LONG PAYER NAME THAT IS NOT SHORT*XV*PAYERIDENTIFIER01",
+        "N3*1 A VERY LONG STREET NAME AVENUE*SUITE 1000000",
+        "N4*SPRINGFIELD*IL*62701",
+        "N1*PE*A VERY LONG PAYEE NAME CLINIC OF THE LAKESHORE*XX*1234567893",
+        "N3*2 ANOTHER LONG STREET OF THE PAYEE",
+        "N4*CHICAGO*IL*60601",
+        "REF*TJ*123456789",
+        "LX*1",
+        "CLP*PCN-A-VERY-LONG-PATIENT-CONTROL-NUMBER*1*300*148.45*20*12*ICN000000001*11:B:1*1",
+        "CAS*PR*1*20",
+        "NM1*QC*1*DOE*JANE*Q***MI*M000000000001",
+        "NM1*IL*1*DOE*JOHN****MI*S1",
+        "MOA***MA01*MA02*N1",
+        "DTM*232*20260101",
+        "DTM*233*20260102",
+        "SVC*HC:99213:25:59:GT:XE*200*110.45**1",
+        "DTM*472*20260101",
+        "CAS*CO*45*50*2*A2*19.55",
+        "REF*6R*LINECONTROL0000001",
+        "AMT*B6*150",
+        "LQ*HE*N130",
+        "LQ*HE*MA15",
+        "SVC*HC:93000*100*58**1",
+        "DTM*472*20260102",
+        "CAS*CO*45*42",
+        "AMT*B6*58",
+        "PLB*1234567893*20261231*WO:REF000000000000001*-10*L6*5"}},
+      // No PLB, no payee address or tax ID, a short name; a claim without adjustments, MOA or
+      // subscriber, with one line without modifiers, AMT, LQ or REF; then a claim without lines.
+      {{"BPR*C*50*C*CHK************20260106", "TRN*1*CHK2*1888888888", "N1*PR*SHORT", "N3*1 MAIN",
+        "N4*X*IL*62701", "N1*PE*CLINIC*XX*1", "LX*1", "CLP*P2*1*40*40**12*I2",
+        "NM1*QC*1*ROE*RICHARD****MI*M2", "SVC*HC:85025*40*40", "CLP*P3*1*10*10**12*I3",
+        "NM1*QC*1*POE*PAT****MI*M3"}},
+      // More claims than the check before, the first again with everything, a debit, and a
+      // claim of two lines after one of none.
+      {{"BPR*I*5*D*NON************20260107",
+        "TRN*1*T3*1999999999",
+        "N1*PR*ACME",
+        "N3*1 MAIN ST",
+        "N4*SPRINGFIELD*IL*62701",
+        "N1*PE*LAKESHORE*XX*1234567893",
+        "LX*1",
+        "CLP*P4*22*-20*-20**12*I4",
+        "CAS*CO*45*0",
+        "NM1*QC*1*DOE*JANE****MI*M4",
+        "NM1*IL*1*DOE*JOHN****MI*S4",
+        "MOA***MA01",
+        "CLP*P5*4*15*0**12*I5",
+        "NM1*QC*1*DOE*JANE****MI*M5",
+        "CAS*CO*50*15",
+        "CLP*P6*1*30*15**12*I6",
+        "NM1*QC*1*DOE*JANE****MI*M6",
+        "SVC*HC:99214:25*10*5",
+        "CAS*CO*45*5",
+        "SVC*HC:99215*20*10",
+        "CAS*CO*45*10"}},
+  };
+  std::string bytes =
+      std::string(x12::test::k_isa) + "GS*HP*SENDER*RECEIVER*20260101*1200*1*X*005010X221A1~";
+  // The sets twice over: the third check is followed by the first again.
+  for (std::size_t n = 0; n < 2 * sets.size(); ++n) {
+    const Set& set = sets[n % sets.size()];
+    const std::string st = std::to_string(1001 + n);
+    bytes += "ST*835*" + st + "*005010X221A1~";
+    for (const std::string& s : set.body) bytes += s + "~";
+    bytes += "SE*" + std::to_string(set.body.size() + 2) + "*" + st + "~";
+  }
+  bytes += "GE*" + std::to_string(2 * sets.size()) + "*1~IEA*1*000000001~";
+
+  const auto moved = read_all(bytes);
+  std::vector<Remittance> copied;
+  Reader reader = Reader::from_memory(bytes);
+  const ReadSummary s = read_835(reader, [&](Remittance&& r, const Segment&) {
+    copied.push_back(r);  // a copy: the reader keeps the memory of `r` for the next check
+    return true;
+  });
+  EXPECT_TRUE(s.problems.empty()) << dump(s.problems);
+  ASSERT_EQ(moved.size(), 2 * sets.size());
+  ASSERT_EQ(copied.size(), moved.size());
+  for (std::size_t i = 0; i < moved.size(); ++i)
+    EXPECT_TRUE(copied[i] == moved[i]) << "check " << i;
+
+  // And what each check holds, against what a check before it held.
+  const Remittance& second = copied[1];
+  EXPECT_EQ(second.payer.last_or_org, "SHORT");
+  EXPECT_EQ(second.payer.id, "");
+  EXPECT_EQ(second.payee_tax_id, "");
+  EXPECT_EQ(second.payer_address.street2, "");
+  EXPECT_TRUE(second.payee_address == Address{});
+  EXPECT_EQ(second.production_date, "");
+  EXPECT_EQ(second.sender_dfi, "");
+  EXPECT_EQ(second.trace.detail, "");
+  EXPECT_TRUE(second.provider_adjustments.empty());
+  ASSERT_EQ(second.claims.size(), 2u);
+  const RemittanceClaim& c = second.claims[0];
+  EXPECT_TRUE(c.adjustments.empty());
+  EXPECT_TRUE(c.remarks.empty());
+  EXPECT_TRUE(c.dates.empty());
+  EXPECT_TRUE(c.subscriber == Party{});
+  EXPECT_EQ(c.patient.middle, "");
+  EXPECT_EQ(c.patient_responsibility, 0);
+  EXPECT_EQ(c.facility_code, "");
+  EXPECT_EQ(c.frequency, "");
+  ASSERT_EQ(c.lines.size(), 1u);
+  const RemittanceLine& l = c.lines[0];
+  EXPECT_TRUE(l.modifiers.empty());
+  EXPECT_TRUE(l.adjustments.empty());
+  EXPECT_TRUE(l.dates.empty());
+  EXPECT_TRUE(l.remarks.empty());
+  EXPECT_FALSE(l.allowed.has_value());
+  EXPECT_EQ(l.control_number, "");
+  EXPECT_EQ(l.units, "");
+  EXPECT_TRUE(second.claims[1].lines.empty());
+  const Remittance& third = copied[2];
+  ASSERT_EQ(third.claims.size(), 3u);
+  EXPECT_EQ(third.claims[0].remarks, std::vector<std::string>{"MA01"});
+  EXPECT_TRUE(third.claims[0].lines.empty());
+  EXPECT_TRUE(third.claims[1].lines.empty());
+  ASSERT_EQ(third.claims[2].lines.size(), 2u);
+  EXPECT_EQ(third.claims[2].lines[0].modifiers, std::vector<std::string>{"25"});
+  EXPECT_TRUE(third.claims[2].lines[1].modifiers.empty());
+  EXPECT_FALSE(third.claims[2].lines[0].allowed.has_value());
+  EXPECT_EQ(copied[3].claims[0].lines.size(), 2u);
+  EXPECT_EQ(copied[3].provider_adjustments.size(), 2u);
+}
