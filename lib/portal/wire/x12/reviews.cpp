@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 
 #include "caqh/fields.hpp"
+#include "portal/util/strings.hpp"
 #include "portal/wire/x12/vocabulary.hpp"
 #include "portal/wire/x12/vocabulary_detail.hpp"
 #include "x12/codes.hpp"
@@ -119,7 +120,7 @@ std::string field_of_aaa(std::string_view loop, std::string_view reason) {
 
 // The member ID as X12 writes it: upper case.
 std::string member_id_of(const json::object& record) {
-  return detail::upper(text(record, "member_id"));
+  return util::upper(text(record, "member_id"));
 }
 
 // What every 278 of a record names: BHT02 `purpose`, the UMO, the requester, the member and the

@@ -13,6 +13,7 @@
 #include "portal/output/json_text.hpp"
 #include "portal/util/clock.hpp"
 #include "portal/util/crypto.hpp"
+#include "portal/util/strings.hpp"
 #include "x12/codes.hpp"
 #include "x12/reader.hpp"
 #include "x12/writer.hpp"
@@ -28,15 +29,10 @@ std::string text(const json::object& o, std::string_view key) {
   return v && v->is_string() ? std::string(v->get_string()) : std::string();
 }
 
-std::string upper(std::string s) {
-  for (auto& c : s) c = c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
-  return s;
-}
-
 }  // namespace detail
 
 using detail::text;
-using detail::upper;
+using util::upper;
 
 namespace {
 

@@ -15,8 +15,6 @@ namespace portal::wire::x12w::detail {
 
 // A record's string member (its text), "" when absent or not a string.
 std::string text(const boost::json::object& o, std::string_view key);
-// ASCII upper case; other bytes as they are.
-std::string upper(std::string s);
 
 // `out` = a name as X12's basic character set holds it (upper case, accents folded).
 void assign_x12_name(std::string& out, std::string_view name);
