@@ -9,6 +9,8 @@
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
+#include "portal/util/strings.hpp"
+
 #include <stdexcept>
 #include <vector>
 
@@ -32,13 +34,8 @@ std::array<unsigned char, 32> sha256(std::string_view data) {
 }
 
 void assign_sha256_hex(std::string& out, std::string_view data) {
-  static constexpr char k_digits[] = "0123456789abcdef";
   const auto md = sha256(data);
-  out.resize(2 * md.size());
-  for (std::size_t i = 0; i < md.size(); ++i) {
-    out[2 * i] = k_digits[md[i] >> 4];
-    out[2 * i + 1] = k_digits[md[i] & 0xF];
-  }
+  util::assign_hex(out, std::string_view(reinterpret_cast<const char*>(md.data()), md.size()));
 }
 
 std::string sha256_hex(std::string_view data) {

@@ -48,14 +48,19 @@ bool has_line_break_or_nul(std::string_view s) {
   return s.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
 }
 
-std::string hex(std::string_view bytes, bool upper_case) {
+void assign_hex(std::string& out, std::string_view bytes, bool upper_case) {
   const char* digits = upper_case ? "0123456789ABCDEF" : "0123456789abcdef";
-  std::string out(bytes.size() * 2, '\0');
+  out.resize(bytes.size() * 2);
   char* p = out.data();
   for (unsigned char c : bytes) {
     *p++ = digits[c >> 4];
     *p++ = digits[c & 15];
   }
+}
+
+std::string hex(std::string_view bytes, bool upper_case) {
+  std::string out;
+  assign_hex(out, bytes, upper_case);
   return out;
 }
 

@@ -27,6 +27,8 @@ bool has_line_break_or_nul(std::string_view s);
 
 // `bytes` as hexadecimal digits, two per byte, lower case (upper case with `upper_case`).
 std::string hex(std::string_view bytes, bool upper_case = false);
+// The same into `out` (replacing what it held), whose memory a loop can keep from call to call.
+void assign_hex(std::string& out, std::string_view bytes, bool upper_case = false);
 
 // `s` with each byte `keep` refuses written as %XX (upper-case hex), the others as they are.
 std::string percent_encode(std::string_view s, bool (*keep)(unsigned char));

@@ -239,12 +239,7 @@ std::string reason_words(x12::codes::List list, std::string_view code) {
 void assign_trace(std::string& out, std::string_view key) {
   const auto md = sha256(key);
   // The first 24 hexadecimal digits (12 bytes), upper case.
-  static constexpr char k_digits[] = "0123456789ABCDEF";
-  out.resize(24);
-  for (std::size_t i = 0; i < 12; ++i) {
-    out[2 * i] = k_digits[md[i] >> 4];
-    out[2 * i + 1] = k_digits[md[i] & 0xF];
-  }
+  util::assign_hex(out, std::string_view(reinterpret_cast<const char*>(md.data()), 12), true);
 }
 
 std::string trace_of(std::string_view key) {
