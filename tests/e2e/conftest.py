@@ -519,6 +519,18 @@ def enroll_totp(sandbox: Sandbox, cli: Cli) -> tuple[Path, str]:
     return secret_file, secret
 
 
+def first_order_id(cli: Cli, seconds: float = 10.0) -> str | None:
+    """The first order search-orders lists, polled for until one is there (a submission running
+    in the background), or None."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        r = expect(cli.run("search-orders", "-o", "jsonl"), 0)
+        if r.out.strip():
+            return json.loads(r.out.splitlines()[0])["order_id"]
+        time.sleep(0.1)
+    return None
+
+
 def whoami(cli: Cli) -> dict:
     return expect(cli.run("whoami", "-o", "json"), 0).json()
 

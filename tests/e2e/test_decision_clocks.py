@@ -13,7 +13,7 @@ import signal
 import subprocess
 import time
 
-from conftest import expect, parse_time
+from conftest import expect, first_order_id, parse_time
 
 # acme-medicare-advantage takes wound_care cases; its seed review comes late for half of them.
 WOUND = [
@@ -187,13 +187,7 @@ def test_wait_decision_returns_once_decided(sandbox, office):
         env=office.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         stdin=subprocess.DEVNULL)
     try:
-        order_id = None
-        for _ in range(100):
-            orders = search(office)
-            if orders:
-                order_id = orders[0]["order_id"]
-                break
-            time.sleep(0.1)
+        order_id = first_order_id(office)
         assert order_id, "the case was never submitted"
         time.sleep(1.5)
         assert proc.poll() is None, "returned before the decision"

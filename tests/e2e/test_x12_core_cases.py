@@ -13,7 +13,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from conftest import PASSWORD, REPO, expect, make_active_user
+from conftest import PASSWORD, REPO, expect, first_order_id, make_active_user
 from test_x12_cli import node_check
 from test_x12_core import core, core_env  # noqa: F401
 
@@ -226,13 +226,7 @@ def test_wait_decision_over_core_asks_with_the_same_278_until_decided(core, sand
                             env=core.env(core_env(core)), cwd=core.home / "work", stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
     try:
-        order_id = None
-        for _ in range(100):
-            orders = orders_of(core)
-            if orders:
-                order_id = orders[0]["order_id"]
-                break
-            time.sleep(0.1)
+        order_id = first_order_id(core)
         assert order_id, "the case was never submitted"
         time.sleep(1.5)
         assert proc.poll() is None, "returned before the decision"
